@@ -1,0 +1,122 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { requireSubject, SESSION_COOKIE, sessionTokenOf } from '../../platform/http.js';
+import { notFound } from '../../platform/errors.js';
+import { normaliseEmail, SESSION_TTL_MS, type Account, type IdentityService } from './service.js';
+
+const User = Type.Object(
+  {
+    id: Type.String(),
+    handle: Type.String(),
+    displayName: Type.String(),
+    email: Type.Optional(Type.String()),
+    roles: Type.Array(Type.String()),
+  },
+  { $id: 'User' },
+);
+
+const AuthResult = Type.Object({ user: Type.Ref(User), token: Type.String() });
+
+const Credentials = {
+  email: Type.String({ minLength: 1, maxLength: 254 }),
+  password: Type.String({ minLength: 1, maxLength: 1024 }),
+};
+
+const problems = { 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 409: Type.Ref('Problem'), 429: Type.Ref('Problem') };
+
+export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAgeMs = SESSION_TTL_MS): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure: request.protocol === 'https',
+    maxAge: Math.floor(maxAgeMs / 1000),
+  });
+}
+
+const userOf = (account: Account, withEmail = true) => ({
+  id: account.id,
+  handle: account.handle,
+  displayName: account.displayName,
+  ...(withEmail ? { email: account.email } : {}),
+  roles: account.roles,
+});
+
+export function identityRoutes(service: IdentityService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.addSchema(User);
+
+    app.post(
+      '/auth/register',
+      {
+        schema: {
+          tags: ['identity'],
+          summary: 'Create an account and sign in',
+          body: Type.Object({ ...Credentials, handle: Type.String({ maxLength: 64 }), displayName: Type.String({ maxLength: 200 }) }),
+          response: { 201: AuthResult, ...problems },
+        },
+        config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      },
+      async (request, reply) => {
+        const account = await service.register(request.body);
+        const session = await service.createSession(account.id);
+        setSessionCookie(request, reply, session.token);
+        return reply.code(201).send({ user: userOf(account), token: session.token });
+      },
+    );
+
+    const perAccount = app.rateLimit({
+      max: 10,
+      timeWindow: '15 minutes',
+      keyGenerator: (request) => `login:${normaliseEmail(String((request.body as { email?: unknown } | undefined)?.email ?? ''))}`,
+    });
+
+    app.post(
+      '/auth/login',
+      {
+        schema: {
+          tags: ['identity'],
+          summary: 'Sign in',
+          body: Type.Object(Credentials),
+          response: { 200: AuthResult, ...problems },
+        },
+        config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+        preHandler: perAccount,
+      },
+      async (request, reply) => {
+        const account = await service.verifyCredentials(request.body.email, request.body.password);
+        const session = await service.createSession(account.id);
+        setSessionCookie(request, reply, session.token);
+        return { user: userOf(account), token: session.token };
+      },
+    );
+
+    app.post(
+      '/auth/logout',
+      { schema: { tags: ['identity'], summary: 'Sign out (revokes the session)', response: { 204: Type.Null() } } },
+      async (request, reply) => {
+        const token = sessionTokenOf(request);
+        if (token) await service.revokeSession(token);
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/me',
+      {
+        schema: {
+          tags: ['identity'],
+          summary: 'The signed-in account',
+          response: { 200: Type.Ref(User), 401: Type.Ref('Problem') },
+        },
+      },
+      async (request) => {
+        const account = await service.getAccount(requireSubject(request));
+        if (!account) throw notFound();
+        return userOf(account, false);
+      },
+    );
+  };
+}

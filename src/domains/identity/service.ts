@@ -1,0 +1,200 @@
+import argon2 from 'argon2';
+import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
+import type { Database } from '../../platform/db.js';
+import { conflict, unauthorized, validationFailed, type FieldErrors } from '../../platform/errors.js';
+import { uuidv7 } from '../../platform/ids.js';
+
+export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** Sliding expiry is pushed forward at most this often, so reads stay reads. */
+const SESSION_RENEW_AFTER_MS = 60 * 60 * 1000;
+
+/** OWASP's minimum for argon2id: m = 19 MiB, t = 2, p = 1. */
+const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+const COMMON_PASSWORDS = new Set(
+  readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
+    .split('\n')
+    .map((line) => line.trim().toLowerCase())
+    .filter(Boolean),
+);
+
+export interface Account {
+  id: string;
+  email: string;
+  handle: string;
+  displayName: string;
+  roles: string[];
+}
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  handle: string;
+  displayName: string;
+}
+
+const CONTROL_CHARS = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]/u;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/u;
+const HANDLE = /^[a-z0-9_.]{3,24}$/;
+
+export function normaliseEmail(email: string): string {
+  return email.normalize('NFC').trim().toLowerCase();
+}
+
+export function validateRegistration(input: RegisterInput): { email: string; handle: string; displayName: string } {
+  const errors: FieldErrors = {};
+  const email = normaliseEmail(input.email);
+  if (!EMAIL.test(email) || email.length > 254) errors.email = ['must be an email address'];
+  const handle = input.handle.trim().toLowerCase();
+  if (!HANDLE.test(handle)) errors.handle = ['must be 3–24 characters of a–z, 0–9, _ and .'];
+  const displayName = input.displayName.normalize('NFC').trim();
+  if (displayName.length < 1 || [...displayName].length > 50) errors.displayName = ['must be 1–50 characters'];
+  else if (CONTROL_CHARS.test(displayName)) errors.displayName = ['must not contain control or invisible characters'];
+  const password = input.password;
+  if ([...password].length < 10) errors.password = ['must be at least 10 characters'];
+  else if (password.length > 1024) errors.password = ['must be at most 1024 characters'];
+  else if (COMMON_PASSWORDS.has(password.toLowerCase())) errors.password = ['is too common; choose another'];
+  if (Object.keys(errors).length > 0) throw validationFailed(errors);
+  return { email, handle, displayName };
+}
+
+interface AccountRow {
+  id: string;
+  email: string;
+  handle: string;
+  display_name: string;
+  roles: string[];
+}
+
+const toAccount = (row: AccountRow): Account => ({
+  id: row.id,
+  email: row.email,
+  handle: row.handle,
+  displayName: row.display_name,
+  roles: row.roles,
+});
+
+export class IdentityService {
+  private readonly dummyHash: Promise<string>;
+
+  constructor(
+    private readonly db: Database,
+    private readonly secrets: { sessionPepper: string; subjectKeys: Record<string, string> },
+  ) {
+    // Verified against when the email is unknown, so both failures cost the same time.
+    this.dummyHash = argon2.hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS);
+  }
+
+  /** `sub = base64url(HMAC-SHA256(key_of_domain, accountId))`: stable, and different per domain. */
+  subjectFor(domain: string, accountId: string): string {
+    const key = this.secrets.subjectKeys[domain];
+    if (!key) throw new Error(`no subject key for domain ${domain}`);
+    return createHmac('sha256', key).update(accountId).digest('base64url');
+  }
+
+  private hashToken(token: string): string {
+    return createHmac('sha256', this.secrets.sessionPepper).update(token).digest('base64url');
+  }
+
+  async register(input: RegisterInput): Promise<Account> {
+    const clean = validateRegistration(input);
+    const passwordHash = await argon2.hash(input.password, ARGON2_OPTIONS);
+    const id = uuidv7();
+    try {
+      const row = await this.db
+        .insertInto('accounts')
+        .values({ id, email: clean.email, handle: clean.handle, display_name: clean.displayName, password_hash: passwordHash })
+        .returning(['id', 'email', 'handle', 'display_name', 'roles'])
+        .executeTakeFirstOrThrow();
+      return toAccount(row as AccountRow);
+    } catch (error) {
+      const constraint = (error as { constraint?: string }).constraint ?? String((error as Error).message);
+      if ((error as { code?: string }).code === '23505') {
+        if (constraint.includes('email')) throw conflictField('email', 'is already registered');
+        if (constraint.includes('handle')) throw conflictField('handle', 'is already taken');
+      }
+      throw error;
+    }
+  }
+
+  /** The same 401, after about the same work, for an unknown email and a wrong password. */
+  async verifyCredentials(email: string, password: string): Promise<Account> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select(['id', 'email', 'handle', 'display_name', 'roles', 'password_hash', 'status'])
+      .where('email', '=', normaliseEmail(email))
+      .executeTakeFirst();
+    const hash = row && row.status === 'active' ? (row.password_hash as string) : await this.dummyHash;
+    let ok = false;
+    try {
+      ok = await argon2.verify(hash, password);
+    } catch {
+      ok = false;
+    }
+    if (!ok || !row || row.status !== 'active') throw unauthorized('Email or password is wrong.');
+    return toAccount(row as AccountRow);
+  }
+
+  async createSession(accountId: string): Promise<{ token: string; expiresAt: Date }> {
+    const token = randomBytes(32).toString('base64url');
+    const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    await this.db
+      .insertInto('sessions')
+      .values({ token_hash: this.hashToken(token), account_id: accountId, expires_at: expiresAt })
+      .execute();
+    return { token, expiresAt };
+  }
+
+  /**
+   * The account behind a session token, or undefined. Renews the sliding expiry when it is more
+   * than an hour old; `renewedUntil` tells the caller to refresh the cookie.
+   */
+  async authenticate(token: string): Promise<{ account: Account; renewedUntil?: Date } | undefined> {
+    if (token.length < 20 || token.length > 100) return undefined;
+    const tokenHash = this.hashToken(token);
+    const row = await this.db
+      .selectFrom('sessions as s')
+      .innerJoin('accounts as a', 'a.id', 's.account_id')
+      .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 's.expires_at', 's.last_seen_at'])
+      .where('s.token_hash', '=', tokenHash)
+      .where('s.revoked_at', 'is', null)
+      .where('s.expires_at', '>', sql<Date>`now()`)
+      .where('a.status', '=', 'active')
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const account = toAccount(row as AccountRow);
+    if (Date.now() - new Date(row.last_seen_at as Date).getTime() < SESSION_RENEW_AFTER_MS) return { account };
+    const renewedUntil = new Date(Date.now() + SESSION_TTL_MS);
+    await this.db
+      .updateTable('sessions')
+      .set({ last_seen_at: sql`now()`, expires_at: renewedUntil })
+      .where('token_hash', '=', tokenHash)
+      .execute();
+    return { account, renewedUntil };
+  }
+
+  async revokeSession(token: string): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: sql`now()` })
+      .where('token_hash', '=', this.hashToken(token))
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  async getAccount(id: string): Promise<Account | undefined> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select(['id', 'email', 'handle', 'display_name', 'roles'])
+      .where('id', '=', id)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return row ? toAccount(row as AccountRow) : undefined;
+  }
+}
+
+function conflictField(field: string, message: string) {
+  return conflict(`That ${field} ${message}.`, { [field]: [message] });
+}

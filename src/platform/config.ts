@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+
+export const DOMAINS = ['identity', 'social', 'commerce', 'bridge'] as const;
+export type DomainName = (typeof DOMAINS)[number];
+
+/** Secrets the composition root hands out; each domain receives only what it needs. */
+export interface Secrets {
+  /** Pepper mixed into session-token hashes (identity only). */
+  sessionPepper: string;
+  /** One HMAC key per domain for pairwise subject ids (identity only). */
+  subjectKeys: Record<DomainName, string>;
+  /** Key social signs attribution tokens with and commerce verifies them with. */
+  attributionKey: string;
+  /** Server key of the sandbox payment provider (commerce only). */
+  paymentServerKey: string;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  /** Prefix of the per-domain PostgreSQL database names (`<prefix>_<domain>`). */
+  databasePrefix: string;
+  redisUrl: string | undefined;
+  logLevel: string;
+  trustProxy: boolean;
+  publicOrigin: string | undefined;
+  paymentProvider: 'sandbox';
+  secrets: Secrets;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function urlVar(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL, got "${raw}"`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
+  }
+  return raw;
+}
+
+const SECRET_ENV: Record<string, string> = {
+  sessionPepper: 'SESSION_PEPPER',
+  attributionKey: 'ATTRIBUTION_KEY',
+  paymentServerKey: 'PAYMENT_SERVER_KEY',
+};
+
+/**
+ * Secrets come from the environment in production; on an embedded start they are generated once
+ * and kept in DATA_DIR/secrets.json so that sessions and pseudonyms survive a restart.
+ */
+function loadSecrets(env: Env, dataDir: string): Secrets {
+  const file = path.join(dataDir, 'secrets.json');
+  let stored: Partial<Secrets> = {};
+  if (existsSync(file)) {
+    try {
+      stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<Secrets>;
+    } catch {
+      throw new ConfigError(`${file} is not valid JSON; restore it or delete it to make new secrets (sessions and pseudonyms will change)`);
+    }
+  }
+  const fresh = () => randomBytes(32).toString('base64url');
+  const pick = (key: 'sessionPepper' | 'attributionKey' | 'paymentServerKey'): string => {
+    const envName = SECRET_ENV[key]!;
+    const fromEnv = env[envName];
+    if (fromEnv !== undefined && fromEnv !== '') {
+      if (fromEnv.length < 32) throw new ConfigError(`${envName} must be at least 32 characters`);
+      return fromEnv;
+    }
+    const existing = stored[key];
+    return typeof existing === 'string' ? existing : fresh();
+  };
+  const subjectKeys = {} as Record<DomainName, string>;
+  for (const domain of DOMAINS) {
+    const name = `SUBJECT_KEY_${domain.toUpperCase()}`;
+    const fromEnv = env[name];
+    if (fromEnv !== undefined && fromEnv !== '' && fromEnv.length < 32) throw new ConfigError(`${name} must be at least 32 characters`);
+    subjectKeys[domain] = fromEnv || stored.subjectKeys?.[domain] || fresh();
+  }
+  const secrets: Secrets = {
+    sessionPepper: pick('sessionPepper'),
+    attributionKey: pick('attributionKey'),
+    paymentServerKey: pick('paymentServerKey'),
+    subjectKeys,
+  };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const databasePrefix = env.DATABASE_PREFIX || 'sekat';
+  if (!/^[a-z][a-z0-9_]{0,40}$/.test(databasePrefix)) {
+    throw new ConfigError(`DATABASE_PREFIX must be lower-case letters, digits and _ (max 41), got "${databasePrefix}"`);
+  }
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  }
+  const provider = env.PAYMENT_PROVIDER || 'sandbox';
+  if (provider !== 'sandbox') throw new ConfigError(`PAYMENT_PROVIDER must be "sandbox" (the only provider built so far), got "${provider}"`);
+  const trustProxy = env.TRUST_PROXY || 'false';
+  if (!['true', 'false'].includes(trustProxy)) throw new ConfigError(`TRUST_PROXY must be true or false, got "${trustProxy}"`);
+  return {
+    port: intVar(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    dataDir,
+    databaseUrl: urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePrefix,
+    redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    logLevel,
+    trustProxy: trustProxy === 'true',
+    publicOrigin: urlVar(env, 'PUBLIC_ORIGIN', ['http:', 'https:']),
+    paymentProvider: 'sandbox',
+    secrets: loadSecrets(env, dataDir),
+  };
+}

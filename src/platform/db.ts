@@ -1,0 +1,158 @@
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+
+/** Tables are typed per domain by each domain's store; the platform sees rows as records. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDB = any;
+export type Database<T = AnyDB> = Kysely<T>;
+
+export interface DomainStore {
+  db: Kysely<AnyDB>;
+  kind: 'pglite' | 'postgres';
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+// int8 (counts, sums of rupiah) as numbers: rupiah totals stay far below 2^53.
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+/** A tiny FIFO mutex: PGlite has one connection, so one transaction at a time must hold it. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => (release = resolve));
+    const acquired = this.tail.then(() => release);
+    this.tail = this.tail.then(() => next);
+    return acquired;
+  }
+}
+
+function commandOf(statement: string): string {
+  const match = /^\s*(?:--[^\n]*\n\s*)*([a-zA-Z]+)/.exec(statement);
+  return (match?.[1] ?? '').toUpperCase();
+}
+
+/**
+ * A pool in the shape Kysely's PostgresDialect expects, over one PGlite instance. `connect()`
+ * takes the mutex and `release()` gives it back, so everything Kysely runs on one acquired
+ * connection (a whole transaction) runs with no other request's statements in between.
+ */
+export function pglitePool(db: PGlite) {
+  const mutex = new Mutex();
+  return {
+    async connect() {
+      const release = await mutex.lock();
+      let released = false;
+      return {
+        async query(statement: string, params: unknown[]) {
+          const result =
+            params.length === 0
+              ? ((await db.exec(statement)).at(-1) ?? { rows: [], affectedRows: 0 })
+              : await db.query(statement, params);
+          return { command: commandOf(statement), rowCount: result.affectedRows ?? 0, rows: result.rows };
+        },
+        release() {
+          if (!released) {
+            released = true;
+            release();
+          }
+        },
+      };
+    },
+    async end() {
+      const release = await mutex.lock();
+      try {
+        if (!db.closed) await db.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}
+
+export interface StoreOptions {
+  dataDir: string;
+  databaseUrl?: string;
+  databasePrefix: string;
+  /** In-memory PGlite (tests that need no files). */
+  memory?: boolean;
+}
+
+export function databaseName(prefix: string, domain: string): string {
+  return `${prefix}_${domain}`;
+}
+
+async function ensurePostgresDatabase(serverUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      try {
+        await admin.query(`create database "${name}"`);
+      } catch (error) {
+        // Another process created it between our check and create.
+        if ((error as { code?: string }).code !== '42P04') throw error;
+      }
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function dropPostgresDatabase(serverUrl: string, name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function openDomainStore(domain: string, options: StoreOptions): Promise<DomainStore> {
+  if (options.databaseUrl) {
+    const name = databaseName(options.databasePrefix, domain);
+    await ensurePostgresDatabase(options.databaseUrl, name);
+    const url = new URL(options.databaseUrl);
+    url.pathname = `/${name}`;
+    const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+    const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) });
+    await sql`create extension if not exists pg_trgm`.execute(db);
+    return {
+      db,
+      kind: 'postgres',
+      ping: async () => {
+        await sql`select 1`.execute(db);
+        return true;
+      },
+      close: () => db.destroy(),
+    };
+  }
+  let dataDir: string | undefined;
+  if (!options.memory) {
+    dataDir = path.join(options.dataDir, domain);
+    mkdirSync(dataDir, { recursive: true });
+  }
+  const pglite = await PGlite.create({
+    dataDir,
+    extensions: { pg_trgm },
+    parsers: { [pgliteTypes.INT8]: (value: string) => Number(value) },
+  });
+  await pglite.exec('create extension if not exists pg_trgm');
+  const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool: pglitePool(pglite) as unknown as pg.Pool }) });
+  return {
+    db,
+    kind: 'pglite',
+    ping: async () => {
+      await sql`select 1`.execute(db);
+      return true;
+    },
+    close: () => db.destroy(),
+  };
+}

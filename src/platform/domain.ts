@@ -1,0 +1,24 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Logger } from 'pino';
+import type { Database } from './db.js';
+import type { Bus } from './bus.js';
+import type { JobRunner } from './jobs.js';
+import type { OutboxRelay } from './outbox.js';
+
+/** What the composition root hands a domain: its own store and shared plumbing, nothing else's. */
+export interface DomainDeps {
+  db: Database;
+  bus: Bus;
+  log: Logger;
+  jobs: JobRunner;
+  outbox: OutboxRelay;
+  dataDir: string;
+}
+
+/** What a domain's `start` returns to the composition root. */
+export interface DomainInstance {
+  /** Mounted under `/api`; `request.subject` is this domain's view of the caller. */
+  routes: FastifyPluginAsync;
+  health(): Promise<boolean>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,82 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { badRequest, unauthorized } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /**
+     * The caller's subject as this domain knows it: identity sees the account id; every other
+     * domain sees only its own pairwise pseudonym. Undefined when not signed in.
+     */
+    subject?: string;
+  }
+}
+
+export function requireSubject(request: FastifyRequest): string {
+  if (!request.subject) throw unauthorized();
+  return request.subject;
+}
+
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+});
+export type PageQuery = Static<typeof PageQuery>;
+
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export function encodeCursor(position: Record<string, unknown>): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+/** Decodes an opaque cursor; a tampered or foreign cursor is a 400, never a 500. */
+export function decodeCursor<T extends Record<string, unknown>>(
+  cursor: string | undefined,
+  check: (value: Record<string, unknown>) => value is T,
+): T | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badRequest('The cursor is not valid.', { cursor: ['is not a cursor this list gave out'] });
+  }
+  if (typeof value !== 'object' || value === null || !check(value as Record<string, unknown>)) {
+    throw badRequest('The cursor is not valid.', { cursor: ['is not a cursor this list gave out'] });
+  }
+  return value as T;
+}
+
+/** Builds `{ items, nextCursor }` from a page fetched with limit + 1 rows. */
+export function pageOf<R, I>(rows: R[], limit: number, toItem: (row: R) => I, cursorOf: (row: R) => Record<string, unknown>) {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept.at(-1);
+  return { items: kept.map(toItem), nextCursor: more && last !== undefined ? encodeCursor(cursorOf(last)) : null };
+}
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details' },
+);
+
+export const SESSION_COOKIE = 'sid';
+
+/** The session token from the `sid` cookie or an `Authorization: Bearer` header. */
+export function sessionTokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+([A-Za-z0-9_-]{20,100})$/.exec(header);
+    return match?.[1];
+  }
+  const cookie = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[SESSION_COOKIE];
+  return cookie || undefined;
+}

@@ -1,0 +1,252 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Type } from '@sinclair/typebox';
+import type { Config, DomainName } from '../platform/config.js';
+import { DOMAINS } from '../platform/config.js';
+import { openDomainStore, type DomainStore } from '../platform/db.js';
+import { migrate } from '../platform/migrate.js';
+import { MemoryBus, type Bus } from '../platform/bus.js';
+import { JobRunner } from '../platform/jobs.js';
+import { OutboxRelay } from '../platform/outbox.js';
+import { createLogger, loggerOptions, type Logger } from '../platform/log.js';
+import { notFound, sendProblem } from '../platform/errors.js';
+import { ProblemSchema, SESSION_COOKIE, sessionTokenOf } from '../platform/http.js';
+import type { DomainDeps, DomainInstance } from '../platform/domain.js';
+import * as identity from '../domains/identity/index.js';
+import * as social from '../domains/social/index.js';
+import * as commerce from '../domains/commerce/index.js';
+import * as bridge from '../domains/bridge/index.js';
+import { setSessionCookie } from '../domains/identity/routes.js';
+
+const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+export interface BuildOptions {
+  /** In-memory PGlite for every domain (tests). */
+  memory?: boolean;
+  /** Start job runners and outbox relays (default true). */
+  background?: boolean;
+}
+
+export interface Sekat {
+  app: FastifyInstance;
+  stores: Record<DomainName, DomainStore>;
+  domains: { identity: identity.IdentityInstance } & Record<Exclude<DomainName, 'identity'>, DomainInstance>;
+  deps: Record<DomainName, DomainDeps>;
+  bus: Bus;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+/** The composition root: config → stores → domains → one Fastify app. */
+export async function buildSekat(config: Config, options: BuildOptions = {}): Promise<Sekat> {
+  const log = createLogger(config.logLevel);
+  const stores = {} as Record<DomainName, DomainStore>;
+  const deps = {} as Record<DomainName, DomainDeps>;
+  const bus: Bus = new MemoryBus();
+  const migrationFolders: Record<DomainName, string> = {
+    identity: identity.MIGRATIONS,
+    social: social.MIGRATIONS,
+    commerce: commerce.MIGRATIONS,
+    bridge: bridge.MIGRATIONS,
+  };
+  try {
+    for (const domain of DOMAINS) {
+      const store = await openDomainStore(domain, {
+        dataDir: config.dataDir,
+        databaseUrl: config.databaseUrl,
+        databasePrefix: config.databasePrefix,
+        memory: options.memory,
+      });
+      stores[domain] = store;
+      await migrate(store.db, domain, migrationFolders[domain]);
+      const domainLog = log.child({ domain });
+      deps[domain] = {
+        db: store.db,
+        bus,
+        log: domainLog,
+        jobs: new JobRunner(store.db, domainLog),
+        outbox: new OutboxRelay(store.db, domain, bus, domainLog),
+        dataDir: config.dataDir,
+      };
+    }
+  } catch (error) {
+    await Promise.allSettled(Object.values(stores).map((s) => s.close()));
+    throw error;
+  }
+
+  const domains = {
+    identity: identity.start(deps.identity, config.secrets),
+    social: social.start(deps.social),
+    commerce: commerce.start(deps.commerce),
+    bridge: bridge.start(deps.bridge),
+  };
+
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel),
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
+    },
+    bodyLimit: 1024 * 1024,
+    trustProxy: config.trustProxy,
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
+  app.addSchema(ProblemSchema);
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        'default-src': ["'self'"],
+        'img-src': ["'self'", 'data:', 'blob:', 'https:'],
+        'media-src': ["'self'", 'blob:'],
+        'script-src': ["'self'"],
+        'style-src': ["'self'", "'unsafe-inline'"],
+        'connect-src': ["'self'"],
+        'worker-src': ["'self'", 'blob:'],
+      },
+    },
+  });
+  await app.register(rateLimit, {
+    global: false,
+    ...(config.redisUrl ? { redis: new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }), nameSpace: 'sekat-rl-' } : {}),
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Sekat API', version: '1', description: 'Social commerce, partitioned. See API.md for the contract.' },
+      components: {
+        securitySchemes: {
+          cookie: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ cookie: [] }, { bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  // Resolve the session once; each domain then sees only its own view of the caller.
+  const accountOf = new WeakMap<FastifyRequest, string>();
+  app.decorateRequest('subject', undefined);
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/api/')) return;
+    const token = sessionTokenOf(request);
+    if (!token) return;
+    const session = await domains.identity.authenticate(token);
+    if (!session) return;
+    accountOf.set(request, session.account.id);
+    if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
+      setSessionCookie(request, reply, token);
+    }
+  });
+
+  for (const domain of DOMAINS) {
+    await app.register(
+      async (scope) => {
+        scope.addHook('onRequest', async (request) => {
+          const accountId = accountOf.get(request);
+          if (!accountId) return;
+          request.subject = domain === 'identity' ? accountId : domains.identity.subjectFor(domain, accountId);
+        });
+        await scope.register(domains[domain].routes);
+      },
+      { prefix: '/api' },
+    );
+  }
+
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags: ['health'],
+        summary: 'Every domain store answers',
+        response: {
+          200: Type.Object({ status: Type.Literal('ok'), domains: Type.Record(Type.String(), Type.String()) }),
+          503: Type.Object({ status: Type.Literal('unavailable'), domains: Type.Record(Type.String(), Type.String()) }),
+        },
+      },
+    },
+    async (_request, reply) => {
+      const results: Record<string, string> = {};
+      await Promise.all(
+        DOMAINS.map(async (domain) => {
+          try {
+            const ok = (await stores[domain].ping()) && (await domains[domain].health());
+            results[domain] = ok ? 'ok' : 'unavailable';
+          } catch {
+            results[domain] = 'unavailable';
+          }
+        }),
+      );
+      const healthy = Object.values(results).every((r) => r === 'ok');
+      return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'unavailable', domains: results } as never);
+    },
+  );
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const hasWeb = existsSync(path.join(WEB_DIST, 'index.html'));
+  if (hasWeb) {
+    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false, maxAge: '1h' });
+  }
+  app.setNotFoundHandler(async (request, reply) => {
+    const url = request.url.split('?')[0] ?? '/';
+    if (hasWeb && request.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/media/')) {
+      if (url.startsWith('/assets/')) {
+        const file = url.slice(1);
+        if (existsSync(path.join(WEB_DIST, file))) return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(file);
+        throw notFound(`No asset ${url}.`);
+      }
+      const file = url.slice(1);
+      if (file && !file.includes('..') && existsSync(path.join(WEB_DIST, file))) return reply.sendFile(file);
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    }
+    throw notFound(`No route ${request.method} ${url}.`);
+  });
+
+  let started = false;
+  if (options.background !== false) {
+    for (const domain of DOMAINS) {
+      deps[domain].jobs.start();
+      deps[domain].outbox.start();
+    }
+    started = true;
+  }
+
+  let closed = false;
+  return {
+    app,
+    stores,
+    domains,
+    deps,
+    bus,
+    log,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      if (started) {
+        await Promise.allSettled(DOMAINS.map((d) => deps[d].jobs.stop()));
+        await Promise.allSettled(DOMAINS.map((d) => deps[d].outbox.stop()));
+      }
+      await Promise.allSettled(DOMAINS.map((d) => domains[d].stop()));
+      await bus.close();
+      await Promise.allSettled(DOMAINS.map((d) => stores[d].close()));
+    },
+  };
+}
