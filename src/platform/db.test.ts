@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { openDomainStore, type DomainStore } from './db.js';
+import { migrate } from './migrate.js';
+import { testConfig, disposeTestConfig, STORE_LABEL } from './testing.js';
+import path from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+const config = testConfig();
+let store: DomainStore;
+
+beforeAll(async () => {
+  store = await openDomainStore('identity', config);
+  await sql`create table counter (id int primary key, value int not null)`.execute(store.db);
+  await sql`insert into counter values (1, 0)`.execute(store.db);
+});
+
+afterAll(async () => {
+  await store.close();
+  await disposeTestConfig(config);
+});
+
+describe(`database (${STORE_LABEL})`, () => {
+  it('never interleaves two transactions: 100 concurrent read-modify-writes lose no update', async () => {
+    await Promise.all(
+      Array.from({ length: 100 }, () =>
+        store.db.transaction().execute(async (trx) => {
+          const { rows } = await sql<{ value: number }>`select value from counter where id = 1 for update`.execute(trx);
+          // Yield to the event loop between read and write: any interleaving would lose updates.
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
+          await sql`update counter set value = ${rows[0]!.value + 1} where id = 1`.execute(trx);
+        }),
+      ),
+    );
+    const { rows } = await sql<{ value: number }>`select value from counter where id = 1`.execute(store.db);
+    expect(rows[0]!.value).toBe(100);
+  });
+
+  it('rolls back a failed transaction whole while concurrent ones commit', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) =>
+        store.db.transaction().execute(async (trx) => {
+          await sql`update counter set value = value + 1 where id = 1`.execute(trx);
+          if (i % 2 === 0) throw new Error('boom');
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(10);
+    const { rows } = await sql<{ value: number }>`select value from counter where id = 1`.execute(store.db);
+    expect(rows[0]!.value).toBe(110);
+  });
+
+  it('returns int8 as a number and reports affected rows', async () => {
+    const { rows } = await sql<{ n: number }>`select count(*) as n from counter`.execute(store.db);
+    expect(rows[0]!.n).toBe(1);
+    const updated = await store.db.updateTable('counter').set({ value: 0 }).where('id', '=', 1).executeTakeFirst();
+    expect(Number(updated.numUpdatedRows)).toBe(1);
+  });
+});
+
+describe(`migrations (${STORE_LABEL})`, () => {
+  it('applies platform and domain files once, in order, and records them', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'sekat-mig-'));
+    writeFileSync(path.join(folder, '001_first.sql'), 'create table mig_a (id int);');
+    writeFileSync(path.join(folder, '002_second.sql'), 'alter table mig_a add column name text; create table mig_b (id int);');
+    const first = await migrate(store.db, 'identity', folder);
+    expect(first).toEqual(['platform/001_outbox_inbox_jobs.sql', 'identity/001_first.sql', 'identity/002_second.sql']);
+    expect(await migrate(store.db, 'identity', folder)).toEqual([]);
+    const { rows } = await sql<{ name: string }>`select scope || '/' || name as name from schema_migrations order by applied_at, name`.execute(store.db);
+    expect(rows.map((r) => r.name)).toEqual(first);
+  });
+
+  it('leaves nothing behind when a migration fails', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'sekat-mig-'));
+    writeFileSync(path.join(folder, '001_first.sql'), 'create table mig_a (id int);');
+    writeFileSync(path.join(folder, '002_second.sql'), 'alter table mig_a add column name text; create table mig_b (id int);');
+    writeFileSync(path.join(folder, '003_broken.sql'), 'create table mig_c (id int); select * from no_such_table;');
+    await expect(migrate(store.db, 'identity', folder)).rejects.toThrow();
+    const { rows } = await sql<{ n: number }>`select count(*) as n from information_schema.tables where table_name = 'mig_c'`.execute(store.db);
+    expect(rows[0]!.n).toBe(0);
+  });
+
+  it('refuses a badly named migration file', async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'sekat-mig-'));
+    writeFileSync(path.join(folder, '1_bad.sql'), 'select 1;');
+    await expect(migrate(store.db, 'identity', folder)).rejects.toThrow(/NNN_name/);
+  });
+});
