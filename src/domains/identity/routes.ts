@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requireSubject, SESSION_COOKIE, sessionTokenOf } from '../../platform/http.js';
-import { notFound } from '../../platform/errors.js';
+import { notFound, tooManyRequests } from '../../platform/errors.js';
 import { normaliseEmail, SESSION_TTL_MS, type Account, type IdentityService } from './service.js';
 
 const User = Type.Object(
@@ -66,11 +66,19 @@ export function identityRoutes(service: IdentityService): FastifyPluginAsyncType
       },
     );
 
-    const perAccount = app.rateLimit({
+    // Per account, on top of the per-IP limit in the route config, so spreading guesses over
+    // many addresses does not help.
+    const checkAccountLimit = app.createRateLimit({
       max: 10,
       timeWindow: '15 minutes',
       keyGenerator: (request) => `login:${normaliseEmail(String((request.body as { email?: unknown } | undefined)?.email ?? ''))}`,
     });
+    const perAccount = async (request: FastifyRequest) => {
+      const limit = await checkAccountLimit(request);
+      if (!limit.isAllowed && limit.isExceeded) {
+        throw tooManyRequests('Too many sign-in attempts for this account; try again later.', limit.ttlInSeconds);
+      }
+    };
 
     app.post(
       '/auth/login',

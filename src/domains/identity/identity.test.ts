@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSekat, type Sekat } from '../../server/app.js';
+import { testConfig, disposeTestConfig, STORE_LABEL } from '../../platform/testing.js';
+import type { Config } from '../../platform/config.js';
+
+let config: Config;
+let sekat: Sekat;
+
+let registrations = 0;
+const register = (body: Record<string, unknown>) =>
+  sekat.app.inject({ method: 'POST', url: '/api/auth/register', payload: body, remoteAddress: `10.2.0.${registrations++}` });
+const login = (email: string, password: string, ip = '10.0.0.1') =>
+  sekat.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password }, remoteAddress: ip });
+const countAccounts = async () =>
+  Number((await sekat.stores.identity.db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+
+beforeAll(async () => {
+  config = testConfig();
+  sekat = await buildSekat(config, { background: false });
+});
+
+afterAll(async () => {
+  await sekat.close();
+  await disposeTestConfig(config);
+});
+
+describe(`identity (${STORE_LABEL})`, () => {
+  it('registers, signs in with cookie or bearer, and signs out', async () => {
+    const res = await register({ email: '  Sari@Contoh.ID ', password: 'kopi-susu-gula-aren', handle: 'Sari.w', displayName: ' Sari Wulandari ' });
+    expect(res.statusCode).toBe(201);
+    const body = res.json();
+    expect(body.user).toMatchObject({ email: 'sari@contoh.id', handle: 'sari.w', displayName: 'Sari Wulandari', roles: ['user'] });
+    expect(body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const cookie = res.cookies.find((c) => c.name === 'sid')!;
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/', value: body.token });
+    expect(cookie.secure).toBeFalsy();
+    expect(cookie.maxAge).toBe(30 * 24 * 3600);
+
+    const me = await sekat.app.inject({ url: '/api/me', cookies: { sid: body.token } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toEqual({ id: body.user.id, handle: 'sari.w', displayName: 'Sari Wulandari', roles: ['user'] });
+
+    const signIn = await login('SARI@contoh.id', 'kopi-susu-gula-aren');
+    expect(signIn.statusCode).toBe(200);
+    const token = signIn.json().token;
+    expect(token).not.toBe(body.token);
+    expect((await sekat.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+
+    const out = await sekat.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${token}` } });
+    expect(out.statusCode).toBe(204);
+    const after = await sekat.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    expect(after.statusCode).toBe(401);
+    expect(after.headers['content-type']).toContain('application/problem+json');
+    // The other session is untouched.
+    expect((await sekat.app.inject({ url: '/api/me', cookies: { sid: body.token } })).statusCode).toBe(200);
+  });
+
+  it('stores only a hash of the session token and an argon2id hash of the password', async () => {
+    const res = await register({ email: 'hash@contoh.id', password: 'rendang-padang-enak', handle: 'hashcheck', displayName: 'Hash' });
+    const { token } = res.json();
+    const sessions = await sekat.stores.identity.db.selectFrom('sessions').select('token_hash').execute();
+    expect(sessions.some((s) => s.token_hash === token)).toBe(false);
+    const account = await sekat.stores.identity.db.selectFrom('accounts').select('password_hash').where('email', '=', 'hash@contoh.id').executeTakeFirstOrThrow();
+    expect(account.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+  });
+
+  it('rejects bad registrations with field errors and writes nothing', async () => {
+    const before = await countAccounts();
+    const cases: [Record<string, unknown>, string[]][] = [
+      [{ email: 'not-an-email', password: 'long-enough-pass', handle: 'okhandle', displayName: 'Ok' }, ['email']],
+      [{ email: 'a@b.id', password: 'short', handle: 'okhandle', displayName: 'Ok' }, ['password']],
+      [{ email: 'a@b.id', password: 'password123', handle: 'okhandle', displayName: 'Ok' }, ['password']],
+      [{ email: 'a@b.id', password: 'long-enough-pass', handle: 'ab', displayName: 'Ok' }, ['handle']],
+      [{ email: 'a@b.id', password: 'long-enough-pass', handle: 'bad handle!', displayName: 'Ok' }, ['handle']],
+      [{ email: 'a@b.id', password: 'long-enough-pass', handle: 'x'.repeat(25), displayName: 'Ok' }, ['handle']],
+      [{ email: 'a@b.id', password: 'long-enough-pass', handle: 'okhandle', displayName: '   ' }, ['displayName']],
+      [{ email: 'a@b.id', password: 'long-enough-pass', handle: 'okhandle', displayName: 'x'.repeat(51) }, ['displayName']],
+      [{ email: 'a@b.id', password: 'long-enough-pass', handle: 'okhandle', displayName: 'Zero\u200bWidth' }, ['displayName']],
+      [{ email: 'a@b.id', password: 'long-enough-pass', handle: 'okhandle' }, ['displayName']],
+      [{ email: 42, password: 'long-enough-pass', handle: 'okhandle', displayName: 'Ok' }, ['email']],
+    ];
+    for (const [body, fields] of cases) {
+      const res = await register(body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      const problem = res.json();
+      expect(problem.type).toMatch(/validation$/);
+      expect(Object.keys(problem.errors)).toEqual(expect.arrayContaining(fields));
+    }
+    expect(await countAccounts()).toBe(before);
+  });
+
+  it('refuses a taken email or handle with 409', async () => {
+    await register({ email: 'dup@contoh.id', password: 'nasi-goreng-pedas', handle: 'dupe', displayName: 'Dup' });
+    const before = await countAccounts();
+    const sameEmail = await register({ email: 'DUP@contoh.id', password: 'nasi-goreng-pedas', handle: 'other', displayName: 'Dup' });
+    expect(sameEmail.statusCode).toBe(409);
+    expect(sameEmail.json().errors).toHaveProperty('email');
+    const sameHandle = await register({ email: 'other@contoh.id', password: 'nasi-goreng-pedas', handle: 'DUPE', displayName: 'Dup' });
+    expect(sameHandle.statusCode).toBe(409);
+    expect(sameHandle.json().errors).toHaveProperty('handle');
+    expect(await countAccounts()).toBe(before);
+  });
+
+  it('answers a wrong password and an unknown email with the same problem', async () => {
+    await register({ email: 'same@contoh.id', password: 'es-teh-manis-dingin', handle: 'same401', displayName: 'S' });
+    const wrong = await login('same@contoh.id', 'not-the-password', '10.0.0.2');
+    const unknown = await login('nobody@contoh.id', 'not-the-password', '10.0.0.2');
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.statusCode).toBe(401);
+    const { instance: _a, ...a } = wrong.json();
+    const { instance: _b, ...b } = unknown.json();
+    expect(a).toEqual(b);
+  });
+
+  it('rate limits sign-in per account (429 with Retry-After), whatever the IP', async () => {
+    await register({ email: 'limit@contoh.id', password: 'sate-ayam-madura', handle: 'limited', displayName: 'L' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await login('limit@contoh.id', 'wrong-password!', `10.1.0.${i}`)).statusCode);
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    const limited = await login('limit@contoh.id', 'sate-ayam-madura', '10.1.0.99');
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('rate limits sign-in per IP', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) statuses.push((await login(`ip${i}@contoh.id`, 'whatever-pass', '10.9.9.9')).statusCode);
+    expect(statuses.at(-1)).toBe(429);
+  });
+
+  it('derives a stable pairwise subject per domain, different across domains and accounts', () => {
+    const { identity } = sekat.domains;
+    const a = identity.subjectFor('social', 'account-a');
+    expect(identity.subjectFor('social', 'account-a')).toBe(a);
+    expect(identity.subjectFor('commerce', 'account-a')).not.toBe(a);
+    expect(identity.subjectFor('social', 'account-b')).not.toBe(a);
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(a).not.toContain('account-a');
+  });
+
+  it('ignores a forged, expired or malformed token', async () => {
+    for (const authorization of ['Bearer nope', 'Bearer ' + 'A'.repeat(43), 'Basic abc', 'Bearer ']) {
+      expect((await sekat.app.inject({ url: '/api/me', headers: { authorization } })).statusCode).toBe(401);
+    }
+    const res = await register({ email: 'exp@contoh.id', password: 'bakso-malang-kuah', handle: 'expired', displayName: 'E' });
+    await sekat.stores.identity.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).execute();
+    expect((await sekat.app.inject({ url: '/api/me', cookies: { sid: res.json().token } })).statusCode).toBe(401);
+  });
+
+  it('slides the session expiry forward once it is an hour old', async () => {
+    const res = await register({ email: 'slide@contoh.id', password: 'gado-gado-betawi', handle: 'slider', displayName: 'S' });
+    const { token } = res.json();
+    await sekat.stores.identity.db
+      .updateTable('sessions')
+      .set({ last_seen_at: new Date(Date.now() - 2 * 3600_000), expires_at: new Date(Date.now() + 24 * 3600_000) })
+      .where('account_id', '=', res.json().user.id)
+      .execute();
+    const me = await sekat.app.inject({ url: '/api/me', cookies: { sid: token } });
+    expect(me.statusCode).toBe(200);
+    expect(me.cookies.find((c) => c.name === 'sid')?.value).toBe(token);
+    const row = await sekat.stores.identity.db.selectFrom('sessions').select('expires_at').where('account_id', '=', res.json().user.id).executeTakeFirstOrThrow();
+    expect(new Date(row.expires_at).getTime()).toBeGreaterThan(Date.now() + 29 * 24 * 3600_000);
+  });
+});
