@@ -1,0 +1,47 @@
+import { createContext, useContext, type ReactNode } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ApiError, type User } from './client';
+
+interface SessionValue {
+  user: User | null;
+  loading: boolean;
+  refresh(): Promise<void>;
+  signOut(): Promise<void>;
+}
+
+const SessionContext = createContext<SessionValue | null>(null);
+
+export function SessionProvider({ children }: { children: ReactNode }) {
+  const client = useQueryClient();
+  const me = useQuery({
+    queryKey: ['me'],
+    queryFn: async () => {
+      try {
+        return await api<User>('/api/me');
+      } catch (error) {
+        if (error instanceof ApiError && error.problem.status === 401) return null;
+        throw error;
+      }
+    },
+    staleTime: 60_000,
+  });
+  const value: SessionValue = {
+    user: me.data ?? null,
+    loading: me.isLoading,
+    refresh: async () => {
+      await client.invalidateQueries({ queryKey: ['me'] });
+    },
+    signOut: async () => {
+      await api('/api/auth/logout', { method: 'POST' });
+      client.setQueryData(['me'], null);
+      await client.invalidateQueries();
+    },
+  };
+  return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
+}
+
+export function useSession(): SessionValue {
+  const value = useContext(SessionContext);
+  if (!value) throw new Error('useSession outside SessionProvider');
+  return value;
+}

@@ -1,0 +1,52 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { api, type User } from '../api/client';
+import { useSession } from '../api/session';
+import { Field } from '../components/Field';
+import { useFormErrors } from '../components/useFormErrors';
+
+export default function SignIn() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const session = useSession();
+  const errors = useFormErrors();
+  const [busy, setBusy] = useState(false);
+  const [form, setForm] = useState({ email: '', password: '' });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    errors.clear();
+    try {
+      await api<{ user: User }>('/api/auth/login', { body: form });
+      await session.refresh();
+      navigate('/');
+    } catch (error) {
+      errors.show(error, { 401: t('errors.invalidCredentials') });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="signin-title">
+      <h1 id="signin-title">{t('auth.signInTitle')}</h1>
+      {errors.message && (
+        <p className="alert" role="alert">
+          {errors.message}
+        </p>
+      )}
+      <form onSubmit={submit} noValidate>
+        <Field label={t('auth.email')} name="email" type="email" autoComplete="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} errors={errors.fields.email} required />
+        <Field label={t('auth.password')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} errors={errors.fields.password} required />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? t('auth.working') : t('auth.submitSignIn')}
+        </button>
+      </form>
+      <p>
+        {t('auth.noAccount')} <Link to="/daftar">{t('nav.signUp')}</Link>
+      </p>
+    </section>
+  );
+}

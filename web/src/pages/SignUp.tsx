@@ -1,0 +1,55 @@
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { api, type User } from '../api/client';
+import { useSession } from '../api/session';
+import { Field } from '../components/Field';
+import { useFormErrors } from '../components/useFormErrors';
+
+export default function SignUp() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const session = useSession();
+  const errors = useFormErrors();
+  const [busy, setBusy] = useState(false);
+  const [form, setForm] = useState({ email: '', password: '', handle: '', displayName: '' });
+  const set = (key: keyof typeof form) => (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    errors.clear();
+    try {
+      await api<{ user: User }>('/api/auth/register', { body: form });
+      await session.refresh();
+      navigate('/');
+    } catch (error) {
+      errors.show(error);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card" aria-labelledby="signup-title">
+      <h1 id="signup-title">{t('auth.signUpTitle')}</h1>
+      {errors.message && (
+        <p className="alert" role="alert">
+          {errors.message}
+        </p>
+      )}
+      <form onSubmit={submit} noValidate>
+        <Field label={t('auth.displayName')} name="displayName" autoComplete="name" value={form.displayName} onChange={set('displayName')} errors={errors.fields.displayName} required />
+        <Field label={t('auth.handle')} hint={t('auth.handleHint')} name="handle" autoComplete="username" autoCapitalize="none" value={form.handle} onChange={set('handle')} errors={errors.fields.handle} required />
+        <Field label={t('auth.email')} name="email" type="email" autoComplete="email" value={form.email} onChange={set('email')} errors={errors.fields.email} required />
+        <Field label={t('auth.password')} hint={t('auth.passwordHint')} name="password" type="password" autoComplete="new-password" value={form.password} onChange={set('password')} errors={errors.fields.password} required />
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? t('auth.working') : t('auth.submitSignUp')}
+        </button>
+      </form>
+      <p>
+        {t('auth.haveAccount')} <Link to="/masuk">{t('nav.signIn')}</Link>
+      </p>
+    </section>
+  );
+}
