@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadConfig, ConfigError } from './config.js';
+
+const dir = () => mkdtempSync(path.join(tmpdir(), 'sekat-config-'));
+
+describe('config', () => {
+  it('has working defaults and keeps generated secrets across starts', () => {
+    const DATA_DIR = dir();
+    const first = loadConfig({ DATA_DIR });
+    expect(first.port).toBe(3000);
+    expect(first.databaseUrl).toBeUndefined();
+    expect(first.secrets.subjectKeys.social).not.toBe(first.secrets.subjectKeys.commerce);
+    const second = loadConfig({ DATA_DIR });
+    expect(second.secrets).toEqual(first.secrets);
+    const file = JSON.parse(readFileSync(path.join(DATA_DIR, 'secrets.json'), 'utf8'));
+    expect(file.sessionPepper).toBe(first.secrets.sessionPepper);
+  });
+
+  it('takes secrets from the environment over the file', () => {
+    const DATA_DIR = dir();
+    loadConfig({ DATA_DIR });
+    const key = 'k'.repeat(40);
+    expect(loadConfig({ DATA_DIR, SUBJECT_KEY_SOCIAL: key, ATTRIBUTION_KEY: key }).secrets).toMatchObject({
+      attributionKey: key,
+      subjectKeys: { social: key },
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, /PORT must be a whole number/],
+    [{ PORT: '70000' }, /PORT must be between 0 and 65535/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres/],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL must be a URL/],
+    [{ REDIS_URL: 'http://x' }, /REDIS_URL must use redis/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY must be true or false/],
+    [{ PAYMENT_PROVIDER: 'paypal' }, /PAYMENT_PROVIDER must be "sandbox"/],
+    [{ SESSION_PEPPER: 'short' }, /SESSION_PEPPER must be at least 32 characters/],
+    [{ DATABASE_PREFIX: 'Bad-Prefix' }, /DATABASE_PREFIX/],
+  ])('refuses %o with a clear message', (env, message) => {
+    expect(() => loadConfig({ DATA_DIR: dir(), ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: dir(), ...env })).toThrow(message);
+  });
+});
