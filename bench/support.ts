@@ -11,7 +11,8 @@ export interface Figures {
 
 /** Runs autocannon and returns req/s and latency percentiles (ms). */
 export async function measure(name: string, options: autocannon.Options): Promise<Figures> {
-  const result = await autocannon({ connections: 50, duration: Number(process.env.BENCH_SECONDS ?? 8), ...options });
+  // The load generator runs in a worker thread so the server under test keeps the main thread.
+  const result = await autocannon({ connections: 50, duration: Number(process.env.BENCH_SECONDS ?? 8), workers: 1, ...options });
   return {
     name,
     requestsPerSecond: Math.round(result.requests.average),

@@ -120,6 +120,13 @@ export class JobRunner {
   async claim(): Promise<Job | undefined> {
     const types = [...this.handlers.keys()];
     if (types.length === 0) return undefined;
+    // A cheap read first: an idle poll then writes nothing (PGlite runs on the main thread).
+    const due = await sql<{ one: number }>`
+      select 1 as one from jobs
+      where type in (${sql.join(types)})
+        and ((status = 'queued' and run_at <= now()) or (status = 'running' and locked_until < now()))
+      limit 1`.execute(this.db);
+    if (due.rows.length === 0) return undefined;
     const result = await sql<{ id: string; type: string; payload: Record<string, unknown>; attempts: number; max_attempts: number }>`
       update jobs set status = 'running', attempts = attempts + 1,
         locked_until = now() + make_interval(secs => ${this.options.leaseMs / 1000})

@@ -70,6 +70,10 @@ export class OutboxRelay {
    */
   async drain(): Promise<void> {
     for (;;) {
+      const pending = await sql<{ one: number }>`
+        select 1 as one from outbox
+        where published_at is null and (claimed_until is null or claimed_until < now()) limit 1`.execute(this.db);
+      if (pending.rows.length === 0) return;
       const claimed = await sql<{ seq: number; id: string; topic: string; key: string | null; payload: Record<string, unknown>; created_at: Date }>`
         update outbox set claimed_until = now() + interval '30 seconds'
         where seq in (

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requireSubject, SESSION_COOKIE, sessionTokenOf } from '../../platform/http.js';
-import { notFound, tooManyRequests } from '../../platform/errors.js';
+import { tooManyRequests, unauthorized } from '../../platform/errors.js';
 import { normaliseEmail, SESSION_TTL_MS, type Account, type IdentityService } from './service.js';
 
 const User = Type.Object(
@@ -121,9 +121,11 @@ export function identityRoutes(service: IdentityService): FastifyPluginAsyncType
         },
       },
       async (request) => {
-        const account = await service.getAccount(requireSubject(request));
-        if (!account) throw notFound();
-        return userOf(account, false);
+        requireSubject(request);
+        const token = sessionTokenOf(request);
+        const session = token ? await service.authenticate(token) : undefined;
+        if (!session) throw unauthorized();
+        return userOf(session.account, false);
       },
     );
   };

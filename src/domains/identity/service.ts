@@ -2,6 +2,7 @@ import argon2 from 'argon2';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { Database } from '../../platform/db.js';
 import { conflict, unauthorized, validationFailed, type FieldErrors } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
@@ -76,8 +77,21 @@ const toAccount = (row: AccountRow): Account => ({
   roles: row.roles,
 });
 
+/**
+ * How long a verified session is trusted from memory before the database is asked again. Sign-out
+ * and erasure drop the entry at once in this process; other processes notice within this time.
+ */
+const SESSION_CACHE_TTL_MS = 15_000;
+
+interface CachedSession {
+  account: Account;
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
 export class IdentityService {
   private readonly dummyHash: Promise<string>;
+  private readonly sessions = new LRUCache<string, CachedSession>({ max: 50_000, ttl: SESSION_CACHE_TTL_MS });
 
   constructor(
     private readonly db: Database,
@@ -154,28 +168,44 @@ export class IdentityService {
   async authenticate(token: string): Promise<{ account: Account; renewedUntil?: Date } | undefined> {
     if (token.length < 20 || token.length > 100) return undefined;
     const tokenHash = this.hashToken(token);
-    const row = await this.db
-      .selectFrom('sessions as s')
-      .innerJoin('accounts as a', 'a.id', 's.account_id')
-      .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 's.expires_at', 's.last_seen_at'])
-      .where('s.token_hash', '=', tokenHash)
-      .where('s.revoked_at', 'is', null)
-      .where('s.expires_at', '>', sql<Date>`now()`)
-      .where('a.status', '=', 'active')
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const account = toAccount(row as AccountRow);
-    if (Date.now() - new Date(row.last_seen_at as Date).getTime() < SESSION_RENEW_AFTER_MS) return { account };
-    const renewedUntil = new Date(Date.now() + SESSION_TTL_MS);
+    let session = this.sessions.get(tokenHash);
+    if (!session) {
+      const row = await this.db
+        .selectFrom('sessions as s')
+        .innerJoin('accounts as a', 'a.id', 's.account_id')
+        .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 's.expires_at', 's.last_seen_at'])
+        .where('s.token_hash', '=', tokenHash)
+        .where('s.revoked_at', 'is', null)
+        .where('s.expires_at', '>', sql<Date>`now()`)
+        .where('a.status', '=', 'active')
+        .executeTakeFirst();
+      if (!row) return undefined;
+      session = {
+        account: toAccount(row as AccountRow),
+        lastSeenAt: new Date(row.last_seen_at as Date).getTime(),
+        expiresAt: new Date(row.expires_at as Date).getTime(),
+      };
+      this.sessions.set(tokenHash, session);
+    }
+    const now = Date.now();
+    if (session.expiresAt <= now) {
+      this.sessions.delete(tokenHash);
+      return undefined;
+    }
+    if (now - session.lastSeenAt < SESSION_RENEW_AFTER_MS) return { account: session.account };
+    const renewedUntil = new Date(now + SESSION_TTL_MS);
     await this.db
       .updateTable('sessions')
       .set({ last_seen_at: sql`now()`, expires_at: renewedUntil })
       .where('token_hash', '=', tokenHash)
       .execute();
-    return { account, renewedUntil };
+    session.lastSeenAt = now;
+    session.expiresAt = renewedUntil.getTime();
+    return { account: session.account, renewedUntil };
   }
 
   async revokeSession(token: string): Promise<void> {
+    this.sessions.delete(this.hashToken(token));
     await this.db
       .updateTable('sessions')
       .set({ revoked_at: sql`now()` })
