@@ -29,6 +29,8 @@ export interface Config {
   trustProxy: boolean;
   publicOrigin: string | undefined;
   paymentProvider: 'sandbox';
+  /** Minutes an unpaid payment stays open, by kind (commerce). */
+  paymentExpiry: { vaMinutes: number; qrisMinutes: number; ewalletMinutes: number };
   secrets: Secrets;
 }
 
@@ -134,6 +136,11 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy === 'true',
     publicOrigin: urlVar(env, 'PUBLIC_ORIGIN', ['http:', 'https:']),
     paymentProvider: 'sandbox',
+    paymentExpiry: {
+      vaMinutes: intVar(env, 'PAYMENT_EXPIRY_VA_MINUTES', 24 * 60, 1, 7 * 24 * 60),
+      qrisMinutes: intVar(env, 'PAYMENT_EXPIRY_QRIS_MINUTES', 15, 1, 24 * 60),
+      ewalletMinutes: intVar(env, 'PAYMENT_EXPIRY_EWALLET_MINUTES', 15, 1, 24 * 60),
+    },
     secrets: loadSecrets(env, dataDir),
   };
 }

@@ -88,7 +88,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   const domains = {
     identity: identity.start(deps.identity, config.secrets),
     social: social.start(deps.social),
-    commerce: commerce.start(deps.commerce),
+    commerce: commerce.start(deps.commerce, { attributionKey: config.secrets.attributionKey, paymentServerKey: config.secrets.paymentServerKey }, { paymentProvider: config.paymentProvider, paymentExpiry: config.paymentExpiry }),
     bridge: bridge.start(deps.bridge),
   };
 
