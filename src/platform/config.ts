@@ -29,6 +29,10 @@ export interface Config {
   trustProxy: boolean;
   publicOrigin: string | undefined;
   paymentProvider: 'sandbox';
+  /** How many videos one process transcodes at once (TRANSCODE_CONCURRENCY, default 1). */
+  transcodeConcurrency: number;
+  /** Largest video upload in bytes (VIDEO_MAX_BYTES, default 512 MiB). */
+  videoMaxBytes: number;
   secrets: Secrets;
 }
 
@@ -134,6 +138,8 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy === 'true',
     publicOrigin: urlVar(env, 'PUBLIC_ORIGIN', ['http:', 'https:']),
     paymentProvider: 'sandbox',
+    transcodeConcurrency: intVar(env, 'TRANSCODE_CONCURRENCY', 1, 1, 32),
+    videoMaxBytes: intVar(env, 'VIDEO_MAX_BYTES', 512 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     secrets: loadSecrets(env, dataDir),
   };
 }

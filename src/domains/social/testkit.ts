@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+
+/** Helpers for social's tests. Test media is made here by ffmpeg, never committed. */
+
+const run = promisify(execFile);
+const clipDir = mkdtempSync(path.join(tmpdir(), 'sekat-clips-'));
+
+export interface ClipOptions {
+  width: number;
+  height: number;
+  seconds?: number;
+  audio?: boolean;
+  rate?: number;
+}
+
+export async function makeClip({ width, height, seconds = 2, audio = true, rate = 24 }: ClipOptions): Promise<string> {
+  const file = path.join(clipDir, `${width}x${height}-${seconds}s-${audio ? 'a' : 'na'}-${Math.random().toString(36).slice(2, 7)}.mp4`);
+  const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${rate}`];
+  if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
+  args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
+  if (audio) args.push('-c:a', 'aac', '-shortest');
+  args.push('-movflags', '+faststart', file);
+  await run('ffmpeg', args);
+  return file;
+}
+
+export async function makeImage(): Promise<string> {
+  const file = path.join(clipDir, `still-${Math.random().toString(36).slice(2, 7)}.png`);
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240', '-frames:v', '1', file]);
+  return file;
+}
+
+export async function makeMp3(): Promise<string> {
+  const file = path.join(clipDir, `tone-${Math.random().toString(36).slice(2, 7)}.mp3`);
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine', '-t', '1', file]);
+  return file;
+}
+
+export async function ffprobeJson(target: string): Promise<{ streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration?: string; format_name: string } }> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', target]);
+  return JSON.parse(stdout);
+}
+
+export function multipart(fields: Record<string, string>, file?: { name: string; content: Buffer; type?: string }) {
+  const boundary = `----sekat${Math.random().toString(16).slice(2)}`;
+  const chunks: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  if (file) {
+    chunks.push(
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name}"\r\ncontent-type: ${file.type ?? 'video/mp4'}\r\n\r\n`),
+      file.content,
+      Buffer.from('\r\n'),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+export interface TestUser {
+  token: string;
+  handle: string;
+  accountId: string;
+  email: string;
+  auth: { authorization: string };
+}
+
+let counter = 0;
+export async function registerUser(app: FastifyInstance, handle = `user${Date.now().toString(36)}${counter++}`): Promise<TestUser> {
+  const email = `${handle}@example.id`;
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/auth/register',
+    payload: { email, password: 'kata-sandi-yang-panjang', handle, displayName: `Nama ${handle}` },
+    headers: { 'x-forwarded-for': `10.0.${counter % 250}.${Math.floor(Math.random() * 250)}` },
+  });
+  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
+  const body = response.json() as { token: string; user: { id: string } };
+  return { token: body.token, handle, accountId: body.user.id, email, auth: { authorization: `Bearer ${body.token}` } };
+}
+
+export async function uploadFile(app: FastifyInstance, user: TestUser | undefined, file: string | Buffer, caption = '', name = 'clip.mp4') {
+  const content = typeof file === 'string' ? readFileSync(file) : file;
+  const form = multipart({ caption }, { name, content });
+  return app.inject({ method: 'POST', url: '/api/social/videos', payload: form.payload, headers: { ...form.headers, ...(user?.auth ?? {}) } });
+}
+
+export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export async function waitForStatus(app: FastifyInstance, user: TestUser, id: string, timeoutMs = 60_000) {
+  return waitFor(async () => {
+    const response = await app.inject({ method: 'GET', url: `/api/social/videos/${id}`, headers: user.auth });
+    const body = response.json() as { status: string };
+    return body.status === 'processing' ? undefined : (body as Record<string, unknown> & { status: 'ready' | 'failed' });
+  }, timeoutMs);
+}
