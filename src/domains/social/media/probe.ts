@@ -18,6 +18,13 @@ interface FfprobeOutput {
 const STILL_FORMATS = /^(image2|png_pipe|jpeg_pipe|gif|webp_pipe|bmp_pipe|tiff_pipe|svg_pipe|mjpeg)$/;
 const STILL_CODECS = new Set(['png', 'mjpeg', 'bmp', 'gif', 'webp', 'tiff', 'jpegls', 'svg']);
 
+/** The last line of a tool's complaint, without file paths (they are ours, not the user's). */
+export function readableReason(stderr: string, ...paths: string[]): string {
+  let line = stderr.trim().split('\n').at(-1) ?? '';
+  for (const p of paths) line = line.split(p).join('');
+  return line.replace(/^[\s:]+/, '').replace(/\/[\w./-]+/g, '').trim().slice(0, 300);
+}
+
 export function runFfprobe(file: string, timeoutMs = 30_000): Promise<FfprobeOutput> {
   return new Promise((resolve, reject) => {
     execFile(
@@ -25,7 +32,7 @@ export function runFfprobe(file: string, timeoutMs = 30_000): Promise<FfprobeOut
       ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
       { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 },
       (error, stdout, stderr) => {
-        if (error) return reject(new ProbeError(stderr.trim().split('\n').at(-1) || 'the file could not be read as media'));
+        if (error) return reject(new ProbeError(readableReason(stderr, file) || 'the file could not be read as media'));
         try {
           resolve(JSON.parse(stdout) as FfprobeOutput);
         } catch {

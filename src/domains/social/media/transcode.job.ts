@@ -5,7 +5,10 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Job } from '../../../platform/jobs.js';
 import type { SocialDB } from '../store.js';
-import { probeVideo, ProbeError, type ProbeResult } from './probe.js';
+import { probeVideo, ProbeError, readableReason, runFfprobe, type ProbeResult } from './probe.js';
+
+/** A fault in the content itself: retrying will not help. */
+class MediaError extends Error {}
 import type { MediaPaths } from './paths.js';
 
 export const TRANSCODE_JOB = 'social.transcode';
@@ -81,7 +84,7 @@ export function ffmpegArgs(source: string, outDir: string, probe: ProbeResult, r
   return args;
 }
 
-function runFfmpeg(args: string[], timeoutMs: number): Promise<void> {
+function runFfmpeg(args: string[], timeoutMs: number, paths: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -96,9 +99,21 @@ function runFfmpeg(args: string[], timeoutMs: number): Promise<void> {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new Error(`ffmpeg failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ') || 'no output'}`));
+      else reject(new Error(`transcoding failed (${signal ?? `exit ${code}`}): ${readableReason(stderr, ...paths) || 'no detail'}`));
     });
   });
+}
+
+/** A file whose header promised more than its frames deliver ends up here, not as "ready". */
+async function checkOutput(outDir: string, probe: ProbeResult): Promise<void> {
+  if (!(await stat(path.join(outDir, 'poster.jpg')).catch(() => undefined))) {
+    throw new MediaError('no picture could be taken from the video; it may be cut short or damaged');
+  }
+  const rendered = await runFfprobe(path.join(outDir, 'v0', 'index.m3u8')).catch(() => undefined);
+  const renderedMs = Number(rendered?.format?.duration ?? 0) * 1000;
+  if (!(renderedMs >= probe.durationMs * 0.9 - 200)) {
+    throw new MediaError(`the video is cut short or damaged: ${Math.round(renderedMs)} ms of ${probe.durationMs} ms could be read`);
+  }
 }
 
 export interface TranscodeOptions {
@@ -124,13 +139,13 @@ export function transcodeJob({ db, media, log, preset = 'veryfast' }: TranscodeO
     const outDir = media.videoDir(id);
     const started = Date.now();
     try {
-      await stat(source);
+      if (!(await stat(source).catch(() => undefined))) throw new MediaError('the uploaded file is gone');
       const probe = await probeVideo(source);
       const renditions = ladderFor(probe.width, probe.height);
       await rm(outDir, { recursive: true, force: true });
       await Promise.all(renditions.map((_, i) => mkdir(path.join(outDir, `v${i}`), { recursive: true })));
-      await runFfmpeg(ffmpegArgs(source, outDir, probe, renditions, preset), Math.max(120_000, probe.durationMs * 20));
-      await stat(path.join(outDir, 'poster.jpg'));
+      await runFfmpeg(ffmpegArgs(source, outDir, probe, renditions, preset), Math.max(120_000, probe.durationMs * 20), [source, outDir]);
+      await checkOutput(outDir, probe);
       await db.transaction().execute(async (trx) => {
         const updated = await trx
           .updateTable('videos')
@@ -153,7 +168,7 @@ export function transcodeJob({ db, media, log, preset = 'veryfast' }: TranscodeO
       log.info({ videoId: id, ms: Date.now() - started, renditions: renditions.map((r) => r.size) }, 'video transcoded');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      const permanent = error instanceof ProbeError || (error as NodeJS.ErrnoException).code === 'ENOENT';
+      const permanent = error instanceof ProbeError || error instanceof MediaError;
       if (permanent || job.attempts >= job.maxAttempts) {
         await rm(outDir, { recursive: true, force: true });
         await rm(source, { force: true });
