@@ -4,6 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { readdirSync, existsSync } from 'node:fs';
+import { JobRunner } from '../../platform/jobs.js';
+import type { SocialInstance } from './index.js';
+import { transcodeJob, TRANSCODE_JOB } from './media/transcode.job.js';
 
 /** Helpers for social's tests. Test media is made here by ffmpeg, never committed. */
 
@@ -16,15 +21,18 @@ export interface ClipOptions {
   seconds?: number;
   audio?: boolean;
   rate?: number;
+  /** Put the index first (as phones do); false leaves it at the end. */
+  faststart?: boolean;
 }
 
-export async function makeClip({ width, height, seconds = 2, audio = true, rate = 24 }: ClipOptions): Promise<string> {
+export async function makeClip({ width, height, seconds = 2, audio = true, rate = 24, faststart = true }: ClipOptions): Promise<string> {
   const file = path.join(clipDir, `${width}x${height}-${seconds}s-${audio ? 'a' : 'na'}-${Math.random().toString(36).slice(2, 7)}.mp4`);
   const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${rate}`];
   if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
   args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
   if (audio) args.push('-c:a', 'aac', '-shortest');
-  args.push('-movflags', '+faststart', file);
+  if (faststart) args.push('-movflags', '+faststart');
+  args.push(file);
   await run('ffmpeg', args);
   return file;
 }
@@ -107,4 +115,18 @@ export async function waitForStatus(app: FastifyInstance, user: TestUser, id: st
     const body = response.json() as { status: string };
     return body.status === 'processing' ? undefined : (body as Record<string, unknown> & { status: 'ready' | 'failed' });
   }, timeoutMs);
+}
+
+/** Runs every queued transcode job to the end in this process (tests build the app with background: false). */
+export async function drainTranscodes(social: SocialInstance, options: { leaseMs?: number } = {}): Promise<void> {
+  const log = pino({ level: 'silent' });
+  const jobs = new JobRunner(social.service.db, log, { leaseMs: options.leaseMs ?? 60_000, pollMs: 50, backoffBaseMs: 50 });
+  jobs.register(TRANSCODE_JOB, transcodeJob({ db: social.service.db, media: social.service.media, log }));
+  for (let job = await jobs.claim(); job; job = await jobs.claim()) await jobs.run(job);
+}
+
+/** Every file under a folder (empty when the folder does not exist). */
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => `${e.parentPath}/${e.name}`);
 }
