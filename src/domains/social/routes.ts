@@ -226,6 +226,16 @@ export function socialRoutes({ service, profileSeed, maxUploadBytes }: SocialRou
 
     // ---- profiles and follows
     app.get(
+      '/social/me',
+      { schema: { tags: ['social'], summary: 'Your own profile, created on first use', response: { 200: Profile, ...problems(401, 422) } } },
+      async (request) => {
+        const subject = await me(request);
+        const profile = await service.db.selectFrom('profiles').select('handle').where('subject', '=', subject).executeTakeFirstOrThrow();
+        return service.getProfile(profile.handle, subject);
+      },
+    );
+
+    app.get(
       '/social/users/:handle',
       { schema: { tags: ['social'], summary: 'A profile with its counts', params: Handle, response: { 200: Profile, ...problems(400, 404) } } },
       async (request) => service.getProfile(request.params.handle, request.subject),

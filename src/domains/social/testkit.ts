@@ -9,6 +9,8 @@ import { readdirSync, existsSync } from 'node:fs';
 import { JobRunner } from '../../platform/jobs.js';
 import type { SocialInstance } from './index.js';
 import { transcodeJob, TRANSCODE_JOB } from './media/transcode.job.js';
+import { uuidv7 } from '../../platform/ids.js';
+import { parseHashtags } from './hashtags.js';
 
 /** Helpers for social's tests. Test media is made here by ffmpeg, never committed. */
 
@@ -129,4 +131,37 @@ export async function drainTranscodes(social: SocialInstance, options: { leaseMs
 export function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => `${e.parentPath}/${e.name}`);
+}
+
+/** A ready video written straight to the store, for ranking and engagement tests that need many. */
+export async function seedReadyVideo(
+  social: SocialInstance,
+  author: { subject: string; handle: string },
+  caption: string,
+  options: { createdAt?: Date; views?: number; completed?: number; likes?: number } = {},
+): Promise<string> {
+  const { service } = social;
+  await service.ensureProfile(author.subject, { handle: author.handle, displayName: author.handle });
+  const id = uuidv7(options.createdAt?.getTime());
+  await service.db
+    .insertInto('videos')
+    .values({
+      id,
+      author: author.subject,
+      caption,
+      hashtags: parseHashtags(caption),
+      status: 'ready',
+      failure_reason: null,
+      duration_ms: 10_000,
+      width: 720,
+      height: 1280,
+      renditions: JSON.stringify([{ width: 720, height: 1280, size: 720 }]),
+      view_count: options.views ?? 0,
+      completed_count: options.completed ?? 0,
+      like_count: options.likes ?? 0,
+      created_at: options.createdAt ?? new Date(),
+      ready_at: new Date(),
+    })
+    .execute();
+  return id;
 }
