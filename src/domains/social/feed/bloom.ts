@@ -31,7 +31,8 @@ export class SeenFilter {
       h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
       h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
     }
-    return Array.from({ length: SeenFilter.HASHES }, (_, k) => (h1 + k * (h2 | 1)) % SeenFilter.BITS);
+    const step = (h2 | 1) >>> 0;
+    return Array.from({ length: SeenFilter.HASHES }, (_, k) => (h1 + k * step) % SeenFilter.BITS);
   }
 
   add(id: string): void {
