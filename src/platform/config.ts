@@ -31,6 +31,10 @@ export interface Config {
   paymentProvider: 'sandbox';
   /** Minutes an unpaid payment stays open, by kind (commerce). */
   paymentExpiry: { vaMinutes: number; qrisMinutes: number; ewalletMinutes: number };
+  /** How many videos one process transcodes at once (TRANSCODE_CONCURRENCY, default 1). */
+  transcodeConcurrency: number;
+  /** Largest video upload in bytes (VIDEO_MAX_BYTES, default 512 MiB). */
+  videoMaxBytes: number;
   secrets: Secrets;
 }
 
@@ -141,6 +145,8 @@ export function loadConfig(env: Env = process.env): Config {
       qrisMinutes: intVar(env, 'PAYMENT_EXPIRY_QRIS_MINUTES', 15, 1, 24 * 60),
       ewalletMinutes: intVar(env, 'PAYMENT_EXPIRY_EWALLET_MINUTES', 15, 1, 24 * 60),
     },
+    transcodeConcurrency: intVar(env, 'TRANSCODE_CONCURRENCY', 1, 1, 32),
+    videoMaxBytes: intVar(env, 'VIDEO_MAX_BYTES', 512 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     secrets: loadSecrets(env, dataDir),
   };
 }
