@@ -15,6 +15,8 @@ export interface Secrets {
   attributionKey: string;
   /** Server key of the sandbox payment provider (commerce only). */
   paymentServerKey: string;
+  /** Signs short-lived links to download a personal-data export (bridge only). */
+  exportLinkKey: string;
 }
 
 export interface Config {
@@ -70,6 +72,7 @@ const SECRET_ENV: Record<string, string> = {
   sessionPepper: 'SESSION_PEPPER',
   attributionKey: 'ATTRIBUTION_KEY',
   paymentServerKey: 'PAYMENT_SERVER_KEY',
+  exportLinkKey: 'EXPORT_LINK_KEY',
 };
 
 /**
@@ -87,7 +90,7 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
     }
   }
   const fresh = () => randomBytes(32).toString('base64url');
-  const pick = (key: 'sessionPepper' | 'attributionKey' | 'paymentServerKey'): string => {
+  const pick = (key: 'sessionPepper' | 'attributionKey' | 'paymentServerKey' | 'exportLinkKey'): string => {
     const envName = SECRET_ENV[key]!;
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== '') {
@@ -108,6 +111,7 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
     sessionPepper: pick('sessionPepper'),
     attributionKey: pick('attributionKey'),
     paymentServerKey: pick('paymentServerKey'),
+    exportLinkKey: pick('exportLinkKey'),
     subjectKeys,
   };
   mkdirSync(dataDir, { recursive: true });
