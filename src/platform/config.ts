@@ -29,7 +29,6 @@ export interface Config {
   redisUrl: string | undefined;
   logLevel: string;
   trustProxy: boolean;
-  publicOrigin: string | undefined;
   paymentProvider: 'sandbox';
   /** Minutes an unpaid payment stays open, by kind (commerce). */
   paymentExpiry: { vaMinutes: number; qrisMinutes: number; ewalletMinutes: number };
@@ -142,7 +141,6 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     logLevel,
     trustProxy: trustProxy === 'true',
-    publicOrigin: urlVar(env, 'PUBLIC_ORIGIN', ['http:', 'https:']),
     paymentProvider: 'sandbox',
     paymentExpiry: {
       vaMinutes: intVar(env, 'PAYMENT_EXPIRY_VA_MINUTES', 24 * 60, 1, 7 * 24 * 60),
