@@ -240,7 +240,12 @@ export class CatalogService {
     };
   }
 
+  /**
+   * Locks a product for change: its variants first, in id order, then the product — the order
+   * checkout and payment take them in, so they never deadlock.
+   */
   private async ownedProduct(trx: Transaction<AnyDB>, subject: string, productId: string) {
+    await sql`select id from variants where product_id = ${productId} order by id for update`.execute(trx);
     const row = await trx
       .selectFrom('products')
       .innerJoin('shops', 'shops.id', 'products.shop_id')

@@ -62,7 +62,8 @@ export async function publishProduct(trx: Transaction<AnyDB>, productId: string)
 
 /** After reservations or sales: publish only the products whose in-stock flag flipped. */
 export async function publishIfAvailabilityChanged(trx: Transaction<AnyDB>, productIds: Iterable<string>): Promise<void> {
-  for (const productId of new Set(productIds)) {
+  // Sorted, so concurrent transactions lock product rows in one order.
+  for (const productId of [...new Set(productIds)].sort()) {
     const facts = await factsOf(trx, productId);
     if (facts && !facts.removed_at && (facts.in_stock_now ?? false) !== facts.in_stock) await publishProduct(trx, productId);
   }

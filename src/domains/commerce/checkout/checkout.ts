@@ -226,6 +226,24 @@ export class CheckoutService {
       return { shopId, shopName: first.shop_name, shopCity: first.shop_city, lines: shopLines, subtotal, shipping: shipping.priceIdr, discount: 0, voucherId: null as string | null };
     });
 
+    // Stock first, then the voucher: every path takes variant rows before voucher rows.
+    // All lines or none: each conditional UPDATE takes units only if enough are available; the
+    // first that cannot aborts the transaction, releasing the others. Sorted ids avoid deadlocks.
+    for (const line of lines) {
+      const taken = await sql<{ id: string }>`update variants set reserved = reserved + ${line.quantity}
+        where id = ${line.variant.id} and removed_at is null and stock - reserved >= ${line.quantity} returning id`.execute(trx);
+      if (taken.rows.length === 0) {
+        const left = (await trx.selectFrom('variants').select(sql<number>`stock - reserved`.as('available')).where('id', '=', line.variant.id).executeTakeFirst()) as
+          | { available: number }
+          | undefined;
+        throw conflict(
+          `Not enough stock for ${line.variant.title} (${line.variant.name}): ${left?.available ?? 0} available.`,
+          { [`items.${line.variant.id}`]: [`only ${left?.available ?? 0} available`] },
+          'out-of-stock',
+        );
+      }
+    }
+
     const paymentId = uuidv7();
     if (input.voucherCode) {
       const allSubtotal = parcels.reduce((sum, p) => sum + p.subtotal, 0);
@@ -246,23 +264,6 @@ export class CheckoutService {
     const method = PAYMENT_METHODS[input.paymentMethod];
     if (method.kind === 'cod' && gross > COD_LIMIT_IDR) {
       throw unprocessable(`Cash on delivery is available up to Rp ${COD_LIMIT_IDR.toLocaleString('id-ID')}.`, { paymentMethod: ['total is over the COD limit'] });
-    }
-
-    // All lines or none: each conditional UPDATE takes units only if enough are available; the
-    // first that cannot aborts the transaction, releasing the others. Sorted ids avoid deadlocks.
-    for (const line of lines) {
-      const taken = await sql<{ id: string }>`update variants set reserved = reserved + ${line.quantity}
-        where id = ${line.variant.id} and removed_at is null and stock - reserved >= ${line.quantity} returning id`.execute(trx);
-      if (taken.rows.length === 0) {
-        const left = (await trx.selectFrom('variants').select(sql<number>`stock - reserved`.as('available')).where('id', '=', line.variant.id).executeTakeFirst()) as
-          | { available: number }
-          | undefined;
-        throw conflict(
-          `Not enough stock for ${line.variant.title} (${line.variant.name}): ${left?.available ?? 0} available.`,
-          { [`items.${line.variant.id}`]: [`only ${left?.available ?? 0} available`] },
-          'out-of-stock',
-        );
-      }
     }
 
     const minutes = expiryMinutes(method.kind, this.settings.expiry);

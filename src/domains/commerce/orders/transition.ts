@@ -45,8 +45,15 @@ export async function lockOrder(trx: Transaction<AnyDB>, orderId: string): Promi
   return (await trx.selectFrom('orders').selectAll().where('id', '=', orderId).forUpdate().executeTakeFirst()) as OrderRow | undefined;
 }
 
+/** Locks an order's variant rows in id order, the order checkout takes them in, so no deadlock. */
+async function lockVariants(trx: Transaction<AnyDB>, orderId: string): Promise<void> {
+  await sql`select id from variants where id in (select variant_id from reservations where order_id = ${orderId})
+    order by id for update`.execute(trx);
+}
+
 /** Reservations of an order become sales: units leave stock and reserved, and count as sold. */
 async function sellReservations(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
+  await lockVariants(trx, orderId);
   const rows = await sql<{ product_id: string }>`
     with moved as (
       update reservations set state = 'sold', updated_at = now()
@@ -57,6 +64,7 @@ async function sellReservations(trx: Transaction<AnyDB>, orderId: string): Promi
 }
 
 async function releaseReservations(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
+  await lockVariants(trx, orderId);
   const rows = await sql<{ product_id: string }>`
     with moved as (
       update reservations set state = 'released', updated_at = now()
@@ -68,6 +76,7 @@ async function releaseReservations(trx: Transaction<AnyDB>, orderId: string): Pr
 
 /** Sold units of an order that never left the shop go back on the shelf. */
 async function restockSold(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
+  await lockVariants(trx, orderId);
   const rows = await sql<{ product_id: string }>`
     with moved as (
       update reservations set state = 'restocked', updated_at = now()
