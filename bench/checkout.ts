@@ -3,7 +3,8 @@
  * DATABASE_URL is set) PostgreSQL, next to pgbench TPS on the same PostgreSQL in the same run;
  * then product reads at 100 connections with autocannon; then an oversell check.
  *
- * Knobs: BENCH_SECONDS (default 8), BENCH_CONCURRENCY (default 16), BENCH_READ_SECONDS (default 8).
+ * Knobs: BENCH_SECONDS (default 8), BENCH_CONCURRENCY (default 16), BENCH_READ_SECONDS (default 8),
+ * BENCH_SKIP_PGLITE=1.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -153,7 +154,8 @@ function report(r: Awaited<ReturnType<typeof runOn>>, pgbench?: number | string)
 async function main() {
   process.env.TEST_LOG_LEVEL ??= 'silent';
   const databaseUrl = process.env.DATABASE_URL;
-  report(await runOn('PGlite (embedded)', { DATABASE_URL: '' }));
+  if (process.env.BENCH_SKIP_PGLITE === '1') console.log('\n== PGlite (embedded) ==\nskipped: BENCH_SKIP_PGLITE=1');
+  else report(await runOn('PGlite (embedded)', { DATABASE_URL: '' }));
   if (!databaseUrl) {
     console.log('\n== PostgreSQL ==\nskipped: set DATABASE_URL to run on PostgreSQL (and pgbench next to it)');
     return;

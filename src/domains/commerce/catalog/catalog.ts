@@ -6,6 +6,7 @@ import { decodeCursor, pageOf } from '../../../platform/http.js';
 import { canonicalProvince, provinceOfCity } from '../shipping/regions.js';
 import { CATEGORIES, type Category } from './categories.js';
 import { publishProduct } from './events.js';
+import { productViews } from './cache.js';
 
 export const MAX_PRICE_IDR = 100_000_000_000;
 
@@ -110,8 +111,14 @@ function validateProductFields(input: { title?: string; category?: string; image
   if (input.externalUrl && !checkHttpUrl(input.externalUrl)) errors.externalUrl = ['must be an http(s) URL'];
 }
 
+type ProductView = Awaited<ReturnType<CatalogService['loadProduct']>>;
+
 export class CatalogService {
   constructor(private readonly db: Database) {}
+
+  private forget(productId: string): void {
+    productViews.forget([productId]);
+  }
 
   async createShop(subject: string, input: { name: string; slug: string; description?: string; city: string; province?: string }) {
     const errors: FieldErrors = {};
@@ -210,7 +217,11 @@ export class CatalogService {
     return this.product(productId);
   }
 
-  async product(productId: string) {
+  product(productId: string): Promise<ProductView> {
+    return productViews.get(productId, () => this.loadProduct(productId));
+  }
+
+  private async loadProduct(productId: string) {
     const result = await sql<ProductRow>`
       select p.*, s.name as shop_name, s.slug as shop_slug from products p join shops s on s.id = p.shop_id
       where p.id = ${productId} and p.removed_at is null`.execute(this.db);
@@ -289,6 +300,7 @@ export class CatalogService {
       }
       await publishProduct(trx, productId);
     });
+    this.forget(productId);
     return this.product(productId);
   }
 
@@ -299,11 +311,12 @@ export class CatalogService {
       await trx.deleteFrom('cart_items').where('variant_id', 'in', trx.selectFrom('variants').select('id').where('product_id', '=', productId)).execute();
       await publishProduct(trx, productId);
     });
+    this.forget(productId);
   }
 
   /** Sets the units on hand; refused below what unpaid orders hold. Every change is audited. */
   async setStock(subject: string, variantId: string, stock: number) {
-    return this.db.transaction().execute(async (trx) => {
+    const result = await this.db.transaction().execute(async (trx) => {
       const variant = (await trx
         .selectFrom('variants')
         .innerJoin('shops', 'shops.id', 'variants.shop_id')
@@ -323,8 +336,10 @@ export class CatalogService {
         .values({ variant_id: variantId, actor_subject: subject, old_stock: variant.stock, new_stock: stock, reason: 'set by owner' })
         .execute();
       await publishProduct(trx, variant.product_id);
-      return { id: variantId, stock, reserved: variant.reserved, available: stock - variant.reserved };
+      return { productId: variant.product_id, view: { id: variantId, stock, reserved: variant.reserved, available: stock - variant.reserved } };
     });
+    this.forget(result.productId);
+    return result.view;
   }
 
   /** Origin and weight (one of each variant) of every shop in a would-be checkout. */

@@ -132,16 +132,17 @@ export async function applyTransition(
   const from = order.status;
   const to = nextStatus(from, action);
   const set: Record<string, unknown> = { status: to, updated_at: sql`now()` };
-  const touched: string[] = [];
+  // Stock moves run last, so the hot variant rows stay locked for as short a time as possible.
+  let moveStock: ((trx: Transaction<AnyDB>, orderId: string) => Promise<string[]>) | undefined;
 
   if (from === 'awaiting_payment' && (to === 'paid' || to === 'confirmed')) {
-    touched.push(...(await sellReservations(trx, order.id)));
+    moveStock = sellReservations;
     await openCommissions(trx, order);
     if (to === 'paid') set.paid_at = sql`now()`;
   } else if (from === 'awaiting_payment') {
-    touched.push(...(await releaseReservations(trx, order.id)));
+    moveStock = releaseReservations;
   } else if (to === 'cancelled' || (to === 'refunded' && from === 'paid')) {
-    touched.push(...(await restockSold(trx, order.id)));
+    moveStock = restockSold;
   }
   if (to === 'refunded') {
     await settleCommissions(trx, order.id, 'reversed');
@@ -184,7 +185,10 @@ export async function applyTransition(
         and not exists (select 1 from orders o where o.payment_id = ${order.payment_id} and o.status in ('confirmed', 'shipped'))`.execute(trx);
   }
   if (CLOSED_STATUSES.has(to) && order.erase_pending) await minimiseOrder(trx, order.id);
-  if (touched.length > 0) await publishIfAvailabilityChanged(trx, touched);
+  if (moveStock) {
+    const touched = await moveStock(trx, order.id);
+    if (touched.length > 0) await publishIfAvailabilityChanged(trx, touched);
+  }
   order.status = to;
   return to;
 }
