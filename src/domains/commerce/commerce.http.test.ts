@@ -11,6 +11,7 @@ import { midtransSignature } from './payments/sandbox.js';
 import { expirePayment } from './payments/expire.job.js';
 import { autoComplete } from './orders/auto-complete.job.js';
 import type { CommerceInstance } from './index.js';
+import QRCode from 'qrcode';
 
 let config: Config;
 let sekat: Sekat;
@@ -392,6 +393,39 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     expect(next.items[0].id).not.toBe(paged.items[0].id);
     await rejects(() => inject({ method: 'GET', url: '/api/commerce/products?cursor=%%%' }), 400);
     await rejects(() => inject({ method: 'GET', url: '/api/commerce/products?category=senjata' }), 400);
+  });
+});
+
+describe(`product images (${STORE_LABEL})`, () => {
+  it('stores an uploaded image under DATA_DIR/media/commerce and serves it; refuses non-owners and fake images', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);
+    const png = await QRCode.toBuffer('sekat');
+    const upload = (user: TestUser, body: Buffer, type = 'image/png') =>
+      inject({ method: 'POST', url: `/api/commerce/products/${product.id}/images`, headers: { ...user.headers, 'content-type': type }, payload: body });
+    const added = await upload(seller, png);
+    expect(added.statusCode, added.body).toBe(201);
+    const url = added.json().imageUrls.at(-1) as string;
+    expect(url).toMatch(/^\/api\/commerce\/media\/[0-9a-f-]{36}\.png$/);
+    const served = await inject({ method: 'GET', url });
+    expect(served.statusCode).toBe(200);
+    expect(served.headers['content-type']).toBe('image/png');
+    expect(served.rawPayload.equals(png)).toBe(true);
+    await rejects(() => upload(other, png), 403);
+    await rejects(() => upload(seller, Buffer.from('<svg onload=alert(1)>'), 'image/png'), 415);
+    await rejects(() => upload(seller, png, 'image/jpeg'), 415);
+    await rejects(() => inject({ method: 'GET', url: '/api/commerce/media/..%2Fsecrets.json' }), 400);
+    await rejects(() => inject({ method: 'GET', url: '/api/commerce/media/01890000-0000-7000-8000-000000000000.png' }), 404);
+  });
+
+  it('checkout options refuse bad addresses and unknown variants', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);
+    const v = product.variants[0]!.id;
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/checkout/options?variantIds=${v}&city=Bandung&province=Jawa%20Barat&postalCode=123` }), 400);
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/checkout/options?variantIds=nope&city=Bandung&province=Jawa%20Barat&postalCode=40111` }), 400);
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/checkout/options?variantIds=01890000-0000-7000-8000-000000000000&city=Bandung&province=Jawa%20Barat&postalCode=40111` }), 422);
+    const local = (await inject({ method: 'GET', url: `/api/commerce/checkout/options?variantIds=${v}&city=Jakarta&province=DKI%20Jakarta&postalCode=10110` })).json();
+    expect(local.couriers.map((c: { code: string }) => c.code)).toContain('gosend_instant');
+    expect(local.paymentMethods.map((m: { code: string }) => m.code)).toEqual(['va_bca', 'va_bni', 'va_bri', 'va_mandiri', 'va_permata', 'qris', 'gopay', 'ovo', 'dana', 'shopeepay', 'cod']);
   });
 });
 

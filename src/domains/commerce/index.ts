@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import { CatalogService } from './catalog/catalog.js';
+import { ProductImages } from './catalog/images.js';
 import { CartService } from './checkout/cart.js';
 import { CheckoutService } from './checkout/checkout.js';
 import { createVoucher, type VoucherInput } from './checkout/vouchers.js';
@@ -49,6 +50,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const routes = commerceRoutes({
     db: deps.db,
     catalog,
+    images: new ProductImages(deps.db, deps.dataDir),
     cart: new CartService(deps.db),
     checkout: new CheckoutService(deps.db, provider, { attributionKey: secrets.attributionKey, expiry }, deps.log),
     orders: new OrderService(deps.db),

@@ -7,6 +7,7 @@ import { canonicalProvince, provinceOfCity } from '../shipping/regions.js';
 import { CATEGORIES, type Category } from './categories.js';
 import { publishProduct } from './events.js';
 import { productViews } from './cache.js';
+import { MEDIA_FILE, MEDIA_URL_PREFIX } from './images.js';
 
 export const MAX_PRICE_IDR = 100_000_000_000;
 
@@ -106,7 +107,9 @@ function validateProductFields(input: { title?: string; category?: string; image
     errors.category = [`must be one of ${Object.keys(CATEGORIES).join(', ')}`];
   }
   input.imageUrls?.forEach((url, i) => {
-    if (!checkHttpUrl(url) && !url.startsWith('/media/commerce/')) errors[`imageUrls.${i}`] = ['must be an http(s) URL'];
+    if (!checkHttpUrl(url) && !(url.startsWith(MEDIA_URL_PREFIX) && MEDIA_FILE.test(url.slice(MEDIA_URL_PREFIX.length)))) {
+      errors[`imageUrls.${i}`] = ['must be an http(s) URL or an uploaded image'];
+    }
   });
   if (input.externalUrl && !checkHttpUrl(input.externalUrl)) errors.externalUrl = ['must be an http(s) URL'];
 }
