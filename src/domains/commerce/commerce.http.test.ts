@@ -417,6 +417,15 @@ describe(`product images (${STORE_LABEL})`, () => {
     await rejects(() => inject({ method: 'GET', url: '/api/commerce/media/01890000-0000-7000-8000-000000000000.png' }), 404);
   });
 
+  it('describes every commerce route in the OpenAPI document', async () => {
+    const doc = (await inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const paths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/commerce/'));
+    for (const path of ['/api/commerce/checkout', '/api/commerce/payments/webhooks/{provider}', '/api/commerce/products/{id}', '/api/commerce/orders/{id}/ship']) {
+      expect(paths).toContain(path);
+    }
+    for (const path of paths) for (const op of Object.values(doc.paths[path]) as { tags: string[] }[]) expect(op.tags).toEqual(['commerce']);
+  });
+
   it('checkout options refuse bad addresses and unknown variants', async () => {
     const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);
     const v = product.variants[0]!.id;
@@ -489,5 +498,7 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(openRow).toMatchObject({ status: 'completed', buyer_subject: null, phone: '[dihapus]' });
     const after = await commerceDomain.exportSubject(subject);
     expect(after.orders).toHaveLength(0);
+    expect(after.payments).toHaveLength(0);
+    expect(after.cart).toHaveLength(0);
   });
 });
