@@ -364,6 +364,18 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     const failed = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 3 }] })).json();
     expect((await simulate(buyer, failed.payment.id, 'failed')).json()).toMatchObject({ applied: true, status: 'failed' });
     expect((await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json().variants[0].available).toBe(3);
+
+    // Through the platform job runner, as a running server does it.
+    const viaJob = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 3 }], paymentMethod: 'qris' })).json();
+    const past = new Date(Date.now() - 1000);
+    await db.updateTable('payments').set({ expires_at: past }).where('id', '=', viaJob.payment.id).execute();
+    await db.updateTable('jobs').set({ run_at: past }).where('dedupe_key', '=', `expire:${viaJob.payment.id}`).execute();
+    const runner = sekat.deps.commerce.jobs;
+    for (let job = await runner.claim(); job; job = await runner.claim()) await runner.run(job);
+    const expiredJob = await db.selectFrom('jobs').select('status').where('dedupe_key', '=', `expire:${viaJob.payment.id}`).executeTakeFirstOrThrow();
+    expect(expiredJob.status).toBe('done');
+    expect((await inject({ method: 'GET', url: `/api/commerce/orders/${viaJob.order.id}`, headers: buyer.headers })).json().status).toBe('expired');
+    expect((await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json().variants[0].available).toBe(3);
   });
 
   it('publishes product.upserted and product.removed with growing versions', async () => {

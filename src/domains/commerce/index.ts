@@ -16,6 +16,7 @@ import { SandboxProvider } from './payments/sandbox.js';
 import { DEFAULT_EXPIRY, type PaymentExpiry } from './payments/methods.js';
 import { EXPIRE_PAYMENT_JOB, expirePaymentJob } from './payments/expire.job.js';
 import { commerceRoutes } from './routes.js';
+import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -47,6 +48,8 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const privacy = new PrivacyService(deps.db);
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
   deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
+  deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
+  schedulePurge(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
   const routes = commerceRoutes({
     db: deps.db,
     catalog,

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { badRequest, HttpProblem, notFound } from '../../platform/errors.js';
+import { badRequest, forbidden, HttpProblem, notFound } from '../../platform/errors.js';
 import { PageQuery, requireSubject } from '../../platform/http.js';
 import { shopView, type CatalogService } from './catalog/catalog.js';
 import { CATEGORY_CODES } from './catalog/categories.js';
@@ -541,6 +541,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const subject = requireSubject(request);
+        if (s.paymentProvider !== 'sandbox') throw forbidden('Payments can be simulated only with the sandbox provider.');
         return simulatePayment(s.db, s.provider, subject, request.params.id, request.body.outcome);
       },
     );
