@@ -393,7 +393,7 @@ describe(`checkout features (${STORE_LABEL})`, () => {
 
   it('search filters by category and shop and sorts by price', async () => {
     const shop3 = await openShop(sekat.app, seller, { name: 'Dapur Nusantara', city: 'Yogyakarta' });
-    await listProduct(sekat.app, seller, shop3.id, [{ stock: 5, priceIdr: 50_000 }], { title: 'Rendang Daging Sapi', description: 'Rendang kering khas Padang', category: 'makanan' });
+    const rendang = await listProduct(sekat.app, seller, shop3.id, [{ stock: 5, priceIdr: 50_000 }], { title: 'Rendang Daging Sapi', description: 'Rendang kering khas Padang', category: 'makanan' });
     await listProduct(sekat.app, seller, shop3.id, [{ stock: 5, priceIdr: 20_000 }], { title: 'Sambal Roa', description: 'Sambal ikan roa Manado', category: 'makanan' });
     const byCategory = (await inject({ method: 'GET', url: `/api/commerce/products?category=makanan&shop=${shop3.slug}&sort=price_asc` })).json();
     expect(byCategory.items.map((p: { title: string }) => p.title)).toEqual(['Sambal Roa', 'Rendang Daging Sapi']);
@@ -405,6 +405,11 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     expect(next.items[0].id).not.toBe(paged.items[0].id);
     await rejects(() => inject({ method: 'GET', url: '/api/commerce/products?cursor=%%%' }), 400);
     await rejects(() => inject({ method: 'GET', url: '/api/commerce/products?category=senjata' }), 400);
+    const fakeId = '-'.repeat(36);
+    expect((await inject({ method: 'GET', url: `/api/commerce/products?shop=${fakeId}` })).json().items).toEqual([]);
+    const forged = Buffer.from(JSON.stringify({ c: new Date().toISOString(), i: fakeId })).toString('base64url');
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/orders?cursor=${forged}`, headers: buyer.headers }), 400);
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/products/${rendang.id}/reviews?cursor=${Buffer.from(JSON.stringify({ i: fakeId })).toString('base64url')}` }), 400);
   });
 });
 

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { UUID } from './uuid.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { badRequest, forbidden, HttpProblem, notFound } from '../../platform/errors.js';
 import { PageQuery, requireSubject } from '../../platform/http.js';
@@ -367,7 +368,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           summary: 'An uploaded product image',
-          params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f-]{36}\\.(jpg|png|webp)$' }) }),
+          params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(jpg|png|webp)$' }) }),
           response: { 404: Problem },
         },
       },
@@ -470,7 +471,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const ids = request.query.variantIds.split(',').map((id) => id.trim()).filter(Boolean);
-        if (ids.length === 0 || ids.length > 100 || ids.some((id) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))) {
+        if (ids.length === 0 || ids.length > 100 || ids.some((id) => !UUID.test(id))) {
           throw badRequest('variantIds must be 1–100 variant ids.', { variantIds: ['must be comma-separated variant ids'] });
         }
         const address = normaliseAddress({ recipient: '-', phone: '081200000000', line1: '-', city: request.query.city, province: request.query.province, postalCode: request.query.postalCode }, '');

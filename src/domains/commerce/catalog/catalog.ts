@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { UUID } from '../uuid.js';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, forbidden, notFound, unprocessable, validationFailed, type FieldErrors } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
@@ -200,6 +201,7 @@ export class CatalogService {
         .execute();
       const taken = await trx.selectFrom('variants').select('sku').where('shop_id', '=', shopId).where('sku', 'in', [...skus]).execute();
       if (taken.length > 0) throw conflict('A SKU is already used in this shop.', { sku: taken.map((t) => `${t.sku} is taken`) });
+      // The check above gives a readable answer; the unique index settles a race between two.
       await trx
         .insertInto('variants')
         .values(
@@ -214,7 +216,11 @@ export class CatalogService {
             weight_grams: variant.weightGrams,
           })),
         )
-        .execute();
+        .execute()
+        .catch((error: unknown) => {
+          if ((error as { code?: string }).code === '23505') throw conflict('A SKU is already used in this shop.', { sku: ['is taken'] });
+          throw error;
+        });
       await publishProduct(trx, productId);
     });
     return this.product(productId);
@@ -365,7 +371,7 @@ export class CatalogService {
     const conditions = [sql`p.removed_at is null`];
     if (query.category) conditions.push(sql`p.category = ${query.category}`);
     if (query.shop) {
-      conditions.push(/^[0-9a-f-]{36}$/i.test(query.shop) ? sql`p.shop_id = ${query.shop}::uuid` : sql`s.slug = ${query.shop.toLowerCase()}`);
+      conditions.push(UUID.test(query.shop) ? sql`p.shop_id = ${query.shop}::uuid` : sql`s.slug = ${query.shop.toLowerCase()}`);
     }
     if (q) conditions.push(sql`(p.search @@ websearch_to_tsquery('simple', ${q}) or p.title % ${q} or p.title ilike ${'%' + q.replace(/[\\%_]/g, '\\$&') + '%'})`);
     const order =

@@ -12,7 +12,7 @@ export const IMAGE_TYPES = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/web
 export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 export const MAX_IMAGES = 10;
 export const MEDIA_URL_PREFIX = '/api/commerce/media/';
-export const MEDIA_FILE = /^[0-9a-f-]{36}\.(jpg|png|webp)$/;
+export const MEDIA_FILE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(jpg|png|webp)$/;
 
 /** The image type the bytes really are (never trust the Content-Type alone). */
 export function sniffImage(bytes: Buffer): keyof typeof IMAGE_TYPES | undefined {

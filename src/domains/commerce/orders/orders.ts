@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { UUID } from '../uuid.js';
 import type { Database } from '../../../platform/db.js';
 import { conflict, forbidden, notFound, validationFailed } from '../../../platform/errors.js';
 import { decodeCursor, pageOf } from '../../../platform/http.js';
@@ -9,7 +10,7 @@ import { ACTION_ACTORS, CLOSED_STATUSES, type OrderAction } from './state.js';
 import { orderViews, paymentView, withQrImage } from './views.js';
 
 type Position = { c: string; i: string };
-const isPosition = (v: Record<string, unknown>): v is Position => typeof v.c === 'string' && typeof v.i === 'string' && !Number.isNaN(Date.parse(v.c)) && /^[0-9a-f-]{36}$/.test(v.i);
+const isPosition = (v: Record<string, unknown>): v is Position => typeof v.c === 'string' && typeof v.i === 'string' && !Number.isNaN(Date.parse(v.c)) && UUID.test(v.i);
 
 export class OrderService {
   constructor(private readonly db: Database) {}
