@@ -197,6 +197,10 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     // A late failure notice after payment is recorded but cannot undo the payment.
     const late = { order_id: paymentId, status_code: '202', gross_amount: amount, transaction_status: 'deny', signature_key: midtransSignature(paymentId, '202', amount, config.secrets.paymentServerKey) };
     expect((await hook(late)).json()).toMatchObject({ applied: false, status: 'paid' });
+    // The gateway refunds the whole transaction: the paid order is refunded and restocked.
+    const refund = { order_id: paymentId, status_code: '200', gross_amount: amount, transaction_status: 'refund', signature_key: midtransSignature(paymentId, '200', amount, config.secrets.paymentServerKey) };
+    expect((await hook(refund)).json()).toMatchObject({ applied: true, status: 'refunded' });
+    expect((await inject({ method: 'GET', url: `/api/commerce/orders/${placed.order.id}`, headers: buyer.headers })).json().status).toBe('refunded');
   });
 
   it('transition not allowed → 409', async () => {
@@ -347,6 +351,19 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     expect(await autoComplete(db, four.order.id)).toBe(false);
     expect(await autoComplete(db, four.order.id, new Date(Date.now() + 86_400_000))).toBe(true);
     expect((await inject({ method: 'GET', url: `/api/commerce/orders/${four.order.id}`, headers: buyer.headers })).json().status).toBe('completed');
+    const five = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
+    await simulate(buyer, five.payment.id);
+    await act(seller, five.order.id, 'ship', { courier: 'sicepat_reg', trackingNumber: 'SCP999999' });
+    await act(seller, five.order.id, 'deliver');
+    await act(buyer, five.order.id, 'return', { reason: 'barang cacat' });
+    await rejects(() => act(buyer, five.order.id, 'return/approve'), 403);
+    const approved = (await act(seller, five.order.id, 'return/approve')).json();
+    expect(approved.status).toBe('refunded');
+    expect(approved.courier).toBe('sicepat_reg');
+    expect(approved.events.map((e: { action: string }) => e.action)).toEqual(['place', 'pay', 'ship', 'deliver', 'request_return', 'approve_return']);
+    const refundedPayment = await db.selectFrom('payments').select(['refunded_idr']).where('id', '=', five.payment.id).executeTakeFirstOrThrow();
+    expect(refundedPayment.refunded_idr).toBe(five.order.totalIdr);
+
     const jobs = await db.selectFrom('jobs').select('type').where('type', '=', 'commerce.order.auto-complete').execute();
     expect(jobs.length).toBeGreaterThan(0);
   });
