@@ -155,6 +155,10 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     expect(first.json().order.discountIdr).toBe(15_000);
     await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], voucherCode: 'HABIS01' }), 409);
     await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], voucherCode: 'TIDAKADA' }), 422);
+    expect((await make({ code: 'MIN500', kind: 'fixed', value: 50_000, minSpendIdr: 500_000, startsAt: new Date(Date.now() - day).toISOString(), endsAt: new Date(Date.now() + day).toISOString(), quota: 9 })).statusCode).toBe(201);
+    const short = await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], voucherCode: 'MIN500' }), 422);
+    expect(short.errors.voucherCode).toEqual(['minimum spend not met']);
+    await rejects(() => make({ code: 'MUNDUR', kind: 'fixed', value: 1, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() - day).toISOString(), quota: 1 }), 400);
   });
 
   it('bad postal code or phone → 400', async () => {

@@ -451,6 +451,8 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
     app.get(
       '/commerce/checkout/options',
       {
+        // The query holds part of an address: keep this route out of the request log.
+        logLevel: 'warn',
         schema: {
           tags,
           summary: 'Couriers (with prices) and payment methods for a destination',
