@@ -5,7 +5,8 @@ import type { JobRunner } from '../../platform/jobs.js';
 import { enqueueJob } from '../../platform/jobs.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validationFailed } from '../../platform/errors.js';
-import type { ProfileTable, SocialDB, VideoTable } from './store.js';
+import type { ProfileTable, SocialDB, VideoRow } from './store.js';
+import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
 import { MediaPaths, masterUrl, posterUrl } from './media/paths.js';
 import type { ProbeResult } from './media/probe.js';
@@ -22,7 +23,7 @@ export const COMMENTS_PER_MINUTE = 10;
 /** A play may run a little past the end before the client reports it. */
 const WATCH_SLACK_MS = 2_000;
 
-export type VideoRow = Selectable<VideoTable> & { handle: string; display_name: string; avatar_url: string | null };
+export type { VideoRow };
 
 export interface VideoView {
   id: string;
@@ -79,11 +80,30 @@ const isUniqueViolation = (error: unknown, constraint?: string) =>
   (constraint === undefined || String((error as { constraint?: string; message?: string }).constraint ?? (error as Error).message).includes(constraint));
 
 export class SocialService {
+  /** For You candidates, shared by all requests; dropped whenever something here changes a ranking. */
+  readonly candidates: CandidateCache;
+
   constructor(
     readonly db: Kysely<SocialDB>,
     readonly media: MediaPaths,
     private readonly jobs: JobRunner,
-  ) {}
+    candidateTtlMs?: number,
+  ) {
+    this.candidates = new CandidateCache(() => this.loadCandidates(), candidateTtlMs);
+  }
+
+  private async loadCandidates() {
+    const ranked = await this.videoRows().where('v.status', '=', 'ready').orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(RANKED_DEPTH).execute();
+    const fresh = await this.videoRows()
+      .where('v.status', '=', 'ready')
+      .where('v.view_count', '<', FRESH_MAX_VIEWS)
+      .where('v.created_at', '>', sql<Date>`now() - make_interval(days => ${FRESH_DAYS})`)
+      .orderBy('v.created_at', 'desc')
+      .orderBy('v.id', 'desc')
+      .limit(FRESH_DEPTH)
+      .execute();
+    return { ranked, fresh };
+  }
 
   videoRows() {
     return this.db
@@ -153,6 +173,7 @@ export class SocialService {
       })
       .where('subject', '=', subject)
       .execute();
+    this.candidates.invalidate();
     return this.getProfile(handle, subject);
   }
 
@@ -241,6 +262,7 @@ export class SocialService {
     await this.ownVideo(id, subject);
     checkCaption(caption);
     await this.db.updateTable('videos').set({ caption, hashtags: parseHashtags(caption) }).where('id', '=', id).execute();
+    this.candidates.invalidate();
     return this.getVideo(id, subject);
   }
 
@@ -249,6 +271,7 @@ export class SocialService {
     await this.db.transaction().execute(async (trx) => {
       await this.removeVideos(trx, [row.id]);
     });
+    this.candidates.invalidate();
     await this.removeVideoFiles(row.id);
   }
 
@@ -543,6 +566,7 @@ export class SocialService {
       await trx.deleteFrom('uploads').where('owner', '=', subject).execute();
       await trx.deleteFrom('profiles').where('subject', '=', subject).execute();
     });
+    this.candidates.invalidate();
     for (const id of videoIds) await this.removeVideoFiles(id);
     for (const id of uploadIds) {
       await rm(path.join(this.media.uploads, id), { force: true });
