@@ -1,6 +1,7 @@
 /**
  * npm run bench:feed — For You and Following throughput next to a bare Fastify hello-world,
- * on PGlite and (when DATABASE_URL is set) PostgreSQL, plus the transcode time of a 10 s 720p clip.
+ * on PGlite and (when DATABASE_URL is set) PostgreSQL, plus the transcode time of a 10 s 720p clip
+ * (npm run bench:transcode measures a 30 s 1080p clip).
  *
  * Seeds its own data: BENCH_VIDEOS (10,000), BENCH_USERS (1,000), BENCH_EVENTS (1,000,000).
  * BENCH_SECONDS (10) per run, 50 connections.
@@ -11,8 +12,8 @@ import { sql } from 'kysely';
 import { performance } from 'node:perf_hooks';
 import { buildSekat, type Sekat } from '../src/server/app.js';
 import { disposeTestConfig, testConfig } from '../src/platform/testing.js';
-import { probeVideo } from '../src/domains/social/media/probe.js';
-import { drainTranscodes, makeClip, registerUser } from '../src/domains/social/testkit.js';
+import { registerUser } from '../src/domains/social/testkit.js';
+import { benchTranscode } from './transcode.js';
 
 const VIDEOS = Number(process.env.BENCH_VIDEOS ?? 10_000);
 const USERS = Number(process.env.BENCH_USERS ?? 1_000);
@@ -106,32 +107,12 @@ async function benchStore(label: string, databaseUrl: string | undefined): Promi
   }
 }
 
-async function benchTranscode(): Promise<void> {
-  const config = testConfig({ LOG_LEVEL: 'silent', DATABASE_URL: '' });
-  const sekat = await buildSekat(config, { background: false });
-  try {
-    const social = sekat.domains.social;
-    for (const [label, width, height, seconds] of [['10 s 720p portrait', 720, 1280, 10], ['30 s 1080p portrait', 1080, 1920, 30]] as const) {
-      const clip = await makeClip({ width, height, seconds, rate: 30 });
-      await social.service.ensureProfile('bench-transcoder', { handle: 'transcoder', displayName: 'T' });
-      await social.service.createVideo('bench-transcoder', '', clip, await probeVideo(clip));
-      const started = performance.now();
-      await drainTranscodes(social);
-      const ms = performance.now() - started;
-      console.log(`  transcode ${label} to the full ladder: ${(ms / 1000).toFixed(2)} s (${((seconds * 1000) / ms).toFixed(2)}× real time)`);
-    }
-  } finally {
-    await sekat.close();
-    await disposeTestConfig(config);
-  }
-}
-
 console.log(`Sekat feed benchmark: ${CONNECTIONS} connections, ${SECONDS} s per run`);
 await baseline();
 await benchStore('pglite', undefined);
 if (process.env.DATABASE_URL) await benchStore('postgres', process.env.DATABASE_URL);
 console.log('\ntranscoding:');
-await benchTranscode();
+await benchTranscode([['10 s 720p portrait', 720, 1280, 10]]);
 const bare = rows[0]!.reqPerSec;
 console.log('\nsummary (share of bare Fastify req/s):');
 for (const row of rows.slice(1)) {

@@ -6,6 +6,7 @@ import { enqueueJob } from '../../platform/jobs.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validationFailed } from '../../platform/errors.js';
 import type { ProfileTable, SocialDB, VideoRow } from './store.js';
+import { SignalCache } from './feed/signals.js';
 import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
 import { MediaPaths, masterUrl, posterUrl } from './media/paths.js';
@@ -82,6 +83,8 @@ const isUniqueViolation = (error: unknown, constraint?: string) =>
 export class SocialService {
   /** For You candidates, shared by all requests; dropped whenever something here changes a ranking. */
   readonly candidates: CandidateCache;
+  /** Per-viewer personalization signals, briefly cached; dropped when the viewer acts. */
+  readonly signals: SignalCache;
 
   constructor(
     readonly db: Kysely<SocialDB>,
@@ -90,6 +93,7 @@ export class SocialService {
     candidateTtlMs?: number,
   ) {
     this.candidates = new CandidateCache(() => this.loadCandidates(), candidateTtlMs);
+    this.signals = new SignalCache(db);
   }
 
   private async loadCandidates() {
@@ -191,6 +195,7 @@ export class SocialService {
       await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '+', 1) })).where('subject', '=', target.subject).execute();
       await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '+', 1) })).where('subject', '=', subject).execute();
     });
+    this.signals.forget(subject);
     return this.getProfile(handle, subject);
   }
 
@@ -207,6 +212,7 @@ export class SocialService {
       await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '-', 1) })).where('subject', '=', target.subject).execute();
       await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '-', 1) })).where('subject', '=', subject).execute();
     });
+    this.signals.forget(subject);
     return this.getProfile(handle, subject);
   }
 
@@ -448,6 +454,7 @@ export class SocialService {
           .execute();
       }
     });
+    if (subject) this.signals.forget(subject);
     return events.length;
   }
 
@@ -567,6 +574,7 @@ export class SocialService {
       await trx.deleteFrom('profiles').where('subject', '=', subject).execute();
     });
     this.candidates.invalidate();
+    this.signals.forget(subject);
     for (const id of videoIds) await this.removeVideoFiles(id);
     for (const id of uploadIds) {
       await rm(path.join(this.media.uploads, id), { force: true });

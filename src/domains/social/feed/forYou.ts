@@ -1,13 +1,11 @@
-import { sql, type Kysely } from 'kysely';
 import { badRequest } from '../../../platform/errors.js';
-import type { SocialDB } from '../store.js';
 import type { SocialService } from '../service.js';
 import type { VideoRow } from '../store.js';
 import { SeenFilter } from './bloom.js';
+import type { Signals } from './signals.js';
 
 /** One in this many slots goes to a fresh video with few views (exploration). */
 const EXPLORE_EVERY = 5;
-const COMPLETED_RECENTLY_DAYS = 7;
 const FOLLOW_BOOST = Math.log(3);
 const HASHTAG_BOOST_MAX = 1;
 /** How many eligible candidates a personalized page considers for boosting. */
@@ -46,30 +44,6 @@ function authorKey(row: VideoRow): string {
   return h.toString(36);
 }
 
-interface Signals {
-  followed: Set<string>;
-  affinity: Map<string, number>;
-  completed: Set<string>;
-}
-
-/** The viewer's follows, hashtag affinity and recent completions, in one round trip. */
-async function viewerSignals(db: Kysely<SocialDB>, viewer: string): Promise<Signals> {
-  const result = await sql<{ followed: string[] | null; tags: { tag: string; score: number }[] | null; completed: string[] | null }>`
-    select
-      (select array_agg(followee) from (select followee from follows where follower = ${viewer} limit 2000) f) as followed,
-      (select json_agg(t) from (select tag, score from viewer_hashtags where subject = ${viewer} order by score desc limit 30) t) as tags,
-      (select array_agg(video_id::text) from (
-         select video_id from viewer_completions
-         where subject = ${viewer} and completed_at > now() - make_interval(days => ${COMPLETED_RECENTLY_DAYS})
-         order by completed_at desc limit 1000) c) as completed`.execute(db);
-  const row = result.rows[0];
-  return {
-    followed: new Set(row?.followed ?? []),
-    affinity: new Map((row?.tags ?? []).map((t) => [t.tag, t.score])),
-    completed: new Set(row?.completed ?? []),
-  };
-}
-
 /**
  * The For You page. Without personalization (anonymous, or `personalized=false`) it reads no
  * viewing history at all: the ranking is the stored `hot` score (engagement per view with time
@@ -90,7 +64,7 @@ export async function forYouPage(
 
   const [{ ranked, fresh }, signals] = await Promise.all([
     service.candidates.get(),
-    personalized ? viewerSignals(service.db, viewer!) : Promise.resolve(undefined),
+    personalized ? service.signals.get(viewer!) : Promise.resolve(undefined),
   ]);
 
   const eligible = (row: VideoRow) => !seen.has(row.id) && !signals?.completed.has(row.id);
