@@ -5,7 +5,9 @@ import type { JobRunner } from '../../platform/jobs.js';
 import { enqueueJob } from '../../platform/jobs.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validationFailed } from '../../platform/errors.js';
-import type { ProfileTable, SocialDB, VideoTable } from './store.js';
+import type { ProfileTable, SocialDB, VideoRow } from './store.js';
+import { SignalCache } from './feed/signals.js';
+import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
 import { MediaPaths, masterUrl, posterUrl } from './media/paths.js';
 import type { ProbeResult } from './media/probe.js';
@@ -23,7 +25,7 @@ export const COMMENTS_PER_MINUTE = 10;
 /** A play may run a little past the end before the client reports it. */
 const WATCH_SLACK_MS = 2_000;
 
-export type VideoRow = Selectable<VideoTable> & { handle: string; display_name: string; avatar_url: string | null };
+export type { VideoRow };
 
 export interface VideoView {
   id: string;
@@ -81,11 +83,33 @@ const isUniqueViolation = (error: unknown, constraint?: string) =>
   (constraint === undefined || String((error as { constraint?: string; message?: string }).constraint ?? (error as Error).message).includes(constraint));
 
 export class SocialService {
+  /** For You candidates, shared by all requests; dropped whenever something here changes a ranking. */
+  readonly candidates: CandidateCache;
+  /** Per-viewer personalization signals, briefly cached; dropped when the viewer acts. */
+  readonly signals: SignalCache;
+
   constructor(
     readonly db: Kysely<SocialDB>,
     readonly media: MediaPaths,
     private readonly jobs: JobRunner,
-  ) {}
+    candidateTtlMs?: number,
+  ) {
+    this.candidates = new CandidateCache(() => this.loadCandidates(), candidateTtlMs);
+    this.signals = new SignalCache(db);
+  }
+
+  private async loadCandidates() {
+    const ranked = await this.videoRows().where('v.status', '=', 'ready').orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(RANKED_DEPTH).execute();
+    const fresh = await this.videoRows()
+      .where('v.status', '=', 'ready')
+      .where('v.view_count', '<', FRESH_MAX_VIEWS)
+      .where('v.created_at', '>', sql<Date>`now() - make_interval(days => ${FRESH_DAYS})`)
+      .orderBy('v.created_at', 'desc')
+      .orderBy('v.id', 'desc')
+      .limit(FRESH_DEPTH)
+      .execute();
+    return { ranked, fresh };
+  }
 
   videoRows() {
     return this.db
@@ -155,6 +179,7 @@ export class SocialService {
       })
       .where('subject', '=', subject)
       .execute();
+    this.candidates.invalidate();
     return this.getProfile(handle, subject);
   }
 
@@ -172,6 +197,7 @@ export class SocialService {
       await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '+', 1) })).where('subject', '=', target.subject).execute();
       await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '+', 1) })).where('subject', '=', subject).execute();
     });
+    this.signals.forget(subject);
     return this.getProfile(handle, subject);
   }
 
@@ -188,6 +214,7 @@ export class SocialService {
       await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '-', 1) })).where('subject', '=', target.subject).execute();
       await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '-', 1) })).where('subject', '=', subject).execute();
     });
+    this.signals.forget(subject);
     return this.getProfile(handle, subject);
   }
 
@@ -243,6 +270,7 @@ export class SocialService {
     await this.ownVideo(id, subject);
     checkCaption(caption);
     await this.db.updateTable('videos').set({ caption, hashtags: parseHashtags(caption) }).where('id', '=', id).execute();
+    this.candidates.invalidate();
     return this.getVideo(id, subject);
   }
 
@@ -251,6 +279,7 @@ export class SocialService {
     await this.db.transaction().execute(async (trx) => {
       await this.removeVideos(trx, [row.id]);
     });
+    this.candidates.invalidate();
     await this.removeVideoFiles(row.id);
   }
 
@@ -427,6 +456,7 @@ export class SocialService {
           .execute();
       }
     });
+    if (subject) this.signals.forget(subject);
     return events.length;
   }
 
@@ -545,6 +575,8 @@ export class SocialService {
       await trx.deleteFrom('uploads').where('owner', '=', subject).execute();
       await trx.deleteFrom('profiles').where('subject', '=', subject).execute();
     });
+    this.candidates.invalidate();
+    this.signals.forget(subject);
     for (const id of videoIds) await this.removeVideoFiles(id);
     for (const id of uploadIds) {
       await rm(path.join(this.media.uploads, id), { force: true });
