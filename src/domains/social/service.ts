@@ -98,6 +98,17 @@ export class SocialService {
     this.signals = new SignalCache(db);
   }
 
+  /** Product categories tagged on each of these videos, from the product-card projection. */
+  async taggedCategories(videoIds: string[]): Promise<Map<string, string[]>> {
+    const byVideo = new Map<string, string[]>();
+    if (videoIds.length === 0) return byVideo;
+    const { rows } = await sql<{ video_id: string; category: string }>`
+      select t.video_id, c.category from video_product_tags t join product_cards c on c.product_id = t.product_id
+      where t.video_id in (${sql.join(videoIds)}) and not c.removed and c.category is not null`.execute(this.db);
+    for (const row of rows) byVideo.set(row.video_id, [...(byVideo.get(row.video_id) ?? []), row.category]);
+    return byVideo;
+  }
+
   private async loadCandidates() {
     const ranked = await this.videoRows().where('v.status', '=', 'ready').orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(RANKED_DEPTH).execute();
     const fresh = await this.videoRows()

@@ -8,6 +8,8 @@ import type { Signals } from './signals.js';
 const EXPLORE_EVERY = 5;
 const FOLLOW_BOOST = Math.log(3);
 const HASHTAG_BOOST_MAX = 1;
+/** For a video tagged with a product in a category the viewer bought from (only under consent). */
+const PURCHASE_CATEGORY_BOOST = Math.log(2);
 /** How many eligible candidates a personalized page considers for boosting. */
 const PERSONAL_WINDOW = 400;
 
@@ -68,6 +70,12 @@ export async function forYouPage(
   ]);
 
   const eligible = (row: VideoRow) => !seen.has(row.id) && !signals?.completed.has(row.id);
+  // Categories of the products tagged on candidate videos, read only when the viewer consented
+  // to purchase-based personalization (their categories are then in the signals).
+  const categoriesOf =
+    signals && signals.purchaseCategories.size > 0
+      ? await service.taggedCategories(ranked.slice(0, PERSONAL_WINDOW * 2).map((row) => row.id))
+      : undefined;
   // Only the best eligible candidates can make this page; personalization looks a little deeper
   // so that boosted videos further down can rise.
   const window = signals ? PERSONAL_WINDOW : limit * 3 + 10;
@@ -89,6 +97,11 @@ export async function forYouPage(
       if (bestTag) {
         score += Math.min(HASHTAG_BOOST_MAX, 0.25 * Math.log1p(bestAffinity));
         reason = `Karena Anda sering menonton #${bestTag}`;
+      }
+      const bought = categoriesOf?.get(row.id)?.find((category) => signals.purchaseCategories.has(category));
+      if (bought) {
+        score += PURCHASE_CATEGORY_BOOST;
+        reason = `Sesuai kategori belanja Anda: ${bought}`;
       }
       if (signals.followed.has(row.author)) {
         score += FOLLOW_BOOST;
