@@ -17,6 +17,8 @@ import { DEFAULT_EXPIRY, type PaymentExpiry } from './payments/methods.js';
 import { EXPIRE_PAYMENT_JOB, expirePaymentJob } from './payments/expire.job.js';
 import { commerceRoutes } from './routes.js';
 import { CommerceBridgePort } from './bridge-port.js';
+import { CatalogPortability } from './catalog/portability.js';
+import { portabilityRoutes } from './catalog/portability.routes.js';
 import type { CommercePort } from '../../contracts/ports.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
@@ -72,6 +74,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   return {
     routes: async (app) => {
       await app.register(routes);
+      await app.register(portabilityRoutes(new CatalogPortability(deps.db, catalog)));
       // Product events leave through the outbox; relay them as soon as a request committed some.
       app.addHook('onResponse', async (request, reply) => {
         if (request.method !== 'GET' && reply.statusCode < 400) void deps.outbox.kick();

@@ -173,7 +173,8 @@ export class CatalogService {
     return shopView(row as ShopRow);
   }
 
-  async createProduct(subject: string, shopId: string, input: ProductInput) {
+  /** Field errors of a product as given (price, stock and weight ranges are checked by the schema). */
+  productErrors(input: ProductInput): FieldErrors {
     const errors: FieldErrors = {};
     validateProductFields(input, errors);
     const skus = new Set<string>();
@@ -183,48 +184,60 @@ export class CatalogService {
       if (skus.has(sku)) errors[`variants.${i}.sku`] = ['is used twice'];
       skus.add(sku);
     });
+    return errors;
+  }
+
+  async createProduct(subject: string, shopId: string, input: ProductInput) {
+    const errors = this.productErrors(input);
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
-    const productId = uuidv7();
-    await this.db.transaction().execute(async (trx) => {
+    const productId = await this.db.transaction().execute(async (trx) => {
       await this.ownedShop(trx, subject, shopId);
-      await trx
-        .insertInto('products')
-        .values({
-          id: productId,
-          shop_id: shopId,
-          title: clean(input.title),
-          description: clean(input.description),
-          category: input.category,
-          image_urls: JSON.stringify(input.imageUrls ?? []),
-          external_url: input.externalUrl ?? null,
-        })
-        .execute();
-      const taken = await trx.selectFrom('variants').select('sku').where('shop_id', '=', shopId).where('sku', 'in', [...skus]).execute();
-      if (taken.length > 0) throw conflict('A SKU is already used in this shop.', { sku: taken.map((t) => `${t.sku} is taken`) });
-      // The check above gives a readable answer; the unique index settles a race between two.
-      await trx
-        .insertInto('variants')
-        .values(
-          input.variants.map((variant) => ({
-            id: uuidv7(),
-            product_id: productId,
-            shop_id: shopId,
-            sku: variant.sku.trim(),
-            name: clean(variant.name),
-            price_idr: variant.priceIdr,
-            stock: variant.stock,
-            weight_grams: variant.weightGrams,
-          })),
-        )
-        .execute()
-        .catch((error: unknown) => {
-          if ((error as { code?: string }).code === '23505') throw conflict('A SKU is already used in this shop.', { sku: ['is taken'] });
-          throw error;
-        });
-      await publishProduct(trx, productId);
+      return this.insertProduct(trx, shopId, input);
     });
     return this.product(productId);
   }
+  /** Inserts a validated product with its variants and publishes it, in the caller's transaction. */
+  async insertProduct(trx: Transaction<AnyDB>, shopId: string, input: ProductInput): Promise<string> {
+    const productId = uuidv7();
+    const skus = input.variants.map((variant) => variant.sku.trim());
+    await trx
+      .insertInto('products')
+      .values({
+        id: productId,
+        shop_id: shopId,
+        title: clean(input.title),
+        description: clean(input.description),
+        category: input.category,
+        image_urls: JSON.stringify(input.imageUrls ?? []),
+        external_url: input.externalUrl ?? null,
+      })
+      .execute();
+    const taken = await trx.selectFrom('variants').select('sku').where('shop_id', '=', shopId).where('sku', 'in', skus).execute();
+    if (taken.length > 0) throw conflict('A SKU is already used in this shop.', { sku: taken.map((t) => `${t.sku} is taken`) });
+    // The check above gives a readable answer; the unique index settles a race between two.
+    await trx
+      .insertInto('variants')
+      .values(
+        input.variants.map((variant) => ({
+          id: uuidv7(),
+          product_id: productId,
+          shop_id: shopId,
+          sku: variant.sku.trim(),
+          name: clean(variant.name),
+          price_idr: variant.priceIdr,
+          stock: variant.stock,
+          weight_grams: variant.weightGrams,
+        })),
+      )
+      .execute()
+      .catch((error: unknown) => {
+        if ((error as { code?: string }).code === '23505') throw conflict('A SKU is already used in this shop.', { sku: ['is taken'] });
+        throw error;
+      });
+    await publishProduct(trx, productId);
+    return productId;
+  }
+
 
   product(productId: string): Promise<ProductView> {
     return productViews.get(productId, () => this.loadProduct(productId));
