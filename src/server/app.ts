@@ -78,7 +78,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
           db: store.db,
           bus,
           log: domainLog,
-          jobs: new JobRunner(store.db, domainLog),
+          // Social's jobs are transcodes: how many run at once per process is a setting.
+          jobs: new JobRunner(store.db, domainLog, domain === 'social' ? { concurrency: config.transcodeConcurrency } : {}),
           outbox: new OutboxRelay(store.db, domain, bus, domainLog),
           dataDir: config.dataDir,
         };
