@@ -29,6 +29,12 @@ export interface Config {
   trustProxy: boolean;
   publicOrigin: string | undefined;
   paymentProvider: 'sandbox';
+  /** Minutes an unpaid payment stays open, by kind (commerce). */
+  paymentExpiry: { vaMinutes: number; qrisMinutes: number; ewalletMinutes: number };
+  /** How many videos one process transcodes at once (TRANSCODE_CONCURRENCY, default 1). */
+  transcodeConcurrency: number;
+  /** Largest video upload in bytes (VIDEO_MAX_BYTES, default 512 MiB). */
+  videoMaxBytes: number;
   secrets: Secrets;
 }
 
@@ -134,6 +140,13 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy === 'true',
     publicOrigin: urlVar(env, 'PUBLIC_ORIGIN', ['http:', 'https:']),
     paymentProvider: 'sandbox',
+    paymentExpiry: {
+      vaMinutes: intVar(env, 'PAYMENT_EXPIRY_VA_MINUTES', 24 * 60, 1, 7 * 24 * 60),
+      qrisMinutes: intVar(env, 'PAYMENT_EXPIRY_QRIS_MINUTES', 15, 1, 24 * 60),
+      ewalletMinutes: intVar(env, 'PAYMENT_EXPIRY_EWALLET_MINUTES', 15, 1, 24 * 60),
+    },
+    transcodeConcurrency: intVar(env, 'TRANSCODE_CONCURRENCY', 1, 1, 32),
+    videoMaxBytes: intVar(env, 'VIDEO_MAX_BYTES', 512 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     secrets: loadSecrets(env, dataDir),
   };
 }

@@ -41,7 +41,7 @@ export interface BuildOptions {
 export interface Sekat {
   app: FastifyInstance;
   stores: Record<DomainName, DomainStore>;
-  domains: { identity: identity.IdentityInstance } & Record<Exclude<DomainName, 'identity'>, DomainInstance>;
+  domains: { identity: identity.IdentityInstance; social: social.SocialInstance } & Record<Exclude<DomainName, 'identity' | 'social'>, DomainInstance>;
   deps: Record<DomainName, DomainDeps>;
   bus: Bus;
   log: Logger;
@@ -75,7 +75,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
         db: store.db,
         bus,
         log: domainLog,
-        jobs: new JobRunner(store.db, domainLog),
+        // Social's runner transcodes video: its concurrency is configurable.
+        jobs: new JobRunner(store.db, domainLog, domain === 'social' ? { concurrency: config.transcodeConcurrency } : {}),
         outbox: new OutboxRelay(store.db, domain, bus, domainLog),
         dataDir: config.dataDir,
       };
@@ -85,10 +86,13 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     throw error;
   }
 
+  // The signed-in account's public handle and display name, which social seeds a profile from
+  // on first use. Social gets only these two public facts, never the account id or email.
+  const publicProfileOf = new WeakMap<FastifyRequest, { handle: string; displayName: string }>();
   const domains = {
     identity: identity.start(deps.identity, config.secrets),
-    social: social.start(deps.social),
-    commerce: commerce.start(deps.commerce),
+    social: social.start(deps.social, { profileSeed: (request) => publicProfileOf.get(request), maxUploadBytes: config.videoMaxBytes }),
+    commerce: commerce.start(deps.commerce, { attributionKey: config.secrets.attributionKey, paymentServerKey: config.secrets.paymentServerKey }, { paymentProvider: config.paymentProvider, paymentExpiry: config.paymentExpiry }),
     bridge: bridge.start(deps.bridge),
   };
 
@@ -150,6 +154,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     const session = await domains.identity.authenticate(token);
     if (!session) return;
     accountOf.set(request, session.account.id);
+    publicProfileOf.set(request, { handle: session.account.handle, displayName: session.account.displayName });
     if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
       setSessionCookie(request, reply, token);
     }
@@ -168,6 +173,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
       { prefix: '/api' },
     );
   }
+
+  await app.register(domains.social.media);
 
   app.get(
     '/healthz',

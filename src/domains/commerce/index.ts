@@ -1,13 +1,74 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
+import { CatalogService } from './catalog/catalog.js';
+import { CartService } from './checkout/cart.js';
+import { CheckoutService } from './checkout/checkout.js';
+import { createVoucher, type VoucherInput } from './checkout/vouchers.js';
+import { OrderService } from './orders/orders.js';
+import { AUTO_COMPLETE_JOB } from './orders/transition.js';
+import { autoCompleteJob } from './orders/auto-complete.job.js';
+import { ReviewService } from './reviews.js';
+import { AffiliateService } from './affiliates.js';
+import { PrivacyService } from './privacy.js';
+import { SandboxProvider } from './payments/sandbox.js';
+import { DEFAULT_EXPIRY, type PaymentExpiry } from './payments/methods.js';
+import { EXPIRE_PAYMENT_JOB, expirePaymentJob } from './payments/expire.job.js';
+import { commerceRoutes } from './routes.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-export function start(_deps: DomainDeps): DomainInstance {
+export interface CommerceSecrets {
+  /** Verifies attribution tokens social signs (offline; commerce never calls social). */
+  attributionKey: string;
+  /** Signs and verifies the sandbox gateway's notifications. */
+  paymentServerKey: string;
+}
+
+export interface CommerceSettings {
+  paymentProvider?: 'sandbox';
+  paymentExpiry?: PaymentExpiry;
+}
+
+export interface CommerceInstance extends DomainInstance {
+  /** Everything commerce holds about a commerce subject (for the bridge's export). */
+  exportSubject(subject: string): ReturnType<PrivacyService['exportSubject']>;
+  /** Erases a commerce subject (for the bridge's erasure); closed orders stay, minimised. */
+  eraseSubject(subject: string): ReturnType<PrivacyService['eraseSubject']>;
+  /** Platform vouchers have no shop; an operator creates them through the composition root. */
+  createPlatformVoucher(input: VoucherInput): ReturnType<typeof createVoucher>;
+}
+
+export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: CommerceSettings = {}): CommerceInstance {
+  const provider = new SandboxProvider(secrets.paymentServerKey);
+  const expiry = settings.paymentExpiry ?? DEFAULT_EXPIRY;
+  const catalog = new CatalogService(deps.db);
+  const privacy = new PrivacyService(deps.db);
+  deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
+  deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
+  const routes = commerceRoutes({
+    db: deps.db,
+    catalog,
+    cart: new CartService(deps.db),
+    checkout: new CheckoutService(deps.db, provider, { attributionKey: secrets.attributionKey, expiry }, deps.log),
+    orders: new OrderService(deps.db),
+    reviews: new ReviewService(deps.db),
+    affiliates: new AffiliateService(deps.db),
+    provider,
+    paymentProvider: settings.paymentProvider ?? 'sandbox',
+  });
   return {
-    routes: async () => {},
+    routes: async (app) => {
+      await app.register(routes);
+      // Product events leave through the outbox; relay them as soon as a request committed some.
+      app.addHook('onResponse', async (request, reply) => {
+        if (request.method !== 'GET' && reply.statusCode < 400) void deps.outbox.kick();
+      });
+    },
     health: async () => true,
     stop: async () => {},
+    exportSubject: (subject) => privacy.exportSubject(subject),
+    eraseSubject: (subject) => privacy.eraseSubject(subject),
+    createPlatformVoucher: (input) => createVoucher(deps.db, null, input),
   };
 }

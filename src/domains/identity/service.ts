@@ -27,6 +27,8 @@ export interface Account {
   handle: string;
   displayName: string;
   roles: string[];
+  /** 'erasing' once the person asked to be erased: every sign-in and session is refused. */
+  status?: 'active' | 'erasing';
 }
 
 export interface RegisterInput {
@@ -173,15 +175,15 @@ export class IdentityService {
       const row = await this.db
         .selectFrom('sessions as s')
         .innerJoin('accounts as a', 'a.id', 's.account_id')
-        .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 's.expires_at', 's.last_seen_at'])
+        .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 'a.status', 's.expires_at', 's.last_seen_at'])
         .where('s.token_hash', '=', tokenHash)
         .where('s.revoked_at', 'is', null)
         .where('s.expires_at', '>', sql<Date>`now()`)
-        .where('a.status', '=', 'active')
+        .where('a.status', 'in', ['active', 'erasing'])
         .executeTakeFirst();
       if (!row) return undefined;
       session = {
-        account: toAccount(row as AccountRow),
+        account: { ...toAccount(row as AccountRow), status: row.status as 'active' | 'erasing' },
         lastSeenAt: new Date(row.last_seen_at as Date).getTime(),
         expiresAt: new Date(row.expires_at as Date).getTime(),
       };
@@ -214,15 +216,41 @@ export class IdentityService {
       .execute();
   }
 
-  async getAccount(id: string): Promise<Account | undefined> {
-    const row = await this.db
-      .selectFrom('accounts')
-      .select(['id', 'email', 'handle', 'display_name', 'roles'])
-      .where('id', '=', id)
-      .where('status', '=', 'active')
-      .executeTakeFirst();
-    return row ? toAccount(row as AccountRow) : undefined;
+  /** Refuses sign-in and every session of the account from now on; erasure follows. */
+  async beginErasure(accountId: string): Promise<void> {
+    await this.db.updateTable('accounts').set({ status: 'erasing' }).where('id', '=', accountId).where('status', '=', 'active').execute();
+    for (const [key, cached] of this.sessions.entries()) {
+      if (cached.account.id === accountId) this.sessions.set(key, { ...cached, account: { ...cached.account, status: 'erasing' } });
+    }
   }
+
+  async exportAccount(accountId: string) {
+    const account = await this.db
+      .selectFrom('accounts')
+      .select(['id', 'email', 'handle', 'display_name', 'roles', 'status', 'created_at'])
+      .where('id', '=', accountId)
+      .executeTakeFirst();
+    const sessions = await this.db
+      .selectFrom('sessions')
+      .select(['created_at', 'last_seen_at', 'expires_at', 'revoked_at'])
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .execute();
+    const iso = (value: unknown) => (value ? new Date(value as Date).toISOString() : null);
+    return {
+      account: account
+        ? { id: account.id, email: account.email, handle: account.handle, displayName: account.display_name, roles: account.roles, createdAt: iso(account.created_at) }
+        : null,
+      sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), lastSeenAt: iso(s.last_seen_at), expiresAt: iso(s.expires_at), revokedAt: iso(s.revoked_at) })),
+    };
+  }
+
+  /** Deletes the account and its sessions; erasing twice is the same as once. */
+  async eraseAccount(accountId: string): Promise<void> {
+    await this.db.deleteFrom('accounts').where('id', '=', accountId).execute();
+    for (const [key, cached] of this.sessions.entries()) if (cached.account.id === accountId) this.sessions.delete(key);
+  }
+
 }
 
 function conflictField(field: string, message: string) {

@@ -1,0 +1,26 @@
+/**
+ * Public product facts commerce publishes through its outbox for other domains to project (social
+ * renders product tags from them). Public data only. `version` grows with every change to a
+ * product, so a consumer keeps the highest it has seen and ignores older events.
+ */
+export const PRODUCT_UPSERTED = 'product.upserted';
+export const PRODUCT_REMOVED = 'product.removed';
+
+export interface ProductUpserted {
+  id: string;
+  shopId: string;
+  shopName: string;
+  title: string;
+  priceMinIdr: number;
+  priceMaxIdr: number;
+  imageUrl: string | null;
+  inStock: boolean;
+  externalUrl: string | null;
+  version: number;
+}
+
+export interface ProductRemoved {
+  id: string;
+  shopId: string;
+  version: number;
+}

@@ -1,0 +1,78 @@
+/**
+ * The narrow, typed calls the bridge makes into the other domains. The composition root wires
+ * them to each domain's instance in one process; scaled out they are internal HTTP endpoints with
+ * the same shapes. Every call takes only the pseudonymous subject of the domain it goes to.
+ */
+
+/** One person's subject in every domain, known only to the composition root and the bridge. */
+export interface SubjectSet {
+  /** The identity account id. */
+  identity: string;
+  social: string;
+  commerce: string;
+  bridge: string;
+}
+
+/** A domain's part of a personal-data export: JSON data and the files that belong to it. */
+export interface DomainExport {
+  data: unknown;
+  files?: { path: string; name: string }[];
+}
+
+export interface PrivacyPort {
+  exportSubject(subject: string): Promise<DomainExport>;
+  /** Idempotent: erasing twice is the same as erasing once. */
+  eraseSubject(subject: string): Promise<void>;
+}
+
+export interface IdentityPort extends PrivacyPort {
+  /** Refuses sign-in and revokes every session at once; the erasure itself follows later. */
+  beginErasure(accountId: string): Promise<void>;
+}
+
+export interface PromotionCheck {
+  allowed: boolean;
+  /** Why not, in words a creator can act on. */
+  reason?: string;
+  /** The product belongs to the caller's own shop. */
+  ownShop: boolean;
+}
+
+/** Per attributed video: distinct orders, revenue and commission (no buyer data). */
+export interface AttributedVideoStats {
+  videoId: string;
+  orders: number;
+  revenueIdr: number;
+  commissionIdr: number;
+}
+
+export interface CommercePort extends PrivacyPort {
+  /** The caller's affiliate id if they enrolled as a creator affiliate. */
+  affiliateIdOf(commerceSubject: string): Promise<string | undefined>;
+  /** May this person promote this product (own shop, or an affiliate of a shop with a program)? */
+  mayPromote(commerceSubject: string, productId: string): Promise<PromotionCheck>;
+  /** The categories of what this person bought (nothing else): for consented personalisation. */
+  purchaseCategories(commerceSubject: string): Promise<string[]>;
+  /** Aggregates of orders attributed to this affiliate, per video, in [from, to). */
+  attributedStats(affiliateId: string, from: Date, to: Date): Promise<AttributedVideoStats[]>;
+}
+
+/** Per video of one creator: counts only. */
+export interface CreatorVideoStats {
+  videoId: string;
+  caption: string;
+  createdAt: string;
+  views: number;
+  completionRate: number;
+  taps: number;
+  /** Views per day (Asia/Jakarta date) in the period. */
+  viewsByDay: { day: string; views: number }[];
+}
+
+export interface SocialPort extends PrivacyPort {
+  /** Records (or clears, with null) the creator's affiliate id as an opaque reference. */
+  setAffiliateRef(socialSubject: string, affiliateId: string | null): Promise<void>;
+  /** Purchase categories for feed ranking under consent; null deletes them. */
+  setPurchaseCategories(socialSubject: string, categories: string[] | null): Promise<void>;
+  creatorStats(socialSubject: string, from: Date, to: Date): Promise<CreatorVideoStats[]>;
+}

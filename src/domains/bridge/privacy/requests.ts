@@ -1,0 +1,270 @@
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { sql } from 'kysely';
+import yazl from 'yazl';
+import type { Logger } from 'pino';
+import type { Database } from '../../../platform/db.js';
+import { enqueueJob, type Job, type JobRunner } from '../../../platform/jobs.js';
+import { notFound } from '../../../platform/errors.js';
+import { uuidv7 } from '../../../platform/ids.js';
+import { signToken, verifyToken } from '../../../platform/tokens.js';
+import type { DomainExport, IdentityPort, PrivacyPort, SubjectSet } from '../../../contracts/ports.js';
+import { exportReadme } from './readme.js';
+
+export const EXPORT_JOB = 'privacy.export';
+export const ERASE_JOB = 'privacy.erase';
+/** A signed download link works this long. */
+const LINK_TTL_SECONDS = 15 * 60;
+/** The order erasure runs in: identity last, so the person cannot sign in while it runs. */
+export const ERASURE_STEPS = ['social', 'commerce', 'bridge', 'identity'] as const;
+
+export interface PrivacyPorts {
+  identity: IdentityPort;
+  social: PrivacyPort;
+  commerce: PrivacyPort;
+}
+
+interface RequestRow {
+  id: string;
+  kind: 'export' | 'erasure';
+  subject: string | null;
+  subjects: SubjectSet | null;
+  status: string;
+  file_path: string | null;
+  error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+export class PrivacyRequests {
+  private readonly exportDir: string;
+
+  constructor(
+    private readonly db: Database,
+    private readonly ports: PrivacyPorts,
+    private readonly jobs: JobRunner,
+    private readonly log: Logger,
+    dataDir: string,
+    private readonly linkKey: string,
+  ) {
+    this.exportDir = path.join(dataDir, 'exports');
+  }
+
+  async requestExport(subjects: SubjectSet): Promise<{ id: string; status: string }> {
+    const id = uuidv7();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('privacy_requests')
+        .values({ id, kind: 'export', subject: subjects.bridge, subjects: JSON.stringify(subjects) })
+        .execute();
+      await enqueueJob(trx, EXPORT_JOB, { requestId: id }, { maxAttempts: 5 });
+    });
+    this.jobs.kick();
+    return { id, status: 'pending' };
+  }
+
+  /** The caller's own export; anyone else's is a 404, as if it did not exist. */
+  async exportStatus(bridgeSubject: string, id: string) {
+    const row = (await this.db
+      .selectFrom('privacy_requests')
+      .selectAll()
+      .where('id', '=', id)
+      .where('kind', '=', 'export')
+      .where('subject', '=', bridgeSubject)
+      .executeTakeFirst()) as RequestRow | undefined;
+    if (!row) throw notFound('No such export.');
+    const ready = row.status === 'ready';
+    return {
+      id: row.id,
+      status: row.status as 'pending' | 'ready' | 'failed',
+      createdAt: new Date(row.created_at).toISOString(),
+      ...(ready
+        ? {
+            downloadUrl: `/api/privacy/exports/${row.id}/download?token=${encodeURIComponent(
+              signToken(this.linkKey, { rid: row.id, exp: Math.floor(Date.now() / 1000) + LINK_TTL_SECONDS }),
+            )}`,
+            expiresInSeconds: LINK_TTL_SECONDS,
+          }
+        : {}),
+    };
+  }
+
+  async listExports(bridgeSubject: string) {
+    const rows = (await this.db
+      .selectFrom('privacy_requests')
+      .select(['id'])
+      .where('kind', '=', 'export')
+      .where('subject', '=', bridgeSubject)
+      .orderBy('created_at', 'desc')
+      .limit(20)
+      .execute()) as { id: string }[];
+    return Promise.all(rows.map((r) => this.exportStatus(bridgeSubject, r.id)));
+  }
+
+  /** The zip's path, for its owner (signed in) or for a valid signed link. */
+  async downloadPath(id: string, auth: { bridgeSubject?: string; token?: string }): Promise<string> {
+    let allowed = false;
+    if (auth.token) {
+      const check = verifyToken<{ rid: string; exp: number }>(this.linkKey, auth.token);
+      allowed = check.ok && check.payload.rid === id;
+    }
+    const row = (await this.db
+      .selectFrom('privacy_requests')
+      .select(['subject', 'status', 'file_path'])
+      .where('id', '=', id)
+      .where('kind', '=', 'export')
+      .executeTakeFirst()) as Pick<RequestRow, 'subject' | 'status' | 'file_path'> | undefined;
+    if (!row) throw notFound('No such export.');
+    if (!allowed && !(auth.bridgeSubject && row.subject === auth.bridgeSubject)) throw notFound('No such export.');
+    if (row.status !== 'ready' || !row.file_path || !existsSync(row.file_path)) throw notFound('This export is not ready.');
+    return row.file_path;
+  }
+
+  /** Job: gathers every domain's export into one zip. */
+  async runExport(job: Job): Promise<void> {
+    const requestId = String(job.payload.requestId);
+    const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst()) as RequestRow | undefined;
+    if (!row || row.status !== 'pending' || !row.subjects) return;
+    const subjects = row.subjects;
+    try {
+      const parts: Record<string, DomainExport> = {
+        identity: await this.ports.identity.exportSubject(subjects.identity),
+        social: await this.ports.social.exportSubject(subjects.social),
+        commerce: await this.ports.commerce.exportSubject(subjects.commerce),
+        bridge: { data: await this.exportOwn(subjects.bridge) },
+      };
+      mkdirSync(this.exportDir, { recursive: true });
+      const target = path.join(this.exportDir, `${requestId}.zip`);
+      const partial = `${target}.partial`;
+      const zip = new yazl.ZipFile();
+      const createdAt = new Date();
+      zip.addBuffer(Buffer.from(exportReadme(createdAt)), 'BACA-SAYA.txt');
+      for (const [domain, part] of Object.entries(parts)) {
+        zip.addBuffer(Buffer.from(JSON.stringify(part.data, null, 2)), `${domain}.json`);
+        for (const file of part.files ?? []) {
+          if (existsSync(file.path)) zip.addFile(file.path, `${domain}/files/${file.name}`);
+        }
+      }
+      zip.end();
+      await pipeline(zip.outputStream, createWriteStream(partial));
+      renameSync(partial, target);
+      await this.db
+        .updateTable('privacy_requests')
+        .set({ status: 'ready', file_path: target, subjects: null, finished_at: sql`now()` })
+        .where('id', '=', requestId)
+        .execute();
+    } catch (error) {
+      if (job.attempts >= job.maxAttempts) {
+        await this.db
+          .updateTable('privacy_requests')
+          .set({ status: 'failed', subjects: null, error: (error as Error).message, finished_at: sql`now()` })
+          .where('id', '=', requestId)
+          .execute();
+      }
+      throw error;
+    }
+  }
+
+  private async exportOwn(bridgeSubject: string) {
+    const consents = await this.db
+      .selectFrom('consents')
+      .select(['purpose', 'granted', 'wording_version', 'created_at'])
+      .where('subject', '=', bridgeSubject)
+      .orderBy('created_at')
+      .execute();
+    const affiliateLink = await this.db.selectFrom('affiliate_links').select(['affiliate_id', 'created_at']).where('subject', '=', bridgeSubject).executeTakeFirst();
+    const requests = await this.db
+      .selectFrom('privacy_requests')
+      .select(['id', 'kind', 'status', 'created_at', 'finished_at'])
+      .where('subject', '=', bridgeSubject)
+      .orderBy('created_at')
+      .execute();
+    return {
+      consents: consents.map((c) => ({ purpose: c.purpose, granted: c.granted, wordingVersion: c.wording_version, at: new Date(c.created_at).toISOString() })),
+      affiliateLink: affiliateLink ? { affiliateId: affiliateLink.affiliate_id, since: new Date(affiliateLink.created_at).toISOString() } : null,
+      privacyRequests: requests.map((r) => ({ id: r.id, kind: r.kind, status: r.status, createdAt: new Date(r.created_at).toISOString() })),
+    };
+  }
+
+  /**
+   * Starts erasing a person everywhere: sign-in is refused at once, then a job asks each domain
+   * to erase until every one has. Asking again while it runs changes nothing.
+   */
+  async requestErasure(subjects: SubjectSet): Promise<{ id: string }> {
+    const existing = await sql<{ id: string }>`
+      select id from privacy_requests
+      where kind = 'erasure' and status = 'pending' and subjects->>'identity' = ${subjects.identity}
+      limit 1`.execute(this.db);
+    if (existing.rows[0]) return { id: existing.rows[0].id };
+    const id = uuidv7();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('privacy_requests').values({ id, kind: 'erasure', subjects: JSON.stringify(subjects) }).execute();
+      await trx
+        .insertInto('privacy_request_steps')
+        .values(ERASURE_STEPS.map((domain) => ({ request_id: id, domain })))
+        .execute();
+      await enqueueJob(trx, ERASE_JOB, { requestId: id }, { maxAttempts: 25, dedupeKey: `erase:${id}` });
+    });
+    await this.ports.identity.beginErasure(subjects.identity);
+    this.jobs.kick();
+    return { id };
+  }
+
+  /** Job: runs every erasure step not yet done; a failed step makes the job retry later. */
+  async runErasure(job: Job): Promise<void> {
+    const requestId = String(job.payload.requestId);
+    const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst()) as RequestRow | undefined;
+    if (!row || row.status !== 'pending' || !row.subjects) return;
+    const subjects = row.subjects;
+    const steps = await this.db.selectFrom('privacy_request_steps').select(['domain', 'status']).where('request_id', '=', requestId).execute();
+    const failures: string[] = [];
+    for (const domain of ERASURE_STEPS) {
+      if (steps.find((s) => s.domain === domain)?.status === 'done') continue;
+      try {
+        if (domain === 'bridge') await this.eraseOwn(subjects.bridge);
+        else await this.ports[domain].eraseSubject(subjects[domain]);
+        await this.db
+          .updateTable('privacy_request_steps')
+          .set({ status: 'done', done_at: sql`now()`, attempts: sql`attempts + 1`, last_error: null })
+          .where('request_id', '=', requestId)
+          .where('domain', '=', domain)
+          .execute();
+      } catch (error) {
+        failures.push(`${domain}: ${(error as Error).message}`);
+        await this.db
+          .updateTable('privacy_request_steps')
+          .set({ attempts: sql`attempts + 1`, last_error: (error as Error).message })
+          .where('request_id', '=', requestId)
+          .where('domain', '=', domain)
+          .execute();
+        // Identity goes last: never finish the account while another domain still holds data.
+        break;
+      }
+    }
+    if (failures.length > 0) throw new Error(`erasure not finished: ${failures.join('; ')}`);
+    // Done: keep the outcome, forget who it was about.
+    await this.db
+      .updateTable('privacy_requests')
+      .set({ status: 'done', subjects: null, subject: null, finished_at: sql`now()` })
+      .where('id', '=', requestId)
+      .execute();
+    this.log.info({ requestId }, 'erasure finished in every domain');
+  }
+
+  private async eraseOwn(bridgeSubject: string): Promise<void> {
+    const exports = (await this.db
+      .selectFrom('privacy_requests')
+      .select(['id', 'file_path'])
+      .where('subject', '=', bridgeSubject)
+      .where('kind', '=', 'export')
+      .execute()) as { id: string; file_path: string | null }[];
+    for (const e of exports) if (e.file_path) rmSync(e.file_path, { force: true });
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('consents').where('subject', '=', bridgeSubject).execute();
+      await trx.deleteFrom('affiliate_links').where('subject', '=', bridgeSubject).execute();
+      await trx.deleteFrom('personalization_links').where('subject', '=', bridgeSubject).execute();
+      await trx.deleteFrom('privacy_requests').where('subject', '=', bridgeSubject).where('kind', '=', 'export').execute();
+    });
+  }
+}

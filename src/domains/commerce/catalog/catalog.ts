@@ -1,0 +1,380 @@
+import { sql, type Transaction } from 'kysely';
+import type { AnyDB, Database } from '../../../platform/db.js';
+import { conflict, forbidden, notFound, unprocessable, validationFailed, type FieldErrors } from '../../../platform/errors.js';
+import { uuidv7 } from '../../../platform/ids.js';
+import { decodeCursor, pageOf } from '../../../platform/http.js';
+import { canonicalProvince, provinceOfCity } from '../shipping/regions.js';
+import { CATEGORIES, type Category } from './categories.js';
+import { publishProduct } from './events.js';
+
+export const MAX_PRICE_IDR = 100_000_000_000;
+
+export interface ShopRow {
+  id: string;
+  owner_subject: string | null;
+  name: string;
+  slug: string;
+  description: string;
+  city: string;
+  province: string;
+  commission_percent: number;
+  created_at: Date;
+}
+
+export const shopView = (row: ShopRow) => ({
+  id: row.id,
+  name: row.name,
+  slug: row.slug,
+  description: row.description,
+  city: row.city,
+  province: row.province,
+  commissionPercent: row.commission_percent,
+  createdAt: new Date(row.created_at).toISOString(),
+});
+
+export interface VariantInput {
+  sku: string;
+  name: string;
+  priceIdr: number;
+  stock: number;
+  weightGrams: number;
+}
+
+export interface ProductInput {
+  title: string;
+  description: string;
+  category: string;
+  imageUrls?: string[];
+  externalUrl?: string;
+  variants: VariantInput[];
+}
+
+export interface ProductPatch {
+  title?: string;
+  description?: string;
+  category?: string;
+  imageUrls?: string[];
+  externalUrl?: string | null;
+  variants?: { id: string; name?: string; priceIdr?: number; weightGrams?: number }[];
+}
+
+interface ProductRow {
+  id: string;
+  shop_id: string;
+  title: string;
+  description: string;
+  category: string;
+  image_urls: string[];
+  external_url: string | null;
+  price_min_idr: number;
+  price_max_idr: number;
+  in_stock: boolean;
+  rating_sum: number;
+  rating_count: number;
+  created_at: Date;
+  updated_at: Date;
+  shop_name: string;
+  shop_slug: string;
+}
+
+interface VariantRow {
+  id: string;
+  product_id: string;
+  sku: string;
+  name: string;
+  price_idr: number;
+  stock: number;
+  reserved: number;
+  weight_grams: number;
+}
+
+const clean = (text: string) => text.normalize('NFC').trim();
+
+function checkHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+function validateProductFields(input: { title?: string; category?: string; imageUrls?: string[]; externalUrl?: string | null }, errors: FieldErrors): void {
+  if (input.title !== undefined && clean(input.title).length === 0) errors.title = ['must not be empty'];
+  if (input.category !== undefined && !(input.category in CATEGORIES)) {
+    errors.category = [`must be one of ${Object.keys(CATEGORIES).join(', ')}`];
+  }
+  input.imageUrls?.forEach((url, i) => {
+    if (!checkHttpUrl(url) && !url.startsWith('/media/commerce/')) errors[`imageUrls.${i}`] = ['must be an http(s) URL'];
+  });
+  if (input.externalUrl && !checkHttpUrl(input.externalUrl)) errors.externalUrl = ['must be an http(s) URL'];
+}
+
+export class CatalogService {
+  constructor(private readonly db: Database) {}
+
+  async createShop(subject: string, input: { name: string; slug: string; description?: string; city: string; province?: string }) {
+    const errors: FieldErrors = {};
+    const name = clean(input.name);
+    if (!name) errors.name = ['must not be empty'];
+    const slug = input.slug.trim().toLowerCase();
+    if (!/^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$/.test(slug)) errors.slug = ['must be 3–40 characters of a–z, 0–9 and -'];
+    const city = clean(input.city);
+    if (!city) errors.city = ['must not be empty'];
+    const province = input.province ? canonicalProvince(input.province) : provinceOfCity(city);
+    if (!province) {
+      errors.province = input.province ? ['must be one of the 38 provinces of Indonesia'] : ['is needed: the city is not one we know'];
+    }
+    if (Object.keys(errors).length > 0) throw validationFailed(errors);
+    const id = uuidv7();
+    const inserted = await this.db
+      .insertInto('shops')
+      .values({ id, owner_subject: subject, name, slug, description: clean(input.description ?? ''), city, province })
+      .onConflict((oc) => oc.column('slug').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!inserted) throw conflict('That shop address is taken.', { slug: ['is taken'] });
+    return shopView(inserted as ShopRow);
+  }
+
+  async shopBySlug(slug: string): Promise<ShopRow> {
+    const row = await this.db.selectFrom('shops').selectAll().where('slug', '=', slug.toLowerCase()).executeTakeFirst();
+    if (!row) throw notFound('No such shop.');
+    return row as ShopRow;
+  }
+
+  /** The shop, when the caller owns it: 404 when it does not exist, 403 when it is someone else's. */
+  async ownedShop(db: Database | Transaction<AnyDB>, subject: string, shopId: string): Promise<ShopRow> {
+    const row = (await db.selectFrom('shops').selectAll().where('id', '=', shopId).executeTakeFirst()) as ShopRow | undefined;
+    if (!row) throw notFound('No such shop.');
+    if (row.owner_subject !== subject) throw forbidden('Only the shop owner may do this.');
+    return row;
+  }
+
+  async setCommission(subject: string, shopId: string, commissionPercent: number) {
+    await this.ownedShop(this.db, subject, shopId);
+    const row = await this.db
+      .updateTable('shops')
+      .set({ commission_percent: commissionPercent })
+      .where('id', '=', shopId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return shopView(row as ShopRow);
+  }
+
+  async createProduct(subject: string, shopId: string, input: ProductInput) {
+    const errors: FieldErrors = {};
+    validateProductFields(input, errors);
+    const skus = new Set<string>();
+    input.variants.forEach((variant, i) => {
+      const sku = variant.sku.trim();
+      if (!sku) errors[`variants.${i}.sku`] = ['must not be empty'];
+      if (skus.has(sku)) errors[`variants.${i}.sku`] = ['is used twice'];
+      skus.add(sku);
+    });
+    if (Object.keys(errors).length > 0) throw validationFailed(errors);
+    const productId = uuidv7();
+    await this.db.transaction().execute(async (trx) => {
+      await this.ownedShop(trx, subject, shopId);
+      await trx
+        .insertInto('products')
+        .values({
+          id: productId,
+          shop_id: shopId,
+          title: clean(input.title),
+          description: clean(input.description),
+          category: input.category,
+          image_urls: JSON.stringify(input.imageUrls ?? []),
+          external_url: input.externalUrl ?? null,
+        })
+        .execute();
+      const taken = await trx.selectFrom('variants').select('sku').where('shop_id', '=', shopId).where('sku', 'in', [...skus]).execute();
+      if (taken.length > 0) throw conflict('A SKU is already used in this shop.', { sku: taken.map((t) => `${t.sku} is taken`) });
+      await trx
+        .insertInto('variants')
+        .values(
+          input.variants.map((variant) => ({
+            id: uuidv7(),
+            product_id: productId,
+            shop_id: shopId,
+            sku: variant.sku.trim(),
+            name: clean(variant.name),
+            price_idr: variant.priceIdr,
+            stock: variant.stock,
+            weight_grams: variant.weightGrams,
+          })),
+        )
+        .execute();
+      await publishProduct(trx, productId);
+    });
+    return this.product(productId);
+  }
+
+  async product(productId: string) {
+    const result = await sql<ProductRow>`
+      select p.*, s.name as shop_name, s.slug as shop_slug from products p join shops s on s.id = p.shop_id
+      where p.id = ${productId} and p.removed_at is null`.execute(this.db);
+    const row = result.rows[0];
+    if (!row) throw notFound('No such product.');
+    const variants = (await this.db
+      .selectFrom('variants')
+      .select(['id', 'product_id', 'sku', 'name', 'price_idr', 'stock', 'reserved', 'weight_grams'])
+      .where('product_id', '=', productId)
+      .where('removed_at', 'is', null)
+      .orderBy('price_idr')
+      .orderBy('id')
+      .execute()) as VariantRow[];
+    return {
+      ...productSummary(row),
+      description: row.description,
+      imageUrls: row.image_urls,
+      variants: variants.map((v) => ({
+        id: v.id,
+        sku: v.sku,
+        name: v.name,
+        priceIdr: v.price_idr,
+        stock: v.stock,
+        available: v.stock - v.reserved,
+        weightGrams: v.weight_grams,
+      })),
+    };
+  }
+
+  private async ownedProduct(trx: Transaction<AnyDB>, subject: string, productId: string) {
+    const row = await trx
+      .selectFrom('products')
+      .innerJoin('shops', 'shops.id', 'products.shop_id')
+      .select(['products.id', 'products.shop_id', 'shops.owner_subject'])
+      .where('products.id', '=', productId)
+      .where('products.removed_at', 'is', null)
+      .forUpdate('products')
+      .executeTakeFirst();
+    if (!row) throw notFound('No such product.');
+    if (row.owner_subject !== subject) throw forbidden('Only the shop owner may change this product.');
+    return row as { id: string; shop_id: string };
+  }
+
+  async patchProduct(subject: string, productId: string, patch: ProductPatch) {
+    const errors: FieldErrors = {};
+    validateProductFields(patch, errors);
+    if (Object.keys(errors).length > 0) throw validationFailed(errors);
+    await this.db.transaction().execute(async (trx) => {
+      await this.ownedProduct(trx, subject, productId);
+      const set: Record<string, unknown> = {};
+      if (patch.title !== undefined) set.title = clean(patch.title);
+      if (patch.description !== undefined) set.description = clean(patch.description);
+      if (patch.category !== undefined) set.category = patch.category;
+      if (patch.imageUrls !== undefined) set.image_urls = JSON.stringify(patch.imageUrls);
+      if (patch.externalUrl !== undefined) set.external_url = patch.externalUrl;
+      if (Object.keys(set).length > 0) await trx.updateTable('products').set(set).where('id', '=', productId).execute();
+      for (const [i, variant] of (patch.variants ?? []).entries()) {
+        const vset: Record<string, unknown> = {};
+        if (variant.name !== undefined) vset.name = clean(variant.name);
+        if (variant.priceIdr !== undefined) vset.price_idr = variant.priceIdr;
+        if (variant.weightGrams !== undefined) vset.weight_grams = variant.weightGrams;
+        if (Object.keys(vset).length === 0) continue;
+        const updated = await trx
+          .updateTable('variants')
+          .set(vset)
+          .where('id', '=', variant.id)
+          .where('product_id', '=', productId)
+          .where('removed_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(updated.numUpdatedRows) === 0) throw validationFailed({ [`variants.${i}.id`]: ['is not a variant of this product'] });
+      }
+      await publishProduct(trx, productId);
+    });
+    return this.product(productId);
+  }
+
+  async removeProduct(subject: string, productId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.ownedProduct(trx, subject, productId);
+      await trx.updateTable('products').set({ removed_at: sql`now()` }).where('id', '=', productId).execute();
+      await trx.deleteFrom('cart_items').where('variant_id', 'in', trx.selectFrom('variants').select('id').where('product_id', '=', productId)).execute();
+      await publishProduct(trx, productId);
+    });
+  }
+
+  /** Sets the units on hand; refused below what unpaid orders hold. Every change is audited. */
+  async setStock(subject: string, variantId: string, stock: number) {
+    return this.db.transaction().execute(async (trx) => {
+      const variant = (await trx
+        .selectFrom('variants')
+        .innerJoin('shops', 'shops.id', 'variants.shop_id')
+        .select(['variants.id', 'variants.product_id', 'variants.stock', 'variants.reserved', 'shops.owner_subject'])
+        .where('variants.id', '=', variantId)
+        .where('variants.removed_at', 'is', null)
+        .forUpdate('variants')
+        .executeTakeFirst()) as { id: string; product_id: string; stock: number; reserved: number; owner_subject: string } | undefined;
+      if (!variant) throw notFound('No such variant.');
+      if (variant.owner_subject !== subject) throw forbidden('Only the shop owner may change stock.');
+      if (stock < variant.reserved) {
+        throw conflict(`${variant.reserved} units are held by unpaid orders; stock cannot go below that.`, { stock: [`must be at least ${variant.reserved}`] });
+      }
+      await trx.updateTable('variants').set({ stock }).where('id', '=', variantId).execute();
+      await trx
+        .insertInto('stock_audit')
+        .values({ variant_id: variantId, actor_subject: subject, old_stock: variant.stock, new_stock: stock, reason: 'set by owner' })
+        .execute();
+      await publishProduct(trx, variant.product_id);
+      return { id: variantId, stock, reserved: variant.reserved, available: stock - variant.reserved };
+    });
+  }
+
+  /** Origin and weight (one of each variant) of every shop in a would-be checkout. */
+  async parcelsFor(variantIds: string[]): Promise<{ shopId: string; city: string; province: string; weightGrams: number }[]> {
+    const rows = await sql<{ shop_id: string; city: string; province: string; weight: number }>`
+      select s.id as shop_id, s.city, s.province, sum(v.weight_grams)::int as weight
+      from variants v join products p on p.id = v.product_id join shops s on s.id = v.shop_id
+      where v.id in (${sql.join(variantIds)}) and v.removed_at is null and p.removed_at is null
+      group by s.id, s.city, s.province order by s.id`.execute(this.db);
+    if (rows.rows.length === 0) throw unprocessable('None of these variants is for sale.', { variantIds: ['are not variants for sale'] });
+    return rows.rows.map((r) => ({ shopId: r.shop_id, city: r.city, province: r.province, weightGrams: r.weight }));
+  }
+
+  async search(query: { q?: string; shop?: string; category?: string; sort?: string; limit?: number; cursor?: string }) {
+    const limit = query.limit ?? 20;
+    const position = decodeCursor(query.cursor, (v): v is { o: number } => Number.isInteger(v.o) && (v.o as number) >= 0 && (v.o as number) < 100_000);
+    const offset = position?.o ?? 0;
+    const q = query.q?.trim() ?? '';
+    const sort = query.sort ?? (q ? 'relevance' : 'newest');
+    const conditions = [sql`p.removed_at is null`];
+    if (query.category) conditions.push(sql`p.category = ${query.category}`);
+    if (query.shop) {
+      conditions.push(/^[0-9a-f-]{36}$/i.test(query.shop) ? sql`p.shop_id = ${query.shop}::uuid` : sql`s.slug = ${query.shop.toLowerCase()}`);
+    }
+    if (q) conditions.push(sql`(p.search @@ websearch_to_tsquery('simple', ${q}) or p.title % ${q} or p.title ilike ${'%' + q.replace(/[\\%_]/g, '\\$&') + '%'})`);
+    const order =
+      sort === 'price_asc'
+        ? sql`p.price_min_idr asc, p.id asc`
+        : sort === 'price_desc'
+          ? sql`p.price_max_idr desc, p.id asc`
+          : sort === 'relevance' && q
+            ? sql`ts_rank(p.search, websearch_to_tsquery('simple', ${q})) + similarity(p.title, ${q}) desc, p.id desc`
+            : sql`p.created_at desc, p.id desc`;
+    const rows = await sql<ProductRow>`
+      select p.*, s.name as shop_name, s.slug as shop_slug from products p join shops s on s.id = p.shop_id
+      where ${sql.join(conditions, sql` and `)}
+      order by ${order} limit ${limit + 1} offset ${offset}`.execute(this.db);
+    return pageOf(rows.rows, limit, productSummary, () => ({ o: offset + limit }));
+  }
+}
+
+export function productSummary(row: ProductRow) {
+  return {
+    id: row.id,
+    shopId: row.shop_id,
+    shopName: row.shop_name,
+    shopSlug: row.shop_slug,
+    title: row.title,
+    category: row.category as Category,
+    priceMinIdr: row.price_min_idr,
+    priceMaxIdr: row.price_max_idr,
+    imageUrl: row.image_urls[0] ?? null,
+    externalUrl: row.external_url,
+    inStock: row.in_stock,
+    rating: { average: row.rating_count ? Math.round((row.rating_sum / row.rating_count) * 10) / 10 : null, count: row.rating_count },
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}

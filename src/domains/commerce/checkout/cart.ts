@@ -1,0 +1,83 @@
+import { sql } from 'kysely';
+import type { Database } from '../../../platform/db.js';
+import { notFound, unprocessable } from '../../../platform/errors.js';
+
+export const MAX_QUANTITY = 999;
+
+interface CartRow {
+  variant_id: string;
+  quantity: number;
+  attribution_token: string | null;
+  added_at: Date;
+  product_id: string;
+  title: string;
+  variant_name: string;
+  price_idr: number;
+  available: number;
+  image_urls: string[];
+  shop_id: string;
+  shop_name: string;
+}
+
+export class CartService {
+  constructor(private readonly db: Database) {}
+
+  async cart(subject: string) {
+    const rows = await sql<CartRow>`
+      select c.variant_id, c.quantity, c.attribution_token, c.added_at, v.product_id, p.title, v.name as variant_name,
+        v.price_idr, v.stock - v.reserved as available, p.image_urls, s.id as shop_id, s.name as shop_name
+      from cart_items c join variants v on v.id = c.variant_id join products p on p.id = v.product_id join shops s on s.id = v.shop_id
+      where c.subject = ${subject} and v.removed_at is null and p.removed_at is null
+      order by s.id, c.added_at`.execute(this.db);
+    const items = rows.rows.map((r) => ({
+      variantId: r.variant_id,
+      productId: r.product_id,
+      shopId: r.shop_id,
+      shopName: r.shop_name,
+      title: r.title,
+      variantName: r.variant_name,
+      imageUrl: r.image_urls[0] ?? null,
+      unitPriceIdr: r.price_idr,
+      quantity: r.quantity,
+      available: r.available,
+      lineTotalIdr: r.price_idr * r.quantity,
+      hasAttribution: r.attribution_token !== null,
+    }));
+    return { items, subtotalIdr: items.reduce((sum, item) => sum + item.lineTotalIdr, 0) };
+  }
+
+  private async liveVariant(variantId: string): Promise<void> {
+    const found = await sql<{ id: string }>`select v.id from variants v join products p on p.id = v.product_id
+      where v.id = ${variantId} and v.removed_at is null and p.removed_at is null`.execute(this.db);
+    if (found.rows.length === 0) throw unprocessable('That variant is not for sale.', { variantId: ['is not a variant for sale'] });
+  }
+
+  async addItem(subject: string, input: { variantId: string; quantity: number; attributionToken?: string }) {
+    await this.liveVariant(input.variantId);
+    const row = await sql<{ quantity: number }>`
+      insert into cart_items (subject, variant_id, quantity, attribution_token) values (${subject}, ${input.variantId}, ${input.quantity}, ${input.attributionToken ?? null})
+      on conflict (subject, variant_id) do update set quantity = cart_items.quantity + excluded.quantity,
+        attribution_token = coalesce(excluded.attribution_token, cart_items.attribution_token)
+      where cart_items.quantity + excluded.quantity <= ${MAX_QUANTITY}
+      returning quantity`.execute(this.db);
+    if (row.rows.length === 0) throw unprocessable(`At most ${MAX_QUANTITY} of one item fit in a cart.`, { quantity: [`total must be at most ${MAX_QUANTITY}`] });
+    return this.cart(subject);
+  }
+
+  async setQuantity(subject: string, variantId: string, quantity: number) {
+    const updated = await this.db
+      .updateTable('cart_items')
+      .set({ quantity })
+      .where('subject', '=', subject)
+      .where('variant_id', '=', variantId)
+      .executeTakeFirst();
+    if (Number(updated.numUpdatedRows) === 0) throw notFound('That item is not in your cart.');
+    return this.cart(subject);
+  }
+
+  async removeItem(subject: string, variantId: string) {
+    const deleted = await this.db.deleteFrom('cart_items').where('subject', '=', subject).where('variant_id', '=', variantId).executeTakeFirst();
+    if (Number(deleted.numDeletedRows) === 0) throw notFound('That item is not in your cart.');
+    return this.cart(subject);
+  }
+}

@@ -1,0 +1,360 @@
+import { createHash } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { AnyDB, Database } from '../../../platform/db.js';
+import { conflict, unprocessable, validationFailed, type FieldErrors } from '../../../platform/errors.js';
+import { uuidv7 } from '../../../platform/ids.js';
+import { enqueueJob } from '../../../platform/jobs.js';
+import { verifyToken } from '../../../platform/tokens.js';
+import type { AttributionClaims } from '../../../contracts/attribution.js';
+import { publishIfAvailabilityChanged } from '../catalog/events.js';
+import { quote, type CourierCode } from '../shipping/rates.js';
+import { COD_LIMIT_IDR, expiryMinutes, PAYMENT_METHODS, type PaymentExpiry, type PaymentMethodCode } from '../payments/methods.js';
+import type { PaymentProvider } from '../payments/provider.js';
+import { EXPIRE_PAYMENT_JOB } from '../payments/expire.job.js';
+import type { PaymentRow } from '../payments/ledger.js';
+import { applyTransition, type OrderRow } from '../orders/transition.js';
+import { orderViews, paymentView, withQrImage, type OrderView, type PaymentView } from '../orders/views.js';
+import { normaliseAddress, type AddressInput } from './address.js';
+import { redeemVoucher } from './vouchers.js';
+import { MAX_QUANTITY } from './cart.js';
+
+export interface CheckoutItem {
+  variantId: string;
+  quantity: number;
+  attributionToken?: string;
+}
+
+export interface CheckoutInput {
+  items?: CheckoutItem[];
+  shippingAddress: AddressInput;
+  courier: CourierCode;
+  paymentMethod: PaymentMethodCode;
+  voucherCode?: string;
+}
+
+export interface CheckoutResult {
+  order: OrderView;
+  /** One order per shop; `order` is the first of them. */
+  orders: OrderView[];
+  payment: PaymentView;
+}
+
+export interface CheckoutSettings {
+  attributionKey: string;
+  expiry: PaymentExpiry;
+}
+
+interface VariantFacts {
+  id: string;
+  product_id: string;
+  shop_id: string;
+  sku: string;
+  name: string;
+  price_idr: number;
+  weight_grams: number;
+  title: string;
+  shop_name: string;
+  shop_city: string;
+  shop_province: string;
+  commission_percent: number;
+}
+
+interface Line {
+  variant: VariantFacts;
+  quantity: number;
+  affiliateId: string | null;
+  commissionPercent: number;
+  videoId: string | null;
+}
+
+/** A stable hash of the request: same fields in any order give the same hash. */
+function requestHash(input: unknown): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (value && typeof value === 'object') {
+      return Object.fromEntries(Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+    }
+    return value;
+  };
+  return createHash('sha256').update(JSON.stringify(canonical(input))).digest('hex');
+}
+
+/**
+ * Checkout. A cart holding several shops' goods becomes one order per shop (each shop ships,
+ * cancels and refunds its own parcel) under a single payment, because the buyer pays once — one
+ * VA, one QRIS. The payment id is what the gateway calls `order_id`. A platform voucher's discount
+ * is shared across the orders in proportion to their subtotals.
+ */
+export class CheckoutService {
+  constructor(
+    private readonly db: Database,
+    private readonly provider: PaymentProvider,
+    private readonly settings: CheckoutSettings,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Runs a checkout once per (buyer, Idempotency-Key). The key is claimed inside the checkout's
+   * own transaction: a concurrent duplicate waits on the key's row and then reads the stored
+   * result; a failed checkout stores nothing, so retrying the key tries again. Keys live 24 hours.
+   */
+  async checkout(subject: string, key: string, input: CheckoutInput): Promise<{ status: 201; body: CheckoutResult; replayed: boolean }> {
+    const address = normaliseAddress(input.shippingAddress);
+    const hash = requestHash(input);
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      const claimed = await sql<{ key: string }>`
+        insert into idempotency_keys (subject, key, request_hash) values (${subject}, ${key}, ${hash})
+        on conflict (subject, key) do update set request_hash = excluded.request_hash, response_status = null,
+          response_body = null, created_at = now()
+        where idempotency_keys.created_at < now() - interval '24 hours'
+        returning key`.execute(trx);
+      if (claimed.rows.length === 0) {
+        const existing = (await trx
+          .selectFrom('idempotency_keys')
+          .select(['request_hash', 'response_body'])
+          .where('subject', '=', subject)
+          .where('key', '=', key)
+          .executeTakeFirstOrThrow()) as { request_hash: string; response_body: CheckoutResult | null };
+        if (existing.request_hash !== hash) {
+          throw unprocessable('This Idempotency-Key was used with a different request.', { 'Idempotency-Key': ['was used with a different body'] });
+        }
+        if (!existing.response_body) throw conflict('A checkout with this Idempotency-Key is in progress.', undefined, 'idempotency-in-progress');
+        return { body: existing.response_body, replayed: true };
+      }
+      const body = await this.placeOrders(trx, subject, input, address);
+      await trx
+        .updateTable('idempotency_keys')
+        .set({ response_status: 201, response_body: JSON.stringify(body) })
+        .where('subject', '=', subject)
+        .where('key', '=', key)
+        .execute();
+      return { body, replayed: false };
+    });
+    return { status: 201, body: { ...outcome.body, payment: await withQrImage(outcome.body.payment) }, replayed: outcome.replayed };
+  }
+
+  private async linesOf(trx: Transaction<AnyDB>, subject: string, input: CheckoutInput): Promise<{ items: CheckoutItem[]; fromCart: boolean }> {
+    if (input.items) {
+      if (input.items.length === 0) throw validationFailed({ items: ['must hold at least one item'] });
+      return { items: input.items, fromCart: false };
+    }
+    const cart = (await trx
+      .selectFrom('cart_items')
+      .select(['variant_id', 'quantity', 'attribution_token'])
+      .where('subject', '=', subject)
+      .orderBy('added_at')
+      .execute()) as { variant_id: string; quantity: number; attribution_token: string | null }[];
+    if (cart.length === 0) throw unprocessable('Your cart is empty.', { items: ['cart is empty'] });
+    return {
+      items: cart.map((c) => ({ variantId: c.variant_id, quantity: c.quantity, ...(c.attribution_token ? { attributionToken: c.attribution_token } : {}) })),
+      fromCart: true,
+    };
+  }
+
+  /** The creator's affiliate id from a valid token for this product; anything else earns nothing. */
+  private async attribution(trx: Transaction<AnyDB>, subject: string, token: string | undefined, productId: string) {
+    if (!token) return undefined;
+    const checked = verifyToken<AttributionClaims>(this.settings.attributionKey, token);
+    if (!checked.ok || checked.payload.v !== 1 || checked.payload.pid !== productId || typeof checked.payload.aff !== 'string') {
+      this.log.debug({ reason: checked.ok ? 'mismatch' : checked.reason }, 'attribution token ignored');
+      return undefined;
+    }
+    const affiliate = (await trx.selectFrom('affiliates').select(['id', 'subject']).where('id', '=', checked.payload.aff).executeTakeFirst()) as
+      | { id: string; subject: string | null }
+      | undefined;
+    if (!affiliate || affiliate.subject === subject) return undefined;
+    return { affiliateId: affiliate.id, videoId: typeof checked.payload.vid === 'string' ? checked.payload.vid.slice(0, 100) : null };
+  }
+
+  private async placeOrders(trx: Transaction<AnyDB>, subject: string, input: CheckoutInput, address: AddressInput): Promise<CheckoutResult> {
+    const { items, fromCart } = await this.linesOf(trx, subject, input);
+    const merged = new Map<string, CheckoutItem>();
+    items.forEach((item) => {
+      const seen = merged.get(item.variantId);
+      merged.set(item.variantId, seen ? { ...seen, quantity: seen.quantity + item.quantity, attributionToken: seen.attributionToken ?? item.attributionToken } : { ...item });
+    });
+    const errors: FieldErrors = {};
+    for (const [variantId, item] of merged) {
+      if (item.quantity > MAX_QUANTITY) errors[`items.${variantId}.quantity`] = [`must be at most ${MAX_QUANTITY} in total`];
+    }
+    if (Object.keys(errors).length > 0) throw validationFailed(errors);
+
+    const variantIds = [...merged.keys()].sort();
+    const found = (await sql<VariantFacts>`
+      select v.id, v.product_id, v.shop_id, v.sku, v.name, v.price_idr, v.weight_grams, p.title,
+        s.name as shop_name, s.city as shop_city, s.province as shop_province, s.commission_percent
+      from variants v join products p on p.id = v.product_id join shops s on s.id = v.shop_id
+      where v.id in (${sql.join(variantIds)}) and v.removed_at is null and p.removed_at is null`.execute(trx)).rows;
+    const byId = new Map(found.map((v) => [v.id, v]));
+    items.forEach((item, i) => {
+      if (!byId.has(item.variantId)) errors[`items.${i}.variantId`] = ['is not a variant for sale'];
+    });
+    if (Object.keys(errors).length > 0) throw unprocessable('Some items are not for sale.', errors);
+
+    const lines: Line[] = [];
+    for (const variantId of variantIds) {
+      const variant = byId.get(variantId)!;
+      const item = merged.get(variantId)!;
+      const attributed = await this.attribution(trx, subject, item.attributionToken, variant.product_id);
+      lines.push({
+        variant,
+        quantity: item.quantity,
+        affiliateId: attributed?.affiliateId ?? null,
+        commissionPercent: attributed ? variant.commission_percent : 0,
+        videoId: attributed?.videoId ?? null,
+      });
+    }
+
+    const shops = new Map<string, Line[]>();
+    for (const line of lines) shops.set(line.variant.shop_id, [...(shops.get(line.variant.shop_id) ?? []), line]);
+    const parcels = [...shops.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([shopId, shopLines]) => {
+      const first = shopLines[0]!.variant;
+      const subtotal = shopLines.reduce((sum, l) => sum + l.variant.price_idr * l.quantity, 0);
+      const weight = shopLines.reduce((sum, l) => sum + l.variant.weight_grams * l.quantity, 0);
+      const shipping = quote(
+        input.courier,
+        { originCity: first.shop_city, originProvince: first.shop_province, destinationCity: address.city, destinationProvince: address.province },
+        weight,
+      );
+      if (!shipping) {
+        throw unprocessable(
+          input.courier === 'gosend_instant' ? 'GoSend Instant delivers only within one city.' : 'This courier does not serve this route.',
+          { courier: [`does not deliver from ${first.shop_city} to ${address.city}`] },
+        );
+      }
+      return { shopId, shopName: first.shop_name, shopCity: first.shop_city, lines: shopLines, subtotal, shipping: shipping.priceIdr, discount: 0, voucherId: null as string | null };
+    });
+
+    const paymentId = uuidv7();
+    if (input.voucherCode) {
+      const allSubtotal = parcels.reduce((sum, p) => sum + p.subtotal, 0);
+      const { voucher, discountIdr } = await redeemVoucher(trx, input.voucherCode, subject, paymentId, (v) =>
+        v.shop_id ? (parcels.find((p) => p.shopId === v.shop_id)?.subtotal ?? 0) : allSubtotal,
+      );
+      const eligible = voucher.shop_id ? parcels.filter((p) => p.shopId === voucher.shop_id) : parcels;
+      const eligibleTotal = eligible.reduce((sum, p) => sum + p.subtotal, 0);
+      let left = discountIdr;
+      eligible.forEach((parcel, i) => {
+        const share = i === eligible.length - 1 ? left : Math.floor((discountIdr * parcel.subtotal) / eligibleTotal);
+        parcel.discount = share;
+        parcel.voucherId = voucher.id;
+        left -= share;
+      });
+    }
+    const gross = parcels.reduce((sum, p) => sum + p.subtotal + p.shipping - p.discount, 0);
+    const method = PAYMENT_METHODS[input.paymentMethod];
+    if (method.kind === 'cod' && gross > COD_LIMIT_IDR) {
+      throw unprocessable(`Cash on delivery is available up to Rp ${COD_LIMIT_IDR.toLocaleString('id-ID')}.`, { paymentMethod: ['total is over the COD limit'] });
+    }
+
+    // All lines or none: each conditional UPDATE takes units only if enough are available; the
+    // first that cannot aborts the transaction, releasing the others. Sorted ids avoid deadlocks.
+    for (const line of lines) {
+      const taken = await sql<{ id: string }>`update variants set reserved = reserved + ${line.quantity}
+        where id = ${line.variant.id} and removed_at is null and stock - reserved >= ${line.quantity} returning id`.execute(trx);
+      if (taken.rows.length === 0) {
+        const left = (await trx.selectFrom('variants').select(sql<number>`stock - reserved`.as('available')).where('id', '=', line.variant.id).executeTakeFirst()) as
+          | { available: number }
+          | undefined;
+        throw conflict(
+          `Not enough stock for ${line.variant.title} (${line.variant.name}): ${left?.available ?? 0} available.`,
+          { [`items.${line.variant.id}`]: [`only ${left?.available ?? 0} available`] },
+          'out-of-stock',
+        );
+      }
+    }
+
+    const minutes = expiryMinutes(method.kind, this.settings.expiry);
+    const expiresAt = minutes === undefined ? null : new Date(Date.now() + minutes * 60_000);
+    const instructions = this.provider.createPayment({
+      paymentId,
+      method: input.paymentMethod,
+      amountIdr: gross,
+      merchantName: parcels.length === 1 ? parcels[0]!.shopName : 'Sekat',
+      merchantCity: parcels.length === 1 ? parcels[0]!.shopCity : 'Jakarta',
+    });
+    const payment = (await trx
+      .insertInto('payments')
+      .values({
+        id: paymentId,
+        buyer_subject: subject,
+        provider: this.provider.name,
+        method: input.paymentMethod,
+        status: method.kind === 'cod' ? 'cod_pending' : 'pending',
+        gross_amount_idr: gross,
+        instructions: JSON.stringify(instructions),
+        expires_at: expiresAt,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow()) as PaymentRow;
+
+    const orders: OrderRow[] = [];
+    for (const parcel of parcels) {
+      const orderId = uuidv7();
+      const order = (await trx
+        .insertInto('orders')
+        .values({
+          id: orderId,
+          payment_id: paymentId,
+          shop_id: parcel.shopId,
+          buyer_subject: subject,
+          status: 'awaiting_payment',
+          subtotal_idr: parcel.subtotal,
+          shipping_idr: parcel.shipping,
+          discount_idr: parcel.discount,
+          total_idr: parcel.subtotal + parcel.shipping - parcel.discount,
+          voucher_id: parcel.voucherId,
+          courier: input.courier,
+          recipient: address.recipient,
+          phone: address.phone,
+          line1: address.line1,
+          city: address.city,
+          province: address.province,
+          postal_code: address.postalCode,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()) as OrderRow;
+      await trx
+        .insertInto('order_lines')
+        .values(
+          parcel.lines.map((line) => ({
+            id: uuidv7(),
+            order_id: orderId,
+            variant_id: line.variant.id,
+            product_id: line.variant.product_id,
+            title: line.variant.title,
+            variant_name: line.variant.name,
+            sku: line.variant.sku,
+            unit_price_idr: line.variant.price_idr,
+            quantity: line.quantity,
+            line_total_idr: line.variant.price_idr * line.quantity,
+            affiliate_id: line.affiliateId,
+            commission_percent: line.commissionPercent,
+            video_id: line.videoId,
+          })),
+        )
+        .execute();
+      await trx
+        .insertInto('reservations')
+        .values(parcel.lines.map((line) => ({ id: uuidv7(), order_id: orderId, variant_id: line.variant.id, quantity: line.quantity, state: 'open' })))
+        .execute();
+      await trx
+        .insertInto('order_events')
+        .values({ order_id: orderId, from_status: null, to_status: 'awaiting_payment', action: 'place', actor: 'buyer', reason: null })
+        .execute();
+      if (method.kind === 'cod') await applyTransition(trx, order, 'confirm_cod', 'system', { reason: 'cash on delivery' });
+      orders.push(order);
+    }
+    if (expiresAt) await enqueueJob(trx, EXPIRE_PAYMENT_JOB, { paymentId }, { runAt: expiresAt, dedupeKey: `expire:${paymentId}` });
+    await sql`insert into saved_addresses (subject, recipient, phone, line1, city, province, postal_code)
+      values (${subject}, ${address.recipient}, ${address.phone}, ${address.line1}, ${address.city}, ${address.province}, ${address.postalCode})
+      on conflict (subject) do update set recipient = excluded.recipient, phone = excluded.phone, line1 = excluded.line1,
+        city = excluded.city, province = excluded.province, postal_code = excluded.postal_code, updated_at = now()`.execute(trx);
+    if (fromCart) await trx.deleteFrom('cart_items').where('subject', '=', subject).where('variant_id', 'in', variantIds).execute();
+    await publishIfAvailabilityChanged(trx, lines.map((l) => l.variant.product_id));
+
+    const views = await orderViews(trx, orders);
+    return { order: views[0]!, orders: views, payment: paymentView(payment) as PaymentView };
+  }
+}

@@ -1,0 +1,116 @@
+import { sql, type Transaction } from 'kysely';
+import type { AnyDB, Database } from '../../../platform/db.js';
+import { conflict, unprocessable, validationFailed } from '../../../platform/errors.js';
+import { uuidv7 } from '../../../platform/ids.js';
+
+export interface VoucherRow {
+  id: string;
+  code: string;
+  shop_id: string | null;
+  kind: 'fixed' | 'percent';
+  value: number;
+  max_discount_idr: number | null;
+  min_spend_idr: number;
+  starts_at: Date;
+  ends_at: Date;
+  quota: number;
+  used: number;
+}
+
+export interface VoucherInput {
+  code: string;
+  kind: 'fixed' | 'percent';
+  value: number;
+  maxDiscountIdr?: number;
+  minSpendIdr?: number;
+  startsAt: string;
+  endsAt: string;
+  quota: number;
+}
+
+export const voucherView = (row: VoucherRow) => ({
+  id: row.id,
+  code: row.code,
+  shopId: row.shop_id,
+  kind: row.kind,
+  value: row.value,
+  maxDiscountIdr: row.max_discount_idr,
+  minSpendIdr: row.min_spend_idr,
+  startsAt: new Date(row.starts_at).toISOString(),
+  endsAt: new Date(row.ends_at).toISOString(),
+  quota: row.quota,
+  used: row.used,
+});
+
+/** Creates a shop voucher (shopId given) or a platform voucher (shopId null). */
+export async function createVoucher(db: Database | Transaction<AnyDB>, shopId: string | null, input: VoucherInput) {
+  const code = input.code.trim().toUpperCase();
+  const startsAt = new Date(input.startsAt);
+  const endsAt = new Date(input.endsAt);
+  const errors: Record<string, string[]> = {};
+  if (!/^[A-Z0-9]{3,32}$/.test(code)) errors.code = ['must be 3–32 letters and digits'];
+  if (input.kind === 'percent' && (input.value < 1 || input.value > 100)) errors.value = ['must be 1–100 for a percent voucher'];
+  if (Number.isNaN(startsAt.getTime())) errors.startsAt = ['must be a date-time'];
+  if (Number.isNaN(endsAt.getTime()) || endsAt <= startsAt) errors.endsAt = ['must be after startsAt'];
+  if (Object.keys(errors).length > 0) throw validationFailed(errors);
+  const row = await db
+    .insertInto('vouchers')
+    .values({
+      id: uuidv7(),
+      code,
+      shop_id: shopId,
+      kind: input.kind,
+      value: input.value,
+      max_discount_idr: input.maxDiscountIdr ?? null,
+      min_spend_idr: input.minSpendIdr ?? 0,
+      starts_at: startsAt,
+      ends_at: endsAt,
+      quota: input.quota,
+    })
+    .onConflict((oc) => oc.column('code').doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw conflict('That voucher code is taken.', { code: ['is taken'] });
+  return voucherView(row as VoucherRow);
+}
+
+/** The discount a voucher gives on an eligible subtotal; integer rupiah, never above the subtotal. */
+export function discountFor(voucher: VoucherRow, eligibleSubtotalIdr: number): number {
+  const raw = voucher.kind === 'fixed' ? voucher.value : Math.floor((eligibleSubtotalIdr * voucher.value) / 100);
+  const capped = voucher.max_discount_idr !== null ? Math.min(raw, voucher.max_discount_idr) : raw;
+  return Math.max(0, Math.min(capped, eligibleSubtotalIdr));
+}
+
+/**
+ * Takes one use of a voucher for a buyer, atomically with the order: the quota is a conditional
+ * UPDATE and the one-use-per-buyer rule a primary key, so two racing checkouts cannot both win.
+ */
+export async function redeemVoucher(
+  trx: Transaction<AnyDB>,
+  code: string,
+  subject: string,
+  paymentId: string,
+  eligibleSubtotal: (voucher: VoucherRow) => number,
+): Promise<{ voucher: VoucherRow; discountIdr: number }> {
+  const voucher = (await trx.selectFrom('vouchers').selectAll().where('code', '=', code.trim().toUpperCase()).executeTakeFirst()) as VoucherRow | undefined;
+  if (!voucher) throw unprocessable('No voucher with that code.', { voucherCode: ['is not a voucher'] });
+  const now = Date.now();
+  if (now < new Date(voucher.starts_at).getTime()) throw unprocessable('This voucher is not valid yet.', { voucherCode: ['is not valid yet'] });
+  if (now >= new Date(voucher.ends_at).getTime()) throw unprocessable('This voucher has expired.', { voucherCode: ['has expired'] });
+  const eligible = eligibleSubtotal(voucher);
+  if (eligible === 0 && voucher.shop_id) throw unprocessable('This voucher is for a shop not in this checkout.', { voucherCode: ['is for another shop'] });
+  if (eligible < voucher.min_spend_idr) {
+    throw unprocessable(`Spend at least Rp ${voucher.min_spend_idr.toLocaleString('id-ID')} to use this voucher.`, { voucherCode: ['minimum spend not met'] });
+  }
+  const taken = await sql<{ id: string }>`update vouchers set used = used + 1
+    where id = ${voucher.id} and used < quota returning id`.execute(trx);
+  if (taken.rows.length === 0) throw conflict('This voucher has run out.', { voucherCode: ['has no uses left'] }, 'voucher-exhausted');
+  const redeemed = await trx
+    .insertInto('voucher_redemptions')
+    .values({ voucher_id: voucher.id, subject, payment_id: paymentId })
+    .onConflict((oc) => oc.columns(['voucher_id', 'subject']).doNothing())
+    .returning('voucher_id')
+    .executeTakeFirst();
+  if (!redeemed) throw conflict('You have already used this voucher.', { voucherCode: ['already used'] }, 'voucher-used');
+  return { voucher, discountIdr: discountFor(voucher, eligible) };
+}

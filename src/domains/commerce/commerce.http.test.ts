@@ -1,0 +1,459 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildSekat, type Sekat } from '../../server/app.js';
+import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testing.js';
+import type { Config } from '../../platform/config.js';
+import { signToken } from '../../platform/tokens.js';
+import type { Database } from '../../platform/db.js';
+import { ADDRESS, checkout, listProduct, newKey, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
+import { qrisCrcValid } from './payments/qris.js';
+import { midtransSignature } from './payments/sandbox.js';
+import { expirePayment } from './payments/expire.job.js';
+import { autoComplete } from './orders/auto-complete.job.js';
+import type { CommerceInstance } from './index.js';
+
+let config: Config;
+let sekat: Sekat;
+let db: Database;
+let seller: TestUser;
+let buyer: TestUser;
+let other: TestUser;
+let shop: { id: string; slug: string };
+
+beforeAll(async () => {
+  config = testConfig();
+  sekat = await buildSekat(config, { background: false });
+  db = sekat.stores.commerce.db;
+  [seller, buyer, other] = await Promise.all([registerUser(sekat.app, 'seller'), registerUser(sekat.app, 'buyer'), registerUser(sekat.app, 'other')]);
+  shop = await openShop(sekat.app, seller);
+});
+
+afterAll(async () => {
+  await sekat?.close();
+  if (config) await disposeTestConfig(config);
+});
+
+const inject = (options: InjectOptions) => sekat.app.inject(options);
+const simulate = (user: TestUser, paymentId: string, outcome: 'paid' | 'failed' = 'paid') =>
+  inject({ method: 'POST', url: `/api/commerce/payments/${paymentId}/simulate`, headers: user.headers, payload: { outcome } });
+const act = (user: TestUser, orderId: string, action: string, payload: Record<string, unknown> = {}) =>
+  inject({ method: 'POST', url: `/api/commerce/orders/${orderId}/${action}`, headers: user.headers, payload });
+
+/** Expects a problem response and that the commerce store did not change. */
+async function rejects(run: () => Promise<LightMyRequestResponse>, status: number) {
+  const before = await storeSnapshot(db);
+  const response = await run();
+  expect(response.statusCode, JSON.stringify(response.json())).toBe(status);
+  expect(String(response.headers['content-type'])).toContain('application/problem+json');
+  expect(response.json().status).toBe(status);
+  expect(await storeSnapshot(db)).toBe(before);
+  return response.json();
+}
+
+describe(`commerce over HTTP (${STORE_LABEL})`, () => {
+  it('sells end to end: shop, product, VA BCA + JNE, sandbox payment, ship, deliver, complete, review; the last unit races', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 2 }]);
+    const variantId = product.variants[0]!.id;
+    const found = await inject({ method: 'GET', url: '/api/commerce/products?q=batik' });
+    expect(found.json().items.map((p: { id: string }) => p.id)).toContain(product.id);
+
+    const options = await inject({ method: 'GET', url: `/api/commerce/checkout/options?variantIds=${variantId}&city=Bandung&province=Jawa%20Barat&postalCode=40111` });
+    expect(options.statusCode).toBe(200);
+    const jne = options.json().couriers.find((c: { code: string }) => c.code === 'jne_reg');
+    expect(jne.priceIdr).toBeGreaterThan(0);
+    expect(options.json().couriers.some((c: { code: string }) => c.code === 'gosend_instant')).toBe(false);
+
+    const placed = await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] });
+    expect(placed.statusCode, placed.body).toBe(201);
+    const { order, payment } = placed.json();
+    expect(order.status).toBe('awaiting_payment');
+    expect(order.totalIdr).toBe(150_000 + jne.priceIdr);
+    expect(order.shippingAddress.phone).toBe('+6281234567890');
+    expect(payment.instructions.vaNumber).toMatch(/^12345\d{11}$/);
+    expect((await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json().variants[0].available).toBe(1);
+
+    const paid = await simulate(buyer, payment.id);
+    expect(paid.json()).toMatchObject({ status: 'paid', applied: true });
+    expect((await act(seller, order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE0012345' })).json().status).toBe('shipped');
+    expect((await act(seller, order.id, 'deliver')).json().status).toBe('delivered');
+    expect((await act(buyer, order.id, 'complete')).json().status).toBe('completed');
+    const review = await inject({ method: 'POST', url: `/api/commerce/orders/${order.id}/reviews`, headers: buyer.headers, payload: { rating: 5, text: 'Bagus sekali' } });
+    expect(review.statusCode, review.body).toBe(201);
+    const after = (await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json();
+    expect(after.rating).toEqual({ average: 5, count: 1 });
+    expect(after.variants[0]).toMatchObject({ stock: 1, available: 1 });
+    const detail = (await inject({ method: 'GET', url: `/api/commerce/orders/${order.id}`, headers: buyer.headers })).json();
+    expect(detail.events.map((e: { to: string }) => e.to)).toEqual(['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed']);
+
+    const racers = await Promise.all([checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }), checkout(sekat.app, other, { items: [{ variantId, quantity: 1 }] })]);
+    expect(racers.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    const loser = racers.find((r) => r.statusCode === 409)!;
+    expect(loser.json().detail).toMatch(/0 available/);
+  });
+});
+
+describe(`bad input changes nothing (${STORE_LABEL})`, () => {
+  let variantId: string;
+  let productId: string;
+  beforeAll(async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 5 }]);
+    variantId = product.variants[0]!.id;
+    productId = product.id;
+  });
+
+  it.each([
+    ['zero', 0],
+    ['negative', -1],
+    ['over 999', 1000],
+    ['fractional', 1.5],
+  ])('quantity %s → 400', async (_label, quantity) => {
+    const problem = await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity }] }), 400);
+    expect(Object.keys(problem.errors ?? {}).join()).toContain('quantity');
+    await rejects(() => inject({ method: 'POST', url: '/api/commerce/cart/items', headers: buyer.headers, payload: { variantId, quantity } }), 400);
+  });
+
+  it('unknown or removed variant → 422', async () => {
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId: '01890000-0000-7000-8000-000000000000', quantity: 1 }] }), 422);
+    const gone = await listProduct(sekat.app, seller, shop.id, [{ stock: 3 }]);
+    expect((await inject({ method: 'DELETE', url: `/api/commerce/products/${gone.id}`, headers: seller.headers })).statusCode).toBe(204);
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId: gone.variants[0]!.id, quantity: 1 }] }), 422);
+    await rejects(() => inject({ method: 'POST', url: '/api/commerce/cart/items', headers: buyer.headers, payload: { variantId: gone.variants[0]!.id, quantity: 1 } }), 422);
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId: 'not-a-uuid', quantity: 1 }] }), 400);
+  });
+
+  it('price not an integer, or out of range → 400', async () => {
+    for (const priceIdr of [1500.5, 0, -5, 100_000_000_001, 'seribu']) {
+      await rejects(
+        () => inject({ method: 'POST', url: `/api/commerce/shops/${shop.id}/products`, headers: seller.headers, payload: { title: 'X', description: '', category: 'hobi', variants: [{ sku: 'Z1', name: 'Z', priceIdr, stock: 1, weightGrams: 10 }] } }),
+        400,
+      );
+    }
+    await rejects(() => inject({ method: 'PATCH', url: `/api/commerce/products/${productId}`, headers: seller.headers, payload: { variants: [{ id: variantId, priceIdr: 99.9 }] } }), 400);
+  });
+
+  it('unknown courier or payment method → 400; GoSend across cities → 422', async () => {
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], courier: 'pos_kilat' }), 400);
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], paymentMethod: 'bitcoin' }), 400);
+    const problem = await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], courier: 'gosend_instant' }), 422);
+    expect(problem.detail).toMatch(/one city/);
+  });
+
+  it('COD over Rp 5.000.000 → 422', async () => {
+    const pricey = await listProduct(sekat.app, seller, shop.id, [{ stock: 5, priceIdr: 2_600_000 }]);
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId: pricey.variants[0]!.id, quantity: 2 }], paymentMethod: 'cod' }), 422);
+  });
+
+  it('expired or exhausted voucher → 4xx', async () => {
+    const make = (payload: Record<string, unknown>) => inject({ method: 'POST', url: `/api/commerce/shops/${shop.id}/vouchers`, headers: seller.headers, payload });
+    const day = 86_400_000;
+    expect((await make({ code: 'LAMA01', kind: 'fixed', value: 10_000, startsAt: new Date(Date.now() - 3 * day).toISOString(), endsAt: new Date(Date.now() - day).toISOString(), quota: 5 })).statusCode).toBe(201);
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], voucherCode: 'LAMA01' }), 422);
+    expect((await make({ code: 'HABIS01', kind: 'percent', value: 10, startsAt: new Date(Date.now() - day).toISOString(), endsAt: new Date(Date.now() + day).toISOString(), quota: 1 })).statusCode).toBe(201);
+    const first = await checkout(sekat.app, other, { items: [{ variantId, quantity: 1 }], voucherCode: 'HABIS01' });
+    expect(first.statusCode, first.body).toBe(201);
+    expect(first.json().order.discountIdr).toBe(15_000);
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], voucherCode: 'HABIS01' }), 409);
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], voucherCode: 'TIDAKADA' }), 422);
+  });
+
+  it('bad postal code or phone → 400', async () => {
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], shippingAddress: { ...ADDRESS, postalCode: '4011' } }), 400);
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], shippingAddress: { ...ADDRESS, phone: '12345' } }), 400);
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], shippingAddress: { ...ADDRESS, province: 'Atlantis' } }), 400);
+  });
+
+  it('missing Idempotency-Key → 400', async () => {
+    const problem = await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }, null), 400);
+    expect(problem.detail).toMatch(/Idempotency-Key/);
+  });
+
+  it('forged, replayed or amount-mismatched webhook', async () => {
+    const placed = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
+    const paymentId = placed.payment.id as string;
+    const amount = `${placed.payment.amountIdr}.00`;
+    const hook = (body: Record<string, unknown>) => inject({ method: 'POST', url: '/api/commerce/payments/webhooks/sandbox', payload: body });
+    const forged = { order_id: paymentId, status_code: '200', gross_amount: amount, transaction_status: 'settlement', signature_key: midtransSignature(paymentId, '200', amount, 'not-the-server-key') };
+    await rejects(() => hook(forged), 401);
+    await rejects(() => hook({ ...forged, signature_key: 'abc' }), 401);
+    const wrongAmount = '1000.00';
+    await rejects(
+      () => hook({ order_id: paymentId, status_code: '200', gross_amount: wrongAmount, transaction_status: 'settlement', signature_key: midtransSignature(paymentId, '200', wrongAmount, config.secrets.paymentServerKey) }),
+      422,
+    );
+    await rejects(() => inject({ method: 'POST', url: '/api/commerce/payments/webhooks/xendit', payload: forged }), 404);
+    const good = { order_id: paymentId, status_code: '200', gross_amount: amount, transaction_status: 'settlement', transaction_id: 't-1', signature_key: midtransSignature(paymentId, '200', amount, config.secrets.paymentServerKey) };
+    const results = [];
+    for (let i = 0; i < 10; i++) results.push((await hook(good)).json());
+    expect(results.filter((r) => r.applied)).toHaveLength(1);
+    expect(results.every((r) => r.status === 'paid')).toBe(true);
+    const events = await db.selectFrom('order_events').select('to_status').where('order_id', '=', placed.order.id).execute();
+    expect(events.map((e) => e.to_status)).toEqual(['awaiting_payment', 'paid']);
+    const stored = await db.selectFrom('payment_notifications').select('id').where('payment_id', '=', paymentId).execute();
+    expect(stored).toHaveLength(1);
+    const before = await storeSnapshot(db);
+    expect((await hook(good)).json()).toMatchObject({ applied: false, duplicate: true });
+    expect(await storeSnapshot(db)).toBe(before);
+    // A late failure notice after payment is recorded but cannot undo the payment.
+    const late = { order_id: paymentId, status_code: '202', gross_amount: amount, transaction_status: 'deny', signature_key: midtransSignature(paymentId, '202', amount, config.secrets.paymentServerKey) };
+    expect((await hook(late)).json()).toMatchObject({ applied: false, status: 'paid' });
+  });
+
+  it('transition not allowed → 409', async () => {
+    const placed = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
+    await rejects(() => act(seller, placed.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE999999' }), 409);
+    await rejects(() => act(buyer, placed.order.id, 'complete'), 409);
+    await rejects(() => act(seller, placed.order.id, 'deliver'), 409);
+  });
+
+  it("another user's order, cart item or shop → 404/403", async () => {
+    const placed = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/orders/${placed.order.id}`, headers: other.headers }), 404);
+    await rejects(() => act(other, placed.order.id, 'cancel'), 404);
+    await rejects(() => simulate(other, placed.payment.id), 404);
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/payments/${placed.payment.id}`, headers: other.headers }), 404);
+    await rejects(() => act(buyer, placed.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE999999' }), 403);
+    await rejects(() => inject({ method: 'PATCH', url: `/api/commerce/cart/items/${variantId}`, headers: other.headers, payload: { quantity: 2 } }), 404);
+    await rejects(() => inject({ method: 'PATCH', url: `/api/commerce/products/${productId}`, headers: other.headers, payload: { title: 'Dibajak' } }), 403);
+    await rejects(() => inject({ method: 'PUT', url: `/api/commerce/variants/${variantId}/stock`, headers: other.headers, payload: { stock: 0 } }), 403);
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/shops/${shop.id}/orders`, headers: other.headers }), 403);
+    await rejects(() => inject({ method: 'PUT', url: `/api/commerce/shops/${shop.id}/affiliate`, headers: other.headers, payload: { commissionPercent: 10 } }), 403);
+    await rejects(() => inject({ method: 'POST', url: `/api/commerce/shops/${shop.id}/products`, headers: other.headers, payload: { title: 'X', description: '', category: 'hobi', variants: [{ sku: 'Q1', name: 'Q', priceIdr: 1000, stock: 1, weightGrams: 10 }] } }), 403);
+    await rejects(() => inject({ method: 'GET', url: '/api/commerce/cart' }), 401);
+  });
+
+  it('commission over 50 %, stock below reserved, review rules', async () => {
+    await rejects(() => inject({ method: 'PUT', url: `/api/commerce/shops/${shop.id}/affiliate`, headers: seller.headers, payload: { commissionPercent: 51 } }), 400);
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 3 }]);
+    const placed = (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 2 }] })).json();
+    await rejects(() => inject({ method: 'PUT', url: `/api/commerce/variants/${product.variants[0]!.id}/stock`, headers: seller.headers, payload: { stock: 1 } }), 409);
+    await rejects(() => inject({ method: 'POST', url: `/api/commerce/orders/${placed.order.id}/reviews`, headers: buyer.headers, payload: { rating: 5, text: 'cepat' } }), 409);
+    await rejects(() => inject({ method: 'POST', url: `/api/commerce/orders/${placed.order.id}/reviews`, headers: buyer.headers, payload: { rating: 6, text: 'x' } }), 400);
+    await rejects(() => inject({ method: 'POST', url: `/api/commerce/orders/${placed.order.id}/reviews`, headers: buyer.headers, payload: { rating: 4, text: 'x'.repeat(2001) } }), 400);
+  });
+});
+
+describe(`checkout features (${STORE_LABEL})`, () => {
+  it('Idempotency-Key: same key and body replays; different body is 422; concurrent duplicates make one order', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 10 }]);
+    const variantId = product.variants[0]!.id;
+    const key = newKey();
+    const first = await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }, key);
+    expect(first.statusCode).toBe(201);
+    const again = await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }, key);
+    expect(again.statusCode).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.json()).toEqual(first.json());
+    const problem = await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 2 }] }, key), 422);
+    expect(problem.detail).toMatch(/different request/);
+    // The same key from another buyer is another key.
+    expect((await checkout(sekat.app, other, { items: [{ variantId, quantity: 1 }] }, key)).statusCode).toBe(201);
+
+    const racingKey = newKey();
+    const racing = await Promise.all(Array.from({ length: 5 }, () => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }, racingKey)));
+    for (const r of racing) expect([201, 409]).toContain(r.statusCode);
+    const ids = new Set(racing.filter((r) => r.statusCode === 201).map((r) => r.json().order.id));
+    expect(ids.size).toBe(1);
+    expect((await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json().variants[0].available).toBe(7);
+
+    // A failed checkout stores nothing: retrying the key after restock succeeds.
+    const scarce = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);
+    const retryKey = newKey();
+    await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId: scarce.variants[0]!.id, quantity: 2 }] }, retryKey), 409);
+    await inject({ method: 'PUT', url: `/api/commerce/variants/${scarce.variants[0]!.id}/stock`, headers: seller.headers, payload: { stock: 2 } });
+    expect((await checkout(sekat.app, buyer, { items: [{ variantId: scarce.variants[0]!.id, quantity: 2 }] }, retryKey)).statusCode).toBe(201);
+  });
+
+  it('QRIS carries an EMVCo payload with a valid CRC and a QR image; e-wallets give instructions', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 5 }]);
+    const qris = (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1 }], paymentMethod: 'qris' })).json();
+    expect(qris.payment.instructions.qrisPayload).toMatch(/^000201010212/);
+    expect(qrisCrcValid(qris.payment.instructions.qrisPayload)).toBe(true);
+    expect(qris.payment.instructions.qrisPayload).toContain(`54${String(qris.payment.amountIdr.toString().length).padStart(2, '0')}${qris.payment.amountIdr}`);
+    expect(qris.payment.instructions.qrImageDataUrl).toMatch(/^data:image\/png;base64,/);
+    const minutes = (Date.parse(qris.payment.expiresAt) - Date.now()) / 60_000;
+    expect(minutes).toBeGreaterThan(14);
+    expect(minutes).toBeLessThanOrEqual(15);
+    const gopay = (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1 }], paymentMethod: 'gopay' })).json();
+    expect(gopay.payment.instructions).toMatchObject({ kind: 'ewallet', wallet: 'gopay' });
+  });
+
+  it('COD confirms without prepayment and is paid on delivery', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 5 }]);
+    const cod = (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 2 }], paymentMethod: 'cod' })).json();
+    expect(cod.order.status).toBe('confirmed');
+    expect(cod.payment.status).toBe('cod_pending');
+    await rejects(() => simulate(buyer, cod.payment.id), 409);
+    await act(seller, cod.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE123456' });
+    await act(seller, cod.order.id, 'deliver');
+    expect((await inject({ method: 'GET', url: `/api/commerce/payments/${cod.payment.id}`, headers: buyer.headers })).json().status).toBe('paid');
+  });
+
+  it('a cart with two shops makes one order per shop under one payment, with a platform voucher shared', async () => {
+    const seller2 = await registerUser(sekat.app, 'seller2');
+    const shop2 = await openShop(sekat.app, seller2, { city: 'Surabaya' });
+    const a = await listProduct(sekat.app, seller, shop.id, [{ stock: 5, priceIdr: 100_000 }]);
+    const b = await listProduct(sekat.app, seller2, shop2.id, [{ stock: 5, priceIdr: 300_000 }]);
+    const commerceDomain = sekat.domains.commerce as CommerceInstance;
+    await commerceDomain.createPlatformVoucher({ code: 'SEKAT10', kind: 'percent', value: 10, maxDiscountIdr: 30_000, startsAt: new Date(Date.now() - 1000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), quota: 100 });
+    const cartBuyer = await registerUser(sekat.app, 'cartbuyer');
+    for (const v of [a.variants[0]!.id, b.variants[0]!.id]) {
+      expect((await inject({ method: 'POST', url: '/api/commerce/cart/items', headers: cartBuyer.headers, payload: { variantId: v, quantity: 1 } })).statusCode).toBe(200);
+    }
+    const cart = (await inject({ method: 'GET', url: '/api/commerce/cart', headers: cartBuyer.headers })).json();
+    expect(cart.subtotalIdr).toBe(400_000);
+    const placed = await checkout(sekat.app, cartBuyer, { voucherCode: 'SEKAT10' });
+    expect(placed.statusCode, placed.body).toBe(201);
+    const { orders, payment } = placed.json();
+    expect(orders).toHaveLength(2);
+    expect(orders.reduce((sum: number, o: { discountIdr: number }) => sum + o.discountIdr, 0)).toBe(30_000);
+    expect(payment.amountIdr).toBe(orders.reduce((sum: number, o: { totalIdr: number }) => sum + o.totalIdr, 0));
+    expect((await inject({ method: 'GET', url: '/api/commerce/cart', headers: cartBuyer.headers })).json().items).toHaveLength(0);
+    await simulate(cartBuyer, payment.id);
+    const seen = (await inject({ method: 'GET', url: `/api/commerce/shops/${shop2.id}/orders`, headers: seller2.headers })).json();
+    expect(seen.items.map((o: { status: string }) => o.status)).toEqual(['paid']);
+    await rejects(() => checkout(sekat.app, cartBuyer, {}), 422);
+  });
+
+  it('buyer cancels before payment, seller cancels a paid order (refund), returns within 2 days', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 5 }]);
+    const variantId = product.variants[0]!.id;
+    const available = async () => (await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json().variants[0];
+
+    const one = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 2 }] })).json();
+    expect((await act(buyer, one.order.id, 'cancel')).json().status).toBe('cancelled');
+    expect(await available()).toMatchObject({ stock: 5, available: 5 });
+
+    const two = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 2 }] })).json();
+    await simulate(buyer, two.payment.id);
+    await rejects(() => act(buyer, two.order.id, 'cancel'), 409);
+    expect((await act(seller, two.order.id, 'cancel', { reason: 'stok rusak' })).json().status).toBe('refunded');
+    expect(await available()).toMatchObject({ stock: 5, available: 5 });
+
+    const three = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
+    await simulate(buyer, three.payment.id);
+    await act(seller, three.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE777777' });
+    await act(seller, three.order.id, 'deliver');
+    expect((await act(buyer, three.order.id, 'return', { reason: 'ukuran salah' })).json().status).toBe('return_requested');
+    expect((await act(seller, three.order.id, 'return/reject')).json().status).toBe('delivered');
+    await rejects(() => act(buyer, three.order.id, 'return', { reason: 'lagi' }), 409);
+
+    const four = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
+    await simulate(buyer, four.payment.id);
+    await act(seller, four.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE888888' });
+    await act(seller, four.order.id, 'deliver');
+    await db.updateTable('orders').set({ delivered_at: new Date(Date.now() - 2 * 86_400_000 - 60_000) }).where('id', '=', four.order.id).execute();
+    await rejects(() => act(buyer, four.order.id, 'return', { reason: 'telat' }), 409);
+    expect(await autoComplete(db, four.order.id)).toBe(false);
+    expect(await autoComplete(db, four.order.id, new Date(Date.now() + 86_400_000))).toBe(true);
+    expect((await inject({ method: 'GET', url: `/api/commerce/orders/${four.order.id}`, headers: buyer.headers })).json().status).toBe('completed');
+    const jobs = await db.selectFrom('jobs').select('type').where('type', '=', 'commerce.order.auto-complete').execute();
+    expect(jobs.length).toBeGreaterThan(0);
+  });
+
+  it('unpaid payments expire through the job and release their stock; failed payments release too', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 3 }]);
+    const variantId = product.variants[0]!.id;
+    const placed = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 3 }] })).json();
+    const job = await db.selectFrom('jobs').select(['run_at']).where('dedupe_key', '=', `expire:${placed.payment.id}`).executeTakeFirstOrThrow();
+    expect(Math.abs(new Date(job.run_at).getTime() - Date.parse(placed.payment.expiresAt))).toBeLessThan(1000);
+    expect(await expirePayment(db, placed.payment.id)).toBe(false);
+    expect(await expirePayment(db, placed.payment.id, new Date(Date.now() + 25 * 3600_000))).toBe(true);
+    expect((await inject({ method: 'GET', url: `/api/commerce/orders/${placed.order.id}`, headers: buyer.headers })).json().status).toBe('expired');
+    expect((await simulate(buyer, placed.payment.id)).json()).toMatchObject({ applied: false, status: 'expired' });
+    const failed = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 3 }] })).json();
+    expect((await simulate(buyer, failed.payment.id, 'failed')).json()).toMatchObject({ applied: true, status: 'failed' });
+    expect((await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json().variants[0].available).toBe(3);
+  });
+
+  it('publishes product.upserted and product.removed with growing versions', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);
+    await inject({ method: 'PATCH', url: `/api/commerce/products/${product.id}`, headers: seller.headers, payload: { title: 'Kemeja Batik Kawung' } });
+    await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1 }] });
+    await inject({ method: 'DELETE', url: `/api/commerce/products/${product.id}`, headers: seller.headers });
+    const rows = await db.selectFrom('outbox').select(['topic', 'payload']).where('key', '=', product.id).orderBy('seq').execute();
+    expect(rows.map((r) => r.topic)).toEqual(['product.upserted', 'product.upserted', 'product.upserted', 'product.removed']);
+    const payloads = rows.map((r) => r.payload as { version: number; inStock?: boolean; title?: string });
+    expect(payloads.map((p) => p.version)).toEqual([...payloads.map((p) => p.version)].sort((x, y) => x - y));
+    expect(payloads[1]).toMatchObject({ title: 'Kemeja Batik Kawung', inStock: true, priceMinIdr: 150_000, shopName: 'Toko Batik' });
+    expect(payloads[2]).toMatchObject({ inStock: false });
+  });
+
+  it('search filters by category and shop and sorts by price', async () => {
+    const shop3 = await openShop(sekat.app, seller, { name: 'Dapur Nusantara', city: 'Yogyakarta' });
+    await listProduct(sekat.app, seller, shop3.id, [{ stock: 5, priceIdr: 50_000 }], { title: 'Rendang Daging Sapi', description: 'Rendang kering khas Padang', category: 'makanan' });
+    await listProduct(sekat.app, seller, shop3.id, [{ stock: 5, priceIdr: 20_000 }], { title: 'Sambal Roa', description: 'Sambal ikan roa Manado', category: 'makanan' });
+    const byCategory = (await inject({ method: 'GET', url: `/api/commerce/products?category=makanan&shop=${shop3.slug}&sort=price_asc` })).json();
+    expect(byCategory.items.map((p: { title: string }) => p.title)).toEqual(['Sambal Roa', 'Rendang Daging Sapi']);
+    const typo = (await inject({ method: 'GET', url: '/api/commerce/products?q=rendan' })).json();
+    expect(typo.items[0].title).toBe('Rendang Daging Sapi');
+    const paged = (await inject({ method: 'GET', url: `/api/commerce/products?shop=${shop3.id}&limit=1` })).json();
+    expect(paged.nextCursor).toBeTruthy();
+    const next = (await inject({ method: 'GET', url: `/api/commerce/products?shop=${shop3.id}&limit=1&cursor=${paged.nextCursor}` })).json();
+    expect(next.items[0].id).not.toBe(paged.items[0].id);
+    await rejects(() => inject({ method: 'GET', url: '/api/commerce/products?cursor=%%%' }), 400);
+    await rejects(() => inject({ method: 'GET', url: '/api/commerce/products?category=senjata' }), 400);
+  });
+});
+
+describe(`affiliates and privacy (${STORE_LABEL})`, () => {
+  it('an attributed line earns pending commission at payment, confirmed at completion, reversed on refund; no buyer data', async () => {
+    const creator = await registerUser(sekat.app, 'creator');
+    const { affiliateId } = (await inject({ method: 'POST', url: '/api/commerce/affiliates', headers: creator.headers })).json();
+    expect((await inject({ method: 'POST', url: '/api/commerce/affiliates', headers: creator.headers })).json().affiliateId).toBe(affiliateId);
+    await inject({ method: 'PUT', url: `/api/commerce/shops/${shop.id}/affiliate`, headers: seller.headers, payload: { commissionPercent: 10 } });
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 5, priceIdr: 200_000 }]);
+    const token = (pid = product.id, key = config.secrets.attributionKey) =>
+      signToken(key, { v: 1, aff: affiliateId, vid: 'video-1', pid, exp: Math.floor(Date.now() / 1000) + 3600, n: Math.random().toString(36) });
+    const buy = async (attributionToken: string) => (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1, attributionToken }] })).json();
+
+    const kept = await buy(token());
+    const refunded = await buy(token());
+    const forged = await buy(token(product.id, 'x'.repeat(40)));
+    const wrongProduct = await buy(token('01890000-0000-7000-8000-000000000000'));
+    for (const placed of [kept, refunded, forged, wrongProduct]) await simulate(buyer, placed.payment.id);
+    let mine = (await inject({ method: 'GET', url: '/api/commerce/affiliates/me/commissions', headers: creator.headers })).json();
+    expect(mine.items).toHaveLength(2);
+    expect(mine.totals).toEqual({ pendingIdr: 40_000, confirmedIdr: 0, reversedIdr: 0 });
+    expect(JSON.stringify(mine)).not.toMatch(/buyer|recipient|phone|orderId|Siti/);
+
+    await act(seller, kept.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE010101' });
+    await act(seller, kept.order.id, 'deliver');
+    await act(buyer, kept.order.id, 'complete');
+    await act(seller, refunded.order.id, 'cancel');
+    mine = (await inject({ method: 'GET', url: '/api/commerce/affiliates/me/commissions', headers: creator.headers })).json();
+    expect(mine.totals).toEqual({ pendingIdr: 0, confirmedIdr: 20_000, reversedIdr: 20_000 });
+    await rejects(() => inject({ method: 'GET', url: '/api/commerce/affiliates/me/commissions', headers: other.headers }), 404);
+  });
+
+  it('exports everything about a subject and erases it: cart and address go, closed orders are minimised, open ones on close', async () => {
+    const leaver = await registerUser(sekat.app, 'leaver');
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 5 }]);
+    const variantId = product.variants[0]!.id;
+    const closed = (await checkout(sekat.app, leaver, { items: [{ variantId, quantity: 1 }] })).json();
+    await act(leaver, closed.order.id, 'cancel');
+    const open = (await checkout(sekat.app, leaver, { items: [{ variantId, quantity: 1 }] })).json();
+    await simulate(leaver, open.payment.id);
+    await inject({ method: 'POST', url: '/api/commerce/cart/items', headers: leaver.headers, payload: { variantId, quantity: 1 } });
+    const subject = (await db.selectFrom('orders').select('buyer_subject').where('id', '=', open.order.id).executeTakeFirstOrThrow()).buyer_subject as string;
+    const commerceDomain = sekat.domains.commerce as CommerceInstance;
+    const exported = await commerceDomain.exportSubject(subject);
+    expect(exported.orders).toHaveLength(2);
+    expect(exported.cart).toHaveLength(1);
+    expect(exported.savedAddress).toMatchObject({ phone: '+6281234567890' });
+    expect(JSON.stringify(exported)).not.toMatch(/@example\.id/);
+
+    expect(await commerceDomain.eraseSubject(subject)).toEqual({ closedOrdersMinimised: 1, openOrdersPending: 1 });
+    const closedRow = await db.selectFrom('orders').selectAll().where('id', '=', closed.order.id).executeTakeFirstOrThrow();
+    expect(closedRow).toMatchObject({ buyer_subject: null, recipient: '[dihapus]', phone: '[dihapus]', line1: '[dihapus]', total_idr: closed.order.totalIdr });
+    expect(await db.selectFrom('cart_items').select('variant_id').where('subject', '=', subject).execute()).toHaveLength(0);
+    expect(await db.selectFrom('saved_addresses').select('subject').where('subject', '=', subject).execute()).toHaveLength(0);
+    await act(seller, open.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE020202' });
+    await act(seller, open.order.id, 'deliver');
+    await db.updateTable('orders').set({ delivered_at: new Date(Date.now() - 4 * 86_400_000) }).where('id', '=', open.order.id).execute();
+    await autoComplete(db, open.order.id);
+    const openRow = await db.selectFrom('orders').selectAll().where('id', '=', open.order.id).executeTakeFirstOrThrow();
+    expect(openRow).toMatchObject({ status: 'completed', buyer_subject: null, phone: '[dihapus]' });
+    const after = await commerceDomain.exportSubject(subject);
+    expect(after.orders).toHaveLength(0);
+  });
+});

@@ -1,0 +1,80 @@
+import { conflict } from '../../../platform/errors.js';
+
+/**
+ * One state machine for every order. COD orders skip prepayment: checkout confirms them
+ * (`confirmed`) and the courier collects the cash on delivery.
+ */
+export const ORDER_STATUSES = [
+  'awaiting_payment',
+  'confirmed',
+  'paid',
+  'shipped',
+  'delivered',
+  'return_requested',
+  'completed',
+  'cancelled',
+  'expired',
+  'refunded',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const ORDER_ACTIONS = [
+  'confirm_cod',
+  'pay',
+  'fail_payment',
+  'expire',
+  'buyer_cancel',
+  'seller_cancel',
+  'ship',
+  'deliver',
+  'complete',
+  'request_return',
+  'approve_return',
+  'reject_return',
+  'refund',
+] as const;
+export type OrderAction = (typeof ORDER_ACTIONS)[number];
+
+export type Actor = 'buyer' | 'seller' | 'system' | 'provider';
+
+/** Who may take each action. */
+export const ACTION_ACTORS: Record<OrderAction, Actor[]> = {
+  confirm_cod: ['system'],
+  pay: ['provider'],
+  fail_payment: ['provider'],
+  expire: ['system', 'provider'],
+  buyer_cancel: ['buyer'],
+  seller_cancel: ['seller'],
+  ship: ['seller'],
+  deliver: ['seller'],
+  complete: ['buyer', 'system'],
+  request_return: ['buyer'],
+  approve_return: ['seller'],
+  reject_return: ['seller'],
+  refund: ['provider'],
+};
+
+export const TRANSITIONS: Record<OrderStatus, Partial<Record<OrderAction, OrderStatus>>> = {
+  awaiting_payment: { confirm_cod: 'confirmed', pay: 'paid', fail_payment: 'cancelled', expire: 'expired', buyer_cancel: 'cancelled' },
+  // Seller cancels before shipping; a paid order's money goes back.
+  confirmed: { ship: 'shipped', buyer_cancel: 'cancelled', seller_cancel: 'cancelled' },
+  paid: { ship: 'shipped', seller_cancel: 'refunded', refund: 'refunded' },
+  shipped: { deliver: 'delivered', refund: 'refunded' },
+  delivered: { complete: 'completed', request_return: 'return_requested', refund: 'refunded' },
+  return_requested: { approve_return: 'refunded', reject_return: 'delivered', refund: 'refunded' },
+  completed: {},
+  cancelled: {},
+  expired: {},
+  refunded: {},
+};
+
+export const CLOSED_STATUSES: ReadonlySet<OrderStatus> = new Set(['completed', 'cancelled', 'expired', 'refunded']);
+
+/** The status an action leads to, or a 409 problem when the machine does not allow it. */
+export function nextStatus(status: OrderStatus, action: OrderAction): OrderStatus {
+  const next = TRANSITIONS[status][action];
+  if (!next) {
+    throw conflict(`An order that is ${status} cannot be ${action.replace(/_/g, ' ')}.`, undefined, 'transition-not-allowed');
+  }
+  return next;
+}

@@ -1,0 +1,181 @@
+import { sql, type Transaction } from 'kysely';
+import type { AnyDB } from '../../../platform/db.js';
+import { conflict } from '../../../platform/errors.js';
+import { enqueueJob } from '../../../platform/jobs.js';
+import { uuidv7 } from '../../../platform/ids.js';
+import { publishIfAvailabilityChanged } from '../catalog/events.js';
+import { CLOSED_STATUSES, nextStatus, type Actor, type OrderAction, type OrderStatus } from './state.js';
+
+export const AUTO_COMPLETE_JOB = 'commerce.order.auto-complete';
+export const AUTO_COMPLETE_AFTER_MS = 3 * 24 * 60 * 60 * 1000;
+export const RETURN_WINDOW_MS = 2 * 24 * 60 * 60 * 1000;
+
+export interface OrderRow {
+  id: string;
+  payment_id: string;
+  shop_id: string;
+  buyer_subject: string | null;
+  status: OrderStatus;
+  subtotal_idr: number;
+  shipping_idr: number;
+  discount_idr: number;
+  total_idr: number;
+  voucher_id: string | null;
+  courier: string;
+  tracking_number: string | null;
+  recipient: string;
+  phone: string;
+  line1: string;
+  city: string;
+  province: string;
+  postal_code: string;
+  return_reason: string | null;
+  return_rejected: boolean;
+  erase_pending: boolean;
+  created_at: Date;
+  paid_at: Date | null;
+  shipped_at: Date | null;
+  delivered_at: Date | null;
+  closed_at: Date | null;
+}
+
+export const ERASED = '[dihapus]';
+
+export async function lockOrder(trx: Transaction<AnyDB>, orderId: string): Promise<OrderRow | undefined> {
+  return (await trx.selectFrom('orders').selectAll().where('id', '=', orderId).forUpdate().executeTakeFirst()) as OrderRow | undefined;
+}
+
+/** Reservations of an order become sales: units leave stock and reserved, and count as sold. */
+async function sellReservations(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
+  const rows = await sql<{ product_id: string }>`
+    with moved as (
+      update reservations set state = 'sold', updated_at = now()
+      where order_id = ${orderId} and state = 'open' returning variant_id, quantity)
+    update variants v set stock = v.stock - m.quantity, reserved = v.reserved - m.quantity, sold = v.sold + m.quantity
+    from moved m where v.id = m.variant_id returning v.product_id`.execute(trx);
+  return rows.rows.map((r) => r.product_id);
+}
+
+async function releaseReservations(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
+  const rows = await sql<{ product_id: string }>`
+    with moved as (
+      update reservations set state = 'released', updated_at = now()
+      where order_id = ${orderId} and state = 'open' returning variant_id, quantity)
+    update variants v set reserved = v.reserved - m.quantity
+    from moved m where v.id = m.variant_id returning v.product_id`.execute(trx);
+  return rows.rows.map((r) => r.product_id);
+}
+
+/** Sold units of an order that never left the shop go back on the shelf. */
+async function restockSold(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
+  const rows = await sql<{ product_id: string }>`
+    with moved as (
+      update reservations set state = 'restocked', updated_at = now()
+      where order_id = ${orderId} and state = 'sold' returning variant_id, quantity)
+    update variants v set stock = v.stock + m.quantity, sold = v.sold - m.quantity
+    from moved m where v.id = m.variant_id returning v.product_id`.execute(trx);
+  return rows.rows.map((r) => r.product_id);
+}
+
+async function openCommissions(trx: Transaction<AnyDB>, order: OrderRow): Promise<void> {
+  await sql`insert into commissions (id, affiliate_id, order_id, order_line_id, shop_id, product_id, percent, amount_idr, state)
+    select gen_random_uuid(), l.affiliate_id, l.order_id, l.id, ${order.shop_id}, l.product_id, l.commission_percent,
+      (l.line_total_idr * l.commission_percent) / 100, 'pending'
+    from order_lines l where l.order_id = ${order.id} and l.affiliate_id is not null and l.commission_percent > 0
+    on conflict (order_line_id) do nothing`.execute(trx);
+}
+
+async function settleCommissions(trx: Transaction<AnyDB>, orderId: string, state: 'confirmed' | 'reversed'): Promise<void> {
+  await trx
+    .updateTable('commissions')
+    .set({ state, updated_at: sql`now()` })
+    .where('order_id', '=', orderId)
+    .where('state', '=', 'pending')
+    .execute();
+}
+
+/** Keeps what tax law needs (amounts, lines, dates) and drops who and where. */
+export async function minimiseOrder(trx: Transaction<AnyDB>, orderId: string): Promise<void> {
+  await trx
+    .updateTable('orders')
+    .set({ buyer_subject: null, recipient: ERASED, phone: ERASED, line1: ERASED, postal_code: '00000', return_reason: null, erase_pending: false })
+    .where('id', '=', orderId)
+    .execute();
+}
+
+export interface TransitionOptions {
+  reason?: string;
+  trackingNumber?: string;
+  courier?: string;
+}
+
+/**
+ * Moves one locked order through the machine and does what the move means for stock, money and
+ * commission, all in the caller's transaction; every move is written to `order_events`.
+ */
+export async function applyTransition(
+  trx: Transaction<AnyDB>,
+  order: OrderRow,
+  action: OrderAction,
+  actor: Actor,
+  options: TransitionOptions = {},
+): Promise<OrderStatus> {
+  const from = order.status;
+  const to = nextStatus(from, action);
+  const set: Record<string, unknown> = { status: to, updated_at: sql`now()` };
+  const touched: string[] = [];
+
+  if (from === 'awaiting_payment' && (to === 'paid' || to === 'confirmed')) {
+    touched.push(...(await sellReservations(trx, order.id)));
+    await openCommissions(trx, order);
+    if (to === 'paid') set.paid_at = sql`now()`;
+  } else if (from === 'awaiting_payment') {
+    touched.push(...(await releaseReservations(trx, order.id)));
+  } else if (to === 'cancelled' || (to === 'refunded' && from === 'paid')) {
+    touched.push(...(await restockSold(trx, order.id)));
+  }
+  if (to === 'refunded') {
+    await settleCommissions(trx, order.id, 'reversed');
+    await sql`update payments set refunded_idr = refunded_idr + ${order.total_idr}, updated_at = now() where id = ${order.payment_id}`.execute(trx);
+  }
+  if (to === 'cancelled' && from !== 'awaiting_payment') await settleCommissions(trx, order.id, 'reversed');
+  if (to === 'shipped') {
+    set.shipped_at = sql`now()`;
+    set.tracking_number = options.trackingNumber ?? null;
+    if (options.courier) set.courier = options.courier;
+  }
+  if (action === 'request_return') {
+    if (order.return_rejected) throw conflict('A return was already asked for and rejected.', undefined, 'transition-not-allowed');
+    if (!order.delivered_at || Date.now() - new Date(order.delivered_at).getTime() > RETURN_WINDOW_MS) {
+      throw conflict('Returns can be asked for within 2 days of delivery.', undefined, 'transition-not-allowed');
+    }
+    set.return_reason = options.reason ?? null;
+  }
+  if (action === 'reject_return') set.return_rejected = true;
+  if (to === 'delivered') {
+    const deliveredAt = order.delivered_at ? new Date(order.delivered_at) : new Date();
+    if (!order.delivered_at) set.delivered_at = deliveredAt;
+    const runAt = new Date(Math.max(Date.now(), deliveredAt.getTime() + AUTO_COMPLETE_AFTER_MS));
+    await enqueueJob(trx, AUTO_COMPLETE_JOB, { orderId: order.id }, { runAt, dedupeKey: `auto-complete:${order.id}:${uuidv7()}` });
+  }
+  if (to === 'completed') await settleCommissions(trx, order.id, 'confirmed');
+  if (CLOSED_STATUSES.has(to)) set.closed_at = sql`now()`;
+
+  const updated = await trx.updateTable('orders').set(set).where('id', '=', order.id).where('status', '=', from).executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1) throw conflict('The order changed meanwhile; try again.');
+  await trx
+    .insertInto('order_events')
+    .values({ order_id: order.id, from_status: from, to_status: to, action, actor, reason: options.reason ?? null })
+    .execute();
+
+  if (to === 'delivered' && from === 'shipped') {
+    // Cash on delivery: the courier collected the money when the last open order arrived.
+    await sql`update payments set status = 'paid', paid_at = now(), updated_at = now()
+      where id = ${order.payment_id} and status = 'cod_pending'
+        and not exists (select 1 from orders o where o.payment_id = ${order.payment_id} and o.status in ('confirmed', 'shipped'))`.execute(trx);
+  }
+  if (CLOSED_STATUSES.has(to) && order.erase_pending) await minimiseOrder(trx, order.id);
+  if (touched.length > 0) await publishIfAvailabilityChanged(trx, touched);
+  order.status = to;
+  return to;
+}

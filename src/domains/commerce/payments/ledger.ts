@@ -1,0 +1,142 @@
+import { sql, type Transaction } from 'kysely';
+import type { AnyDB, Database } from '../../../platform/db.js';
+import { forbidden, notFound, conflict, unauthorized, unprocessable, badRequest } from '../../../platform/errors.js';
+import { applyTransition, type OrderRow } from '../orders/transition.js';
+import type { OrderAction } from '../orders/state.js';
+import type { PaymentProvider } from './provider.js';
+
+export interface PaymentRow {
+  id: string;
+  buyer_subject: string | null;
+  provider: string;
+  method: string;
+  status: 'pending' | 'cod_pending' | 'paid' | 'failed' | 'expired' | 'cancelled' | 'refunded';
+  gross_amount_idr: number;
+  refunded_idr: number;
+  instructions: Record<string, unknown>;
+  expires_at: Date | null;
+  paid_at: Date | null;
+  created_at: Date;
+}
+
+export async function lockPayment(trx: Transaction<AnyDB>, paymentId: string): Promise<PaymentRow | undefined> {
+  return (await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).forUpdate().executeTakeFirst()) as PaymentRow | undefined;
+}
+
+async function ordersOf(trx: Transaction<AnyDB>, paymentId: string): Promise<OrderRow[]> {
+  return (await trx.selectFrom('orders').selectAll().where('payment_id', '=', paymentId).orderBy('id').forUpdate().execute()) as OrderRow[];
+}
+
+/** Money arrived: every order still waiting for it is paid and its reservations become sales. */
+export async function markPaymentPaid(trx: Transaction<AnyDB>, payment: PaymentRow): Promise<boolean> {
+  if (payment.status !== 'pending') return false;
+  await trx.updateTable('payments').set({ status: 'paid', paid_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', payment.id).execute();
+  for (const order of await ordersOf(trx, payment.id)) {
+    if (order.status === 'awaiting_payment') await applyTransition(trx, order, 'pay', 'provider');
+  }
+  return true;
+}
+
+const RELEASE_ACTION: Record<'failed' | 'expired' | 'cancelled', OrderAction> = {
+  failed: 'fail_payment',
+  expired: 'expire',
+  cancelled: 'buyer_cancel',
+};
+
+/**
+ * The payment will not come (failed, expired, or the buyer cancelled): its orders close, their
+ * reserved units go back to available and the vouchers it used can be used again.
+ */
+export async function releasePayment(
+  trx: Transaction<AnyDB>,
+  payment: PaymentRow,
+  as: 'failed' | 'expired' | 'cancelled',
+  actor: 'buyer' | 'system' | 'provider',
+  reason?: string,
+): Promise<boolean> {
+  if (payment.status !== 'pending' && payment.status !== 'cod_pending') return false;
+  if (payment.status === 'cod_pending' && as !== 'cancelled') return false;
+  await trx.updateTable('payments').set({ status: as, updated_at: sql`now()` }).where('id', '=', payment.id).execute();
+  const action = payment.status === 'cod_pending' ? 'buyer_cancel' : RELEASE_ACTION[as];
+  for (const order of await ordersOf(trx, payment.id)) {
+    if (order.status === 'awaiting_payment' || (order.status === 'confirmed' && action === 'buyer_cancel')) {
+      await applyTransition(trx, order, action, actor, { reason });
+    }
+  }
+  const redeemed = await trx.deleteFrom('voucher_redemptions').where('payment_id', '=', payment.id).returning('voucher_id').execute();
+  for (const { voucher_id } of redeemed) {
+    await trx.updateTable('vouchers').set({ used: sql`used - 1` }).where('id', '=', voucher_id).execute();
+  }
+  return true;
+}
+
+/** The gateway refunded the whole transaction: every order that can still be refunded is. */
+export async function refundPayment(trx: Transaction<AnyDB>, payment: PaymentRow): Promise<boolean> {
+  if (payment.status !== 'paid') return false;
+  let changed = false;
+  for (const order of await ordersOf(trx, payment.id)) {
+    if (['paid', 'shipped', 'delivered', 'return_requested'].includes(order.status)) {
+      await applyTransition(trx, order, 'refund', 'provider');
+      changed = true;
+    }
+  }
+  await trx.updateTable('payments').set({ status: 'refunded', updated_at: sql`now()` }).where('id', '=', payment.id).execute();
+  return changed || true;
+}
+
+export interface NotificationResult {
+  paymentId: string;
+  status: PaymentRow['status'];
+  applied: boolean;
+  duplicate: boolean;
+}
+
+/**
+ * The single path every gateway notification takes, real or simulated: verify the signature
+ * (401, nothing stored, when it fails), require the amount to match, store the notification once
+ * (a repeat is a no-op) and apply it at most once.
+ */
+export async function receiveNotification(db: Database, provider: PaymentProvider, body: Record<string, unknown>): Promise<NotificationResult> {
+  const verified = provider.verifyNotification(body);
+  if (!verified.ok) {
+    if (verified.reason === 'signature') throw unauthorized('The notification signature is not valid.');
+    throw badRequest('The notification is not one this gateway sends.');
+  }
+  const n = verified.notification;
+  return db.transaction().execute(async (trx) => {
+    const payment = await lockPayment(trx, n.paymentId);
+    if (!payment || payment.provider !== provider.name) throw notFound('No such payment.');
+    if (n.grossAmountIdr !== payment.gross_amount_idr) {
+      throw unprocessable('The gross amount does not match the payment.', { gross_amount: ['does not match the payment'] });
+    }
+    const stored = await trx
+      .insertInto('payment_notifications')
+      .values({ payment_id: payment.id, fingerprint: n.fingerprint, transaction_status: n.transactionStatus, body: JSON.stringify(body), applied: false })
+      .onConflict((oc) => oc.column('fingerprint').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!stored) return { paymentId: payment.id, status: payment.status, applied: false, duplicate: true };
+    let applied = false;
+    if (n.outcome === 'paid') applied = await markPaymentPaid(trx, payment);
+    else if (n.outcome === 'released') applied = await releasePayment(trx, payment, n.releasedAs, 'provider', `gateway: ${n.transactionStatus}`);
+    else if (n.outcome === 'refunded') applied = await refundPayment(trx, payment);
+    if (applied) await trx.updateTable('payment_notifications').set({ applied: true }).where('id', '=', stored.id).execute();
+    const after = (await trx.selectFrom('payments').select('status').where('id', '=', payment.id).executeTakeFirstOrThrow()) as { status: PaymentRow['status'] };
+    return { paymentId: payment.id, status: after.status, applied, duplicate: false };
+  });
+}
+
+/** Sandbox only: sign the notification the gateway would send and take the same path. */
+export async function simulatePayment(
+  db: Database,
+  provider: PaymentProvider,
+  subject: string,
+  paymentId: string,
+  outcome: 'paid' | 'failed',
+): Promise<NotificationResult> {
+  if (!provider.simulateNotification) throw forbidden('Payments can be simulated only with the sandbox provider.');
+  const payment = (await db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst()) as PaymentRow | undefined;
+  if (!payment || payment.buyer_subject !== subject) throw notFound('No such payment.');
+  if (payment.status === 'cod_pending') throw conflict('A cash-on-delivery payment is collected by the courier.');
+  return receiveNotification(db, provider, provider.simulateNotification(payment.id, payment.gross_amount_idr, outcome));
+}

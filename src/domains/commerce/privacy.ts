@@ -1,0 +1,74 @@
+import { sql } from 'kysely';
+import type { Database } from '../../platform/db.js';
+import { minimiseOrder } from './orders/transition.js';
+import { CLOSED_STATUSES } from './orders/state.js';
+
+/**
+ * What commerce holds about one commerce subject, for the bridge's privacy requests. Commerce
+ * knows only the pairwise subject; the bridge maps it to the person.
+ */
+export class PrivacyService {
+  constructor(private readonly db: Database) {}
+
+  async exportSubject(subject: string) {
+    const db = this.db;
+    const orders = await db.selectFrom('orders').selectAll().where('buyer_subject', '=', subject).orderBy('created_at').execute();
+    const orderIds = orders.map((o) => o.id as string);
+    const some = <T>(ids: string[], run: () => Promise<T[]>) => (ids.length ? run() : Promise.resolve([] as T[]));
+    return {
+      subject,
+      exportedAt: new Date().toISOString(),
+      shops: await db.selectFrom('shops').selectAll().where('owner_subject', '=', subject).execute(),
+      cart: await db.selectFrom('cart_items').select(['variant_id', 'quantity', 'added_at']).where('subject', '=', subject).execute(),
+      savedAddress: (await db.selectFrom('saved_addresses').selectAll().where('subject', '=', subject).executeTakeFirst()) ?? null,
+      orders,
+      orderLines: await some(orderIds, () => db.selectFrom('order_lines').selectAll().where('order_id', 'in', orderIds).execute()),
+      orderEvents: await some(orderIds, () => db.selectFrom('order_events').selectAll().where('order_id', 'in', orderIds).orderBy('id').execute()),
+      payments: await db.selectFrom('payments').select(['id', 'method', 'status', 'gross_amount_idr', 'refunded_idr', 'created_at', 'paid_at']).where('buyer_subject', '=', subject).execute(),
+      reviews: await db.selectFrom('reviews').selectAll().where('subject', '=', subject).execute(),
+      voucherRedemptions: await db.selectFrom('voucher_redemptions').selectAll().where('subject', '=', subject).execute(),
+      affiliate: (await db.selectFrom('affiliates').selectAll().where('subject', '=', subject).executeTakeFirst()) ?? null,
+      commissions: await sql`select c.* from commissions c join affiliates a on a.id = c.affiliate_id where a.subject = ${subject}`
+        .execute(db)
+        .then((r) => r.rows),
+    };
+  }
+
+  /**
+   * Erasure: cart, saved address and idempotency records go; closed orders stay for tax but lose
+   * recipient, phone, address and the subject; open orders are marked and minimised when they
+   * close. Reviews, payments and the affiliate ledger stay, detached from the subject.
+   */
+  async eraseSubject(subject: string): Promise<{ closedOrdersMinimised: number; openOrdersPending: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
+      await trx.deleteFrom('saved_addresses').where('subject', '=', subject).execute();
+      await trx.deleteFrom('idempotency_keys').where('subject', '=', subject).execute();
+      await trx.deleteFrom('voucher_redemptions').where('subject', '=', subject).execute();
+      const orders = (await trx.selectFrom('orders').select(['id', 'status']).where('buyer_subject', '=', subject).forUpdate().execute()) as { id: string; status: string }[];
+      let closed = 0;
+      let open = 0;
+      for (const order of orders) {
+        if (CLOSED_STATUSES.has(order.status as never)) {
+          await minimiseOrder(trx, order.id);
+          closed++;
+        } else {
+          await trx.updateTable('orders').set({ erase_pending: true }).where('id', '=', order.id).execute();
+          open++;
+        }
+      }
+      await trx
+        .updateTable('payments')
+        .set({ buyer_subject: null })
+        .where('buyer_subject', '=', subject)
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('orders').select('id').whereRef('orders.payment_id', '=', 'payments.id').where('orders.closed_at', 'is', null))),
+        )
+        .execute();
+      await trx.updateTable('reviews').set({ subject: null }).where('subject', '=', subject).execute();
+      await trx.updateTable('affiliates').set({ subject: null }).where('subject', '=', subject).execute();
+      await trx.updateTable('stock_audit').set({ actor_subject: null }).where('actor_subject', '=', subject).execute();
+      return { closedOrdersMinimised: closed, openOrdersPending: open };
+    });
+  }
+}

@@ -1,0 +1,659 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { badRequest, notFound } from '../../platform/errors.js';
+import { PageQuery, requireSubject } from '../../platform/http.js';
+import { shopView, type CatalogService } from './catalog/catalog.js';
+import { CATEGORY_CODES } from './catalog/categories.js';
+import type { CartService } from './checkout/cart.js';
+import type { CheckoutService } from './checkout/checkout.js';
+import { normaliseAddress } from './checkout/address.js';
+import { createVoucher } from './checkout/vouchers.js';
+import type { OrderService } from './orders/orders.js';
+import type { ReviewService } from './reviews.js';
+import type { AffiliateService } from './affiliates.js';
+import { receiveNotification, simulatePayment } from './payments/ledger.js';
+import { PAYMENT_METHOD_CODES, PAYMENT_METHODS } from './payments/methods.js';
+import type { PaymentProvider } from './payments/provider.js';
+import { COURIER_CODES, quotesFor } from './shipping/rates.js';
+import type { Database } from '../../platform/db.js';
+
+export interface CommerceServices {
+  db: Database;
+  catalog: CatalogService;
+  cart: CartService;
+  checkout: CheckoutService;
+  orders: OrderService;
+  reviews: ReviewService;
+  affiliates: AffiliateService;
+  provider: PaymentProvider;
+  paymentProvider: string;
+}
+
+const tags = ['commerce'];
+const Uuid = Type.String({ format: 'uuid' });
+const IdParams = Type.Object({ id: Uuid });
+const ShopIdParams = Type.Object({ shopId: Uuid });
+const Problem = Type.Ref('Problem');
+const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Problem])) as Record<number, TSchema>;
+const Price = Type.Integer({ minimum: 1, maximum: 100_000_000_000 });
+const Quantity = Type.Integer({ minimum: 1, maximum: 999 });
+// Spelled out so the types narrow; the lists they mirror are the source of truth (checked below).
+const Courier = Type.Union([Type.Literal('jne_reg'), Type.Literal('jnt_ez'), Type.Literal('sicepat_reg'), Type.Literal('anteraja_reg'), Type.Literal('gosend_instant')]);
+const PaymentMethod = Type.Union([Type.Literal('va_bca'), Type.Literal('va_bni'), Type.Literal('va_bri'), Type.Literal('va_mandiri'), Type.Literal('va_permata'), Type.Literal('qris'), Type.Literal('gopay'), Type.Literal('ovo'), Type.Literal('dana'), Type.Literal('shopeepay'), Type.Literal('cod')]);
+const Category = Type.Union([Type.Literal('fashion'), Type.Literal('kecantikan'), Type.Literal('elektronik'), Type.Literal('makanan'), Type.Literal('rumah'), Type.Literal('hobi'), Type.Literal('olahraga'), Type.Literal('kesehatan'), Type.Literal('ibu_bayi'), Type.Literal('otomotif'), Type.Literal('buku')]);
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+if (!sameList(Courier.anyOf.map((l) => l.const), COURIER_CODES) || !sameList(PaymentMethod.anyOf.map((l) => l.const), PAYMENT_METHOD_CODES) || !sameList(Category.anyOf.map((l) => l.const), CATEGORY_CODES)) {
+  throw new Error('commerce route enums differ from their source lists');
+}
+const Idr = Type.Integer();
+const Loose = Type.Object({}, { additionalProperties: true });
+const DateTime = Type.String({ format: 'date-time' });
+
+const Shop = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  slug: Type.String(),
+  description: Type.String(),
+  city: Type.String(),
+  province: Type.String(),
+  commissionPercent: Type.Integer(),
+  createdAt: Type.String(),
+});
+
+const ProductSummary = {
+  id: Type.String(),
+  shopId: Type.String(),
+  shopName: Type.String(),
+  shopSlug: Type.String(),
+  title: Type.String(),
+  category: Type.String(),
+  priceMinIdr: Idr,
+  priceMaxIdr: Idr,
+  imageUrl: Type.Union([Type.String(), Type.Null()]),
+  externalUrl: Type.Union([Type.String(), Type.Null()]),
+  inStock: Type.Boolean(),
+  rating: Type.Object({ average: Type.Union([Type.Number(), Type.Null()]), count: Type.Integer() }),
+  createdAt: Type.String(),
+};
+const Product = Type.Object({
+  ...ProductSummary,
+  description: Type.String(),
+  imageUrls: Type.Array(Type.String()),
+  variants: Type.Array(
+    Type.Object({ id: Type.String(), sku: Type.String(), name: Type.String(), priceIdr: Idr, stock: Type.Integer(), available: Type.Integer(), weightGrams: Type.Integer() }),
+  ),
+});
+
+const VariantBody = Type.Object({
+  sku: Type.String({ minLength: 1, maxLength: 64 }),
+  name: Type.String({ minLength: 1, maxLength: 120 }),
+  priceIdr: Price,
+  stock: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+  weightGrams: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+});
+const ImageUrls = Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 10 });
+
+const Address = Type.Object({
+  recipient: Type.String({ minLength: 1, maxLength: 120 }),
+  phone: Type.String({ minLength: 1, maxLength: 32 }),
+  line1: Type.String({ minLength: 1, maxLength: 300 }),
+  city: Type.String({ minLength: 1, maxLength: 100 }),
+  province: Type.String({ minLength: 1, maxLength: 100 }),
+  postalCode: Type.String({ minLength: 1, maxLength: 10 }),
+});
+
+const OrderLine = Type.Object({
+  id: Type.String(),
+  variantId: Type.String(),
+  productId: Type.String(),
+  title: Type.String(),
+  variantName: Type.String(),
+  sku: Type.String(),
+  unitPriceIdr: Idr,
+  quantity: Type.Integer(),
+  lineTotalIdr: Idr,
+  attributed: Type.Boolean(),
+});
+const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
+const OrderFields = {
+  id: Type.String(),
+  shopId: Type.String(),
+  paymentId: Type.String(),
+  status: Type.String(),
+  subtotalIdr: Idr,
+  shippingIdr: Idr,
+  discountIdr: Idr,
+  totalIdr: Idr,
+  courier: Type.String(),
+  trackingNumber: Nullable(Type.String()),
+  shippingAddress: Address,
+  lines: Type.Array(OrderLine),
+  returnReason: Nullable(Type.String()),
+  createdAt: Type.String(),
+  paidAt: Nullable(Type.String()),
+  shippedAt: Nullable(Type.String()),
+  deliveredAt: Nullable(Type.String()),
+  closedAt: Nullable(Type.String()),
+};
+const Order = Type.Object(OrderFields);
+const Payment = Type.Object({
+  id: Type.String(),
+  method: Type.String(),
+  status: Type.String(),
+  amountIdr: Idr,
+  instructions: Loose,
+  expiresAt: Nullable(Type.String()),
+  paidAt: Nullable(Type.String()),
+});
+const OrderDetail = Type.Object({
+  ...OrderFields,
+  payment: Type.Object({ id: Type.String(), method: Type.String(), status: Type.String() }, { additionalProperties: true }),
+  events: Type.Array(
+    Type.Object({ from: Nullable(Type.String()), to: Type.String(), action: Type.String(), actor: Type.String(), reason: Nullable(Type.String()), at: Type.String() }),
+  ),
+});
+const CartView = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      variantId: Type.String(),
+      productId: Type.String(),
+      shopId: Type.String(),
+      shopName: Type.String(),
+      title: Type.String(),
+      variantName: Type.String(),
+      imageUrl: Nullable(Type.String()),
+      unitPriceIdr: Idr,
+      quantity: Type.Integer(),
+      available: Type.Integer(),
+      lineTotalIdr: Idr,
+      hasAttribution: Type.Boolean(),
+    }),
+  ),
+  subtotalIdr: Idr,
+});
+const Voucher = Type.Object({
+  id: Type.String(),
+  code: Type.String(),
+  shopId: Nullable(Type.String()),
+  kind: Type.String(),
+  value: Type.Integer(),
+  maxDiscountIdr: Nullable(Type.Integer()),
+  minSpendIdr: Type.Integer(),
+  startsAt: Type.String(),
+  endsAt: Type.String(),
+  quota: Type.Integer(),
+  used: Type.Integer(),
+});
+const NotificationResult = Type.Object({ paymentId: Type.String(), status: Type.String(), applied: Type.Boolean(), duplicate: Type.Boolean() });
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    // ── Shops and catalog ────────────────────────────────────────────────────────────────────
+    app.post(
+      '/commerce/shops',
+      {
+        schema: {
+          tags,
+          summary: 'Open a shop (the caller owns it)',
+          body: Type.Object({
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            slug: Type.String({ minLength: 1, maxLength: 40 }),
+            description: Type.Optional(Type.String({ maxLength: 2000 })),
+            city: Type.String({ minLength: 1, maxLength: 100 }),
+            province: Type.Optional(Type.String({ maxLength: 100, description: 'Needed when the city is not a well-known one' })),
+          }),
+          response: { 201: Shop, ...problems(400, 401, 409) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await s.catalog.createShop(requireSubject(request), request.body)),
+    );
+
+    app.get(
+      '/commerce/shops/:slug',
+      { schema: { tags, summary: 'A public shop', params: Type.Object({ slug: Type.String({ maxLength: 64 }) }), response: { 200: Shop, ...problems(404) } } },
+      async (request) => shopView(await s.catalog.shopBySlug(request.params.slug)),
+    );
+
+    app.put(
+      '/commerce/shops/:shopId/affiliate',
+      {
+        schema: {
+          tags,
+          summary: 'Set the commission the shop pays creators (0–50 %)',
+          params: ShopIdParams,
+          body: Type.Object({ commissionPercent: Type.Integer({ minimum: 0, maximum: 50 }) }),
+          response: { 200: Shop, ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request) => s.catalog.setCommission(requireSubject(request), request.params.shopId, request.body.commissionPercent),
+    );
+
+    app.post(
+      '/commerce/shops/:shopId/vouchers',
+      {
+        schema: {
+          tags,
+          summary: 'Create a shop voucher',
+          params: ShopIdParams,
+          body: Type.Object({
+            code: Type.String({ minLength: 3, maxLength: 32 }),
+            kind: Type.Union([Type.Literal('fixed'), Type.Literal('percent')]),
+            value: Type.Integer({ minimum: 1, maximum: 100_000_000_000 }),
+            maxDiscountIdr: Type.Optional(Type.Integer({ minimum: 1 })),
+            minSpendIdr: Type.Optional(Type.Integer({ minimum: 0 })),
+            startsAt: DateTime,
+            endsAt: DateTime,
+            quota: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+          }),
+          response: { 201: Voucher, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        await s.catalog.ownedShop(s.db, requireSubject(request), request.params.shopId);
+        return reply.code(201).send(await createVoucher(s.db, request.params.shopId, request.body));
+      },
+    );
+
+    app.post(
+      '/commerce/shops/:shopId/products',
+      {
+        schema: {
+          tags,
+          summary: 'List a product with its variants',
+          params: ShopIdParams,
+          body: Type.Object({
+            title: Type.String({ minLength: 1, maxLength: 200 }),
+            description: Type.String({ maxLength: 10_000 }),
+            category: Category,
+            imageUrls: Type.Optional(ImageUrls),
+            externalUrl: Type.Optional(Type.String({ maxLength: 2048 })),
+            variants: Type.Array(VariantBody, { minItems: 1, maxItems: 100 }),
+          }),
+          response: { 201: Product, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await s.catalog.createProduct(requireSubject(request), request.params.shopId, request.body)),
+    );
+
+    app.get(
+      '/commerce/products',
+      {
+        schema: {
+          tags,
+          summary: 'Search products',
+          querystring: Type.Object({
+            ...PageQuery.properties,
+            q: Type.Optional(Type.String({ maxLength: 200 })),
+            shop: Type.Optional(Type.String({ maxLength: 64, description: 'Shop id or slug' })),
+            category: Type.Optional(Category),
+            sort: Type.Optional(Type.Union([Type.Literal('relevance'), Type.Literal('price_asc'), Type.Literal('price_desc'), Type.Literal('newest')])),
+          }),
+          response: { 200: Type.Object({ items: Type.Array(Type.Object(ProductSummary)), nextCursor: Nullable(Type.String()) }), ...problems(400) },
+        },
+      },
+      async (request) => s.catalog.search(request.query),
+    );
+
+    app.get(
+      '/commerce/products/:id',
+      { schema: { tags, summary: 'A product with variants, availability and rating', params: IdParams, response: { 200: Product, ...problems(400, 404) } } },
+      async (request) => s.catalog.product(request.params.id),
+    );
+
+    app.patch(
+      '/commerce/products/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Change a product (shop owner only)',
+          params: IdParams,
+          body: Type.Object({
+            title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+            description: Type.Optional(Type.String({ maxLength: 10_000 })),
+            category: Type.Optional(Category),
+            imageUrls: Type.Optional(ImageUrls),
+            externalUrl: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
+            variants: Type.Optional(
+              Type.Array(
+                Type.Object({ id: Uuid, name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), priceIdr: Type.Optional(Price), weightGrams: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }),
+                { maxItems: 100 },
+              ),
+            ),
+          }),
+          response: { 200: Product, ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request) => s.catalog.patchProduct(requireSubject(request), request.params.id, request.body),
+    );
+
+    app.delete(
+      '/commerce/products/:id',
+      { schema: { tags, summary: 'Remove a product from sale (shop owner only)', params: IdParams, response: { 204: Type.Null(), ...problems(401, 403, 404) } } },
+      async (request, reply) => {
+        await s.catalog.removeProduct(requireSubject(request), request.params.id);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.put(
+      '/commerce/variants/:id/stock',
+      {
+        schema: {
+          tags,
+          summary: 'Set the units on hand (shop owner only; audited)',
+          params: IdParams,
+          body: Type.Object({ stock: Type.Integer({ minimum: 0, maximum: 1_000_000 }) }),
+          response: { 200: Type.Object({ id: Type.String(), stock: Type.Integer(), reserved: Type.Integer(), available: Type.Integer() }), ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => s.catalog.setStock(requireSubject(request), request.params.id, request.body.stock),
+    );
+
+    app.get(
+      '/commerce/products/:id/reviews',
+      {
+        schema: {
+          tags,
+          summary: 'Reviews of a product',
+          params: IdParams,
+          querystring: PageQuery,
+          response: {
+            200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), rating: Type.Integer(), text: Type.String(), createdAt: Type.String() })), nextCursor: Nullable(Type.String()) }),
+            ...problems(400),
+          },
+        },
+      },
+      async (request) => s.reviews.forProduct(request.params.id, request.query.limit ?? 20, request.query.cursor),
+    );
+
+    // ── Cart ─────────────────────────────────────────────────────────────────────────────────
+    app.get('/commerce/cart', { schema: { tags, summary: 'Your cart', response: { 200: CartView, ...problems(401) } } }, async (request) =>
+      s.cart.cart(requireSubject(request)),
+    );
+
+    app.post(
+      '/commerce/cart/items',
+      {
+        schema: {
+          tags,
+          summary: 'Add to cart (adds to the quantity already there)',
+          body: Type.Object({ variantId: Uuid, quantity: Quantity, attributionToken: Type.Optional(Type.String({ maxLength: 2048 })) }),
+          response: { 200: CartView, ...problems(400, 401, 422) },
+        },
+      },
+      async (request) => s.cart.addItem(requireSubject(request), request.body),
+    );
+
+    app.patch(
+      '/commerce/cart/items/:variantId',
+      {
+        schema: {
+          tags,
+          summary: 'Set the quantity of a cart item',
+          params: Type.Object({ variantId: Uuid }),
+          body: Type.Object({ quantity: Quantity }),
+          response: { 200: CartView, ...problems(400, 401, 404) },
+        },
+      },
+      async (request) => s.cart.setQuantity(requireSubject(request), request.params.variantId, request.body.quantity),
+    );
+
+    app.delete(
+      '/commerce/cart/items/:variantId',
+      { schema: { tags, summary: 'Remove a cart item', params: Type.Object({ variantId: Uuid }), response: { 200: CartView, ...problems(400, 401, 404) } } },
+      async (request) => s.cart.removeItem(requireSubject(request), request.params.variantId),
+    );
+
+    // ── Checkout ─────────────────────────────────────────────────────────────────────────────
+    app.get(
+      '/commerce/checkout/options',
+      {
+        schema: {
+          tags,
+          summary: 'Couriers (with prices) and payment methods for a destination',
+          querystring: Type.Object({
+            variantIds: Type.String({ minLength: 1, maxLength: 4000, description: 'Comma-separated variant ids' }),
+            city: Type.String({ minLength: 1, maxLength: 100 }),
+            province: Type.String({ minLength: 1, maxLength: 100 }),
+            postalCode: Type.String({ minLength: 1, maxLength: 10 }),
+          }),
+          response: {
+            200: Type.Object({
+              couriers: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), service: Type.String(), priceIdr: Idr, etaDays: Type.Integer() })),
+              paymentMethods: Type.Array(Type.Object({ code: Type.String(), name: Type.String(), kind: Type.String() })),
+            }),
+            ...problems(400, 422),
+          },
+        },
+      },
+      async (request) => {
+        const ids = request.query.variantIds.split(',').map((id) => id.trim()).filter(Boolean);
+        if (ids.length === 0 || ids.length > 100 || ids.some((id) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))) {
+          throw badRequest('variantIds must be 1–100 variant ids.', { variantIds: ['must be comma-separated variant ids'] });
+        }
+        const address = normaliseAddress({ recipient: '-', phone: '081200000000', line1: '-', city: request.query.city, province: request.query.province, postalCode: request.query.postalCode }, '');
+        const shops = await s.catalog.parcelsFor(ids);
+        // One order per shop: each shop's parcel is priced separately and the prices add up.
+        const totals = new Map<string, { code: string; name: string; service: string; priceIdr: number; etaDays: number; shops: number }>();
+        for (const shop of shops) {
+          for (const q of quotesFor({ originCity: shop.city, originProvince: shop.province, destinationCity: address.city, destinationProvince: address.province }, shop.weightGrams)) {
+            const seen = totals.get(q.code);
+            totals.set(q.code, seen ? { ...seen, priceIdr: seen.priceIdr + q.priceIdr, etaDays: Math.max(seen.etaDays, q.etaDays), shops: seen.shops + 1 } : { ...q, shops: 1 });
+          }
+        }
+        return {
+          couriers: [...totals.values()].filter((c) => c.shops === shops.length).map(({ shops: _, ...c }) => c),
+          paymentMethods: PAYMENT_METHOD_CODES.map((code) => ({ code, name: PAYMENT_METHODS[code].name, kind: PAYMENT_METHODS[code].kind })),
+        };
+      },
+    );
+
+    app.post(
+      '/commerce/checkout',
+      {
+        schema: {
+          tags,
+          summary: 'Check out the cart, or buy now with `items` (header Idempotency-Key required)',
+          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
+          body: Type.Object({
+            items: Type.Optional(
+              Type.Array(Type.Object({ variantId: Uuid, quantity: Quantity, attributionToken: Type.Optional(Type.String({ maxLength: 2048 })) }), { minItems: 1, maxItems: 100 }),
+            ),
+            shippingAddress: Address,
+            courier: Courier,
+            paymentMethod: PaymentMethod,
+            voucherCode: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+          }),
+          response: { 201: Type.Object({ order: Order, orders: Type.Array(Order), payment: Payment }), ...problems(400, 401, 409, 422) },
+        },
+      },
+      async (request, reply) => {
+        const subject = requireSubject(request);
+        const key = request.headers['idempotency-key'];
+        if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+          throw badRequest('The Idempotency-Key header is required: 1–255 visible ASCII characters.', { 'Idempotency-Key': ['is required'] });
+        }
+        const result = await s.checkout.checkout(subject, key, request.body);
+        if (result.replayed) reply.header('idempotent-replayed', 'true');
+        return reply.code(result.status).send(result.body);
+      },
+    );
+
+    // ── Payments ─────────────────────────────────────────────────────────────────────────────
+    app.get(
+      '/commerce/payments/:id',
+      { schema: { tags, summary: 'Your payment with its instructions', params: IdParams, response: { 200: Payment, ...problems(401, 404) } } },
+      async (request) => s.orders.payment(requireSubject(request), request.params.id),
+    );
+
+    app.post(
+      '/commerce/payments/:id/simulate',
+      {
+        schema: {
+          tags,
+          summary: 'Sandbox only: the gateway reports this payment paid or failed (through the signed webhook path)',
+          params: IdParams,
+          body: Type.Object({ outcome: Type.Union([Type.Literal('paid'), Type.Literal('failed')]) }),
+          response: { 200: NotificationResult, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        const subject = requireSubject(request);
+        return simulatePayment(s.db, s.provider, subject, request.params.id, request.body.outcome);
+      },
+    );
+
+    app.post(
+      '/commerce/payments/webhooks/:provider',
+      {
+        schema: {
+          tags,
+          summary: 'Gateway notifications (Midtrans protocol for the sandbox), signature-verified, applied once',
+          params: Type.Object({ provider: Type.String({ maxLength: 32 }) }),
+          body: Type.Object({
+            order_id: Type.String({ maxLength: 64 }),
+            status_code: Type.String({ maxLength: 3 }),
+            gross_amount: Type.String({ maxLength: 20 }),
+            transaction_status: Type.String({ maxLength: 32 }),
+            signature_key: Type.String({ maxLength: 256 }),
+          }, { additionalProperties: true }),
+          response: { 200: NotificationResult, ...problems(400, 401, 404, 422) },
+        },
+      },
+      async (request) => {
+        if (request.params.provider !== s.provider.name) throw notFound('No such payment provider.');
+        return receiveNotification(s.db, s.provider, request.body);
+      },
+    );
+
+    // ── Orders ───────────────────────────────────────────────────────────────────────────────
+    app.get(
+      '/commerce/orders',
+      { schema: { tags, summary: 'Your orders', querystring: PageQuery, response: { 200: Type.Object({ items: Type.Array(Order), nextCursor: Nullable(Type.String()) }), ...problems(400, 401) } } },
+      async (request) => s.orders.buyerOrders(requireSubject(request), request.query.limit ?? 20, request.query.cursor),
+    );
+
+    app.get(
+      '/commerce/orders/:id',
+      { schema: { tags, summary: 'One order (its buyer or seller)', params: IdParams, response: { 200: OrderDetail, ...problems(401, 404) } } },
+      async (request) => s.orders.order(requireSubject(request), request.params.id),
+    );
+
+    app.get(
+      '/commerce/shops/:shopId/orders',
+      {
+        schema: {
+          tags,
+          summary: "A shop's orders (owner only)",
+          params: ShopIdParams,
+          querystring: PageQuery,
+          response: { 200: Type.Object({ items: Type.Array(Order), nextCursor: Nullable(Type.String()) }), ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request) => s.orders.shopOrders(requireSubject(request), request.params.shopId, request.query.limit ?? 20, request.query.cursor),
+    );
+
+    const action = (path: string, summary: string, run: (subject: string, id: string, body: Record<string, unknown>) => Promise<unknown>, body: TSchema = Type.Object({})) =>
+      app.post(
+        `/commerce/orders/:id/${path}`,
+        { schema: { tags, summary, params: IdParams, body: Type.Optional(body), response: { 200: OrderDetail, ...problems(400, 401, 403, 404, 409) } } },
+        async (request) => run(requireSubject(request), request.params.id, (request.body ?? {}) as Record<string, unknown>) as never,
+      );
+
+    action(
+      'ship',
+      'Seller hands the parcel to the courier',
+      (subject, id, body) => s.orders.act(subject, id, 'ship', { courier: body.courier as never, trackingNumber: String(body.trackingNumber) }),
+      Type.Object({ courier: Courier, trackingNumber: Type.String({ minLength: 4, maxLength: 40, pattern: '^[A-Za-z0-9-]+$' }) }),
+    );
+    action('deliver', 'Seller marks the parcel delivered', (subject, id) => s.orders.act(subject, id, 'deliver'));
+    action('complete', 'Buyer confirms receipt', (subject, id) => s.orders.act(subject, id, 'complete'));
+    action(
+      'cancel',
+      'Buyer cancels before payment (the whole payment), or seller cancels before shipping (refunded if paid)',
+      async (subject, id, body) => {
+        const reason = typeof body.reason === 'string' ? body.reason : undefined;
+        try {
+          return await s.orders.act(subject, id, 'buyer_cancel', { reason });
+        } catch (error) {
+          if ((error as { status?: number }).status !== 403) throw error;
+          return s.orders.act(subject, id, 'seller_cancel', { reason });
+        }
+      },
+      Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }),
+    );
+    action(
+      'return',
+      'Buyer asks for a return and refund (within 2 days of delivery)',
+      (subject, id, body) => s.orders.act(subject, id, 'request_return', { reason: String(body.reason) }),
+      Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }),
+    );
+    action('return/approve', 'Seller approves the return: the order is refunded', (subject, id) => s.orders.act(subject, id, 'approve_return'));
+    action(
+      'return/reject',
+      'Seller rejects the return',
+      (subject, id, body) => s.orders.act(subject, id, 'reject_return', { reason: typeof body.reason === 'string' ? body.reason : undefined }),
+      Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }),
+    );
+
+    app.post(
+      '/commerce/orders/:id/reviews',
+      {
+        schema: {
+          tags,
+          summary: 'Review a line of a completed order (once per line)',
+          params: IdParams,
+          body: Type.Object({ rating: Type.Integer({ minimum: 1, maximum: 5 }), text: Type.String({ maxLength: 2000 }), lineId: Type.Optional(Uuid) }),
+          response: {
+            201: Type.Object({ id: Type.String(), productId: Type.String(), lineId: Type.String(), rating: Type.Integer(), text: Type.String(), createdAt: Type.String() }),
+            ...problems(400, 401, 404, 409),
+          },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await s.reviews.review(requireSubject(request), request.params.id, request.body)),
+    );
+
+    // ── Affiliates ───────────────────────────────────────────────────────────────────────────
+    app.post(
+      '/commerce/affiliates',
+      { schema: { tags, summary: 'Enrol as a creator affiliate', response: { 200: Type.Object({ affiliateId: Type.String() }), ...problems(401) } } },
+      async (request) => s.affiliates.enrol(requireSubject(request)),
+    );
+
+    app.get(
+      '/commerce/affiliates/me/commissions',
+      {
+        schema: {
+          tags,
+          summary: 'Your commissions: amounts, products, states, dates (nothing about buyers)',
+          querystring: PageQuery,
+          response: {
+            200: Type.Object({
+              affiliateId: Type.String(),
+              totals: Type.Object({ pendingIdr: Idr, confirmedIdr: Idr, reversedIdr: Idr }),
+              items: Type.Array(
+                Type.Object({
+                  id: Type.String(),
+                  productId: Type.String(),
+                  productTitle: Type.String(),
+                  shopId: Type.String(),
+                  shopName: Type.String(),
+                  commissionPercent: Type.Integer(),
+                  amountIdr: Idr,
+                  state: Type.String(),
+                  createdAt: Type.String(),
+                  updatedAt: Type.String(),
+                }),
+              ),
+              nextCursor: Nullable(Type.String()),
+            }),
+            ...problems(400, 401, 404),
+          },
+        },
+      },
+      async (request) => s.affiliates.commissions(requireSubject(request), request.query.limit ?? 20, request.query.cursor),
+    );
+
+  };
+}

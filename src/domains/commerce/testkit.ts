@@ -1,0 +1,92 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Database } from '../../platform/db.js';
+
+/** Test helpers for commerce's HTTP tests; they take the app, so they need no composition root. */
+let userCounter = 0;
+
+export interface TestUser {
+  token: string;
+  headers: { authorization: string };
+}
+
+export async function registerUser(app: FastifyInstance, label = 'user'): Promise<TestUser> {
+  userCounter++;
+  const n = `${Date.now().toString(36)}${userCounter}`;
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/auth/register',
+    // Registration is rate limited per address; each test user comes from its own.
+    remoteAddress: `10.${(userCounter >> 16) & 255}.${(userCounter >> 8) & 255}.${userCounter & 255}`,
+    payload: { email: `${label}${n}@example.id`, password: 'kopi-susu-gula-aren-42', handle: `${label.slice(0, 8)}_${n}`.slice(0, 24), displayName: label },
+  });
+  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
+  const token = response.json().token as string;
+  return { token, headers: { authorization: `Bearer ${token}` } };
+}
+
+export const ADDRESS = {
+  recipient: 'Siti Rahma',
+  phone: '0812-3456-7890',
+  line1: 'Jl. Merdeka No. 10',
+  city: 'Bandung',
+  province: 'Jawa Barat',
+  postalCode: '40111',
+};
+
+export async function openShop(app: FastifyInstance, owner: TestUser, overrides: Record<string, unknown> = {}) {
+  const slug = `toko-${Math.random().toString(36).slice(2, 10)}`;
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/commerce/shops',
+    headers: owner.headers,
+    payload: { name: 'Toko Batik', slug, city: 'Jakarta', description: 'Batik tulis', ...overrides },
+  });
+  if (response.statusCode !== 201) throw new Error(`shop failed: ${response.body}`);
+  return response.json() as { id: string; slug: string; name: string };
+}
+
+export async function listProduct(app: FastifyInstance, owner: TestUser, shopId: string, variants: { stock: number; priceIdr?: number; weightGrams?: number }[] = [{ stock: 10 }], extra: Record<string, unknown> = {}) {
+  const response = await app.inject({
+    method: 'POST',
+    url: `/api/commerce/shops/${shopId}/products`,
+    headers: owner.headers,
+    payload: {
+      title: 'Kemeja Batik Parang',
+      description: 'Kemeja batik lengan panjang, katun primisima',
+      category: 'fashion',
+      imageUrls: ['https://cdn.example.id/batik.jpg'],
+      variants: variants.map((v, i) => ({ sku: `BTK-${i}-${Math.random().toString(36).slice(2, 7)}`, name: `Ukuran ${['S', 'M', 'L', 'XL'][i % 4]}`, priceIdr: v.priceIdr ?? 150_000, stock: v.stock, weightGrams: v.weightGrams ?? 400 })),
+      ...extra,
+    },
+  });
+  if (response.statusCode !== 201) throw new Error(`product failed: ${response.body}`);
+  return response.json() as { id: string; variants: { id: string; available: number; priceIdr: number }[] };
+}
+
+let keyCounter = 0;
+export const newKey = () => `key-${Date.now()}-${++keyCounter}`;
+
+export function checkout(app: FastifyInstance, buyer: TestUser, body: Record<string, unknown>, key: string | null = newKey()) {
+  return app.inject({
+    method: 'POST',
+    url: '/api/commerce/checkout',
+    headers: { ...buyer.headers, ...(key === null ? {} : { 'idempotency-key': key }) },
+    payload: { shippingAddress: ADDRESS, courier: 'jne_reg', paymentMethod: 'va_bca', ...body },
+  });
+}
+
+/** A fingerprint of everything a rejected request must leave alone. */
+export async function storeSnapshot(db: Database): Promise<string> {
+  const tables = ['shops', 'products', 'variants', 'stock_audit', 'cart_items', 'saved_addresses', 'vouchers', 'voucher_redemptions', 'idempotency_keys', 'payments', 'payment_notifications', 'orders', 'order_lines', 'reservations', 'order_events', 'reviews', 'affiliates', 'commissions', 'outbox'];
+  const counts: Record<string, unknown> = {};
+  for (const table of tables) {
+    counts[table] = (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db)).rows[0]?.n;
+  }
+  const state = await sql`select
+      (select coalesce(sum(stock), 0)::bigint from variants) as stock, (select coalesce(sum(reserved), 0)::bigint from variants) as reserved,
+      (select coalesce(sum(sold), 0)::bigint from variants) as sold, (select coalesce(sum(used), 0)::bigint from vouchers) as used,
+      (select string_agg(status, ',' order by id) from orders) as orders, (select string_agg(status, ',' order by id) from payments) as payments,
+      (select string_agg(price_idr::text || title, ',' order by v.id) from variants v join products p on p.id = v.product_id) as prices`.execute(db);
+  return JSON.stringify({ counts, state: state.rows[0] });
+}

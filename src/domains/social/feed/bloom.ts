@@ -1,0 +1,45 @@
+/**
+ * A fixed-size Bloom filter of the video ids one feed session has already shown. It rides in
+ * the opaque cursor, so the server keeps no per-session state. It has no false negatives, so a
+ * shown video is never shown again; a false positive only skips a video.
+ */
+export class SeenFilter {
+  static readonly BITS = 4096;
+  private static readonly HASHES = 3;
+
+  private constructor(private readonly bits: Uint8Array) {}
+
+  static empty(): SeenFilter {
+    return new SeenFilter(new Uint8Array(SeenFilter.BITS / 8));
+  }
+
+  static decode(encoded: string): SeenFilter | undefined {
+    const bytes = Buffer.from(encoded, 'base64url');
+    return bytes.length === SeenFilter.BITS / 8 ? new SeenFilter(new Uint8Array(bytes)) : undefined;
+  }
+
+  encode(): string {
+    return Buffer.from(this.bits).toString('base64url');
+  }
+
+  private positions(id: string): number[] {
+    // Two FNV-1a variants combined (Kirsch–Mitzenmacher) give the k positions.
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193;
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+    }
+    const step = (h2 | 1) >>> 0;
+    return Array.from({ length: SeenFilter.HASHES }, (_, k) => (h1 + k * step) % SeenFilter.BITS);
+  }
+
+  add(id: string): void {
+    for (const p of this.positions(id)) this.bits[p >> 3]! |= 1 << (p & 7);
+  }
+
+  has(id: string): boolean {
+    return this.positions(id).every((p) => (this.bits[p >> 3]! & (1 << (p & 7))) !== 0);
+  }
+}

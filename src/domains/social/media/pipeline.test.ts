@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { buildSekat, type Sekat } from '../../../server/app.js';
+import { disposeTestConfig, testConfig, STORE_LABEL } from '../../../platform/testing.js';
+import type { Config } from '../../../platform/config.js';
+import { JobRunner } from '../../../platform/jobs.js';
+import { ffprobeJson, makeClip, registerUser, uploadFile, type TestUser } from '../testkit.js';
+import { ladderFor, transcodeJob, TRANSCODE_JOB } from './transcode.job.js';
+import { MediaPaths } from './paths.js';
+
+describe('ladderFor', () => {
+  it('keeps the aspect and never goes above the source', () => {
+    expect(ladderFor(1280, 720).map((r) => [r.width, r.height])).toEqual([[1280, 720], [854, 480], [640, 360]]);
+    expect(ladderFor(720, 1280).map((r) => [r.width, r.height])).toEqual([[720, 1280], [480, 854], [360, 640]]);
+    expect(ladderFor(1080, 1920).map((r) => r.size)).toEqual([720, 480, 360]);
+    expect(ladderFor(320, 240).map((r) => [r.width, r.height])).toEqual([[320, 240]]);
+    expect(ladderFor(540, 960).map((r) => [r.width, r.height])).toEqual([[480, 854], [360, 640]]);
+  });
+});
+
+describe(`transcode pipeline (${STORE_LABEL})`, () => {
+  let config: Config;
+  let sekat: Sekat;
+  let user: TestUser;
+  let media: MediaPaths;
+  const log = pino({ level: 'silent' });
+  const runner = () => {
+    const jobs = new JobRunner(sekat.stores.social.db, log, { leaseMs: 400, pollMs: 50, backoffBaseMs: 50 });
+    jobs.register(TRANSCODE_JOB, transcodeJob({ db: sekat.domains.social.service.db, media, log }));
+    return jobs;
+  };
+  /** Runs queued transcode jobs to the end in this process. */
+  const drain = async () => {
+    const jobs = runner();
+    for (let job = await jobs.claim(); job; job = await jobs.claim()) await jobs.run(job);
+  };
+  const upload = async (file: string, caption = '') => {
+    const response = await uploadFile(sekat.app, user, file, caption);
+    expect(response.statusCode, response.body).toBe(202);
+    return (response.json() as { id: string }).id;
+  };
+  const video = async (id: string) => (await sekat.app.inject({ method: 'GET', url: `/api/social/videos/${id}`, headers: user.auth })).json();
+  const variants = async (id: string) => {
+    const master = readFileSync(path.join(media.videoDir(id), 'master.m3u8'), 'utf8');
+    const lists = master.split('\n').filter((line) => line.endsWith('.m3u8'));
+    return Promise.all(
+      lists.map(async (list) => {
+        const info = await ffprobeJson(path.join(media.videoDir(id), list));
+        const v = info.streams.find((s) => s.codec_type === 'video')!;
+        return { width: v.width, height: v.height, codec: v.codec_name, audio: info.streams.find((s) => s.codec_type === 'audio')?.codec_name, duration: Number(info.format.duration) };
+      }),
+    );
+  };
+
+  beforeAll(async () => {
+    config = testConfig();
+    sekat = await buildSekat(config, { background: false });
+    media = new MediaPaths(config.dataDir);
+    user = await registerUser(sekat.app);
+  });
+  afterAll(async () => {
+    await sekat?.close();
+    await disposeTestConfig(config);
+  });
+
+  it('makes the full ladder, poster and duration for landscape, portrait, small and silent clips', async () => {
+    const clips = {
+      landscape: await makeClip({ width: 1280, height: 720, seconds: 2 }),
+      portrait: await makeClip({ width: 720, height: 1280, seconds: 2 }),
+      small: await makeClip({ width: 320, height: 240, seconds: 2 }),
+      silent: await makeClip({ width: 360, height: 640, seconds: 2, audio: false }),
+    };
+    const ids = {
+      landscape: await upload(clips.landscape, 'Pemandangan #Bali'),
+      portrait: await upload(clips.portrait),
+      small: await upload(clips.small),
+      silent: await upload(clips.silent),
+    };
+    expect((await video(ids.portrait)).status).toBe('processing');
+    await drain();
+
+    for (const id of Object.values(ids)) {
+      const v = await video(id);
+      expect(v.status, JSON.stringify(v)).toBe('ready');
+      expect(Math.abs(v.durationMs - 2000)).toBeLessThanOrEqual(100);
+      const poster = path.join(media.videoDir(id), 'poster.jpg');
+      expect(readFileSync(poster).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      expect(existsSync(media.sourceOf(id))).toBe(false);
+    }
+    const landscape = await variants(ids.landscape);
+    expect(landscape.map((r) => [r.width, r.height])).toEqual([[1280, 720], [854, 480], [640, 360]]);
+    for (const r of landscape) {
+      expect(r.codec).toBe('h264');
+      expect(r.audio).toBe('aac');
+      expect(Math.abs(r.duration - 2)).toBeLessThanOrEqual(0.1);
+    }
+    expect((await variants(ids.portrait)).map((r) => [r.width, r.height])).toEqual([[720, 1280], [480, 854], [360, 640]]);
+    expect((await variants(ids.small)).map((r) => [r.width, r.height])).toEqual([[320, 240]]);
+    const silent = await variants(ids.silent);
+    expect(silent.map((r) => [r.width, r.height, r.audio])).toEqual([[360, 640, undefined]]);
+
+    // The master playlist itself is playable by ffprobe.
+    const master = await ffprobeJson(path.join(media.videoDir(ids.portrait), 'master.m3u8'));
+    expect(master.format.format_name).toBe('hls');
+    expect((await video(ids.portrait)).sources[0]).toMatchObject({ type: 'application/vnd.apple.mpegurl', height: 1280 });
+  });
+
+  it('marks a file that only turns out corrupt while transcoding as failed, with a reason', async () => {
+    const clip = await makeClip({ width: 360, height: 640, seconds: 3 });
+    // Cut the tail: the header (faststart) still probes, the frames are gone.
+    truncateSync(clip, Math.floor(statSync(clip).size * 0.3));
+    const id = await upload(clip);
+    await drain();
+    const v = await video(id);
+    expect(v.status).toBe('failed');
+    expect(v.failureReason).toMatch(/cut short|damaged/);
+    const job = await sekat.stores.social.db.selectFrom('jobs').select(['status', 'attempts']).where('payload', '@>', JSON.stringify({ videoId: id }) as never).executeTakeFirstOrThrow();
+    expect(v.failureReason).not.toContain('/');
+    expect(job).toEqual({ status: 'done', attempts: 1 });
+    expect(existsSync(media.videoDir(id))).toBe(false);
+    // Others do not see a failed video.
+    const other = await registerUser(sekat.app);
+    expect((await sekat.app.inject({ method: 'GET', url: `/api/social/videos/${id}`, headers: other.auth })).statusCode).toBe(404);
+  });
+
+  it('redoes a job from scratch when its process died mid-transcode', async () => {
+    const id = await upload(await makeClip({ width: 360, height: 640, seconds: 2 }));
+    // A worker claims the job and "dies": the job stays running with a lease, half an output written.
+    const crashed = runner();
+    const claimed = await crashed.claim();
+    expect(claimed?.payload).toEqual({ videoId: id });
+    mkdirSync(path.join(media.videoDir(id), 'v0'), { recursive: true });
+    writeFileSync(path.join(media.videoDir(id), 'v0', 'stale_999.ts'), 'half a segment');
+    expect(await runner().claim()).toBeUndefined();
+
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const restarted = runner();
+    const reclaimed = await restarted.claim();
+    expect(reclaimed?.id).toBe(claimed?.id);
+    expect(reclaimed?.attempts).toBe(2);
+    await restarted.run(reclaimed!);
+    expect((await video(id)).status).toBe('ready');
+    expect(existsSync(path.join(media.videoDir(id), 'v0', 'stale_999.ts'))).toBe(false);
+  });
+});

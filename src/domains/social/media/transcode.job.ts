@@ -1,0 +1,181 @@
+import { spawn } from 'node:child_process';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Job } from '../../../platform/jobs.js';
+import type { SocialDB } from '../store.js';
+import { probeVideo, ProbeError, readableReason, runFfprobe, type ProbeResult } from './probe.js';
+
+/** A fault in the content itself: retrying will not help. */
+class MediaError extends Error {}
+import type { MediaPaths } from './paths.js';
+
+export const TRANSCODE_JOB = 'social.transcode';
+export const TRANSCODE_MAX_ATTEMPTS = 3;
+
+/** The rendition ladder by the short side ("720p" of a 9:16 clip is 720×1280). */
+const LADDER = [720, 480, 360] as const;
+const BITRATES: Record<number, { video: number; audio: number }> = {
+  720: { video: 2_500_000, audio: 128_000 },
+  480: { video: 1_200_000, audio: 96_000 },
+  360: { video: 700_000, audio: 64_000 },
+};
+
+export interface Rendition {
+  width: number;
+  height: number;
+  /** Short side, the "p" number. */
+  size: number;
+  videoBitrate: number;
+  audioBitrate: number;
+}
+
+const even = (n: number) => Math.max(2, Math.round(n / 2) * 2);
+
+/** Renditions at or below the source's short side, aspect kept; a small source keeps its size. */
+export function ladderFor(width: number, height: number): Rendition[] {
+  const short = Math.min(width, height);
+  const sizes: number[] = LADDER.filter((size) => size <= short);
+  if (sizes.length === 0) sizes.push(even(short));
+  return sizes.map((size) => {
+    const scale = size / short;
+    const rate = BITRATES[size] ?? { video: Math.round((700_000 * size) / 360), audio: 64_000 };
+    return {
+      width: width <= height ? size : even(width * scale),
+      height: width <= height ? even(height * scale) : size,
+      size,
+      videoBitrate: rate.video,
+      audioBitrate: rate.audio,
+    };
+  });
+}
+
+/** The ffmpeg arguments for one run that splits the source into every rendition plus a poster. */
+export function ffmpegArgs(source: string, outDir: string, probe: ProbeResult, renditions: Rendition[], preset: string): string[] {
+  const n = renditions.length;
+  const graph = [
+    `[0:v]format=yuv420p,split=${n + 1}${renditions.map((_, i) => `[s${i}]`).join('')}[sp]`,
+    ...renditions.map((r, i) => `[s${i}]scale=${r.width}:${r.height}:flags=bicubic,setsar=1[v${i}]`),
+    `[sp]scale=${renditions[0]!.width}:${renditions[0]!.height},setsar=1[poster]`,
+  ].join(';');
+  const args = ['-hide_banner', '-v', 'error', '-nostdin', '-y', '-i', source, '-filter_complex', graph];
+  renditions.forEach((r, i) => {
+    args.push('-map', `[v${i}]`);
+    if (probe.hasAudio) args.push('-map', '0:a:0');
+    args.push(`-b:v:${i}`, String(r.videoBitrate), `-maxrate:v:${i}`, String(Math.round(r.videoBitrate * 1.2)), `-bufsize:v:${i}`, String(r.videoBitrate * 2));
+    if (probe.hasAudio) args.push(`-b:a:${i}`, String(r.audioBitrate));
+  });
+  args.push(
+    '-c:v', 'libx264', '-preset', preset, '-profile:v', 'main', '-pix_fmt', 'yuv420p',
+    '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
+  );
+  if (probe.hasAudio) args.push('-c:a', 'aac', '-ac', '2', '-ar', '48000');
+  args.push(
+    '-f', 'hls', '-hls_time', '4', '-hls_playlist_type', 'vod', '-hls_flags', 'independent_segments',
+    '-hls_segment_type', 'mpegts',
+    '-hls_segment_filename', path.join(outDir, 'v%v', 'seg_%03d.ts'),
+    '-master_pl_name', 'master.m3u8',
+    '-var_stream_map', renditions.map((_, i) => (probe.hasAudio ? `v:${i},a:${i}` : `v:${i}`)).join(' '),
+    path.join(outDir, 'v%v', 'index.m3u8'),
+  );
+  const posterAt = Math.min(1, probe.durationMs / 2000);
+  args.push('-map', '[poster]', '-ss', posterAt.toFixed(3), '-frames:v', '1', '-q:v', '3', '-update', '1', path.join(outDir, 'poster.jpg'));
+  return args;
+}
+
+function runFfmpeg(args: string[], timeoutMs: number, paths: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`transcoding failed (${signal ?? `exit ${code}`}): ${readableReason(stderr, ...paths) || 'no detail'}`));
+    });
+  });
+}
+
+/** A file whose header promised more than its frames deliver ends up here, not as "ready". */
+async function checkOutput(outDir: string, probe: ProbeResult): Promise<void> {
+  if (!(await stat(path.join(outDir, 'poster.jpg')).catch(() => undefined))) {
+    throw new MediaError('no picture could be taken from the video; it may be cut short or damaged');
+  }
+  const rendered = await runFfprobe(path.join(outDir, 'v0', 'index.m3u8')).catch(() => undefined);
+  const renderedMs = Number(rendered?.format?.duration ?? 0) * 1000;
+  if (!(renderedMs >= probe.durationMs * 0.9 - 200)) {
+    throw new MediaError(`the video is cut short or damaged: ${Math.round(renderedMs)} ms of ${probe.durationMs} ms could be read`);
+  }
+}
+
+export interface TranscodeOptions {
+  db: Kysely<SocialDB>;
+  media: MediaPaths;
+  log: Logger;
+  preset?: string;
+}
+
+/**
+ * Turns an uploaded source into HLS renditions, a poster and a duration. Always starts from an
+ * empty output directory, so a job reclaimed after a crash redoes the work from scratch.
+ */
+export function transcodeJob({ db, media, log, preset = 'veryfast' }: TranscodeOptions) {
+  const fail = (id: string, reason: string) =>
+    db.updateTable('videos').set({ status: 'failed', failure_reason: reason.slice(0, 500) }).where('id', '=', id).where('status', '=', 'processing').execute();
+
+  return async (job: Job): Promise<void> => {
+    const id = String(job.payload.videoId ?? '');
+    const video = await db.selectFrom('videos').select(['id', 'status']).where('id', '=', id).executeTakeFirst();
+    if (!video || video.status !== 'processing') return;
+    const source = media.sourceOf(id);
+    const outDir = media.videoDir(id);
+    const started = Date.now();
+    try {
+      if (!(await stat(source).catch(() => undefined))) throw new MediaError('the uploaded file is gone');
+      const probe = await probeVideo(source);
+      const renditions = ladderFor(probe.width, probe.height);
+      await rm(outDir, { recursive: true, force: true });
+      await Promise.all(renditions.map((_, i) => mkdir(path.join(outDir, `v${i}`), { recursive: true })));
+      await runFfmpeg(ffmpegArgs(source, outDir, probe, renditions, preset), Math.max(120_000, probe.durationMs * 20), [source, outDir]);
+      await checkOutput(outDir, probe);
+      await db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('videos')
+          .set({
+            status: 'ready',
+            failure_reason: null,
+            duration_ms: probe.durationMs,
+            width: probe.width,
+            height: probe.height,
+            renditions: JSON.stringify(renditions.map((r) => ({ width: r.width, height: r.height, size: r.size }))),
+            ready_at: new Date(),
+          })
+          .where('id', '=', id)
+          .where('status', '=', 'processing')
+          .returning('author')
+          .executeTakeFirst();
+        if (updated) await trx.updateTable('profiles').set((eb) => ({ video_count: eb('video_count', '+', 1) })).where('subject', '=', updated.author).execute();
+      });
+      await rm(source, { force: true });
+      log.info({ videoId: id, ms: Date.now() - started, renditions: renditions.map((r) => r.size) }, 'video transcoded');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const permanent = error instanceof ProbeError || error instanceof MediaError;
+      if (permanent || job.attempts >= job.maxAttempts) {
+        await rm(outDir, { recursive: true, force: true });
+        await rm(source, { force: true });
+        await fail(id, reason);
+        if (permanent) return;
+      }
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,405 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { decodeCursor, requireSubject } from '../../platform/http.js';
+import { badRequest, tooLarge, unprocessable, validationFailed, HttpProblem } from '../../platform/errors.js';
+import { checkCaption, videoView, type ProfileSeed, type SocialService } from './service.js';
+import { probeVideo, ProbeError } from './media/probe.js';
+import { forYouPage } from './feed/forYou.js';
+import { followingPage } from './feed/following.js';
+import { tusRoutes } from './media/tus.js';
+import { Accepted, Comment, FeedItem, Handle, Profile, Video, VideoId, problems } from './schemas.js';
+
+export interface SocialRouteOptions {
+  service: SocialService;
+  profileSeed: (request: FastifyRequest) => ProfileSeed | undefined;
+  maxUploadBytes: number;
+}
+
+const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 }));
+const Cursor = Type.Optional(Type.String({ maxLength: 1024 }));
+const TimeCursor = (value: Record<string, unknown>): value is { t: string; id: string } =>
+  typeof value.t === 'string' && !Number.isNaN(Date.parse(value.t)) && typeof value.id === 'string' && /^[0-9a-f-]{36}$/.test(value.id);
+const timeCursorOf = (row: { created_at: Date | string; id: string }) => ({ t: new Date(row.created_at).toISOString(), id: row.id });
+
+function page<R extends { id: string; created_at: Date | string }, I>(rows: R[], limit: number, toItem: (row: R) => I) {
+  const more = rows.length > limit;
+  const kept = more ? rows.slice(0, limit) : rows;
+  const last = kept.at(-1);
+  return {
+    items: kept.map(toItem),
+    nextCursor: more && last ? Buffer.from(JSON.stringify(timeCursorOf(last))).toString('base64url') : null,
+  };
+}
+
+export function socialRoutes({ service, profileSeed, maxUploadBytes }: SocialRouteOptions): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.addSchema(Video);
+    app.addSchema(FeedItem);
+    app.addSchema(Profile);
+    app.addSchema(Comment);
+
+    /** The caller's social subject, with their profile created on first use. */
+    const me = async (request: FastifyRequest) => {
+      const subject = requireSubject(request);
+      await service.ensureProfile(subject, profileSeed(request));
+      return subject;
+    };
+
+    // ---- upload (multipart), in its own scope so the multipart parser applies only here
+    await app.register(async (scope) => {
+      await scope.register(multipart, {
+        limits: { fileSize: maxUploadBytes, files: 1, fields: 4, fieldSize: 16 * 1024, parts: 6 },
+      });
+      scope.post(
+        '/social/videos',
+        {
+          schema: {
+            tags: ['social'],
+            summary: 'Upload a video (multipart: `file`, `caption`)',
+            description: `At most ${maxUploadBytes} bytes and 10 minutes. The content is checked by ffprobe. Answers 202 and transcodes in the background.`,
+            consumes: ['multipart/form-data'],
+            response: { 202: Accepted, ...problems(400, 401, 413, 415, 422) },
+          },
+        },
+        async (request, reply) => {
+          const subject = await me(request);
+          if (!request.isMultipart()) throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the video as multipart/form-data.');
+          await mkdir(service.media.incoming, { recursive: true });
+          let file: string | undefined;
+          let caption = '';
+          try {
+            for await (const part of request.parts()) {
+              if (part.type === 'file') {
+                if (part.fieldname !== 'file' || file) {
+                  part.file.resume();
+                  throw badRequest('Send exactly one file, in the field "file".', { file: ['exactly one file is expected'] });
+                }
+                file = path.join(service.media.incoming, randomUUID());
+                await pipeline(part.file, createWriteStream(file));
+                if (part.file.truncated) throw tooLarge(`The video is larger than ${maxUploadBytes} bytes.`);
+              } else if (part.fieldname === 'caption') {
+                if (part.valueTruncated) throw validationFailed({ caption: ['is too long'] });
+                caption = String(part.value ?? '');
+              }
+            }
+            if (!file) throw validationFailed({ file: ['is required'] });
+            checkCaption(caption);
+            const probe = await probeVideo(file).catch((error: unknown) => {
+              if (error instanceof ProbeError) throw unprocessable(`This file is not a video we can use: ${error.message}.`, { file: [error.message] });
+              throw error;
+            });
+            const created = await service.createVideo(subject, caption, file, probe);
+            file = undefined;
+            return reply.code(202).send(created);
+          } catch (error) {
+            if ((error as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge(`The video is larger than ${maxUploadBytes} bytes.`);
+            throw error;
+          } finally {
+            if (file) await rm(file, { force: true });
+          }
+        },
+      );
+    });
+
+    // ---- resumable upload (tus), with its body left unparsed for the tus server
+    await app.register(tusRoutes({ service, me, maxUploadBytes }));
+
+    // ---- videos
+    app.get(
+      '/social/videos/:id',
+      { schema: { tags: ['social'], summary: 'A video; its author also sees it while processing or failed', params: VideoId, response: { 200: Video, ...problems(400, 404) } } },
+      async (request) => videoView(await service.getVideo(request.params.id, request.subject), request.subject),
+    );
+
+    app.patch(
+      '/social/videos/:id',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Change the caption (author only)',
+          params: VideoId,
+          body: Type.Object({ caption: Type.String() }),
+          response: { 200: Video, ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request) => {
+        const subject = await me(request);
+        return videoView(await service.updateCaption(request.params.id, subject, request.body.caption), subject);
+      },
+    );
+
+    app.delete(
+      '/social/videos/:id',
+      { schema: { tags: ['social'], summary: 'Delete a video and its media (author only)', params: VideoId, response: { 204: Type.Null(), ...problems(400, 401, 403, 404) } } },
+      async (request, reply) => {
+        const subject = await me(request);
+        await service.deleteVideo(request.params.id, subject);
+        return reply.code(204).send(null);
+      },
+    );
+
+    for (const method of ['post', 'delete'] as const) {
+      app[method](
+        '/social/videos/:id/like',
+        { schema: { tags: ['social'], summary: method === 'post' ? 'Like (idempotent)' : 'Unlike (idempotent)', params: VideoId, response: { 200: Video, ...problems(400, 401, 404, 422) } } },
+        async (request) => {
+          const subject = await me(request);
+          const row = method === 'post' ? await service.like(request.params.id, subject) : await service.unlike(request.params.id, subject);
+          return videoView(row, subject);
+        },
+      );
+    }
+
+    app.post(
+      '/social/videos/:id/share',
+      { schema: { tags: ['social'], summary: 'Count a share', params: VideoId, response: { 200: Video, ...problems(400, 404, 422) } } },
+      async (request) => videoView(await service.share(request.params.id, request.subject), request.subject),
+    );
+
+    // ---- comments
+    const commentView = (row: { id: string; text: string; created_at: Date | string; handle: string; display_name: string; avatar_url: string | null }) => ({
+      id: row.id,
+      text: row.text,
+      author: { handle: row.handle, displayName: row.display_name, avatarUrl: row.avatar_url },
+      createdAt: new Date(row.created_at).toISOString(),
+    });
+
+    app.post(
+      '/social/videos/:id/comments',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Comment (1–500 characters after trimming; at most 10 a minute)',
+          params: VideoId,
+          body: Type.Object({ text: Type.String({ maxLength: 4000 }) }),
+          response: { 201: Comment, ...problems(400, 401, 404, 422, 429) },
+        },
+      },
+      async (request, reply) => {
+        const subject = await me(request);
+        return reply.code(201).send(commentView(await service.comment(request.params.id, subject, request.body.text)));
+      },
+    );
+
+    app.get(
+      '/social/videos/:id/comments',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Comments, newest first',
+          params: VideoId,
+          querystring: Type.Object({ limit: Limit, cursor: Cursor }),
+          response: { 200: Type.Object({ items: Type.Array(Comment), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400, 404) },
+        },
+      },
+      async (request) => {
+        const limit = request.query.limit ?? 20;
+        const before = decodeCursor(request.query.cursor, TimeCursor);
+        const rows = await service.listComments(request.params.id, request.subject, limit, before);
+        return page(rows, limit, commentView);
+      },
+    );
+
+    app.delete(
+      '/social/videos/:id/comments/:commentId',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Delete a comment (its author or the video author)',
+          params: Type.Object({ id: Type.String({ format: 'uuid' }), commentId: Type.String({ format: 'uuid' }) }),
+          response: { 204: Type.Null(), ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request, reply) => {
+        const subject = await me(request);
+        await service.deleteComment(request.params.id, request.params.commentId, subject);
+        return reply.code(204).send(null);
+      },
+    );
+
+    // ---- profiles and follows
+    app.get(
+      '/social/me',
+      { schema: { tags: ['social'], summary: 'Your own profile, created on first use', response: { 200: Profile, ...problems(401, 422) } } },
+      async (request) => {
+        const subject = await me(request);
+        const profile = await service.db.selectFrom('profiles').select('handle').where('subject', '=', subject).executeTakeFirstOrThrow();
+        return service.getProfile(profile.handle, subject);
+      },
+    );
+
+    app.get(
+      '/social/users/:handle',
+      { schema: { tags: ['social'], summary: 'A profile with its counts', params: Handle, response: { 200: Profile, ...problems(400, 404) } } },
+      async (request) => service.getProfile(request.params.handle, request.subject),
+    );
+
+    app.patch(
+      '/social/users/:handle',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Change your own profile',
+          params: Handle,
+          body: Type.Object({
+            displayName: Type.Optional(Type.String({ maxLength: 100 })),
+            bio: Type.Optional(Type.String({ maxLength: 300 })),
+            avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 500, pattern: '^(https://|/media/)' }), Type.Null()])),
+          }),
+          response: { 200: Profile, ...problems(400, 401, 403, 404) },
+        },
+      },
+      async (request) => service.updateProfile(await me(request), request.params.handle, request.body),
+    );
+
+    app.get(
+      '/social/users/:handle/videos',
+      {
+        schema: {
+          tags: ['social'],
+          summary: "A creator's videos, newest first",
+          params: Handle,
+          querystring: Type.Object({ limit: Limit, cursor: Cursor }),
+          response: { 200: Type.Object({ items: Type.Array(Video), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400, 404) },
+        },
+      },
+      async (request) => {
+        const limit = request.query.limit ?? 20;
+        const rows = await service.listAuthorVideos(request.params.handle, request.subject, limit, decodeCursor(request.query.cursor, TimeCursor));
+        return page(rows, limit, (row) => videoView(row, request.subject));
+      },
+    );
+
+    for (const method of ['post', 'delete'] as const) {
+      app[method](
+        '/social/users/:handle/follow',
+        { schema: { tags: ['social'], summary: method === 'post' ? 'Follow (idempotent)' : 'Unfollow (idempotent)', params: Handle, response: { 200: Profile, ...problems(400, 401, 404, 422) } } },
+        async (request) => {
+          const subject = await me(request);
+          return method === 'post' ? service.follow(subject, request.params.handle) : service.unfollow(subject, request.params.handle);
+        },
+      );
+    }
+
+    // ---- hashtags and search
+    const HotCursor = (value: Record<string, unknown>): value is { h: number; id: string } =>
+      typeof value.h === 'number' && typeof value.id === 'string' && /^[0-9a-f-]{36}$/.test(value.id);
+
+    app.get(
+      '/social/hashtags/:tag',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Videos with a hashtag, most popular first',
+          params: Type.Object({ tag: Type.String({ minLength: 1, maxLength: 101 }) }),
+          querystring: Type.Object({ limit: Limit, cursor: Cursor }),
+          response: {
+            200: Type.Object({ tag: Type.String(), videoCount: Type.Integer(), items: Type.Array(Video), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+            ...problems(400),
+          },
+        },
+      },
+      async (request) => {
+        const limit = request.query.limit ?? 20;
+        const result = await service.hashtagVideos(request.params.tag, limit, decodeCursor(request.query.cursor, HotCursor));
+        const more = result.rows.length > limit;
+        const kept = more ? result.rows.slice(0, limit) : result.rows;
+        const last = kept.at(-1);
+        return {
+          tag: result.tag,
+          videoCount: result.videoCount,
+          items: kept.map((row) => videoView(row, request.subject)),
+          nextCursor: more && last ? Buffer.from(JSON.stringify({ h: last.hot, id: last.id })).toString('base64url') : null,
+        };
+      },
+    );
+
+    app.get(
+      '/social/search',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Search captions and hashtags',
+          querystring: Type.Object({ q: Type.String({ minLength: 1, maxLength: 100 }), limit: Limit }),
+          response: {
+            200: Type.Object({ items: Type.Array(Video), hashtags: Type.Array(Type.Object({ tag: Type.String(), videoCount: Type.Integer() })) }),
+            ...problems(400),
+          },
+        },
+      },
+      async (request) => {
+        if (request.query.q.trim() === '') throw validationFailed({ q: ['must not be blank'] });
+        const result = await service.search(request.query.q, request.query.limit ?? 20);
+        return { items: result.rows.map((row) => videoView(row, request.subject)), hashtags: result.hashtags };
+      },
+    );
+
+    // ---- feeds
+    app.get(
+      '/social/feed/for-you',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'For You: ranked, each item with its reason',
+          description: '`personalized=false` (and every anonymous viewer) gets a ranking that reads no viewing history.',
+          querystring: Type.Object({ limit: Limit, cursor: Cursor, personalized: Type.Optional(Type.Boolean({ default: true })) }),
+          response: { 200: Type.Object({ items: Type.Array(FeedItem), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400) },
+        },
+      },
+      async (request) => {
+        const result = await forYouPage(service, request.subject, request.query.personalized !== false, request.query.limit ?? 20, request.query.cursor);
+        return { items: result.items.map((item) => ({ ...videoView(item.row, request.subject), reason: item.reason })), nextCursor: result.nextCursor };
+      },
+    );
+
+    app.get(
+      '/social/feed/following',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Following: newest first from creators you follow',
+          querystring: Type.Object({ limit: Limit, cursor: Cursor }),
+          response: { 200: Type.Object({ items: Type.Array(FeedItem), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400, 401) },
+        },
+      },
+      async (request) => {
+        const subject = requireSubject(request);
+        const limit = request.query.limit ?? 20;
+        const rows = await followingPage(service, subject, limit, decodeCursor(request.query.cursor, TimeCursor));
+        return page(rows, limit, (row) => ({ ...videoView(row, subject), reason: `Karena Anda mengikuti @${row.handle}` }));
+      },
+    );
+
+    // ---- watch events
+    app.post(
+      '/social/events',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Report watch events (at most 100); anonymous viewers count too',
+          body: Type.Object({
+            events: Type.Array(
+              Type.Object({
+                type: Type.Literal('view'),
+                videoId: Type.String({ format: 'uuid' }),
+                watchedMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+                completed: Type.Boolean(),
+              }),
+              { minItems: 1, maxItems: 100 },
+            ),
+          }),
+          response: { 202: Type.Object({ accepted: Type.Integer() }), ...problems(400) },
+        },
+      },
+      async (request, reply) => reply.code(202).send({ accepted: await service.recordEvents(request.subject, request.body.events) }),
+    );
+  };
+}
+

@@ -1,0 +1,58 @@
+import { Type } from '@sinclair/typebox';
+
+export const VideoId = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export const Handle = Type.Object({ handle: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.]+$' }) });
+
+const Author = Type.Object({ handle: Type.String(), displayName: Type.String(), avatarUrl: Type.Union([Type.String(), Type.Null()]) });
+
+const videoFields = {
+  id: Type.String(),
+  status: Type.Union([Type.Literal('processing'), Type.Literal('ready'), Type.Literal('failed')]),
+  failureReason: Type.Optional(Type.String()),
+  author: Author,
+  caption: Type.String(),
+  hashtags: Type.Array(Type.String()),
+  durationMs: Type.Union([Type.Integer(), Type.Null()]),
+  posterUrl: Type.Union([Type.String(), Type.Null()]),
+  sources: Type.Array(Type.Object({ url: Type.String(), type: Type.String(), height: Type.Integer() })),
+  productTags: Type.Array(
+    Type.Object({
+      productId: Type.String(),
+      title: Type.String(),
+      priceMinIdr: Type.Integer(),
+      priceMaxIdr: Type.Integer(),
+      imageUrl: Type.Union([Type.String(), Type.Null()]),
+      inStock: Type.Boolean(),
+      shopName: Type.String(),
+    }),
+  ),
+  counts: Type.Object({ views: Type.Integer(), likes: Type.Integer(), comments: Type.Integer(), shares: Type.Integer() }),
+  createdAt: Type.String(),
+};
+
+export const Video = Type.Object(videoFields, { $id: 'SocialVideo' });
+export const FeedItem = Type.Object(
+  { ...videoFields, reason: Type.String({ description: 'Why this video is here, in Bahasa Indonesia' }) },
+  { $id: 'SocialFeedItem' },
+);
+
+export const Profile = Type.Object(
+  {
+    handle: Type.String(),
+    displayName: Type.String(),
+    bio: Type.String(),
+    avatarUrl: Type.Union([Type.String(), Type.Null()]),
+    counts: Type.Object({ followers: Type.Integer(), following: Type.Integer(), videos: Type.Integer(), likes: Type.Integer() }),
+    followedByMe: Type.Boolean(),
+  },
+  { $id: 'SocialProfile' },
+);
+
+export const Comment = Type.Object(
+  { id: Type.String(), text: Type.String(), author: Author, createdAt: Type.String() },
+  { $id: 'SocialComment' },
+);
+
+export const Accepted = Type.Object({ id: Type.String(), status: Type.Literal('processing') });
+
+export const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('Problem')]));

@@ -1,0 +1,565 @@
+import { rename, rm, mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { JobRunner } from '../../platform/jobs.js';
+import { enqueueJob } from '../../platform/jobs.js';
+import { uuidv7 } from '../../platform/ids.js';
+import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validationFailed } from '../../platform/errors.js';
+import type { ProfileTable, SocialDB, VideoTable } from './store.js';
+import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
+import { MediaPaths, masterUrl, posterUrl } from './media/paths.js';
+import type { ProbeResult } from './media/probe.js';
+import { TRANSCODE_JOB, TRANSCODE_MAX_ATTEMPTS } from './media/transcode.job.js';
+
+/** The public facts a signed-in person chose to show; the composition root supplies them. */
+export interface ProfileSeed {
+  handle: string;
+  displayName: string;
+}
+
+export const MAX_VIDEO_MS = 10 * 60_000;
+export const COMMENTS_PER_MINUTE = 10;
+/** A play may run a little past the end before the client reports it. */
+const WATCH_SLACK_MS = 2_000;
+
+export type VideoRow = Selectable<VideoTable> & { handle: string; display_name: string; avatar_url: string | null };
+
+export interface VideoView {
+  id: string;
+  status: 'processing' | 'ready' | 'failed';
+  failureReason?: string;
+  author: { handle: string; displayName: string; avatarUrl: string | null };
+  caption: string;
+  hashtags: string[];
+  durationMs: number | null;
+  posterUrl: string | null;
+  sources: { url: string; type: string; height: number }[];
+  productTags: never[];
+  counts: { views: number; likes: number; comments: number; shares: number };
+  createdAt: string;
+}
+
+export function videoView(row: VideoRow, viewer?: string): VideoView {
+  const ready = row.status === 'ready';
+  const top = row.renditions[0];
+  return {
+    id: row.id,
+    status: row.status,
+    ...(row.status === 'failed' && viewer === row.author ? { failureReason: row.failure_reason ?? 'unknown' } : {}),
+    author: { handle: row.handle, displayName: row.display_name, avatarUrl: row.avatar_url },
+    caption: row.caption,
+    hashtags: row.hashtags,
+    durationMs: row.duration_ms,
+    posterUrl: ready ? posterUrl(row.id) : null,
+    sources: ready && top ? [{ url: masterUrl(row.id), type: 'application/vnd.apple.mpegurl', height: top.height }] : [],
+    productTags: [],
+    counts: { views: row.view_count, likes: row.like_count, comments: row.comment_count, shares: row.share_count },
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+export interface ProfileView {
+  handle: string;
+  displayName: string;
+  bio: string;
+  avatarUrl: string | null;
+  counts: { followers: number; following: number; videos: number; likes: number };
+  followedByMe: boolean;
+}
+
+export interface WatchEventInput {
+  type: 'view';
+  videoId: string;
+  watchedMs: number;
+  completed: boolean;
+}
+
+const isUniqueViolation = (error: unknown, constraint?: string) =>
+  (error as { code?: string }).code === '23505' &&
+  (constraint === undefined || String((error as { constraint?: string; message?: string }).constraint ?? (error as Error).message).includes(constraint));
+
+export class SocialService {
+  constructor(
+    readonly db: Kysely<SocialDB>,
+    readonly media: MediaPaths,
+    private readonly jobs: JobRunner,
+  ) {}
+
+  videoRows() {
+    return this.db
+      .selectFrom('videos as v')
+      .innerJoin('profiles as p', 'p.subject', 'v.author')
+      .selectAll('v')
+      .select(['p.handle', 'p.display_name', 'p.avatar_url']);
+  }
+
+  // ---- profiles
+
+  /** The caller's profile, created from the seed the first time they act socially. */
+  async ensureProfile(subject: string, seed: ProfileSeed | undefined): Promise<Selectable<ProfileTable>> {
+    const existing = await this.db.selectFrom('profiles').selectAll().where('subject', '=', subject).executeTakeFirst();
+    if (existing) return existing;
+    if (!seed) throw unprocessable('A social profile needs a public handle first.');
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const handle = attempt === 0 ? seed.handle : `${seed.handle.slice(0, 19)}_${Math.random().toString(36).slice(2, 6)}`;
+      try {
+        await this.db
+          .insertInto('profiles')
+          .values({ subject, handle, display_name: seed.displayName.slice(0, 100), avatar_url: null })
+          .onConflict((oc) => oc.column('subject').doNothing())
+          .execute();
+        break;
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+      }
+    }
+    const created = await this.db.selectFrom('profiles').selectAll().where('subject', '=', subject).executeTakeFirst();
+    if (!created) throw conflict('Could not create a profile; try again.');
+    return created;
+  }
+
+  private async profileByHandle(handle: string) {
+    const row = await this.db.selectFrom('profiles').selectAll().where(sql<string>`lower(handle)`, '=', handle.toLowerCase()).executeTakeFirst();
+    if (!row) throw notFound(`No user @${handle}.`);
+    return row;
+  }
+
+  async getProfile(handle: string, viewer?: string): Promise<ProfileView> {
+    const row = await this.profileByHandle(handle);
+    const follows = viewer
+      ? await this.db.selectFrom('follows').select('follower').where('follower', '=', viewer).where('followee', '=', row.subject).executeTakeFirst()
+      : undefined;
+    return {
+      handle: row.handle,
+      displayName: row.display_name,
+      bio: row.bio,
+      avatarUrl: row.avatar_url,
+      counts: { followers: row.follower_count, following: row.following_count, videos: row.video_count, likes: row.like_count },
+      followedByMe: Boolean(follows),
+    };
+  }
+
+  async updateProfile(subject: string, handle: string, patch: { displayName?: string; bio?: string; avatarUrl?: string | null }) {
+    const row = await this.profileByHandle(handle);
+    if (row.subject !== subject) throw forbidden('Only the owner can change this profile.');
+    const displayName = patch.displayName?.trim();
+    if (displayName !== undefined && displayName.length === 0) throw validationFailed({ displayName: ['must not be empty'] });
+    await this.db
+      .updateTable('profiles')
+      .set({
+        ...(displayName !== undefined ? { display_name: displayName } : {}),
+        ...(patch.bio !== undefined ? { bio: patch.bio.trim() } : {}),
+        ...(patch.avatarUrl !== undefined ? { avatar_url: patch.avatarUrl } : {}),
+      })
+      .where('subject', '=', subject)
+      .execute();
+    return this.getProfile(handle, subject);
+  }
+
+  async follow(subject: string, handle: string): Promise<ProfileView> {
+    const target = await this.profileByHandle(handle);
+    if (target.subject === subject) throw unprocessable('You cannot follow yourself.', { handle: ['is you'] });
+    await this.db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('follows')
+        .values({ follower: subject, followee: target.subject })
+        .onConflict((oc) => oc.doNothing())
+        .returning('follower')
+        .executeTakeFirst();
+      if (!inserted) return;
+      await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '+', 1) })).where('subject', '=', target.subject).execute();
+      await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '+', 1) })).where('subject', '=', subject).execute();
+    });
+    return this.getProfile(handle, subject);
+  }
+
+  async unfollow(subject: string, handle: string): Promise<ProfileView> {
+    const target = await this.profileByHandle(handle);
+    await this.db.transaction().execute(async (trx) => {
+      const deleted = await trx
+        .deleteFrom('follows')
+        .where('follower', '=', subject)
+        .where('followee', '=', target.subject)
+        .returning('follower')
+        .executeTakeFirst();
+      if (!deleted) return;
+      await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '-', 1) })).where('subject', '=', target.subject).execute();
+      await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '-', 1) })).where('subject', '=', subject).execute();
+    });
+    return this.getProfile(handle, subject);
+  }
+
+  // ---- videos
+
+  /**
+   * Takes ownership of a probed upload: moves it to the sources folder, records the video and
+   * queues its transcode in one transaction.
+   */
+  async createVideo(subject: string, caption: string, file: string, probe: ProbeResult): Promise<{ id: string; status: 'processing' }> {
+    if (probe.durationMs > MAX_VIDEO_MS) throw unprocessable('Videos can be at most 10 minutes long.', { file: ['is longer than 10 minutes'] });
+    const id = uuidv7();
+    await mkdir(this.media.sources, { recursive: true });
+    await rename(file, this.media.sourceOf(id));
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('videos')
+          // Millisecond timestamps, so keyset cursors (which carry ms) match rows exactly.
+          .values({ id, author: subject, caption, hashtags: parseHashtags(caption), created_at: new Date(), duration_ms: probe.durationMs, width: probe.width, height: probe.height, failure_reason: null, ready_at: null })
+          .execute();
+        await enqueueJob(trx, TRANSCODE_JOB, { videoId: id }, { maxAttempts: TRANSCODE_MAX_ATTEMPTS, dedupeKey: `transcode:${id}` });
+      });
+    } catch (error) {
+      await rm(this.media.sourceOf(id), { force: true });
+      throw error;
+    }
+    this.jobs.kick();
+    return { id, status: 'processing' };
+  }
+
+  /** A video as the viewer may see it: others see only ready videos. */
+  async getVideo(id: string, viewer?: string): Promise<VideoRow> {
+    const row = await this.videoRows().where('v.id', '=', id).executeTakeFirst();
+    if (!row || (row.status !== 'ready' && row.author !== viewer)) throw notFound('No such video.');
+    return row;
+  }
+
+  private async readyVideo(id: string, viewer?: string): Promise<VideoRow> {
+    const row = await this.getVideo(id, viewer);
+    if (row.status !== 'ready') throw unprocessable(`The video is ${row.status}, not ready.`);
+    return row;
+  }
+
+  private async ownVideo(id: string, subject: string): Promise<VideoRow> {
+    const row = await this.videoRows().where('v.id', '=', id).executeTakeFirst();
+    if (!row || (row.status !== 'ready' && row.author !== subject)) throw notFound('No such video.');
+    if (row.author !== subject) throw forbidden('Only the author can change this video.');
+    return row;
+  }
+
+  async updateCaption(id: string, subject: string, caption: string): Promise<VideoRow> {
+    await this.ownVideo(id, subject);
+    checkCaption(caption);
+    await this.db.updateTable('videos').set({ caption, hashtags: parseHashtags(caption) }).where('id', '=', id).execute();
+    return this.getVideo(id, subject);
+  }
+
+  async deleteVideo(id: string, subject: string): Promise<void> {
+    const row = await this.ownVideo(id, subject);
+    await this.db.transaction().execute(async (trx) => {
+      await this.removeVideos(trx, [row.id]);
+    });
+    await this.removeVideoFiles(row.id);
+  }
+
+  /** Deletes videos and keeps the counts of everyone who liked or followed in step. */
+  private async removeVideos(trx: Kysely<SocialDB>, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const deleted = await trx.deleteFrom('videos').where('id', 'in', ids).returning(['author', 'status', 'like_count']).execute();
+    for (const video of deleted) {
+      await trx
+        .updateTable('profiles')
+        .set((eb) => ({
+          video_count: eb('video_count', '-', video.status === 'ready' ? 1 : 0),
+          like_count: sql<number>`greatest(like_count - ${video.like_count}, 0)`,
+        }))
+        .where('subject', '=', video.author)
+        .execute();
+    }
+  }
+
+  private async removeVideoFiles(id: string): Promise<void> {
+    await rm(this.media.videoDir(id), { recursive: true, force: true });
+    await rm(this.media.sourceOf(id), { force: true });
+  }
+
+  async listAuthorVideos(handle: string, viewer: string | undefined, limit: number, before?: { t: string; id: string }) {
+    const profile = await this.profileByHandle(handle);
+    let query = this.videoRows().where('v.author', '=', profile.subject);
+    if (profile.subject !== viewer) query = query.where('v.status', '=', 'ready');
+    if (before) query = query.where((eb) => eb.or([eb('v.created_at', '<', new Date(before.t)), eb.and([eb('v.created_at', '=', new Date(before.t)), eb('v.id', '<', before.id)])]));
+    return query.orderBy('v.created_at', 'desc').orderBy('v.id', 'desc').limit(limit + 1).execute();
+  }
+
+  // ---- engagement
+
+  async like(id: string, subject: string): Promise<VideoRow> {
+    const video = await this.readyVideo(id, subject);
+    await this.db.transaction().execute(async (trx) => {
+      const inserted = await trx.insertInto('likes').values({ video_id: id, subject }).onConflict((oc) => oc.doNothing()).returning('subject').executeTakeFirst();
+      if (!inserted) return;
+      await trx.updateTable('videos').set((eb) => ({ like_count: eb('like_count', '+', 1) })).where('id', '=', id).execute();
+      await trx.updateTable('profiles').set((eb) => ({ like_count: eb('like_count', '+', 1) })).where('subject', '=', video.author).execute();
+    });
+    return this.getVideo(id, subject);
+  }
+
+  async unlike(id: string, subject: string): Promise<VideoRow> {
+    const video = await this.getVideo(id, subject);
+    await this.db.transaction().execute(async (trx) => {
+      const deleted = await trx.deleteFrom('likes').where('video_id', '=', id).where('subject', '=', subject).returning('subject').executeTakeFirst();
+      if (!deleted) return;
+      await trx.updateTable('videos').set((eb) => ({ like_count: eb('like_count', '-', 1) })).where('id', '=', id).execute();
+      await trx.updateTable('profiles').set((eb) => ({ like_count: eb('like_count', '-', 1) })).where('subject', '=', video.author).execute();
+    });
+    return this.getVideo(id, subject);
+  }
+
+  async share(id: string, subject: string | undefined): Promise<VideoRow> {
+    await this.readyVideo(id, subject);
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('shares').values({ video_id: id, subject: subject ?? null }).execute();
+      await trx.updateTable('videos').set((eb) => ({ share_count: eb('share_count', '+', 1) })).where('id', '=', id).execute();
+    });
+    return this.getVideo(id, subject);
+  }
+
+  async comment(id: string, subject: string, rawText: string) {
+    const text = rawText.trim();
+    if (text.length < 1 || [...text].length > 500) throw validationFailed({ text: ['must be 1–500 characters after trimming'] });
+    await this.readyVideo(id, subject);
+    const recent = await this.db
+      .selectFrom('comments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('author', '=', subject)
+      .where('created_at', '>', sql<Date>`now() - interval '1 minute'`)
+      .executeTakeFirstOrThrow();
+    if (Number(recent.n) >= COMMENTS_PER_MINUTE) throw tooManyRequests('Too many comments; wait a minute.', 60);
+    const commentId = uuidv7();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('comments').values({ id: commentId, video_id: id, author: subject, text, created_at: new Date() }).execute();
+      await trx.updateTable('videos').set((eb) => ({ comment_count: eb('comment_count', '+', 1) })).where('id', '=', id).execute();
+    });
+    return (await this.commentRows(id).where('c.id', '=', commentId).executeTakeFirstOrThrow());
+  }
+
+  commentRows(videoId: string) {
+    return this.db
+      .selectFrom('comments as c')
+      .innerJoin('profiles as p', 'p.subject', 'c.author')
+      .select(['c.id', 'c.text', 'c.created_at', 'p.handle', 'p.display_name', 'p.avatar_url'])
+      .where('c.video_id', '=', videoId);
+  }
+
+  async listComments(id: string, viewer: string | undefined, limit: number, before?: { t: string; id: string }) {
+    await this.getVideo(id, viewer);
+    let query = this.commentRows(id);
+    if (before) query = query.where((eb) => eb.or([eb('c.created_at', '<', new Date(before.t)), eb.and([eb('c.created_at', '=', new Date(before.t)), eb('c.id', '<', before.id)])]));
+    return query.orderBy('c.created_at', 'desc').orderBy('c.id', 'desc').limit(limit + 1).execute();
+  }
+
+  async deleteComment(videoId: string, commentId: string, subject: string): Promise<void> {
+    const found = await this.db
+      .selectFrom('comments as c')
+      .innerJoin('videos as v', 'v.id', 'c.video_id')
+      .select(['c.author', 'v.author as videoAuthor'])
+      .where('c.id', '=', commentId)
+      .where('c.video_id', '=', videoId)
+      .executeTakeFirst();
+    if (!found) throw notFound('No such comment.');
+    if (found.author !== subject && found.videoAuthor !== subject) throw forbidden('Only the comment author or the video author can delete it.');
+    await this.db.transaction().execute(async (trx) => {
+      const deleted = await trx.deleteFrom('comments').where('id', '=', commentId).returning('id').executeTakeFirst();
+      if (deleted) await trx.updateTable('videos').set((eb) => ({ comment_count: eb('comment_count', '-', 1) })).where('id', '=', videoId).execute();
+    });
+  }
+
+  // ---- watch events
+
+  /**
+   * Validates the whole batch first (a bad event rejects all of it), then appends the events and
+   * rolls them into per-video stats and the viewer's completions and hashtag affinity.
+   */
+  async recordEvents(subject: string | undefined, events: WatchEventInput[]): Promise<number> {
+    const ids = [...new Set(events.map((e) => e.videoId))];
+    const videos = await this.db.selectFrom('videos').select(['id', 'status', 'duration_ms', 'hashtags']).where('id', 'in', ids).execute();
+    const byId = new Map(videos.map((v) => [v.id, v]));
+    const errors: Record<string, string[]> = {};
+    events.forEach((event, i) => {
+      const video = byId.get(event.videoId);
+      if (!video || video.status !== 'ready') (errors[`events.${i}.videoId`] ??= []).push('is not a video that can be watched');
+      else if (event.watchedMs > (video.duration_ms ?? 0) + WATCH_SLACK_MS) (errors[`events.${i}.watchedMs`] ??= []).push('is longer than the video');
+    });
+    if (Object.keys(errors).length > 0) throw validationFailed(errors, 'Some watch events are not valid; none were recorded.');
+
+    const perVideo = new Map<string, { views: number; completed: number; fraction: number }>();
+    for (const event of events) {
+      const duration = byId.get(event.videoId)!.duration_ms ?? 1;
+      const stats = perVideo.get(event.videoId) ?? { views: 0, completed: 0, fraction: 0 };
+      stats.views += 1;
+      stats.completed += event.completed ? 1 : 0;
+      stats.fraction += Math.min(1, event.watchedMs / Math.max(1, duration));
+      perVideo.set(event.videoId, stats);
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('watch_events')
+        .values(events.map((e) => ({ subject: subject ?? null, video_id: e.videoId, watched_ms: e.watchedMs, completed: e.completed })))
+        .execute();
+      for (const [videoId, stats] of [...perVideo].sort(([a], [b]) => a.localeCompare(b))) {
+        await trx
+          .updateTable('videos')
+          .set((eb) => ({
+            view_count: eb('view_count', '+', stats.views),
+            completed_count: eb('completed_count', '+', stats.completed),
+            watched_fraction_sum: eb('watched_fraction_sum', '+', stats.fraction),
+          }))
+          .where('id', '=', videoId)
+          .execute();
+      }
+      if (!subject) return;
+      const completedIds = [...new Set(events.filter((e) => e.completed).map((e) => e.videoId))];
+      if (completedIds.length === 0) return;
+      await trx
+        .insertInto('viewer_completions')
+        .values(completedIds.map((video_id) => ({ subject, video_id, completed_at: new Date() })))
+        .onConflict((oc) => oc.columns(['subject', 'video_id']).doUpdateSet({ completed_at: new Date() }))
+        .execute();
+      const affinity = new Map<string, number>();
+      for (const id of completedIds) for (const tag of byId.get(id)!.hashtags) affinity.set(tag, (affinity.get(tag) ?? 0) + 1);
+      if (affinity.size > 0) {
+        await trx
+          .insertInto('viewer_hashtags')
+          .values([...affinity].sort(([a], [b]) => a.localeCompare(b)).map(([tag, score]) => ({ subject, tag, score })))
+          .onConflict((oc) => oc.columns(['subject', 'tag']).doUpdateSet({ score: sql<number>`viewer_hashtags.score + excluded.score` }))
+          .execute();
+      }
+    });
+    return events.length;
+  }
+
+  // ---- hashtags and search
+
+  async hashtagVideos(rawTag: string, limit: number, before?: { h: number; id: string }) {
+    const tag = foldTag(rawTag.replace(/^#/, ''));
+    const count = await this.db
+      .selectFrom('videos')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'ready')
+      .where('hashtags', '@>', sql<string[]>`array[${tag}]::text[]`)
+      .executeTakeFirstOrThrow();
+    let query = this.videoRows().where('v.status', '=', 'ready').where('v.hashtags', '@>', sql<string[]>`array[${tag}]::text[]`);
+    if (before) query = query.where((eb) => eb.or([eb('v.hot', '<', before.h), eb.and([eb('v.hot', '=', before.h), eb('v.id', '<', before.id)])]));
+    const rows = await query.orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(limit + 1).execute();
+    return { tag, videoCount: Number(count.n), rows };
+  }
+
+  async search(q: string, limit: number) {
+    const term = q.trim();
+    const tag = foldTag(term.replace(/^#/, ''));
+    const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.videoRows()
+      .where('v.status', '=', 'ready')
+      .where((eb) => eb.or([eb('v.caption', 'ilike', pattern), eb('v.hashtags', '@>', sql<string[]>`array[${tag}]::text[]`)]))
+      .orderBy('v.hot', 'desc')
+      .limit(limit)
+      .execute();
+    const tagPattern = `${tag.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const tags = await sql<{ tag: string; n: number }>`
+      select t.tag, count(*)::int as n from videos v, unnest(v.hashtags) as t(tag)
+      where v.status = 'ready' and t.tag like ${tagPattern}
+      group by t.tag order by n desc, t.tag limit 10`.execute(this.db);
+    return { rows, hashtags: tags.rows.map((r) => ({ tag: r.tag, videoCount: Number(r.n) })) };
+  }
+
+  // ---- privacy (called by the bridge through the domain instance)
+
+  async exportSubject(subject: string) {
+    const profile = await this.db.selectFrom('profiles').selectAll().where('subject', '=', subject).executeTakeFirst();
+    const videos = await this.db.selectFrom('videos').selectAll().where('author', '=', subject).orderBy('created_at').execute();
+    const withFiles = await Promise.all(
+      videos.map(async (v) => ({
+        id: v.id,
+        caption: v.caption,
+        hashtags: v.hashtags,
+        status: v.status,
+        durationMs: v.duration_ms,
+        createdAt: v.created_at,
+        counts: { views: v.view_count, likes: v.like_count, comments: v.comment_count, shares: v.share_count },
+        files: await listFiles(this.media.videoDir(v.id)),
+      })),
+    );
+    const comments = await this.db.selectFrom('comments').select(['id', 'video_id as videoId', 'text', 'created_at as createdAt']).where('author', '=', subject).orderBy('created_at').execute();
+    const likes = await this.db.selectFrom('likes').select(['video_id as videoId', 'created_at as createdAt']).where('subject', '=', subject).orderBy('created_at').execute();
+    const following = await this.db
+      .selectFrom('follows as f')
+      .innerJoin('profiles as p', 'p.subject', 'f.followee')
+      .select(['p.handle', 'f.created_at as createdAt'])
+      .where('f.follower', '=', subject)
+      .execute();
+    const followers = await this.db
+      .selectFrom('follows as f')
+      .innerJoin('profiles as p', 'p.subject', 'f.follower')
+      .select(['p.handle', 'f.created_at as createdAt'])
+      .where('f.followee', '=', subject)
+      .execute();
+    const watchHistory = await this.db
+      .selectFrom('watch_events')
+      .select(['video_id as videoId', 'watched_ms as watchedMs', 'completed', 'created_at as createdAt'])
+      .where('subject', '=', subject)
+      .orderBy('id')
+      .execute();
+    const shares = await this.db.selectFrom('shares').select(['video_id as videoId', 'created_at as createdAt']).where('subject', '=', subject).execute();
+    const hashtagAffinity = await this.db.selectFrom('viewer_hashtags').select(['tag', 'score']).where('subject', '=', subject).execute();
+    return {
+      profile: profile ? { handle: profile.handle, displayName: profile.display_name, bio: profile.bio, avatarUrl: profile.avatar_url, createdAt: profile.created_at } : null,
+      videos: withFiles,
+      comments,
+      likes,
+      follows: { following, followers },
+      watchHistory,
+      shares,
+      hashtagAffinity,
+    };
+  }
+
+  /** Removes everything social holds about the subject, media files included. */
+  async eraseSubject(subject: string): Promise<void> {
+    const videoIds = (await this.db.selectFrom('videos').select('id').where('author', '=', subject).execute()).map((v) => v.id);
+    const uploadIds = (await this.db.selectFrom('uploads').select('id').where('owner', '=', subject).execute()).map((u) => u.id);
+    await this.db.transaction().execute(async (trx) => {
+      await this.removeVideos(trx, videoIds);
+      const liked = await trx.deleteFrom('likes').where('subject', '=', subject).returning('video_id').execute();
+      for (const { video_id } of liked) {
+        const video = await trx.updateTable('videos').set((eb) => ({ like_count: eb('like_count', '-', 1) })).where('id', '=', video_id).returning('author').executeTakeFirst();
+        if (video) await trx.updateTable('profiles').set((eb) => ({ like_count: eb('like_count', '-', 1) })).where('subject', '=', video.author).execute();
+      }
+      const commented = await trx.deleteFrom('comments').where('author', '=', subject).returning('video_id').execute();
+      for (const { video_id } of commented) {
+        await trx.updateTable('videos').set((eb) => ({ comment_count: eb('comment_count', '-', 1) })).where('id', '=', video_id).execute();
+      }
+      const following = await trx.deleteFrom('follows').where('follower', '=', subject).returning('followee').execute();
+      for (const { followee } of following) {
+        await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '-', 1) })).where('subject', '=', followee).execute();
+      }
+      const followers = await trx.deleteFrom('follows').where('followee', '=', subject).returning('follower').execute();
+      for (const { follower } of followers) {
+        await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '-', 1) })).where('subject', '=', follower).execute();
+      }
+      await trx.deleteFrom('watch_events').where('subject', '=', subject).execute();
+      await trx.deleteFrom('viewer_completions').where('subject', '=', subject).execute();
+      await trx.deleteFrom('viewer_hashtags').where('subject', '=', subject).execute();
+      await trx.updateTable('shares').set({ subject: null }).where('subject', '=', subject).execute();
+      await trx.deleteFrom('uploads').where('owner', '=', subject).execute();
+      await trx.deleteFrom('profiles').where('subject', '=', subject).execute();
+    });
+    for (const id of videoIds) await this.removeVideoFiles(id);
+    for (const id of uploadIds) {
+      await rm(path.join(this.media.uploads, id), { force: true });
+      await rm(path.join(this.media.uploads, `${id}.json`), { force: true });
+    }
+  }
+}
+
+export function checkCaption(caption: string): void {
+  if ([...caption].length > MAX_CAPTION) throw validationFailed({ caption: [`must be at most ${MAX_CAPTION} characters`] });
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+    return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,114 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Counter = Generated<number>;
+
+export interface ProfileTable {
+  subject: string;
+  handle: string;
+  display_name: string;
+  bio: Generated<string>;
+  avatar_url: string | null;
+  follower_count: Counter;
+  following_count: Counter;
+  video_count: Counter;
+  like_count: Counter;
+  created_at: Generated<Date>;
+}
+
+export interface RenditionRow {
+  width: number;
+  height: number;
+  size: number;
+}
+
+export interface VideoTable {
+  id: string;
+  author: string;
+  caption: string;
+  hashtags: string[];
+  status: Generated<'processing' | 'ready' | 'failed'>;
+  failure_reason: string | null;
+  duration_ms: number | null;
+  width: number | null;
+  height: number | null;
+  renditions: ColumnType<RenditionRow[], string | undefined, string>;
+  view_count: Counter;
+  completed_count: Counter;
+  watched_fraction_sum: Generated<number>;
+  like_count: Counter;
+  comment_count: Counter;
+  share_count: Counter;
+  hot: Generated<number>;
+  created_at: Timestamp;
+  ready_at: Date | null;
+}
+
+export interface FollowTable {
+  follower: string;
+  followee: string;
+  created_at: Generated<Date>;
+}
+
+export interface LikeTable {
+  video_id: string;
+  subject: string;
+  created_at: Generated<Date>;
+}
+
+export interface CommentTable {
+  id: string;
+  video_id: string;
+  author: string;
+  text: string;
+  created_at: Timestamp;
+}
+
+export interface WatchEventTable {
+  id: Generated<number>;
+  subject: string | null;
+  video_id: string;
+  watched_ms: number;
+  completed: boolean;
+  created_at: Generated<Date>;
+}
+
+export interface ViewerCompletionTable {
+  subject: string;
+  video_id: string;
+  completed_at: Timestamp;
+}
+
+export interface ViewerHashtagTable {
+  subject: string;
+  tag: string;
+  score: number;
+}
+
+export interface ShareTable {
+  video_id: string;
+  subject: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface UploadTable {
+  id: string;
+  owner: string;
+  caption: string;
+  created_at: Generated<Date>;
+}
+
+export interface SocialDB {
+  profiles: ProfileTable;
+  videos: VideoTable;
+  follows: FollowTable;
+  likes: LikeTable;
+  comments: CommentTable;
+  watch_events: WatchEventTable;
+  viewer_completions: ViewerCompletionTable;
+  viewer_hashtags: ViewerHashtagTable;
+  shares: ShareTable;
+  uploads: UploadTable;
+  jobs: { id: string; type: string; status: string; attempts: number; locked_until: Date | null; run_at: Date; payload: unknown };
+}
+

@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { readdirSync, existsSync } from 'node:fs';
+import { JobRunner } from '../../platform/jobs.js';
+import type { SocialInstance } from './index.js';
+import { transcodeJob, TRANSCODE_JOB } from './media/transcode.job.js';
+import { uuidv7 } from '../../platform/ids.js';
+import { parseHashtags } from './hashtags.js';
+
+/** Helpers for social's tests. Test media is made here by ffmpeg, never committed. */
+
+const run = promisify(execFile);
+const clipDir = mkdtempSync(path.join(tmpdir(), 'sekat-clips-'));
+
+export interface ClipOptions {
+  width: number;
+  height: number;
+  seconds?: number;
+  audio?: boolean;
+  rate?: number;
+  /** Put the index first (as phones do); false leaves it at the end. */
+  faststart?: boolean;
+}
+
+export async function makeClip({ width, height, seconds = 2, audio = true, rate = 24, faststart = true }: ClipOptions): Promise<string> {
+  const file = path.join(clipDir, `${width}x${height}-${seconds}s-${audio ? 'a' : 'na'}-${Math.random().toString(36).slice(2, 7)}.mp4`);
+  const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${rate}`];
+  if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
+  args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
+  if (audio) args.push('-c:a', 'aac', '-shortest');
+  if (faststart) args.push('-movflags', '+faststart');
+  args.push(file);
+  await run('ffmpeg', args);
+  return file;
+}
+
+export async function makeImage(): Promise<string> {
+  const file = path.join(clipDir, `still-${Math.random().toString(36).slice(2, 7)}.png`);
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240', '-frames:v', '1', file]);
+  return file;
+}
+
+export async function makeMp3(): Promise<string> {
+  const file = path.join(clipDir, `tone-${Math.random().toString(36).slice(2, 7)}.mp3`);
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine', '-t', '1', file]);
+  return file;
+}
+
+export async function ffprobeJson(target: string): Promise<{ streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration?: string; format_name: string } }> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', target]);
+  return JSON.parse(stdout);
+}
+
+export function multipart(fields: Record<string, string>, file?: { name: string; content: Buffer; type?: string }) {
+  const boundary = `----sekat${Math.random().toString(16).slice(2)}`;
+  const chunks: Buffer[] = [];
+  for (const [name, value] of Object.entries(fields)) {
+    chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  if (file) {
+    chunks.push(
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name}"\r\ncontent-type: ${file.type ?? 'video/mp4'}\r\n\r\n`),
+      file.content,
+      Buffer.from('\r\n'),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+export interface TestUser {
+  token: string;
+  handle: string;
+  accountId: string;
+  email: string;
+  auth: { authorization: string };
+}
+
+let counter = 0;
+export async function registerUser(app: FastifyInstance, handle = `user${Date.now().toString(36)}${counter++}`): Promise<TestUser> {
+  const email = `${handle}@example.id`;
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/auth/register',
+    payload: { email, password: 'kata-sandi-yang-panjang', handle, displayName: `Nama ${handle}` },
+    headers: { 'x-forwarded-for': `10.0.${counter % 250}.${Math.floor(Math.random() * 250)}` },
+  });
+  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
+  const body = response.json() as { token: string; user: { id: string } };
+  return { token: body.token, handle, accountId: body.user.id, email, auth: { authorization: `Bearer ${body.token}` } };
+}
+
+export async function uploadFile(app: FastifyInstance, user: TestUser | undefined, file: string | Buffer, caption = '', name = 'clip.mp4') {
+  const content = typeof file === 'string' ? readFileSync(file) : file;
+  const form = multipart({ caption }, { name, content });
+  return app.inject({ method: 'POST', url: '/api/social/videos', payload: form.payload, headers: { ...form.headers, ...(user?.auth ?? {}) } });
+}
+
+export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export async function waitForStatus(app: FastifyInstance, user: TestUser, id: string, timeoutMs = 60_000) {
+  return waitFor(async () => {
+    const response = await app.inject({ method: 'GET', url: `/api/social/videos/${id}`, headers: user.auth });
+    const body = response.json() as { status: string };
+    return body.status === 'processing' ? undefined : (body as Record<string, unknown> & { status: 'ready' | 'failed' });
+  }, timeoutMs);
+}
+
+/** Runs every queued transcode job to the end in this process (tests build the app with background: false). */
+export async function drainTranscodes(social: SocialInstance, options: { leaseMs?: number } = {}): Promise<void> {
+  const log = pino({ level: 'silent' });
+  const jobs = new JobRunner(social.service.db, log, { leaseMs: options.leaseMs ?? 60_000, pollMs: 50, backoffBaseMs: 50 });
+  jobs.register(TRANSCODE_JOB, transcodeJob({ db: social.service.db, media: social.service.media, log }));
+  for (let job = await jobs.claim(); job; job = await jobs.claim()) await jobs.run(job);
+}
+
+/** Every file under a folder (empty when the folder does not exist). */
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => `${e.parentPath}/${e.name}`);
+}
+
+/** A ready video written straight to the store, for ranking and engagement tests that need many. */
+export async function seedReadyVideo(
+  social: SocialInstance,
+  author: { subject: string; handle: string },
+  caption: string,
+  options: { createdAt?: Date; views?: number; completed?: number; likes?: number } = {},
+): Promise<string> {
+  const { service } = social;
+  await service.ensureProfile(author.subject, { handle: author.handle, displayName: author.handle });
+  const id = uuidv7(options.createdAt?.getTime());
+  await service.db
+    .insertInto('videos')
+    .values({
+      id,
+      author: author.subject,
+      caption,
+      hashtags: parseHashtags(caption),
+      status: 'ready',
+      failure_reason: null,
+      duration_ms: 10_000,
+      width: 720,
+      height: 1280,
+      renditions: JSON.stringify([{ width: 720, height: 1280, size: 720 }]),
+      view_count: options.views ?? 0,
+      completed_count: options.completed ?? 0,
+      like_count: options.likes ?? 0,
+      created_at: options.createdAt ?? new Date(),
+      ready_at: new Date(),
+    })
+    .execute();
+  return id;
+}
