@@ -29,7 +29,7 @@ function Header() {
   const navigate = useNavigate();
   return (
     <header className="top">
-      <Link to="/" className="brand" aria-label={t('nav.home')}>
+      <Link to="/" className="brand">
         {t('app.name')}
       </Link>
       <nav aria-label={t('nav.account')}>

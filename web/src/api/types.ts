@@ -218,12 +218,39 @@ export interface Commissions {
 export interface Consent {
   purpose: string;
   granted: boolean;
-  version?: string | number;
-  updatedAt?: string | null;
+  version: number;
+  updatedAt: string | null;
+  title: { id: string; en: string };
+  description: { id: string; en: string };
+  history: { granted: boolean; version: number; at: string }[];
 }
 
 export interface PrivacyExport {
   id: string;
   status: 'pending' | 'ready' | 'failed';
+  createdAt: string;
   downloadUrl?: string;
+  expiresInSeconds?: number;
+}
+
+export type ShownCount = number | string;
+
+export interface CreatorAnalytics {
+  from: string;
+  to: string;
+  linked: boolean;
+  minimumOrdersShown: number;
+  totals: { views: number; taps: number; attributedOrders: ShownCount; commissionIdr: number | null };
+  items: {
+    videoId: string;
+    caption: string;
+    createdAt: string;
+    views: number;
+    completionRate: number;
+    taps: number;
+    viewsByDay: { day: string; views: number }[];
+    attributedOrders: ShownCount;
+    revenueIdr: number | null;
+    commissionIdr: number | null;
+  }[];
 }

@@ -9,18 +9,12 @@ import { formatDateTime } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 
-const EXPORT_KEY = 'sekat.exportId';
-
-function consentsOf(data: unknown): Consent[] {
-  if (Array.isArray(data)) return data as Consent[];
-  const wrapped = data as { items?: Consent[]; consents?: Consent[] } | undefined;
-  return wrapped?.items ?? wrapped?.consents ?? [];
-}
 
 function Consents() {
   const { t, i18n } = useTranslation();
+  const lang = i18n.language;
   const client = useQueryClient();
-  const consents = useQuery({ queryKey: ['consents'], queryFn: async () => consentsOf(await api<unknown>('/api/privacy/consents')) });
+  const consents = useQuery({ queryKey: ['consents'], queryFn: () => api<{ items: Consent[] }>('/api/privacy/consents') });
   const toggle = useMutation({
     mutationFn: ({ purpose, granted }: { purpose: string; granted: boolean }) => api(`/api/privacy/consents/${purpose}`, { method: 'PUT', body: { granted } }),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['consents'] }),
@@ -32,12 +26,12 @@ function Consents() {
       {consents.isLoading && <Loading />}
       <ErrorNote error={consents.error ?? toggle.error} />
       <ul className="plain stack">
-        {consents.data?.map((c) => (
+        {consents.data?.items.map((c) => (
           <li key={c.purpose} className="consent">
             <label className="switch wide">
               <span>
-                <strong>{t(`privacy.purpose.${c.purpose}.title`, { defaultValue: c.purpose })}</strong>
-                <span className="muted small block">{t(`privacy.purpose.${c.purpose}.body`, { defaultValue: '' })}</span>
+                <strong>{t(`privacy.purpose.${c.purpose}.title`, { defaultValue: lang === 'en' ? c.title.en : c.title.id })}</strong>
+                <span className="muted small block">{t(`privacy.purpose.${c.purpose}.body`, { defaultValue: lang === 'en' ? c.description.en : c.description.id })}</span>
                 {c.updatedAt && <span className="muted small block">{t('privacy.changedAt', { at: formatDateTime(c.updatedAt, i18n.language) })}</span>}
               </span>
               <input type="checkbox" role="switch" checked={c.granted} disabled={toggle.isPending} onChange={() => toggle.mutate({ purpose: c.purpose, granted: !c.granted })} />
@@ -51,13 +45,13 @@ function Consents() {
 
 function DataExport() {
   const { t } = useTranslation();
-  const [exportId, setExportId] = useState(() => localStorage.getItem(EXPORT_KEY));
+  const client = useQueryClient();
+  const exports = useQuery({ queryKey: ['exports'], queryFn: () => api<{ items: PrivacyExport[] }>('/api/privacy/exports') });
+  const latest = [...(exports.data?.items ?? [])].sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+  const exportId = latest?.id;
   const start = useMutation({
     mutationFn: () => api<{ id: string }>('/api/privacy/exports', { method: 'POST', body: {} }),
-    onSuccess: (data) => {
-      localStorage.setItem(EXPORT_KEY, data.id);
-      setExportId(data.id);
-    },
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['exports'] }),
   });
   const status = useQuery({
     queryKey: ['export', exportId],
@@ -70,7 +64,7 @@ function DataExport() {
     <section className="card stack" aria-labelledby="export-title">
       <h2 id="export-title">{t('privacy.export')}</h2>
       <p className="muted">{t('privacy.exportIntro')}</p>
-      <ErrorNote error={start.error} />
+      <ErrorNote error={start.error ?? exports.error} />
       {status.data && (
         <p role="status" className={`status status-${status.data.status}`}>
           {t(`privacy.exportStatus.${status.data.status}`)}
@@ -98,7 +92,6 @@ function DeleteAccount() {
   const erase = useMutation({
     mutationFn: () => api('/api/me', { method: 'DELETE' }),
     onSuccess: () => {
-      localStorage.removeItem(EXPORT_KEY);
       client.setQueryData(['me'], null);
       void client.invalidateQueries();
       navigate('/?akun=dihapus');
