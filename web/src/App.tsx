@@ -8,6 +8,7 @@ import SignIn from './pages/SignIn';
 import SignUp from './pages/SignUp';
 import NotFound from './pages/NotFound';
 import { Loading } from './components/Alert';
+import { Icon } from './components/Icon';
 
 const VideoPage = lazy(() => import('./pages/VideoPage'));
 const ProductPage = lazy(() => import('./pages/ProductPage'));
@@ -72,23 +73,23 @@ function BottomNav() {
   return (
     <nav className="bottom" aria-label={t('nav.main')}>
       <NavLink to="/" end>
-        <span aria-hidden="true">🏠</span>
+        <Icon name="home" />
         {t('nav.home')}
       </NavLink>
       <NavLink to="/cari">
-        <span aria-hidden="true">🔍</span>
+        <Icon name="search" />
         {t('nav.search')}
       </NavLink>
       <NavLink to="/studio">
-        <span aria-hidden="true">➕</span>
+        <Icon name="plus" />
         {t('nav.create')}
       </NavLink>
       <NavLink to="/keranjang">
-        <span aria-hidden="true">🛒</span>
+        <Icon name="cart" />
         {t('nav.cart')}
       </NavLink>
       <NavLink to={user ? '/saya' : '/masuk'}>
-        <span aria-hidden="true">👤</span>
+        <Icon name="user" />
         {t('nav.me')}
       </NavLink>
     </nav>

@@ -11,6 +11,7 @@ import { VideoPlayer } from './VideoPlayer';
 import { ProductSheet } from './ProductSheet';
 import { CommentsSheet } from './CommentsSheet';
 import { Sheet } from './Sheet';
+import { Icon } from './Icon';
 
 /** One screen of the feed: the video, its side rail, caption, reason and shoppable tags. */
 export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item: Video & Partial<Pick<FeedItem, 'reason'>>; active: boolean; preload: boolean; muted: boolean; onToggleMute(): void }) {
@@ -86,15 +87,17 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
           )}
         </div>
         <button type="button" className="rail-btn" aria-pressed={liked} onClick={() => (user ? like.mutate(!liked) : needSignIn())} aria-label={liked ? t('feed.unlike') : t('feed.like')}>
-          <span aria-hidden="true">{liked ? '❤️' : '🤍'}</span>
+          <span className={liked ? 'liked' : undefined}>
+            <Icon name="heart" size={30} />
+          </span>
           <span>{formatCount(counts.likes, i18n.language)}</span>
         </button>
         <button type="button" className="rail-btn" onClick={() => setSheet('comments')} aria-label={t('feed.comments')}>
-          <span aria-hidden="true">💬</span>
+          <Icon name="comment" size={30} />
           <span>{formatCount(counts.comments, i18n.language)}</span>
         </button>
         <button type="button" className="rail-btn" onClick={() => void doShare()} aria-label={t('feed.share')}>
-          <span aria-hidden="true">↗️</span>
+          <Icon name="share" size={30} />
           <span>{formatCount(counts.shares, i18n.language)}</span>
         </button>
       </div>
@@ -115,13 +118,13 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
         </p>
         {item.productTags.map((tag) => (
           <button key={tag.productId} type="button" className="cart-chip" onClick={() => setSheet({ product: tag.productId })}>
-            🛒 {tag.title} · {formatIdrRange(tag.priceMinIdr, tag.priceMaxIdr)}
+            <Icon name="cart" size={18} /> {tag.title} · {formatIdrRange(tag.priceMinIdr, tag.priceMaxIdr)}
             {!tag.inStock && ` · ${t('product.soldOut')}`}
           </button>
         ))}
         {item.reason !== undefined && (
           <button type="button" className="why" onClick={() => setSheet('why')}>
-            ⓘ {t('feed.why')}
+            <Icon name="info" size={14} /> {t('feed.why')}
           </button>
         )}
         {notice && (

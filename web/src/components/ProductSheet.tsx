@@ -9,6 +9,7 @@ import { formatIdr, formatIdrRange } from '../lib/format';
 import { saveBuyNow } from '../lib/buy';
 import { Sheet } from './Sheet';
 import { ErrorNote, Loading } from './Alert';
+import { Icon } from './Icon';
 
 /** The shoppable tag's sheet: asks social for an attribution token, shows the product from commerce. */
 export function ProductSheet({ videoId, tag, open, onClose }: { videoId: string; tag: ProductTag; open: boolean; onClose(): void }) {
@@ -59,7 +60,9 @@ export function ProductSheet({ videoId, tag, open, onClose }: { videoId: string;
       {product.data && (
         <div className="product-sheet">
           <div className="row">
-            {product.data.imageUrls[0] ? <img src={product.data.imageUrls[0]} alt="" className="thumb" /> : <div className="thumb placeholder" aria-hidden="true">🛍️</div>}
+            {product.data.imageUrls[0] ? <img src={product.data.imageUrls[0]} alt="" className="thumb" /> : <div className="thumb placeholder" aria-hidden="true">
+              <Icon name="bag" size={36} />
+            </div>}
             <div>
               <p className="price">{variant ? formatIdr(variant.priceIdr) : formatIdrRange(product.data.priceMinIdr, product.data.priceMaxIdr)}</p>
               <p className="muted">

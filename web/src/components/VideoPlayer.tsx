@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type Hls from 'hls.js';
 import type { Video } from '../api/types';
 import { recordView } from '../lib/watch';
+import { Icon } from './Icon';
 
 const HLS_TYPE = 'application/vnd.apple.mpegurl';
 
@@ -95,7 +96,7 @@ export function VideoPlayer({ video, active, preload, muted, onToggleMute }: { v
         onPlay={() => setPaused(false)}
       />
       <button type="button" className="unmute" onClick={onToggleMute} aria-pressed={!muted}>
-        {muted ? `🔇 ${t('feed.unmute')}` : `🔊 ${t('feed.mute')}`}
+        <Icon name={muted ? 'soundOff' : 'soundOn'} size={18} /> {muted ? t('feed.unmute') : t('feed.mute')}
       </button>
       {paused && active && (
         <button
@@ -105,7 +106,7 @@ export function VideoPlayer({ video, active, preload, muted, onToggleMute }: { v
             void ref.current?.play().then(() => setPaused(false));
           }}
         >
-          ▶ {t('feed.play')}
+          <Icon name="play" size={20} /> {t('feed.play')}
         </button>
       )}
     </div>

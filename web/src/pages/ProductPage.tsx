@@ -8,6 +8,7 @@ import { useSession } from '../api/session';
 import { formatDate, formatIdr, formatIdrRange } from '../lib/format';
 import { saveBuyNow } from '../lib/buy';
 import { ErrorNote, Loading } from '../components/Alert';
+import { Icon } from '../components/Icon';
 
 export default function ProductPage() {
   const { id = '' } = useParams();
@@ -34,7 +35,9 @@ export default function ProductPage() {
   const p = product.data;
   return (
     <article className="card stack" aria-labelledby="product-title">
-      {p.imageUrls[0] ? <img src={p.imageUrls[0]} alt={p.title} className="hero" /> : <div className="hero placeholder" aria-hidden="true">🛍️</div>}
+      {p.imageUrls[0] ? <img src={p.imageUrls[0]} alt={p.title} className="hero" /> : <div className="hero placeholder" aria-hidden="true">
+              <Icon name="bag" size={36} />
+            </div>}
       <h1 id="product-title">{p.title}</h1>
       <p className="price big">{variant ? formatIdr(variant.priceIdr) : formatIdrRange(p.priceMinIdr, p.priceMaxIdr)}</p>
       <p className="muted">

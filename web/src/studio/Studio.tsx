@@ -32,7 +32,7 @@ function MyVideos() {
           <li key={v.id} className="sum-line">
             <Link to={`/studio/video/${v.id}`}>{v.caption || t('feed.video')}</Link>
             <span className={`status status-${v.status}`}>
-              {t(`studio.status.${v.status}`)} {v.status === 'ready' && `· ▶ ${formatCount(v.counts.views, i18n.language)} · 🛒 ${v.productTags.length}`}
+              {t(`studio.status.${v.status}`)} {v.status === 'ready' && `· ▶ ${formatCount(v.counts.views, i18n.language)} · ${t('studio.tagCount', { count: v.productTags.length })}`}
             </span>
           </li>
         ))}

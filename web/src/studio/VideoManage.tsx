@@ -7,6 +7,7 @@ import type { Page, ProductSummary, Video } from '../api/types';
 import { formatIdrRange } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
 import { useFormErrors } from '../components/useFormErrors';
+import { Icon } from '../components/Icon';
 
 function TagProducts({ video }: { video: Video }) {
   const { t } = useTranslation();
@@ -30,7 +31,7 @@ function TagProducts({ video }: { video: Video }) {
       <ul className="plain">
         {video.productTags.map((p) => (
           <li key={p.productId} className="tagged">
-            🛒 {p.title} · {formatIdrRange(p.priceMinIdr, p.priceMaxIdr)} · {p.shopName}
+            <Icon name="cart" size={16} /> {p.title} · {formatIdrRange(p.priceMinIdr, p.priceMaxIdr)} · {p.shopName}
           </li>
         ))}
         {video.productTags.length === 0 && <li className="muted">{t('studio.noTags')}</li>}
