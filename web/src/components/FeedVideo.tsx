@@ -86,17 +86,20 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
             </button>
           )}
         </div>
-        <button type="button" className="rail-btn" aria-pressed={liked} onClick={() => (user ? like.mutate(!liked) : needSignIn())} aria-label={liked ? t('feed.unlike') : t('feed.like')}>
+        <button type="button" className="rail-btn" aria-pressed={liked} onClick={() => (user ? like.mutate(!liked) : needSignIn())}>
+          <span className="visually-hidden">{liked ? t('feed.unlike') : t('feed.like')}</span>
           <span className={liked ? 'liked' : undefined}>
             <Icon name="heart" size={30} />
           </span>
           <span>{formatCount(counts.likes, i18n.language)}</span>
         </button>
-        <button type="button" className="rail-btn" onClick={() => setSheet('comments')} aria-label={t('feed.comments')}>
+        <button type="button" className="rail-btn" onClick={() => setSheet('comments')}>
+          <span className="visually-hidden">{t('feed.comments')}</span>
           <Icon name="comment" size={30} />
           <span>{formatCount(counts.comments, i18n.language)}</span>
         </button>
-        <button type="button" className="rail-btn" onClick={() => void doShare()} aria-label={t('feed.share')}>
+        <button type="button" className="rail-btn" onClick={() => void doShare()}>
+          <span className="visually-hidden">{t('feed.share')}</span>
           <Icon name="share" size={30} />
           <span>{formatCount(counts.shares, i18n.language)}</span>
         </button>

@@ -92,7 +92,7 @@ function OrderView() {
   const o = order.data;
   return (
     <section className="stack" aria-labelledby="order-title">
-      <h1 id="order-title">{t('orders.order', { id: o.id.slice(0, 8) })}</h1>
+      <h1 id="order-title">{t('orders.order', { id: o.id.slice(-8).toUpperCase() })}</h1>
       <p className={`status status-${o.status}`} role="status">
         {t(`orders.status.${o.status}`)}
       </p>

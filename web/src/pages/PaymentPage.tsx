@@ -121,7 +121,7 @@ function PaymentView() {
           <ul className="plain">
             {mine.map((o) => (
               <li key={o.id}>
-                <Link to={`/pesanan/${o.id}`}>{t('orders.viewOrder', { id: o.id.slice(0, 8) })}</Link> · {t(`orders.status.${o.status}`)}
+                <Link to={`/pesanan/${o.id}`}>{t('orders.viewOrder', { id: o.id.slice(-8).toUpperCase() })}</Link> · {t(`orders.status.${o.status}`)}
               </li>
             ))}
           </ul>
