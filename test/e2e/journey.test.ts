@@ -148,11 +148,11 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await viewer.getByRole('dialog', { name: L.feed.why }).waitFor();
   await viewer.getByRole('button', { name: L.common.close }).click();
   await viewer.getByRole('button', { name: new RegExp(`^${L.feed.like} \\d`) }).first().click();
-  await viewer.getByRole('button', { name: new RegExp(`^${L.feed.unlike} 1`) }).first().waitFor();
+  await viewer.getByRole('button', { name: new RegExp(`^${L.feed.unlike} \\d`) }).first().waitFor();
   await viewer.getByRole('button', { name: new RegExp(`^${L.feed.comments} \\d`) }).first().click();
-  await viewer.getByLabel(L.comments.label).fill('Bahannya adem nggak kak?');
+  await viewer.getByLabel(L.comments.label).fill(`Bahannya adem nggak kak? (${tag})`);
   await viewer.getByRole('button', { name: L.comments.send }).click();
-  await viewer.getByText('Bahannya adem nggak kak?').waitFor();
+  await viewer.getByText(`Bahannya adem nggak kak? (${tag})`).waitFor();
   await check(viewer, `${lang}-comments`);
   await viewer.getByRole('button', { name: L.common.close }).click();
 
