@@ -11,6 +11,8 @@ export interface ProductUpserted {
   shopId: string;
   shopName: string;
   title: string;
+  /** One of commerce's fixed categories (e.g. fashion, kecantikan). */
+  category: string;
   priceMinIdr: number;
   priceMaxIdr: number;
   imageUrl: string | null;

@@ -15,6 +15,8 @@ export interface Secrets {
   attributionKey: string;
   /** Server key of the sandbox payment provider (commerce only). */
   paymentServerKey: string;
+  /** Signs short-lived links to download a personal-data export (bridge only). */
+  exportLinkKey: string;
 }
 
 export interface Config {
@@ -27,7 +29,6 @@ export interface Config {
   redisUrl: string | undefined;
   logLevel: string;
   trustProxy: boolean;
-  publicOrigin: string | undefined;
   paymentProvider: 'sandbox';
   /** Minutes an unpaid payment stays open, by kind (commerce). */
   paymentExpiry: { vaMinutes: number; qrisMinutes: number; ewalletMinutes: number };
@@ -70,6 +71,7 @@ const SECRET_ENV: Record<string, string> = {
   sessionPepper: 'SESSION_PEPPER',
   attributionKey: 'ATTRIBUTION_KEY',
   paymentServerKey: 'PAYMENT_SERVER_KEY',
+  exportLinkKey: 'EXPORT_LINK_KEY',
 };
 
 /**
@@ -87,7 +89,7 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
     }
   }
   const fresh = () => randomBytes(32).toString('base64url');
-  const pick = (key: 'sessionPepper' | 'attributionKey' | 'paymentServerKey'): string => {
+  const pick = (key: 'sessionPepper' | 'attributionKey' | 'paymentServerKey' | 'exportLinkKey'): string => {
     const envName = SECRET_ENV[key]!;
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== '') {
@@ -108,6 +110,7 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
     sessionPepper: pick('sessionPepper'),
     attributionKey: pick('attributionKey'),
     paymentServerKey: pick('paymentServerKey'),
+    exportLinkKey: pick('exportLinkKey'),
     subjectKeys,
   };
   mkdirSync(dataDir, { recursive: true });
@@ -138,7 +141,6 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     logLevel,
     trustProxy: trustProxy === 'true',
-    publicOrigin: urlVar(env, 'PUBLIC_ORIGIN', ['http:', 'https:']),
     paymentProvider: 'sandbox',
     paymentExpiry: {
       vaMinutes: intVar(env, 'PAYMENT_EXPIRY_VA_MINUTES', 24 * 60, 1, 7 * 24 * 60),

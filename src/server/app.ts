@@ -28,6 +28,7 @@ import * as social from '../domains/social/index.js';
 import * as commerce from '../domains/commerce/index.js';
 import * as bridge from '../domains/bridge/index.js';
 import { setSessionCookie } from '../domains/identity/routes.js';
+import type { SubjectSet } from '../contracts/ports.js';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
@@ -61,40 +62,79 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     bridge: bridge.MIGRATIONS,
   };
   try {
-    for (const domain of DOMAINS) {
-      const store = await openDomainStore(domain, {
-        dataDir: config.dataDir,
-        databaseUrl: config.databaseUrl,
-        databasePrefix: config.databasePrefix,
-        memory: options.memory,
-      });
-      stores[domain] = store;
-      await migrate(store.db, domain, migrationFolders[domain]);
-      const domainLog = log.child({ domain });
-      deps[domain] = {
-        db: store.db,
-        bus,
-        log: domainLog,
-        // Social's runner transcodes video: its concurrency is configurable.
-        jobs: new JobRunner(store.db, domainLog, domain === 'social' ? { concurrency: config.transcodeConcurrency } : {}),
-        outbox: new OutboxRelay(store.db, domain, bus, domainLog),
-        dataDir: config.dataDir,
-      };
-    }
+    // Each domain's store opens and migrates on its own, so they start side by side.
+    const opened = await Promise.allSettled(
+      DOMAINS.map(async (domain) => {
+        const store = await openDomainStore(domain, {
+          dataDir: config.dataDir,
+          databaseUrl: config.databaseUrl,
+          databasePrefix: config.databasePrefix,
+          memory: options.memory,
+        });
+        stores[domain] = store;
+        await migrate(store.db, domain, migrationFolders[domain]);
+        const domainLog = log.child({ domain });
+        deps[domain] = {
+          db: store.db,
+          bus,
+          log: domainLog,
+          jobs: new JobRunner(store.db, domainLog),
+          outbox: new OutboxRelay(store.db, domain, bus, domainLog),
+          dataDir: config.dataDir,
+        };
+      }),
+    );
+    const failed = opened.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (error) {
     await Promise.allSettled(Object.values(stores).map((s) => s.close()));
     throw error;
   }
 
+  // Who is calling, resolved once per request by the auth hook below. Each domain is then handed
+  // only its own view: identity the account id, social and commerce their pairwise subject, and
+  // the bridge (which orchestrates consent and privacy requests) the set of them.
+  const accountOf = new WeakMap<FastifyRequest, string>();
+  const erasingAccountOf = new WeakMap<FastifyRequest, string>();
   // The signed-in account's public handle and display name, which social seeds a profile from
   // on first use. Social gets only these two public facts, never the account id or email.
   const publicProfileOf = new WeakMap<FastifyRequest, { handle: string; displayName: string }>();
-  const domains = {
-    identity: identity.start(deps.identity, config.secrets),
-    social: social.start(deps.social, { profileSeed: (request) => publicProfileOf.get(request), maxUploadBytes: config.videoMaxBytes }),
-    commerce: commerce.start(deps.commerce, { attributionKey: config.secrets.attributionKey, paymentServerKey: config.secrets.paymentServerKey }, { paymentProvider: config.paymentProvider, paymentExpiry: config.paymentExpiry }),
-    bridge: bridge.start(deps.bridge),
+
+  const identityDomain = identity.start(deps.identity, config.secrets);
+  const subjectsFor = (accountId: string): SubjectSet => ({
+    identity: accountId,
+    social: identityDomain.subjectFor('social', accountId),
+    commerce: identityDomain.subjectFor('commerce', accountId),
+    bridge: identityDomain.subjectFor('bridge', accountId),
+  });
+  const subjectsOf: bridge.SubjectsOf = (request, options) => {
+    const accountId = accountOf.get(request) ?? (options?.evenErasing ? erasingAccountOf.get(request) : undefined);
+    return accountId ? subjectsFor(accountId) : undefined;
   };
+  const commerceDomain = commerce.start(
+    deps.commerce,
+    { attributionKey: config.secrets.attributionKey, paymentServerKey: config.secrets.paymentServerKey },
+    { paymentProvider: config.paymentProvider, paymentExpiry: config.paymentExpiry },
+  );
+  let bridgeDomain: bridge.BridgeInstance | undefined;
+  const socialDomain = social.start(deps.social, {
+    profileSeed: (request) => publicProfileOf.get(request),
+    maxUploadBytes: config.videoMaxBytes,
+    attributionKey: config.secrets.attributionKey,
+    authorizeTag: async (request, productId) => {
+      const subjects = subjectsOf(request);
+      if (!subjects || !bridgeDomain) return { allowed: false, ownShop: false, reason: 'Sign in first.' };
+      return bridgeDomain.authorizeTag(subjects, productId);
+    },
+  });
+  bridgeDomain = bridge.start(deps.bridge, {
+    ports: { identity: identityDomain, social: socialDomain.port, commerce: commerceDomain.port },
+    subjectsOf,
+    linkKey: config.secrets.exportLinkKey,
+  });
+  const domains = { identity: identityDomain, social: socialDomain, commerce: commerceDomain, bridge: bridgeDomain };
+  // Social renders product tags from its own projection; fill it if this is its first start.
+  await socialDomain.rebuildProductCards(() => commerceDomain.productSnapshot());
 
   const app = Fastify({
     logger: loggerOptions(config.logLevel),
@@ -104,6 +144,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     },
     bodyLimit: 1024 * 1024,
     trustProxy: config.trustProxy,
+    // Malformed URLs and over-long path parameters get a problem document like every other error.
+    frameworkErrors: (error, request, reply) => sendProblem(reply, request, error),
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -145,7 +187,6 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   // Resolve the session once; each domain then sees only its own view of the caller.
-  const accountOf = new WeakMap<FastifyRequest, string>();
   app.decorateRequest('subject', undefined);
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/api/')) return;
@@ -153,6 +194,10 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     if (!token) return;
     const session = await domains.identity.authenticate(token);
     if (!session) return;
+    if (session.account.status === 'erasing') {
+      erasingAccountOf.set(request, session.account.id);
+      return;
+    }
     accountOf.set(request, session.account.id);
     publicProfileOf.set(request, { handle: session.account.handle, displayName: session.account.displayName });
     if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {

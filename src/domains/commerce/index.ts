@@ -15,6 +15,8 @@ import { SandboxProvider } from './payments/sandbox.js';
 import { DEFAULT_EXPIRY, type PaymentExpiry } from './payments/methods.js';
 import { EXPIRE_PAYMENT_JOB, expirePaymentJob } from './payments/expire.job.js';
 import { commerceRoutes } from './routes.js';
+import { CommerceBridgePort } from './bridge-port.js';
+import type { CommercePort } from '../../contracts/ports.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -37,6 +39,10 @@ export interface CommerceInstance extends DomainInstance {
   eraseSubject(subject: string): ReturnType<PrivacyService['eraseSubject']>;
   /** Platform vouchers have no shop; an operator creates them through the composition root. */
   createPlatformVoucher(input: VoucherInput): ReturnType<typeof createVoucher>;
+  /** Public facts of every listed product, for a projection that starts empty. */
+  productSnapshot: CommerceBridgePort['productSnapshot'];
+  /** What the bridge may call (contracts/ports.ts). */
+  port: CommercePort;
 }
 
 export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: CommerceSettings = {}): CommerceInstance {
@@ -44,6 +50,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const expiry = settings.paymentExpiry ?? DEFAULT_EXPIRY;
   const catalog = new CatalogService(deps.db);
   const privacy = new PrivacyService(deps.db);
+  const bridgePort = new CommerceBridgePort(deps.db);
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
   deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
   const routes = commerceRoutes({
@@ -70,5 +77,16 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     exportSubject: (subject) => privacy.exportSubject(subject),
     eraseSubject: (subject) => privacy.eraseSubject(subject),
     createPlatformVoucher: (input) => createVoucher(deps.db, null, input),
+    productSnapshot: () => bridgePort.productSnapshot(),
+    port: {
+      exportSubject: async (subject) => ({ data: await privacy.exportSubject(subject) }),
+      eraseSubject: async (subject) => {
+        await privacy.eraseSubject(subject);
+      },
+      affiliateIdOf: (subject) => bridgePort.affiliateIdOf(subject),
+      mayPromote: (subject, productId) => bridgePort.mayPromote(subject, productId),
+      purchaseCategories: (subject) => bridgePort.purchaseCategories(subject),
+      attributedStats: (affiliateId, from, to) => bridgePort.attributedStats(affiliateId, from, to),
+    },
   };
 }

@@ -554,10 +554,16 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       async (request) => s.orders.shopOrders(requireSubject(request), request.params.shopId, request.query.limit ?? 20, request.query.cursor),
     );
 
+    // A bare POST (no body at all, as browsers send a button's action) counts as an empty object.
     const action = (path: string, summary: string, run: (subject: string, id: string, body: Record<string, unknown>) => Promise<unknown>, body: TSchema = Type.Object({})) =>
       app.post(
         `/commerce/orders/:id/${path}`,
-        { schema: { tags, summary, params: IdParams, body: Type.Optional(body), response: { 200: OrderDetail, ...problems(400, 401, 403, 404, 409) } } },
+        {
+          schema: { tags, summary, params: IdParams, body, response: { 200: OrderDetail, ...problems(400, 401, 403, 404, 409) } },
+          preValidation: async (request) => {
+            if (request.body === undefined || request.body === null) request.body = {};
+          },
+        },
         async (request) => run(requireSubject(request), request.params.id, (request.body ?? {}) as Record<string, unknown>) as never,
       );
 

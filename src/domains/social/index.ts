@@ -9,6 +9,13 @@ import { socialRoutes } from './routes.js';
 import { MediaPaths } from './media/paths.js';
 import { mediaRoutes } from './media/serve.js';
 import { TRANSCODE_JOB, transcodeJob } from './media/transcode.job.js';
+import type { SocialPort } from '../../contracts/ports.js';
+import type { ProductUpserted } from '../../contracts/commerce.js';
+import { ProductCards } from './tags/cards.js';
+import { TagService } from './tags/tags.js';
+import { tagRoutes, type AuthorizeTag } from './tags/routes.js';
+import { attachProductTags } from './tags/attach.js';
+import type { TagsDb } from './tags/store.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -23,6 +30,10 @@ export interface SocialOptions {
   maxUploadBytes?: number;
   /** x264 preset for transcoding. */
   transcodePreset?: string;
+  /** Signs attribution tokens (commerce verifies them with the same key). */
+  attributionKey: string;
+  /** Asks the bridge whether the caller may tag a product; without it only nothing may be tagged. */
+  authorizeTag?: AuthorizeTag;
 }
 
 export interface SocialInstance extends DomainInstance {
@@ -33,23 +44,60 @@ export interface SocialInstance extends DomainInstance {
   /** For the bridge: removes everything social holds about a subject, media files included. */
   eraseSubject: SocialService['eraseSubject'];
   service: SocialService;
+  /** Fills an empty product-card projection from commerce's snapshot. */
+  rebuildProductCards(snapshot: () => Promise<ProductUpserted[]>): Promise<number>;
+  /** What the bridge may call (contracts/ports.ts). */
+  port: SocialPort;
 }
 
-export function start(deps: DomainDeps, options: SocialOptions = {}): SocialInstance {
+export function start(deps: DomainDeps, options: SocialOptions): SocialInstance {
   const db = deps.db as Kysely<SocialDB>;
   const media = new MediaPaths(deps.dataDir);
   const service = new SocialService(db, media, deps.jobs);
   deps.jobs.register(TRANSCODE_JOB, transcodeJob({ db, media, log: deps.log, preset: options.transcodePreset }));
+  const cards = new ProductCards(db as unknown as TagsDb, deps.log);
+  cards.subscribe(deps.bus);
+  const tags = new TagService(db as unknown as TagsDb, cards, options.attributionKey);
+  const authorizeTag: AuthorizeTag =
+    options.authorizeTag ?? (async () => ({ allowed: false, ownShop: false, reason: 'Tagging is not available.' }));
+  const core = socialRoutes({
+    service,
+    profileSeed: options.profileSeed ?? (() => undefined),
+    maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+  });
   return {
-    routes: socialRoutes({
-      service,
-      profileSeed: options.profileSeed ?? (() => undefined),
-      maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
-    }),
+    routes: async (app) => {
+      attachProductTags(app, cards);
+      await app.register(core);
+      await app.register(tagRoutes(tags, authorizeTag));
+    },
     media: mediaRoutes(media),
     exportSubject: (subject) => service.exportSubject(subject),
     eraseSubject: (subject) => service.eraseSubject(subject),
     service,
+    rebuildProductCards: (snapshot) => cards.rebuildIfEmpty(snapshot),
+    port: {
+      exportSubject: async (subject) => {
+        const data = await service.exportSubject(subject);
+        const files: { path: string; name: string }[] = [];
+        const videos = data.videos.map((video) => ({
+          ...video,
+          files: video.files.map((file) => {
+            const name = `${video.id}/${path.relative(media.videoDir(video.id), file)}`;
+            files.push({ path: file, name });
+            return `social/files/${name}`;
+          }),
+        }));
+        return { data: { ...data, videos, ...(await tags.exportOf(subject)) }, files };
+      },
+      eraseSubject: async (subject) => {
+        await tags.eraseOf(subject);
+        await service.eraseSubject(subject);
+      },
+      setAffiliateRef: (subject, ref) => tags.setAffiliateRef(subject, ref),
+      setPurchaseCategories: (subject, categories) => tags.setPurchaseCategories(subject, categories),
+      creatorStats: (subject, from, to) => tags.creatorStats(subject, from, to),
+    },
     health: async () => true,
     stop: async () => {},
   };

@@ -24,6 +24,7 @@ const videoFields = {
       imageUrl: Type.Union([Type.String(), Type.Null()]),
       inStock: Type.Boolean(),
       shopName: Type.String(),
+      externalUrl: Type.Union([Type.String(), Type.Null()], { description: 'Set when the product is sold outside Sekat: the tag links out' }),
     }),
   ),
   counts: Type.Object({ views: Type.Integer(), likes: Type.Integer(), comments: Type.Integer(), shares: Type.Integer() }),

@@ -9,6 +9,7 @@ import type { ProfileTable, SocialDB, VideoTable } from './store.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
 import { MediaPaths, masterUrl, posterUrl } from './media/paths.js';
 import type { ProbeResult } from './media/probe.js';
+import type { ProductCard } from './tags/cards.js';
 import { TRANSCODE_JOB, TRANSCODE_MAX_ATTEMPTS } from './media/transcode.job.js';
 
 /** The public facts a signed-in person chose to show; the composition root supplies them. */
@@ -34,7 +35,8 @@ export interface VideoView {
   durationMs: number | null;
   posterUrl: string | null;
   sources: { url: string; type: string; height: number }[];
-  productTags: never[];
+  /** Filled from the product-card projection as the response is sent (tags/attach.ts). */
+  productTags: ProductCard[];
   counts: { views: number; likes: number; comments: number; shares: number };
   createdAt: string;
 }

@@ -8,6 +8,7 @@ interface ProductFactsRow {
   shop_id: string;
   shop_name: string;
   title: string;
+  category: string;
   price_min_idr: number;
   price_max_idr: number;
   image_urls: string[];
@@ -20,7 +21,7 @@ interface ProductFactsRow {
 
 async function factsOf(trx: Transaction<AnyDB>, productId: string): Promise<ProductFactsRow | undefined> {
   const result = await sql<ProductFactsRow>`
-    select p.id, p.shop_id, s.name as shop_name, p.title, p.price_min_idr, p.price_max_idr, p.image_urls,
+    select p.id, p.shop_id, s.name as shop_name, p.title, p.category, p.price_min_idr, p.price_max_idr, p.image_urls,
       p.external_url, p.removed_at, p.in_stock, p.version,
       (select bool_or(v.stock - v.reserved > 0) from variants v where v.product_id = p.id and v.removed_at is null) as in_stock_now
     from products p join shops s on s.id = p.shop_id where p.id = ${productId}`.execute(trx);
@@ -50,6 +51,7 @@ export async function publishProduct(trx: Transaction<AnyDB>, productId: string)
     shopId: facts.shop_id,
     shopName: facts.shop_name,
     title: facts.title,
+    category: facts.category,
     priceMinIdr: facts.price_min_idr,
     priceMaxIdr: facts.price_max_idr,
     imageUrl: facts.image_urls[0] ?? null,
