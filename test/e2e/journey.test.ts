@@ -12,13 +12,10 @@ import en from '../../web/src/i18n/en.json' with { type: 'json' };
 import { launchBrowser, phonePage, screenshot } from './browser.js';
 import { seriousViolations } from './a11y.js';
 
-let config: Config;
-let sekat: Sekat;
 let browser: Browser;
 let base: string;
 let media: string;
 let clip: string;
-let bridgeLive = false;
 const pageErrors: string[] = [];
 const a11y: Record<string, string[]> = {};
 
@@ -26,21 +23,26 @@ beforeAll(async () => {
   media = mkdtempSync(path.join(tmpdir(), 'sekat-e2e-media-'));
   clip = path.join(media, 'clip.mp4');
   execFileSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=360x640:rate=30', '-f', 'lavfi', '-i', 'sine', '-t', '3', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', clip]);
-  config = testConfig();
-  sekat = await buildSekat(config);
-  base = await sekat.app.listen({ port: 0, host: '127.0.0.1' });
   browser = await launchBrowser();
-  // The bridge (consents, affiliate link, analytics, export, erasure) lands on main after commerce
-  // and social; its steps run once its routes answer (401 signed out) rather than 404.
-  bridgeLive = (await fetch(`${base}/api/privacy/consents`)).status !== 404;
 });
 
 afterAll(async () => {
   await browser?.close();
-  await sekat?.close();
-  if (config) await disposeTestConfig(config);
   if (media) rmSync(media, { recursive: true, force: true });
 });
+
+/** Each language gets its own server and stores, so its feed holds exactly its own video. */
+async function withServer(run: () => Promise<void>): Promise<void> {
+  const config: Config = testConfig();
+  const sekat: Sekat = await buildSekat(config);
+  try {
+    base = await sekat.app.listen({ port: 0, host: '127.0.0.1' });
+    await run();
+  } finally {
+    await sekat.close();
+    await disposeTestConfig(config);
+  }
+}
 
 type Strings = typeof id;
 
@@ -117,10 +119,8 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await creator.goto(`${base}/studio/afiliasi`);
   await creator.getByRole('button', { name: L.studio.enrol }).click();
   await creator.getByText(L.studio.enrolled).waitFor();
-  if (bridgeLive) {
-    await creator.getByRole('button', { name: L.studio.linkNow, exact: true }).click();
-    await creator.getByText(L.studio.linked).waitFor();
-  }
+  await creator.getByRole('button', { name: L.studio.linkNow, exact: true }).click();
+  await creator.getByText(L.studio.linked).waitFor();
 
   await creator.getByRole('link', { name: L.studio.videos, exact: true }).click();
   await creator.getByLabel(L.studio.file).setInputFiles(clip);
@@ -128,9 +128,11 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await creator.getByRole('button', { name: L.studio.uploadSubmit, exact: true }).click();
   await creator.waitForURL(/\/studio\/video\//, { timeout: 30_000 });
   await creator.locator('[data-status="ready"]').waitFor({ timeout: 60_000 });
-  await check(creator, `${lang}-studio-video-ready`);
-  // TODO(bridge): tag the product on the video (POST /api/social/videos/:id/product-tags is not on main yet):
-  //   search the product in "Tag produk", press "Tandai", expect the tag listed.
+  await creator.getByLabel(L.studio.findProduct).fill(productTitle);
+  await creator.getByRole('search').getByRole('button', { name: L.search.submit }).click();
+  await creator.getByRole('button', { name: `${L.studio.tag} ${productTitle}`, exact: true }).click();
+  await creator.getByRole('button', { name: `${L.studio.untag} ${productTitle}`, exact: true }).waitFor();
+  await check(creator, `${lang}-studio-video-tagged`);
 
   // ── A viewer opens the feed: the video plays; reason, comments, like.
   const viewer = await person(lang);
@@ -156,14 +158,13 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await check(viewer, `${lang}-comments`);
   await viewer.getByRole('button', { name: L.common.close }).click();
 
-  // TODO(bridge): tap the yellow cart chip on the video instead (needs product tags on main); until
-  // then the viewer finds the product by search and buys without an attribution token.
-  await viewer.goto(`${base}/cari?q=${encodeURIComponent(productTitle)}&tab=products`);
-  await viewer.getByRole('link', { name: new RegExp(productTitle) }).click();
-  await viewer.getByRole('heading', { name: productTitle }).waitFor();
-  await viewer.getByRole('radio', { name: /Putih/ }).check();
-  await check(viewer, `${lang}-product`);
-  await viewer.getByRole('button', { name: L.product.buyNow }).click();
+  // The yellow cart chip opens the product sheet (and an attribution token); buy the white one.
+  await viewer.getByRole('button', { name: new RegExp(`${productTitle} · Rp 150\\.000`) }).click();
+  const sheet = viewer.getByRole('dialog', { name: productTitle });
+  await sheet.getByRole('radio', { name: /Putih/ }).check();
+  await sheet.getByText(L.product.stockLeft_other.replace('{{count}}', '10')).waitFor();
+  await check(viewer, `${lang}-product-sheet`);
+  await sheet.getByRole('button', { name: L.product.buyNow }).click();
 
   await viewer.getByRole('heading', { name: L.checkout.title }).waitFor();
   await viewer.getByLabel(L.checkout.recipient).fill('Rina Pembeli');
@@ -174,6 +175,7 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await viewer.getByLabel(L.checkout.postalCode).fill('60231');
   await viewer.getByRole('radio', { name: /JNE/ }).check();
   await viewer.getByRole('radio', { name: /BCA Virtual Account/ }).check();
+  await viewer.getByText(L.cart.fromVideo).waitFor();
   await check(viewer, `${lang}-checkout`);
   await viewer.getByRole('button', { name: L.checkout.placeOrder }).click();
 
@@ -201,28 +203,24 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await viewer.getByRole('button', { name: L.orders.sendReview }).click();
   await viewer.getByText(L.orders.reviewThanks).first().waitFor();
   await check(viewer, `${lang}-order-completed`);
+  await viewer.getByRole('link', { name: productTitle }).click();
+  await viewer.getByText('Bahannya adem, jahitan rapi. Mantap!').waitFor();
+  await check(viewer, `${lang}-product`);
   await viewer.goto(`${base}/pesanan`);
   await viewer.getByText(L.orders.status.completed).first().waitFor();
 
   // ── The creator looks at commission and analytics.
   await creator.goto(`${base}/studio/afiliasi`);
   await creator.getByRole('heading', { name: L.studio.commissions }).waitFor();
-  // TODO(bridge): with the tag and its attribution token, expect a pending commission of Rp 15.000 here.
-  await creator.getByTestId('commission-pending').waitFor();
+  // 10 % of Rp 150.000, confirmed because the order is completed.
+  await expect.poll(() => creator.getByTestId('commission-confirmed').textContent()).toBe('Rp 15.000');
   await check(creator, `${lang}-studio-affiliate`);
-  if (bridgeLive) {
-    await creator.getByRole('link', { name: L.studio.analytics }).click();
-    await creator.getByRole('heading', { name: L.studio.perVideo }).waitFor();
-    await creator.getByText('< 5').first().waitFor();
-    await check(creator, `${lang}-studio-analytics`);
-  }
+  await creator.getByRole('link', { name: L.studio.analytics }).click();
+  await creator.getByRole('heading', { name: L.studio.perVideo }).waitFor();
+  await creator.getByText('< 5').first().waitFor();
+  await check(creator, `${lang}-studio-analytics`);
 
   // ── The viewer downloads their data and deletes the account.
-  if (!bridgeLive) {
-    // TODO(bridge): privacy centre steps need /api/privacy/* and DELETE /api/me from the bridge.
-    for (const p of [seller, creator, viewer]) await p.context().close();
-    return;
-  }
   await viewer.goto(`${base}/privasi`);
   await viewer.getByRole('heading', { name: L.privacy.title }).waitFor();
   const personalise = viewer.getByRole('switch', { name: new RegExp(L.privacy.purpose.personalize_feed_with_purchases.title) });
@@ -250,13 +248,13 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
 
 describe('the whole journey in Chromium at 390×844', () => {
   it('seller → creator → viewer → seller → viewer → creator → privacy, in Bahasa Indonesia', async () => {
-    await journey('id');
+    await withServer(() => journey('id'));
     expect(pageErrors).toEqual([]);
     expect(Object.entries(a11y).filter(([, v]) => v.length)).toEqual([]);
   }, 150_000);
 
   it('the same journey in English', async () => {
-    await journey('en');
+    await withServer(() => journey('en'));
     expect(pageErrors).toEqual([]);
     expect(Object.entries(a11y).filter(([, v]) => v.length)).toEqual([]);
   }, 150_000);

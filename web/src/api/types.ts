@@ -160,6 +160,7 @@ export interface ProductTag {
   imageUrl: string | null;
   inStock: boolean;
   shopName: string;
+  externalUrl?: string | null;
 }
 
 export interface Video {

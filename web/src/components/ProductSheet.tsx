@@ -23,7 +23,7 @@ export function ProductSheet({ videoId, tag, open, onClose }: { videoId: string;
 
   const opened = useQuery({
     queryKey: ['tag-open', videoId, tag.productId],
-    queryFn: () => api<{ attributionToken: string }>(`/api/social/videos/${videoId}/product-tags/${tag.productId}/open`, { method: 'POST', body: {} }),
+    queryFn: () => api<{ attributionToken: string | null }>(`/api/social/videos/${videoId}/product-tags/${tag.productId}/open`, { method: 'POST', body: {} }),
     enabled: open,
     staleTime: Infinity,
     retry: false,
@@ -36,7 +36,7 @@ export function ProductSheet({ videoId, tag, open, onClose }: { videoId: string;
   }, [product.data, variantId]);
 
   const variant = product.data?.variants.find((v) => v.id === variantId);
-  const token = opened.data?.attributionToken;
+  const token = opened.data?.attributionToken ?? undefined;
 
   const addToCart = useMutation({
     mutationFn: () => api('/api/commerce/cart/items', { body: { variantId, quantity, ...(token ? { attributionToken: token } : {}) } }),

@@ -28,7 +28,13 @@ export function Affiliate() {
     mutationFn: () => api<{ affiliateId: string }>('/api/commerce/affiliates', { method: 'POST', body: {} }),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['commissions'] }),
   });
-  const link = useMutation({ mutationFn: () => api('/api/creator/affiliate-link', { method: 'POST', body: {} }) });
+  const link = useMutation({
+    mutationFn: async () => {
+      // Social creates the creator's profile on first use; the link needs it to exist.
+      await api('/api/social/me');
+      return api('/api/creator/affiliate-link', { method: 'POST', body: {} });
+    },
+  });
   const unlink = useMutation({ mutationFn: () => api('/api/creator/affiliate-link', { method: 'DELETE' }) });
   if (commissions.isLoading) return <Loading />;
   const c = commissions.data;

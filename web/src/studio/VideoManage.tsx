@@ -16,6 +16,11 @@ function TagProducts({ video }: { video: Video }) {
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
   const results = useQuery({ queryKey: ['tag-search', query], queryFn: () => api<Page<ProductSummary>>(`/api/commerce/products?q=${encodeURIComponent(query)}&limit=10`), enabled: !!query });
+  const untag = useMutation({
+    mutationFn: (productId: string) => api(`/api/social/videos/${video.id}/product-tags/${productId}`, { method: 'DELETE' }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['video', video.id] }),
+    onError: (error) => errors.show(error),
+  });
   const tag = useMutation({
     mutationFn: (productId: string) => api(`/api/social/videos/${video.id}/product-tags`, { body: { productId } }),
     onSuccess: () => {
@@ -32,6 +37,10 @@ function TagProducts({ video }: { video: Video }) {
         {video.productTags.map((p) => (
           <li key={p.productId} className="tagged">
             <Icon name="cart" size={16} /> {p.title} · {formatIdrRange(p.priceMinIdr, p.priceMaxIdr)} · {p.shopName}
+            <button type="button" className="small-btn" disabled={untag.isPending} onClick={() => untag.mutate(p.productId)}>
+              {t('studio.untag')}
+              <span className="visually-hidden"> {p.title}</span>
+            </button>
           </li>
         ))}
         {video.productTags.length === 0 && <li className="muted">{t('studio.noTags')}</li>}
@@ -64,8 +73,9 @@ function TagProducts({ video }: { video: Video }) {
             <span>
               {p.title} · {formatIdrRange(p.priceMinIdr, p.priceMaxIdr)} <span className="muted small">· {p.shopName}</span>
             </span>
-            <button type="button" disabled={tag.isPending || video.productTags.some((x) => x.productId === p.id)} onClick={() => tag.mutate(p.id)} aria-label={t('studio.tagThis', { title: p.title })}>
+            <button type="button" disabled={tag.isPending || video.productTags.some((x) => x.productId === p.id)} onClick={() => tag.mutate(p.id)}>
               {video.productTags.some((x) => x.productId === p.id) ? t('studio.tagged') : t('studio.tag')}
+              <span className="visually-hidden"> {p.title}</span>
             </button>
           </li>
         ))}
