@@ -16,8 +16,12 @@ function Consents() {
   const client = useQueryClient();
   const consents = useQuery({ queryKey: ['consents'], queryFn: () => api<{ items: Consent[] }>('/api/privacy/consents') });
   const toggle = useMutation({
-    mutationFn: ({ purpose, granted }: { purpose: string; granted: boolean }) => api(`/api/privacy/consents/${purpose}`, { method: 'PUT', body: { granted } }),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ['consents'] }),
+    mutationFn: ({ purpose, granted }: { purpose: string; granted: boolean }) => api<Consent>(`/api/privacy/consents/${purpose}`, { method: 'PUT', body: { granted } }),
+    // The switch moves at once; the ledger's answer (or a refetch after an error) settles it.
+    onMutate: ({ purpose, granted }) =>
+      client.setQueryData<{ items: Consent[] }>(['consents'], (old) => old && { items: old.items.map((c) => (c.purpose === purpose ? { ...c, granted } : c)) }),
+    onSuccess: (saved) => client.setQueryData<{ items: Consent[] }>(['consents'], (old) => old && { items: old.items.map((c) => (c.purpose === saved.purpose ? saved : c)) }),
+    onError: () => void client.invalidateQueries({ queryKey: ['consents'] }),
   });
   return (
     <section className="card stack" aria-labelledby="consents-title">
