@@ -16,7 +16,7 @@ function ViewsChart({ points }: { points: Point[] }) {
   const max = Math.max(1, ...points.map((p) => p.views));
   const width = 340;
   const height = 140;
-  const bar = width / Math.max(points.length, 1);
+  const bar = Math.min(40, width / Math.max(points.length, 1));
   const labelEvery = Math.max(1, Math.ceil(points.length / 6));
   return (
     <figure className="chart">
@@ -99,6 +99,7 @@ export function Analytics() {
       </section>
       <section className="card" aria-labelledby="per-video-title">
         <h2 id="per-video-title">{t('studio.perVideo')}</h2>
+        <div className="table-wrap">
         <table className="table">
           <thead>
             <tr>
@@ -129,6 +130,7 @@ export function Analytics() {
             ))}
           </tbody>
         </table>
+        </div>
         {a.items.length === 0 && <p className="muted">{t('studio.noData')}</p>}
       </section>
     </div>
