@@ -109,6 +109,13 @@ export async function dropPostgresDatabase(serverUrl: string, name: string): Pro
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
+    // pg's Pool.end() resolves before its sockets have closed; forcing the drop while they close
+    // makes those clients emit an unhandled "terminating connection" error. Give them a moment.
+    for (let i = 0; i < 40; i++) {
+      const open = await admin.query('select 1 from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+      if (open.rowCount === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     await admin.query(`drop database if exists "${name}" with (force)`);
   } finally {
     await admin.end();

@@ -11,6 +11,7 @@ import { testConfig, disposeTestConfig, STORE_LABEL } from '../../src/platform/t
 import type { Config } from '../../src/platform/config.js';
 import { makeClip, multipart } from '../../src/domains/social/testkit.js';
 import { readFileSync } from 'node:fs';
+import { signToken } from '../../src/platform/tokens.js';
 import { dumpDatabase, tablesContaining, filesContaining, register, waitFor, type Person } from './support.js';
 
 const BUYER = {
@@ -34,6 +35,8 @@ let variantId: string;
 let videoId: string;
 let orderId: string;
 let attributionToken: string;
+let secondBuyer: Person;
+const other_buyer = () => secondBuyer;
 
 const api = (method: string, url: string, who?: Person, payload?: unknown, headers: Record<string, string> = {}) =>
   sekat.app.inject({ method: method as 'GET', url, headers: { ...(who?.headers ?? {}), ...headers }, payload: payload as object });
@@ -52,6 +55,7 @@ beforeAll(async () => {
   creator = await register(sekat.app, 'creator.marker@contoh.id', 'kreator_marker', 'Kreator Penanda');
   buyer = await register(sekat.app, BUYER.email, BUYER.handle, BUYER.displayName);
   other = await register(sekat.app, 'other.marker@contoh.id', 'lain_marker', 'Orang Lain');
+  secondBuyer = await register(sekat.app, 'budi.buyer@contoh.id', 'budi_buyer', 'Budi');
 
   const shop = (await api('POST', '/api/commerce/shops', seller, { name: 'Toko Penanda', slug: 'toko-penanda', city: 'Jakarta Selatan', description: 'Batik' })).json();
   const product = await api('POST', `/api/commerce/shops/${shop.id}/products`, seller, {
@@ -147,6 +151,58 @@ describe(`the bridge and the privacy line (${STORE_LABEL})`, () => {
     expect(commissions.json().items).toEqual([expect.objectContaining({ productId, amountIdr: 18_500, state: 'confirmed' })]);
     const listing = commissions.body;
     for (const secret of [BUYER.recipient, BUYER.line1, BUYER.handle, BUYER.email, viewer.commerce, viewer.social]) expect(listing).not.toContain(secret);
+  });
+
+  it('a tampered, expired or borrowed token earns nothing, and the purchase still goes through', async () => {
+    const other = (await api('POST', `/api/commerce/shops/${(await api('GET', '/api/commerce/shops/toko-penanda')).json().id}/products`, seller, {
+      title: 'Selendang Penanda',
+      description: 'Sutra',
+      category: 'fashion',
+      variants: [{ sku: 'SLD-1', name: 'Satu ukuran', priceIdr: 90_000, stock: 5, weightGrams: 200 }],
+    })).json();
+    const [body, mac] = attributionToken.split('.');
+    const claims = JSON.parse(Buffer.from(body!, 'base64url').toString());
+    const expired = signToken(config.secrets.attributionKey, { ...claims, exp: Math.floor(Date.now() / 1000) - 1 });
+    const tampered = `${Buffer.from(JSON.stringify({ ...claims, pid: other.id })).toString('base64url')}.${mac}`;
+    const cases: [string, string, string][] = [
+      ['expired', expired, variantId],
+      ['tampered', tampered, other.variants[0].id],
+      ['for another product', attributionToken, other.variants[0].id],
+      ['garbage', 'not-a-token', variantId],
+    ];
+    for (const [label, token, variant] of cases) {
+      const res = await api(
+        'POST',
+        '/api/commerce/checkout',
+        other_buyer(),
+        { items: [{ variantId: variant, quantity: 1, attributionToken: token }], shippingAddress: { recipient: 'Budi', phone: '081311112222', line1: 'Jl. Lain 1', city: 'Bandung', province: 'Jawa Barat', postalCode: '40111' }, courier: 'jne_reg', paymentMethod: 'va_bca' },
+        { 'idempotency-key': `bad-token-${label.replace(/ /g, '-')}` },
+      );
+      expect(res.statusCode, `${label}: ${res.body}`).toBe(201);
+      const lines = await sekat.stores.commerce.db.selectFrom('order_lines').select(['affiliate_id']).where('order_id', '=', res.json().order.id).execute();
+      expect(lines.map((l) => l.affiliate_id), label).toEqual([null]);
+    }
+  });
+
+  it('refuses a sixth tag on one video', async () => {
+    const shopId = (await api('GET', '/api/commerce/shops/toko-penanda')).json().id;
+    const extra: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const made = await api('POST', `/api/commerce/shops/${shopId}/products`, seller, {
+        title: `Produk ${i}`, description: '', category: 'hobi', variants: [{ sku: `EXTRA-${i}`, name: 'x', priceIdr: 1000, stock: 1, weightGrams: 10 }],
+      });
+      extra.push(made.json().id);
+    }
+    await waitFor('the new product cards', async () => {
+      const rows = await sekat.stores.social.db.selectFrom('product_cards').select('product_id').where('product_id', 'in', extra).execute();
+      return rows.length === extra.length;
+    });
+    const statuses: number[] = [];
+    for (const id of extra) statuses.push((await api('POST', `/api/social/videos/${videoId}/product-tags`, creator, { productId: id })).statusCode);
+    expect(statuses).toEqual([201, 201, 201, 201, 409]);
+    const tags = await sekat.stores.social.db.selectFrom('video_product_tags').select('product_id').where('video_id', '=', videoId).execute();
+    expect(tags).toHaveLength(5);
+    await api('DELETE', `/api/social/videos/${videoId}/product-tags/${extra[3]}`, creator);
   });
 
   it('creator analytics shows views and taps and withholds orders below five', async () => {

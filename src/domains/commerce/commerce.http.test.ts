@@ -11,6 +11,7 @@ import { midtransSignature } from './payments/sandbox.js';
 import { expirePayment } from './payments/expire.job.js';
 import { autoComplete } from './orders/auto-complete.job.js';
 import type { CommerceInstance } from './index.js';
+import QRCode from 'qrcode';
 
 let config: Config;
 let sekat: Sekat;
@@ -154,6 +155,10 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     expect(first.json().order.discountIdr).toBe(15_000);
     await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], voucherCode: 'HABIS01' }), 409);
     await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], voucherCode: 'TIDAKADA' }), 422);
+    expect((await make({ code: 'MIN500', kind: 'fixed', value: 50_000, minSpendIdr: 500_000, startsAt: new Date(Date.now() - day).toISOString(), endsAt: new Date(Date.now() + day).toISOString(), quota: 9 })).statusCode).toBe(201);
+    const short = await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], voucherCode: 'MIN500' }), 422);
+    expect(short.errors.voucherCode).toEqual(['minimum spend not met']);
+    await rejects(() => make({ code: 'MUNDUR', kind: 'fixed', value: 1, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() - day).toISOString(), quota: 1 }), 400);
   });
 
   it('bad postal code or phone → 400', async () => {
@@ -196,6 +201,10 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     // A late failure notice after payment is recorded but cannot undo the payment.
     const late = { order_id: paymentId, status_code: '202', gross_amount: amount, transaction_status: 'deny', signature_key: midtransSignature(paymentId, '202', amount, config.secrets.paymentServerKey) };
     expect((await hook(late)).json()).toMatchObject({ applied: false, status: 'paid' });
+    // The gateway refunds the whole transaction: the paid order is refunded and restocked.
+    const refund = { order_id: paymentId, status_code: '200', gross_amount: amount, transaction_status: 'refund', signature_key: midtransSignature(paymentId, '200', amount, config.secrets.paymentServerKey) };
+    expect((await hook(refund)).json()).toMatchObject({ applied: true, status: 'refunded' });
+    expect((await inject({ method: 'GET', url: `/api/commerce/orders/${placed.order.id}`, headers: buyer.headers })).json().status).toBe('refunded');
   });
 
   it('transition not allowed → 409', async () => {
@@ -346,6 +355,19 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     expect(await autoComplete(db, four.order.id)).toBe(false);
     expect(await autoComplete(db, four.order.id, new Date(Date.now() + 86_400_000))).toBe(true);
     expect((await inject({ method: 'GET', url: `/api/commerce/orders/${four.order.id}`, headers: buyer.headers })).json().status).toBe('completed');
+    const five = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
+    await simulate(buyer, five.payment.id);
+    await act(seller, five.order.id, 'ship', { courier: 'sicepat_reg', trackingNumber: 'SCP999999' });
+    await act(seller, five.order.id, 'deliver');
+    await act(buyer, five.order.id, 'return', { reason: 'barang cacat' });
+    await rejects(() => act(buyer, five.order.id, 'return/approve'), 403);
+    const approved = (await act(seller, five.order.id, 'return/approve')).json();
+    expect(approved.status).toBe('refunded');
+    expect(approved.courier).toBe('sicepat_reg');
+    expect(approved.events.map((e: { action: string }) => e.action)).toEqual(['place', 'pay', 'ship', 'deliver', 'request_return', 'approve_return']);
+    const refundedPayment = await db.selectFrom('payments').select(['refunded_idr']).where('id', '=', five.payment.id).executeTakeFirstOrThrow();
+    expect(refundedPayment.refunded_idr).toBe(five.order.totalIdr);
+
     const jobs = await db.selectFrom('jobs').select('type').where('type', '=', 'commerce.order.auto-complete').execute();
     expect(jobs.length).toBeGreaterThan(0);
   });
@@ -362,6 +384,18 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     expect((await simulate(buyer, placed.payment.id)).json()).toMatchObject({ applied: false, status: 'expired' });
     const failed = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 3 }] })).json();
     expect((await simulate(buyer, failed.payment.id, 'failed')).json()).toMatchObject({ applied: true, status: 'failed' });
+    expect((await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json().variants[0].available).toBe(3);
+
+    // Through the platform job runner, as a running server does it.
+    const viaJob = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 3 }], paymentMethod: 'qris' })).json();
+    const past = new Date(Date.now() - 1000);
+    await db.updateTable('payments').set({ expires_at: past }).where('id', '=', viaJob.payment.id).execute();
+    await db.updateTable('jobs').set({ run_at: past }).where('dedupe_key', '=', `expire:${viaJob.payment.id}`).execute();
+    const runner = sekat.deps.commerce.jobs;
+    for (let job = await runner.claim(); job; job = await runner.claim()) await runner.run(job);
+    const expiredJob = await db.selectFrom('jobs').select('status').where('dedupe_key', '=', `expire:${viaJob.payment.id}`).executeTakeFirstOrThrow();
+    expect(expiredJob.status).toBe('done');
+    expect((await inject({ method: 'GET', url: `/api/commerce/orders/${viaJob.order.id}`, headers: buyer.headers })).json().status).toBe('expired');
     expect((await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json().variants[0].available).toBe(3);
   });
 
@@ -380,7 +414,7 @@ describe(`checkout features (${STORE_LABEL})`, () => {
 
   it('search filters by category and shop and sorts by price', async () => {
     const shop3 = await openShop(sekat.app, seller, { name: 'Dapur Nusantara', city: 'Yogyakarta' });
-    await listProduct(sekat.app, seller, shop3.id, [{ stock: 5, priceIdr: 50_000 }], { title: 'Rendang Daging Sapi', description: 'Rendang kering khas Padang', category: 'makanan' });
+    const rendang = await listProduct(sekat.app, seller, shop3.id, [{ stock: 5, priceIdr: 50_000 }], { title: 'Rendang Daging Sapi', description: 'Rendang kering khas Padang', category: 'makanan' });
     await listProduct(sekat.app, seller, shop3.id, [{ stock: 5, priceIdr: 20_000 }], { title: 'Sambal Roa', description: 'Sambal ikan roa Manado', category: 'makanan' });
     const byCategory = (await inject({ method: 'GET', url: `/api/commerce/products?category=makanan&shop=${shop3.slug}&sort=price_asc` })).json();
     expect(byCategory.items.map((p: { title: string }) => p.title)).toEqual(['Sambal Roa', 'Rendang Daging Sapi']);
@@ -392,6 +426,53 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     expect(next.items[0].id).not.toBe(paged.items[0].id);
     await rejects(() => inject({ method: 'GET', url: '/api/commerce/products?cursor=%%%' }), 400);
     await rejects(() => inject({ method: 'GET', url: '/api/commerce/products?category=senjata' }), 400);
+    const fakeId = '-'.repeat(36);
+    expect((await inject({ method: 'GET', url: `/api/commerce/products?shop=${fakeId}` })).json().items).toEqual([]);
+    const forged = Buffer.from(JSON.stringify({ c: new Date().toISOString(), i: fakeId })).toString('base64url');
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/orders?cursor=${forged}`, headers: buyer.headers }), 400);
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/products/${rendang.id}/reviews?cursor=${Buffer.from(JSON.stringify({ i: fakeId })).toString('base64url')}` }), 400);
+  });
+});
+
+describe(`product images (${STORE_LABEL})`, () => {
+  it('stores an uploaded image under DATA_DIR/media/commerce and serves it; refuses non-owners and fake images', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);
+    const png = await QRCode.toBuffer('sekat');
+    const upload = (user: TestUser, body: Buffer, type = 'image/png') =>
+      inject({ method: 'POST', url: `/api/commerce/products/${product.id}/images`, headers: { ...user.headers, 'content-type': type }, payload: body });
+    const added = await upload(seller, png);
+    expect(added.statusCode, added.body).toBe(201);
+    const url = added.json().imageUrls.at(-1) as string;
+    expect(url).toMatch(/^\/api\/commerce\/media\/[0-9a-f-]{36}\.png$/);
+    const served = await inject({ method: 'GET', url });
+    expect(served.statusCode).toBe(200);
+    expect(served.headers['content-type']).toBe('image/png');
+    expect(served.rawPayload.equals(png)).toBe(true);
+    await rejects(() => upload(other, png), 403);
+    await rejects(() => upload(seller, Buffer.from('<svg onload=alert(1)>'), 'image/png'), 415);
+    await rejects(() => upload(seller, png, 'image/jpeg'), 415);
+    await rejects(() => inject({ method: 'GET', url: '/api/commerce/media/..%2Fsecrets.json' }), 400);
+    await rejects(() => inject({ method: 'GET', url: '/api/commerce/media/01890000-0000-7000-8000-000000000000.png' }), 404);
+  });
+
+  it('describes every commerce route in the OpenAPI document', async () => {
+    const doc = (await inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const paths = Object.keys(doc.paths).filter((p) => p.startsWith('/api/commerce/'));
+    for (const path of ['/api/commerce/checkout', '/api/commerce/payments/webhooks/{provider}', '/api/commerce/products/{id}', '/api/commerce/orders/{id}/ship']) {
+      expect(paths).toContain(path);
+    }
+    for (const path of paths) for (const op of Object.values(doc.paths[path]) as { tags: string[] }[]) expect(op.tags).toEqual(['commerce']);
+  });
+
+  it('checkout options refuse bad addresses and unknown variants', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);
+    const v = product.variants[0]!.id;
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/checkout/options?variantIds=${v}&city=Bandung&province=Jawa%20Barat&postalCode=123` }), 400);
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/checkout/options?variantIds=nope&city=Bandung&province=Jawa%20Barat&postalCode=40111` }), 400);
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/checkout/options?variantIds=01890000-0000-7000-8000-000000000000&city=Bandung&province=Jawa%20Barat&postalCode=40111` }), 422);
+    const local = (await inject({ method: 'GET', url: `/api/commerce/checkout/options?variantIds=${v}&city=Jakarta&province=DKI%20Jakarta&postalCode=10110` })).json();
+    expect(local.couriers.map((c: { code: string }) => c.code)).toContain('gosend_instant');
+    expect(local.paymentMethods.map((m: { code: string }) => m.code)).toEqual(['va_bca', 'va_bni', 'va_bri', 'va_mandiri', 'va_permata', 'qris', 'gopay', 'ovo', 'dana', 'shopeepay', 'cod']);
   });
 });
 
@@ -455,5 +536,7 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(openRow).toMatchObject({ status: 'completed', buyer_subject: null, phone: '[dihapus]' });
     const after = await commerceDomain.exportSubject(subject);
     expect(after.orders).toHaveLength(0);
+    expect(after.payments).toHaveLength(0);
+    expect(after.cart).toHaveLength(0);
   });
 });

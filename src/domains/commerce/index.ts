@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import { CatalogService } from './catalog/catalog.js';
+import { ProductImages } from './catalog/images.js';
 import { CartService } from './checkout/cart.js';
 import { CheckoutService } from './checkout/checkout.js';
 import { createVoucher, type VoucherInput } from './checkout/vouchers.js';
@@ -16,7 +17,10 @@ import { DEFAULT_EXPIRY, type PaymentExpiry } from './payments/methods.js';
 import { EXPIRE_PAYMENT_JOB, expirePaymentJob } from './payments/expire.job.js';
 import { commerceRoutes } from './routes.js';
 import { CommerceBridgePort } from './bridge-port.js';
+import { CatalogPortability } from './catalog/portability.js';
+import { portabilityRoutes } from './catalog/portability.routes.js';
 import type { CommercePort } from '../../contracts/ports.js';
+import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -53,9 +57,12 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const bridgePort = new CommerceBridgePort(deps.db);
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
   deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
+  deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
+  schedulePurge(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
   const routes = commerceRoutes({
     db: deps.db,
     catalog,
+    images: new ProductImages(deps.db, deps.dataDir),
     cart: new CartService(deps.db),
     checkout: new CheckoutService(deps.db, provider, { attributionKey: secrets.attributionKey, expiry }, deps.log),
     orders: new OrderService(deps.db),
@@ -67,6 +74,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   return {
     routes: async (app) => {
       await app.register(routes);
+      await app.register(portabilityRoutes(new CatalogPortability(deps.db, catalog)));
       // Product events leave through the outbox; relay them as soon as a request committed some.
       app.addHook('onResponse', async (request, reply) => {
         if (request.method !== 'GET' && reply.statusCode < 400) void deps.outbox.kick();

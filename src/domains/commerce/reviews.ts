@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { UUID } from './uuid.js';
 import type { Database } from '../../platform/db.js';
 import { conflict, notFound, validationFailed } from '../../platform/errors.js';
 import { decodeCursor, pageOf } from '../../platform/http.js';
@@ -37,7 +38,7 @@ export class ReviewService {
   }
 
   async forProduct(productId: string, limit: number, cursor?: string) {
-    const position = decodeCursor(cursor, (v): v is { i: string } => typeof v.i === 'string' && /^[0-9a-f-]{36}$/.test(v.i));
+    const position = decodeCursor(cursor, (v): v is { i: string } => typeof v.i === 'string' && UUID.test(v.i));
     let query = this.db.selectFrom('reviews').select(['id', 'rating', 'text', 'created_at']).where('product_id', '=', productId);
     if (position) query = query.where('id', '<', position.i);
     const rows = (await query.orderBy('id', 'desc').limit(limit + 1).execute()) as { id: string; rating: number; text: string; created_at: Date }[];

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { UUID } from './uuid.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { badRequest, notFound } from '../../platform/errors.js';
+import { badRequest, forbidden, HttpProblem, notFound } from '../../platform/errors.js';
 import { PageQuery, requireSubject } from '../../platform/http.js';
 import { shopView, type CatalogService } from './catalog/catalog.js';
 import { CATEGORY_CODES } from './catalog/categories.js';
@@ -16,10 +17,12 @@ import { PAYMENT_METHOD_CODES, PAYMENT_METHODS } from './payments/methods.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { COURIER_CODES, quotesFor } from './shipping/rates.js';
 import type { Database } from '../../platform/db.js';
+import { IMAGE_TYPES, MAX_IMAGE_BYTES, type ProductImages } from './catalog/images.js';
 
 export interface CommerceServices {
   db: Database;
   catalog: CatalogService;
+  images: ProductImages;
   cart: CartService;
   checkout: CheckoutService;
   orders: OrderService;
@@ -336,6 +339,45 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       },
     );
 
+    app.addContentTypeParser(Object.keys(IMAGE_TYPES), { parseAs: 'buffer', bodyLimit: MAX_IMAGE_BYTES }, (_request, body, done) => done(null, body));
+
+    app.post(
+      '/commerce/products/:id/images',
+      {
+        schema: {
+          tags,
+          summary: 'Upload a product image (JPEG, PNG or WebP, at most 5 MB; the raw bytes as the body)',
+          consumes: Object.keys(IMAGE_TYPES),
+          params: IdParams,
+          response: { 201: Type.Object({ imageUrls: Type.Array(Type.String()) }), ...problems(400, 401, 403, 404, 413, 415, 422) },
+        },
+      },
+      async (request, reply) => {
+        const subject = requireSubject(request);
+        if (!Buffer.isBuffer(request.body)) {
+          throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the image bytes with Content-Type image/jpeg, image/png or image/webp.');
+        }
+        const imageUrls = await s.images.add(subject, request.params.id, String(request.headers['content-type'] ?? ''), request.body);
+        return reply.code(201).send({ imageUrls });
+      },
+    );
+
+    app.get(
+      '/commerce/media/:file',
+      {
+        schema: {
+          tags,
+          summary: 'An uploaded product image',
+          params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(jpg|png|webp)$' }) }),
+          response: { 404: Problem },
+        },
+      },
+      async (request, reply) => {
+        const { stream, type } = s.images.open(request.params.file);
+        return reply.type(type).header('cache-control', 'public, max-age=31536000, immutable').send(stream);
+      },
+    );
+
     app.put(
       '/commerce/variants/:id/stock',
       {
@@ -409,6 +451,8 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
     app.get(
       '/commerce/checkout/options',
       {
+        // The query holds part of an address: keep this route out of the request log.
+        logLevel: 'warn',
         schema: {
           tags,
           summary: 'Couriers (with prices) and payment methods for a destination',
@@ -429,7 +473,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const ids = request.query.variantIds.split(',').map((id) => id.trim()).filter(Boolean);
-        if (ids.length === 0 || ids.length > 100 || ids.some((id) => !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))) {
+        if (ids.length === 0 || ids.length > 100 || ids.some((id) => !UUID.test(id))) {
           throw badRequest('variantIds must be 1–100 variant ids.', { variantIds: ['must be comma-separated variant ids'] });
         }
         const address = normaliseAddress({ recipient: '-', phone: '081200000000', line1: '-', city: request.query.city, province: request.query.province, postalCode: request.query.postalCode }, '');
@@ -500,6 +544,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const subject = requireSubject(request);
+        if (s.paymentProvider !== 'sandbox') throw forbidden('Payments can be simulated only with the sandbox provider.');
         return simulatePayment(s.db, s.provider, subject, request.params.id, request.body.outcome);
       },
     );

@@ -5,7 +5,9 @@ import type { JobRunner } from '../../platform/jobs.js';
 import { enqueueJob } from '../../platform/jobs.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validationFailed } from '../../platform/errors.js';
-import type { ProfileTable, SocialDB, VideoTable } from './store.js';
+import type { ProfileTable, SocialDB, VideoRow } from './store.js';
+import { SignalCache } from './feed/signals.js';
+import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
 import { MediaPaths, masterUrl, posterUrl } from './media/paths.js';
 import type { ProbeResult } from './media/probe.js';
@@ -23,7 +25,7 @@ export const COMMENTS_PER_MINUTE = 10;
 /** A play may run a little past the end before the client reports it. */
 const WATCH_SLACK_MS = 2_000;
 
-export type VideoRow = Selectable<VideoTable> & { handle: string; display_name: string; avatar_url: string | null };
+export type { VideoRow };
 
 export interface VideoView {
   id: string;
@@ -81,11 +83,44 @@ const isUniqueViolation = (error: unknown, constraint?: string) =>
   (constraint === undefined || String((error as { constraint?: string; message?: string }).constraint ?? (error as Error).message).includes(constraint));
 
 export class SocialService {
+  /** For You candidates, shared by all requests; dropped whenever something here changes a ranking. */
+  readonly candidates: CandidateCache;
+  /** Per-viewer personalization signals, briefly cached; dropped when the viewer acts. */
+  readonly signals: SignalCache;
+
   constructor(
     readonly db: Kysely<SocialDB>,
     readonly media: MediaPaths,
     private readonly jobs: JobRunner,
-  ) {}
+    candidateTtlMs?: number,
+  ) {
+    this.candidates = new CandidateCache(() => this.loadCandidates(), candidateTtlMs);
+    this.signals = new SignalCache(db);
+  }
+
+  /** Product categories tagged on each of these videos, from the product-card projection. */
+  async taggedCategories(videoIds: string[]): Promise<Map<string, string[]>> {
+    const byVideo = new Map<string, string[]>();
+    if (videoIds.length === 0) return byVideo;
+    const { rows } = await sql<{ video_id: string; category: string }>`
+      select t.video_id, c.category from video_product_tags t join product_cards c on c.product_id = t.product_id
+      where t.video_id in (${sql.join(videoIds)}) and not c.removed and c.category is not null`.execute(this.db);
+    for (const row of rows) byVideo.set(row.video_id, [...(byVideo.get(row.video_id) ?? []), row.category]);
+    return byVideo;
+  }
+
+  private async loadCandidates() {
+    const ranked = await this.videoRows().where('v.status', '=', 'ready').orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(RANKED_DEPTH).execute();
+    const fresh = await this.videoRows()
+      .where('v.status', '=', 'ready')
+      .where('v.view_count', '<', FRESH_MAX_VIEWS)
+      .where('v.created_at', '>', sql<Date>`now() - make_interval(days => ${FRESH_DAYS})`)
+      .orderBy('v.created_at', 'desc')
+      .orderBy('v.id', 'desc')
+      .limit(FRESH_DEPTH)
+      .execute();
+    return { ranked, fresh };
+  }
 
   videoRows() {
     return this.db
@@ -155,6 +190,7 @@ export class SocialService {
       })
       .where('subject', '=', subject)
       .execute();
+    this.candidates.invalidate();
     return this.getProfile(handle, subject);
   }
 
@@ -172,6 +208,7 @@ export class SocialService {
       await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '+', 1) })).where('subject', '=', target.subject).execute();
       await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '+', 1) })).where('subject', '=', subject).execute();
     });
+    this.signals.forget(subject);
     return this.getProfile(handle, subject);
   }
 
@@ -188,6 +225,7 @@ export class SocialService {
       await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '-', 1) })).where('subject', '=', target.subject).execute();
       await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '-', 1) })).where('subject', '=', subject).execute();
     });
+    this.signals.forget(subject);
     return this.getProfile(handle, subject);
   }
 
@@ -243,6 +281,7 @@ export class SocialService {
     await this.ownVideo(id, subject);
     checkCaption(caption);
     await this.db.updateTable('videos').set({ caption, hashtags: parseHashtags(caption) }).where('id', '=', id).execute();
+    this.candidates.invalidate();
     return this.getVideo(id, subject);
   }
 
@@ -251,6 +290,7 @@ export class SocialService {
     await this.db.transaction().execute(async (trx) => {
       await this.removeVideos(trx, [row.id]);
     });
+    this.candidates.invalidate();
     await this.removeVideoFiles(row.id);
   }
 
@@ -427,6 +467,7 @@ export class SocialService {
           .execute();
       }
     });
+    if (subject) this.signals.forget(subject);
     return events.length;
   }
 
@@ -545,6 +586,8 @@ export class SocialService {
       await trx.deleteFrom('uploads').where('owner', '=', subject).execute();
       await trx.deleteFrom('profiles').where('subject', '=', subject).execute();
     });
+    this.candidates.invalidate();
+    this.signals.forget(subject);
     for (const id of videoIds) await this.removeVideoFiles(id);
     for (const id of uploadIds) {
       await rm(path.join(this.media.uploads, id), { force: true });

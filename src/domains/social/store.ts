@@ -1,4 +1,4 @@
-import type { ColumnType, Generated } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Counter = Generated<number>;
@@ -112,3 +112,6 @@ export interface SocialDB {
   jobs: { id: string; type: string; status: string; attempts: number; locked_until: Date | null; run_at: Date; payload: unknown };
 }
 
+
+/** A video joined with its author's public profile, as feeds and views read it. */
+export type VideoRow = Selectable<VideoTable> & { handle: string; display_name: string; avatar_url: string | null };

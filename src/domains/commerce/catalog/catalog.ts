@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely';
+import { UUID } from '../uuid.js';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, forbidden, notFound, unprocessable, validationFailed, type FieldErrors } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
@@ -6,6 +7,8 @@ import { decodeCursor, pageOf } from '../../../platform/http.js';
 import { canonicalProvince, provinceOfCity } from '../shipping/regions.js';
 import { CATEGORIES, type Category } from './categories.js';
 import { publishProduct } from './events.js';
+import { productViews } from './cache.js';
+import { MEDIA_FILE, MEDIA_URL_PREFIX } from './images.js';
 
 export const MAX_PRICE_IDR = 100_000_000_000;
 
@@ -105,13 +108,21 @@ function validateProductFields(input: { title?: string; category?: string; image
     errors.category = [`must be one of ${Object.keys(CATEGORIES).join(', ')}`];
   }
   input.imageUrls?.forEach((url, i) => {
-    if (!checkHttpUrl(url) && !url.startsWith('/media/commerce/')) errors[`imageUrls.${i}`] = ['must be an http(s) URL'];
+    if (!checkHttpUrl(url) && !(url.startsWith(MEDIA_URL_PREFIX) && MEDIA_FILE.test(url.slice(MEDIA_URL_PREFIX.length)))) {
+      errors[`imageUrls.${i}`] = ['must be an http(s) URL or an uploaded image'];
+    }
   });
   if (input.externalUrl && !checkHttpUrl(input.externalUrl)) errors.externalUrl = ['must be an http(s) URL'];
 }
 
+type ProductView = Awaited<ReturnType<CatalogService['loadProduct']>>;
+
 export class CatalogService {
   constructor(private readonly db: Database) {}
+
+  private forget(productId: string): void {
+    productViews.forget([productId]);
+  }
 
   async createShop(subject: string, input: { name: string; slug: string; description?: string; city: string; province?: string }) {
     const errors: FieldErrors = {};
@@ -162,7 +173,8 @@ export class CatalogService {
     return shopView(row as ShopRow);
   }
 
-  async createProduct(subject: string, shopId: string, input: ProductInput) {
+  /** Field errors of a product as given (price, stock and weight ranges are checked by the schema). */
+  productErrors(input: ProductInput): FieldErrors {
     const errors: FieldErrors = {};
     validateProductFields(input, errors);
     const skus = new Set<string>();
@@ -172,45 +184,66 @@ export class CatalogService {
       if (skus.has(sku)) errors[`variants.${i}.sku`] = ['is used twice'];
       skus.add(sku);
     });
+    return errors;
+  }
+
+  async createProduct(subject: string, shopId: string, input: ProductInput) {
+    const errors = this.productErrors(input);
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
-    const productId = uuidv7();
-    await this.db.transaction().execute(async (trx) => {
+    const productId = await this.db.transaction().execute(async (trx) => {
       await this.ownedShop(trx, subject, shopId);
-      await trx
-        .insertInto('products')
-        .values({
-          id: productId,
-          shop_id: shopId,
-          title: clean(input.title),
-          description: clean(input.description),
-          category: input.category,
-          image_urls: JSON.stringify(input.imageUrls ?? []),
-          external_url: input.externalUrl ?? null,
-        })
-        .execute();
-      const taken = await trx.selectFrom('variants').select('sku').where('shop_id', '=', shopId).where('sku', 'in', [...skus]).execute();
-      if (taken.length > 0) throw conflict('A SKU is already used in this shop.', { sku: taken.map((t) => `${t.sku} is taken`) });
-      await trx
-        .insertInto('variants')
-        .values(
-          input.variants.map((variant) => ({
-            id: uuidv7(),
-            product_id: productId,
-            shop_id: shopId,
-            sku: variant.sku.trim(),
-            name: clean(variant.name),
-            price_idr: variant.priceIdr,
-            stock: variant.stock,
-            weight_grams: variant.weightGrams,
-          })),
-        )
-        .execute();
-      await publishProduct(trx, productId);
+      return this.insertProduct(trx, shopId, input);
     });
     return this.product(productId);
   }
+  /** Inserts a validated product with its variants and publishes it, in the caller's transaction. */
+  async insertProduct(trx: Transaction<AnyDB>, shopId: string, input: ProductInput): Promise<string> {
+    const productId = uuidv7();
+    const skus = input.variants.map((variant) => variant.sku.trim());
+    await trx
+      .insertInto('products')
+      .values({
+        id: productId,
+        shop_id: shopId,
+        title: clean(input.title),
+        description: clean(input.description),
+        category: input.category,
+        image_urls: JSON.stringify(input.imageUrls ?? []),
+        external_url: input.externalUrl ?? null,
+      })
+      .execute();
+    const taken = await trx.selectFrom('variants').select('sku').where('shop_id', '=', shopId).where('sku', 'in', skus).execute();
+    if (taken.length > 0) throw conflict('A SKU is already used in this shop.', { sku: taken.map((t) => `${t.sku} is taken`) });
+    // The check above gives a readable answer; the unique index settles a race between two.
+    await trx
+      .insertInto('variants')
+      .values(
+        input.variants.map((variant) => ({
+          id: uuidv7(),
+          product_id: productId,
+          shop_id: shopId,
+          sku: variant.sku.trim(),
+          name: clean(variant.name),
+          price_idr: variant.priceIdr,
+          stock: variant.stock,
+          weight_grams: variant.weightGrams,
+        })),
+      )
+      .execute()
+      .catch((error: unknown) => {
+        if ((error as { code?: string }).code === '23505') throw conflict('A SKU is already used in this shop.', { sku: ['is taken'] });
+        throw error;
+      });
+    await publishProduct(trx, productId);
+    return productId;
+  }
 
-  async product(productId: string) {
+
+  product(productId: string): Promise<ProductView> {
+    return productViews.get(productId, () => this.loadProduct(productId));
+  }
+
+  private async loadProduct(productId: string) {
     const result = await sql<ProductRow>`
       select p.*, s.name as shop_name, s.slug as shop_slug from products p join shops s on s.id = p.shop_id
       where p.id = ${productId} and p.removed_at is null`.execute(this.db);
@@ -240,7 +273,12 @@ export class CatalogService {
     };
   }
 
+  /**
+   * Locks a product for change: its variants first, in id order, then the product — the order
+   * checkout and payment take them in, so they never deadlock.
+   */
   private async ownedProduct(trx: Transaction<AnyDB>, subject: string, productId: string) {
+    await sql`select id from variants where product_id = ${productId} order by id for update`.execute(trx);
     const row = await trx
       .selectFrom('products')
       .innerJoin('shops', 'shops.id', 'products.shop_id')
@@ -284,6 +322,7 @@ export class CatalogService {
       }
       await publishProduct(trx, productId);
     });
+    this.forget(productId);
     return this.product(productId);
   }
 
@@ -294,11 +333,12 @@ export class CatalogService {
       await trx.deleteFrom('cart_items').where('variant_id', 'in', trx.selectFrom('variants').select('id').where('product_id', '=', productId)).execute();
       await publishProduct(trx, productId);
     });
+    this.forget(productId);
   }
 
   /** Sets the units on hand; refused below what unpaid orders hold. Every change is audited. */
   async setStock(subject: string, variantId: string, stock: number) {
-    return this.db.transaction().execute(async (trx) => {
+    const result = await this.db.transaction().execute(async (trx) => {
       const variant = (await trx
         .selectFrom('variants')
         .innerJoin('shops', 'shops.id', 'variants.shop_id')
@@ -318,8 +358,10 @@ export class CatalogService {
         .values({ variant_id: variantId, actor_subject: subject, old_stock: variant.stock, new_stock: stock, reason: 'set by owner' })
         .execute();
       await publishProduct(trx, variant.product_id);
-      return { id: variantId, stock, reserved: variant.reserved, available: stock - variant.reserved };
+      return { productId: variant.product_id, view: { id: variantId, stock, reserved: variant.reserved, available: stock - variant.reserved } };
     });
+    this.forget(result.productId);
+    return result.view;
   }
 
   /** Origin and weight (one of each variant) of every shop in a would-be checkout. */
@@ -342,7 +384,7 @@ export class CatalogService {
     const conditions = [sql`p.removed_at is null`];
     if (query.category) conditions.push(sql`p.category = ${query.category}`);
     if (query.shop) {
-      conditions.push(/^[0-9a-f-]{36}$/i.test(query.shop) ? sql`p.shop_id = ${query.shop}::uuid` : sql`s.slug = ${query.shop.toLowerCase()}`);
+      conditions.push(UUID.test(query.shop) ? sql`p.shop_id = ${query.shop}::uuid` : sql`s.slug = ${query.shop.toLowerCase()}`);
     }
     if (q) conditions.push(sql`(p.search @@ websearch_to_tsquery('simple', ${q}) or p.title % ${q} or p.title ilike ${'%' + q.replace(/[\\%_]/g, '\\$&') + '%'})`);
     const order =

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { AnyDB } from '../../../platform/db.js';
 import { writeOutbox } from '../../../platform/outbox.js';
+import { productViews } from './cache.js';
 import { PRODUCT_REMOVED, PRODUCT_UPSERTED, type ProductRemoved, type ProductUpserted } from '../../../contracts/commerce.js';
 
 interface ProductFactsRow {
@@ -64,7 +65,10 @@ export async function publishProduct(trx: Transaction<AnyDB>, productId: string)
 
 /** After reservations or sales: publish only the products whose in-stock flag flipped. */
 export async function publishIfAvailabilityChanged(trx: Transaction<AnyDB>, productIds: Iterable<string>): Promise<void> {
-  for (const productId of new Set(productIds)) {
+  const ids = [...new Set(productIds)].sort();
+  productViews.forget(ids);
+  // Sorted, so concurrent transactions lock product rows in one order.
+  for (const productId of ids) {
     const facts = await factsOf(trx, productId);
     if (facts && !facts.removed_at && (facts.in_stock_now ?? false) !== facts.in_stock) await publishProduct(trx, productId);
   }

@@ -248,23 +248,6 @@ export class CheckoutService {
       throw unprocessable(`Cash on delivery is available up to Rp ${COD_LIMIT_IDR.toLocaleString('id-ID')}.`, { paymentMethod: ['total is over the COD limit'] });
     }
 
-    // All lines or none: each conditional UPDATE takes units only if enough are available; the
-    // first that cannot aborts the transaction, releasing the others. Sorted ids avoid deadlocks.
-    for (const line of lines) {
-      const taken = await sql<{ id: string }>`update variants set reserved = reserved + ${line.quantity}
-        where id = ${line.variant.id} and removed_at is null and stock - reserved >= ${line.quantity} returning id`.execute(trx);
-      if (taken.rows.length === 0) {
-        const left = (await trx.selectFrom('variants').select(sql<number>`stock - reserved`.as('available')).where('id', '=', line.variant.id).executeTakeFirst()) as
-          | { available: number }
-          | undefined;
-        throw conflict(
-          `Not enough stock for ${line.variant.title} (${line.variant.name}): ${left?.available ?? 0} available.`,
-          { [`items.${line.variant.id}`]: [`only ${left?.available ?? 0} available`] },
-          'out-of-stock',
-        );
-      }
-    }
-
     const minutes = expiryMinutes(method.kind, this.settings.expiry);
     const expiresAt = minutes === undefined ? null : new Date(Date.now() + minutes * 60_000);
     const instructions = this.provider.createPayment({
@@ -343,7 +326,6 @@ export class CheckoutService {
         .insertInto('order_events')
         .values({ order_id: orderId, from_status: null, to_status: 'awaiting_payment', action: 'place', actor: 'buyer', reason: null })
         .execute();
-      if (method.kind === 'cod') await applyTransition(trx, order, 'confirm_cod', 'system', { reason: 'cash on delivery' });
       orders.push(order);
     }
     if (expiresAt) await enqueueJob(trx, EXPIRE_PAYMENT_JOB, { paymentId }, { runAt: expiresAt, dedupeKey: `expire:${paymentId}` });
@@ -352,9 +334,33 @@ export class CheckoutService {
       on conflict (subject) do update set recipient = excluded.recipient, phone = excluded.phone, line1 = excluded.line1,
         city = excluded.city, province = excluded.province, postal_code = excluded.postal_code, updated_at = now()`.execute(trx);
     if (fromCart) await trx.deleteFrom('cart_items').where('subject', '=', subject).where('variant_id', 'in', variantIds).execute();
-    await publishIfAvailabilityChanged(trx, lines.map((l) => l.variant.product_id));
-
     const views = await orderViews(trx, orders);
+
+    // Stock last: all lines or none. Each conditional UPDATE takes units only if enough are
+    // available; the first that cannot aborts the transaction, and with it everything above.
+    // Taking the hot variant rows at the end keeps them locked for the shortest time (a flash
+    // sale serialises on them); sorted ids avoid deadlocks; vouchers are always locked before
+    // variants (see releasePayment).
+    for (const line of lines) {
+      const taken = await sql<{ id: string }>`update variants set reserved = reserved + ${line.quantity}
+        where id = ${line.variant.id} and removed_at is null and stock - reserved >= ${line.quantity} returning id`.execute(trx);
+      if (taken.rows.length === 0) {
+        const left = (await trx.selectFrom('variants').select(sql<number>`stock - reserved`.as('available')).where('id', '=', line.variant.id).executeTakeFirst()) as
+          | { available: number }
+          | undefined;
+        throw conflict(
+          `Not enough stock for ${line.variant.title} (${line.variant.name}): ${left?.available ?? 0} available.`,
+          { [`items.${line.variant.id}`]: [`only ${left?.available ?? 0} available`] },
+          'out-of-stock',
+        );
+      }
+    }
+
+    if (method.kind === 'cod') {
+      for (const order of orders) await applyTransition(trx, order, 'confirm_cod', 'system', { reason: 'cash on delivery' });
+    }
+    await publishIfAvailabilityChanged(trx, lines.map((l) => l.variant.product_id));
+    views.forEach((view, i) => (view.status = orders[i]!.status));
     return { order: views[0]!, orders: views, payment: paymentView(payment) as PaymentView };
   }
 }

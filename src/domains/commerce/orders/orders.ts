@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { UUID } from '../uuid.js';
 import type { Database } from '../../../platform/db.js';
 import { conflict, forbidden, notFound, validationFailed } from '../../../platform/errors.js';
 import { decodeCursor, pageOf } from '../../../platform/http.js';
@@ -9,7 +10,7 @@ import { ACTION_ACTORS, CLOSED_STATUSES, type OrderAction } from './state.js';
 import { orderViews, paymentView, withQrImage } from './views.js';
 
 type Position = { c: string; i: string };
-const isPosition = (v: Record<string, unknown>): v is Position => typeof v.c === 'string' && typeof v.i === 'string' && !Number.isNaN(Date.parse(v.c)) && /^[0-9a-f-]{36}$/.test(v.i);
+const isPosition = (v: Record<string, unknown>): v is Position => typeof v.c === 'string' && typeof v.i === 'string' && !Number.isNaN(Date.parse(v.c)) && UUID.test(v.i);
 
 export class OrderService {
   constructor(private readonly db: Database) {}
@@ -66,6 +67,11 @@ export class OrderService {
    */
   async act(subject: string, orderId: string, action: OrderAction, options: { reason?: string; trackingNumber?: string; courier?: CourierCode } = {}) {
     await this.db.transaction().execute(async (trx) => {
+      // Locks are always taken payment first, then its orders (as the webhook path does), so two
+      // transactions can never wait on each other.
+      const peek = (await trx.selectFrom('orders').select('payment_id').where('id', '=', orderId).executeTakeFirst()) as { payment_id: string } | undefined;
+      if (!peek) throw notFound('No such order.');
+      await lockPayment(trx, peek.payment_id);
       const order = await lockOrder(trx, orderId);
       if (!order) throw notFound('No such order.');
       const shop = (await trx.selectFrom('shops').select('owner_subject').where('id', '=', order.shop_id).executeTakeFirstOrThrow()) as { owner_subject: string | null };
@@ -78,7 +84,7 @@ export class OrderService {
       if (action === 'buyer_cancel' && order.status === 'awaiting_payment') {
         // One payment covers every shop's order in the checkout; a VA has one amount, so
         // cancelling before payment cancels the whole payment.
-        const payment = await lockPayment(trx, order.payment_id);
+        const payment = (await trx.selectFrom('payments').selectAll().where('id', '=', order.payment_id).executeTakeFirst()) as PaymentRow | undefined;
         if (!payment || !(await releasePayment(trx, payment, 'cancelled', 'buyer', options.reason ?? 'cancelled by buyer'))) {
           throw conflict('This order can no longer be cancelled.', undefined, 'transition-not-allowed');
         }

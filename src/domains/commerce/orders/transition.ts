@@ -45,8 +45,15 @@ export async function lockOrder(trx: Transaction<AnyDB>, orderId: string): Promi
   return (await trx.selectFrom('orders').selectAll().where('id', '=', orderId).forUpdate().executeTakeFirst()) as OrderRow | undefined;
 }
 
+/** Locks an order's variant rows in id order, the order checkout takes them in, so no deadlock. */
+async function lockVariants(trx: Transaction<AnyDB>, orderId: string): Promise<void> {
+  await sql`select id from variants where id in (select variant_id from reservations where order_id = ${orderId})
+    order by id for update`.execute(trx);
+}
+
 /** Reservations of an order become sales: units leave stock and reserved, and count as sold. */
 async function sellReservations(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
+  await lockVariants(trx, orderId);
   const rows = await sql<{ product_id: string }>`
     with moved as (
       update reservations set state = 'sold', updated_at = now()
@@ -57,6 +64,7 @@ async function sellReservations(trx: Transaction<AnyDB>, orderId: string): Promi
 }
 
 async function releaseReservations(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
+  await lockVariants(trx, orderId);
   const rows = await sql<{ product_id: string }>`
     with moved as (
       update reservations set state = 'released', updated_at = now()
@@ -68,6 +76,7 @@ async function releaseReservations(trx: Transaction<AnyDB>, orderId: string): Pr
 
 /** Sold units of an order that never left the shop go back on the shelf. */
 async function restockSold(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
+  await lockVariants(trx, orderId);
   const rows = await sql<{ product_id: string }>`
     with moved as (
       update reservations set state = 'restocked', updated_at = now()
@@ -101,6 +110,9 @@ export async function minimiseOrder(trx: Transaction<AnyDB>, orderId: string): P
     .set({ buyer_subject: null, recipient: ERASED, phone: ERASED, line1: ERASED, postal_code: '00000', return_reason: null, erase_pending: false })
     .where('id', '=', orderId)
     .execute();
+  // The payment loses its subject too once none of its orders is open.
+  await sql`update payments p set buyer_subject = null where p.id = (select payment_id from orders where id = ${orderId})
+    and not exists (select 1 from orders o where o.payment_id = p.id and o.closed_at is null and o.id <> ${orderId})`.execute(trx);
 }
 
 export interface TransitionOptions {
@@ -123,16 +135,17 @@ export async function applyTransition(
   const from = order.status;
   const to = nextStatus(from, action);
   const set: Record<string, unknown> = { status: to, updated_at: sql`now()` };
-  const touched: string[] = [];
+  // Stock moves run last, so the hot variant rows stay locked for as short a time as possible.
+  let moveStock: ((trx: Transaction<AnyDB>, orderId: string) => Promise<string[]>) | undefined;
 
   if (from === 'awaiting_payment' && (to === 'paid' || to === 'confirmed')) {
-    touched.push(...(await sellReservations(trx, order.id)));
+    moveStock = sellReservations;
     await openCommissions(trx, order);
     if (to === 'paid') set.paid_at = sql`now()`;
   } else if (from === 'awaiting_payment') {
-    touched.push(...(await releaseReservations(trx, order.id)));
+    moveStock = releaseReservations;
   } else if (to === 'cancelled' || (to === 'refunded' && from === 'paid')) {
-    touched.push(...(await restockSold(trx, order.id)));
+    moveStock = restockSold;
   }
   if (to === 'refunded') {
     await settleCommissions(trx, order.id, 'reversed');
@@ -175,7 +188,10 @@ export async function applyTransition(
         and not exists (select 1 from orders o where o.payment_id = ${order.payment_id} and o.status in ('confirmed', 'shipped'))`.execute(trx);
   }
   if (CLOSED_STATUSES.has(to) && order.erase_pending) await minimiseOrder(trx, order.id);
-  if (touched.length > 0) await publishIfAvailabilityChanged(trx, touched);
+  if (moveStock) {
+    const touched = await moveStock(trx, order.id);
+    if (touched.length > 0) await publishIfAvailabilityChanged(trx, touched);
+  }
   order.status = to;
   return to;
 }

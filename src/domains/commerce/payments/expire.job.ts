@@ -11,7 +11,12 @@ export const EXPIRE_PAYMENT_JOB = 'commerce.payment.expire';
 export function expirePaymentJob(db: Database) {
   return async (job: Job) => {
     const paymentId = String(job.payload.paymentId);
-    await expirePayment(db, paymentId);
+    if (await expirePayment(db, paymentId)) return;
+    const still = (await db.selectFrom('payments').select(['status', 'expires_at']).where('id', '=', paymentId).executeTakeFirst()) as
+      | { status: string; expires_at: Date | null }
+      | undefined;
+    // Ran early (clocks differ between hosts): fail so the runner tries again after a backoff.
+    if (still?.status === 'pending') throw new Error('payment not due to expire yet');
   };
 }
 

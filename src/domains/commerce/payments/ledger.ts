@@ -57,15 +57,16 @@ export async function releasePayment(
   if (payment.status !== 'pending' && payment.status !== 'cod_pending') return false;
   if (payment.status === 'cod_pending' && as !== 'cancelled') return false;
   await trx.updateTable('payments').set({ status: as, updated_at: sql`now()` }).where('id', '=', payment.id).execute();
+  // Vouchers before orders and their variants: the lock order checkout uses too.
+  const redeemed = await trx.deleteFrom('voucher_redemptions').where('payment_id', '=', payment.id).returning('voucher_id').execute();
+  for (const { voucher_id } of redeemed) {
+    await trx.updateTable('vouchers').set({ used: sql`used - 1` }).where('id', '=', voucher_id).execute();
+  }
   const action = payment.status === 'cod_pending' ? 'buyer_cancel' : RELEASE_ACTION[as];
   for (const order of await ordersOf(trx, payment.id)) {
     if (order.status === 'awaiting_payment' || (order.status === 'confirmed' && action === 'buyer_cancel')) {
       await applyTransition(trx, order, action, actor, { reason });
     }
-  }
-  const redeemed = await trx.deleteFrom('voucher_redemptions').where('payment_id', '=', payment.id).returning('voucher_id').execute();
-  for (const { voucher_id } of redeemed) {
-    await trx.updateTable('vouchers').set({ used: sql`used - 1` }).where('id', '=', voucher_id).execute();
   }
   return true;
 }

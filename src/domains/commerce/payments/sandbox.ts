@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { UUID } from '../uuid.js';
 import { PAYMENT_METHODS } from './methods.js';
 import { qrisPayload } from './qris.js';
 import type { CreatePaymentInput, PaymentInstructions, PaymentProvider, VerifyResult } from './provider.js';
@@ -18,7 +19,6 @@ export function midtransSignature(orderId: string, statusCode: string, grossAmou
   return createHash('sha512').update(orderId + statusCode + grossAmount + serverKey).digest('hex');
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const GROSS = /^(\d{1,15})(?:\.(\d{1,2}))?$/;
 
 /**

@@ -22,7 +22,8 @@ export class SeenFilter {
     return Buffer.from(this.bits).toString('base64url');
   }
 
-  private positions(id: string): number[] {
+  /** Calls `visit` with each of the k bit positions of an id (no allocation: it runs per candidate). */
+  private static forEachPosition(id: string, visit: (position: number) => boolean): boolean {
     // Two FNV-1a variants combined (Kirsch–Mitzenmacher) give the k positions.
     let h1 = 0x811c9dc5;
     let h2 = 0x01000193;
@@ -32,14 +33,20 @@ export class SeenFilter {
       h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
     }
     const step = (h2 | 1) >>> 0;
-    return Array.from({ length: SeenFilter.HASHES }, (_, k) => (h1 + k * step) % SeenFilter.BITS);
+    for (let k = 0; k < SeenFilter.HASHES; k++) {
+      if (!visit((h1 + k * step) % SeenFilter.BITS)) return false;
+    }
+    return true;
   }
 
   add(id: string): void {
-    for (const p of this.positions(id)) this.bits[p >> 3]! |= 1 << (p & 7);
+    SeenFilter.forEachPosition(id, (p) => {
+      this.bits[p >> 3]! |= 1 << (p & 7);
+      return true;
+    });
   }
 
   has(id: string): boolean {
-    return this.positions(id).every((p) => (this.bits[p >> 3]! & (1 << (p & 7))) !== 0);
+    return SeenFilter.forEachPosition(id, (p) => (this.bits[p >> 3]! & (1 << (p & 7))) !== 0);
   }
 }

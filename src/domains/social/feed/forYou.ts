@@ -1,16 +1,17 @@
-import { sql, type Kysely } from 'kysely';
 import { badRequest } from '../../../platform/errors.js';
-import type { SocialDB } from '../store.js';
-import type { SocialService, VideoRow } from '../service.js';
+import type { SocialService } from '../service.js';
+import type { VideoRow } from '../store.js';
 import { SeenFilter } from './bloom.js';
+import type { Signals } from './signals.js';
 
 /** One in this many slots goes to a fresh video with few views (exploration). */
 const EXPLORE_EVERY = 5;
-const FRESH_MAX_VIEWS = 50;
-const FRESH_DAYS = 3;
-const COMPLETED_RECENTLY_DAYS = 7;
 const FOLLOW_BOOST = Math.log(3);
 const HASHTAG_BOOST_MAX = 1;
+/** For a video tagged with a product in a category the viewer bought from (only under consent). */
+const PURCHASE_CATEGORY_BOOST = Math.log(2);
+/** How many eligible candidates a personalized page considers for boosting. */
+const PERSONAL_WINDOW = 400;
 
 export interface ForYouCursor {
   personalized: boolean;
@@ -45,36 +46,11 @@ function authorKey(row: VideoRow): string {
   return h.toString(36);
 }
 
-interface Signals {
-  followed: Set<string>;
-  affinity: Map<string, number>;
-  completed: Set<string>;
-}
-
-async function viewerSignals(db: Kysely<SocialDB>, viewer: string): Promise<Signals> {
-  const [follows, tags, completions] = await Promise.all([
-    db.selectFrom('follows').select('followee').where('follower', '=', viewer).limit(2000).execute(),
-    db.selectFrom('viewer_hashtags').select(['tag', 'score']).where('subject', '=', viewer).orderBy('score', 'desc').limit(30).execute(),
-    db
-      .selectFrom('viewer_completions')
-      .select('video_id')
-      .where('subject', '=', viewer)
-      .where('completed_at', '>', sql<Date>`now() - make_interval(days => ${COMPLETED_RECENTLY_DAYS})`)
-      .orderBy('completed_at', 'desc')
-      .limit(1000)
-      .execute(),
-  ]);
-  return {
-    followed: new Set(follows.map((f) => f.followee)),
-    affinity: new Map(tags.map((t) => [t.tag, t.score])),
-    completed: new Set(completions.map((c) => c.video_id)),
-  };
-}
-
 /**
  * The For You page. Without personalization (anonymous, or `personalized=false`) it reads no
  * viewing history at all: the ranking is the stored `hot` score (engagement per view with time
- * decay) plus an exploration share of fresh videos, the same for every viewer.
+ * decay) plus an exploration share of fresh videos, the same for every viewer. Candidates come
+ * from the shared precomputed lists, so the request path runs at most one small query.
  */
 export async function forYouPage(
   service: SocialService,
@@ -87,24 +63,28 @@ export async function forYouPage(
   const personalized = (cursor ? cursor.personalized : wantPersonalized) && viewer !== undefined;
   const seen = cursor?.seen ?? SeenFilter.empty();
   const served = cursor?.served ?? 0;
-  const depth = Math.min(1500, served + limit * 4 + 20);
 
-  const [ranked, fresh, signals] = await Promise.all([
-    service.videoRows().where('v.status', '=', 'ready').orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(depth).execute(),
-    service
-      .videoRows()
-      .where('v.status', '=', 'ready')
-      .where('v.view_count', '<', FRESH_MAX_VIEWS)
-      .where('v.created_at', '>', sql<Date>`now() - make_interval(days => ${FRESH_DAYS})`)
-      .orderBy('v.created_at', 'desc')
-      .orderBy('v.id', 'desc')
-      .limit(Math.min(500, Math.ceil(served / EXPLORE_EVERY) + limit + 10))
-      .execute(),
-    personalized ? viewerSignals(service.db, viewer!) : Promise.resolve(undefined),
+  const [{ ranked, fresh }, signals] = await Promise.all([
+    service.candidates.get(),
+    personalized ? service.signals.get(viewer!) : Promise.resolve(undefined),
   ]);
 
   const eligible = (row: VideoRow) => !seen.has(row.id) && !signals?.completed.has(row.id);
-  const scored = ranked.filter(eligible).map((row) => {
+  // Categories of the products tagged on candidate videos, read only when the viewer consented
+  // to purchase-based personalization (their categories are then in the signals).
+  const categoriesOf =
+    signals && signals.purchaseCategories.size > 0
+      ? await service.taggedCategories(ranked.slice(0, PERSONAL_WINDOW * 2).map((row) => row.id))
+      : undefined;
+  // Only the best eligible candidates can make this page; personalization looks a little deeper
+  // so that boosted videos further down can rise.
+  const window = signals ? PERSONAL_WINDOW : limit * 3 + 10;
+  const scored: { row: VideoRow; score: number; reason: string; rank: number }[] = [];
+  let scanned = 0;
+  for (; scanned < ranked.length && scored.length < window; scanned++) {
+    const rank = scanned;
+    const row = ranked[rank]!;
+    if (!eligible(row)) continue;
     let score = row.hot;
     let reason = row.hashtags[0] ? `Populer di #${row.hashtags[0]}` : 'Populer di Sekat';
     if (signals) {
@@ -118,15 +98,25 @@ export async function forYouPage(
         score += Math.min(HASHTAG_BOOST_MAX, 0.25 * Math.log1p(bestAffinity));
         reason = `Karena Anda sering menonton #${bestTag}`;
       }
+      const bought = categoriesOf?.get(row.id)?.find((category) => signals.purchaseCategories.has(category));
+      if (bought) {
+        score += PURCHASE_CATEGORY_BOOST;
+        reason = `Sesuai kategori belanja Anda: ${bought}`;
+      }
       if (signals.followed.has(row.author)) {
         score += FOLLOW_BOOST;
         reason = `Karena Anda mengikuti @${row.handle}`;
       }
     }
-    return { row, score, reason };
-  });
-  scored.sort((a, b) => b.score - a.score || (a.row.id < b.row.id ? 1 : -1));
-  const explore = fresh.filter(eligible).map((row) => ({ row, score: 0, reason: 'Video baru' }));
+    scored.push({ row, score, reason, rank });
+  }
+  // The cached list is already in `hot` order; only boosts need a new sort.
+  if (signals) scored.sort((a, b) => b.score - a.score || a.rank - b.rank);
+  const explore: { row: VideoRow; reason: string }[] = [];
+  for (const row of fresh) {
+    if (explore.length >= limit) break;
+    if (eligible(row)) explore.push({ row, reason: 'Video baru' });
+  }
 
   const items: FeedItem[] = [];
   const taken = new Set<string>();
@@ -148,7 +138,7 @@ export async function forYouPage(
   }
   const more =
     items.length === limit &&
-    (scored.some((c) => !taken.has(c.row.id)) || explore.some((c) => !taken.has(c.row.id)) || ranked.length === depth);
+    (scanned < ranked.length || scored.some((c) => !taken.has(c.row.id)) || explore.some((c) => !taken.has(c.row.id)));
   return {
     items,
     nextCursor: more ? encodeForYouCursor({ personalized, served: served + items.length, lastAuthor, seen }) : null,

@@ -121,13 +121,15 @@ export interface TranscodeOptions {
   media: MediaPaths;
   log: Logger;
   preset?: string;
+  /** Called when a video becomes ready (feeds drop their cached candidates). */
+  onReady?: () => void;
 }
 
 /**
  * Turns an uploaded source into HLS renditions, a poster and a duration. Always starts from an
  * empty output directory, so a job reclaimed after a crash redoes the work from scratch.
  */
-export function transcodeJob({ db, media, log, preset = 'veryfast' }: TranscodeOptions) {
+export function transcodeJob({ db, media, log, preset = 'veryfast', onReady }: TranscodeOptions) {
   const fail = (id: string, reason: string) =>
     db.updateTable('videos').set({ status: 'failed', failure_reason: reason.slice(0, 500) }).where('id', '=', id).where('status', '=', 'processing').execute();
 
@@ -165,6 +167,7 @@ export function transcodeJob({ db, media, log, preset = 'veryfast' }: TranscodeO
         if (updated) await trx.updateTable('profiles').set((eb) => ({ video_count: eb('video_count', '+', 1) })).where('subject', '=', updated.author).execute();
       });
       await rm(source, { force: true });
+      onReady?.();
       log.info({ videoId: id, ms: Date.now() - started, renditions: renditions.map((r) => r.size) }, 'video transcoded');
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);

@@ -17,6 +17,8 @@ export class TagService {
     private readonly db: TagsDb,
     readonly cards: ProductCards,
     private readonly attributionKey: string,
+    /** Drops cached ranking signals, so a granted or revoked consent counts at once. */
+    private readonly onSignalsChanged: (subject: string) => void = () => undefined,
   ) {}
 
   private async videoOf(videoId: string) {
@@ -111,6 +113,7 @@ export class TagService {
       const clean = [...new Set((categories ?? []).filter((c) => typeof c === 'string' && c.length <= 40))];
       if (clean.length > 0) await trx.insertInto('viewer_purchase_categories').values(clean.map((category) => ({ subject, category }))).execute();
     });
+    this.onSignalsChanged(subject);
   }
 
   /** The bridge-related data social holds about a person, for their export. */
@@ -125,6 +128,7 @@ export class TagService {
   async eraseOf(subject: string): Promise<void> {
     await this.db.deleteFrom('creator_affiliate_refs').where('subject', '=', subject).execute();
     await this.db.deleteFrom('viewer_purchase_categories').where('subject', '=', subject).execute();
+    this.onSignalsChanged(subject);
   }
 
   async purchaseCategoriesOf(subject: string): Promise<string[]> {

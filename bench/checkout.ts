@@ -1,0 +1,170 @@
+/**
+ * npm run bench:checkout — concurrent buyers doing checkout + sandbox payment, on PGlite and (when
+ * DATABASE_URL is set) PostgreSQL, next to pgbench TPS on the same PostgreSQL in the same run;
+ * then product reads at 100 connections with autocannon; then an oversell check.
+ *
+ * Knobs: BENCH_SECONDS (default 8), BENCH_CONCURRENCY (default 16), BENCH_READ_SECONDS (default 8),
+ * BENCH_SKIP_PGLITE=1.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { buildSekat, type Sekat } from '../src/server/app.js';
+import { disposeTestConfig, testConfig } from '../src/platform/testing.js';
+import { checkout, listProduct, openShop, registerUser, type TestUser } from '../src/domains/commerce/testkit.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const READ_SECONDS = Number(process.env.BENCH_READ_SECONDS ?? 8);
+const BUYERS = 16;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+interface Seeded {
+  buyers: TestUser[];
+  variantIds: string[];
+  productId: string;
+  scarce: { variantId: string; stock: number };
+}
+
+async function seed(sekat: Sekat): Promise<Seeded> {
+  const seller = await registerUser(sekat.app, 'benchseller');
+  const shop = await openShop(sekat.app, seller);
+  const product = await listProduct(sekat.app, seller, shop.id, Array.from({ length: 8 }, () => ({ stock: 1_000_000, priceIdr: 125_000 })));
+  const scarce = await listProduct(sekat.app, seller, shop.id, [{ stock: 100 }]);
+  const buyers = await Promise.all(Array.from({ length: BUYERS }, (_, i) => registerUser(sekat.app, `benchbuyer${i}`)));
+  return { buyers, variantIds: product.variants.map((v) => v.id), productId: product.id, scarce: { variantId: scarce.variants[0]!.id, stock: 100 } };
+}
+
+let keySeq = 0;
+const benchKey = () => `bench-${process.pid}-${++keySeq}`;
+
+async function buyAndPay(sekat: Sekat, buyer: TestUser, variantId: string): Promise<number> {
+  const placed = await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }, benchKey());
+  if (placed.statusCode !== 201) return placed.statusCode;
+  const paid = await sekat.app.inject({ method: 'POST', url: `/api/commerce/payments/${placed.json().payment.id}/simulate`, headers: buyer.headers, payload: { outcome: 'paid' } });
+  return paid.statusCode === 200 ? 201 : paid.statusCode;
+}
+
+async function checkoutThroughput(sekat: Sekat, seeded: Seeded) {
+  const latencies: number[] = [];
+  const failures = new Map<number, number>();
+  const deadline = Date.now() + SECONDS * 1000;
+  // Warm up the code paths and the database caches.
+  for (let i = 0; i < 20; i++) await buyAndPay(sekat, seeded.buyers[i % BUYERS]!, seeded.variantIds[i % seeded.variantIds.length]!);
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async (_, worker) => {
+      let n = 0;
+      while (Date.now() < deadline) {
+        const t0 = performance.now();
+        const status = await buyAndPay(sekat, seeded.buyers[worker % BUYERS]!, seeded.variantIds[(worker + n++) % seeded.variantIds.length]!);
+        if (status === 201) latencies.push(performance.now() - t0);
+        else failures.set(status, (failures.get(status) ?? 0) + 1);
+      }
+    }),
+  );
+  const elapsed = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), count: latencies.length, failures };
+}
+
+async function oversell(sekat: Sekat, seeded: Seeded) {
+  const attempts = 300;
+  const statuses = await Promise.all(Array.from({ length: attempts }, (_, i) => buyAndPay(sekat, seeded.buyers[i % BUYERS]!, seeded.scarce.variantId)));
+  const db = sekat.stores.commerce.db;
+  const variant = (await db.selectFrom('variants').select(['stock', 'reserved', 'sold']).where('id', '=', seeded.scarce.variantId).executeTakeFirstOrThrow()) as { stock: number; reserved: number; sold: number };
+  const won = statuses.filter((s) => s === 201).length;
+  return {
+    attempts,
+    won,
+    refused: statuses.filter((s) => s === 409).length,
+    errors: statuses.filter((s) => s >= 500).length,
+    oversold: Math.max(0, won - seeded.scarce.stock, variant.sold - seeded.scarce.stock, -variant.stock),
+  };
+}
+
+async function productReads(sekat: Sekat, productId: string) {
+  const address = await sekat.app.listen({ port: 0, host: '127.0.0.1' });
+  const result = await autocannon({ url: `${address}/api/commerce/products/${productId}`, connections: 100, duration: READ_SECONDS });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+function pgbenchBinary(): string | undefined {
+  const fixed = '/usr/lib/postgresql/15/bin/pgbench';
+  if (existsSync(fixed)) return fixed;
+  const found = spawnSync('sh', ['-c', 'command -v pgbench'], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() : undefined;
+}
+
+/** pgbench's built-in TPC-B-like script on a scratch database of the same server, then dropped. */
+async function pgbenchTps(databaseUrl: string): Promise<number | string> {
+  const binary = pgbenchBinary();
+  if (!binary) return 'skipped: pgbench not found';
+  const name = `sekat_pgbench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  try {
+    const url = new URL(databaseUrl);
+    url.pathname = `/${name}`;
+    execFileSync(binary, ['-i', '-s', '10', '-q', url.toString()], { stdio: 'ignore' });
+    // Same client count as the commerce pool (10 connections), so the figures compare.
+    const out = execFileSync(binary, ['-c', '10', '-j', '2', '-T', String(SECONDS), url.toString()], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const match = /tps = ([\d.]+)/.exec(out);
+    return match ? Number(match[1]) : 'unparsed';
+  } finally {
+    await admin.query(`drop database if exists "${name}" with (force)`);
+    await admin.end();
+  }
+}
+
+async function runOn(label: string, env: Record<string, string | undefined>) {
+  const config = testConfig(env as Record<string, string>);
+  const sekat = await buildSekat(config, { background: true });
+  try {
+    const seeded = await seed(sekat);
+    const throughput = await checkoutThroughput(sekat, seeded);
+    const over = await oversell(sekat, seeded);
+    const reads = await productReads(sekat, seeded.productId);
+    return { label, throughput, over, reads };
+  } finally {
+    await sekat.close();
+    await disposeTestConfig(config);
+  }
+}
+
+function report(r: Awaited<ReturnType<typeof runOn>>, pgbench?: number | string) {
+  const t = r.throughput;
+  console.log(`\n== ${r.label} ==`);
+  console.log(`checkout + sandbox payment: ${t.perSecond.toFixed(1)} checkouts/s  p50 ${t.p50.toFixed(1)} ms  p99 ${t.p99.toFixed(1)} ms  (${t.count} in ${SECONDS}s, ${CONCURRENCY} concurrent buyers${t.failures.size ? `, failures ${JSON.stringify(Object.fromEntries(t.failures))}` : ''})`);
+  if (pgbench !== undefined) {
+    if (typeof pgbench === 'number') console.log(`pgbench (TPC-B, 10 clients, same server): ${pgbench.toFixed(1)} TPS → checkout is ${((t.perSecond / pgbench) * 100).toFixed(1)} % of pgbench`);
+    else console.log(`pgbench: ${pgbench}`);
+  }
+  console.log(`oversell check: ${r.over.attempts} buyers for 100 units → ${r.over.won} orders, ${r.over.refused} × 409, ${r.over.errors} × 5xx; oversell count: ${r.over.oversold}`);
+  console.log(`product reads (autocannon, 100 connections, ${READ_SECONDS}s): ${r.reads.rps.toFixed(0)} req/s  p50 ${r.reads.p50} ms  p99 ${r.reads.p99} ms  non-2xx ${r.reads.non2xx}  errors ${r.reads.errors}`);
+}
+
+async function main() {
+  process.env.TEST_LOG_LEVEL ??= 'silent';
+  const databaseUrl = process.env.DATABASE_URL;
+  if (process.env.BENCH_SKIP_PGLITE === '1') console.log('\n== PGlite (embedded) ==\nskipped: BENCH_SKIP_PGLITE=1');
+  else report(await runOn('PGlite (embedded)', { DATABASE_URL: '' }));
+  if (!databaseUrl) {
+    console.log('\n== PostgreSQL ==\nskipped: set DATABASE_URL to run on PostgreSQL (and pgbench next to it)');
+    return;
+  }
+  const pgbench = await pgbenchTps(databaseUrl).catch((error: unknown) => `skipped: ${error instanceof Error ? error.message : String(error)}`);
+  report(await runOn('PostgreSQL', { DATABASE_URL: databaseUrl }), pgbench);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import { sql, type Kysely } from 'kysely';
+import type { SocialDB } from '../store.js';
+
+/** "Recently" for "nothing the viewer completed recently". */
+const COMPLETED_RECENTLY_DAYS = 7;
+
+export interface Signals {
+  followed: Set<string>;
+  affinity: Map<string, number>;
+  completed: Set<string>;
+  /** Purchase categories commerce shared under the viewer's consent (empty without it). */
+  purchaseCategories: Set<string>;
+}
+
+/**
+ * Per-viewer signals, kept briefly so that scrolling does not query them on every page. This
+ * process drops a viewer's entry when they follow, unfollow or report watch events.
+ */
+export class SignalCache {
+  private readonly entries = new Map<string, { at: number; signals: Promise<Signals> }>();
+
+  constructor(
+    private readonly db: Kysely<SocialDB>,
+    private readonly ttlMs = 10_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  get(viewer: string): Promise<Signals> {
+    const hit = this.entries.get(viewer);
+    if (hit && Date.now() - hit.at <= this.ttlMs) return hit.signals;
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    const signals = viewerSignals(this.db, viewer);
+    this.entries.set(viewer, { at: Date.now(), signals });
+    signals.catch(() => this.entries.delete(viewer));
+    return signals;
+  }
+
+  forget(viewer: string): void {
+    this.entries.delete(viewer);
+  }
+}
+
+/** The viewer's follows, hashtag affinity, recent completions and consented purchase categories, in one round trip. */
+async function viewerSignals(db: Kysely<SocialDB>, viewer: string): Promise<Signals> {
+  const result = await sql<{
+    followed: string[] | null;
+    tags: { tag: string; score: number }[] | null;
+    completed: string[] | null;
+    purchase_categories: string[] | null;
+  }>`
+    select
+      (select array_agg(followee) from (select followee from follows where follower = ${viewer} limit 2000) f) as followed,
+      (select json_agg(t) from (select tag, score from viewer_hashtags where subject = ${viewer} order by score desc limit 30) t) as tags,
+      (select array_agg(video_id::text) from (
+         select video_id from viewer_completions
+         where subject = ${viewer} and completed_at > now() - make_interval(days => ${COMPLETED_RECENTLY_DAYS})
+         order by completed_at desc limit 1000) c) as completed,
+      (select array_agg(category) from viewer_purchase_categories where subject = ${viewer}) as purchase_categories`.execute(db);
+  const row = result.rows[0];
+  return {
+    followed: new Set(row?.followed ?? []),
+    affinity: new Map((row?.tags ?? []).map((t) => [t.tag, t.score])),
+    completed: new Set(row?.completed ?? []),
+    purchaseCategories: new Set(row?.purchase_categories ?? []),
+  };
+}
