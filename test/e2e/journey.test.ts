@@ -88,6 +88,8 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await seller.getByRole('button', { name: L.common.save }).click();
   await seller.getByText(L.seller.commissionSaved.replace('{{percent}}', '10')).waitFor();
   await check(seller, `${lang}-seller-shop`);
+  const [exported] = await Promise.all([seller.waitForEvent('download'), seller.getByRole('link', { name: L.seller.exportCsv }).click()]);
+  expect(exported.suggestedFilename()).toMatch(/\.csv$/);
 
   await seller.getByRole('link', { name: L.seller.products }).click();
   await seller.getByRole('button', { name: L.seller.newProduct }).click();

@@ -54,9 +54,9 @@ function Catalog({ shop }: { shop: Shop }) {
   const [message, setMessage] = useState<string | null>(null);
   const [imported, setImported] = useState<number | null>(null);
   const importCsv = useMutation({
-    mutationFn: (csv: string) => api<{ imported?: number; count?: number }>(`/api/commerce/shops/${shop.id}/import`, { raw: csv, headers: { 'content-type': 'text/csv' } }),
+    mutationFn: (csv: string) => api<{ products: number; variants: number }>(`/api/commerce/shops/${shop.id}/import`, { raw: csv, headers: { 'content-type': 'text/csv' } }),
     onSuccess: (result) => {
-      setImported(result.imported ?? result.count ?? 0);
+      setImported(result.products);
       setRowErrors([]);
       setMessage(null);
       void client.invalidateQueries({ queryKey: ['shop-products', shop.slug] });
@@ -64,7 +64,14 @@ function Catalog({ shop }: { shop: Shop }) {
     onError: (error) => {
       setImported(null);
       if (error instanceof ApiError) {
-        setRowErrors(Object.entries(error.fieldErrors()).map(([row, msgs]) => [row, msgs.map((m) => translateFieldMessage(t, i18n.language, m))]));
+        setRowErrors(
+          Object.entries(error.fieldErrors()).map(([key, msgs]) => {
+            // The API names each problem `rows.<line>.<column>`.
+            const [, line, column] = /^rows\.(\d+)\.?(.*)$/.exec(key) ?? [];
+            const where = line ? `${t('seller.row', { line })}${column ? ` · ${column}` : ''}` : key;
+            return [where, msgs.map((m) => translateFieldMessage(t, i18n.language, m))];
+          }),
+        );
         setMessage(error.problem.status === 404 ? t('seller.importUnavailable') : t('seller.importFailed'));
       } else setMessage(t('errors.generic'));
     },
