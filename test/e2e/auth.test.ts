@@ -44,8 +44,9 @@ describe('the web shell in Chromium', () => {
     await page.getByLabel('Email').fill('rina@contoh.id');
     await page.getByLabel('Kata sandi').fill('teh-botol-sosro-dingin');
     await page.getByRole('button', { name: 'Daftar' }).click();
+    await page.getByRole('link', { name: '@rina.putri' }).waitFor();
+    await page.goto(`${base}/saya`);
     await page.getByRole('heading', { name: 'Halo, Rina!' }).waitFor();
-    await page.getByText('@rina.putri').waitFor();
     await screenshot(page, 'shell-home-signed-in');
 
     await page.getByRole('button', { name: 'Keluar' }).click();
@@ -56,7 +57,7 @@ describe('the web shell in Chromium', () => {
     await page.getByText('Email atau kata sandi salah.').waitFor();
     await page.getByLabel('Kata sandi').fill('teh-botol-sosro-dingin');
     await page.getByRole('button', { name: 'Masuk' }).last().click();
-    await page.getByRole('heading', { name: 'Halo, Rina!' }).waitFor();
+    await page.getByRole('link', { name: '@rina.putri' }).waitFor();
     expect(errors).toEqual([]);
   });
 

@@ -1,11 +1,28 @@
-import { Link, Route, Routes, useNavigate } from 'react-router';
+import { lazy, Suspense } from 'react';
+import { Link, NavLink, Route, Routes, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useSession } from './api/session';
 import { setLanguage, type Language } from './i18n';
-import Home from './pages/Home';
+import Feed from './pages/Feed';
 import SignIn from './pages/SignIn';
 import SignUp from './pages/SignUp';
 import NotFound from './pages/NotFound';
+import { Loading } from './components/Alert';
+import { Icon } from './components/Icon';
+
+const VideoPage = lazy(() => import('./pages/VideoPage'));
+const ProductPage = lazy(() => import('./pages/ProductPage'));
+const ShopPage = lazy(() => import('./pages/ShopPage'));
+const Search = lazy(() => import('./pages/Search'));
+const ProfilePage = lazy(() => import('./pages/ProfilePage'));
+const CartPage = lazy(() => import('./pages/CartPage'));
+const Checkout = lazy(() => import('./pages/Checkout'));
+const PaymentPage = lazy(() => import('./pages/PaymentPage'));
+const Orders = lazy(() => import('./pages/Orders'));
+const OrderPage = lazy(() => import('./pages/OrderPage'));
+const Privacy = lazy(() => import('./pages/Privacy'));
+const SellerCentre = lazy(() => import('./seller/SellerCentre'));
+const Studio = lazy(() => import('./studio/Studio'));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -13,13 +30,15 @@ function Header() {
   const navigate = useNavigate();
   return (
     <header className="top">
-      <Link to="/" className="brand" aria-label={t('nav.home')}>
+      <Link to="/" className="brand">
         {t('app.name')}
       </Link>
-      <nav aria-label="Utama">
+      <nav aria-label={t('nav.account')}>
         {user ? (
           <>
-            <span className="who">@{user.handle}</span>
+            <Link to={`/@${user.handle}`} className="who">
+              @{user.handle}
+            </Link>
             <button
               type="button"
               onClick={async () => {
@@ -48,8 +67,74 @@ function Header() {
   );
 }
 
+function BottomNav() {
+  const { t } = useTranslation();
+  const { user } = useSession();
+  return (
+    <nav className="bottom" aria-label={t('nav.main')}>
+      <NavLink to="/" end>
+        <Icon name="home" />
+        {t('nav.home')}
+      </NavLink>
+      <NavLink to="/cari">
+        <Icon name="search" />
+        {t('nav.search')}
+      </NavLink>
+      <NavLink to="/studio">
+        <Icon name="plus" />
+        {t('nav.create')}
+      </NavLink>
+      <NavLink to="/keranjang">
+        <Icon name="cart" />
+        {t('nav.cart')}
+      </NavLink>
+      <NavLink to={user ? '/saya' : '/masuk'}>
+        <Icon name="user" />
+        {t('nav.me')}
+      </NavLink>
+    </nav>
+  );
+}
+
+function Me() {
+  const { t } = useTranslation();
+  const { user } = useSession();
+  const [params] = useSearchParams();
+  if (!user) return <SignIn />;
+  return (
+    <section className="card stack" aria-labelledby="me-title">
+      <h1 id="me-title">{t('home.welcome', { name: user.displayName })}</h1>
+      {params.get('akun') && <p className="ok">{t('privacy.deleted')}</p>}
+      <ul className="menu">
+        <li>
+          <Link to={`/@${user.handle}`}>{t('nav.profile')}</Link>
+        </li>
+        <li>
+          <Link to="/pesanan">{t('nav.orders')}</Link>
+        </li>
+        <li>
+          <Link to="/studio">{t('nav.studio')}</Link>
+        </li>
+        <li>
+          <Link to="/seller">{t('nav.seller')}</Link>
+        </li>
+        <li>
+          <Link to="/privasi">{t('nav.privacy')}</Link>
+        </li>
+      </ul>
+    </section>
+  );
+}
+
+/** `/@handle` is a profile; any other single segment is not a page. */
+function HandleOrNotFound() {
+  const { segment = '' } = useParams();
+  return segment.startsWith('@') ? <ProfilePage /> : <NotFound />;
+}
+
 export default function App() {
   const { t } = useTranslation();
+  const [params] = useSearchParams();
   return (
     <>
       <a href="#main" className="skip">
@@ -57,13 +142,36 @@ export default function App() {
       </a>
       <Header />
       <main id="main">
-        <Routes>
-          <Route path="/" element={<Home />} />
-          <Route path="/masuk" element={<SignIn />} />
-          <Route path="/daftar" element={<SignUp />} />
-          <Route path="*" element={<NotFound />} />
-        </Routes>
+        {params.get('akun') === 'dihapus' && (
+          <p className="ok card" role="status">
+            {t('privacy.deleted')}
+          </p>
+        )}
+        <Suspense fallback={<Loading />}>
+          <Routes>
+            <Route path="/" element={<Feed kind="for-you" />} />
+            <Route path="/mengikuti" element={<Feed kind="following" />} />
+            <Route path="/video/:id" element={<VideoPage />} />
+            <Route path="/produk/:id" element={<ProductPage />} />
+            <Route path="/toko/:slug" element={<ShopPage />} />
+            <Route path="/cari" element={<Search />} />
+            <Route path="/keranjang" element={<CartPage />} />
+            <Route path="/checkout" element={<Checkout />} />
+            <Route path="/pembayaran/:id" element={<PaymentPage />} />
+            <Route path="/pesanan" element={<Orders />} />
+            <Route path="/pesanan/:id" element={<OrderPage />} />
+            <Route path="/privasi" element={<Privacy />} />
+            <Route path="/saya" element={<Me />} />
+            <Route path="/seller/*" element={<SellerCentre />} />
+            <Route path="/studio/*" element={<Studio />} />
+            <Route path="/masuk" element={<SignIn />} />
+            <Route path="/daftar" element={<SignUp />} />
+            <Route path="/:segment" element={<HandleOrNotFound />} />
+            <Route path="*" element={<NotFound />} />
+          </Routes>
+        </Suspense>
       </main>
+      <BottomNav />
     </>
   );
 }

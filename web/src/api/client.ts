@@ -17,21 +17,27 @@ export class ApiError extends Error {
 }
 
 /** Calls the Sekat API with the session cookie; errors come back as ApiError with the problem. */
-export async function api<T>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
+export async function api<T>(path: string, init: { method?: string; body?: unknown; raw?: BodyInit; headers?: Record<string, string> } = {}): Promise<T> {
   let response: Response;
+  const hasBody = init.body !== undefined || init.raw !== undefined;
   try {
     response = await fetch(path, {
-      method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+      method: init.method ?? (hasBody ? 'POST' : 'GET'),
       credentials: 'same-origin',
       headers: { ...(init.body === undefined ? {} : { 'content-type': 'application/json' }), ...init.headers },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      body: init.raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
     });
   } catch {
     throw new ApiError({ type: 'network', title: 'Network', status: 0, detail: 'network' });
   }
   if (response.status === 204) return undefined as T;
   const text = await response.text();
-  const data: unknown = text ? JSON.parse(text) : undefined;
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined;
+  }
   if (!response.ok) {
     const problem = (data ?? {}) as Partial<Problem>;
     throw new ApiError({

@@ -1,17 +1,13 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError } from '../api/client';
+import { problemMessage, translateFieldMessage } from '../lib/errors';
 
 /** Turns an API problem into a translated form message and per-field messages. */
 export function useFormErrors() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const [message, setMessage] = useState<string | null>(null);
   const [fields, setFields] = useState<Record<string, string[]>>({});
-
-  const translateField = (text: string): string => {
-    const known = t('errors.field', { returnObjects: true }) as Record<string, string>;
-    return known[text] ?? text;
-  };
 
   return {
     message,
@@ -20,20 +16,16 @@ export function useFormErrors() {
       setMessage(null);
       setFields({});
     },
+    set(text: string) {
+      setMessage(text);
+    },
     show(error: unknown, overrides: Partial<Record<number, string>> = {}) {
-      if (!(error instanceof ApiError)) {
-        setMessage(t('errors.generic'));
-        return;
-      }
-      const { problem } = error;
       const translated: Record<string, string[]> = {};
-      for (const [field, messages] of Object.entries(problem.errors ?? {})) translated[field] = messages.map(translateField);
+      if (error instanceof ApiError) {
+        for (const [field, messages] of Object.entries(error.fieldErrors())) translated[field] = messages.map((m) => translateFieldMessage(t, i18n.language, m));
+      }
       setFields(translated);
-      if (problem.status === 0) setMessage(t('errors.network'));
-      else if (overrides[problem.status]) setMessage(overrides[problem.status]!);
-      else if (problem.status === 429) setMessage(t('errors.rateLimited'));
-      else if (Object.keys(translated).length > 0) setMessage(t('errors.fixFields'));
-      else setMessage(t('errors.generic'));
+      setMessage(problemMessage(t, error, overrides));
     },
   };
 }

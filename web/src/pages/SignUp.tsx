@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api, type User } from '../api/client';
 import { useSession } from '../api/session';
@@ -9,6 +9,9 @@ import { useFormErrors } from '../components/useFormErrors';
 export default function SignUp() {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const next = params.get('next');
+  const target = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
   const session = useSession();
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
@@ -22,7 +25,7 @@ export default function SignUp() {
     try {
       await api<{ user: User }>('/api/auth/register', { body: form });
       await session.refresh();
-      navigate('/');
+      navigate(target);
     } catch (error) {
       errors.show(error);
     } finally {

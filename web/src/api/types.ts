@@ -1,0 +1,257 @@
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Shop {
+  id: string;
+  name: string;
+  slug: string;
+  description: string;
+  city: string;
+  province: string;
+  commissionPercent: number;
+  createdAt: string;
+}
+
+export interface Variant {
+  id: string;
+  sku: string;
+  name: string;
+  priceIdr: number;
+  stock: number;
+  available: number;
+  weightGrams: number;
+}
+
+export interface ProductSummary {
+  id: string;
+  shopId: string;
+  shopName: string;
+  shopSlug: string;
+  title: string;
+  category: string;
+  priceMinIdr: number;
+  priceMaxIdr: number;
+  imageUrl: string | null;
+  externalUrl: string | null;
+  inStock: boolean;
+  rating: { average: number | null; count: number };
+  createdAt: string;
+}
+
+export interface Product extends ProductSummary {
+  description: string;
+  imageUrls: string[];
+  variants: Variant[];
+}
+
+export interface Review {
+  id: string;
+  rating: number;
+  text: string;
+  createdAt: string;
+}
+
+export interface CartItem {
+  variantId: string;
+  productId: string;
+  shopId: string;
+  shopName: string;
+  title: string;
+  variantName: string;
+  imageUrl: string | null;
+  unitPriceIdr: number;
+  quantity: number;
+  available: number;
+  lineTotalIdr: number;
+  hasAttribution: boolean;
+}
+
+export interface Cart {
+  items: CartItem[];
+  subtotalIdr: number;
+}
+
+export interface CheckoutOptions {
+  couriers: { code: string; name: string; service: string; priceIdr: number; etaDays: number }[];
+  paymentMethods: { code: string; name: string; kind: string }[];
+}
+
+export interface Address {
+  recipient: string;
+  phone: string;
+  line1: string;
+  city: string;
+  province: string;
+  postalCode: string;
+}
+
+export interface OrderLine {
+  id: string;
+  variantId: string;
+  productId: string;
+  title: string;
+  variantName: string;
+  sku: string;
+  unitPriceIdr: number;
+  quantity: number;
+  lineTotalIdr: number;
+  attributed: boolean;
+}
+
+export interface Order {
+  id: string;
+  shopId: string;
+  paymentId: string;
+  status: string;
+  subtotalIdr: number;
+  shippingIdr: number;
+  discountIdr: number;
+  totalIdr: number;
+  courier: string;
+  trackingNumber: string | null;
+  shippingAddress: Address;
+  lines: OrderLine[];
+  returnReason: string | null;
+  createdAt: string;
+  paidAt: string | null;
+  shippedAt: string | null;
+  deliveredAt: string | null;
+  closedAt: string | null;
+}
+
+export interface OrderDetail extends Order {
+  payment: { id: string; method: string; status: string };
+  events: { from: string | null; to: string; action: string; actor: string; reason: string | null; at: string }[];
+}
+
+export interface PaymentInstructions {
+  kind?: string;
+  bank?: string;
+  vaNumber?: string;
+  qrisPayload?: string;
+  qrImageDataUrl?: string;
+  deeplinkUrl?: string;
+  steps?: string[];
+}
+
+export interface Payment {
+  id: string;
+  method: string;
+  status: string;
+  amountIdr: number;
+  instructions: PaymentInstructions;
+  expiresAt: string | null;
+  paidAt: string | null;
+}
+
+export interface Author {
+  handle: string;
+  displayName: string;
+  avatarUrl: string | null;
+}
+
+export interface ProductTag {
+  productId: string;
+  title: string;
+  priceMinIdr: number;
+  priceMaxIdr: number;
+  imageUrl: string | null;
+  inStock: boolean;
+  shopName: string;
+  externalUrl?: string | null;
+}
+
+export interface Video {
+  id: string;
+  status: 'processing' | 'ready' | 'failed';
+  failureReason?: string;
+  author: Author;
+  caption: string;
+  hashtags: string[];
+  durationMs: number | null;
+  posterUrl: string | null;
+  sources: { url: string; type: string; height: number }[];
+  productTags: ProductTag[];
+  counts: { views: number; likes: number; comments: number; shares: number };
+  createdAt: string;
+}
+
+export interface FeedItem extends Video {
+  reason: string;
+}
+
+export interface Profile {
+  handle: string;
+  displayName: string;
+  bio: string;
+  avatarUrl: string | null;
+  counts: { followers: number; following: number; videos: number; likes: number };
+  followedByMe: boolean;
+}
+
+export interface Comment {
+  id: string;
+  text: string;
+  author: Author;
+  createdAt: string;
+}
+
+export interface Commissions {
+  affiliateId: string;
+  totals: { pendingIdr: number; confirmedIdr: number; reversedIdr: number };
+  items: {
+    id: string;
+    productId: string;
+    productTitle: string;
+    shopId: string;
+    shopName: string;
+    commissionPercent: number;
+    amountIdr: number;
+    state: string;
+    createdAt: string;
+    updatedAt: string;
+  }[];
+  nextCursor: string | null;
+}
+
+export interface Consent {
+  purpose: string;
+  granted: boolean;
+  version: number;
+  updatedAt: string | null;
+  title: { id: string; en: string };
+  description: { id: string; en: string };
+  history: { granted: boolean; version: number; at: string }[];
+}
+
+export interface PrivacyExport {
+  id: string;
+  status: 'pending' | 'ready' | 'failed';
+  createdAt: string;
+  downloadUrl?: string;
+  expiresInSeconds?: number;
+}
+
+export type ShownCount = number | string;
+
+export interface CreatorAnalytics {
+  from: string;
+  to: string;
+  linked: boolean;
+  minimumOrdersShown: number;
+  totals: { views: number; taps: number; attributedOrders: ShownCount; commissionIdr: number | null };
+  items: {
+    videoId: string;
+    caption: string;
+    createdAt: string;
+    views: number;
+    completionRate: number;
+    taps: number;
+    viewsByDay: { day: string; views: number }[];
+    attributedOrders: ShownCount;
+    revenueIdr: number | null;
+    commissionIdr: number | null;
+  }[];
+}

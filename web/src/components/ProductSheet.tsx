@@ -1,0 +1,118 @@
+import { useEffect, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client';
+import type { Product, ProductTag } from '../api/types';
+import { useSession } from '../api/session';
+import { formatIdr, formatIdrRange } from '../lib/format';
+import { saveBuyNow } from '../lib/buy';
+import { Sheet } from './Sheet';
+import { ErrorNote, Loading } from './Alert';
+import { Icon } from './Icon';
+
+/** The shoppable tag's sheet: asks social for an attribution token, shows the product from commerce. */
+export function ProductSheet({ videoId, tag, open, onClose }: { videoId: string; tag: ProductTag; open: boolean; onClose(): void }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const { user } = useSession();
+  const client = useQueryClient();
+  const [variantId, setVariantId] = useState<string | null>(null);
+  const [quantity, setQuantity] = useState(1);
+  const [added, setAdded] = useState(false);
+
+  const opened = useQuery({
+    queryKey: ['tag-open', videoId, tag.productId],
+    queryFn: () => api<{ attributionToken: string | null }>(`/api/social/videos/${videoId}/product-tags/${tag.productId}/open`, { method: 'POST', body: {} }),
+    enabled: open,
+    staleTime: Infinity,
+    retry: false,
+  });
+  const product = useQuery({ queryKey: ['product', tag.productId], queryFn: () => api<Product>(`/api/commerce/products/${tag.productId}`), enabled: open });
+
+  useEffect(() => {
+    const first = product.data?.variants.find((v) => v.available > 0);
+    if (first && !variantId) setVariantId(first.id);
+  }, [product.data, variantId]);
+
+  const variant = product.data?.variants.find((v) => v.id === variantId);
+  const token = opened.data?.attributionToken ?? undefined;
+
+  const addToCart = useMutation({
+    mutationFn: () => api('/api/commerce/cart/items', { body: { variantId, quantity, ...(token ? { attributionToken: token } : {}) } }),
+    onSuccess: () => {
+      setAdded(true);
+      void client.invalidateQueries({ queryKey: ['cart'] });
+    },
+  });
+
+  function buyNow() {
+    if (!product.data || !variant) return;
+    saveBuyNow([{ variantId: variant.id, quantity, attributionToken: token, productId: product.data.id, title: product.data.title, variantName: variant.name, unitPriceIdr: variant.priceIdr, videoId }]);
+    if (!user) navigate(`/masuk?next=${encodeURIComponent('/checkout?buy=now')}`);
+    else navigate('/checkout?buy=now');
+  }
+
+  return (
+    <Sheet title={tag.title} open={open} onClose={onClose}>
+      {product.isLoading && <Loading />}
+      <ErrorNote error={product.error} />
+      {product.data && (
+        <div className="product-sheet">
+          <div className="row">
+            {product.data.imageUrls[0] ? <img src={product.data.imageUrls[0]} alt="" className="thumb" /> : <div className="thumb placeholder" aria-hidden="true">
+              <Icon name="bag" size={36} />
+            </div>}
+            <div>
+              <p className="price">{variant ? formatIdr(variant.priceIdr) : formatIdrRange(product.data.priceMinIdr, product.data.priceMaxIdr)}</p>
+              <p className="muted">
+                {t('product.soldBy')} <Link to={`/toko/${product.data.shopSlug}`}>{product.data.shopName}</Link>
+              </p>
+              {variant && <p className="muted">{t('product.stockLeft', { count: variant.available })}</p>}
+            </div>
+          </div>
+          {product.data.externalUrl ? (
+            <a className="button primary" href={product.data.externalUrl} target="_blank" rel="noopener noreferrer">
+              {t('product.openExternal')}
+            </a>
+          ) : (
+            <>
+              <fieldset className="variants">
+                <legend>{t('product.variant')}</legend>
+                {product.data.variants.map((v) => (
+                  <label key={v.id} className={`chip-option${v.id === variantId ? ' selected' : ''}${v.available === 0 ? ' disabled' : ''}`}>
+                    <input type="radio" name="variant" value={v.id} checked={v.id === variantId} disabled={v.available === 0} onChange={() => setVariantId(v.id)} />
+                    {v.name}
+                    {v.available === 0 ? ` · ${t('product.soldOut')}` : ''}
+                  </label>
+                ))}
+              </fieldset>
+              <label className="qty">
+                {t('product.quantity')}
+                <input type="number" min={1} max={Math.max(1, variant?.available ?? 1)} value={quantity} onChange={(e) => setQuantity(Math.max(1, Math.min(999, Number(e.target.value) || 1)))} />
+              </label>
+              {opened.isError && <p className="muted small">{t('product.noAttribution')}</p>}
+              <ErrorNote error={addToCart.error} />
+              {added && (
+                <p role="status" className="ok">
+                  {t('product.added')} <Link to="/keranjang">{t('nav.cart')}</Link>
+                </p>
+              )}
+              <div className="actions">
+                <button type="button" disabled={!variant || addToCart.isPending} onClick={() => (user ? addToCart.mutate() : navigate('/masuk'))}>
+                  {t('product.addToCart')}
+                </button>
+                <button type="button" className="primary" disabled={!variant} onClick={buyNow}>
+                  {t('product.buyNow')}
+                </button>
+              </div>
+            </>
+          )}
+          <Link to={`/produk/${product.data.id}`} className="small">
+            {t('product.details')}
+          </Link>
+        </div>
+      )}
+    </Sheet>
+  );
+}

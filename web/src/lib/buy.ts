@@ -1,0 +1,30 @@
+/** A buy-now intent carried from a video's product sheet to checkout (and kept across a reload). */
+export interface BuyNowItem {
+  variantId: string;
+  quantity: number;
+  attributionToken?: string;
+  productId: string;
+  title: string;
+  variantName: string;
+  unitPriceIdr: number;
+  videoId?: string;
+}
+
+const KEY = 'sekat.buyNow';
+
+export function saveBuyNow(items: BuyNowItem[]): void {
+  sessionStorage.setItem(KEY, JSON.stringify(items));
+}
+
+export function loadBuyNow(): BuyNowItem[] | null {
+  try {
+    const raw = sessionStorage.getItem(KEY);
+    return raw ? (JSON.parse(raw) as BuyNowItem[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function clearBuyNow(): void {
+  sessionStorage.removeItem(KEY);
+}

@@ -1,0 +1,73 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client';
+import type { Cart } from '../api/types';
+import { formatIdr } from '../lib/format';
+import { clearBuyNow } from '../lib/buy';
+import { ErrorNote, Loading } from '../components/Alert';
+import { RequireUser } from '../components/RequireUser';
+
+function CartView() {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const cart = useQuery({ queryKey: ['cart'], queryFn: () => api<Cart>('/api/commerce/cart') });
+  const change = useMutation({
+    mutationFn: ({ variantId, quantity }: { variantId: string; quantity: number }) =>
+      quantity > 0 ? api<Cart>(`/api/commerce/cart/items/${variantId}`, { method: 'PATCH', body: { quantity } }) : api<Cart>(`/api/commerce/cart/items/${variantId}`, { method: 'DELETE' }),
+    onSuccess: (data) => client.setQueryData(['cart'], data),
+  });
+  if (cart.isLoading) return <Loading />;
+  if (!cart.data) return <ErrorNote error={cart.error} />;
+  return (
+    <section className="stack" aria-labelledby="cart-title">
+      <h1 id="cart-title">{t('cart.title')}</h1>
+      <ErrorNote error={change.error} />
+      {cart.data.items.length === 0 ? (
+        <div className="card">
+          <p>{t('cart.empty')}</p>
+          <Link to="/">{t('cart.explore')}</Link>
+        </div>
+      ) : (
+        <>
+          <ul className="plain lines">
+            {cart.data.items.map((item) => (
+              <li key={item.variantId} className="card line">
+                <div>
+                  <Link to={`/produk/${item.productId}`}>{item.title}</Link>
+                  <p className="muted small">
+                    {item.variantName} · {item.shopName} {item.hasAttribution && `· ${t('cart.fromVideo')}`}
+                  </p>
+                  <p>{formatIdr(item.lineTotalIdr)}</p>
+                </div>
+                <div className="stepper" role="group" aria-label={t('cart.quantityOf', { title: item.title })}>
+                  <button type="button" onClick={() => change.mutate({ variantId: item.variantId, quantity: item.quantity - 1 })} aria-label={t('cart.less')}>
+                    −
+                  </button>
+                  <span aria-live="polite">{item.quantity}</span>
+                  <button type="button" disabled={item.quantity >= item.available} onClick={() => change.mutate({ variantId: item.variantId, quantity: item.quantity + 1 })} aria-label={t('cart.more')}>
+                    +
+                  </button>
+                </div>
+              </li>
+            ))}
+          </ul>
+          <p className="total">
+            {t('cart.subtotal')}: <strong>{formatIdr(cart.data.subtotalIdr)}</strong>
+          </p>
+          <Link className="button primary" to="/checkout" onClick={() => clearBuyNow()}>
+            {t('cart.checkout')}
+          </Link>
+        </>
+      )}
+    </section>
+  );
+}
+
+export default function CartPage() {
+  return (
+    <RequireUser>
+      <CartView />
+    </RequireUser>
+  );
+}

@@ -1,0 +1,194 @@
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { useNavigate, useSearchParams } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client';
+import type { Address, Cart, CheckoutOptions, Order, Payment } from '../api/types';
+import { formatIdr } from '../lib/format';
+import { PROVINCES } from '../lib/provinces';
+import { clearBuyNow, loadBuyNow } from '../lib/buy';
+import { Field } from '../components/Field';
+import { useFormErrors } from '../components/useFormErrors';
+import { ErrorNote, Loading } from '../components/Alert';
+import { RequireUser } from '../components/RequireUser';
+
+const ADDRESS_KEY = 'sekat.address';
+
+function CheckoutForm() {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const buyNow = params.get('buy') === 'now' ? loadBuyNow() : null;
+  const cart = useQuery({ queryKey: ['cart'], queryFn: () => api<Cart>('/api/commerce/cart'), enabled: !buyNow });
+  const lines = useMemo(
+    () =>
+      buyNow
+        ? buyNow.map((i) => ({ variantId: i.variantId, title: i.title, variantName: i.variantName, quantity: i.quantity, lineTotalIdr: i.unitPriceIdr * i.quantity, attributed: !!i.attributionToken }))
+        : (cart.data?.items ?? []).map((i) => ({ variantId: i.variantId, title: i.title, variantName: i.variantName, quantity: i.quantity, lineTotalIdr: i.lineTotalIdr, attributed: i.hasAttribution })),
+    [cart.data, params],
+  );
+  const [address, setAddress] = useState<Address>(() => {
+    try {
+      return { recipient: '', phone: '', line1: '', city: '', province: '', postalCode: '', ...(JSON.parse(localStorage.getItem(ADDRESS_KEY) ?? '{}') as Partial<Address>) };
+    } catch {
+      return { recipient: '', phone: '', line1: '', city: '', province: '', postalCode: '' };
+    }
+  });
+  const [courier, setCourier] = useState('');
+  const [paymentMethod, setPaymentMethod] = useState('');
+  const [voucherCode, setVoucherCode] = useState('');
+  const [busy, setBusy] = useState(false);
+  const errors = useFormErrors();
+  // One key per attempt: a retry of the same attempt (e.g. after a network error) reuses it.
+  const attempt = useRef<{ key: string; body: string } | null>(null);
+
+  const destinationReady = address.city.trim() && address.province && /^\d{5}$/.test(address.postalCode);
+  const variantIds = lines.map((l) => l.variantId).join(',');
+  const options = useQuery({
+    queryKey: ['checkout-options', variantIds, address.city.trim(), address.province, address.postalCode],
+    queryFn: () => api<CheckoutOptions>(`/api/commerce/checkout/options?${new URLSearchParams({ variantIds, city: address.city.trim(), province: address.province, postalCode: address.postalCode })}`),
+    enabled: !!destinationReady && lines.length > 0,
+  });
+  useEffect(() => {
+    if (options.data && courier && !options.data.couriers.some((c) => c.code === courier)) setCourier('');
+  }, [options.data, courier]);
+
+  const chosenCourier = options.data?.couriers.find((c) => c.code === courier);
+  const subtotal = lines.reduce((sum, l) => sum + l.lineTotalIdr, 0);
+  const set = (key: keyof Address) => (event: { target: { value: string } }) => setAddress({ ...address, [key]: event.target.value });
+  const field = (name: string) => errors.fields[`shippingAddress.${name}`] ?? errors.fields[name];
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    errors.clear();
+    if (!courier || !paymentMethod) {
+      errors.set(t('checkout.chooseBoth'));
+      return;
+    }
+    const body = {
+      ...(buyNow ? { items: buyNow.map((i) => ({ variantId: i.variantId, quantity: i.quantity, ...(i.attributionToken ? { attributionToken: i.attributionToken } : {}) })) } : {}),
+      shippingAddress: { ...address, city: address.city.trim() },
+      courier,
+      paymentMethod,
+      ...(voucherCode.trim() ? { voucherCode: voucherCode.trim() } : {}),
+    };
+    const serialized = JSON.stringify(body);
+    if (!attempt.current || attempt.current.body !== serialized) attempt.current = { key: crypto.randomUUID(), body: serialized };
+    setBusy(true);
+    try {
+      const result = await api<{ order: Order; payment: Payment }>('/api/commerce/checkout', { body, headers: { 'Idempotency-Key': attempt.current.key } });
+      localStorage.setItem(ADDRESS_KEY, JSON.stringify(address));
+      if (buyNow) clearBuyNow();
+      navigate(`/pembayaran/${result.payment.id}`, { replace: true });
+    } catch (error) {
+      errors.show(error, { 409: t('checkout.outOfStock') });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (!buyNow && cart.isLoading) return <Loading />;
+  if (lines.length === 0) return <p className="card">{t('cart.empty')}</p>;
+
+  return (
+    <form className="stack" onSubmit={submit} noValidate aria-labelledby="checkout-title">
+      <h1 id="checkout-title">{t('checkout.title')}</h1>
+      {errors.message && (
+        <p className="alert" role="alert">
+          {errors.message}
+        </p>
+      )}
+      <fieldset className="card">
+        <legend>{t('checkout.address')}</legend>
+        <Field label={t('checkout.recipient')} name="recipient" autoComplete="name" value={address.recipient} onChange={set('recipient')} errors={field('recipient')} required />
+        <Field label={t('checkout.phone')} hint={t('checkout.phoneHint')} name="phone" type="tel" autoComplete="tel" inputMode="tel" value={address.phone} onChange={set('phone')} errors={field('phone')} required />
+        <Field label={t('checkout.line1')} name="line1" autoComplete="street-address" value={address.line1} onChange={set('line1')} errors={field('line1')} required />
+        <Field label={t('checkout.city')} name="city" autoComplete="address-level2" value={address.city} onChange={set('city')} errors={field('city')} required />
+        <div className="field">
+          <label htmlFor="province">{t('checkout.province')}</label>
+          <select id="province" name="province" value={address.province} onChange={set('province')} aria-invalid={field('province') ? true : undefined} required>
+            <option value="">{t('checkout.chooseProvince')}</option>
+            {PROVINCES.map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+          {field('province') && <small className="error">{field('province')!.join(' ')}</small>}
+        </div>
+        <Field label={t('checkout.postalCode')} name="postalCode" inputMode="numeric" autoComplete="postal-code" maxLength={5} value={address.postalCode} onChange={set('postalCode')} errors={field('postalCode')} required />
+      </fieldset>
+
+      <fieldset className="card">
+        <legend>{t('checkout.courier')}</legend>
+        {!destinationReady && <p className="muted">{t('checkout.fillAddressFirst')}</p>}
+        {options.isLoading && <Loading />}
+        <ErrorNote error={options.error} />
+        {options.data?.couriers.map((c) => (
+          <label key={c.code} className="option">
+            <input type="radio" name="courier" value={c.code} checked={courier === c.code} onChange={() => setCourier(c.code)} />
+            <span>
+              {c.name} {c.service}
+              <span className="muted small"> · {t('checkout.eta', { count: c.etaDays })}</span>
+            </span>
+            <span>{formatIdr(c.priceIdr)}</span>
+          </label>
+        ))}
+        {errors.fields.courier && <small className="error">{errors.fields.courier.join(' ')}</small>}
+      </fieldset>
+
+      <fieldset className="card">
+        <legend>{t('checkout.payment')}</legend>
+        {!options.data && <p className="muted">{t('checkout.fillAddressFirst')}</p>}
+        {options.data?.paymentMethods.map((m) => (
+          <label key={m.code} className="option">
+            <input type="radio" name="paymentMethod" value={m.code} checked={paymentMethod === m.code} onChange={() => setPaymentMethod(m.code)} />
+            <span>{m.name}</span>
+            <span className="muted small">{t(`checkout.kind.${m.kind}`)}</span>
+          </label>
+        ))}
+        {errors.fields.paymentMethod && <small className="error">{errors.fields.paymentMethod.join(' ')}</small>}
+      </fieldset>
+
+      <div className="card">
+        <Field label={t('checkout.voucher')} name="voucherCode" value={voucherCode} onChange={(e) => setVoucherCode(e.target.value.toUpperCase())} errors={errors.fields.voucherCode} />
+      </div>
+
+      <section className="card" aria-labelledby="summary-title">
+        <h2 id="summary-title">{t('checkout.summary')}</h2>
+        <ul className="plain">
+          {lines.map((l) => (
+            <li key={l.variantId} className="sum-line">
+              <span>
+                {l.title} · {l.variantName} × {l.quantity}
+                {l.attributed && <span className="muted small"> · {t('cart.fromVideo')}</span>}
+              </span>
+              <span>{formatIdr(l.lineTotalIdr)}</span>
+            </li>
+          ))}
+          <li className="sum-line">
+            <span>{t('checkout.shipping')}</span>
+            <span>{chosenCourier ? formatIdr(chosenCourier.priceIdr) : '—'}</span>
+          </li>
+          <li className="sum-line total">
+            <span>{t('checkout.total')}</span>
+            <strong>{formatIdr(subtotal + (chosenCourier?.priceIdr ?? 0))}</strong>
+          </li>
+        </ul>
+        {voucherCode.trim() && <p className="muted small">{t('checkout.voucherNote')}</p>}
+      </section>
+
+      <button type="submit" className="primary" disabled={busy}>
+        {busy ? t('auth.working') : t('checkout.placeOrder')}
+      </button>
+    </form>
+  );
+}
+
+export default function Checkout() {
+  return (
+    <RequireUser>
+      <CheckoutForm />
+    </RequireUser>
+  );
+}

@@ -1,0 +1,191 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client';
+import type { OrderDetail } from '../api/types';
+import { formatIdr } from '../lib/format';
+import { Timeline } from '../components/Timeline';
+import { ErrorNote, Loading } from '../components/Alert';
+import { RequireUser } from '../components/RequireUser';
+import { useFormErrors } from '../components/useFormErrors';
+
+function ReviewForm({ order }: { order: OrderDetail }) {
+  const { t } = useTranslation();
+  const [lineId, setLineId] = useState(order.lines[0]?.id ?? '');
+  const [rating, setRating] = useState(5);
+  const [text, setText] = useState('');
+  const [done, setDone] = useState<string[]>([]);
+  const errors = useFormErrors();
+  const review = useMutation({
+    mutationFn: () => api(`/api/commerce/orders/${order.id}/reviews`, { body: { rating, text, lineId } }),
+    onSuccess: () => {
+      setDone([...done, lineId]);
+      setText('');
+      errors.clear();
+    },
+    onError: (error) => errors.show(error, { 409: t('orders.alreadyReviewed') }),
+  });
+  const open = order.lines.filter((l) => !done.includes(l.id));
+  if (open.length === 0) return <p className="ok" role="status">{t('orders.reviewThanks')}</p>;
+  return (
+    <form
+      className="stack"
+      onSubmit={(e: FormEvent) => {
+        e.preventDefault();
+        review.mutate();
+      }}
+    >
+      <h3>{t('orders.review')}</h3>
+      {order.lines.length > 1 && (
+        <label className="field">
+          {t('orders.reviewLine')}
+          <select value={lineId} onChange={(e) => setLineId(e.target.value)}>
+            {open.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.title} · {l.variantName}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <fieldset className="stars">
+        <legend>{t('orders.rating')}</legend>
+        {[1, 2, 3, 4, 5].map((n) => (
+          <label key={n} className={n <= rating ? 'on' : ''}>
+            <input type="radio" name="rating" value={n} checked={rating === n} onChange={() => setRating(n)} />
+            <span aria-hidden="true">★</span>
+            <span className="visually-hidden">{t('product.stars', { count: n })}</span>
+          </label>
+        ))}
+      </fieldset>
+      <label className="field">
+        {t('orders.reviewText')}
+        <textarea value={text} maxLength={2000} rows={3} onChange={(e) => setText(e.target.value)} />
+      </label>
+      {errors.message && <p className="alert" role="alert">{errors.message}</p>}
+      <button type="submit" className="primary" disabled={review.isPending}>
+        {t('orders.sendReview')}
+      </button>
+      {done.length > 0 && <p className="ok" role="status">{t('orders.reviewThanks')}</p>}
+    </form>
+  );
+}
+
+function OrderView() {
+  const { id = '' } = useParams();
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const [returnReason, setReturnReason] = useState('');
+  const [showReturn, setShowReturn] = useState(false);
+  const order = useQuery({ queryKey: ['order', id], queryFn: () => api<OrderDetail>(`/api/commerce/orders/${id}`) });
+  const act = useMutation({
+    mutationFn: ({ action, body }: { action: string; body?: unknown }) => api<OrderDetail>(`/api/commerce/orders/${id}/${action}`, { body: body ?? {} }),
+    onSuccess: (data) => {
+      client.setQueryData(['order', id], data);
+      void client.invalidateQueries({ queryKey: ['orders'] });
+      setShowReturn(false);
+    },
+  });
+  if (order.isLoading) return <Loading />;
+  if (!order.data) return <ErrorNote error={order.error} />;
+  const o = order.data;
+  return (
+    <section className="stack" aria-labelledby="order-title">
+      <h1 id="order-title">{t('orders.order', { id: o.id.slice(-8).toUpperCase() })}</h1>
+      <p className={`status status-${o.status}`} role="status">
+        {t(`orders.status.${o.status}`)}
+      </p>
+      <div className="card">
+        <Timeline order={o} />
+      </div>
+      <div className="card">
+        <ul className="plain">
+          {o.lines.map((l) => (
+            <li key={l.id} className="sum-line">
+              <span>
+                <Link to={`/produk/${l.productId}`}>{l.title}</Link> · {l.variantName} × {l.quantity}
+              </span>
+              <span>{formatIdr(l.lineTotalIdr)}</span>
+            </li>
+          ))}
+          <li className="sum-line">
+            <span>{t('checkout.shipping')} ({t(`couriers.${o.courier}`, { defaultValue: o.courier })})</span>
+            <span>{formatIdr(o.shippingIdr)}</span>
+          </li>
+          {o.discountIdr > 0 && (
+            <li className="sum-line">
+              <span>{t('checkout.discount')}</span>
+              <span>−{formatIdr(o.discountIdr)}</span>
+            </li>
+          )}
+          <li className="sum-line total">
+            <span>{t('checkout.total')}</span>
+            <strong>{formatIdr(o.totalIdr)}</strong>
+          </li>
+        </ul>
+        {o.trackingNumber && (
+          <p>
+            {t('orders.tracking')}: <strong>{o.trackingNumber}</strong>
+          </p>
+        )}
+        <p className="muted small">
+          {o.shippingAddress.recipient}, {o.shippingAddress.line1}, {o.shippingAddress.city}, {o.shippingAddress.province} {o.shippingAddress.postalCode}
+        </p>
+      </div>
+      <ErrorNote error={act.error} />
+      <div className="actions">
+        {o.status === 'awaiting_payment' && (
+          <Link className="button primary" to={`/pembayaran/${o.paymentId}`}>
+            {t('orders.pay')}
+          </Link>
+        )}
+        {(o.status === 'awaiting_payment' || o.status === 'confirmed') && (
+          <button type="button" disabled={act.isPending} onClick={() => act.mutate({ action: 'cancel' })}>
+            {t('orders.cancel')}
+          </button>
+        )}
+        {o.status === 'delivered' && (
+          <>
+            <button type="button" className="primary" disabled={act.isPending} onClick={() => act.mutate({ action: 'complete' })}>
+              {t('orders.complete')}
+            </button>
+            <button type="button" onClick={() => setShowReturn(!showReturn)} aria-expanded={showReturn}>
+              {t('orders.requestReturn')}
+            </button>
+          </>
+        )}
+      </div>
+      {showReturn && (
+        <form
+          className="card stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (returnReason.trim()) act.mutate({ action: 'return', body: { reason: returnReason.trim() } });
+          }}
+        >
+          <label className="field">
+            {t('orders.returnReason')}
+            <textarea value={returnReason} rows={3} maxLength={1000} onChange={(e) => setReturnReason(e.target.value)} required />
+          </label>
+          <button type="submit" className="primary" disabled={!returnReason.trim() || act.isPending}>
+            {t('orders.sendReturn')}
+          </button>
+        </form>
+      )}
+      {o.status === 'completed' && (
+        <div className="card">
+          <ReviewForm order={o} />
+        </div>
+      )}
+    </section>
+  );
+}
+
+export default function OrderPage() {
+  return (
+    <RequireUser>
+      <OrderView />
+    </RequireUser>
+  );
+}

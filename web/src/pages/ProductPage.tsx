@@ -1,0 +1,104 @@
+import { useEffect, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useNavigate, useParams } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client';
+import type { Page, Product, Review } from '../api/types';
+import { useSession } from '../api/session';
+import { formatDate, formatIdr, formatIdrRange } from '../lib/format';
+import { saveBuyNow } from '../lib/buy';
+import { ErrorNote, Loading } from '../components/Alert';
+import { Icon } from '../components/Icon';
+
+export default function ProductPage() {
+  const { id = '' } = useParams();
+  const { t, i18n } = useTranslation();
+  const navigate = useNavigate();
+  const { user } = useSession();
+  const client = useQueryClient();
+  const product = useQuery({ queryKey: ['product', id], queryFn: () => api<Product>(`/api/commerce/products/${id}`) });
+  const reviews = useQuery({ queryKey: ['reviews', id], queryFn: () => api<Page<Review>>(`/api/commerce/products/${id}/reviews`) });
+  const [variantId, setVariantId] = useState<string | null>(null);
+  const [quantity, setQuantity] = useState(1);
+  useEffect(() => {
+    const first = product.data?.variants.find((v) => v.available > 0);
+    if (first && !variantId) setVariantId(first.id);
+  }, [product.data, variantId]);
+  const variant = product.data?.variants.find((v) => v.id === variantId);
+  const add = useMutation({
+    mutationFn: () => api('/api/commerce/cart/items', { body: { variantId, quantity } }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['cart'] }),
+  });
+
+  if (product.isLoading) return <Loading />;
+  if (!product.data) return <ErrorNote error={product.error} />;
+  const p = product.data;
+  return (
+    <article className="card stack" aria-labelledby="product-title">
+      {p.imageUrls[0] ? <img src={p.imageUrls[0]} alt={p.title} className="hero" /> : <div className="hero placeholder" aria-hidden="true">
+              <Icon name="bag" size={36} />
+            </div>}
+      <h1 id="product-title">{p.title}</h1>
+      <p className="price big">{variant ? formatIdr(variant.priceIdr) : formatIdrRange(p.priceMinIdr, p.priceMaxIdr)}</p>
+      <p className="muted">
+        <Link to={`/toko/${p.shopSlug}`}>{p.shopName}</Link> · {t(`categories.${p.category}`)}
+        {p.rating.count > 0 && ` · ★ ${p.rating.average?.toFixed(1)} (${p.rating.count})`}
+      </p>
+      <p className="pre">{p.description}</p>
+      {p.externalUrl ? (
+        <a className="button primary" href={p.externalUrl} target="_blank" rel="noopener noreferrer">
+          {t('product.openExternal')}
+        </a>
+      ) : (
+        <>
+          <fieldset className="variants">
+            <legend>{t('product.variant')}</legend>
+            {p.variants.map((v) => (
+              <label key={v.id} className={`chip-option${v.id === variantId ? ' selected' : ''}${v.available === 0 ? ' disabled' : ''}`}>
+                <input type="radio" name="variant" checked={v.id === variantId} disabled={v.available === 0} onChange={() => setVariantId(v.id)} />
+                {v.name} · {formatIdr(v.priceIdr)} {v.available === 0 ? `· ${t('product.soldOut')}` : `· ${t('product.stockLeft', { count: v.available })}`}
+              </label>
+            ))}
+          </fieldset>
+          <label className="qty">
+            {t('product.quantity')}
+            <input type="number" min={1} max={999} value={quantity} onChange={(e) => setQuantity(Math.max(1, Math.min(999, Number(e.target.value) || 1)))} />
+          </label>
+          <ErrorNote error={add.error} />
+          {add.isSuccess && (
+            <p role="status" className="ok">
+              {t('product.added')} <Link to="/keranjang">{t('nav.cart')}</Link>
+            </p>
+          )}
+          <div className="actions">
+            <button type="button" disabled={!variant || add.isPending} onClick={() => (user ? add.mutate() : navigate('/masuk'))}>
+              {t('product.addToCart')}
+            </button>
+            <button
+              type="button"
+              className="primary"
+              disabled={!variant}
+              onClick={() => {
+                if (!variant) return;
+                saveBuyNow([{ variantId: variant.id, quantity, productId: p.id, title: p.title, variantName: variant.name, unitPriceIdr: variant.priceIdr }]);
+                navigate(user ? '/checkout?buy=now' : `/masuk?next=${encodeURIComponent('/checkout?buy=now')}`);
+              }}
+            >
+              {t('product.buyNow')}
+            </button>
+          </div>
+        </>
+      )}
+      <h2>{t('product.reviews')}</h2>
+      {reviews.data?.items.length === 0 && <p className="muted">{t('product.noReviews')}</p>}
+      <ul className="plain">
+        {reviews.data?.items.map((r) => (
+          <li key={r.id} className="review">
+            <span aria-label={t('product.stars', { count: r.rating })}>{'★'.repeat(r.rating)}{'☆'.repeat(5 - r.rating)}</span> <span className="muted small">{formatDate(r.createdAt, i18n.language)}</span>
+            <p>{r.text}</p>
+          </li>
+        ))}
+      </ul>
+    </article>
+  );
+}

@@ -1,0 +1,151 @@
+import { useState, type FormEvent } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { NavLink, Route, Routes } from 'react-router';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api/client';
+import type { Shop } from '../api/types';
+import { useSession } from '../api/session';
+import { Field } from '../components/Field';
+import { useFormErrors } from '../components/useFormErrors';
+import { Loading } from '../components/Alert';
+import { RequireUser } from '../components/RequireUser';
+import { PROVINCES } from '../lib/provinces';
+import { forgetShop, rememberShop, rememberedShop } from './shopStore';
+import { SellerProducts } from './SellerProducts';
+import { SellerOrders } from './SellerOrders';
+import { SellerShop } from './SellerShop';
+
+function OpenShop({ onOpened }: { onOpened(shop: Shop): void }) {
+  const { t } = useTranslation();
+  const errors = useFormErrors();
+  const [busy, setBusy] = useState(false);
+  const [form, setForm] = useState({ name: '', slug: '', description: '', city: '', province: '' });
+  const [existing, setExisting] = useState('');
+  const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    errors.clear();
+    setBusy(true);
+    try {
+      const shop = await api<Shop>('/api/commerce/shops', { body: { ...form, description: form.description || undefined, province: form.province || undefined } });
+      onOpened(shop);
+    } catch (error) {
+      errors.show(error, { 409: t('seller.slugTaken') });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function manage(event: FormEvent) {
+    event.preventDefault();
+    errors.clear();
+    try {
+      onOpened(await api<Shop>(`/api/commerce/shops/${encodeURIComponent(existing.trim())}`));
+    } catch (error) {
+      errors.show(error);
+    }
+  }
+
+  return (
+    <div className="stack">
+      <form className="card" onSubmit={submit} noValidate aria-labelledby="open-shop-title">
+        <h2 id="open-shop-title">{t('seller.openShop')}</h2>
+        <p className="muted">{t('seller.openShopIntro')}</p>
+        {errors.message && (
+          <p className="alert" role="alert">
+            {errors.message}
+          </p>
+        )}
+        <Field label={t('seller.shopName')} name="name" value={form.name} onChange={set('name')} errors={errors.fields.name} required />
+        <Field label={t('seller.slug')} hint={t('seller.slugHint')} name="slug" autoCapitalize="none" value={form.slug} onChange={set('slug')} errors={errors.fields.slug} required />
+        <Field label={t('seller.city')} name="city" value={form.city} onChange={set('city')} errors={errors.fields.city} required />
+        <div className="field">
+          <label htmlFor="shop-province">{t('checkout.province')}</label>
+          <select id="shop-province" value={form.province} onChange={set('province')}>
+            <option value="">{t('seller.provinceAuto')}</option>
+            {PROVINCES.map((p) => (
+              <option key={p}>{p}</option>
+            ))}
+          </select>
+          {errors.fields.province && <small className="error">{errors.fields.province.join(' ')}</small>}
+        </div>
+        <div className="field">
+          <label htmlFor="shop-description">{t('seller.description')}</label>
+          <textarea id="shop-description" rows={3} value={form.description} onChange={set('description')} />
+        </div>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? t('auth.working') : t('seller.openShopSubmit')}
+        </button>
+      </form>
+      <form className="card inline-form" onSubmit={manage}>
+        <label htmlFor="existing-slug">{t('seller.manageExisting')}</label>
+        <input id="existing-slug" value={existing} onChange={(e) => setExisting(e.target.value)} autoCapitalize="none" />
+        <button type="submit" disabled={!existing.trim()}>
+          {t('seller.manage')}
+        </button>
+      </form>
+    </div>
+  );
+}
+
+function Centre() {
+  const { t } = useTranslation();
+  const { user } = useSession();
+  const client = useQueryClient();
+  const [slug, setSlug] = useState(() => (user ? rememberedShop(user.id) : null));
+  const shop = useQuery({ queryKey: ['shop', slug], queryFn: () => api<Shop>(`/api/commerce/shops/${encodeURIComponent(slug!)}`), enabled: !!slug });
+
+  function opened(s: Shop) {
+    if (!user) return;
+    rememberShop(user.id, s.slug);
+    client.setQueryData(['shop', s.slug], s);
+    setSlug(s.slug);
+  }
+
+  return (
+    <section className="stack" aria-labelledby="seller-title">
+      <h1 id="seller-title">{t('seller.title')}</h1>
+      {slug && shop.isLoading && <Loading />}
+      {!slug || shop.isError ? (
+        <OpenShop onOpened={opened} />
+      ) : shop.data ? (
+        <>
+          <p className="muted">
+            {shop.data.name} ·{' '}
+            <button
+              type="button"
+              className="link"
+              onClick={() => {
+                if (user) forgetShop(user.id);
+                setSlug(null);
+              }}
+            >
+              {t('seller.switchShop')}
+            </button>
+          </p>
+          <nav className="tabs light" aria-label={t('seller.sections')}>
+            <NavLink to="/seller" end>
+              {t('seller.shop')}
+            </NavLink>
+            <NavLink to="/seller/produk">{t('seller.products')}</NavLink>
+            <NavLink to="/seller/pesanan">{t('seller.orders')}</NavLink>
+          </nav>
+          <Routes>
+            <Route index element={<SellerShop shop={shop.data} />} />
+            <Route path="produk" element={<SellerProducts shop={shop.data} />} />
+            <Route path="pesanan" element={<SellerOrders shop={shop.data} />} />
+          </Routes>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+export default function SellerCentre() {
+  return (
+    <RequireUser>
+      <Centre />
+    </RequireUser>
+  );
+}
