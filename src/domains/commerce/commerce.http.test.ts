@@ -496,6 +496,20 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(mine.items).toHaveLength(2);
     expect(mine.totals).toEqual({ pendingIdr: 40_000, confirmedIdr: 0, reversedIdr: 0 });
     expect(JSON.stringify(mine)).not.toMatch(/buyer|recipient|phone|orderId|Siti/);
+    const firstPage = (await inject({ method: 'GET', url: '/api/commerce/affiliates/me/commissions?limit=1', headers: creator.headers })).json();
+    const secondPage = (await inject({ method: 'GET', url: `/api/commerce/affiliates/me/commissions?limit=1&cursor=${firstPage.nextCursor}`, headers: creator.headers })).json();
+    expect([...firstPage.items, ...secondPage.items].map((c: { id: string }) => c.id).sort()).toEqual(mine.items.map((c: { id: string }) => c.id).sort());
+    expect(secondPage.nextCursor).toBeNull();
+    const orders: string[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page: { items: { id: string }[]; nextCursor: string | null } = (await inject({ method: 'GET', url: `/api/commerce/orders?limit=3${cursor ? `&cursor=${cursor}` : ''}`, headers: buyer.headers })).json();
+      orders.push(...page.items.map((o) => o.id));
+      cursor = page.nextCursor;
+    }
+    const all = await db.selectFrom('orders').select('id').where('buyer_subject', '=', (await db.selectFrom('orders').select('buyer_subject').where('id', '=', kept.order.id).executeTakeFirstOrThrow()).buyer_subject).execute();
+    expect(new Set(orders).size).toBe(orders.length);
+    expect(orders.sort()).toEqual(all.map((o) => o.id as string).sort());
 
     await act(seller, kept.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE010101' });
     await act(seller, kept.order.id, 'deliver');

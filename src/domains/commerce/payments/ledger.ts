@@ -74,15 +74,11 @@ export async function releasePayment(
 /** The gateway refunded the whole transaction: every order that can still be refunded is. */
 export async function refundPayment(trx: Transaction<AnyDB>, payment: PaymentRow): Promise<boolean> {
   if (payment.status !== 'paid') return false;
-  let changed = false;
   for (const order of await ordersOf(trx, payment.id)) {
-    if (['paid', 'shipped', 'delivered', 'return_requested'].includes(order.status)) {
-      await applyTransition(trx, order, 'refund', 'provider');
-      changed = true;
-    }
+    if (['paid', 'shipped', 'delivered', 'return_requested'].includes(order.status)) await applyTransition(trx, order, 'refund', 'provider');
   }
   await trx.updateTable('payments').set({ status: 'refunded', updated_at: sql`now()` }).where('id', '=', payment.id).execute();
-  return changed || true;
+  return true;
 }
 
 export interface NotificationResult {
