@@ -554,3 +554,15 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(after.cart).toHaveLength(0);
   });
 });
+
+describe(`events reach the bus (${STORE_LABEL})`, () => {
+  it('relays product.upserted right after the request that wrote it', async () => {
+    const seen: { topic: string; payload: { id: string; version: number } }[] = [];
+    sekat.bus.subscribe('commerce-test', ['product.upserted', 'product.removed'], async (event) => {
+      seen.push(event as never);
+    });
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 2 }]);
+    for (let i = 0; i < 50 && !seen.some((e) => e.payload.id === product.id); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(seen.find((e) => e.payload.id === product.id)).toMatchObject({ topic: 'product.upserted', payload: { id: product.id, inStock: true } });
+  });
+});
