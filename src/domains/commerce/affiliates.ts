@@ -5,6 +5,8 @@ import type { Database } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { decodeCursor, pageOf } from '../../platform/http.js';
 
+const MICROSECOND_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
 export class AffiliateService {
   constructor(private readonly db: Database) {}
 
@@ -20,11 +22,13 @@ export class AffiliateService {
   async commissions(subject: string, limit: number, cursor?: string) {
     const affiliate = (await this.db.selectFrom('affiliates').select('id').where('subject', '=', subject).executeTakeFirst()) as { id: string } | undefined;
     if (!affiliate) throw notFound('You are not enrolled as an affiliate.');
-    const position = decodeCursor(cursor, (v): v is { c: string; i: string } => typeof v.c === 'string' && !Number.isNaN(Date.parse(v.c)) && typeof v.i === 'string' && UUID.test(v.i));
-    const rows = await sql<{ id: string; product_id: string; title: string; shop_id: string; shop_name: string; percent: number; amount_idr: number; state: string; created_at: Date; updated_at: Date }>`
-      select c.id, c.product_id, p.title, c.shop_id, s.name as shop_name, c.percent, c.amount_idr, c.state, c.created_at, c.updated_at
+    // The cursor carries the timestamp as PostgreSQL prints it (microseconds), so it is exact.
+    const position = decodeCursor(cursor, (v): v is { c: string; i: string } => typeof v.c === 'string' && MICROSECOND_INSTANT.test(v.c) && typeof v.i === 'string' && UUID.test(v.i));
+    const rows = await sql<{ id: string; product_id: string; title: string; shop_id: string; shop_name: string; percent: number; amount_idr: number; state: string; created_at: Date; created_text: string; updated_at: Date }>`
+      select c.id, c.product_id, p.title, c.shop_id, s.name as shop_name, c.percent, c.amount_idr, c.state, c.created_at,
+        to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_text, c.updated_at
       from commissions c join products p on p.id = c.product_id join shops s on s.id = c.shop_id
-      where c.affiliate_id = ${affiliate.id} ${position ? sql`and (c.created_at, c.id) < (${new Date(position.c)}, ${position.i}::uuid)` : sql``}
+      where c.affiliate_id = ${affiliate.id} ${position ? sql`and (c.created_at, c.id) < (${position.c}::timestamptz, ${position.i}::uuid)` : sql``}
       order by c.created_at desc, c.id desc limit ${limit + 1}`.execute(this.db);
     const totals = await sql<{ state: string; total: number }>`select state, coalesce(sum(amount_idr), 0)::bigint as total from commissions
       where affiliate_id = ${affiliate.id} group by state`.execute(this.db);
@@ -47,7 +51,7 @@ export class AffiliateService {
           createdAt: new Date(r.created_at).toISOString(),
           updatedAt: new Date(r.updated_at).toISOString(),
         }),
-        (r) => ({ c: new Date(r.created_at).toISOString(), i: r.id }),
+        (r) => ({ c: r.created_text, i: r.id }),
       ),
     };
   }

@@ -5,7 +5,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testi
 import type { Config } from '../../platform/config.js';
 import { signToken } from '../../platform/tokens.js';
 import type { Database } from '../../platform/db.js';
-import { ADDRESS, checkout, listProduct, newKey, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
+import { ADDRESS, checkout, listProduct, newKey, openShop, registerUser, settleConnections, storeSnapshot, type TestUser } from './testkit.js';
 import { qrisCrcValid } from './payments/qris.js';
 import { midtransSignature } from './payments/sandbox.js';
 import { expirePayment } from './payments/expire.job.js';
@@ -31,6 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sekat?.close();
+  await settleConnections();
   if (config) await disposeTestConfig(config);
 });
 
@@ -212,6 +213,9 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     await rejects(() => act(seller, placed.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE999999' }), 409);
     await rejects(() => act(buyer, placed.order.id, 'complete'), 409);
     await rejects(() => act(seller, placed.order.id, 'deliver'), 409);
+    await rejects(() => inject({ method: 'POST', url: `/api/commerce/orders/${placed.order.id}/ship`, headers: seller.headers }), 400);
+    await rejects(() => act(seller, placed.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'x' }), 400);
+    await rejects(() => act(buyer, placed.order.id, 'return', {}), 400);
   });
 
   it("another user's order, cart item or shop → 404/403", async () => {
@@ -329,7 +333,8 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     const available = async () => (await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json().variants[0];
 
     const one = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 2 }] })).json();
-    expect((await act(buyer, one.order.id, 'cancel')).json().status).toBe('cancelled');
+    const cancelled = await inject({ method: 'POST', url: `/api/commerce/orders/${one.order.id}/cancel`, headers: buyer.headers });
+    expect(cancelled.json(), cancelled.body).toMatchObject({ status: 'cancelled' });
     expect(await available()).toMatchObject({ stock: 5, available: 5 });
 
     const two = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 2 }] })).json();
@@ -496,6 +501,20 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(mine.items).toHaveLength(2);
     expect(mine.totals).toEqual({ pendingIdr: 40_000, confirmedIdr: 0, reversedIdr: 0 });
     expect(JSON.stringify(mine)).not.toMatch(/buyer|recipient|phone|orderId|Siti/);
+    const firstPage = (await inject({ method: 'GET', url: '/api/commerce/affiliates/me/commissions?limit=1', headers: creator.headers })).json();
+    const secondPage = (await inject({ method: 'GET', url: `/api/commerce/affiliates/me/commissions?limit=1&cursor=${firstPage.nextCursor}`, headers: creator.headers })).json();
+    expect([...firstPage.items, ...secondPage.items].map((c: { id: string }) => c.id).sort()).toEqual(mine.items.map((c: { id: string }) => c.id).sort());
+    expect(secondPage.nextCursor).toBeNull();
+    const orders: string[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page: { items: { id: string }[]; nextCursor: string | null } = (await inject({ method: 'GET', url: `/api/commerce/orders?limit=3${cursor ? `&cursor=${cursor}` : ''}`, headers: buyer.headers })).json();
+      orders.push(...page.items.map((o) => o.id));
+      cursor = page.nextCursor;
+    }
+    const all = await db.selectFrom('orders').select('id').where('buyer_subject', '=', (await db.selectFrom('orders').select('buyer_subject').where('id', '=', kept.order.id).executeTakeFirstOrThrow()).buyer_subject).execute();
+    expect(new Set(orders).size).toBe(orders.length);
+    expect(orders.sort()).toEqual(all.map((o) => o.id as string).sort());
 
     await act(seller, kept.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE010101' });
     await act(seller, kept.order.id, 'deliver');
@@ -538,5 +557,17 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(after.orders).toHaveLength(0);
     expect(after.payments).toHaveLength(0);
     expect(after.cart).toHaveLength(0);
+  });
+});
+
+describe(`events reach the bus (${STORE_LABEL})`, () => {
+  it('relays product.upserted right after the request that wrote it', async () => {
+    const seen: { topic: string; payload: { id: string; version: number } }[] = [];
+    sekat.bus.subscribe('commerce-test', ['product.upserted', 'product.removed'], async (event) => {
+      seen.push(event as never);
+    });
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 2 }]);
+    for (let i = 0; i < 50 && !seen.some((e) => e.payload.id === product.id); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(seen.find((e) => e.payload.id === product.id)).toMatchObject({ topic: 'product.upserted', payload: { id: product.id, inStock: true } });
   });
 });

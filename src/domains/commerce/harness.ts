@@ -21,7 +21,10 @@ export interface CommerceHarness {
   provider: SandboxProvider;
   /** A shop owned by `seller` with one product of one variant holding `stock` units. */
   seedVariant(stock: number, priceIdr?: number): Promise<{ productId: string; variantId: string; shopId: string }>;
+  /** Two shops, each with one product of `perShop` variants holding `stock` units each. */
+  seedVariants(perShop: number, stock: number): Promise<string[]>;
   buy(subject: string, variantId: string, quantity: number, method?: CheckoutInput['paymentMethod']): ReturnType<CheckoutService['checkout']>;
+  buyMany(subject: string, items: { variantId: string; quantity: number }[]): ReturnType<CheckoutService['checkout']>;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,24 @@ export async function openCommerceHarness(config: Config): Promise<CommerceHarne
         variants: [{ sku: `SKU-${seeded}`, name: 'Standar', priceIdr, stock, weightGrams: 500 }],
       });
       return { productId: product.id, variantId: product.variants[0]!.id, shopId: shop.id };
+    },
+    async seedVariants(perShop, stock) {
+      const ids: string[] = [];
+      for (let shop = 0; shop < 2; shop++) {
+        seeded++;
+        const created = await catalog.createShop(HARNESS_SELLER, { name: `Toko ${seeded}`, slug: `toko-${process.pid}-${Date.now().toString(36)}-${seeded}`, city: shop ? 'Surabaya' : 'Jakarta' });
+        const product = await catalog.createProduct(HARNESS_SELLER, created.id, {
+          title: `Produk ${seeded}`,
+          description: 'Untuk uji',
+          category: 'hobi',
+          variants: Array.from({ length: perShop }, (_, i) => ({ sku: `SKU-${seeded}-${i}`, name: `Varian ${i}`, priceIdr: 10_000 * (i + 1), stock, weightGrams: 300 })),
+        });
+        ids.push(...product.variants.map((v) => v.id));
+      }
+      return ids;
+    },
+    buyMany(subject, items) {
+      return checkout.checkout(subject, `k${process.pid}-${++keys}`, { items, shippingAddress: HARNESS_ADDRESS, courier: 'jne_reg', paymentMethod: 'va_bca' });
     },
     buy(subject, variantId, quantity, method = 'va_bca') {
       return checkout.checkout(subject, `k${process.pid}-${++keys}`, {

@@ -73,12 +73,13 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   });
   return {
     routes: async (app) => {
-      await app.register(routes);
-      await app.register(portabilityRoutes(new CatalogPortability(deps.db, catalog)));
       // Product events leave through the outbox; relay them as soon as a request committed some.
+      // (Added before the routes, so the routes' context inherits it.)
       app.addHook('onResponse', async (request, reply) => {
         if (request.method !== 'GET' && reply.statusCode < 400) void deps.outbox.kick();
       });
+      await app.register(routes);
+      await app.register(portabilityRoutes(new CatalogPortability(deps.db, catalog)));
     },
     health: async () => true,
     stop: async () => {},

@@ -599,15 +599,16 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       async (request) => s.orders.shopOrders(requireSubject(request), request.params.shopId, request.query.limit ?? 20, request.query.cursor),
     );
 
-    // A bare POST (no body at all, as browsers send a button's action) counts as an empty object.
+    // A POST with no body counts as `{}`: actions without fields need none, and actions with
+    // required fields then get a field-by-field 400.
     const action = (path: string, summary: string, run: (subject: string, id: string, body: Record<string, unknown>) => Promise<unknown>, body: TSchema = Type.Object({})) =>
       app.post(
         `/commerce/orders/:id/${path}`,
         {
-          schema: { tags, summary, params: IdParams, body, response: { 200: OrderDetail, ...problems(400, 401, 403, 404, 409) } },
           preValidation: async (request) => {
-            if (request.body === undefined || request.body === null) request.body = {};
+            request.body ??= {};
           },
+          schema: { tags, summary, params: IdParams, body, response: { 200: OrderDetail, ...problems(400, 401, 403, 404, 409) } },
         },
         async (request) => run(requireSubject(request), request.params.id, (request.body ?? {}) as Record<string, unknown>) as never,
       );

@@ -90,3 +90,12 @@ export async function storeSnapshot(db: Database): Promise<string> {
       (select string_agg(price_idr::text || title, ',' order by v.id) from variants v join products p on p.id = v.product_id) as prices`.execute(db);
   return JSON.stringify({ counts, state: state.rows[0] });
 }
+
+/**
+ * pg-pool's `end()` resolves before its clients' sockets have closed; dropping the test databases
+ * `with (force)` at that moment kills those backends and the dying clients raise unhandled errors.
+ * Waiting a moment lets them finish. (A platform fix belongs in `disposeTestConfig`.)
+ */
+export function settleConnections(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 300));
+}

@@ -8,13 +8,14 @@ import { enqueueJob } from '../../../platform/jobs.js';
 import { verifyToken } from '../../../platform/tokens.js';
 import type { AttributionClaims } from '../../../contracts/attribution.js';
 import { publishIfAvailabilityChanged } from '../catalog/events.js';
+import { productViews } from '../catalog/cache.js';
 import { quote, type CourierCode } from '../shipping/rates.js';
 import { COD_LIMIT_IDR, expiryMinutes, PAYMENT_METHODS, type PaymentExpiry, type PaymentMethodCode } from '../payments/methods.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { EXPIRE_PAYMENT_JOB } from '../payments/expire.job.js';
 import type { PaymentRow } from '../payments/ledger.js';
 import { applyTransition, type OrderRow } from '../orders/transition.js';
-import { orderViews, paymentView, withQrImage, type OrderView, type PaymentView } from '../orders/views.js';
+import { orderView, paymentView, withQrImage, type LineRow, type OrderView, type PaymentView } from '../orders/views.js';
 import { normaliseAddress, type AddressInput } from './address.js';
 import { redeemVoucher } from './vouchers.js';
 import { MAX_QUANTITY } from './cart.js';
@@ -273,6 +274,7 @@ export class CheckoutService {
       .executeTakeFirstOrThrow()) as PaymentRow;
 
     const orders: OrderRow[] = [];
+    const linesOf = new Map<string, LineRow[]>();
     for (const parcel of parcels) {
       const orderId = uuidv7();
       const order = (await trx
@@ -298,26 +300,23 @@ export class CheckoutService {
         })
         .returningAll()
         .executeTakeFirstOrThrow()) as OrderRow;
-      await trx
-        .insertInto('order_lines')
-        .values(
-          parcel.lines.map((line) => ({
-            id: uuidv7(),
-            order_id: orderId,
-            variant_id: line.variant.id,
-            product_id: line.variant.product_id,
-            title: line.variant.title,
-            variant_name: line.variant.name,
-            sku: line.variant.sku,
-            unit_price_idr: line.variant.price_idr,
-            quantity: line.quantity,
-            line_total_idr: line.variant.price_idr * line.quantity,
-            affiliate_id: line.affiliateId,
-            commission_percent: line.commissionPercent,
-            video_id: line.videoId,
-          })),
-        )
-        .execute();
+      const lineRows: LineRow[] = parcel.lines.map((line) => ({
+        id: uuidv7(),
+        order_id: orderId,
+        variant_id: line.variant.id,
+        product_id: line.variant.product_id,
+        title: line.variant.title,
+        variant_name: line.variant.name,
+        sku: line.variant.sku,
+        unit_price_idr: line.variant.price_idr,
+        quantity: line.quantity,
+        line_total_idr: line.variant.price_idr * line.quantity,
+        affiliate_id: line.affiliateId,
+        commission_percent: line.commissionPercent,
+        video_id: line.videoId,
+      }));
+      await trx.insertInto('order_lines').values(lineRows).execute();
+      linesOf.set(orderId, lineRows);
       await trx
         .insertInto('reservations')
         .values(parcel.lines.map((line) => ({ id: uuidv7(), order_id: orderId, variant_id: line.variant.id, quantity: line.quantity, state: 'open' })))
@@ -334,16 +333,18 @@ export class CheckoutService {
       on conflict (subject) do update set recipient = excluded.recipient, phone = excluded.phone, line1 = excluded.line1,
         city = excluded.city, province = excluded.province, postal_code = excluded.postal_code, updated_at = now()`.execute(trx);
     if (fromCart) await trx.deleteFrom('cart_items').where('subject', '=', subject).where('variant_id', 'in', variantIds).execute();
-    const views = await orderViews(trx, orders);
 
     // Stock last: all lines or none. Each conditional UPDATE takes units only if enough are
     // available; the first that cannot aborts the transaction, and with it everything above.
     // Taking the hot variant rows at the end keeps them locked for the shortest time (a flash
     // sale serialises on them); sorted ids avoid deadlocks; vouchers are always locked before
     // variants (see releasePayment).
+    const soldOut: string[] = [];
     for (const line of lines) {
-      const taken = await sql<{ id: string }>`update variants set reserved = reserved + ${line.quantity}
-        where id = ${line.variant.id} and removed_at is null and stock - reserved >= ${line.quantity} returning id`.execute(trx);
+      const taken = await sql<{ available: number }>`update variants set reserved = reserved + ${line.quantity}
+        where id = ${line.variant.id} and removed_at is null and stock - reserved >= ${line.quantity}
+        returning stock - reserved as available`.execute(trx);
+      if (taken.rows[0]?.available === 0) soldOut.push(line.variant.product_id);
       if (taken.rows.length === 0) {
         const left = (await trx.selectFrom('variants').select(sql<number>`stock - reserved`.as('available')).where('id', '=', line.variant.id).executeTakeFirst()) as
           | { available: number }
@@ -359,8 +360,10 @@ export class CheckoutService {
     if (method.kind === 'cod') {
       for (const order of orders) await applyTransition(trx, order, 'confirm_cod', 'system', { reason: 'cash on delivery' });
     }
-    await publishIfAvailabilityChanged(trx, lines.map((l) => l.variant.product_id));
-    views.forEach((view, i) => (view.status = orders[i]!.status));
+    productViews.forget(lines.map((l) => l.variant.product_id));
+    // Only a variant that just ran out can flip its product to out of stock.
+    if (soldOut.length > 0) await publishIfAvailabilityChanged(trx, soldOut);
+    const views = orders.map((order) => orderView(order, linesOf.get(order.id) ?? []));
     return { order: views[0]!, orders: views, payment: paymentView(payment) as PaymentView };
   }
 }

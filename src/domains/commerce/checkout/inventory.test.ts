@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'kysely';
+import { settleConnections } from '../testkit.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
 import { HttpProblem } from '../../../platform/errors.js';
@@ -18,6 +19,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
+  await settleConnections();
   if (config) await disposeTestConfig(config);
 });
 
@@ -85,6 +87,45 @@ describe(`inventory model (${STORE_LABEL})`, () => {
         }
       }),
       { numRuns: 25 },
+    );
+  });
+  it('all lines or none across several variants and shops, with no deadlock, under concurrent checkouts', async () => {
+    const lineArb = fc.uniqueArray(fc.record({ v: fc.integer({ min: 0, max: 3 }), quantity: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 4, selector: (l) => l.v });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(fc.array(lineArb, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }), async (initial, batches) => {
+        const variants = await h.seedVariants(2, initial);
+        const placed: { paymentId: string; amount: number; lines: { v: number; quantity: number }[] }[] = [];
+        for (const batch of batches) {
+          await Promise.all(
+            batch.map((lines, i) =>
+              tolerate(async () => {
+                // Shuffled order in the request: the service must still lock in one order.
+                const items = (i % 2 ? [...lines].reverse() : lines).map((l) => ({ variantId: variants[l.v]!, quantity: l.quantity }));
+                const result = await h.buyMany(`multi-${i}`, items);
+                placed.push({ paymentId: result.body.payment.id, amount: result.body.payment.amountIdr, lines });
+                expect(result.body.orders.length).toBe(new Set(lines.map((l) => (l.v < 2 ? 'a' : 'b'))).size);
+              }),
+            ),
+          );
+          // Pay half of them concurrently with the next batch's checkouts.
+          await Promise.all(placed.splice(0, Math.ceil(placed.length / 2)).map((p) => tolerate(() => receiveNotification(h.store.db, h.provider, h.provider.simulateNotification(p.paymentId, p.amount, 'paid')))));
+        }
+        const rows = (await sql<{ id: string; stock: number; reserved: number; sold: number; open: number }>`
+          select v.id, v.stock, v.reserved, v.sold,
+            (select coalesce(sum(quantity), 0)::int from reservations r where r.variant_id = v.id and r.state = 'open') as open
+          from variants v where v.id in (${sql.join(variants)})`.execute(h.store.db)).rows;
+        for (const row of rows) {
+          expect(row.stock).toBeGreaterThanOrEqual(0);
+          expect(row.reserved).toBeLessThanOrEqual(row.stock);
+          expect(row.stock + row.sold).toBe(initial);
+          expect(row.reserved).toBe(row.open);
+        }
+        // Every order line has its reservation: nothing was reserved for a checkout that failed.
+        const orphans = await sql<{ n: number }>`select count(*)::int as n from reservations r
+          where r.variant_id in (${sql.join(variants)}) and not exists (select 1 from order_lines l where l.order_id = r.order_id and l.variant_id = r.variant_id)`.execute(h.store.db);
+        expect(orphans.rows[0]!.n).toBe(0);
+      }),
+      { numRuns: 15 },
     );
   });
 });

@@ -9,8 +9,8 @@ import { applyTransition, lockOrder, type OrderRow } from './transition.js';
 import { ACTION_ACTORS, CLOSED_STATUSES, type OrderAction } from './state.js';
 import { orderViews, paymentView, withQrImage } from './views.js';
 
-type Position = { c: string; i: string };
-const isPosition = (v: Record<string, unknown>): v is Position => typeof v.c === 'string' && typeof v.i === 'string' && !Number.isNaN(Date.parse(v.c)) && UUID.test(v.i);
+type Position = { i: string };
+const isPosition = (v: Record<string, unknown>): v is Position => typeof v.i === 'string' && UUID.test(v.i);
 
 export class OrderService {
   constructor(private readonly db: Database) {}
@@ -18,10 +18,11 @@ export class OrderService {
   private async page(where: { column: 'buyer_subject' | 'shop_id'; value: string }, limit: number, cursor?: string) {
     const position = decodeCursor(cursor, isPosition);
     let query = this.db.selectFrom('orders').selectAll().where(where.column, '=', where.value);
-    if (position) query = query.where(sql<boolean>`(created_at, id) < (${new Date(position.c)}, ${position.i}::uuid)`);
-    const rows = (await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()) as OrderRow[];
+    // Order ids are UUIDv7, so id order is creation order and the id alone is an exact cursor.
+    if (position) query = query.where('id', '<', position.i);
+    const rows = (await query.orderBy('id', 'desc').limit(limit + 1).execute()) as OrderRow[];
     const views = await orderViews(this.db, rows.slice(0, limit));
-    const page = pageOf(rows, limit, (row) => row.id, (row) => ({ c: new Date(row.created_at).toISOString(), i: row.id }));
+    const page = pageOf(rows, limit, (row) => row.id, (row) => ({ i: row.id }));
     return { items: views, nextCursor: page.nextCursor };
   }
 

@@ -4,6 +4,7 @@ import { conflict } from '../../../platform/errors.js';
 import { enqueueJob } from '../../../platform/jobs.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { publishIfAvailabilityChanged } from '../catalog/events.js';
+import { productViews } from '../catalog/cache.js';
 import { CLOSED_STATUSES, nextStatus, type Actor, type OrderAction, type OrderStatus } from './state.js';
 
 export const AUTO_COMPLETE_JOB = 'commerce.order.auto-complete';
@@ -190,7 +191,9 @@ export async function applyTransition(
   if (CLOSED_STATUSES.has(to) && order.erase_pending) await minimiseOrder(trx, order.id);
   if (moveStock) {
     const touched = await moveStock(trx, order.id);
-    if (touched.length > 0) await publishIfAvailabilityChanged(trx, touched);
+    productViews.forget(touched);
+    // A sale takes units out of stock and reserved alike: availability does not change.
+    if (touched.length > 0 && moveStock !== sellReservations) await publishIfAvailabilityChanged(trx, touched);
   }
   order.status = to;
   return to;

@@ -4,7 +4,7 @@ import type { AnyDB, Database } from '../../../platform/db.js';
 import type { OrderRow } from './transition.js';
 import type { PaymentRow } from '../payments/ledger.js';
 
-interface LineRow {
+export interface LineRow {
   id: string;
   order_id: string;
   variant_id: string;
@@ -16,6 +16,8 @@ interface LineRow {
   quantity: number;
   line_total_idr: number;
   affiliate_id: string | null;
+  commission_percent: number;
+  video_id: string | null;
 }
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
@@ -28,7 +30,11 @@ export async function orderViews(db: Database | Transaction<AnyDB>, orders: Orde
     .where('order_id', 'in', orders.map((o) => o.id))
     .orderBy('id')
     .execute()) as LineRow[];
-  return orders.map((order) => ({
+  return orders.map((order) => orderView(order, lines.filter((line) => line.order_id === order.id)));
+}
+
+export function orderView(order: OrderRow, lines: LineRow[]) {
+  return {
     id: order.id,
     shopId: order.shop_id,
     paymentId: order.payment_id,
@@ -47,30 +53,28 @@ export async function orderViews(db: Database | Transaction<AnyDB>, orders: Orde
       province: order.province,
       postalCode: order.postal_code,
     },
-    lines: lines
-      .filter((line) => line.order_id === order.id)
-      .map((line) => ({
-        id: line.id,
-        variantId: line.variant_id,
-        productId: line.product_id,
-        title: line.title,
-        variantName: line.variant_name,
-        sku: line.sku,
-        unitPriceIdr: line.unit_price_idr,
-        quantity: line.quantity,
-        lineTotalIdr: line.line_total_idr,
-        attributed: line.affiliate_id !== null,
-      })),
+    lines: lines.map((line) => ({
+      id: line.id,
+      variantId: line.variant_id,
+      productId: line.product_id,
+      title: line.title,
+      variantName: line.variant_name,
+      sku: line.sku,
+      unitPriceIdr: line.unit_price_idr,
+      quantity: line.quantity,
+      lineTotalIdr: line.line_total_idr,
+      attributed: line.affiliate_id !== null,
+    })),
     returnReason: order.return_reason,
     createdAt: new Date(order.created_at).toISOString(),
     paidAt: iso(order.paid_at),
     shippedAt: iso(order.shipped_at),
     deliveredAt: iso(order.delivered_at),
     closedAt: iso(order.closed_at),
-  }));
+  };
 }
 
-export type OrderView = Awaited<ReturnType<typeof orderViews>>[number];
+export type OrderView = ReturnType<typeof orderView>;
 
 export function paymentView(payment: PaymentRow) {
   return {

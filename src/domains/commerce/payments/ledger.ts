@@ -74,15 +74,11 @@ export async function releasePayment(
 /** The gateway refunded the whole transaction: every order that can still be refunded is. */
 export async function refundPayment(trx: Transaction<AnyDB>, payment: PaymentRow): Promise<boolean> {
   if (payment.status !== 'paid') return false;
-  let changed = false;
   for (const order of await ordersOf(trx, payment.id)) {
-    if (['paid', 'shipped', 'delivered', 'return_requested'].includes(order.status)) {
-      await applyTransition(trx, order, 'refund', 'provider');
-      changed = true;
-    }
+    if (['paid', 'shipped', 'delivered', 'return_requested'].includes(order.status)) await applyTransition(trx, order, 'refund', 'provider');
   }
   await trx.updateTable('payments').set({ status: 'refunded', updated_at: sql`now()` }).where('id', '=', payment.id).execute();
-  return changed || true;
+  return true;
 }
 
 export interface NotificationResult {
@@ -110,20 +106,20 @@ export async function receiveNotification(db: Database, provider: PaymentProvide
     if (n.grossAmountIdr !== payment.gross_amount_idr) {
       throw unprocessable('The gross amount does not match the payment.', { gross_amount: ['does not match the payment'] });
     }
-    const stored = await trx
-      .insertInto('payment_notifications')
-      .values({ payment_id: payment.id, fingerprint: n.fingerprint, transaction_status: n.transactionStatus, body: JSON.stringify(body), applied: false })
-      .onConflict((oc) => oc.column('fingerprint').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!stored) return { paymentId: payment.id, status: payment.status, applied: false, duplicate: true };
+    const seen = await trx.selectFrom('payment_notifications').select('id').where('fingerprint', '=', n.fingerprint).executeTakeFirst();
+    if (seen) return { paymentId: payment.id, status: payment.status, applied: false, duplicate: true };
+    // The payment row is locked, so no identical notification can be applied meanwhile; and a
+    // payment leaves `pending` (or `paid`) only once, so applying is at most once regardless.
+    let status = payment.status;
     let applied = false;
-    if (n.outcome === 'paid') applied = await markPaymentPaid(trx, payment);
-    else if (n.outcome === 'released') applied = await releasePayment(trx, payment, n.releasedAs, 'provider', `gateway: ${n.transactionStatus}`);
-    else if (n.outcome === 'refunded') applied = await refundPayment(trx, payment);
-    if (applied) await trx.updateTable('payment_notifications').set({ applied: true }).where('id', '=', stored.id).execute();
-    const after = (await trx.selectFrom('payments').select('status').where('id', '=', payment.id).executeTakeFirstOrThrow()) as { status: PaymentRow['status'] };
-    return { paymentId: payment.id, status: after.status, applied, duplicate: false };
+    if (n.outcome === 'paid' && (applied = await markPaymentPaid(trx, payment))) status = 'paid';
+    else if (n.outcome === 'released' && (applied = await releasePayment(trx, payment, n.releasedAs, 'provider', `gateway: ${n.transactionStatus}`))) status = n.releasedAs;
+    else if (n.outcome === 'refunded' && (applied = await refundPayment(trx, payment))) status = 'refunded';
+    await trx
+      .insertInto('payment_notifications')
+      .values({ payment_id: payment.id, fingerprint: n.fingerprint, transaction_status: n.transactionStatus, body: JSON.stringify(body), applied })
+      .execute();
+    return { paymentId: payment.id, status, applied, duplicate: false };
   });
 }
 
