@@ -213,6 +213,12 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
     );
 
     app.get(
+      '/commerce/me/shops',
+      { schema: { tags, summary: 'The shops the caller owns', response: { 200: Type.Object({ items: Type.Array(Shop) }), ...problems(401) } } },
+      async (request) => ({ items: (await s.catalog.shopsOf(requireSubject(request))).map(shopView) }),
+    );
+
+    app.get(
       '/commerce/shops/:slug',
       { schema: { tags, summary: 'A public shop', params: Type.Object({ slug: Type.String({ maxLength: 64 }) }), response: { 200: Shop, ...problems(404) } } },
       async (request) => shopView(await s.catalog.shopBySlug(request.params.slug)),

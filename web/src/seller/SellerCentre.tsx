@@ -10,17 +10,15 @@ import { useFormErrors } from '../components/useFormErrors';
 import { Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 import { PROVINCES } from '../lib/provinces';
-import { forgetShop, rememberShop, rememberedShop } from './shopStore';
 import { SellerProducts } from './SellerProducts';
 import { SellerOrders } from './SellerOrders';
 import { SellerShop } from './SellerShop';
 
-function OpenShop({ onOpened }: { onOpened(shop: Shop): void }) {
+function OpenShop({ owned, onOpened }: { owned: Shop[]; onOpened(shop: Shop): void }) {
   const { t } = useTranslation();
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
   const [form, setForm] = useState({ name: '', slug: '', description: '', city: '', province: '' });
-  const [existing, setExisting] = useState('');
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
 
   async function submit(event: FormEvent) {
@@ -34,16 +32,6 @@ function OpenShop({ onOpened }: { onOpened(shop: Shop): void }) {
       errors.show(error, { 409: t('seller.slugTaken') });
     } finally {
       setBusy(false);
-    }
-  }
-
-  async function manage(event: FormEvent) {
-    event.preventDefault();
-    errors.clear();
-    try {
-      onOpened(await api<Shop>(`/api/commerce/shops/${encodeURIComponent(existing.trim())}`));
-    } catch (error) {
-      errors.show(error);
     }
   }
 
@@ -78,13 +66,20 @@ function OpenShop({ onOpened }: { onOpened(shop: Shop): void }) {
           {busy ? t('auth.working') : t('seller.openShopSubmit')}
         </button>
       </form>
-      <form className="card inline-form" onSubmit={manage}>
-        <label htmlFor="existing-slug">{t('seller.manageExisting')}</label>
-        <input id="existing-slug" value={existing} onChange={(e) => setExisting(e.target.value)} autoCapitalize="none" />
-        <button type="submit" disabled={!existing.trim()}>
-          {t('seller.manage')}
-        </button>
-      </form>
+      {owned.length > 0 && (
+        <div className="card" aria-labelledby="my-shops-title">
+          <h2 id="my-shops-title">{t('seller.manageExisting')}</h2>
+          <ul className="plain">
+            {owned.map((shop) => (
+              <li key={shop.id}>
+                <button type="button" className="link" onClick={() => onOpened(shop)}>
+                  {t('seller.manage')}: {shop.name}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
     </div>
   );
 }
@@ -93,22 +88,27 @@ function Centre() {
   const { t } = useTranslation();
   const { user } = useSession();
   const client = useQueryClient();
-  const [slug, setSlug] = useState(() => (user ? rememberedShop(user.id) : null));
+  const mine = useQuery({ queryKey: ['my-shops', user?.id], queryFn: () => api<{ items: Shop[] }>('/api/commerce/me/shops'), enabled: !!user });
+  // The shop being managed: the one picked or just opened, else the seller's first shop.
+  const [picked, setPicked] = useState<string | null>(null);
+  const [choosing, setChoosing] = useState(false);
+  const owned = mine.data?.items ?? [];
+  const slug = choosing ? null : (picked ?? owned[0]?.slug ?? null);
   const shop = useQuery({ queryKey: ['shop', slug], queryFn: () => api<Shop>(`/api/commerce/shops/${encodeURIComponent(slug!)}`), enabled: !!slug });
 
   function opened(s: Shop) {
-    if (!user) return;
-    rememberShop(user.id, s.slug);
     client.setQueryData(['shop', s.slug], s);
-    setSlug(s.slug);
+    void client.invalidateQueries({ queryKey: ['my-shops'] });
+    setPicked(s.slug);
+    setChoosing(false);
   }
 
   return (
     <section className="stack" aria-labelledby="seller-title">
       <h1 id="seller-title">{t('seller.title')}</h1>
-      {slug && shop.isLoading && <Loading />}
-      {!slug || shop.isError ? (
-        <OpenShop onOpened={opened} />
+      {(mine.isLoading || (slug && shop.isLoading)) && <Loading />}
+      {mine.isLoading ? null : !slug || shop.isError ? (
+        <OpenShop owned={owned} onOpened={opened} />
       ) : shop.data ? (
         <>
           <p className="muted">
@@ -116,10 +116,7 @@ function Centre() {
             <button
               type="button"
               className="link"
-              onClick={() => {
-                if (user) forgetShop(user.id);
-                setSlug(null);
-              }}
+              onClick={() => setChoosing(true)}
             >
               {t('seller.switchShop')}
             </button>

@@ -148,6 +148,10 @@ export class CatalogService {
     return shopView(inserted as ShopRow);
   }
 
+  async shopsOf(subject: string): Promise<ShopRow[]> {
+    return (await this.db.selectFrom('shops').selectAll().where('owner_subject', '=', subject).orderBy('created_at').execute()) as ShopRow[];
+  }
+
   async shopBySlug(slug: string): Promise<ShopRow> {
     const row = await this.db.selectFrom('shops').selectAll().where('slug', '=', slug.toLowerCase()).executeTakeFirst();
     if (!row) throw notFound('No such shop.');
