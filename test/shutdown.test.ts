@@ -19,7 +19,8 @@ async function startServer(dataDir: string, port: number): Promise<ChildProcess>
     env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const deadline = Date.now() + 60_000;
+  // A first start creates four PGlite databases: allow for a busy machine.
+  const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
     try {
@@ -37,7 +38,7 @@ async function startServer(dataDir: string, port: number): Promise<ChildProcess>
 const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
 describe('the process', () => {
-  it('shuts down cleanly on SIGINT mid-traffic and starts again on the same PGlite data', async () => {
+  it('shuts down cleanly on SIGINT mid-traffic and starts again on the same PGlite data', { timeout: 240_000 }, async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sekat-shutdown-'));
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
