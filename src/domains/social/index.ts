@@ -39,7 +39,7 @@ export function start(deps: DomainDeps, options: SocialOptions = {}): SocialInst
   const db = deps.db as Kysely<SocialDB>;
   const media = new MediaPaths(deps.dataDir);
   const service = new SocialService(db, media, deps.jobs);
-  deps.jobs.register(TRANSCODE_JOB, transcodeJob({ db, media, log: deps.log, preset: options.transcodePreset, onReady: () => service.candidates.invalidate() }));
+  deps.jobs.register(TRANSCODE_JOB, transcodeJob({ db, media, log: deps.log, preset: options.transcodePreset, onReady: () => service.videosChanged() }));
   return {
     routes: socialRoutes({
       service,
