@@ -99,6 +99,8 @@ async function benchStore(label: string, databaseUrl: string | undefined): Promi
 
     const address = await sekat.app.listen({ port: 0, host: '127.0.0.1' });
     await load(label, 'For You (anonymous)', `${address}/api/social/feed/for-you`);
+    // Signed in but not personalized: the difference to anonymous is the session lookup alone.
+    await load(label, 'For You (signed in, plain)', `${address}/api/social/feed/for-you?personalized=false`, viewer.auth);
     await load(label, 'For You (personalized)', `${address}/api/social/feed/for-you`, viewer.auth);
     await load(label, 'Following', `${address}/api/social/feed/following`, viewer.auth);
   } finally {

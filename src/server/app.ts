@@ -220,6 +220,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     );
   }
 
+  // Transcoded video (HLS playlists, segments, posters) under /media/videos/.
   await app.register(domains.social.media);
 
   app.get(

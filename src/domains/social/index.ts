@@ -54,7 +54,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   const db = deps.db as Kysely<SocialDB>;
   const media = new MediaPaths(deps.dataDir);
   const service = new SocialService(db, media, deps.jobs);
-  deps.jobs.register(TRANSCODE_JOB, transcodeJob({ db, media, log: deps.log, preset: options.transcodePreset, onReady: () => service.candidates.invalidate() }));
+  deps.jobs.register(TRANSCODE_JOB, transcodeJob({ db, media, log: deps.log, preset: options.transcodePreset, onReady: () => service.videosChanged() }));
   const cards = new ProductCards(db as unknown as TagsDb, deps.log);
   cards.subscribe(deps.bus);
   const tags = new TagService(db as unknown as TagsDb, cards, options.attributionKey, (subject) => service.signals.forget(subject));

@@ -12,6 +12,7 @@ import { badRequest, tooLarge, unprocessable, validationFailed, HttpProblem } fr
 import { checkCaption, videoView, type ProfileSeed, type SocialService } from './service.js';
 import { probeVideo, ProbeError } from './media/probe.js';
 import { forYouPage } from './feed/forYou.js';
+import type { Candidates } from './feed/candidates.js';
 import { followingPage } from './feed/following.js';
 import { tusRoutes } from './media/tus.js';
 import { Accepted, Comment, FeedItem, Handle, Profile, Video, VideoId, problems } from './schemas.js';
@@ -342,6 +343,7 @@ export function socialRoutes({ service, profileSeed, maxUploadBytes }: SocialRou
     );
 
     // ---- feeds
+    const sharedFirstPages = new WeakMap<Candidates, Map<number, string>>();
     app.get(
       '/social/feed/for-you',
       {
@@ -353,9 +355,23 @@ export function socialRoutes({ service, profileSeed, maxUploadBytes }: SocialRou
           response: { 200: Type.Object({ items: Type.Array(FeedItem), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400) },
         },
       },
-      async (request) => {
-        const result = await forYouPage(service, request.subject, request.query.personalized !== false, request.query.limit ?? 20, request.query.cursor);
-        return { items: result.items.map((item) => ({ ...videoView(item.row, request.subject), reason: item.reason })), nextCursor: result.nextCursor };
+      async (request, reply) => {
+        const limit = request.query.limit ?? 20;
+        const personalized = request.query.personalized !== false && request.subject !== undefined;
+        // The first unpersonalized page is the same for everyone until the candidates change:
+        // serialize it once per candidate list.
+        const shared = !personalized && !request.query.cursor ? await service.candidates.get() : undefined;
+        const cached = shared ? sharedFirstPages.get(shared)?.get(limit) : undefined;
+        // A string with a content type goes out as is, past the response serializer.
+        if (cached) return reply.type('application/json; charset=utf-8').send(cached as never);
+        const result = await forYouPage(service, request.subject, personalized, limit, request.query.cursor);
+        const body = { items: result.items.map((item) => ({ ...videoView(item.row), reason: item.reason })), nextCursor: result.nextCursor };
+        if (!shared) return body;
+        const json = JSON.stringify(body);
+        const pages = sharedFirstPages.get(shared) ?? new Map<number, string>();
+        pages.set(limit, json);
+        sharedFirstPages.set(shared, pages);
+        return reply.type('application/json; charset=utf-8').send(json as never);
       },
     );
 

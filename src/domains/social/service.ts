@@ -7,6 +7,7 @@ import { uuidv7 } from '../../platform/ids.js';
 import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validationFailed } from '../../platform/errors.js';
 import type { ProfileTable, SocialDB, VideoRow } from './store.js';
 import { SignalCache } from './feed/signals.js';
+import { FollowingFirstPages } from './feed/followingCache.js';
 import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
 import { MediaPaths, masterUrl, posterUrl } from './media/paths.js';
@@ -87,6 +88,7 @@ export class SocialService {
   readonly candidates: CandidateCache;
   /** Per-viewer personalization signals, briefly cached; dropped when the viewer acts. */
   readonly signals: SignalCache;
+  readonly followingFirstPages = new FollowingFirstPages();
 
   constructor(
     readonly db: Kysely<SocialDB>,
@@ -107,6 +109,12 @@ export class SocialService {
       where t.video_id in (${sql.join(videoIds)}) and not c.removed and c.category is not null`.execute(this.db);
     for (const row of rows) byVideo.set(row.video_id, [...(byVideo.get(row.video_id) ?? []), row.category]);
     return byVideo;
+  }
+
+  /** Drops what feeds precomputed from videos, after a video became ready, changed or went away. */
+  videosChanged(): void {
+    this.candidates.invalidate();
+    this.followingFirstPages.clear();
   }
 
   private async loadCandidates() {
@@ -190,7 +198,7 @@ export class SocialService {
       })
       .where('subject', '=', subject)
       .execute();
-    this.candidates.invalidate();
+    this.videosChanged();
     return this.getProfile(handle, subject);
   }
 
@@ -209,6 +217,7 @@ export class SocialService {
       await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '+', 1) })).where('subject', '=', subject).execute();
     });
     this.signals.forget(subject);
+    this.followingFirstPages.forget(subject);
     return this.getProfile(handle, subject);
   }
 
@@ -226,6 +235,7 @@ export class SocialService {
       await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '-', 1) })).where('subject', '=', subject).execute();
     });
     this.signals.forget(subject);
+    this.followingFirstPages.forget(subject);
     return this.getProfile(handle, subject);
   }
 
@@ -281,7 +291,7 @@ export class SocialService {
     await this.ownVideo(id, subject);
     checkCaption(caption);
     await this.db.updateTable('videos').set({ caption, hashtags: parseHashtags(caption) }).where('id', '=', id).execute();
-    this.candidates.invalidate();
+    this.videosChanged();
     return this.getVideo(id, subject);
   }
 
@@ -290,7 +300,7 @@ export class SocialService {
     await this.db.transaction().execute(async (trx) => {
       await this.removeVideos(trx, [row.id]);
     });
-    this.candidates.invalidate();
+    this.videosChanged();
     await this.removeVideoFiles(row.id);
   }
 
@@ -586,7 +596,7 @@ export class SocialService {
       await trx.deleteFrom('uploads').where('owner', '=', subject).execute();
       await trx.deleteFrom('profiles').where('subject', '=', subject).execute();
     });
-    this.candidates.invalidate();
+    this.videosChanged();
     this.signals.forget(subject);
     for (const id of videoIds) await this.removeVideoFiles(id);
     for (const id of uploadIds) {

@@ -123,7 +123,7 @@ export async function waitForStatus(app: FastifyInstance, user: TestUser, id: st
 export async function drainTranscodes(social: SocialInstance, options: { leaseMs?: number } = {}): Promise<void> {
   const log = pino({ level: 'silent' });
   const jobs = new JobRunner(social.service.db, log, { leaseMs: options.leaseMs ?? 60_000, pollMs: 50, backoffBaseMs: 50 });
-  jobs.register(TRANSCODE_JOB, transcodeJob({ db: social.service.db, media: social.service.media, log, onReady: () => social.service.candidates.invalidate() }));
+  jobs.register(TRANSCODE_JOB, transcodeJob({ db: social.service.db, media: social.service.media, log, onReady: () => social.service.videosChanged() }));
   for (let job = await jobs.claim(); job; job = await jobs.claim()) await jobs.run(job);
 }
 
@@ -163,6 +163,6 @@ export async function seedReadyVideo(
       ready_at: new Date(),
     })
     .execute();
-  service.candidates.invalidate();
+  service.videosChanged();
   return id;
 }

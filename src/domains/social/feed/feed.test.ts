@@ -105,8 +105,11 @@ describe(`feeds (${STORE_LABEL})`, () => {
     expect(before.length).toBe(7);
     expect(before.every((i) => i.author.handle === 'kreator_1' && i.reason === 'Karena Anda mengikuti @kreator_1')).toBe(true);
     const id = await seedReadyVideo(sekat.domains.social, creators[1]!, 'Baru saja #musik');
-    const after = (await get('/api/social/feed/following', viewerA)).json().items as Item[];
+    // The same first page as before (limit 3), so a cached page would show here.
+    const after = (await get('/api/social/feed/following?limit=3', viewerA)).json().items as Item[];
     expect(after[0]!.id).toBe(id);
+    expect((await sekat.app.inject({ method: 'DELETE', url: '/api/social/users/kreator_1/follow', headers: viewerA.auth })).statusCode).toBe(200);
+    expect((await get('/api/social/feed/following?limit=3', viewerA)).json().items).toEqual([]);
     expect((await get('/api/social/feed/following', viewerB)).json().items).toEqual([]);
   });
 

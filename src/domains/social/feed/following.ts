@@ -1,7 +1,8 @@
 import type { SocialService } from '../service.js';
+import type { VideoRow } from '../store.js';
 
-/** Newest first from the creators the viewer follows; a new video shows at once. */
-export function followingPage(service: SocialService, viewer: string, limit: number, before?: { t: string; id: string }) {
+/** Newest first from the creators the viewer follows. */
+export function followingRows(service: SocialService, viewer: string, limit: number, before?: { t: string; id: string }): Promise<VideoRow[]> {
   let query = service
     .videoRows()
     .where('v.status', '=', 'ready')
@@ -12,4 +13,10 @@ export function followingPage(service: SocialService, viewer: string, limit: num
     );
   }
   return query.orderBy('v.created_at', 'desc').orderBy('v.id', 'desc').limit(limit + 1).execute();
+}
+
+/** A page of Following: the first page from the short-lived cache, later pages from the store. */
+export function followingPage(service: SocialService, viewer: string, limit: number, before?: { t: string; id: string }): Promise<VideoRow[]> {
+  if (before) return followingRows(service, viewer, limit, before);
+  return service.followingFirstPages.get(viewer, limit, () => followingRows(service, viewer, limit));
 }

@@ -2,7 +2,6 @@ import { badRequest } from '../../../platform/errors.js';
 import type { SocialService } from '../service.js';
 import type { VideoRow } from '../store.js';
 import { SeenFilter } from './bloom.js';
-import type { Signals } from './signals.js';
 
 /** One in this many slots goes to a fresh video with few views (exploration). */
 const EXPLORE_EVERY = 5;

@@ -54,6 +54,15 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
     );
   };
 
+  const waitForJob = async (jobs: JobRunner) => {
+    for (let i = 0; i < 100; i++) {
+      const job = await jobs.claim();
+      if (job) return job;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error('no job became due');
+  };
+
   beforeAll(async () => {
     config = testConfig();
     sekat = await buildSekat(config, { background: false });
@@ -123,6 +132,26 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
     // Others do not see a failed video.
     const other = await registerUser(sekat.app);
     expect((await sekat.app.inject({ method: 'GET', url: `/api/social/videos/${id}`, headers: other.auth })).statusCode).toBe(404);
+  });
+
+  it('retries a failing transcode with backoff and marks the video failed after the third attempt', async () => {
+    const id = await upload(await makeClip({ width: 180, height: 320, seconds: 1 }));
+    // A preset x264 does not know makes every run fail the way a transient fault would.
+    const jobs = new JobRunner(sekat.stores.social.db, log, { leaseMs: 60_000, pollMs: 50, backoffBaseMs: 100 });
+    jobs.register(TRANSCODE_JOB, transcodeJob({ db: sekat.domains.social.service.db, media, log, preset: 'no-such-preset' }));
+    const runAts: number[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const job = await waitForJob(jobs);
+      expect(job.attempts).toBe(attempt);
+      runAts.push(Date.now());
+      await jobs.run(job);
+      expect((await video(id)).status).toBe(attempt < 3 ? 'processing' : 'failed');
+    }
+    expect(runAts[2]! - runAts[1]!).toBeGreaterThanOrEqual(150);
+    const v = await video(id);
+    expect(v.failureReason).toMatch(/transcoding failed/);
+    expect(existsSync(media.sourceOf(id))).toBe(false);
+    expect(await jobs.claim()).toBeUndefined();
   });
 
   it('redoes a job from scratch when its process died mid-transcode', async () => {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Job } from '../../../platform/jobs.js';
 import type { SocialDB } from '../store.js';
@@ -13,6 +13,8 @@ import type { MediaPaths } from './paths.js';
 
 export const TRANSCODE_JOB = 'social.transcode';
 export const TRANSCODE_MAX_ATTEMPTS = 3;
+const HEARTBEAT_MS = 60_000;
+const LEASE_EXTENSION_MS = 5 * 60_000;
 
 /** The rendition ladder by the short side ("720p" of a 9:16 clip is 720×1280). */
 const LADDER = [720, 480, 360] as const;
@@ -140,6 +142,17 @@ export function transcodeJob({ db, media, log, preset = 'veryfast', onReady }: T
     const source = media.sourceOf(id);
     const outDir = media.videoDir(id);
     const started = Date.now();
+    // A long video can outlast the runner's lease: keep the lease alive while ffmpeg works, so
+    // only a dead process's job is taken over.
+    const heartbeat = setInterval(() => {
+      db.updateTable('jobs')
+        .set({ locked_until: sql<Date>`now() + make_interval(secs => ${LEASE_EXTENSION_MS / 1000})` })
+        .where('id', '=', job.id)
+        .where('status', '=', 'running')
+        .execute()
+        .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'could not extend the transcode lease'));
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
     try {
       if (!(await stat(source).catch(() => undefined))) throw new MediaError('the uploaded file is gone');
       const probe = await probeVideo(source);
@@ -179,6 +192,8 @@ export function transcodeJob({ db, media, log, preset = 'veryfast', onReady }: T
         if (permanent) return;
       }
       throw error;
+    } finally {
+      clearInterval(heartbeat);
     }
   };
 }

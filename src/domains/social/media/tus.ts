@@ -11,6 +11,8 @@ import type { SocialService } from '../service.js';
 import { probeVideo, ProbeError } from './probe.js';
 
 export const TUS_PATH = '/api/social/uploads';
+/** An upload not finished within a day is dropped, files and record. */
+const UPLOAD_EXPIRY_MS = 24 * 3600_000;
 
 type TusRequest = Parameters<NonNullable<ServerOptions['onUploadCreate']>>[0];
 
@@ -48,7 +50,7 @@ export function tusRoutes({ service, me, maxUploadBytes }: TusOptions): FastifyP
 
     const tus = new Server({
       path: TUS_PATH,
-      datastore: new FileStore({ directory: service.media.uploads }),
+      datastore: new FileStore({ directory: service.media.uploads, expirationPeriodInMilliseconds: UPLOAD_EXPIRY_MS }),
       maxSize: maxUploadBytes,
       relativeLocation: true,
       respectForwardedHeaders: false,
@@ -81,6 +83,15 @@ export function tusRoutes({ service, me, maxUploadBytes }: TusOptions): FastifyP
     tus.on(EVENTS.POST_TERMINATE, (_req, _res, id: string) => {
       void service.db.deleteFrom('uploads').where('id', '=', id).execute();
     });
+
+    const sweep = setInterval(() => {
+      void (async () => {
+        await tus.cleanUpExpiredUploads();
+        await service.db.deleteFrom('uploads').where('created_at', '<', new Date(Date.now() - UPLOAD_EXPIRY_MS)).execute();
+      })().catch((error: unknown) => app.log.warn({ err: error }, 'could not sweep expired uploads'));
+    }, 3600_000);
+    sweep.unref();
+    app.addHook('onClose', async () => clearInterval(sweep));
 
     // tus reads the body itself: leave it unparsed in this scope.
     app.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
