@@ -70,6 +70,10 @@ describe(`profiles and engagement (${STORE_LABEL})`, () => {
     expect((await inject('GET', `/api/social/users/${alice.handle}`)).json().counts.likes).toBe(likers.length);
     await Promise.all([bob, bob, carol, carol].map((user) => inject('DELETE', `/api/social/videos/${video}/like`, user)));
     expect((await inject('GET', `/api/social/videos/${video}`)).json().counts.likes).toBe(likers.length - 2);
+    // Each caller sees whether they like it; nobody sees who else does.
+    expect((await inject('GET', `/api/social/videos/${video}`, bob)).json().likedByMe).toBe(false);
+    expect((await inject('GET', `/api/social/videos/${video}`, likers[2])).json().likedByMe).toBe(true);
+    expect((await inject('GET', `/api/social/videos/${video}`)).json().likedByMe).toBe(false);
     const rows = await db().selectFrom('likes').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     expect(Number(rows.n)).toBe(likers.length - 2);
     expect((await inject('POST', `/api/social/videos/${video}/like`)).statusCode).toBe(401);

@@ -14,7 +14,7 @@ import type { ProductUpserted } from '../../contracts/commerce.js';
 import { ProductCards } from './tags/cards.js';
 import { TagService } from './tags/tags.js';
 import { tagRoutes, type AuthorizeTag } from './tags/routes.js';
-import { attachProductTags } from './tags/attach.js';
+import { attachVideoFacts } from './tags/attach.js';
 import type { TagsDb } from './tags/store.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -67,7 +67,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   });
   return {
     routes: async (app) => {
-      attachProductTags(app, cards);
+      attachVideoFacts(app, cards, (subject, ids) => service.likedAmong(subject, ids));
       await app.register(core);
       await app.register(tagRoutes(tags, authorizeTag));
     },

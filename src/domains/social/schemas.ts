@@ -28,6 +28,7 @@ const videoFields = {
     }),
   ),
   counts: Type.Object({ views: Type.Integer(), likes: Type.Integer(), comments: Type.Integer(), shares: Type.Integer() }),
+  likedByMe: Type.Boolean({ description: 'Whether the signed-in caller likes it (false when signed out)' }),
   createdAt: Type.String(),
 };
 

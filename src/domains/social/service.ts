@@ -41,6 +41,8 @@ export interface VideoView {
   /** Filled from the product-card projection as the response is sent (tags/attach.ts). */
   productTags: ProductCard[];
   counts: { views: number; likes: number; comments: number; shares: number };
+  /** Filled for the caller as the response is sent (tags/attach.ts). */
+  likedByMe: boolean;
   createdAt: string;
 }
 
@@ -59,6 +61,7 @@ export function videoView(row: VideoRow, viewer?: string): VideoView {
     sources: ready && top ? [{ url: masterUrl(row.id), type: 'application/vnd.apple.mpegurl', height: top.height }] : [],
     productTags: [],
     counts: { views: row.view_count, likes: row.like_count, comments: row.comment_count, shares: row.share_count },
+    likedByMe: false,
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
@@ -98,6 +101,13 @@ export class SocialService {
   ) {
     this.candidates = new CandidateCache(() => this.loadCandidates(), candidateTtlMs);
     this.signals = new SignalCache(db);
+  }
+
+  /** Which of these videos the viewer likes. */
+  async likedAmong(subject: string, videoIds: string[]): Promise<Set<string>> {
+    if (videoIds.length === 0) return new Set();
+    const rows = await this.db.selectFrom('likes').select('video_id').where('subject', '=', subject).where('video_id', 'in', videoIds).execute();
+    return new Set(rows.map((r) => r.video_id));
   }
 
   /** Product categories tagged on each of these videos, from the product-card projection. */

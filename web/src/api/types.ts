@@ -175,6 +175,7 @@ export interface Video {
   sources: { url: string; type: string; height: number }[];
   productTags: ProductTag[];
   counts: { views: number; likes: number; comments: number; shares: number };
+  likedByMe: boolean;
   createdAt: string;
 }
 

@@ -20,7 +20,7 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
   const navigate = useNavigate();
   const client = useQueryClient();
   const [counts, setCounts] = useState(item.counts);
-  const [liked, setLiked] = useState(false);
+  const [liked, setLiked] = useState(item.likedByMe);
   const [following, setFollowing] = useState<boolean | null>(null);
   const [sheet, setSheet] = useState<'comments' | 'why' | 'share' | { product: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -31,8 +31,8 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
   };
   const like = useMutation({
     mutationFn: (on: boolean) => api<Video>(`/api/social/videos/${item.id}/like`, { method: on ? 'POST' : 'DELETE' }),
-    onSuccess: (video, on) => {
-      setLiked(on);
+    onSuccess: (video) => {
+      setLiked(video.likedByMe);
       setCounts(video.counts);
     },
     onError: () => setNotice(t('errors.generic')),
