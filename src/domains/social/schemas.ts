@@ -3,6 +3,18 @@ import { Type } from '@sinclair/typebox';
 export const VideoId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export const Handle = Type.Object({ handle: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.]+$' }) });
 
+/** A product tag as social renders it, from its projection of commerce's public product facts. */
+export const ProductCard = Type.Object({
+  productId: Type.String(),
+  title: Type.String(),
+  priceMinIdr: Type.Integer(),
+  priceMaxIdr: Type.Integer(),
+  imageUrl: Type.Union([Type.String(), Type.Null()]),
+  inStock: Type.Boolean(),
+  shopName: Type.String(),
+  externalUrl: Type.Union([Type.String(), Type.Null()], { description: 'Set when the product is sold outside Sekat: the tag links out' }),
+});
+
 const Author = Type.Object({ handle: Type.String(), displayName: Type.String(), avatarUrl: Type.Union([Type.String(), Type.Null()]) });
 
 const videoFields = {
@@ -15,18 +27,7 @@ const videoFields = {
   durationMs: Type.Union([Type.Integer(), Type.Null()]),
   posterUrl: Type.Union([Type.String(), Type.Null()]),
   sources: Type.Array(Type.Object({ url: Type.String(), type: Type.String(), height: Type.Integer() })),
-  productTags: Type.Array(
-    Type.Object({
-      productId: Type.String(),
-      title: Type.String(),
-      priceMinIdr: Type.Integer(),
-      priceMaxIdr: Type.Integer(),
-      imageUrl: Type.Union([Type.String(), Type.Null()]),
-      inStock: Type.Boolean(),
-      shopName: Type.String(),
-      externalUrl: Type.Union([Type.String(), Type.Null()], { description: 'Set when the product is sold outside Sekat: the tag links out' }),
-    }),
-  ),
+  productTags: Type.Array(ProductCard),
   counts: Type.Object({ views: Type.Integer(), likes: Type.Integer(), comments: Type.Integer(), shares: Type.Integer() }),
   likedByMe: Type.Boolean({ description: 'Whether the signed-in caller likes it (false when signed out)' }),
   createdAt: Type.String(),

@@ -21,6 +21,29 @@ export interface ProductCard {
 
 type Upserted = ProductUpserted;
 
+/** The card columns a query selects, in the projection's names. */
+export const CARD_COLUMNS = ['c.product_id', 'c.title', 'c.price_min_idr', 'c.price_max_idr', 'c.image_url', 'c.in_stock', 'c.shop_name', 'c.external_url'] as const;
+
+export const toCard = (row: {
+  product_id: string;
+  title: string;
+  price_min_idr: number;
+  price_max_idr: number;
+  image_url: string | null;
+  in_stock: boolean;
+  shop_name: string;
+  external_url: string | null;
+}): ProductCard => ({
+  productId: row.product_id,
+  title: row.title,
+  priceMinIdr: row.price_min_idr,
+  priceMaxIdr: row.price_max_idr,
+  imageUrl: row.image_url,
+  inStock: row.in_stock,
+  shopName: row.shop_name,
+  externalUrl: row.external_url,
+});
+
 /** Applies one product fact, keeping only the newest version per product. */
 async function applyUpsert(db: TagsDb, fact: Upserted): Promise<void> {
   await db
@@ -106,23 +129,14 @@ export class ProductCards {
     const rows = await this.db
       .selectFrom('video_product_tags as t')
       .innerJoin('product_cards as c', 'c.product_id', 't.product_id')
-      .select(['t.video_id', 'c.product_id', 'c.title', 'c.price_min_idr', 'c.price_max_idr', 'c.image_url', 'c.in_stock', 'c.shop_name', 'c.external_url'])
+      .select(['t.video_id', ...CARD_COLUMNS])
       .where('t.video_id', 'in', videoIds)
       .where('c.removed', '=', false)
       .orderBy('t.position')
       .execute();
     for (const row of rows) {
       const list = byVideo.get(row.video_id) ?? [];
-      list.push({
-        productId: row.product_id,
-        title: row.title,
-        priceMinIdr: row.price_min_idr,
-        priceMaxIdr: row.price_max_idr,
-        imageUrl: row.image_url,
-        inStock: row.in_stock,
-        shopName: row.shop_name,
-        externalUrl: row.external_url,
-      });
+      list.push(toCard(row));
       byVideo.set(row.video_id, list);
     }
     return byVideo;

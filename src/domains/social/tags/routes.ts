@@ -4,22 +4,13 @@ import type { FastifyRequest } from 'fastify';
 import { requireSubject } from '../../../platform/http.js';
 import type { PromotionCheck } from '../../../contracts/ports.js';
 import type { TagService } from './tags.js';
+import { ProductCard } from '../schemas.js';
 
 /** Asks the bridge whether the signed-in caller may promote a product (wired by the composition root). */
 export type AuthorizeTag = (request: FastifyRequest, productId: string) => Promise<PromotionCheck>;
 
 const Problem = Type.Ref('Problem');
 const Uuid = Type.String({ format: 'uuid' });
-export const ProductCardSchema = Type.Object({
-  productId: Type.String(),
-  title: Type.String(),
-  priceMinIdr: Type.Integer(),
-  priceMaxIdr: Type.Integer(),
-  imageUrl: Type.Union([Type.String(), Type.Null()]),
-  inStock: Type.Boolean(),
-  shopName: Type.String(),
-  externalUrl: Type.Union([Type.String(), Type.Null()]),
-});
 
 export function tagRoutes(tags: TagService, authorizeTag: AuthorizeTag): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -31,7 +22,7 @@ export function tagRoutes(tags: TagService, authorizeTag: AuthorizeTag): Fastify
           summary: 'Tag a product on your video (own shop, or as a linked affiliate; at most 5)',
           params: Type.Object({ id: Uuid }),
           body: Type.Object({ productId: Uuid }),
-          response: { 201: Type.Object({ productTags: Type.Array(ProductCardSchema) }), 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem },
+          response: { 201: Type.Object({ productTags: Type.Array(ProductCard) }), 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem },
         },
       },
       async (request, reply) => {
@@ -66,7 +57,7 @@ export function tagRoutes(tags: TagService, authorizeTag: AuthorizeTag): Fastify
           description:
             'Works signed in or not. `attributionToken` is null when the creator has no affiliate link (e.g. their own shop). Pass it to commerce with the purchase.',
           params: Type.Object({ id: Uuid, productId: Uuid }),
-          response: { 200: Type.Object({ attributionToken: Type.Union([Type.String(), Type.Null()]), product: ProductCardSchema }), 404: Problem },
+          response: { 200: Type.Object({ attributionToken: Type.Union([Type.String(), Type.Null()]), product: ProductCard }), 404: Problem },
         },
         config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
       },

@@ -4,7 +4,7 @@ import { conflict, forbidden, notFound, unprocessable } from '../../../platform/
 import { signToken } from '../../../platform/tokens.js';
 import { ATTRIBUTION_TTL_SECONDS, type AttributionClaims } from '../../../contracts/attribution.js';
 import type { CreatorVideoStats, PromotionCheck } from '../../../contracts/ports.js';
-import type { ProductCard, ProductCards } from './cards.js';
+import { CARD_COLUMNS, toCard, type ProductCard, type ProductCards } from './cards.js';
 import type { TagsDb } from './store.js';
 
 export const MAX_TAGS_PER_VIDEO = 5;
@@ -67,7 +67,7 @@ export class TagService {
       .innerJoin('videos as v', 'v.id', 't.video_id')
       .innerJoin('product_cards as c', 'c.product_id', 't.product_id')
       .leftJoin('creator_affiliate_refs as r', 'r.subject', 'v.author')
-      .select(['c.product_id', 'c.title', 'c.price_min_idr', 'c.price_max_idr', 'c.image_url', 'c.in_stock', 'c.shop_name', 'c.external_url', 'c.removed', 'r.affiliate_ref', 'v.status'])
+      .select([...CARD_COLUMNS, 'c.removed', 'r.affiliate_ref', 'v.status'])
       .where('t.video_id', '=', videoId)
       .where('t.product_id', '=', productId)
       .executeTakeFirst();
@@ -79,16 +79,7 @@ export class TagService {
       : undefined;
     return {
       attributionToken: claims ? signToken(this.attributionKey, { ...claims }) : null,
-      product: {
-        productId: row.product_id,
-        title: row.title,
-        priceMinIdr: row.price_min_idr,
-        priceMaxIdr: row.price_max_idr,
-        imageUrl: row.image_url,
-        inStock: row.in_stock,
-        shopName: row.shop_name,
-        externalUrl: row.external_url,
-      },
+      product: toCard(row),
     };
   }
 
