@@ -66,6 +66,19 @@ const rawBody = fc.oneof(
 const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'q', 'shop', 'category', 'personalized', 'variantIds', 'city', 'sort', 'format'), oddString, { maxKeys: 3 });
 
 describe(`every route survives bad and random input (${STORE_LABEL})`, () => {
+  it('refuses text with a NUL character, which PostgreSQL cannot store, before any store sees it', async () => {
+    const search = await sekat.app.inject({ url: '/api/social/search?q=%00' });
+    expect(search.statusCode).toBe(400);
+    expect(search.json().errors).toHaveProperty(['query.q']);
+    const body = await sekat.app.inject({
+      method: 'POST',
+      url: '/api/auth/register',
+      payload: { email: 'nul@contoh.id', password: 'tidak-ada-nul-di-sini', handle: 'nul_user', displayName: 'A\u0000B' },
+    });
+    expect(body.statusCode).toBe(400);
+    expect(body.json().errors).toHaveProperty(['displayName']);
+  });
+
   it('answers no request with a 5xx, and every error is a problem document', async () => {
     expect(operations.length).toBeGreaterThan(3);
     const failures: string[] = [];

@@ -80,3 +80,14 @@ export function sessionTokenOf(request: FastifyRequest): string | undefined {
   const cookie = (request as FastifyRequest & { cookies?: Record<string, string | undefined> }).cookies?.[SESSION_COOKIE];
   return cookie || undefined;
 }
+
+/** The first field (dotted path) holding a string with a NUL character, which PostgreSQL text cannot store. */
+export function fieldWithNul(value: unknown, path = '', depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path || '(body)' : undefined;
+  if (depth > 20 || value === null || typeof value !== 'object') return undefined;
+  for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+    const found = fieldWithNul(inner, path ? `${path}.${key}` : key, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -20,8 +20,8 @@ import { MemoryBus, type Bus } from '../platform/bus.js';
 import { JobRunner } from '../platform/jobs.js';
 import { OutboxRelay } from '../platform/outbox.js';
 import { createLogger, loggerOptions, type Logger } from '../platform/log.js';
-import { notFound, sendProblem } from '../platform/errors.js';
-import { ProblemSchema, SESSION_COOKIE, sessionTokenOf } from '../platform/http.js';
+import { notFound, sendProblem, validationFailed } from '../platform/errors.js';
+import { fieldWithNul, ProblemSchema, SESSION_COOKIE, sessionTokenOf } from '../platform/http.js';
 import type { DomainDeps, DomainInstance } from '../platform/domain.js';
 import * as identity from '../domains/identity/index.js';
 import * as social from '../domains/social/index.js';
@@ -151,6 +151,11 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
+  // No text with a NUL character reaches a store: PostgreSQL cannot keep it, so it is a 400 here.
+  app.addHook('preValidation', async (request) => {
+    const field = fieldWithNul(request.params, 'params') ?? fieldWithNul(request.query, 'query') ?? fieldWithNul(request.body);
+    if (field) throw validationFailed({ [field]: ['must not contain the NUL character'] });
+  });
   app.addSchema(ProblemSchema);
 
   await app.register(cookie);
