@@ -20,6 +20,7 @@ import { MemoryBus, type Bus } from '../platform/bus.js';
 import { JobRunner } from '../platform/jobs.js';
 import { OutboxRelay } from '../platform/outbox.js';
 import { createLogger, loggerOptions, type Logger } from '../platform/log.js';
+import type { DestinationStream } from 'pino';
 import { notFound, sendProblem, validationFailed } from '../platform/errors.js';
 import { fieldWithNul, ProblemSchema, SESSION_COOKIE, sessionTokenOf } from '../platform/http.js';
 import type { DomainDeps, DomainInstance } from '../platform/domain.js';
@@ -37,6 +38,8 @@ export interface BuildOptions {
   memory?: boolean;
   /** Start job runners and outbox relays (default true). */
   background?: boolean;
+  /** Where log lines go (default stdout); tests read them to prove what is never logged. */
+  logDestination?: DestinationStream;
 }
 
 export interface Sekat {
@@ -51,7 +54,7 @@ export interface Sekat {
 
 /** The composition root: config → stores → domains → one Fastify app. */
 export async function buildSekat(config: Config, options: BuildOptions = {}): Promise<Sekat> {
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, options.logDestination);
   const stores = {} as Record<DomainName, DomainStore>;
   const deps = {} as Record<DomainName, DomainDeps>;
   const bus: Bus = new MemoryBus();
@@ -138,7 +141,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   await socialDomain.rebuildProductCards(() => commerceDomain.productSnapshot());
 
   const app = Fastify({
-    logger: loggerOptions(config.logLevel),
+    logger: loggerOptions(config.logLevel, options.logDestination),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { buildSekat, type Sekat } from '../src/server/app.js';
+import { testConfig, disposeTestConfig } from '../src/platform/testing.js';
+import type { Config } from '../src/platform/config.js';
+
+const lines: string[] = [];
+const sink = new Writable({
+  write(chunk, _encoding, done) {
+    lines.push(String(chunk));
+    done();
+  },
+});
+
+let config: Config;
+let sekat: Sekat;
+
+beforeAll(async () => {
+  config = testConfig({ LOG_LEVEL: 'info' });
+  sekat = await buildSekat(config, { background: false, logDestination: sink });
+});
+
+afterAll(async () => {
+  await sekat.close();
+  await disposeTestConfig(config);
+});
+
+describe('logs', () => {
+  it('carry a request id and never a password, token, cookie, address or phone', async () => {
+    const password = 'rahasia-sekali-jangan-dicatat';
+    const reg = await sekat.app.inject({
+      method: 'POST',
+      url: '/api/auth/register',
+      payload: { email: 'log.me@contoh.id', password, handle: 'log_me', displayName: 'Log' },
+      headers: { 'x-request-id': 'req-abc-12345' },
+    });
+    const token = reg.json().token as string;
+    await sekat.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    await sekat.app.inject({ url: '/api/me', cookies: { sid: token } });
+    await sekat.app.inject({ url: `/api/privacy/exports/01a21300-0000-7000-8000-000000000000/download?token=${token}` });
+    await sekat.app.inject({
+      method: 'POST',
+      url: '/api/commerce/checkout',
+      headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'log-1' },
+      payload: { shippingAddress: { recipient: 'Nama Penerima', phone: '081299998888', line1: 'Jl. Jangan Dicatat 9', city: 'Bandung', province: 'Jawa Barat', postalCode: '40111' }, courier: 'jne_reg', paymentMethod: 'va_bca' },
+    });
+    const text = lines.join('');
+    expect(lines.length).toBeGreaterThan(4);
+    expect(text).toContain('req-abc-12345');
+    for (const secret of [password, token, 'Jl. Jangan Dicatat', '081299998888', 'Nama Penerima']) expect(text).not.toContain(secret);
+    expect(text).toContain('token=[redacted]');
+  });
+});
