@@ -226,7 +226,7 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await viewer.goto(`${base}/privasi`);
   await viewer.getByRole('heading', { name: L.privacy.title }).waitFor();
   const personalise = viewer.getByRole('switch', { name: new RegExp(L.privacy.purpose.personalize_feed_with_purchases.title) });
-  await personalise.check();
+  await personalise.click();
   await expect.poll(() => personalise.isChecked()).toBe(true);
   await viewer.getByRole('button', { name: L.privacy.exportStart }).click();
   await viewer.getByText(L.privacy.exportStatus.ready).waitFor({ timeout: 30_000 });

@@ -18,8 +18,11 @@ function Consents() {
   const toggle = useMutation({
     mutationFn: ({ purpose, granted }: { purpose: string; granted: boolean }) => api<Consent>(`/api/privacy/consents/${purpose}`, { method: 'PUT', body: { granted } }),
     // The switch moves at once; the ledger's answer (or a refetch after an error) settles it.
-    onMutate: ({ purpose, granted }) =>
-      client.setQueryData<{ items: Consent[] }>(['consents'], (old) => old && { items: old.items.map((c) => (c.purpose === purpose ? { ...c, granted } : c)) }),
+    onMutate: async ({ purpose, granted }) => {
+      // A fetch still in flight must not land after this and flip the switch back.
+      await client.cancelQueries({ queryKey: ['consents'] });
+      client.setQueryData<{ items: Consent[] }>(['consents'], (old) => old && { items: old.items.map((c) => (c.purpose === purpose ? { ...c, granted } : c)) });
+    },
     onSuccess: (saved) => client.setQueryData<{ items: Consent[] }>(['consents'], (old) => old && { items: old.items.map((c) => (c.purpose === saved.purpose ? saved : c)) }),
     onError: () => void client.invalidateQueries({ queryKey: ['consents'] }),
   });
