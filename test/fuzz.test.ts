@@ -79,6 +79,17 @@ describe(`every route survives bad and random input (${STORE_LABEL})`, () => {
     expect(body.json().errors).toHaveProperty(['displayName']);
   });
 
+  it('takes an empty JSON body as no body, and still refuses broken or poisoned JSON', async () => {
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    expect((await sekat.app.inject({ method: 'POST', url: '/api/commerce/affiliates', headers, payload: '' })).statusCode).toBe(200);
+    const broken = await sekat.app.inject({ method: 'POST', url: '/api/commerce/affiliates', headers, payload: '{"a":' });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().detail).toBe('The body is not valid JSON.');
+    const poisoned = await sekat.app.inject({ method: 'POST', url: '/api/auth/login', headers, payload: '{"__proto__":{"admin":true},"email":"a@b.id","password":"x"}' });
+    expect(poisoned.statusCode).toBe(400);
+    expect(poisoned.headers['content-type']).toContain('application/problem+json');
+  });
+
   it('answers no request with a 5xx, and every error is a problem document', async () => {
     expect(operations.length).toBeGreaterThan(3);
     const failures: string[] = [];

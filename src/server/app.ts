@@ -154,6 +154,14 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
+  // Many clients send `Content-Type: application/json` on a POST with no body; that is no body,
+  // not broken JSON. Anything else goes through Fastify's own parser (with its poisoning guards).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, String(body), done);
+  });
   // No text with a NUL character reaches a store: PostgreSQL cannot keep it, so it is a 400 here.
   app.addHook('preValidation', async (request) => {
     const field = fieldWithNul(request.params, 'params') ?? fieldWithNul(request.query, 'query') ?? fieldWithNul(request.body);
