@@ -1,7 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -29,6 +28,7 @@ import * as social from '../domains/social/index.js';
 import * as commerce from '../domains/commerce/index.js';
 import * as bridge from '../domains/bridge/index.js';
 import { setSessionCookie } from '../domains/identity/routes.js';
+import { addSecurityHeaders } from './security-headers.js';
 import type { SubjectSet } from '../contracts/ports.js';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -170,19 +170,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   app.addSchema(ProblemSchema);
 
   await app.register(cookie);
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        'default-src': ["'self'"],
-        'img-src': ["'self'", 'data:', 'blob:', 'https:'],
-        'media-src': ["'self'", 'blob:'],
-        'script-src': ["'self'"],
-        'style-src': ["'self'", "'unsafe-inline'"],
-        'connect-src': ["'self'"],
-        'worker-src': ["'self'", 'blob:'],
-      },
-    },
-  });
+  addSecurityHeaders(app);
   await app.register(rateLimit, {
     global: false,
     ...(config.redisUrl ? { redis: new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }), nameSpace: 'sekat-rl-' } : {}),

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSekat, type Sekat } from '../src/server/app.js';
+import { testConfig, disposeTestConfig } from '../src/platform/testing.js';
+import type { Config } from '../src/platform/config.js';
+
+let config: Config;
+let sekat: Sekat;
+
+beforeAll(async () => {
+  config = testConfig();
+  sekat = await buildSekat(config, { background: false });
+});
+
+afterAll(async () => {
+  await sekat.close();
+  await disposeTestConfig(config);
+});
+
+describe('the HTTP server', () => {
+  it('sends security headers on API answers, errors and pages alike', async () => {
+    for (const url of ['/healthz', '/api/me', '/api/nope', '/']) {
+      const res = await sekat.app.inject({ url });
+      expect(res.headers['content-security-policy'], url).toContain("default-src 'self'");
+      expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(res.headers['strict-transport-security'], url).toContain('max-age=');
+      expect(res.headers['x-frame-options'], url).toBe('SAMEORIGIN');
+    }
+  });
+
+  it('refuses a JSON body over 1 MB with a 413 problem', async () => {
+    const res = await sekat.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: 'a@b.id', password: 'x'.repeat(1_100_000) }),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('serves the OpenAPI document and the docs', async () => {
+    const doc = (await sekat.app.inject({ url: '/api/openapi.json' })).json();
+    expect(doc.openapi).toMatch(/^3\./);
+    for (const path of ['/api/auth/register', '/api/commerce/checkout', '/api/social/videos', '/api/privacy/consents', '/api/creator/analytics']) {
+      expect(Object.keys(doc.paths)).toContain(path);
+    }
+    expect((await sekat.app.inject({ url: '/api/docs/' })).statusCode).toBe(200);
+  });
+});
