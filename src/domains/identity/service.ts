@@ -169,9 +169,11 @@ export class IdentityService {
    */
   async authenticate(token: string): Promise<{ account: Account; renewedUntil?: Date } | undefined> {
     if (token.length < 20 || token.length > 100) return undefined;
-    const tokenHash = this.hashToken(token);
-    let session = this.sessions.get(tokenHash);
+    // The in-process cache is keyed by the token itself, so a hit costs no hashing; only the
+    // hash is ever stored in the database.
+    let session = this.sessions.get(token);
     if (!session) {
+      const tokenHash = this.hashToken(token);
       const row = await this.db
         .selectFrom('sessions as s')
         .innerJoin('accounts as a', 'a.id', 's.account_id')
@@ -187,11 +189,11 @@ export class IdentityService {
         lastSeenAt: new Date(row.last_seen_at as Date).getTime(),
         expiresAt: new Date(row.expires_at as Date).getTime(),
       };
-      this.sessions.set(tokenHash, session);
+      this.sessions.set(token, session);
     }
     const now = Date.now();
     if (session.expiresAt <= now) {
-      this.sessions.delete(tokenHash);
+      this.sessions.delete(token);
       return undefined;
     }
     if (now - session.lastSeenAt < SESSION_RENEW_AFTER_MS) return { account: session.account };
@@ -199,7 +201,7 @@ export class IdentityService {
     await this.db
       .updateTable('sessions')
       .set({ last_seen_at: sql`now()`, expires_at: renewedUntil })
-      .where('token_hash', '=', tokenHash)
+      .where('token_hash', '=', this.hashToken(token))
       .execute();
     session.lastSeenAt = now;
     session.expiresAt = renewedUntil.getTime();
@@ -207,7 +209,7 @@ export class IdentityService {
   }
 
   async revokeSession(token: string): Promise<void> {
-    this.sessions.delete(this.hashToken(token));
+    this.sessions.delete(token);
     await this.db
       .updateTable('sessions')
       .set({ revoked_at: sql`now()` })
