@@ -1,6 +1,6 @@
 /**
  * npm run bench:transcode — real-time factor of transcoding a clip to the full HLS ladder
- * (one ffmpeg run, x264 veryfast). The clip is made by ffmpeg first and not counted.
+ * (one ffmpeg run, x264 superfast, the default TRANSCODE_PRESET). The clip is made by ffmpeg first and not counted.
  */
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';

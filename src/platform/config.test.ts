@@ -40,6 +40,7 @@ describe('config', () => {
     [{ PAYMENT_PROVIDER: 'paypal' }, /PAYMENT_PROVIDER must be "sandbox"/],
     [{ SESSION_PEPPER: 'short' }, /SESSION_PEPPER must be at least 32 characters/],
     [{ DATABASE_PREFIX: 'Bad-Prefix' }, /DATABASE_PREFIX/],
+    [{ TRANSCODE_PRESET: 'turbo' }, /TRANSCODE_PRESET must be one of/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dir(), ...env })).toThrow(message);

@@ -36,6 +36,8 @@ export interface Config {
   transcodeConcurrency: number;
   /** Largest video upload in bytes (VIDEO_MAX_BYTES, default 512 MiB). */
   videoMaxBytes: number;
+  /** x264 preset for transcoding (TRANSCODE_PRESET, default superfast: over 2× real time on 2 cores). */
+  transcodePreset: string;
   secrets: Secrets;
 }
 
@@ -118,6 +120,14 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
   return secrets;
 }
 
+const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
+
+function x264Preset(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'superfast';
+  if (!X264_PRESETS.includes(raw)) throw new ConfigError(`TRANSCODE_PRESET must be one of ${X264_PRESETS.join(', ')}; got "${raw}"`);
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const databasePrefix = env.DATABASE_PREFIX || 'sekat';
@@ -149,6 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     transcodeConcurrency: intVar(env, 'TRANSCODE_CONCURRENCY', 1, 1, 32),
     videoMaxBytes: intVar(env, 'VIDEO_MAX_BYTES', 512 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    transcodePreset: x264Preset(env.TRANSCODE_PRESET),
     secrets: loadSecrets(env, dataDir),
   };
 }

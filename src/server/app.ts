@@ -124,6 +124,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   const socialDomain = social.start(deps.social, {
     profileSeed: (request) => publicProfileOf.get(request),
     maxUploadBytes: config.videoMaxBytes,
+    transcodePreset: config.transcodePreset,
     attributionKey: config.secrets.attributionKey,
     authorizeTag: async (request, productId) => {
       const subjects = subjectsOf(request);

@@ -131,7 +131,7 @@ export interface TranscodeOptions {
  * Turns an uploaded source into HLS renditions, a poster and a duration. Always starts from an
  * empty output directory, so a job reclaimed after a crash redoes the work from scratch.
  */
-export function transcodeJob({ db, media, log, preset = 'veryfast', onReady }: TranscodeOptions) {
+export function transcodeJob({ db, media, log, preset = 'superfast', onReady }: TranscodeOptions) {
   const fail = (id: string, reason: string) =>
     db.updateTable('videos').set({ status: 'failed', failure_reason: reason.slice(0, 500) }).where('id', '=', id).where('status', '=', 'processing').execute();
 
