@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { LRUCache } from 'lru-cache';
 import type { Bus } from '../../../platform/bus.js';
 import { handleOnce } from '../../../platform/outbox.js';
 import type { Database } from '../../../platform/db.js';
@@ -97,11 +98,25 @@ async function applyRemove(db: TagsDb, fact: ProductRemoved): Promise<void> {
  * Social's projection of commerce's public product facts: tags render from it with no call to
  * commerce. Consumed once per event (inbox), newest version wins, so order and repeats are safe.
  */
+/**
+ * How long a video's tags are served from memory. Changes in this process clear them at once;
+ * another process's changes show within this time (product facts are eventually consistent).
+ */
+const TAGS_CACHE_TTL_MS = 5_000;
+
 export class ProductCards {
+  private readonly cache = new LRUCache<string, ProductCard[]>({ max: 20_000, ttl: TAGS_CACHE_TTL_MS });
+
   constructor(
     private readonly db: TagsDb,
     private readonly log: Logger,
   ) {}
+
+  /** After a tag or a product card changed: the next response reads the store again. */
+  forget(videoId?: string): void {
+    if (videoId) this.cache.delete(videoId);
+    else this.cache.clear();
+  }
 
   subscribe(bus: Bus): void {
     bus.subscribe(CARDS_CONSUMER, [PRODUCT_UPSERTED, PRODUCT_REMOVED], async (event) => {
@@ -110,6 +125,7 @@ export class ProductCards {
         if (event.topic === PRODUCT_UPSERTED) await applyUpsert(tx, event.payload as unknown as Upserted);
         else await applyRemove(tx, event.payload as unknown as ProductRemoved);
       });
+      this.forget();
     });
   }
 
@@ -119,26 +135,30 @@ export class ProductCards {
     if (existing.length > 0) return 0;
     const facts = await snapshot();
     for (const fact of facts) await applyUpsert(this.db, fact);
+    this.forget();
     this.log.info({ products: facts.length }, 'product cards rebuilt from the commerce snapshot');
     return facts.length;
   }
 
   async cardsFor(videoIds: string[]): Promise<Map<string, ProductCard[]>> {
     const byVideo = new Map<string, ProductCard[]>();
-    if (videoIds.length === 0) return byVideo;
+    const missing = videoIds.filter((id) => {
+      const cached = this.cache.get(id);
+      if (cached) byVideo.set(id, cached);
+      return !cached;
+    });
+    if (missing.length === 0) return byVideo;
     const rows = await this.db
       .selectFrom('video_product_tags as t')
       .innerJoin('product_cards as c', 'c.product_id', 't.product_id')
       .select(['t.video_id', ...CARD_COLUMNS])
-      .where('t.video_id', 'in', videoIds)
+      .where('t.video_id', 'in', missing)
       .where('c.removed', '=', false)
       .orderBy('t.position')
       .execute();
-    for (const row of rows) {
-      const list = byVideo.get(row.video_id) ?? [];
-      list.push(toCard(row));
-      byVideo.set(row.video_id, list);
-    }
+    for (const id of missing) byVideo.set(id, []);
+    for (const row of rows) byVideo.get(row.video_id)!.push(toCard(row));
+    for (const id of missing) this.cache.set(id, byVideo.get(id)!);
     return byVideo;
   }
 }

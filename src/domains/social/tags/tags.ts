@@ -47,6 +47,7 @@ export class TagService {
       const position = Math.max(0, ...tags.map((t) => t.position + 1));
       await trx.insertInto('video_product_tags').values({ video_id: videoId, product_id: productId, position }).execute();
     });
+    this.cards.forget(videoId);
     return (await this.cards.cardsFor([videoId])).get(videoId) ?? [];
   }
 
@@ -54,6 +55,7 @@ export class TagService {
     const video = await this.videoOf(videoId);
     if (video.author !== subject) throw notFound('No such video.');
     await this.db.deleteFrom('video_product_tags').where('video_id', '=', videoId).where('product_id', '=', productId).execute();
+    this.cards.forget(videoId);
   }
 
   /**
