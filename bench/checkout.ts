@@ -13,7 +13,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { buildSekat, type Sekat } from '../src/server/app.js';
 import { disposeTestConfig, testConfig } from '../src/platform/testing.js';
-import { checkout, listProduct, openShop, registerUser, settleConnections, type TestUser } from '../src/domains/commerce/testkit.js';
+import { checkout, listProduct, openShop, registerUser, type TestUser } from '../src/domains/commerce/testkit.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -135,7 +135,6 @@ async function runOn(label: string, env: Record<string, string | undefined>) {
     return { label, throughput, over, reads };
   } finally {
     await sekat.close();
-    await settleConnections();
     await disposeTestConfig(config);
   }
 }

@@ -1,13 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { buildSekat, type Sekat } from '../src/server/app.js';
 import { DOMAINS } from '../src/platform/config.js';
-import { testConfig, disposeTestConfig, STORE_LABEL } from '../src/platform/testing.js';
-import type { Config } from '../src/platform/config.js';
+import { STORE_LABEL } from '../src/platform/testing.js';
+import { useSekat } from './support/sekat.js';
+
+const t = useSekat({ background: false });
 
 const run = promisify(execFile);
 const PLATFORM_TABLES = new Set(['schema_migrations', 'outbox', 'inbox', 'jobs']);
@@ -25,26 +26,13 @@ function tablesDeclaredBy(domain: string): Set<string> {
   return names;
 }
 
-let config: Config;
-let sekat: Sekat;
-
-beforeAll(async () => {
-  config = testConfig();
-  sekat = await buildSekat(config, { background: false });
-});
-
-afterAll(async () => {
-  await sekat.close();
-  await disposeTestConfig(config);
-});
-
 describe(`the partition (${STORE_LABEL})`, () => {
   it('each domain database holds only its own tables and the platform tables', async () => {
     const declared = Object.fromEntries(DOMAINS.map((d) => [d, tablesDeclaredBy(d)]));
     for (const domain of DOMAINS) {
       const { rows } = await sql<{ table_name: string }>`
         select table_name from information_schema.tables
-        where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(sekat.stores[domain].db);
+        where table_schema = 'public' and table_type = 'BASE TABLE'`.execute(t.sekat.stores[domain].db);
       const tables = rows.map((r) => r.table_name);
       for (const table of tables) {
         const owner = DOMAINS.filter((d) => d !== domain && declared[d]!.has(table));
@@ -56,14 +44,14 @@ describe(`the partition (${STORE_LABEL})`, () => {
   });
 
   it('each domain has its own database: a table made in one is invisible to the others', async () => {
-    await sql`create table zz_marker (id int)`.execute(sekat.stores.identity.db);
+    await sql`create table zz_marker (id int)`.execute(t.sekat.stores.identity.db);
     try {
       for (const domain of DOMAINS.filter((d) => d !== 'identity')) {
-        const { rows } = await sql<{ n: number }>`select count(*) as n from information_schema.tables where table_name = 'zz_marker'`.execute(sekat.stores[domain].db);
+        const { rows } = await sql<{ n: number }>`select count(*) as n from information_schema.tables where table_name = 'zz_marker'`.execute(t.sekat.stores[domain].db);
         expect(rows[0]!.n, domain).toBe(0);
       }
     } finally {
-      await sql`drop table zz_marker`.execute(sekat.stores.identity.db);
+      await sql`drop table zz_marker`.execute(t.sekat.stores.identity.db);
     }
   });
 

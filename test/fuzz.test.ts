@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { buildSekat, type Sekat } from '../src/server/app.js';
-import { testConfig, disposeTestConfig, STORE_LABEL } from '../src/platform/testing.js';
-import type { Config } from '../src/platform/config.js';
+import { STORE_LABEL } from '../src/platform/testing.js';
+import { useSekat } from './support/sekat.js';
+
+const t = useSekat({ background: false });
 
 /** Routes the walk leaves alone because they end the walker's own session or account. */
 const SKIP = new Set(['POST /api/auth/logout', 'DELETE /api/me']);
@@ -12,31 +13,22 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 12);
 /** Stands for a request with no body and no content type, as a bare form or button sends. */
 const NO_BODY = '\u0000no-body';
 
-let config: Config;
-let sekat: Sekat;
 let token: string;
 let operations: { method: string; path: string }[] = [];
 
 beforeAll(async () => {
-  config = testConfig();
-  sekat = await buildSekat(config, { background: false });
-  const registered = await sekat.app.inject({
+  const registered = await t.sekat.app.inject({
     method: 'POST',
     url: '/api/auth/register',
     payload: { email: 'fuzz@contoh.id', password: 'fuzzing-is-fun-123', handle: 'fuzzer', displayName: 'Fuzz' },
   });
   token = registered.json().token;
-  const doc = (await sekat.app.inject({ url: '/api/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+  const doc = (await t.sekat.app.inject({ url: '/api/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
   operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.keys(methods)
       .filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))
       .map((method) => ({ method: method.toUpperCase(), path })),
   );
-});
-
-afterAll(async () => {
-  await sekat.close();
-  await disposeTestConfig(config);
 });
 
 const pathParam = fc.oneof(
@@ -67,10 +59,10 @@ const query = fc.dictionary(fc.constantFrom('limit', 'cursor', 'q', 'shop', 'cat
 
 describe(`every route survives bad and random input (${STORE_LABEL})`, () => {
   it('refuses text with a NUL character, which PostgreSQL cannot store, before any store sees it', async () => {
-    const search = await sekat.app.inject({ url: '/api/social/search?q=%00' });
+    const search = await t.sekat.app.inject({ url: '/api/social/search?q=%00' });
     expect(search.statusCode).toBe(400);
     expect(search.json().errors).toHaveProperty(['query.q']);
-    const body = await sekat.app.inject({
+    const body = await t.sekat.app.inject({
       method: 'POST',
       url: '/api/auth/register',
       payload: { email: 'nul@contoh.id', password: 'tidak-ada-nul-di-sini', handle: 'nul_user', displayName: 'A\u0000B' },
@@ -81,11 +73,11 @@ describe(`every route survives bad and random input (${STORE_LABEL})`, () => {
 
   it('takes an empty JSON body as no body, and still refuses broken or poisoned JSON', async () => {
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-    expect((await sekat.app.inject({ method: 'POST', url: '/api/commerce/affiliates', headers, payload: '' })).statusCode).toBe(200);
-    const broken = await sekat.app.inject({ method: 'POST', url: '/api/commerce/affiliates', headers, payload: '{"a":' });
+    expect((await t.sekat.app.inject({ method: 'POST', url: '/api/commerce/affiliates', headers, payload: '' })).statusCode).toBe(200);
+    const broken = await t.sekat.app.inject({ method: 'POST', url: '/api/commerce/affiliates', headers, payload: '{"a":' });
     expect(broken.statusCode).toBe(400);
     expect(broken.json().detail).toBe('The body is not valid JSON.');
-    const poisoned = await sekat.app.inject({ method: 'POST', url: '/api/auth/login', headers, payload: '{"__proto__":{"admin":true},"email":"a@b.id","password":"x"}' });
+    const poisoned = await t.sekat.app.inject({ method: 'POST', url: '/api/auth/login', headers, payload: '{"__proto__":{"admin":true},"email":"a@b.id","password":"x"}' });
     expect(poisoned.statusCode).toBe(400);
     expect(poisoned.headers['content-type']).toContain('application/problem+json');
   });
@@ -101,7 +93,7 @@ describe(`every route survives bad and random input (${STORE_LABEL})`, () => {
           let i = 0;
           const url = operation.path.replace(/\{[^}]+\}/g, () => encodeURIComponent(params[i++ % params.length]!));
           const search = new URLSearchParams(qs).toString();
-          const res = await sekat.app.inject({
+          const res = await t.sekat.app.inject({
             method: operation.method as 'GET',
             url: search ? `${url}?${search}` : url,
             headers: {

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
-import { buildSekat, type Sekat } from '../src/server/app.js';
-import { testConfig, disposeTestConfig } from '../src/platform/testing.js';
-import type { Config } from '../src/platform/config.js';
+import { useSekat } from './support/sekat.js';
 
 const lines: string[] = [];
 const sink = new Writable({
@@ -12,33 +10,22 @@ const sink = new Writable({
   },
 });
 
-let config: Config;
-let sekat: Sekat;
-
-beforeAll(async () => {
-  config = testConfig({ LOG_LEVEL: 'info' });
-  sekat = await buildSekat(config, { background: false, logDestination: sink });
-});
-
-afterAll(async () => {
-  await sekat.close();
-  await disposeTestConfig(config);
-});
+const t = useSekat({ background: false, logDestination: sink, env: { LOG_LEVEL: 'info' } });
 
 describe('logs', () => {
   it('carry a request id and never a password, token, cookie, address or phone', async () => {
     const password = 'rahasia-sekali-jangan-dicatat';
-    const reg = await sekat.app.inject({
+    const reg = await t.sekat.app.inject({
       method: 'POST',
       url: '/api/auth/register',
       payload: { email: 'log.me@contoh.id', password, handle: 'log_me', displayName: 'Log' },
       headers: { 'x-request-id': 'req-abc-12345' },
     });
     const token = reg.json().token as string;
-    await sekat.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } });
-    await sekat.app.inject({ url: '/api/me', cookies: { sid: token } });
-    await sekat.app.inject({ url: `/api/privacy/exports/01a21300-0000-7000-8000-000000000000/download?token=${token}` });
-    await sekat.app.inject({
+    await t.sekat.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    await t.sekat.app.inject({ url: '/api/me', cookies: { sid: token } });
+    await t.sekat.app.inject({ url: `/api/privacy/exports/01a21300-0000-7000-8000-000000000000/download?token=${token}` });
+    await t.sekat.app.inject({
       method: 'POST',
       url: '/api/commerce/checkout',
       headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'log-1' },

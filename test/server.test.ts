@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSekat, type Sekat } from '../src/server/app.js';
-import { testConfig, disposeTestConfig } from '../src/platform/testing.js';
-import type { Config } from '../src/platform/config.js';
+import { describe, expect, it } from 'vitest';
+import { useSekat } from './support/sekat.js';
 
-let config: Config;
-let sekat: Sekat;
-
-beforeAll(async () => {
-  config = testConfig();
-  sekat = await buildSekat(config, { background: false });
-});
-
-afterAll(async () => {
-  await sekat.close();
-  await disposeTestConfig(config);
-});
+const t = useSekat({ background: false });
 
 describe('the HTTP server', () => {
   it('sends security headers on API answers, errors and pages alike', async () => {
     for (const url of ['/healthz', '/api/me', '/api/nope', '/']) {
-      const res = await sekat.app.inject({ url });
+      const res = await t.sekat.app.inject({ url });
       expect(res.headers['content-security-policy'], url).toContain("default-src 'self'");
       expect(res.headers['x-content-type-options'], url).toBe('nosniff');
       expect(res.headers['strict-transport-security'], url).toContain('max-age=');
@@ -28,7 +15,7 @@ describe('the HTTP server', () => {
   });
 
   it('refuses a JSON body over 1 MB with a 413 problem', async () => {
-    const res = await sekat.app.inject({
+    const res = await t.sekat.app.inject({
       method: 'POST',
       url: '/api/auth/login',
       headers: { 'content-type': 'application/json' },
@@ -39,11 +26,11 @@ describe('the HTTP server', () => {
   });
 
   it('serves the OpenAPI document and the docs', async () => {
-    const doc = (await sekat.app.inject({ url: '/api/openapi.json' })).json();
+    const doc = (await t.sekat.app.inject({ url: '/api/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
     for (const path of ['/api/auth/register', '/api/commerce/checkout', '/api/social/videos', '/api/privacy/consents', '/api/creator/analytics']) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
-    expect((await sekat.app.inject({ url: '/api/docs/' })).statusCode).toBe(200);
+    expect((await t.sekat.app.inject({ url: '/api/docs/' })).statusCode).toBe(200);
   });
 });

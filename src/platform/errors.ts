@@ -27,7 +27,6 @@ export const forbidden = (detail = 'You are not allowed to do this.') => new Htt
 export const notFound = (detail = 'Not found.') => new HttpProblem(404, 'not-found', 'Not found', detail);
 export const conflict = (detail: string, errors?: FieldErrors, slug = 'conflict') =>
   new HttpProblem(409, slug, 'Conflict', detail, errors);
-export const gone = (detail: string) => new HttpProblem(410, 'gone', 'Gone', detail);
 export const tooLarge = (detail: string) => new HttpProblem(413, 'too-large', 'Payload too large', detail);
 export const unprocessable = (detail: string, errors?: FieldErrors) =>
   new HttpProblem(422, 'unprocessable', 'Unprocessable', detail, errors);

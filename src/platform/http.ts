@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, unauthorized } from './errors.js';
 
@@ -22,9 +22,6 @@ export const PageQuery = Type.Object({
   cursor: Type.Optional(Type.String({ maxLength: 512 })),
 });
 export type PageQuery = Static<typeof PageQuery>;
-
-export const Page = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
 export function encodeCursor(position: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');

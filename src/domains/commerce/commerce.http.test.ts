@@ -5,7 +5,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testi
 import type { Config } from '../../platform/config.js';
 import { signToken } from '../../platform/tokens.js';
 import type { Database } from '../../platform/db.js';
-import { ADDRESS, checkout, listProduct, newKey, openShop, registerUser, settleConnections, storeSnapshot, type TestUser } from './testkit.js';
+import { ADDRESS, checkout, listProduct, newKey, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
 import { qrisCrcValid } from './payments/qris.js';
 import { midtransSignature } from './payments/sandbox.js';
 import { expirePayment } from './payments/expire.job.js';
@@ -31,7 +31,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sekat?.close();
-  await settleConnections();
   if (config) await disposeTestConfig(config);
 });
 

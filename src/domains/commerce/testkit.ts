@@ -91,11 +91,3 @@ export async function storeSnapshot(db: Database): Promise<string> {
   return JSON.stringify({ counts, state: state.rows[0] });
 }
 
-/**
- * pg-pool's `end()` resolves before its clients' sockets have closed; dropping the test databases
- * `with (force)` at that moment kills those backends and the dying clients raise unhandled errors.
- * Waiting a moment lets them finish. (A platform fix belongs in `disposeTestConfig`.)
- */
-export function settleConnections(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 300));
-}

@@ -1,28 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSekat, type Sekat } from '../../server/app.js';
-import { testConfig, disposeTestConfig, STORE_LABEL } from '../../platform/testing.js';
-import type { Config } from '../../platform/config.js';
+import { describe, expect, it } from 'vitest';
+import { STORE_LABEL } from '../../platform/testing.js';
+import { useSekat } from '../../../test/support/sekat.js';
 
-let config: Config;
-let sekat: Sekat;
+const t = useSekat({ background: false });
 
 let registrations = 0;
 const register = (body: Record<string, unknown>) =>
-  sekat.app.inject({ method: 'POST', url: '/api/auth/register', payload: body, remoteAddress: `10.2.0.${registrations++}` });
+  t.sekat.app.inject({ method: 'POST', url: '/api/auth/register', payload: body, remoteAddress: `10.2.0.${registrations++}` });
 const login = (email: string, password: string, ip = '10.0.0.1') =>
-  sekat.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password }, remoteAddress: ip });
+  t.sekat.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email, password }, remoteAddress: ip });
 const countAccounts = async () =>
-  Number((await sekat.stores.identity.db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-
-beforeAll(async () => {
-  config = testConfig();
-  sekat = await buildSekat(config, { background: false });
-});
-
-afterAll(async () => {
-  await sekat.close();
-  await disposeTestConfig(config);
-});
+  Number((await t.sekat.stores.identity.db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
 describe(`identity (${STORE_LABEL})`, () => {
   it('registers, signs in with cookie or bearer, and signs out', async () => {
@@ -36,7 +24,7 @@ describe(`identity (${STORE_LABEL})`, () => {
     expect(cookie.secure).toBeFalsy();
     expect(cookie.maxAge).toBe(30 * 24 * 3600);
 
-    const me = await sekat.app.inject({ url: '/api/me', cookies: { sid: body.token } });
+    const me = await t.sekat.app.inject({ url: '/api/me', cookies: { sid: body.token } });
     expect(me.statusCode).toBe(200);
     expect(me.json()).toEqual({ id: body.user.id, handle: 'sari.w', displayName: 'Sari Wulandari', roles: ['user'] });
 
@@ -44,23 +32,23 @@ describe(`identity (${STORE_LABEL})`, () => {
     expect(signIn.statusCode).toBe(200);
     const token = signIn.json().token;
     expect(token).not.toBe(body.token);
-    expect((await sekat.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+    expect((await t.sekat.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
 
-    const out = await sekat.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${token}` } });
+    const out = await t.sekat.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { authorization: `Bearer ${token}` } });
     expect(out.statusCode).toBe(204);
-    const after = await sekat.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } });
+    const after = await t.sekat.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${token}` } });
     expect(after.statusCode).toBe(401);
     expect(after.headers['content-type']).toContain('application/problem+json');
     // The other session is untouched.
-    expect((await sekat.app.inject({ url: '/api/me', cookies: { sid: body.token } })).statusCode).toBe(200);
+    expect((await t.sekat.app.inject({ url: '/api/me', cookies: { sid: body.token } })).statusCode).toBe(200);
   });
 
   it('stores only a hash of the session token and an argon2id hash of the password', async () => {
     const res = await register({ email: 'hash@contoh.id', password: 'rendang-padang-enak', handle: 'hashcheck', displayName: 'Hash' });
     const { token } = res.json();
-    const sessions = await sekat.stores.identity.db.selectFrom('sessions').select('token_hash').execute();
+    const sessions = await t.sekat.stores.identity.db.selectFrom('sessions').select('token_hash').execute();
     expect(sessions.some((s) => s.token_hash === token)).toBe(false);
-    const account = await sekat.stores.identity.db.selectFrom('accounts').select('password_hash').where('email', '=', 'hash@contoh.id').executeTakeFirstOrThrow();
+    const account = await t.sekat.stores.identity.db.selectFrom('accounts').select('password_hash').where('email', '=', 'hash@contoh.id').executeTakeFirstOrThrow();
     expect(account.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
   });
 
@@ -130,7 +118,7 @@ describe(`identity (${STORE_LABEL})`, () => {
   });
 
   it('derives a stable pairwise subject per domain, different across domains and accounts', () => {
-    const { identity } = sekat.domains;
+    const { identity } = t.sekat.domains;
     const a = identity.subjectFor('social', 'account-a');
     expect(identity.subjectFor('social', 'account-a')).toBe(a);
     expect(identity.subjectFor('commerce', 'account-a')).not.toBe(a);
@@ -141,25 +129,25 @@ describe(`identity (${STORE_LABEL})`, () => {
 
   it('ignores a forged, expired or malformed token', async () => {
     for (const authorization of ['Bearer nope', 'Bearer ' + 'A'.repeat(43), 'Basic abc', 'Bearer ']) {
-      expect((await sekat.app.inject({ url: '/api/me', headers: { authorization } })).statusCode).toBe(401);
+      expect((await t.sekat.app.inject({ url: '/api/me', headers: { authorization } })).statusCode).toBe(401);
     }
     const res = await register({ email: 'exp@contoh.id', password: 'bakso-malang-kuah', handle: 'expired', displayName: 'E' });
-    await sekat.stores.identity.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).execute();
-    expect((await sekat.app.inject({ url: '/api/me', cookies: { sid: res.json().token } })).statusCode).toBe(401);
+    await t.sekat.stores.identity.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000) }).execute();
+    expect((await t.sekat.app.inject({ url: '/api/me', cookies: { sid: res.json().token } })).statusCode).toBe(401);
   });
 
   it('slides the session expiry forward once it is an hour old', async () => {
     const res = await register({ email: 'slide@contoh.id', password: 'gado-gado-betawi', handle: 'slider', displayName: 'S' });
     const { token } = res.json();
-    await sekat.stores.identity.db
+    await t.sekat.stores.identity.db
       .updateTable('sessions')
       .set({ last_seen_at: new Date(Date.now() - 2 * 3600_000), expires_at: new Date(Date.now() + 24 * 3600_000) })
       .where('account_id', '=', res.json().user.id)
       .execute();
-    const me = await sekat.app.inject({ url: '/api/me', cookies: { sid: token } });
+    const me = await t.sekat.app.inject({ url: '/api/me', cookies: { sid: token } });
     expect(me.statusCode).toBe(200);
     expect(me.cookies.find((c) => c.name === 'sid')?.value).toBe(token);
-    const row = await sekat.stores.identity.db.selectFrom('sessions').select('expires_at').where('account_id', '=', res.json().user.id).executeTakeFirstOrThrow();
+    const row = await t.sekat.stores.identity.db.selectFrom('sessions').select('expires_at').where('account_id', '=', res.json().user.id).executeTakeFirstOrThrow();
     expect(new Date(row.expires_at).getTime()).toBeGreaterThan(Date.now() + 29 * 24 * 3600_000);
   });
 });

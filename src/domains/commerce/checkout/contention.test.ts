@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSekat, type Sekat } from '../../../server/app.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
-import { checkout, listProduct, openShop, registerUser, settleConnections, type TestUser } from '../testkit.js';
+import { checkout, listProduct, openShop, registerUser, type TestUser } from '../testkit.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -14,7 +14,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sekat?.close();
-  await settleConnections();
   if (config) await disposeTestConfig(config);
 });
 

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { settleConnections } from '../testkit.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
 import { HttpProblem } from '../../../platform/errors.js';
@@ -19,7 +18,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  await settleConnections();
   if (config) await disposeTestConfig(config);
 });
 

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { settleConnections } from '../testkit.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
 import { HttpProblem } from '../../../platform/errors.js';
@@ -18,7 +17,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  await settleConnections();
   if (config) await disposeTestConfig(config);
 });
 
