@@ -4,12 +4,17 @@
  * (npm run bench:transcode measures a 30 s 1080p clip).
  *
  * Seeds its own data: BENCH_VIDEOS (10,000), BENCH_USERS (1,000), BENCH_EVENTS (1,000,000).
- * BENCH_SECONDS (10) per run, 50 connections.
+ * BENCH_SECONDS (10) per run, 50 connections. BENCH_STORES=postgres (or pglite) runs one store only;
+ * BENCH_TRANSCODE=0 skips the transcode figure; BENCH_ONLY=Following (a part of a target's name) runs that target only;
+ * BENCH_PROFILE=dir writes a CPU profile of each run there (open it in Chrome DevTools).
  */
 import Fastify from 'fastify';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { performance } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildSekat, type Sekat } from '../src/server/app.js';
 import { disposeTestConfig, testConfig } from '../src/platform/testing.js';
 import { registerUser } from '../src/domains/social/testkit.js';
@@ -31,8 +36,22 @@ interface Row {
 }
 const rows: Row[] = [];
 
+const profileDir = process.env.BENCH_PROFILE;
+const inspector = profileDir ? new Session() : undefined;
+inspector?.connect();
+
 async function load(store: string, target: string, url: string, headers: Record<string, string> = {}): Promise<void> {
+  if (process.env.BENCH_ONLY && !target.includes(process.env.BENCH_ONLY) && store !== '-') return;
+  if (inspector) {
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+  }
   const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, headers });
+  if (inspector && profileDir) {
+    const { profile } = await inspector.post('Profiler.stop');
+    mkdirSync(profileDir, { recursive: true });
+    writeFileSync(path.join(profileDir, `${store}-${target.replace(/\W+/g, '-')}.cpuprofile`), JSON.stringify(profile));
+  }
   rows.push({
     store,
     target,
@@ -111,10 +130,16 @@ async function benchStore(label: string, databaseUrl: string | undefined): Promi
 
 console.log(`Sekat feed benchmark: ${CONNECTIONS} connections, ${SECONDS} s per run`);
 await baseline();
-await benchStore('pglite', undefined);
-if (process.env.DATABASE_URL) await benchStore('postgres', process.env.DATABASE_URL);
-console.log('\ntranscoding:');
-await benchTranscode([['10 s 720p portrait', 720, 1280, 10]]);
+const stores = (process.env.BENCH_STORES ?? 'pglite,postgres').split(',');
+if (stores.includes('pglite')) await benchStore('pglite', undefined);
+if (stores.includes('postgres')) {
+  if (process.env.DATABASE_URL) await benchStore('postgres', process.env.DATABASE_URL);
+  else console.log('\npostgres: skipped (set DATABASE_URL to measure it)');
+}
+if (process.env.BENCH_TRANSCODE !== '0') {
+  console.log('\ntranscoding:');
+  await benchTranscode([['10 s 720p portrait', 720, 1280, 10]]);
+}
 const bare = rows[0]!.reqPerSec;
 console.log('\nsummary (share of bare Fastify req/s):');
 for (const row of rows.slice(1)) {

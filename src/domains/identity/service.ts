@@ -94,6 +94,8 @@ interface CachedSession {
 export class IdentityService {
   private readonly dummyHash: Promise<string>;
   private readonly sessions = new LRUCache<string, CachedSession>({ max: 50_000, ttl: SESSION_CACHE_TTL_MS });
+  /** Derived subjects of recently seen accounts: every signed-in request needs one per domain. */
+  private readonly subjects = new LRUCache<string, string>({ max: 100_000 });
 
   constructor(
     private readonly db: Database,
@@ -105,9 +107,14 @@ export class IdentityService {
 
   /** `sub = base64url(HMAC-SHA256(key_of_domain, accountId))`: stable, and different per domain. */
   subjectFor(domain: string, accountId: string): string {
+    const memo = `${domain}:${accountId}`;
+    const known = this.subjects.get(memo);
+    if (known !== undefined) return known;
     const key = this.secrets.subjectKeys[domain];
     if (!key) throw new Error(`no subject key for domain ${domain}`);
-    return createHmac('sha256', key).update(accountId).digest('base64url');
+    const subject = createHmac('sha256', key).update(accountId).digest('base64url');
+    this.subjects.set(memo, subject);
+    return subject;
   }
 
   private hashToken(token: string): string {

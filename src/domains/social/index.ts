@@ -62,6 +62,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
     options.authorizeTag ?? (async () => ({ allowed: false, ownShop: false, reason: 'Tagging is not available.' }));
   const core = socialRoutes({
     service,
+    productTags: cards,
     profileSeed: options.profileSeed ?? (() => undefined),
     maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
   });

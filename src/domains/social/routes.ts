@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -12,18 +12,20 @@ import { badRequest, tooLarge, unprocessable, validationFailed, HttpProblem } fr
 import { checkCaption, videoView, type ProfileSeed, type SocialService } from './service.js';
 import { probeVideo, ProbeError } from './media/probe.js';
 import { forYouPage } from './feed/forYou.js';
-import type { Candidates } from './feed/candidates.js';
+import { FeedPageWriter, type PageItem, type TagSource } from './feed/pageJson.js';
 import { followingPage } from './feed/following.js';
 import { tusRoutes } from './media/tus.js';
 import { Accepted, Comment, FeedItem, Handle, Profile, Video, VideoId, problems } from './schemas.js';
 
 export interface SocialRouteOptions {
   service: SocialService;
+  /** Each video's product tags as they are now (the projection in tags/). */
+  productTags: TagSource;
   profileSeed: (request: FastifyRequest) => ProfileSeed | undefined;
   maxUploadBytes: number;
 }
 
-const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 }));
+const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 }));
 const Cursor = Type.Optional(Type.String({ maxLength: 1024 }));
 const TimeCursor = (value: Record<string, unknown>): value is { t: string; id: string } =>
   typeof value.t === 'string' && !Number.isNaN(Date.parse(value.t)) && typeof value.id === 'string' && /^[0-9a-f-]{36}$/.test(value.id);
@@ -39,7 +41,7 @@ function page<R extends { id: string; created_at: Date | string }, I>(rows: R[],
   };
 }
 
-export function socialRoutes({ service, profileSeed, maxUploadBytes }: SocialRouteOptions): FastifyPluginAsyncTypebox {
+export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes }: SocialRouteOptions): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addSchema(Video);
     app.addSchema(FeedItem);
@@ -343,7 +345,13 @@ export function socialRoutes({ service, profileSeed, maxUploadBytes }: SocialRou
     );
 
     // ---- feeds
-    const sharedFirstPages = new WeakMap<Candidates, Map<number, string>>();
+    const feedPages = new FeedPageWriter(productTags, (subject, ids) => service.likedAmong(subject, ids));
+    /** Sends a feed page as JSON text (feed/pageJson.ts) with the caller's facts filled in. */
+    const sendFeedPage = async (reply: FastifyReply, subject: string | undefined, items: readonly PageItem[], nextCursor: string | null, source?: object) => {
+      const text = await feedPages.write(items, nextCursor, subject, source);
+      // A string with a content type goes out as is, past the response serializer.
+      return reply.type('application/json; charset=utf-8').send(text as never);
+    };
     app.get(
       '/social/feed/for-you',
       {
@@ -358,20 +366,8 @@ export function socialRoutes({ service, profileSeed, maxUploadBytes }: SocialRou
       async (request, reply) => {
         const limit = request.query.limit ?? 20;
         const personalized = request.query.personalized !== false && request.subject !== undefined;
-        // The first unpersonalized page is the same for everyone until the candidates change:
-        // serialize it once per candidate list.
-        const shared = !personalized && !request.query.cursor ? await service.candidates.get() : undefined;
-        const cached = shared ? sharedFirstPages.get(shared)?.get(limit) : undefined;
-        // A string with a content type goes out as is, past the response serializer.
-        if (cached) return reply.type('application/json; charset=utf-8').send(cached as never);
         const result = await forYouPage(service, request.subject, personalized, limit, request.query.cursor);
-        const body = { items: result.items.map((item) => ({ ...videoView(item.row), reason: item.reason })), nextCursor: result.nextCursor };
-        if (!shared) return body;
-        const json = JSON.stringify(body);
-        const pages = sharedFirstPages.get(shared) ?? new Map<number, string>();
-        pages.set(limit, json);
-        sharedFirstPages.set(shared, pages);
-        return reply.type('application/json; charset=utf-8').send(json as never);
+        return sendFeedPage(reply, request.subject, result.items, result.nextCursor, request.query.cursor ? undefined : result);
       },
     );
 
@@ -385,11 +381,12 @@ export function socialRoutes({ service, profileSeed, maxUploadBytes }: SocialRou
           response: { 200: Type.Object({ items: Type.Array(FeedItem), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400, 401) },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const subject = requireSubject(request);
         const limit = request.query.limit ?? 20;
         const rows = await followingPage(service, subject, limit, decodeCursor(request.query.cursor, TimeCursor));
-        return page(rows, limit, (row) => ({ ...videoView(row, subject), reason: `Karena Anda mengikuti @${row.handle}` }));
+        const result = page(rows, limit, (row) => ({ row, reason: `Karena Anda mengikuti @${row.handle}` }));
+        return sendFeedPage(reply, subject, result.items, result.nextCursor, request.query.cursor ? undefined : rows);
       },
     );
 

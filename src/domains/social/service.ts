@@ -8,6 +8,7 @@ import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validati
 import type { ProfileTable, SocialDB, VideoRow } from './store.js';
 import { SignalCache } from './feed/signals.js';
 import { FollowingFirstPages } from './feed/followingCache.js';
+import { LikedCache } from './feed/liked.js';
 import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
 import { MediaPaths, masterUrl, posterUrl } from './media/paths.js';
@@ -92,6 +93,8 @@ export class SocialService {
   /** Per-viewer personalization signals, briefly cached; dropped when the viewer acts. */
   readonly signals: SignalCache;
   readonly followingFirstPages = new FollowingFirstPages();
+  /** Which videos each viewer likes, briefly cached; dropped when the viewer likes or unlikes. */
+  readonly liked: LikedCache;
 
   constructor(
     readonly db: Kysely<SocialDB>,
@@ -101,13 +104,12 @@ export class SocialService {
   ) {
     this.candidates = new CandidateCache(() => this.loadCandidates(), candidateTtlMs);
     this.signals = new SignalCache(db);
+    this.liked = new LikedCache(db);
   }
 
   /** Which of these videos the viewer likes. */
-  async likedAmong(subject: string, videoIds: string[]): Promise<Set<string>> {
-    if (videoIds.length === 0) return new Set();
-    const rows = await this.db.selectFrom('likes').select('video_id').where('subject', '=', subject).where('video_id', 'in', videoIds).execute();
-    return new Set(rows.map((r) => r.video_id));
+  likedAmong(subject: string, videoIds: string[]): Promise<Set<string>> {
+    return this.liked.among(subject, videoIds);
   }
 
   /** Product categories tagged on each of these videos, from the product-card projection. */
@@ -353,6 +355,7 @@ export class SocialService {
       await trx.updateTable('videos').set((eb) => ({ like_count: eb('like_count', '+', 1) })).where('id', '=', id).execute();
       await trx.updateTable('profiles').set((eb) => ({ like_count: eb('like_count', '+', 1) })).where('subject', '=', video.author).execute();
     });
+    this.liked.forget(subject);
     return this.getVideo(id, subject);
   }
 
@@ -364,6 +367,7 @@ export class SocialService {
       await trx.updateTable('videos').set((eb) => ({ like_count: eb('like_count', '-', 1) })).where('id', '=', id).execute();
       await trx.updateTable('profiles').set((eb) => ({ like_count: eb('like_count', '-', 1) })).where('subject', '=', video.author).execute();
     });
+    this.liked.forget(subject);
     return this.getVideo(id, subject);
   }
 
@@ -608,6 +612,8 @@ export class SocialService {
     });
     this.videosChanged();
     this.signals.forget(subject);
+    this.liked.forget(subject);
+    this.followingFirstPages.forget(subject);
     for (const id of videoIds) await this.removeVideoFiles(id);
     for (const id of uploadIds) {
       await rm(path.join(this.media.uploads, id), { force: true });

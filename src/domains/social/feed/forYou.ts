@@ -2,6 +2,8 @@ import { badRequest } from '../../../platform/errors.js';
 import type { SocialService } from '../service.js';
 import type { VideoRow } from '../store.js';
 import { SeenFilter } from './bloom.js';
+import type { Candidates } from './candidates.js';
+import type { Signals } from './signals.js';
 
 /** One in this many slots goes to a fresh video with few views (exploration). */
 const EXPLORE_EVERY = 5;
@@ -46,10 +48,23 @@ function authorKey(row: VideoRow): string {
 }
 
 /**
+ * The first page of each feed, kept while what it was ranked from lasts: the shared candidate
+ * lists (refreshed every couple of seconds) and, when personalised, the viewer's signals (dropped
+ * the moment the viewer follows, watches, or their consent changes). Every app open asks for a
+ * first page; later pages carry their own cursor and are ranked per request.
+ */
+const firstPages = new WeakMap<object, { candidates: Candidates; byLimit: Map<number, Promise<ForYouResult>> }>();
+
+export interface ForYouResult {
+  items: FeedItem[];
+  nextCursor: string | null;
+}
+
+/**
  * The For You page. Without personalization (anonymous, or `personalized=false`) it reads no
  * viewing history at all: the ranking is the stored `hot` score (engagement per view with time
  * decay) plus an exploration share of fresh videos, the same for every viewer. Candidates come
- * from the shared precomputed lists, so the request path runs at most one small query.
+ * from the shared precomputed lists, so the request path runs no ranking query.
  */
 export async function forYouPage(
   service: SocialService,
@@ -57,16 +72,40 @@ export async function forYouPage(
   wantPersonalized: boolean,
   limit: number,
   rawCursor: string | undefined,
-): Promise<{ items: FeedItem[]; nextCursor: string | null }> {
+): Promise<ForYouResult> {
   const cursor = decodeForYouCursor(rawCursor);
   const personalized = (cursor ? cursor.personalized : wantPersonalized) && viewer !== undefined;
-  const seen = cursor?.seen ?? SeenFilter.empty();
-  const served = cursor?.served ?? 0;
-
-  const [{ ranked, fresh }, signals] = await Promise.all([
+  const [candidates, signals] = await Promise.all([
     service.candidates.get(),
     personalized ? service.signals.get(viewer!) : Promise.resolve(undefined),
   ]);
+  if (cursor) return rankPage(service, candidates, signals, limit, cursor);
+  const owner: object = signals ?? candidates;
+  let cached = firstPages.get(owner);
+  if (!cached || cached.candidates !== candidates) {
+    cached = { candidates, byLimit: new Map() };
+    firstPages.set(owner, cached);
+  }
+  const entry = cached;
+  let page = entry.byLimit.get(limit);
+  if (!page) {
+    page = rankPage(service, candidates, signals, limit, undefined);
+    entry.byLimit.set(limit, page);
+    page.catch(() => entry.byLimit.delete(limit));
+  }
+  return page;
+}
+
+async function rankPage(
+  service: SocialService,
+  { ranked, fresh }: Candidates,
+  signals: Signals | undefined,
+  limit: number,
+  cursor: ForYouCursor | undefined,
+): Promise<ForYouResult> {
+  const personalized = signals !== undefined;
+  const seen = cursor?.seen ?? SeenFilter.empty();
+  const served = cursor?.served ?? 0;
 
   const eligible = (row: VideoRow) => !seen.has(row.id) && !signals?.completed.has(row.id);
   // Categories of the products tagged on candidate videos, read only when the viewer consented

@@ -106,6 +106,10 @@ const TAGS_CACHE_TTL_MS = 5_000;
 
 export class ProductCards {
   private readonly cache = new LRUCache<string, ProductCard[]>({ max: 20_000, ttl: TAGS_CACHE_TTL_MS });
+  /** Moves on whenever a tag or card changed in this process: text written from older cards is stale. */
+  generation = 0;
+  /** How long cards read from the store are trusted (another process's change shows within it). */
+  readonly ttlMs = TAGS_CACHE_TTL_MS;
 
   constructor(
     private readonly db: TagsDb,
@@ -114,6 +118,7 @@ export class ProductCards {
 
   /** After a tag or a product card changed: the next response reads the store again. */
   forget(videoId?: string): void {
+    this.generation++;
     if (videoId) this.cache.delete(videoId);
     else this.cache.clear();
   }
