@@ -4,10 +4,12 @@
  * then product reads at 100 connections with autocannon; then an oversell check.
  *
  * Knobs: BENCH_SECONDS (default 8), BENCH_CONCURRENCY (default 16), BENCH_READ_SECONDS (default 8),
- * BENCH_SKIP_PGLITE=1.
+ * BENCH_SKIP_PGLITE=1, BENCH_PROFILE=dir (a CPU profile of each checkout run, for Chrome DevTools).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -57,6 +59,12 @@ async function checkoutThroughput(sekat: Sekat, seeded: Seeded) {
   const deadline = Date.now() + SECONDS * 1000;
   // Warm up the code paths and the database caches.
   for (let i = 0; i < 20; i++) await buyAndPay(sekat, seeded.buyers[i % BUYERS]!, seeded.variantIds[i % seeded.variantIds.length]!);
+  const inspector = process.env.BENCH_PROFILE ? new Session() : undefined;
+  if (inspector) {
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.start');
+  }
   const started = Date.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
@@ -70,6 +78,12 @@ async function checkoutThroughput(sekat: Sekat, seeded: Seeded) {
     }),
   );
   const elapsed = (Date.now() - started) / 1000;
+  if (inspector && process.env.BENCH_PROFILE) {
+    const { profile } = await inspector.post('Profiler.stop');
+    mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
+    writeFileSync(path.join(process.env.BENCH_PROFILE, `checkout-${process.pid}-${Date.now()}.cpuprofile`), JSON.stringify(profile));
+    inspector.disconnect();
+  }
   latencies.sort((a, b) => a - b);
   return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), count: latencies.length, failures };
 }

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type QueryCreator, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { AnyDB, Database } from './db.js';
 import { uuidv7 } from './ids.js';
@@ -20,15 +20,9 @@ export interface EnqueueOptions {
   dedupeKey?: string;
 }
 
-/** Enqueues a job, inside the caller's transaction when given one. */
-export async function enqueueJob(
-  db: Database | Transaction<AnyDB>,
-  type: string,
-  payload: Record<string, unknown>,
-  options: EnqueueOptions = {},
-): Promise<string> {
-  const id = uuidv7();
-  await db
+/** The INSERT that enqueues a job, to run alone or as part of a larger statement (a CTE). */
+export function jobInsert(db: QueryCreator<AnyDB>, id: string, type: string, payload: Record<string, unknown>, options: EnqueueOptions = {}) {
+  return db
     .insertInto('jobs')
     .values({
       id,
@@ -38,8 +32,18 @@ export async function enqueueJob(
       max_attempts: options.maxAttempts ?? 5,
       dedupe_key: options.dedupeKey ?? null,
     })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .execute();
+    .onConflict((oc) => oc.column('dedupe_key').doNothing());
+}
+
+/** Enqueues a job, inside the caller's transaction when given one. */
+export async function enqueueJob(
+  db: Database | Transaction<AnyDB>,
+  type: string,
+  payload: Record<string, unknown>,
+  options: EnqueueOptions = {},
+): Promise<string> {
+  const id = uuidv7();
+  await jobInsert(db, id, type, payload, options).execute();
   return id;
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, unprocessable, validationFailed, type FieldErrors } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
-import { enqueueJob } from '../../../platform/jobs.js';
+import { jobInsert } from '../../../platform/jobs.js';
 import { verifyToken } from '../../../platform/tokens.js';
 import type { AttributionClaims } from '../../../contracts/attribution.js';
 import { publishIfAvailabilityChanged } from '../catalog/events.js';
@@ -123,14 +123,8 @@ export class CheckoutService {
         if (!existing.response_body) throw conflict('A checkout with this Idempotency-Key is in progress.', undefined, 'idempotency-in-progress');
         return { body: existing.response_body, replayed: true };
       }
-      const body = await this.placeOrders(trx, subject, input, address);
-      await trx
-        .updateTable('idempotency_keys')
-        .set({ response_status: 201, response_body: JSON.stringify(body) })
-        .where('subject', '=', subject)
-        .where('key', '=', key)
-        .execute();
-      return { body, replayed: false };
+      // placeOrders stores the response under the key in the same statement as the order.
+      return { body: await this.placeOrders(trx, subject, key, input, address), replayed: false };
     });
     return { status: 201, body: { ...outcome.body, payment: await withQrImage(outcome.body.payment) }, replayed: outcome.replayed };
   }
@@ -168,7 +162,7 @@ export class CheckoutService {
     return { affiliateId: affiliate.id, videoId: typeof checked.payload.vid === 'string' ? checked.payload.vid.slice(0, 100) : null };
   }
 
-  private async placeOrders(trx: Transaction<AnyDB>, subject: string, input: CheckoutInput, address: AddressInput): Promise<CheckoutResult> {
+  private async placeOrders(trx: Transaction<AnyDB>, subject: string, idempotencyKey: string, input: CheckoutInput, address: AddressInput): Promise<CheckoutResult> {
     const { items, fromCart } = await this.linesOf(trx, subject, input);
     const merged = new Map<string, CheckoutItem>();
     items.forEach((item) => {
@@ -250,7 +244,8 @@ export class CheckoutService {
     }
 
     const minutes = expiryMinutes(method.kind, this.settings.expiry);
-    const expiresAt = minutes === undefined ? null : new Date(Date.now() + minutes * 60_000);
+    const now = new Date();
+    const expiresAt = minutes === undefined ? null : new Date(now.getTime() + minutes * 60_000);
     const instructions = this.provider.createPayment({
       paymentId,
       method: input.paymentMethod,
@@ -258,112 +253,157 @@ export class CheckoutService {
       merchantName: parcels.length === 1 ? parcels[0]!.shopName : 'Sekat',
       merchantCity: parcels.length === 1 ? parcels[0]!.shopCity : 'Jakarta',
     });
-    const payment = (await trx
-      .insertInto('payments')
-      .values({
-        id: paymentId,
-        buyer_subject: subject,
-        provider: this.provider.name,
-        method: input.paymentMethod,
-        status: method.kind === 'cod' ? 'cod_pending' : 'pending',
-        gross_amount_idr: gross,
-        instructions: JSON.stringify(instructions),
-        expires_at: expiresAt,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow()) as PaymentRow;
-
+    const payment: PaymentRow = {
+      id: paymentId,
+      buyer_subject: subject,
+      provider: this.provider.name,
+      method: input.paymentMethod,
+      status: method.kind === 'cod' ? 'cod_pending' : 'pending',
+      gross_amount_idr: gross,
+      refunded_idr: 0,
+      instructions: instructions as unknown as Record<string, unknown>,
+      expires_at: expiresAt,
+      paid_at: null,
+      created_at: now,
+    };
     const orders: OrderRow[] = [];
     const linesOf = new Map<string, LineRow[]>();
     for (const parcel of parcels) {
-      const orderId = uuidv7();
-      const order = (await trx
-        .insertInto('orders')
-        .values({
-          id: orderId,
-          payment_id: paymentId,
-          shop_id: parcel.shopId,
-          buyer_subject: subject,
-          status: 'awaiting_payment',
-          subtotal_idr: parcel.subtotal,
-          shipping_idr: parcel.shipping,
-          discount_idr: parcel.discount,
-          total_idr: parcel.subtotal + parcel.shipping - parcel.discount,
-          voucher_id: parcel.voucherId,
-          courier: input.courier,
-          recipient: address.recipient,
-          phone: address.phone,
-          line1: address.line1,
-          city: address.city,
-          province: address.province,
-          postal_code: address.postalCode,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow()) as OrderRow;
-      const lineRows: LineRow[] = parcel.lines.map((line) => ({
+      const order: OrderRow = {
         id: uuidv7(),
-        order_id: orderId,
-        variant_id: line.variant.id,
-        product_id: line.variant.product_id,
-        title: line.variant.title,
-        variant_name: line.variant.name,
-        sku: line.variant.sku,
-        unit_price_idr: line.variant.price_idr,
-        quantity: line.quantity,
-        line_total_idr: line.variant.price_idr * line.quantity,
-        affiliate_id: line.affiliateId,
-        commission_percent: line.commissionPercent,
-        video_id: line.videoId,
-      }));
-      await trx.insertInto('order_lines').values(lineRows).execute();
-      linesOf.set(orderId, lineRows);
-      await trx
-        .insertInto('reservations')
-        .values(parcel.lines.map((line) => ({ id: uuidv7(), order_id: orderId, variant_id: line.variant.id, quantity: line.quantity, state: 'open' })))
-        .execute();
-      await trx
-        .insertInto('order_events')
-        .values({ order_id: orderId, from_status: null, to_status: 'awaiting_payment', action: 'place', actor: 'buyer', reason: null })
-        .execute();
+        payment_id: paymentId,
+        shop_id: parcel.shopId,
+        buyer_subject: subject,
+        status: 'awaiting_payment',
+        subtotal_idr: parcel.subtotal,
+        shipping_idr: parcel.shipping,
+        discount_idr: parcel.discount,
+        total_idr: parcel.subtotal + parcel.shipping - parcel.discount,
+        voucher_id: parcel.voucherId,
+        courier: input.courier,
+        tracking_number: null,
+        recipient: address.recipient,
+        phone: address.phone,
+        line1: address.line1,
+        city: address.city,
+        province: address.province,
+        postal_code: address.postalCode,
+        return_reason: null,
+        return_rejected: false,
+        erase_pending: false,
+        created_at: now,
+        paid_at: null,
+        shipped_at: null,
+        delivered_at: null,
+        closed_at: null,
+      };
       orders.push(order);
+      linesOf.set(
+        order.id,
+        parcel.lines.map((line) => ({
+          id: uuidv7(),
+          order_id: order.id,
+          variant_id: line.variant.id,
+          product_id: line.variant.product_id,
+          title: line.variant.title,
+          variant_name: line.variant.name,
+          sku: line.variant.sku,
+          unit_price_idr: line.variant.price_idr,
+          quantity: line.quantity,
+          line_total_idr: line.variant.price_idr * line.quantity,
+          affiliate_id: line.affiliateId,
+          commission_percent: line.commissionPercent,
+          video_id: line.videoId,
+        })),
+      );
     }
-    if (expiresAt) await enqueueJob(trx, EXPIRE_PAYMENT_JOB, { paymentId }, { runAt: expiresAt, dedupeKey: `expire:${paymentId}` });
-    await sql`insert into saved_addresses (subject, recipient, phone, line1, city, province, postal_code)
-      values (${subject}, ${address.recipient}, ${address.phone}, ${address.line1}, ${address.city}, ${address.province}, ${address.postalCode})
-      on conflict (subject) do update set recipient = excluded.recipient, phone = excluded.phone, line1 = excluded.line1,
-        city = excluded.city, province = excluded.province, postal_code = excluded.postal_code, updated_at = now()`.execute(trx);
-    if (fromCart) await trx.deleteFrom('cart_items').where('subject', '=', subject).where('variant_id', 'in', variantIds).execute();
+    const lineRows = [...linesOf.values()].flat();
+    const body = (): CheckoutResult => {
+      const views = orders.map((order) => orderView(order, linesOf.get(order.id) ?? []));
+      return { order: views[0]!, orders: views, payment: paymentView(payment) as PaymentView };
+    };
 
-    // Stock last: all lines or none. Each conditional UPDATE takes units only if enough are
-    // available; the first that cannot aborts the transaction, and with it everything above.
-    // Taking the hot variant rows at the end keeps them locked for the shortest time (a flash
-    // sale serialises on them); sorted ids avoid deadlocks; vouchers are always locked before
-    // variants (see releasePayment).
-    const soldOut: string[] = [];
-    for (const line of lines) {
-      const taken = await sql<{ available: number }>`update variants set reserved = reserved + ${line.quantity}
-        where id = ${line.variant.id} and removed_at is null and stock - reserved >= ${line.quantity}
-        returning stock - reserved as available`.execute(trx);
-      if (taken.rows[0]?.available === 0) soldOut.push(line.variant.product_id);
-      if (taken.rows.length === 0) {
-        const left = (await trx.selectFrom('variants').select(sql<number>`stock - reserved`.as('available')).where('id', '=', line.variant.id).executeTakeFirst()) as
-          | { available: number }
-          | undefined;
-        throw conflict(
-          `Not enough stock for ${line.variant.title} (${line.variant.name}): ${left?.available ?? 0} available.`,
-          { [`items.${line.variant.id}`]: [`only ${left?.available ?? 0} available`] },
-          'out-of-stock',
-        );
-      }
+    // Everything checkout writes goes to the store as one statement (data-modifying CTEs): the
+    // payment, its orders, their lines, reservations and first events, the expiry job, the saved
+    // address, the emptied cart, the idempotent response — and the stock. Each line takes units
+    // only if enough are available (a conditional UPDATE); if any line cannot, the caller's
+    // transaction rolls back and with it everything else. Variant rows are the hot ones in a flash
+    // sale, and they stay locked only from this statement to the commit right after it.
+    const quantityOf = sql<number>`case id ${sql.join(
+      lines.map((line) => sql`when ${line.variant.id}::uuid then ${line.quantity}::int`),
+      sql` `,
+    )} end`;
+    let statement = trx
+      .with('new_payment', (db) => db.insertInto('payments').values({ ...payment, instructions: JSON.stringify(instructions) }))
+      .with('new_orders', (db) => db.insertInto('orders').values(orders))
+      .with('new_lines', (db) => db.insertInto('order_lines').values(lineRows))
+      .with('new_reservations', (db) =>
+        db.insertInto('reservations').values(lineRows.map((line) => ({ id: uuidv7(), order_id: line.order_id, variant_id: line.variant_id, quantity: line.quantity, state: 'open' }))),
+      )
+      .with('new_events', (db) =>
+        db
+          .insertInto('order_events')
+          .values(orders.map((order) => ({ order_id: order.id, from_status: null, to_status: 'awaiting_payment', action: 'place', actor: 'buyer', reason: null }))),
+      )
+      .with('saved_address', (db) =>
+        db
+          .insertInto('saved_addresses')
+          .values({ subject, recipient: address.recipient, phone: address.phone, line1: address.line1, city: address.city, province: address.province, postal_code: address.postalCode })
+          .onConflict((oc) =>
+            oc.column('subject').doUpdateSet((eb) => ({
+              recipient: eb.ref('excluded.recipient'),
+              phone: eb.ref('excluded.phone'),
+              line1: eb.ref('excluded.line1'),
+              city: eb.ref('excluded.city'),
+              province: eb.ref('excluded.province'),
+              postal_code: eb.ref('excluded.postal_code'),
+              updated_at: sql`now()`,
+            })),
+          ),
+      )
+      .with('response', (db) =>
+        db
+          .updateTable('idempotency_keys')
+          .set({ response_status: 201, response_body: JSON.stringify(body()) })
+          .where('subject', '=', subject)
+          .where('key', '=', idempotencyKey),
+      );
+    if (expiresAt) {
+      statement = statement.with('expiry_job', (db) =>
+        jobInsert(db, uuidv7(), EXPIRE_PAYMENT_JOB, { paymentId }, { runAt: expiresAt, dedupeKey: `expire:${paymentId}` }),
+      ) as unknown as typeof statement;
     }
+    if (fromCart) {
+      statement = statement.with('emptied_cart', (db) => db.deleteFrom('cart_items').where('subject', '=', subject).where('variant_id', 'in', variantIds)) as unknown as typeof statement;
+    }
+    const taken = (await statement
+      .updateTable('variants')
+      .set({ reserved: sql`reserved + ${quantityOf}` })
+      .where('id', 'in', variantIds)
+      .where('removed_at', 'is', null)
+      .where(sql<boolean>`stock - reserved >= ${quantityOf}`)
+      .returning(['id', 'product_id', sql<number>`stock - reserved`.as('available')])
+      .execute()) as { id: string; product_id: string; available: number }[];
+    if (taken.length < lines.length) {
+      const short = lines.find((line) => !taken.some((t) => t.id === line.variant.id))!;
+      const left = (await trx.selectFrom('variants').select(sql<number>`stock - reserved`.as('available')).where('id', '=', short.variant.id).executeTakeFirst()) as
+        | { available: number }
+        | undefined;
+      throw conflict(
+        `Not enough stock for ${short.variant.title} (${short.variant.name}): ${left?.available ?? 0} available.`,
+        { [`items.${short.variant.id}`]: [`only ${left?.available ?? 0} available`] },
+        'out-of-stock',
+      );
+    }
+    const soldOut = taken.filter((t) => t.available === 0).map((t) => t.product_id);
 
     if (method.kind === 'cod') {
       for (const order of orders) await applyTransition(trx, order, 'confirm_cod', 'system', { reason: 'cash on delivery' });
+      await trx.updateTable('idempotency_keys').set({ response_body: JSON.stringify(body()) }).where('subject', '=', subject).where('key', '=', idempotencyKey).execute();
     }
     productViews.forget(lines.map((l) => l.variant.product_id));
     // Only a variant that just ran out can flip its product to out of stock.
     if (soldOut.length > 0) await publishIfAvailabilityChanged(trx, soldOut);
-    const views = orders.map((order) => orderView(order, linesOf.get(order.id) ?? []));
-    return { order: views[0]!, orders: views, payment: paymentView(payment) as PaymentView };
+    return body();
   }
 }
