@@ -4,6 +4,13 @@ import type { AnyDB, Database } from './db.js';
 import type { Bus } from './bus.js';
 import { uuidv7 } from './ids.js';
 
+let outboxWrites = 0;
+
+/** How many events this process has written to any outbox: a relay need only look when it moved. */
+export function outboxWriteCount(): number {
+  return outboxWrites;
+}
+
 /** Writes an event in the same transaction as the change it announces. */
 export async function writeOutbox(
   trx: Transaction<AnyDB>,
@@ -16,6 +23,7 @@ export async function writeOutbox(
     .insertInto('outbox')
     .values({ id, topic, key: key ?? null, payload: JSON.stringify(payload) })
     .execute();
+  outboxWrites++;
   return id;
 }
 

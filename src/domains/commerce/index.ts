@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { outboxWriteCount } from '../../platform/outbox.js';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import { CatalogService } from './catalog/catalog.js';
 import { ProductImages } from './catalog/images.js';
@@ -73,10 +74,15 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   });
   return {
     routes: async (app) => {
-      // Product events leave through the outbox; relay them as soon as a request committed some.
-      // (Added before the routes, so the routes' context inherits it.)
-      app.addHook('onResponse', async (request, reply) => {
-        if (request.method !== 'GET' && reply.statusCode < 400) void deps.outbox.kick();
+      // Product events leave through the outbox; relay them as soon as a request wrote some
+      // (the relay's timer catches anything else). Added before the routes, so they inherit it.
+      let relayedUpTo = outboxWriteCount();
+      app.addHook('onResponse', (request, reply, done) => {
+        if (request.method !== 'GET' && reply.statusCode < 400 && outboxWriteCount() !== relayedUpTo) {
+          relayedUpTo = outboxWriteCount();
+          void deps.outbox.kick();
+        }
+        done();
       });
       await app.register(routes);
       await app.register(portabilityRoutes(new CatalogPortability(deps.db, catalog)));

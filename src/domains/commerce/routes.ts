@@ -304,10 +304,20 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       async (request) => s.catalog.search(request.query),
     );
 
+    const productTexts = new WeakMap<object, string>();
     app.get(
       '/commerce/products/:id',
       { schema: { tags, summary: 'A product with variants, availability and rating', params: IdParams, response: { 200: Product, ...problems(400, 404) } } },
-      async (request) => s.catalog.product(request.params.id),
+      async (request, reply) => {
+        // The view is shared for as long as the product cache keeps it: write its JSON once.
+        const view = await s.catalog.product(request.params.id);
+        let text = productTexts.get(view);
+        if (text === undefined) {
+          text = String(reply.serialize(view));
+          productTexts.set(view, text);
+        }
+        return reply.type('application/json; charset=utf-8').send(text as never);
+      },
     );
 
     app.patch(

@@ -175,12 +175,26 @@ export async function applyTransition(
   if (to === 'completed') await settleCommissions(trx, order.id, 'confirmed');
   if (CLOSED_STATUSES.has(to)) set.closed_at = sql`now()`;
 
-  const updated = await trx.updateTable('orders').set(set).where('id', '=', order.id).where('status', '=', from).executeTakeFirst();
-  if (Number(updated.numUpdatedRows) !== 1) throw conflict('The order changed meanwhile; try again.');
-  await trx
+  // The move and its event in one statement: the event is written only if the order moved.
+  const recorded = await trx
+    .with('moved', (db) => db.updateTable('orders').set(set).where('id', '=', order.id).where('status', '=', from).returning('id'))
     .insertInto('order_events')
-    .values({ order_id: order.id, from_status: from, to_status: to, action, actor, reason: options.reason ?? null })
+    .columns(['order_id', 'from_status', 'to_status', 'action', 'actor', 'reason'])
+    .expression((eb) =>
+      eb
+        .selectFrom('moved')
+        .select([
+          'moved.id',
+          sql<string | null>`${from}::text`.as('from_status'),
+          sql<string>`${to}::text`.as('to_status'),
+          sql<string>`${action}::text`.as('action'),
+          sql<string>`${actor}::text`.as('actor'),
+          sql<string | null>`${options.reason ?? null}::text`.as('reason'),
+        ]),
+    )
+    .returning('order_events.id')
     .execute();
+  if (recorded.length !== 1) throw conflict('The order changed meanwhile; try again.');
 
   if (to === 'delivered' && from === 'shipped') {
     // Cash on delivery: the courier collected the money when the last open order arrived.

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type QueryCreator, type Transaction } from 'kysely';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { forbidden, notFound, conflict, unauthorized, unprocessable, badRequest } from '../../../platform/errors.js';
 import { applyTransition, type OrderRow } from '../orders/transition.js';
@@ -23,15 +23,16 @@ export async function lockPayment(trx: Transaction<AnyDB>, paymentId: string): P
   return (await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).forUpdate().executeTakeFirst()) as PaymentRow | undefined;
 }
 
-async function ordersOf(trx: Transaction<AnyDB>, paymentId: string): Promise<OrderRow[]> {
+async function ordersOf(trx: QueryCreator<AnyDB>, paymentId: string): Promise<OrderRow[]> {
   return (await trx.selectFrom('orders').selectAll().where('payment_id', '=', paymentId).orderBy('id').forUpdate().execute()) as OrderRow[];
 }
 
 /** Money arrived: every order still waiting for it is paid and its reservations become sales. */
 export async function markPaymentPaid(trx: Transaction<AnyDB>, payment: PaymentRow): Promise<boolean> {
   if (payment.status !== 'pending') return false;
-  await trx.updateTable('payments').set({ status: 'paid', paid_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', payment.id).execute();
-  for (const order of await ordersOf(trx, payment.id)) {
+  // The payment row is already locked by the caller; mark it paid and lock its orders at once.
+  const paid = trx.with('paid', (db) => db.updateTable('payments').set({ status: 'paid', paid_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', payment.id));
+  for (const order of await ordersOf(paid as unknown as QueryCreator<AnyDB>, payment.id)) {
     if (order.status === 'awaiting_payment') await applyTransition(trx, order, 'pay', 'provider');
   }
   return true;
