@@ -5,12 +5,15 @@ const t = useSekat({ background: false });
 
 describe('the HTTP server', () => {
   it('sends security headers on API answers, errors and pages alike', async () => {
-    for (const url of ['/healthz', '/api/me', '/api/nope', '/']) {
+    for (const url of ['/healthz', '/api/me', '/api/nope', '/api/social/feed/for-you', '/']) {
       const res = await t.sekat.app.inject({ url });
-      expect(res.headers['content-security-policy'], url).toContain("default-src 'self'");
+      const json = String(res.headers['content-type']).includes('json');
+      // A JSON answer is never a page: nothing may load from it or frame it.
+      expect(res.headers['content-security-policy'], url).toBe(json ? "default-src 'none'; frame-ancestors 'none'" : expect.stringContaining("default-src 'self'"));
+      expect(res.headers['x-frame-options'], url).toBe(json ? 'DENY' : 'SAMEORIGIN');
       expect(res.headers['x-content-type-options'], url).toBe('nosniff');
       expect(res.headers['strict-transport-security'], url).toContain('max-age=');
-      expect(res.headers['x-frame-options'], url).toBe('SAMEORIGIN');
+      expect(res.headers['referrer-policy'], url).toBe('no-referrer');
     }
   });
 
