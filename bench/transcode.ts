@@ -1,6 +1,6 @@
 /**
  * npm run bench:transcode — real-time factor of transcoding a clip to the full HLS ladder
- * (one ffmpeg run, x264 superfast, the default TRANSCODE_PRESET). The clip is made by ffmpeg first and not counted.
+ * (one ffmpeg run, the default TRANSCODE_PRESET unless it is set). The clip is made by ffmpeg first and not counted.
  */
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { drainTranscodes, makeClip } from '../src/domains/social/testkit.js';
 export type ClipSpec = readonly [label: string, width: number, height: number, seconds: number];
 
 export async function benchTranscode(clips: readonly ClipSpec[]): Promise<void> {
-  const config = testConfig({ LOG_LEVEL: 'silent', DATABASE_URL: '' });
+  const config = testConfig({ LOG_LEVEL: 'silent', DATABASE_URL: '', ...(process.env.TRANSCODE_PRESET ? { TRANSCODE_PRESET: process.env.TRANSCODE_PRESET } : {}) });
   const sekat = await buildSekat(config, { background: false });
   try {
     const social = sekat.domains.social;
@@ -21,9 +21,9 @@ export async function benchTranscode(clips: readonly ClipSpec[]): Promise<void> 
       const clip = await makeClip({ width, height, seconds, rate: 30 });
       await social.service.createVideo('bench-transcoder', '', clip, await probeVideo(clip));
       const started = performance.now();
-      await drainTranscodes(social);
+      await drainTranscodes(social, { preset: config.transcodePreset });
       const ms = performance.now() - started;
-      console.log(`  ${label} to the full ladder: ${(ms / 1000).toFixed(2)} s (${((seconds * 1000) / ms).toFixed(2)}x real time)`);
+      console.log(`  ${label} to the full ladder (x264 ${config.transcodePreset}): ${(ms / 1000).toFixed(2)} s (${((seconds * 1000) / ms).toFixed(2)}x real time)`);
     }
   } finally {
     await sekat.close();

@@ -25,14 +25,16 @@ export interface ClipOptions {
   rate?: number;
   /** Put the index first (as phones do); false leaves it at the end. */
   faststart?: boolean;
+  /** The audio encoder: AAC as phones record, or e.g. `libmp3lame` for audio HLS cannot carry as is. */
+  audioCodec?: string;
 }
 
-export async function makeClip({ width, height, seconds = 2, audio = true, rate = 24, faststart = true }: ClipOptions): Promise<string> {
+export async function makeClip({ width, height, seconds = 2, audio = true, rate = 24, faststart = true, audioCodec = 'aac' }: ClipOptions): Promise<string> {
   const file = path.join(clipDir, `${width}x${height}-${seconds}s-${audio ? 'a' : 'na'}-${Math.random().toString(36).slice(2, 7)}.mp4`);
   const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${rate}`];
   if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
   args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
-  if (audio) args.push('-c:a', 'aac', '-shortest');
+  if (audio) args.push('-c:a', audioCodec, '-shortest');
   if (faststart) args.push('-movflags', '+faststart');
   args.push(file);
   await run('ffmpeg', args);
@@ -120,10 +122,10 @@ export async function waitForStatus(app: FastifyInstance, user: TestUser, id: st
 }
 
 /** Runs every queued transcode job to the end in this process (tests build the app with background: false). */
-export async function drainTranscodes(social: SocialInstance, options: { leaseMs?: number } = {}): Promise<void> {
+export async function drainTranscodes(social: SocialInstance, options: { leaseMs?: number; preset?: string } = {}): Promise<void> {
   const log = pino({ level: 'silent' });
   const jobs = new JobRunner(social.service.db, log, { leaseMs: options.leaseMs ?? 60_000, pollMs: 50, backoffBaseMs: 50 });
-  jobs.register(TRANSCODE_JOB, transcodeJob({ db: social.service.db, media: social.service.media, log, onReady: () => social.service.videosChanged() }));
+  jobs.register(TRANSCODE_JOB, transcodeJob({ db: social.service.db, media: social.service.media, log, preset: options.preset, onReady: () => social.service.videosChanged() }));
   for (let job = await jobs.claim(); job; job = await jobs.claim()) await jobs.run(job);
 }
 

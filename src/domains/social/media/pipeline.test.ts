@@ -80,12 +80,14 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
       portrait: await makeClip({ width: 720, height: 1280, seconds: 2 }),
       small: await makeClip({ width: 320, height: 240, seconds: 2 }),
       silent: await makeClip({ width: 360, height: 640, seconds: 2, audio: false }),
+      mp3: await makeClip({ width: 360, height: 640, seconds: 2, audioCodec: 'libmp3lame' }),
     };
     const ids = {
       landscape: await upload(clips.landscape, 'Pemandangan #Bali'),
       portrait: await upload(clips.portrait),
       small: await upload(clips.small),
       silent: await upload(clips.silent),
+      mp3: await upload(clips.mp3),
     };
     expect((await video(ids.portrait)).status).toBe('processing');
     await drain();
@@ -109,6 +111,8 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
     expect((await variants(ids.small)).map((r) => [r.width, r.height])).toEqual([[320, 240]]);
     const silent = await variants(ids.silent);
     expect(silent.map((r) => [r.width, r.height, r.audio])).toEqual([[360, 640, undefined]]);
+    // AAC from the phone is carried as is; other audio is encoded to AAC.
+    expect((await variants(ids.mp3)).map((r) => [r.width, r.height, r.audio])).toEqual([[360, 640, 'aac']]);
 
     // The master playlist itself is playable by ffprobe.
     const master = await ffprobeJson(path.join(media.videoDir(ids.portrait), 'master.m3u8'));

@@ -5,12 +5,14 @@ export interface ProbeResult {
   width: number;
   height: number;
   hasAudio: boolean;
+  /** The (first) audio track is already AAC in mono or stereo, as phones record it: HLS can carry it as is. */
+  aacAudio?: boolean;
 }
 
 export class ProbeError extends Error {}
 
 interface FfprobeOutput {
-  streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number; duration?: string; nb_frames?: string; disposition?: { attached_pic?: number } }[];
+  streams?: { codec_type?: string; codec_name?: string; channels?: number; width?: number; height?: number; duration?: string; nb_frames?: string; disposition?: { attached_pic?: number } }[];
   format?: { duration?: string; format_name?: string };
 }
 
@@ -56,10 +58,12 @@ export async function probeVideo(file: string): Promise<ProbeResult> {
   }
   const duration = Number(info.format?.duration ?? video.duration ?? NaN);
   if (!Number.isFinite(duration) || duration <= 0) throw new ProbeError('the video has no duration');
+  const audio = info.streams?.find((s) => s.codec_type === 'audio');
   return {
     durationMs: Math.round(duration * 1000),
     width: video.width,
     height: video.height,
-    hasAudio: Boolean(info.streams?.some((s) => s.codec_type === 'audio')),
+    hasAudio: audio !== undefined,
+    aacAudio: audio?.codec_name === 'aac' && (audio.channels ?? 0) >= 1 && (audio.channels ?? 0) <= 2,
   };
 }
