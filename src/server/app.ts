@@ -143,6 +143,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
 
   const app = Fastify({
     logger: loggerOptions(config.logLevel, options.logDestination),
+    // A logger per request carries its id into every line; with logging off there are no lines.
+    childLoggerFactory: (logger, bindings, childOptions) => (logger.level === 'silent' ? logger : logger.child(bindings, childOptions)),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
