@@ -541,7 +541,7 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(exported.savedAddress).toMatchObject({ phone: '+6281234567890' });
     expect(JSON.stringify(exported)).not.toMatch(/@example\.id/);
 
-    expect(await commerceDomain.eraseSubject(subject)).toEqual({ closedOrdersMinimised: 1, openOrdersPending: 1 });
+    expect(await commerceDomain.eraseSubject(subject)).toEqual({ closedOrdersMinimised: 1, openOrdersPending: 1, shopsClosed: 0 });
     const closedRow = await db.selectFrom('orders').selectAll().where('id', '=', closed.order.id).executeTakeFirstOrThrow();
     expect(closedRow).toMatchObject({ buyer_subject: null, recipient: '[dihapus]', phone: '[dihapus]', line1: '[dihapus]', total_idr: closed.order.totalIdr });
     expect(await db.selectFrom('cart_items').select('variant_id').where('subject', '=', subject).execute()).toHaveLength(0);
@@ -556,6 +556,29 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(after.orders).toHaveLength(0);
     expect(after.payments).toHaveLength(0);
     expect(after.cart).toHaveLength(0);
+  });
+});
+
+describe(`an erased seller (${STORE_LABEL})`, () => {
+  it('closes their shops: products leave sale with a product.removed event, the shop keeps no owner, buyers keep their orders', async () => {
+    const leaving = await registerUser(sekat.app, 'tokotutup');
+    const theirShop = await openShop(sekat.app, leaving);
+    const product = await listProduct(sekat.app, leaving, theirShop.id, [{ stock: 3 }]);
+    const buyer = await registerUser(sekat.app, 'pembelisetia');
+    const bought = (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1 }] })).json();
+    await inject({ method: 'POST', url: '/api/commerce/cart/items', headers: buyer.headers, payload: { variantId: product.variants[0]!.id, quantity: 1 } });
+    const owner = (await db.selectFrom('shops').select('owner_subject').where('id', '=', theirShop.id).executeTakeFirstOrThrow()).owner_subject as string;
+
+    expect(await (sekat.domains.commerce as CommerceInstance).eraseSubject(owner)).toEqual({ closedOrdersMinimised: 0, openOrdersPending: 0, shopsClosed: 1 });
+    expect((await db.selectFrom('shops').select('owner_subject').where('id', '=', theirShop.id).executeTakeFirstOrThrow()).owner_subject).toBeNull();
+    expect((await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).statusCode).toBe(404);
+    const removed = await db.selectFrom('outbox').select(['topic', 'payload']).where('topic', '=', 'product.removed').execute();
+    expect(removed.some((e) => (e.payload as { id: string }).id === product.id)).toBe(true);
+    expect((await inject({ method: 'GET', url: '/api/commerce/cart', headers: buyer.headers })).json().items).toEqual([]);
+    const order = await inject({ method: 'GET', url: `/api/commerce/orders/${bought.order.id}`, headers: buyer.headers });
+    expect(order.statusCode).toBe(200);
+    // Nobody can act for the shop any more.
+    await rejects(() => inject({ method: 'PUT', url: `/api/commerce/shops/${theirShop.id}/affiliate`, headers: leaving.headers, payload: { commissionPercent: 5 } }), 403);
   });
 });
 

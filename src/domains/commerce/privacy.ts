@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import type { Database } from '../../platform/db.js';
 import { minimiseOrder } from './orders/transition.js';
 import { CLOSED_STATUSES } from './orders/state.js';
+import { publishProduct } from './catalog/events.js';
+import { productViews } from './catalog/cache.js';
 
 /**
  * What commerce holds about one commerce subject, for the bridge's privacy requests. Commerce
@@ -37,10 +39,26 @@ export class PrivacyService {
   /**
    * Erasure: cart, saved address and idempotency records go; closed orders stay for tax but lose
    * recipient, phone, address and the subject; open orders are marked and minimised when they
-   * close. Reviews, payments and the affiliate ledger stay, detached from the subject.
+   * close. Reviews, payments and the affiliate ledger stay, detached from the subject. The
+   * person's shops close: their products leave sale (and the social side hears `product.removed`)
+   * and the shop keeps no owner, so nobody can act for it. Their orders stay, for the buyers.
    */
-  async eraseSubject(subject: string): Promise<{ closedOrdersMinimised: number; openOrdersPending: number }> {
-    return this.db.transaction().execute(async (trx) => {
+  async eraseSubject(subject: string): Promise<{ closedOrdersMinimised: number; openOrdersPending: number; shopsClosed: number }> {
+    const result = await this.db.transaction().execute(async (trx) => {
+      const shops = (await trx.updateTable('shops').set({ owner_subject: null }).where('owner_subject', '=', subject).returning('id').execute()) as { id: string }[];
+      const closedProducts = shops.length
+        ? ((await trx
+            .updateTable('products')
+            .set({ removed_at: sql`now()` })
+            .where('shop_id', 'in', shops.map((shop) => shop.id))
+            .where('removed_at', 'is', null)
+            .returning('id')
+            .execute()) as { id: string }[])
+        : [];
+      for (const { id } of closedProducts) {
+        await trx.deleteFrom('cart_items').where('variant_id', 'in', trx.selectFrom('variants').select('id').where('product_id', '=', id)).execute();
+        await publishProduct(trx, id);
+      }
       await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('saved_addresses').where('subject', '=', subject).execute();
       await trx.deleteFrom('idempotency_keys').where('subject', '=', subject).execute();
@@ -68,7 +86,9 @@ export class PrivacyService {
       await trx.updateTable('reviews').set({ subject: null }).where('subject', '=', subject).execute();
       await trx.updateTable('affiliates').set({ subject: null }).where('subject', '=', subject).execute();
       await trx.updateTable('stock_audit').set({ actor_subject: null }).where('actor_subject', '=', subject).execute();
-      return { closedOrdersMinimised: closed, openOrdersPending: open };
+      return { closedOrdersMinimised: closed, openOrdersPending: open, shopsClosed: shops.length, closedProducts: closedProducts.map((p) => p.id) };
     });
+    productViews.forget(result.closedProducts);
+    return { closedOrdersMinimised: result.closedOrdersMinimised, openOrdersPending: result.openOrdersPending, shopsClosed: result.shopsClosed };
   }
 }
