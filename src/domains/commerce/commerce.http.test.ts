@@ -205,6 +205,8 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     const refund = { order_id: paymentId, status_code: '200', gross_amount: amount, transaction_status: 'refund', signature_key: midtransSignature(paymentId, '200', amount, config.secrets.paymentServerKey) };
     expect((await hook(refund)).json()).toMatchObject({ applied: true, status: 'refunded' });
     expect((await inject({ method: 'GET', url: `/api/commerce/orders/${placed.order.id}`, headers: buyer.headers })).json().status).toBe('refunded');
+    // That refund happened at the gateway: nothing is sent back to it.
+    expect(await db.selectFrom('refunds').select('id').where('order_id', '=', placed.order.id).execute()).toEqual([]);
   });
 
   it('transition not allowed → 409', async () => {
@@ -341,6 +343,16 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     await rejects(() => act(buyer, two.order.id, 'cancel'), 409);
     expect((await act(seller, two.order.id, 'cancel', { reason: 'stok rusak' })).json().status).toBe('refunded');
     expect(await available()).toMatchObject({ stock: 5, available: 5 });
+    // The money goes back through the gateway: requested with the cancel, sent by the job.
+    const requested = await db.selectFrom('refunds').selectAll().where('order_id', '=', two.order.id).executeTakeFirstOrThrow();
+    expect(requested).toMatchObject({ payment_id: two.payment.id, amount_idr: two.order.totalIdr, reason: 'stok rusak', status: 'requested' });
+    const runner = sekat.deps.commerce.jobs;
+    for (let job = await runner.claim(); job; job = await runner.claim()) await runner.run(job);
+    const sent = await db.selectFrom('refunds').selectAll().where('order_id', '=', two.order.id).executeTakeFirstOrThrow();
+    expect(sent).toMatchObject({ status: 'sent', provider_reference: expect.stringMatching(/^sandbox-refund-[0-9a-f]{16}$/) });
+    expect(sent.sent_at).not.toBeNull();
+    const payment = await db.selectFrom('payments').select(['status', 'refunded_idr']).where('id', '=', two.payment.id).executeTakeFirstOrThrow();
+    expect(payment).toMatchObject({ status: 'paid', refunded_idr: two.order.totalIdr });
 
     const three = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
     await simulate(buyer, three.payment.id);

@@ -8,6 +8,7 @@ import { CartService } from './checkout/cart.js';
 import { CheckoutService } from './checkout/checkout.js';
 import { createVoucher, type VoucherInput } from './checkout/vouchers.js';
 import { OrderService } from './orders/orders.js';
+import { SEND_REFUND_JOB, sendRefundJob } from './payments/refund.job.js';
 import { AUTO_COMPLETE_JOB } from './orders/transition.js';
 import { autoCompleteJob } from './orders/auto-complete.job.js';
 import { ReviewService } from './reviews.js';
@@ -59,6 +60,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
   deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
   deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
+  deps.jobs.register(SEND_REFUND_JOB, sendRefundJob(deps.db, provider, deps.log));
   schedulePurge(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
   const routes = commerceRoutes({
     db: deps.db,

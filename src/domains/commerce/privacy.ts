@@ -26,6 +26,7 @@ export class PrivacyService {
       orders,
       orderLines: await some(orderIds, () => db.selectFrom('order_lines').selectAll().where('order_id', 'in', orderIds).execute()),
       orderEvents: await some(orderIds, () => db.selectFrom('order_events').selectAll().where('order_id', 'in', orderIds).orderBy('id').execute()),
+      refunds: await some(orderIds, () => db.selectFrom('refunds').select(['order_id', 'amount_idr', 'status', 'created_at', 'sent_at']).where('order_id', 'in', orderIds).execute()),
       payments: await db.selectFrom('payments').select(['id', 'method', 'status', 'gross_amount_idr', 'refunded_idr', 'created_at', 'paid_at']).where('buyer_subject', '=', subject).execute(),
       reviews: await db.selectFrom('reviews').selectAll().where('subject', '=', subject).execute(),
       voucherRedemptions: await db.selectFrom('voucher_redemptions').selectAll().where('subject', '=', subject).execute(),

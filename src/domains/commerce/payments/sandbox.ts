@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { UUID } from '../uuid.js';
 import { PAYMENT_METHODS } from './methods.js';
 import { qrisPayload } from './qris.js';
-import type { CreatePaymentInput, PaymentInstructions, PaymentProvider, VerifyResult } from './provider.js';
+import type { CreatePaymentInput, PaymentInstructions, PaymentProvider, RefundInput, RefundResult, VerifyResult } from './provider.js';
 
 /** Bank prefixes the sandbox puts in front of VA numbers, like a gateway's company codes. */
 const VA_PREFIX: Record<string, string> = { bca: '12345', bni: '8808', bri: '26215', mandiri: '70012', permata: '8562' };
@@ -101,6 +101,16 @@ export class SandboxProvider implements PaymentProvider {
       };
     }
     return { kind: 'cod', amountIdr, steps: [`Siapkan uang tunai Rp ${amountIdr.toLocaleString('id-ID')} saat paket tiba.`] };
+  }
+
+  /**
+   * Accepts a refund the way the gateway's refund API does: the same refund key is the same
+   * refund (a retry after a lost answer changes nothing), and the money goes back to the payer.
+   */
+  async refund(input: RefundInput): Promise<RefundResult> {
+    if (!UUID.test(input.paymentId)) return { ok: false, retryable: false, reason: 'unknown order_id' };
+    if (!Number.isSafeInteger(input.amountIdr) || input.amountIdr <= 0) return { ok: false, retryable: false, reason: 'refund amount must be positive' };
+    return { ok: true, reference: `sandbox-refund-${createHash('sha256').update(input.refundKey).digest('hex').slice(0, 16)}` };
   }
 
   verifyNotification(body: Record<string, unknown>): VerifyResult {

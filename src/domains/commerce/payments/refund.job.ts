@@ -1,0 +1,40 @@
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../../../platform/db.js';
+import type { Job } from '../../../platform/jobs.js';
+import type { PaymentProvider } from './provider.js';
+
+export const SEND_REFUND_JOB = 'commerce.refund.send';
+
+/**
+ * Sends one requested refund to the payment gateway. The refund id is the gateway's refund key,
+ * so a retry after a lost answer is the same refund, never a second one. A gateway that is
+ * unreachable or busy makes the job fail and run again with backoff; a refusal is final and is
+ * kept on the refund (and logged) for a person to look at.
+ */
+export function sendRefundJob(db: Database, provider: PaymentProvider, log: Logger) {
+  return async (job: Job): Promise<void> => {
+    const refund = (await db
+      .selectFrom('refunds')
+      .select(['id', 'payment_id', 'amount_idr', 'reason', 'status'])
+      .where('id', '=', String(job.payload.refundId))
+      .executeTakeFirst()) as { id: string; payment_id: string; amount_idr: number; reason: string | null; status: string } | undefined;
+    if (!refund || refund.status !== 'requested') return;
+    const result = await provider.refund({ paymentId: refund.payment_id, refundKey: refund.id, amountIdr: refund.amount_idr, reason: refund.reason ?? 'refund' });
+    if (result.ok) {
+      await db
+        .updateTable('refunds')
+        .set({ status: 'sent', provider_reference: result.reference, sent_at: sql`now()`, last_error: null })
+        .where('id', '=', refund.id)
+        .where('status', '=', 'requested')
+        .execute();
+      return;
+    }
+    if (result.retryable) {
+      await db.updateTable('refunds').set({ last_error: result.reason.slice(0, 500) }).where('id', '=', refund.id).execute();
+      throw new Error(`the gateway did not take the refund yet: ${result.reason}`);
+    }
+    await db.updateTable('refunds').set({ status: 'failed', last_error: result.reason.slice(0, 500) }).where('id', '=', refund.id).execute();
+    log.error({ refundId: refund.id, paymentId: refund.payment_id, reason: result.reason }, 'the gateway refused a refund');
+  };
+}
