@@ -9,6 +9,9 @@ import { ADDRESS, checkout, listProduct, newKey, openShop, registerUser, storeSn
 import { qrisCrcValid } from './payments/qris.js';
 import { midtransSignature } from './payments/sandbox.js';
 import { expirePayment } from './payments/expire.job.js';
+import { sendRefundJob } from './payments/refund.job.js';
+import { SandboxProvider } from './payments/sandbox.js';
+import pino from 'pino';
 import { autoComplete } from './orders/auto-complete.job.js';
 import type { CommerceInstance } from './index.js';
 import QRCode from 'qrcode';
@@ -386,6 +389,28 @@ describe(`checkout features (${STORE_LABEL})`, () => {
 
     const jobs = await db.selectFrom('jobs').select('type').where('type', '=', 'commerce.order.auto-complete').execute();
     expect(jobs.length).toBeGreaterThan(0);
+  });
+
+  it('keeps a refund the gateway could not take for a retry, and marks one it refused as failed', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 2 }]);
+    const variantId = product.variants[0]!.id;
+    const sandbox = new SandboxProvider(config.secrets.paymentServerKey);
+    const gateway = (answer: Awaited<ReturnType<SandboxProvider['refund']>>) =>
+      Object.assign(Object.create(sandbox) as SandboxProvider, { refund: async () => answer });
+    const refundOf = async (orderId: string) => db.selectFrom('refunds').selectAll().where('order_id', '=', orderId).executeTakeFirstOrThrow();
+    const placed = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
+    await simulate(buyer, placed.payment.id);
+    await act(seller, placed.order.id, 'cancel', { reason: 'toko tutup sementara' });
+    const job = { id: 'test', type: 'commerce.refund.send', payload: { refundId: (await refundOf(placed.order.id)).id }, attempts: 1, maxAttempts: 20 };
+    const log = pino({ level: 'silent' });
+
+    await expect(sendRefundJob(db, gateway({ ok: false, retryable: true, reason: 'gateway timeout' }), log)(job)).rejects.toThrow(/gateway timeout/);
+    expect(await refundOf(placed.order.id)).toMatchObject({ status: 'requested', last_error: 'gateway timeout', provider_reference: null });
+    await sendRefundJob(db, gateway({ ok: false, retryable: false, reason: 'refund window closed' }), log)(job);
+    expect(await refundOf(placed.order.id)).toMatchObject({ status: 'failed', last_error: 'refund window closed' });
+    // A failed refund is not sent again by a stray retry.
+    await sendRefundJob(db, sandbox, log)(job);
+    expect(await refundOf(placed.order.id)).toMatchObject({ status: 'failed', provider_reference: null });
   });
 
   it('unpaid payments expire through the job and release their stock; failed payments release too', async () => {
