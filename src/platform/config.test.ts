@@ -41,6 +41,7 @@ describe('config', () => {
     [{ SESSION_PEPPER: 'short' }, /SESSION_PEPPER must be at least 32 characters/],
     [{ DATABASE_PREFIX: 'Bad-Prefix' }, /DATABASE_PREFIX/],
     [{ TRANSCODE_PRESET: 'turbo' }, /TRANSCODE_PRESET must be one of/],
+    [{ OPERATOR_EMAILS: 'ops@sekat.id, bukan-email' }, /OPERATOR_EMAILS must be a comma-separated list of email addresses/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dir(), ...env })).toThrow(message);

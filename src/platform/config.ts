@@ -38,6 +38,8 @@ export interface Config {
   videoMaxBytes: number;
   /** x264 preset for transcoding (TRANSCODE_PRESET, default superfast: over 2× real time on 2 cores). */
   transcodePreset: string;
+  /** Accounts (by email) that operate the platform, e.g. issue platform vouchers (OPERATOR_EMAILS, comma-separated). */
+  operatorEmails: string[];
   secrets: Secrets;
 }
 
@@ -120,6 +122,13 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
   return secrets;
 }
 
+function emailList(env: Env, name: string): string[] {
+  const emails = (env[name] ?? '').split(',').map((e) => e.trim().toLowerCase()).filter((e) => e !== '');
+  const bad = emails.find((e) => !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e));
+  if (bad) throw new ConfigError(`${name} must be a comma-separated list of email addresses, got "${bad}"`);
+  return emails;
+}
+
 const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
 
 function x264Preset(raw: string | undefined): string {
@@ -160,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
     transcodeConcurrency: intVar(env, 'TRANSCODE_CONCURRENCY', 1, 1, 32),
     videoMaxBytes: intVar(env, 'VIDEO_MAX_BYTES', 512 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     transcodePreset: x264Preset(env.TRANSCODE_PRESET),
+    operatorEmails: emailList(env, 'OPERATOR_EMAILS'),
     secrets: loadSecrets(env, dataDir),
   };
 }

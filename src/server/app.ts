@@ -103,6 +103,9 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   // The signed-in account's public handle and display name, which social seeds a profile from
   // on first use. Social gets only these two public facts, never the account id or email.
   const publicProfileOf = new WeakMap<FastifyRequest, { handle: string; displayName: string }>();
+  // Requests from the platform's operators (OPERATOR_EMAILS). Commerce hears only yes or no.
+  const operatorRequests = new WeakSet<FastifyRequest>();
+  const operators = new Set(config.operatorEmails);
 
   const identityDomain = identity.start(deps.identity, config.secrets);
   const subjectsFor = (accountId: string): SubjectSet => ({
@@ -118,7 +121,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   const commerceDomain = commerce.start(
     deps.commerce,
     { attributionKey: config.secrets.attributionKey, paymentServerKey: config.secrets.paymentServerKey },
-    { paymentProvider: config.paymentProvider, paymentExpiry: config.paymentExpiry },
+    { paymentProvider: config.paymentProvider, paymentExpiry: config.paymentExpiry, isOperator: (request) => operatorRequests.has(request) },
   );
   let bridgeDomain: bridge.BridgeInstance | undefined;
   const socialDomain = social.start(deps.social, {
@@ -210,6 +213,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
         }
         accountOf.set(request, session.account.id);
         publicProfileOf.set(request, { handle: session.account.handle, displayName: session.account.displayName });
+        if (operators.size > 0 && operators.has(session.account.email)) operatorRequests.add(request);
         if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
           setSessionCookie(request, reply, token);
         }

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { outboxWriteCount } from '../../platform/outbox.js';
@@ -36,6 +37,8 @@ export interface CommerceSecrets {
 export interface CommerceSettings {
   paymentProvider?: 'sandbox';
   paymentExpiry?: PaymentExpiry;
+  /** Whether the caller operates the platform (the composition root knows; commerce hears yes or no). */
+  isOperator?: (request: FastifyRequest) => boolean;
 }
 
 export interface CommerceInstance extends DomainInstance {
@@ -73,6 +76,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     affiliates: new AffiliateService(deps.db),
     provider,
     paymentProvider: settings.paymentProvider ?? 'sandbox',
+    isOperator: settings.isOperator ?? (() => false),
   });
   return {
     routes: async (app) => {

@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { UUID } from './uuid.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { badRequest, forbidden, HttpProblem, notFound } from '../../platform/errors.js';
 import { PageQuery, requireSubject } from '../../platform/http.js';
 import { shopView, type CatalogService } from './catalog/catalog.js';
@@ -8,7 +9,7 @@ import { CATEGORY_CODES } from './catalog/categories.js';
 import type { CartService } from './checkout/cart.js';
 import type { CheckoutService } from './checkout/checkout.js';
 import { normaliseAddress } from './checkout/address.js';
-import { createVoucher } from './checkout/vouchers.js';
+import { createVoucher, platformVouchers } from './checkout/vouchers.js';
 import type { OrderService } from './orders/orders.js';
 import type { ReviewService } from './reviews.js';
 import type { AffiliateService } from './affiliates.js';
@@ -30,6 +31,7 @@ export interface CommerceServices {
   affiliates: AffiliateService;
   provider: PaymentProvider;
   paymentProvider: string;
+  isOperator: (request: FastifyRequest) => boolean;
 }
 
 const tags = ['commerce'];
@@ -51,6 +53,16 @@ if (!sameList(Courier.anyOf.map((l) => l.const), COURIER_CODES) || !sameList(Pay
 const Idr = Type.Integer();
 const Loose = Type.Object({}, { additionalProperties: true });
 const DateTime = Type.String({ format: 'date-time' });
+const VoucherInputSchema = Type.Object({
+  code: Type.String({ minLength: 3, maxLength: 32 }),
+  kind: Type.Union([Type.Literal('fixed'), Type.Literal('percent')]),
+  value: Type.Integer({ minimum: 1, maximum: 100_000_000_000 }),
+  maxDiscountIdr: Type.Optional(Type.Integer({ minimum: 1 })),
+  minSpendIdr: Type.Optional(Type.Integer({ minimum: 0 })),
+  startsAt: DateTime,
+  endsAt: DateTime,
+  quota: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+});
 
 const Shop = Type.Object({
   id: Type.String(),
@@ -245,22 +257,46 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           tags,
           summary: 'Create a shop voucher',
           params: ShopIdParams,
-          body: Type.Object({
-            code: Type.String({ minLength: 3, maxLength: 32 }),
-            kind: Type.Union([Type.Literal('fixed'), Type.Literal('percent')]),
-            value: Type.Integer({ minimum: 1, maximum: 100_000_000_000 }),
-            maxDiscountIdr: Type.Optional(Type.Integer({ minimum: 1 })),
-            minSpendIdr: Type.Optional(Type.Integer({ minimum: 0 })),
-            startsAt: DateTime,
-            endsAt: DateTime,
-            quota: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
-          }),
+          body: VoucherInputSchema,
           response: { 201: Voucher, ...problems(400, 401, 403, 404, 409) },
         },
       },
       async (request, reply) => {
         await s.catalog.ownedShop(s.db, requireSubject(request), request.params.shopId);
         return reply.code(201).send(await createVoucher(s.db, request.params.shopId, request.body));
+      },
+    );
+
+    app.post(
+      '/commerce/vouchers',
+      {
+        schema: {
+          tags,
+          summary: 'Create a platform voucher, good in every shop (platform operators only)',
+          body: VoucherInputSchema,
+          response: { 201: Voucher, ...problems(400, 401, 403, 409) },
+        },
+      },
+      async (request, reply) => {
+        requireSubject(request);
+        if (!s.isOperator(request)) throw forbidden('Only the platform’s operators may create platform vouchers.');
+        return reply.code(201).send(await createVoucher(s.db, null, request.body));
+      },
+    );
+
+    app.get(
+      '/commerce/vouchers',
+      {
+        schema: {
+          tags,
+          summary: 'Platform vouchers, newest first (platform operators only)',
+          response: { 200: Type.Object({ items: Type.Array(Voucher) }), ...problems(401, 403) },
+        },
+      },
+      async (request) => {
+        requireSubject(request);
+        if (!s.isOperator(request)) throw forbidden('Only the platform’s operators may see platform vouchers.');
+        return { items: await platformVouchers(s.db) };
       },
     );
 

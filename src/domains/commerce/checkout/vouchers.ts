@@ -43,6 +43,12 @@ export const voucherView = (row: VoucherRow) => ({
 });
 
 /** Creates a shop voucher (shopId given) or a platform voucher (shopId null). */
+/** Platform vouchers (no shop), newest first. */
+export async function platformVouchers(db: Database) {
+  const rows = await db.selectFrom('vouchers').selectAll().where('shop_id', 'is', null).orderBy('created_at', 'desc').limit(200).execute();
+  return rows.map((row) => voucherView(row as VoucherRow));
+}
+
 export async function createVoucher(db: Database | Transaction<AnyDB>, shopId: string | null, input: VoucherInput) {
   const code = input.code.trim().toUpperCase();
   const startsAt = new Date(input.startsAt);
