@@ -356,6 +356,12 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     expect(sent.sent_at).not.toBeNull();
     const payment = await db.selectFrom('payments').select(['status', 'refunded_idr']).where('id', '=', two.payment.id).executeTakeFirstOrThrow();
     expect(payment).toMatchObject({ status: 'paid', refunded_idr: two.order.totalIdr });
+    // Buyer and seller both see where the money is.
+    for (const user of [buyer, seller]) {
+      const detail = (await inject({ method: 'GET', url: `/api/commerce/orders/${two.order.id}`, headers: user.headers })).json();
+      expect(detail.refund).toMatchObject({ amountIdr: two.order.totalIdr, status: 'sent', sentAt: expect.any(String) });
+    }
+    expect((await inject({ method: 'GET', url: `/api/commerce/orders/${one.order.id}`, headers: buyer.headers })).json().refund).toBeNull();
 
     const three = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
     await simulate(buyer, three.payment.id);

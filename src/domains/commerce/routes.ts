@@ -162,6 +162,17 @@ const Payment = Type.Object({
 });
 const OrderDetail = Type.Object({
   ...OrderFields,
+  refund: Nullable(
+    Type.Object(
+      {
+        amountIdr: Idr,
+        status: Type.Union([Type.Literal('requested'), Type.Literal('sent'), Type.Literal('failed')]),
+        requestedAt: Type.String(),
+        sentAt: Nullable(Type.String()),
+      },
+      { description: 'Money going back to the buyer through the payment gateway, when the order was refunded by the shop' },
+    ),
+  ),
   payment: Type.Object({ id: Type.String(), method: Type.String(), status: Type.String() }, { additionalProperties: true }),
   events: Type.Array(
     Type.Object({ from: Nullable(Type.String()), to: Type.String(), action: Type.String(), actor: Type.String(), reason: Nullable(Type.String()), at: Type.String() }),

@@ -123,6 +123,8 @@ export interface Order {
 
 export interface OrderDetail extends Order {
   payment: { id: string; method: string; status: string };
+  /** Money going back to the buyer through the payment gateway. */
+  refund: { amountIdr: number; status: 'requested' | 'sent' | 'failed'; requestedAt: string; sentAt: string | null } | null;
   events: { from: string | null; to: string; action: string; actor: string; reason: string | null; at: string }[];
 }
 

@@ -129,6 +129,11 @@ function OrderView() {
             {t('orders.tracking')}: <strong>{o.trackingNumber}</strong>
           </p>
         )}
+        {o.refund && (
+          <p role="status">
+            {t(`orders.refund.${o.refund.status}`, { amount: formatIdr(o.refund.amountIdr) })}
+          </p>
+        )}
         <p className="muted small">
           {o.shippingAddress.recipient}, {o.shippingAddress.line1}, {o.shippingAddress.city}, {o.shippingAddress.province} {o.shippingAddress.postalCode}
         </p>

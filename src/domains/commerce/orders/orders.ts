@@ -55,8 +55,14 @@ export class OrderService {
       .orderBy('id')
       .execute();
     const payment = (await this.db.selectFrom('payments').selectAll().where('id', '=', row.payment_id).executeTakeFirstOrThrow()) as PaymentRow;
+    const refund = (await this.db.selectFrom('refunds').select(['amount_idr', 'status', 'created_at', 'sent_at']).where('order_id', '=', orderId).executeTakeFirst()) as
+      | { amount_idr: number; status: 'requested' | 'sent' | 'failed'; created_at: Date; sent_at: Date | null }
+      | undefined;
     return {
       ...view!,
+      refund: refund
+        ? { amountIdr: refund.amount_idr, status: refund.status, requestedAt: new Date(refund.created_at).toISOString(), sentAt: refund.sent_at ? new Date(refund.sent_at).toISOString() : null }
+        : null,
       payment: row.buyer_subject === subject ? await withQrImage(paymentView(payment)) : { id: payment.id, method: payment.method, status: payment.status },
       events: events.map((e) => ({ from: e.from_status, to: e.to_status, action: e.action, actor: e.actor, reason: e.reason, at: new Date(e.at).toISOString() })),
     };
