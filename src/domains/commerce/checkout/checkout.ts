@@ -376,6 +376,9 @@ export class CheckoutService {
     if (fromCart) {
       statement = statement.with('emptied_cart', (db) => db.deleteFrom('cart_items').where('subject', '=', subject).where('variant_id', 'in', variantIds)) as unknown as typeof statement;
     }
+    // One UPDATE takes its rows in whatever order the plan reads them; with several lines, lock
+    // them in id order first, as every other path does, so two checkouts cannot deadlock.
+    if (lines.length > 1) await sql`select id from variants where id in (${sql.join(variantIds)}) order by id for update`.execute(trx);
     const taken = (await statement
       .updateTable('variants')
       .set({ reserved: sql`reserved + ${quantityOf}` })

@@ -23,6 +23,21 @@ export async function lockPayment(trx: Transaction<AnyDB>, paymentId: string): P
   return (await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).forUpdate().executeTakeFirst()) as PaymentRow | undefined;
 }
 
+/**
+ * A payment's orders, locked, and — when there are several — every variant they reserved, locked
+ * in id order before any order moves: the orders of one payment would otherwise lock their
+ * variants order by order, and two payments sharing variants could deadlock.
+ */
+async function lockOrdersOf(trx: Transaction<AnyDB>, paymentId: string, locker: QueryCreator<AnyDB> = trx): Promise<OrderRow[]> {
+  const orders = await ordersOf(locker, paymentId);
+  if (orders.length > 1) {
+    await sql`select id from variants where id in (
+        select r.variant_id from reservations r join orders o on o.id = r.order_id where o.payment_id = ${paymentId})
+      order by id for update`.execute(trx);
+  }
+  return orders;
+}
+
 async function ordersOf(trx: QueryCreator<AnyDB>, paymentId: string): Promise<OrderRow[]> {
   return (await trx.selectFrom('orders').selectAll().where('payment_id', '=', paymentId).orderBy('id').forUpdate().execute()) as OrderRow[];
 }
@@ -32,7 +47,7 @@ export async function markPaymentPaid(trx: Transaction<AnyDB>, payment: PaymentR
   if (payment.status !== 'pending') return false;
   // The payment row is already locked by the caller; mark it paid and lock its orders at once.
   const paid = trx.with('paid', (db) => db.updateTable('payments').set({ status: 'paid', paid_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', payment.id));
-  for (const order of await ordersOf(paid as unknown as QueryCreator<AnyDB>, payment.id)) {
+  for (const order of await lockOrdersOf(trx, payment.id, paid as unknown as QueryCreator<AnyDB>)) {
     if (order.status === 'awaiting_payment') await applyTransition(trx, order, 'pay', 'provider');
   }
   return true;
@@ -64,7 +79,7 @@ export async function releasePayment(
     await trx.updateTable('vouchers').set({ used: sql`used - 1` }).where('id', '=', voucher_id).execute();
   }
   const action = payment.status === 'cod_pending' ? 'buyer_cancel' : RELEASE_ACTION[as];
-  for (const order of await ordersOf(trx, payment.id)) {
+  for (const order of await lockOrdersOf(trx, payment.id)) {
     if (order.status === 'awaiting_payment' || (order.status === 'confirmed' && action === 'buyer_cancel')) {
       await applyTransition(trx, order, action, actor, { reason });
     }
@@ -75,7 +90,7 @@ export async function releasePayment(
 /** The gateway refunded the whole transaction: every order that can still be refunded is. */
 export async function refundPayment(trx: Transaction<AnyDB>, payment: PaymentRow): Promise<boolean> {
   if (payment.status !== 'paid') return false;
-  for (const order of await ordersOf(trx, payment.id)) {
+  for (const order of await lockOrdersOf(trx, payment.id)) {
     if (['paid', 'shipped', 'delivered', 'return_requested'].includes(order.status)) await applyTransition(trx, order, 'refund', 'provider');
   }
   await trx.updateTable('payments').set({ status: 'refunded', updated_at: sql`now()` }).where('id', '=', payment.id).execute();
