@@ -213,7 +213,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
         }
         accountOf.set(request, session.account.id);
         publicProfileOf.set(request, { handle: session.account.handle, displayName: session.account.displayName });
-        if (operators.size > 0 && operators.has(session.account.email)) operatorRequests.add(request);
+        if (operators.has(session.account.email)) operatorRequests.add(request);
         if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
           setSessionCookie(request, reply, token);
         }

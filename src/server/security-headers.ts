@@ -35,10 +35,10 @@ export function securityHeaders(): Record<string, string> {
  * never rendered, framed or sniffed, so it gets the strictest policy and none of the headers that
  * only matter to a page.
  */
-export function apiSecurityHeaders(): Record<string, string> {
+function apiSecurityHeaders(page: Record<string, string>): Record<string, string> {
   return {
     'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
-    'strict-transport-security': securityHeaders()['strict-transport-security']!,
+    'strict-transport-security': page['strict-transport-security']!,
     'x-content-type-options': 'nosniff',
     'x-frame-options': 'DENY',
   };
@@ -46,7 +46,7 @@ export function apiSecurityHeaders(): Record<string, string> {
 
 export function addSecurityHeaders(app: FastifyInstance): void {
   const page = securityHeaders();
-  const api = apiSecurityHeaders();
+  const api = apiSecurityHeaders(page);
   app.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
     reply.headers(typeof type === 'string' && type.includes('json') ? api : page);

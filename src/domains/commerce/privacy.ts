@@ -56,9 +56,10 @@ export class PrivacyService {
             .returning('id')
             .execute()) as { id: string }[])
         : [];
-      for (const { id } of closedProducts) {
-        await trx.deleteFrom('cart_items').where('variant_id', 'in', trx.selectFrom('variants').select('id').where('product_id', '=', id)).execute();
-        await publishProduct(trx, id);
+      if (closedProducts.length > 0) {
+        const ids = closedProducts.map((p) => p.id);
+        await trx.deleteFrom('cart_items').where('variant_id', 'in', trx.selectFrom('variants').select('id').where('product_id', 'in', ids)).execute();
+        for (const id of ids) await publishProduct(trx, id);
       }
       await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('saved_addresses').where('subject', '=', subject).execute();

@@ -1,4 +1,5 @@
 import type { VideoRow } from '../store.js';
+import { ShortLived } from './shortLived.js';
 
 /**
  * Each viewer's first Following page, kept for a moment: it is what every app open asks for.
@@ -7,29 +8,21 @@ import type { VideoRow } from '../store.js';
  * change shows within `ttlMs`.
  */
 export class FollowingFirstPages {
-  private readonly entries = new Map<string, { at: number; rows: Promise<VideoRow[]> }>();
+  private readonly pages: ShortLived<VideoRow[]>;
 
-  constructor(
-    private readonly ttlMs = 2_000,
-    private readonly maxEntries = 10_000,
-  ) {}
+  constructor(ttlMs = 2_000) {
+    this.pages = new ShortLived(ttlMs);
+  }
 
   get(viewer: string, limit: number, load: () => Promise<VideoRow[]>): Promise<VideoRow[]> {
-    const key = `${limit}:${viewer}`;
-    const hit = this.entries.get(key);
-    if (hit && Date.now() - hit.at <= this.ttlMs) return hit.rows;
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    const rows = load();
-    this.entries.set(key, { at: Date.now(), rows });
-    rows.catch(() => this.entries.delete(key));
-    return rows;
+    return this.pages.get(`${limit}:${viewer}`, load);
   }
 
   forget(viewer: string): void {
-    for (const key of this.entries.keys()) if (key.endsWith(`:${viewer}`)) this.entries.delete(key);
+    this.pages.deleteWhere((key) => key.endsWith(`:${viewer}`));
   }
 
   clear(): void {
-    this.entries.clear();
+    this.pages.clear();
   }
 }

@@ -1,12 +1,13 @@
 import type { Kysely } from 'kysely';
+import { ShortLived } from './shortLived.js';
 import type { SocialDB } from '../store.js';
 
 /** How many of a viewer's likes (newest first) are kept in memory. */
 const KEPT = 5_000;
 
-interface Entry {
-  at: number;
-  liked: Promise<{ ids: Set<string>; complete: boolean }>;
+interface Liked {
+  ids: Set<string>;
+  complete: boolean;
 }
 
 /**
@@ -16,13 +17,14 @@ interface Entry {
  * asked about the rest in the store.
  */
 export class LikedCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly cache: ShortLived<Liked>;
 
   constructor(
     private readonly db: Kysely<SocialDB>,
-    private readonly ttlMs = 10_000,
-    private readonly maxEntries = 10_000,
-  ) {}
+    ttlMs = 10_000,
+  ) {
+    this.cache = new ShortLived(ttlMs);
+  }
 
   async among(subject: string, videoIds: string[]): Promise<Set<string>> {
     if (videoIds.length === 0) return new Set();
@@ -37,26 +39,19 @@ export class LikedCache {
   }
 
   forget(subject: string): void {
-    this.entries.delete(subject);
+    this.cache.delete(subject);
   }
 
-  private load(subject: string): Entry['liked'] {
-    const hit = this.entries.get(subject);
-    if (hit && Date.now() - hit.at <= this.ttlMs) return hit.liked;
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    const liked = this.db
-      .selectFrom('likes')
-      .select('video_id')
-      .where('subject', '=', subject)
-      .orderBy('created_at', 'desc')
-      .limit(KEPT + 1)
-      .execute()
-      .then((rows) => ({ ids: new Set(rows.slice(0, KEPT).map((r) => r.video_id)), complete: rows.length <= KEPT }));
-    const entry = { at: Date.now(), liked };
-    this.entries.set(subject, entry);
-    liked.catch(() => {
-      if (this.entries.get(subject) === entry) this.entries.delete(subject);
-    });
-    return liked;
+  private load(subject: string): Promise<Liked> {
+    return this.cache.get(subject, () =>
+      this.db
+        .selectFrom('likes')
+        .select('video_id')
+        .where('subject', '=', subject)
+        .orderBy('created_at', 'desc')
+        .limit(KEPT + 1)
+        .execute()
+        .then((rows) => ({ ids: new Set(rows.slice(0, KEPT).map((r) => r.video_id)), complete: rows.length <= KEPT })),
+    );
   }
 }

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { ShortLived } from './shortLived.js';
 import type { SocialDB } from '../store.js';
 
 /** "Recently" for "nothing the viewer completed recently". */
@@ -17,26 +18,21 @@ export interface Signals {
  * process drops a viewer's entry when they follow, unfollow or report watch events.
  */
 export class SignalCache {
-  private readonly entries = new Map<string, { at: number; signals: Promise<Signals> }>();
+  private readonly cache: ShortLived<Signals>;
 
   constructor(
     private readonly db: Kysely<SocialDB>,
-    private readonly ttlMs = 10_000,
-    private readonly maxEntries = 10_000,
-  ) {}
+    ttlMs = 10_000,
+  ) {
+    this.cache = new ShortLived(ttlMs);
+  }
 
   get(viewer: string): Promise<Signals> {
-    const hit = this.entries.get(viewer);
-    if (hit && Date.now() - hit.at <= this.ttlMs) return hit.signals;
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    const signals = viewerSignals(this.db, viewer);
-    this.entries.set(viewer, { at: Date.now(), signals });
-    signals.catch(() => this.entries.delete(viewer));
-    return signals;
+    return this.cache.get(viewer, () => viewerSignals(this.db, viewer));
   }
 
   forget(viewer: string): void {
-    this.entries.delete(viewer);
+    this.cache.delete(viewer);
   }
 }
 
