@@ -75,6 +75,27 @@ export function pglitePool(db: PGlite) {
   };
 }
 
+/** How many statement shapes one connection keeps prepared; later shapes are planned each time. */
+export const PREPARED_PER_CONNECTION = 500;
+
+/**
+ * Runs every parameterised statement as a named prepared statement on its connection, so
+ * PostgreSQL parses and plans each statement shape once per connection rather than on every call
+ * (planning the checkout's one-statement write cost more than running it). A connection keeps at
+ * most PREPARED_PER_CONNECTION shapes: list lengths make shapes, and each costs server memory.
+ */
+export function prepareStatements(client: pg.PoolClient): void {
+  const names = new Map<string, string>();
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const prepared = (text: unknown, values?: unknown, ...rest: unknown[]) => {
+    if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0) return query(text, values, ...rest);
+    let name = names.get(text);
+    if (name === undefined && names.size < PREPARED_PER_CONNECTION) names.set(text, (name = `sekat_${names.size}`));
+    return name === undefined ? query(text, values, ...rest) : query({ name, text, values }, ...rest);
+  };
+  (client as unknown as { query: typeof prepared }).query = prepared;
+}
+
 export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string;
@@ -129,6 +150,7 @@ export async function openDomainStore(domain: string, options: StoreOptions): Pr
     const url = new URL(options.databaseUrl);
     url.pathname = `/${name}`;
     const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+    pool.on('connect', prepareStatements);
     const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) });
     await sql`create extension if not exists pg_trgm`.execute(db);
     return {
