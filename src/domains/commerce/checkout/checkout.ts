@@ -81,6 +81,15 @@ function requestHash(input: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(input))).digest('hex');
 }
 
+/** What checkout needs to know of the variants for sale among `variantIds`. */
+function variantFacts(variantIds: string[]) {
+  return sql<VariantFacts>`
+    select v.id, v.product_id, v.shop_id, v.sku, v.name, v.price_idr, v.weight_grams, p.title,
+      s.name as shop_name, s.city as shop_city, s.province as shop_province, s.commission_percent
+    from variants v join products p on p.id = v.product_id join shops s on s.id = v.shop_id
+    where v.id in (${sql.join(variantIds)}) and v.removed_at is null and p.removed_at is null`;
+}
+
 /**
  * Checkout. A cart holding several shops' goods becomes one order per shop (each shop ships,
  * cancels and refunds its own parcel) under a single payment, because the buyer pays once — one
@@ -103,14 +112,29 @@ export class CheckoutService {
   async checkout(subject: string, key: string, input: CheckoutInput): Promise<{ status: 201; body: CheckoutResult; replayed: boolean }> {
     const address = normaliseAddress(input.shippingAddress);
     const hash = requestHash(input);
+    if (input.items?.length === 0) throw validationFailed({ items: ['must hold at least one item'] });
+    // A buy-now names its variants up front, so claiming the key and reading them is one statement.
+    const named = input.items ? [...new Set(input.items.map((item) => item.variantId))].sort() : undefined;
     const outcome = await this.db.transaction().execute(async (trx) => {
-      const claimed = await sql<{ key: string }>`
+      const claim = sql`
         insert into idempotency_keys (subject, key, request_hash) values (${subject}, ${key}, ${hash})
         on conflict (subject, key) do update set request_hash = excluded.request_hash, response_status = null,
           response_body = null, created_at = now()
         where idempotency_keys.created_at < now() - interval '24 hours'
-        returning key`.execute(trx);
-      if (claimed.rows.length === 0) {
+        returning key`;
+      let facts: VariantFacts[] | undefined;
+      let claimed: boolean;
+      if (named) {
+        const rows = (await sql<VariantFacts & { claimed: number }>`
+          with claimed as (${claim})
+          select (select count(*) from claimed)::int as claimed, f.*
+          from (select 1) one left join (${variantFacts(named)}) f on true`.execute(trx)).rows;
+        claimed = rows[0]!.claimed > 0;
+        facts = rows.filter((row) => row.id !== null).map(({ claimed: _, ...row }) => row);
+      } else {
+        claimed = (await claim.execute(trx)).rows.length > 0;
+      }
+      if (!claimed) {
         const existing = (await trx
           .selectFrom('idempotency_keys')
           .select(['request_hash', 'response_body'])
@@ -124,16 +148,13 @@ export class CheckoutService {
         return { body: existing.response_body, replayed: true };
       }
       // placeOrders stores the response under the key in the same statement as the order.
-      return { body: await this.placeOrders(trx, subject, key, input, address), replayed: false };
+      return { body: await this.placeOrders(trx, subject, key, input, address, facts), replayed: false };
     });
     return { status: 201, body: { ...outcome.body, payment: await withQrImage(outcome.body.payment) }, replayed: outcome.replayed };
   }
 
   private async linesOf(trx: Transaction<AnyDB>, subject: string, input: CheckoutInput): Promise<{ items: CheckoutItem[]; fromCart: boolean }> {
-    if (input.items) {
-      if (input.items.length === 0) throw validationFailed({ items: ['must hold at least one item'] });
-      return { items: input.items, fromCart: false };
-    }
+    if (input.items) return { items: input.items, fromCart: false };
     const cart = (await trx
       .selectFrom('cart_items')
       .select(['variant_id', 'quantity', 'attribution_token'])
@@ -162,7 +183,14 @@ export class CheckoutService {
     return { affiliateId: affiliate.id, videoId: typeof checked.payload.vid === 'string' ? checked.payload.vid.slice(0, 100) : null };
   }
 
-  private async placeOrders(trx: Transaction<AnyDB>, subject: string, idempotencyKey: string, input: CheckoutInput, address: AddressInput): Promise<CheckoutResult> {
+  private async placeOrders(
+    trx: Transaction<AnyDB>,
+    subject: string,
+    idempotencyKey: string,
+    input: CheckoutInput,
+    address: AddressInput,
+    knownFacts: VariantFacts[] | undefined,
+  ): Promise<CheckoutResult> {
     const { items, fromCart } = await this.linesOf(trx, subject, input);
     const merged = new Map<string, CheckoutItem>();
     items.forEach((item) => {
@@ -176,11 +204,7 @@ export class CheckoutService {
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
 
     const variantIds = [...merged.keys()].sort();
-    const found = (await sql<VariantFacts>`
-      select v.id, v.product_id, v.shop_id, v.sku, v.name, v.price_idr, v.weight_grams, p.title,
-        s.name as shop_name, s.city as shop_city, s.province as shop_province, s.commission_percent
-      from variants v join products p on p.id = v.product_id join shops s on s.id = v.shop_id
-      where v.id in (${sql.join(variantIds)}) and v.removed_at is null and p.removed_at is null`.execute(trx)).rows;
+    const found = knownFacts ?? (await variantFacts(variantIds).execute(trx)).rows;
     const byId = new Map(found.map((v) => [v.id, v]));
     items.forEach((item, i) => {
       if (!byId.has(item.variantId)) errors[`items.${i}.variantId`] = ['is not a variant for sale'];

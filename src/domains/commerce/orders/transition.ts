@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type QueryCreator, type RawBuilder, type Transaction } from 'kysely';
 import type { AnyDB } from '../../../platform/db.js';
 import { conflict } from '../../../platform/errors.js';
 import { enqueueJob } from '../../../platform/jobs.js';
@@ -47,53 +47,59 @@ export async function lockOrder(trx: Transaction<AnyDB>, orderId: string): Promi
   return (await trx.selectFrom('orders').selectAll().where('id', '=', orderId).forUpdate().executeTakeFirst()) as OrderRow | undefined;
 }
 
-/** Locks an order's variant rows in id order, the order checkout takes them in, so no deadlock. */
-async function lockVariants(trx: Transaction<AnyDB>, orderId: string): Promise<void> {
-  await sql`select id from variants where id in (select variant_id from reservations where order_id = ${orderId})
-    order by id for update`.execute(trx);
+/**
+ * Moves an order's reservations from one state to another and changes their variants' counts to
+ * match, in one statement. The variant rows are locked in id order first (a materialised CTE the
+ * reservation update reads), the order checkout takes them in, so two transactions never deadlock.
+ */
+async function moveReservations(trx: Transaction<AnyDB>, orderId: string, from: string, to: string, counts: RawBuilder<unknown>): Promise<string[]> {
+  const rows = await sql<{ product_id: string }>`
+    with locked as materialized (
+      select id from variants where id in (select variant_id from reservations where order_id = ${orderId} and state = ${from})
+      order by id for update),
+    moved as (
+      update reservations set state = ${to}, updated_at = now()
+      where order_id = ${orderId} and state = ${from} and variant_id in (select id from locked) returning variant_id, quantity)
+    update variants v set ${counts}
+    from moved m where v.id = m.variant_id returning v.product_id`.execute(trx);
+  return rows.rows.map((r) => r.product_id);
 }
 
 /** Reservations of an order become sales: units leave stock and reserved, and count as sold. */
-async function sellReservations(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
-  await lockVariants(trx, orderId);
-  const rows = await sql<{ product_id: string }>`
-    with moved as (
-      update reservations set state = 'sold', updated_at = now()
-      where order_id = ${orderId} and state = 'open' returning variant_id, quantity)
-    update variants v set stock = v.stock - m.quantity, reserved = v.reserved - m.quantity, sold = v.sold + m.quantity
-    from moved m where v.id = m.variant_id returning v.product_id`.execute(trx);
-  return rows.rows.map((r) => r.product_id);
-}
+const sellReservations = (trx: Transaction<AnyDB>, orderId: string) =>
+  moveReservations(trx, orderId, 'open', 'sold', sql`stock = v.stock - m.quantity, reserved = v.reserved - m.quantity, sold = v.sold + m.quantity`);
 
-async function releaseReservations(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
-  await lockVariants(trx, orderId);
-  const rows = await sql<{ product_id: string }>`
-    with moved as (
-      update reservations set state = 'released', updated_at = now()
-      where order_id = ${orderId} and state = 'open' returning variant_id, quantity)
-    update variants v set reserved = v.reserved - m.quantity
-    from moved m where v.id = m.variant_id returning v.product_id`.execute(trx);
-  return rows.rows.map((r) => r.product_id);
-}
+const releaseReservations = (trx: Transaction<AnyDB>, orderId: string) =>
+  moveReservations(trx, orderId, 'open', 'released', sql`reserved = v.reserved - m.quantity`);
 
 /** Sold units of an order that never left the shop go back on the shelf. */
-async function restockSold(trx: Transaction<AnyDB>, orderId: string): Promise<string[]> {
-  await lockVariants(trx, orderId);
-  const rows = await sql<{ product_id: string }>`
-    with moved as (
-      update reservations set state = 'restocked', updated_at = now()
-      where order_id = ${orderId} and state = 'sold' returning variant_id, quantity)
-    update variants v set stock = v.stock + m.quantity, sold = v.sold - m.quantity
-    from moved m where v.id = m.variant_id returning v.product_id`.execute(trx);
-  return rows.rows.map((r) => r.product_id);
-}
+const restockSold = (trx: Transaction<AnyDB>, orderId: string) =>
+  moveReservations(trx, orderId, 'sold', 'restocked', sql`stock = v.stock + m.quantity, sold = v.sold - m.quantity`);
 
-async function openCommissions(trx: Transaction<AnyDB>, order: OrderRow): Promise<void> {
-  await sql`insert into commissions (id, affiliate_id, order_id, order_line_id, shop_id, product_id, percent, amount_idr, state)
-    select gen_random_uuid(), l.affiliate_id, l.order_id, l.id, ${order.shop_id}, l.product_id, l.commission_percent,
-      (l.line_total_idr * l.commission_percent) / 100, 'pending'
-    from order_lines l where l.order_id = ${order.id} and l.affiliate_id is not null and l.commission_percent > 0
-    on conflict (order_line_id) do nothing`.execute(trx);
+/** Pending commissions for the order's attributed lines, written with the order's move to paid. */
+function openCommissions(db: QueryCreator<AnyDB>, order: OrderRow) {
+  return db
+    .insertInto('commissions')
+    .columns(['id', 'affiliate_id', 'order_id', 'order_line_id', 'shop_id', 'product_id', 'percent', 'amount_idr', 'state'])
+    .expression((eb) =>
+      eb
+        .selectFrom('order_lines as l')
+        .select([
+          sql<string>`gen_random_uuid()`.as('id'),
+          'l.affiliate_id',
+          'l.order_id',
+          'l.id',
+          sql<string>`${order.shop_id}::uuid`.as('shop_id'),
+          'l.product_id',
+          'l.commission_percent',
+          sql<number>`(l.line_total_idr * l.commission_percent) / 100`.as('amount_idr'),
+          sql<string>`'pending'`.as('state'),
+        ])
+        .where('l.order_id', '=', order.id)
+        .where('l.affiliate_id', 'is not', null)
+        .where('l.commission_percent', '>', 0),
+    )
+    .onConflict((oc) => oc.column('order_line_id').doNothing());
 }
 
 async function settleCommissions(trx: Transaction<AnyDB>, orderId: string, state: 'confirmed' | 'reversed'): Promise<void> {
@@ -140,9 +146,10 @@ export async function applyTransition(
   // Stock moves run last, so the hot variant rows stay locked for as short a time as possible.
   let moveStock: ((trx: Transaction<AnyDB>, orderId: string) => Promise<string[]>) | undefined;
 
+  let opensCommissions = false;
   if (from === 'awaiting_payment' && (to === 'paid' || to === 'confirmed')) {
     moveStock = sellReservations;
-    await openCommissions(trx, order);
+    opensCommissions = true;
     if (to === 'paid') set.paid_at = sql`now()`;
   } else if (from === 'awaiting_payment') {
     moveStock = releaseReservations;
@@ -186,9 +193,11 @@ export async function applyTransition(
   if (to === 'completed') await settleCommissions(trx, order.id, 'confirmed');
   if (CLOSED_STATUSES.has(to)) set.closed_at = sql`now()`;
 
-  // The move and its event in one statement: the event is written only if the order moved.
-  const recorded = await trx
-    .with('moved', (db) => db.updateTable('orders').set(set).where('id', '=', order.id).where('status', '=', from).returning('id'))
+  // The move and its event (and on payment its commissions) in one statement: the event is
+  // written only if the order moved.
+  let move = trx.with('moved', (db) => db.updateTable('orders').set(set).where('id', '=', order.id).where('status', '=', from).returning('id'));
+  if (opensCommissions) move = move.with('commissions', (db) => openCommissions(db, order)) as unknown as typeof move;
+  const recorded = await move
     .insertInto('order_events')
     .columns(['order_id', 'from_status', 'to_status', 'action', 'actor', 'reason'])
     .expression((eb) =>

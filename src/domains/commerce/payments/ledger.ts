@@ -42,9 +42,19 @@ async function ordersOf(trx: QueryCreator<AnyDB>, paymentId: string): Promise<Or
   return (await trx.selectFrom('orders').selectAll().where('payment_id', '=', paymentId).orderBy('id').forUpdate().execute()) as OrderRow[];
 }
 
+/** Whether money arriving moves this payment (it does only while the payment waits for it). */
+export const canMarkPaid = (payment: PaymentRow): boolean => payment.status === 'pending';
+
+/** Whether the payment can still be released as `as` (a COD payment only by the buyer's cancel). */
+export const canRelease = (payment: PaymentRow, as: 'failed' | 'expired' | 'cancelled'): boolean =>
+  payment.status === 'pending' || (payment.status === 'cod_pending' && as === 'cancelled');
+
+/** Whether a refund the gateway reports moves this payment. */
+export const canRefund = (payment: PaymentRow): boolean => payment.status === 'paid';
+
 /** Money arrived: every order still waiting for it is paid and its reservations become sales. */
 export async function markPaymentPaid(trx: Transaction<AnyDB>, payment: PaymentRow): Promise<boolean> {
-  if (payment.status !== 'pending') return false;
+  if (!canMarkPaid(payment)) return false;
   // The payment row is already locked by the caller; mark it paid and lock its orders at once.
   const paid = trx.with('paid', (db) => db.updateTable('payments').set({ status: 'paid', paid_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', payment.id));
   for (const order of await lockOrdersOf(trx, payment.id, paid as unknown as QueryCreator<AnyDB>)) {
@@ -70,8 +80,7 @@ export async function releasePayment(
   actor: 'buyer' | 'system' | 'provider',
   reason?: string,
 ): Promise<boolean> {
-  if (payment.status !== 'pending' && payment.status !== 'cod_pending') return false;
-  if (payment.status === 'cod_pending' && as !== 'cancelled') return false;
+  if (!canRelease(payment, as)) return false;
   await trx.updateTable('payments').set({ status: as, updated_at: sql`now()` }).where('id', '=', payment.id).execute();
   // Vouchers before orders and their variants: the lock order checkout uses too.
   const redeemed = await trx.deleteFrom('voucher_redemptions').where('payment_id', '=', payment.id).returning('voucher_id').execute();
@@ -89,7 +98,7 @@ export async function releasePayment(
 
 /** The gateway refunded the whole transaction: every order that can still be refunded is. */
 export async function refundPayment(trx: Transaction<AnyDB>, payment: PaymentRow): Promise<boolean> {
-  if (payment.status !== 'paid') return false;
+  if (!canRefund(payment)) return false;
   for (const order of await lockOrdersOf(trx, payment.id)) {
     if (['paid', 'shipped', 'delivered', 'return_requested'].includes(order.status)) await applyTransition(trx, order, 'refund', 'provider');
   }
@@ -122,20 +131,25 @@ export async function receiveNotification(db: Database, provider: PaymentProvide
     if (n.grossAmountIdr !== payment.gross_amount_idr) {
       throw unprocessable('The gross amount does not match the payment.', { gross_amount: ['does not match the payment'] });
     }
-    const seen = await trx.selectFrom('payment_notifications').select('id').where('fingerprint', '=', n.fingerprint).executeTakeFirst();
-    if (seen) return { paymentId: payment.id, status: payment.status, applied: false, duplicate: true };
-    // The payment row is locked, so no identical notification can be applied meanwhile; and a
-    // payment leaves `pending` (or `paid`) only once, so applying is at most once regardless.
-    let status = payment.status;
-    let applied = false;
-    if (n.outcome === 'paid' && (applied = await markPaymentPaid(trx, payment))) status = 'paid';
-    else if (n.outcome === 'released' && (applied = await releasePayment(trx, payment, n.releasedAs, 'provider', `gateway: ${n.transactionStatus}`))) status = n.releasedAs;
-    else if (n.outcome === 'refunded' && (applied = await refundPayment(trx, payment))) status = 'refunded';
-    await trx
+    // The payment row is locked, so no other notification of it is being applied meanwhile, and
+    // a payment leaves `pending` (or `paid`) only once: whether this one applies is known now.
+    const applies =
+      (n.outcome === 'paid' && canMarkPaid(payment)) ||
+      (n.outcome === 'released' && canRelease(payment, n.releasedAs)) ||
+      (n.outcome === 'refunded' && canRefund(payment));
+    // Stored first: an identical delivery finds its fingerprint taken and changes nothing.
+    const stored = await trx
       .insertInto('payment_notifications')
-      .values({ payment_id: payment.id, fingerprint: n.fingerprint, transaction_status: n.transactionStatus, body: JSON.stringify(body), applied })
-      .execute();
-    return { paymentId: payment.id, status, applied, duplicate: false };
+      .values({ payment_id: payment.id, fingerprint: n.fingerprint, transaction_status: n.transactionStatus, body: JSON.stringify(body), applied: applies })
+      .onConflict((oc) => oc.column('fingerprint').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!stored) return { paymentId: payment.id, status: payment.status, applied: false, duplicate: true };
+    let status = payment.status;
+    if (applies && n.outcome === 'paid' && (await markPaymentPaid(trx, payment))) status = 'paid';
+    else if (applies && n.outcome === 'released' && (await releasePayment(trx, payment, n.releasedAs, 'provider', `gateway: ${n.transactionStatus}`))) status = n.releasedAs;
+    else if (applies && n.outcome === 'refunded' && (await refundPayment(trx, payment))) status = 'refunded';
+    return { paymentId: payment.id, status, applied: applies, duplicate: false };
   });
 }
 
