@@ -47,34 +47,54 @@ export async function lockOrder(trx: Transaction<AnyDB>, orderId: string): Promi
   return (await trx.selectFrom('orders').selectAll().where('id', '=', orderId).forUpdate().executeTakeFirst()) as OrderRow | undefined;
 }
 
-/**
- * Moves an order's reservations from one state to another and changes their variants' counts to
- * match, in one statement. The variant rows are locked in id order first (a materialised CTE the
- * reservation update reads), the order checkout takes them in, so two transactions never deadlock.
- */
-async function moveReservations(trx: Transaction<AnyDB>, orderId: string, from: string, to: string, counts: RawBuilder<unknown>): Promise<string[]> {
-  const rows = await sql<{ product_id: string }>`
-    with locked as materialized (
-      select id from variants where id in (select variant_id from reservations where order_id = ${orderId} and state = ${from})
-      order by id for update),
-    moved as (
-      update reservations set state = ${to}, updated_at = now()
-      where order_id = ${orderId} and state = ${from} and variant_id in (select id from locked) returning variant_id, quantity)
-    update variants v set ${counts}
-    from moved m where v.id = m.variant_id returning v.product_id`.execute(trx);
-  return rows.rows.map((r) => r.product_id);
+/** How an order's reservations move with the order, and what that does to their variants. */
+interface StockMove {
+  from: 'open' | 'sold';
+  to: 'sold' | 'released' | 'restocked';
+  counts: Record<string, RawBuilder<number>>;
 }
 
 /** Reservations of an order become sales: units leave stock and reserved, and count as sold. */
-const sellReservations = (trx: Transaction<AnyDB>, orderId: string) =>
-  moveReservations(trx, orderId, 'open', 'sold', sql`stock = v.stock - m.quantity, reserved = v.reserved - m.quantity, sold = v.sold + m.quantity`);
-
-const releaseReservations = (trx: Transaction<AnyDB>, orderId: string) =>
-  moveReservations(trx, orderId, 'open', 'released', sql`reserved = v.reserved - m.quantity`);
-
+const SELL: StockMove = {
+  from: 'open',
+  to: 'sold',
+  counts: { stock: sql`v.stock - m.quantity`, reserved: sql`v.reserved - m.quantity`, sold: sql`v.sold + m.quantity` },
+};
+const RELEASE: StockMove = { from: 'open', to: 'released', counts: { reserved: sql`v.reserved - m.quantity` } };
 /** Sold units of an order that never left the shop go back on the shelf. */
-const restockSold = (trx: Transaction<AnyDB>, orderId: string) =>
-  moveReservations(trx, orderId, 'sold', 'restocked', sql`stock = v.stock + m.quantity, sold = v.sold - m.quantity`);
+const RESTOCK: StockMove = { from: 'sold', to: 'restocked', counts: { stock: sql`v.stock + m.quantity`, sold: sql`v.sold - m.quantity` } };
+
+/**
+ * Adds to a statement the CTEs that move an order's reservations and change their variants'
+ * counts to match (`stock` returns the products touched). The variant rows are locked in id order
+ * first — a materialised CTE the reservation update reads — the order checkout takes them in, so
+ * two transactions never deadlock.
+ */
+function withStockMove<Q extends QueryCreator<AnyDB>>(statement: Q, orderId: string, move: StockMove): Q {
+  return statement
+    .with(
+      (cte) => cte('locked').materialized(),
+      (db) =>
+        db
+          .selectFrom('variants')
+          .select('id')
+          .where('id', 'in', db.selectFrom('reservations').select('variant_id').where('order_id', '=', orderId).where('state', '=', move.from))
+          .orderBy('id')
+          .forUpdate(),
+    )
+    .with('stock_moved', (db) =>
+      db
+        .updateTable('reservations')
+        .set({ state: move.to, updated_at: sql`now()` })
+        .where('order_id', '=', orderId)
+        .where('state', '=', move.from)
+        .where('variant_id', 'in', db.selectFrom('locked').select('id'))
+        .returning(['variant_id', 'quantity']),
+    )
+    .with('stock', (db) =>
+      db.updateTable('variants as v').from('stock_moved as m').set(move.counts).whereRef('v.id', '=', 'm.variant_id').returning('v.product_id'),
+    ) as unknown as Q;
+}
 
 /** Pending commissions for the order's attributed lines, written with the order's move to paid. */
 function openCommissions(db: QueryCreator<AnyDB>, order: OrderRow) {
@@ -143,18 +163,17 @@ export async function applyTransition(
   const from = order.status;
   const to = nextStatus(from, action);
   const set: Record<string, unknown> = { status: to, updated_at: sql`now()` };
-  // Stock moves run last, so the hot variant rows stay locked for as short a time as possible.
-  let moveStock: ((trx: Transaction<AnyDB>, orderId: string) => Promise<string[]>) | undefined;
+  let moveStock: StockMove | undefined;
 
   let opensCommissions = false;
   if (from === 'awaiting_payment' && (to === 'paid' || to === 'confirmed')) {
-    moveStock = sellReservations;
+    moveStock = SELL;
     opensCommissions = true;
     if (to === 'paid') set.paid_at = sql`now()`;
   } else if (from === 'awaiting_payment') {
-    moveStock = releaseReservations;
+    moveStock = RELEASE;
   } else if (to === 'cancelled' || (to === 'refunded' && from === 'paid')) {
-    moveStock = restockSold;
+    moveStock = RESTOCK;
   }
   if (to === 'refunded') {
     await settleCommissions(trx, order.id, 'reversed');
@@ -193,11 +212,12 @@ export async function applyTransition(
   if (to === 'completed') await settleCommissions(trx, order.id, 'confirmed');
   if (CLOSED_STATUSES.has(to)) set.closed_at = sql`now()`;
 
-  // The move and its event (and on payment its commissions) in one statement: the event is
-  // written only if the order moved.
+  // The move, its event, its stock and (on payment) its commissions in one statement; the event
+  // is written only if the order moved, and without it the transaction rolls back.
   let move = trx.with('moved', (db) => db.updateTable('orders').set(set).where('id', '=', order.id).where('status', '=', from).returning('id'));
   if (opensCommissions) move = move.with('commissions', (db) => openCommissions(db, order)) as unknown as typeof move;
-  const recorded = await move
+  if (moveStock) move = withStockMove(move, order.id, moveStock);
+  const recorded = (await move
     .insertInto('order_events')
     .columns(['order_id', 'from_status', 'to_status', 'action', 'actor', 'reason'])
     .expression((eb) =>
@@ -212,8 +232,8 @@ export async function applyTransition(
           sql<string | null>`${options.reason ?? null}::text`.as('reason'),
         ]),
     )
-    .returning('order_events.id')
-    .execute();
+    .returning(['order_events.id', moveStock ? sql<string[]>`(select coalesce(json_agg(product_id), '[]'::json) from stock)`.as('touched') : sql<string[]>`'[]'::json`.as('touched')])
+    .execute()) as { id: number; touched: string[] }[];
   if (recorded.length !== 1) throw conflict('The order changed meanwhile; try again.');
 
   if (to === 'delivered' && from === 'shipped') {
@@ -223,11 +243,11 @@ export async function applyTransition(
         and not exists (select 1 from orders o where o.payment_id = ${order.payment_id} and o.status in ('confirmed', 'shipped'))`.execute(trx);
   }
   if (CLOSED_STATUSES.has(to) && order.erase_pending) await minimiseOrder(trx, order.id);
-  if (moveStock) {
-    const touched = await moveStock(trx, order.id);
+  const touched = recorded[0]!.touched;
+  if (touched.length > 0) {
     productViews.forget(touched);
     // A sale takes units out of stock and reserved alike: availability does not change.
-    if (touched.length > 0 && moveStock !== sellReservations) await publishIfAvailabilityChanged(trx, touched);
+    if (moveStock !== SELL) await publishIfAvailabilityChanged(trx, touched);
   }
   order.status = to;
   return to;

@@ -1,9 +1,9 @@
-import { sql, type QueryCreator, type Transaction } from 'kysely';
+import { sql, type InsertQueryBuilder, type InsertResult, type QueryCreator, type Transaction } from 'kysely';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { forbidden, notFound, conflict, unauthorized, unprocessable, badRequest } from '../../../platform/errors.js';
 import { applyTransition, type OrderRow } from '../orders/transition.js';
 import type { OrderAction } from '../orders/state.js';
-import type { PaymentProvider } from './provider.js';
+import type { PaymentProvider, VerifiedNotification } from './provider.js';
 
 export interface PaymentRow {
   id: string;
@@ -53,10 +53,16 @@ export const canRelease = (payment: PaymentRow, as: 'failed' | 'expired' | 'canc
 export const canRefund = (payment: PaymentRow): boolean => payment.status === 'paid';
 
 /** Money arrived: every order still waiting for it is paid and its reservations become sales. */
-export async function markPaymentPaid(trx: Transaction<AnyDB>, payment: PaymentRow): Promise<boolean> {
+export async function markPaymentPaid(
+  trx: Transaction<AnyDB>,
+  payment: PaymentRow,
+  alongside?: (db: QueryCreator<AnyDB>) => InsertQueryBuilder<AnyDB, string, InsertResult>,
+): Promise<boolean> {
   if (!canMarkPaid(payment)) return false;
-  // The payment row is already locked by the caller; mark it paid and lock its orders at once.
-  const paid = trx.with('paid', (db) => db.updateTable('payments').set({ status: 'paid', paid_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', payment.id));
+  // The payment row is already locked by the caller; mark it paid and lock its orders at once
+  // (writing `alongside` in the same statement).
+  let paid = trx.with('paid', (db) => db.updateTable('payments').set({ status: 'paid', paid_at: sql`now()`, updated_at: sql`now()` }).where('id', '=', payment.id));
+  if (alongside) paid = paid.with('alongside', alongside) as unknown as typeof paid;
   for (const order of await lockOrdersOf(trx, payment.id, paid as unknown as QueryCreator<AnyDB>)) {
     if (order.status === 'awaiting_payment') await applyTransition(trx, order, 'pay', 'provider');
   }
@@ -113,44 +119,59 @@ export interface NotificationResult {
   duplicate: boolean;
 }
 
+/** Checks a notification's signature and form: 401 (nothing stored) when the signature fails. */
+function verified(provider: PaymentProvider, body: Record<string, unknown>): VerifiedNotification {
+  const result = provider.verifyNotification(body);
+  if (result.ok) return result.notification;
+  if (result.reason === 'signature') throw unauthorized('The notification signature is not valid.');
+  throw badRequest('The notification is not one this gateway sends.');
+}
+
 /**
  * The single path every gateway notification takes, real or simulated: verify the signature
  * (401, nothing stored, when it fails), require the amount to match, store the notification once
  * (a repeat is a no-op) and apply it at most once.
  */
 export async function receiveNotification(db: Database, provider: PaymentProvider, body: Record<string, unknown>): Promise<NotificationResult> {
-  const verified = provider.verifyNotification(body);
-  if (!verified.ok) {
-    if (verified.reason === 'signature') throw unauthorized('The notification signature is not valid.');
-    throw badRequest('The notification is not one this gateway sends.');
+  const n = verified(provider, body);
+  return db.transaction().execute(async (trx) => applyNotification(trx, provider, n, body, await lockPayment(trx, n.paymentId)));
+}
+
+/** Applies a verified notification to its payment, which the caller has locked. */
+async function applyNotification(
+  trx: Transaction<AnyDB>,
+  provider: PaymentProvider,
+  n: VerifiedNotification,
+  body: Record<string, unknown>,
+  payment: PaymentRow | undefined,
+): Promise<NotificationResult> {
+  if (!payment || payment.id !== n.paymentId || payment.provider !== provider.name) throw notFound('No such payment.');
+  if (n.grossAmountIdr !== payment.gross_amount_idr) {
+    throw unprocessable('The gross amount does not match the payment.', { gross_amount: ['does not match the payment'] });
   }
-  const n = verified.notification;
-  return db.transaction().execute(async (trx) => {
-    const payment = await lockPayment(trx, n.paymentId);
-    if (!payment || payment.provider !== provider.name) throw notFound('No such payment.');
-    if (n.grossAmountIdr !== payment.gross_amount_idr) {
-      throw unprocessable('The gross amount does not match the payment.', { gross_amount: ['does not match the payment'] });
-    }
-    // The payment row is locked, so no other notification of it is being applied meanwhile, and
-    // a payment leaves `pending` (or `paid`) only once: whether this one applies is known now.
-    const applies =
-      (n.outcome === 'paid' && canMarkPaid(payment)) ||
-      (n.outcome === 'released' && canRelease(payment, n.releasedAs)) ||
-      (n.outcome === 'refunded' && canRefund(payment));
-    // Stored first: an identical delivery finds its fingerprint taken and changes nothing.
-    const stored = await trx
+  // The payment row is locked, so no other notification of it is being applied meanwhile, and
+  // a payment leaves `pending` (or `paid`) only once: whether this one applies is known now.
+  const applies =
+    (n.outcome === 'paid' && canMarkPaid(payment)) ||
+    (n.outcome === 'released' && canRelease(payment, n.releasedAs)) ||
+    (n.outcome === 'refunded' && canRefund(payment));
+  // An identical delivery finds its fingerprint taken and changes nothing.
+  const store = (db: QueryCreator<AnyDB>) =>
+    db
       .insertInto('payment_notifications')
       .values({ payment_id: payment.id, fingerprint: n.fingerprint, transaction_status: n.transactionStatus, body: JSON.stringify(body), applied: applies })
-      .onConflict((oc) => oc.column('fingerprint').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!stored) return { paymentId: payment.id, status: payment.status, applied: false, duplicate: true };
-    let status = payment.status;
-    if (applies && n.outcome === 'paid' && (await markPaymentPaid(trx, payment))) status = 'paid';
-    else if (applies && n.outcome === 'released' && (await releasePayment(trx, payment, n.releasedAs, 'provider', `gateway: ${n.transactionStatus}`))) status = n.releasedAs;
-    else if (applies && n.outcome === 'refunded' && (await refundPayment(trx, payment))) status = 'refunded';
-    return { paymentId: payment.id, status, applied: applies, duplicate: false };
-  });
+      .onConflict((oc) => oc.column('fingerprint').doNothing());
+  if (applies && n.outcome === 'paid') {
+    // A settlement of a payment still pending cannot have been stored before (storing it would
+    // have paid the payment), so it is stored in the same statement that marks the payment paid.
+    await markPaymentPaid(trx, payment, store);
+    return { paymentId: payment.id, status: 'paid', applied: true, duplicate: false };
+  }
+  if (!(await store(trx).returning('id').executeTakeFirst())) return { paymentId: payment.id, status: payment.status, applied: false, duplicate: true };
+  let status = payment.status;
+  if (applies && n.outcome === 'released' && (await releasePayment(trx, payment, n.releasedAs, 'provider', `gateway: ${n.transactionStatus}`))) status = n.releasedAs;
+  else if (applies && n.outcome === 'refunded' && (await refundPayment(trx, payment))) status = 'refunded';
+  return { paymentId: payment.id, status, applied: applies, duplicate: false };
 }
 
 /** Sandbox only: sign the notification the gateway would send and take the same path. */
@@ -161,9 +182,13 @@ export async function simulatePayment(
   paymentId: string,
   outcome: 'paid' | 'failed',
 ): Promise<NotificationResult> {
-  if (!provider.simulateNotification) throw forbidden('Payments can be simulated only with the sandbox provider.');
-  const payment = (await db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst()) as PaymentRow | undefined;
-  if (!payment || payment.buyer_subject !== subject) throw notFound('No such payment.');
-  if (payment.status === 'cod_pending') throw conflict('A cash-on-delivery payment is collected by the courier.');
-  return receiveNotification(db, provider, provider.simulateNotification(payment.id, payment.gross_amount_idr, outcome));
+  const simulate = provider.simulateNotification?.bind(provider);
+  if (!simulate) throw forbidden('Payments can be simulated only with the sandbox provider.');
+  return db.transaction().execute(async (trx) => {
+    const payment = await lockPayment(trx, paymentId);
+    if (!payment || payment.buyer_subject !== subject) throw notFound('No such payment.');
+    if (payment.status === 'cod_pending') throw conflict('A cash-on-delivery payment is collected by the courier.');
+    const body = simulate(payment.id, payment.gross_amount_idr, outcome);
+    return applyNotification(trx, provider, verified(provider, body), body, payment);
+  });
 }
