@@ -16,6 +16,7 @@ import pg from 'pg';
 import { buildSekat, type Sekat } from '../src/server/app.js';
 import { disposeTestConfig, testConfig } from '../src/platform/testing.js';
 import { checkout, listProduct, openShop, registerUser, type TestUser } from '../src/domains/commerce/testkit.js';
+import { isLocalServer, ownCpuSeconds, postgresCpuSeconds } from './cpu.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -53,7 +54,7 @@ async function buyAndPay(sekat: Sekat, buyer: TestUser, variantId: string): Prom
   return paid.statusCode === 200 ? 201 : paid.statusCode;
 }
 
-async function checkoutThroughput(sekat: Sekat, seeded: Seeded) {
+async function checkoutThroughput(sekat: Sekat, seeded: Seeded, databaseUrl: string | undefined) {
   const latencies: number[] = [];
   const failures = new Map<number, number>();
   const deadline = Date.now() + SECONDS * 1000;
@@ -66,6 +67,7 @@ async function checkoutThroughput(sekat: Sekat, seeded: Seeded) {
     await inspector.post('Profiler.start');
   }
   const started = Date.now();
+  const cpuAtStart = { node: ownCpuSeconds(), postgres: databaseUrl && isLocalServer(databaseUrl) ? postgresCpuSeconds() : undefined };
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async (_, worker) => {
       let n = 0;
@@ -78,6 +80,11 @@ async function checkoutThroughput(sekat: Sekat, seeded: Seeded) {
     }),
   );
   const elapsed = (Date.now() - started) / 1000;
+  const postgresAtEnd = cpuAtStart.postgres === undefined ? undefined : postgresCpuSeconds();
+  const cpu = {
+    nodeMs: ((ownCpuSeconds() - cpuAtStart.node) * 1000) / Math.max(1, latencies.length + failures.size),
+    postgresMs: postgresAtEnd === undefined || cpuAtStart.postgres === undefined ? undefined : ((postgresAtEnd - cpuAtStart.postgres) * 1000) / Math.max(1, latencies.length),
+  };
   if (inspector && process.env.BENCH_PROFILE) {
     const { profile } = await inspector.post('Profiler.stop');
     mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
@@ -85,7 +92,7 @@ async function checkoutThroughput(sekat: Sekat, seeded: Seeded) {
     inspector.disconnect();
   }
   latencies.sort((a, b) => a - b);
-  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), count: latencies.length, failures };
+  return { perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), count: latencies.length, failures, cpu };
 }
 
 async function oversell(sekat: Sekat, seeded: Seeded) {
@@ -117,8 +124,15 @@ function pgbenchBinary(): string | undefined {
   return found.status === 0 ? found.stdout.trim() : undefined;
 }
 
+interface PgbenchFigures {
+  tps: number;
+  /** CPU per transaction: the pgbench client's, and the server's when it runs on this machine. */
+  clientMs: number;
+  postgresMs?: number;
+}
+
 /** pgbench's built-in TPC-B-like script on a scratch database of the same server, then dropped. */
-async function pgbenchTps(databaseUrl: string): Promise<number | string> {
+async function pgbench(databaseUrl: string): Promise<PgbenchFigures | string> {
   const binary = pgbenchBinary();
   if (!binary) return 'skipped: pgbench not found';
   const name = `sekat_pgbench_${randomBytes(4).toString('hex')}`;
@@ -129,10 +143,25 @@ async function pgbenchTps(databaseUrl: string): Promise<number | string> {
     const url = new URL(databaseUrl);
     url.pathname = `/${name}`;
     execFileSync(binary, ['-i', '-s', '10', '-q', url.toString()], { stdio: 'ignore' });
-    // Same client count as the commerce pool (10 connections), so the figures compare.
-    const out = execFileSync(binary, ['-c', '10', '-j', '2', '-T', String(SECONDS), url.toString()], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const match = /tps = ([\d.]+)/.exec(out);
-    return match ? Number(match[1]) : 'unparsed';
+    const local = isLocalServer(databaseUrl);
+    const postgresBefore = local ? postgresCpuSeconds() : undefined;
+    // Same client count as the commerce pool (10 connections), so the figures compare. bash's
+    // `times` prints the CPU its child (pgbench) used.
+    const out = execFileSync('bash', ['-c', '"$@" && times', 'pgbench', binary, '-c', '10', '-j', '2', '-T', String(SECONDS), url.toString()], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const postgresAfter = local ? postgresCpuSeconds() : undefined;
+    const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1]);
+    if (!Number.isFinite(tps)) return 'skipped: pgbench output not understood';
+    const seconds = (m: string, sec: string) => Number(m) * 60 + Number(sec);
+    const child = /(\d+)m([\d.]+)s (\d+)m([\d.]+)s\s*$/.exec(out.trim());
+    const transactions = tps * SECONDS;
+    return {
+      tps,
+      clientMs: child ? ((seconds(child[1]!, child[2]!) + seconds(child[3]!, child[4]!)) * 1000) / transactions : NaN,
+      ...(postgresBefore !== undefined && postgresAfter !== undefined ? { postgresMs: ((postgresAfter - postgresBefore) * 1000) / transactions } : {}),
+    };
   } finally {
     await admin.query(`drop database if exists "${name}" with (force)`);
     await admin.end();
@@ -144,7 +173,7 @@ async function runOn(label: string, env: Record<string, string | undefined>) {
   const sekat = await buildSekat(config, { background: true });
   try {
     const seeded = await seed(sekat);
-    const throughput = await checkoutThroughput(sekat, seeded);
+    const throughput = await checkoutThroughput(sekat, seeded, config.databaseUrl);
     const over = await oversell(sekat, seeded);
     const reads = await productReads(sekat, seeded.productId);
     return { label, throughput, over, reads };
@@ -154,13 +183,23 @@ async function runOn(label: string, env: Record<string, string | undefined>) {
   }
 }
 
-function report(r: Awaited<ReturnType<typeof runOn>>, pgbench?: number | string) {
+function report(r: Awaited<ReturnType<typeof runOn>>, baseline?: PgbenchFigures | string) {
   const t = r.throughput;
   console.log(`\n== ${r.label} ==`);
   console.log(`checkout + sandbox payment: ${t.perSecond.toFixed(1)} checkouts/s  p50 ${t.p50.toFixed(1)} ms  p99 ${t.p99.toFixed(1)} ms  (${t.count} in ${SECONDS}s, ${CONCURRENCY} concurrent buyers${t.failures.size ? `, failures ${JSON.stringify(Object.fromEntries(t.failures))}` : ''})`);
-  if (pgbench !== undefined) {
-    if (typeof pgbench === 'number') console.log(`pgbench (TPC-B, 10 clients, same server): ${pgbench.toFixed(1)} TPS → checkout is ${((t.perSecond / pgbench) * 100).toFixed(1)} % of pgbench`);
-    else console.log(`pgbench: ${pgbench}`);
+  const serverCpu = t.cpu.postgresMs === undefined ? '' : `, PostgreSQL ${t.cpu.postgresMs.toFixed(2)} ms`;
+  console.log(`CPU per checkout + payment: this process (app and load generator) ${t.cpu.nodeMs.toFixed(2)} ms${serverCpu}`);
+  if (typeof baseline === 'string') console.log(`pgbench: ${baseline}`);
+  else if (baseline) {
+    console.log(`pgbench (TPC-B, 10 clients, same server): ${baseline.tps.toFixed(1)} TPS → checkout is ${((t.perSecond / baseline.tps) * 100).toFixed(1)} % of pgbench`);
+    const perTransaction = (baseline.postgresMs ?? NaN) + baseline.clientMs;
+    const serverPart = baseline.postgresMs === undefined ? '' : `PostgreSQL ${baseline.postgresMs.toFixed(3)} ms + `;
+    console.log(`CPU per pgbench transaction: ${serverPart}pgbench client ${baseline.clientMs.toFixed(3)} ms`);
+    if (Number.isFinite(perTransaction)) {
+      // On one machine the two runs share the same cores: 25 % of pgbench's rate leaves each
+      // checkout + payment four times a pgbench transaction's CPU, app and database together.
+      console.log(`at 25 % of pgbench a checkout + payment may spend ${(4 * perTransaction).toFixed(2)} ms of CPU in all; it spends ${(t.cpu.nodeMs + (t.cpu.postgresMs ?? 0)).toFixed(2)} ms`);
+    }
   }
   console.log(`oversell check: ${r.over.attempts} buyers for 100 units → ${r.over.won} orders, ${r.over.refused} × 409, ${r.over.errors} × 5xx; oversell count: ${r.over.oversold}`);
   console.log(`product reads (autocannon, 100 connections, ${READ_SECONDS}s): ${r.reads.rps.toFixed(0)} req/s  p50 ${r.reads.p50} ms  p99 ${r.reads.p99} ms  non-2xx ${r.reads.non2xx}  errors ${r.reads.errors}`);
@@ -175,8 +214,8 @@ async function main() {
     console.log('\n== PostgreSQL ==\nskipped: set DATABASE_URL to run on PostgreSQL (and pgbench next to it)');
     return;
   }
-  const pgbench = await pgbenchTps(databaseUrl).catch((error: unknown) => `skipped: ${error instanceof Error ? error.message : String(error)}`);
-  report(await runOn('PostgreSQL', { DATABASE_URL: databaseUrl }), pgbench);
+  const baseline = await pgbench(databaseUrl).catch((error: unknown) => `skipped: ${error instanceof Error ? error.message : String(error)}`);
+  report(await runOn('PostgreSQL', { DATABASE_URL: databaseUrl }), baseline);
 }
 
 main().catch((error) => {
