@@ -35,6 +35,8 @@ describe('config', () => {
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres/],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL must be a URL/],
     [{ REDIS_URL: 'http://x' }, /REDIS_URL must use redis/],
+    [{ NATS_URL: 'http://127.0.0.1:4222' }, /NATS_URL must use nats: or tls:/],
+    [{ NATS_STREAM: 'sekat.events' }, /NATS_STREAM must be letters/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY must be true or false/],
     [{ PAYMENT_PROVIDER: 'paypal' }, /PAYMENT_PROVIDER must be "sandbox"/],

@@ -27,6 +27,10 @@ export interface Config {
   /** Prefix of the per-domain PostgreSQL database names (`<prefix>_<domain>`). */
   databasePrefix: string;
   redisUrl: string | undefined;
+  /** NATS server with JetStream for events between domains (NATS_URL); the in-process bus when unset. */
+  natsUrl: string | undefined;
+  /** JetStream stream the events are kept in (NATS_STREAM, default SEKAT). */
+  natsStream: string;
   logLevel: string;
   trustProxy: boolean;
   paymentProvider: 'sandbox';
@@ -149,6 +153,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const provider = env.PAYMENT_PROVIDER || 'sandbox';
   if (provider !== 'sandbox') throw new ConfigError(`PAYMENT_PROVIDER must be "sandbox" (the only provider built so far), got "${provider}"`);
+  const natsStream = env.NATS_STREAM || 'SEKAT';
+  if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(natsStream)) {
+    throw new ConfigError(`NATS_STREAM must be letters, digits, _ and - (max 64, starting with a letter), got "${natsStream}"`);
+  }
   const trustProxy = env.TRUST_PROXY || 'false';
   if (!['true', 'false'].includes(trustProxy)) throw new ConfigError(`TRUST_PROXY must be true or false, got "${trustProxy}"`);
   return {
@@ -158,6 +166,8 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePrefix,
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    natsUrl: urlVar(env, 'NATS_URL', ['nats:', 'tls:']),
+    natsStream,
     logLevel,
     trustProxy: trustProxy === 'true',
     paymentProvider: 'sandbox',

@@ -16,6 +16,7 @@ import { DOMAINS } from '../platform/config.js';
 import { openDomainStore, type DomainStore } from '../platform/db.js';
 import { migrate } from '../platform/migrate.js';
 import { MemoryBus, type Bus } from '../platform/bus.js';
+import { NatsBus } from '../platform/nats-bus.js';
 import { JobRunner } from '../platform/jobs.js';
 import { OutboxRelay } from '../platform/outbox.js';
 import { createLogger, loggerOptions, type Logger } from '../platform/log.js';
@@ -57,7 +58,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   const log = createLogger(config.logLevel, options.logDestination);
   const stores = {} as Record<DomainName, DomainStore>;
   const deps = {} as Record<DomainName, DomainDeps>;
-  const bus: Bus = new MemoryBus();
+  // Several processes share events through NATS JetStream; one process needs no server for them.
+  const bus: Bus = config.natsUrl ? await NatsBus.connect({ url: config.natsUrl, stream: config.natsStream, log: log.child({ part: 'bus' }) }) : new MemoryBus();
   const migrationFolders: Record<DomainName, string> = {
     identity: identity.MIGRATIONS,
     social: social.MIGRATIONS,
@@ -92,6 +94,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     if (failed) throw failed.reason;
   } catch (error) {
     await Promise.allSettled(Object.values(stores).map((s) => s.close()));
+    await bus.close();
     throw error;
   }
 

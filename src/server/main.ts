@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   const address = await sekat.app.listen({ port: config.port, host: config.host });
-  sekat.log.info({ address, dataDir: config.dataDir, store: config.databaseUrl ? 'postgres' : 'pglite' }, 'Sekat is listening');
+  sekat.log.info({ address, dataDir: config.dataDir, store: config.databaseUrl ? 'postgres' : 'pglite', bus: config.natsUrl ? 'nats' : 'memory' }, 'Sekat is listening');
 }
 
 main().catch((error: unknown) => {
