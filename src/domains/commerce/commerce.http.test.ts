@@ -511,6 +511,27 @@ describe(`product images (${STORE_LABEL})`, () => {
     for (const path of paths) for (const op of Object.values(doc.paths[path]) as { tags: string[] }[]) expect(op.tags).toEqual(['commerce']);
   });
 
+  it('keeps the last checkout address for its buyer only, follows a new one, and forgets it on request', async () => {
+    const buyerOf = await registerUser(sekat.app, 'addressbuyer');
+    const saved = () => inject({ method: 'GET', url: '/api/commerce/addresses/saved', headers: buyerOf.headers });
+    expect((await saved()).json()).toEqual({ address: null });
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 5 }]);
+    const buy = (shippingAddress: typeof ADDRESS) =>
+      checkout(sekat.app, buyerOf, { items: [{ variantId: product.variants[0]!.id, quantity: 1 }], shippingAddress, courier: 'jne_reg', paymentMethod: 'va_bca' });
+    expect((await buy(ADDRESS)).statusCode).toBe(201);
+    expect((await saved()).json().address).toEqual({ ...ADDRESS, phone: '+6281234567890' });
+    expect((await buy(ADDRESS)).statusCode).toBe(201);
+    const moved = { ...ADDRESS, line1: 'Jl. Asia Afrika No. 8', postalCode: '40112' };
+    expect((await buy(moved)).statusCode).toBe(201);
+    expect((await saved()).json().address).toMatchObject({ line1: 'Jl. Asia Afrika No. 8', postalCode: '40112' });
+    // Nobody else sees it, and signed out there is nothing to see.
+    expect((await inject({ method: 'GET', url: '/api/commerce/addresses/saved', headers: other.headers })).json().address?.line1).not.toBe(moved.line1);
+    await rejects(() => inject({ method: 'GET', url: '/api/commerce/addresses/saved' }), 401);
+    await rejects(() => inject({ method: 'DELETE', url: '/api/commerce/addresses/saved' }), 401);
+    expect((await inject({ method: 'DELETE', url: '/api/commerce/addresses/saved', headers: buyerOf.headers })).statusCode).toBe(204);
+    expect((await saved()).json()).toEqual({ address: null });
+  });
+
   it('checkout options refuse bad addresses and unknown variants', async () => {
     const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);
     const v = product.variants[0]!.id;

@@ -510,6 +510,31 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       async (request) => s.cart.removeItem(requireSubject(request), request.params.variantId),
     );
 
+    // ── Saved address ────────────────────────────────────────────────────────────────────────
+    // The address of the buyer's last checkout, so checkout is filled in on any device; kept on
+    // the server (not in the browser) and forgotten on request.
+    app.get(
+      '/commerce/addresses/saved',
+      { schema: { tags, summary: 'The address your last checkout shipped to', response: { 200: Type.Object({ address: Type.Union([Address, Type.Null()]) }), ...problems(401) } } },
+      async (request) => {
+        const row = (await s.db
+          .selectFrom('saved_addresses')
+          .select(['recipient', 'phone', 'line1', 'city', 'province', 'postal_code'])
+          .where('subject', '=', requireSubject(request))
+          .executeTakeFirst()) as { recipient: string; phone: string; line1: string; city: string; province: string; postal_code: string } | undefined;
+        return { address: row ? { recipient: row.recipient, phone: row.phone, line1: row.line1, city: row.city, province: row.province, postalCode: row.postal_code } : null };
+      },
+    );
+
+    app.delete(
+      '/commerce/addresses/saved',
+      { schema: { tags, summary: 'Forget the saved address (orders keep theirs)', response: { 204: Type.Null(), ...problems(401) } } },
+      async (request, reply) => {
+        await s.db.deleteFrom('saved_addresses').where('subject', '=', requireSubject(request)).execute();
+        return reply.code(204).send(null);
+      },
+    );
+
     // ── Checkout ─────────────────────────────────────────────────────────────────────────────
     app.get(
       '/commerce/checkout/options',

@@ -382,7 +382,12 @@ export class CheckoutService {
               province: eb.ref('excluded.province'),
               postal_code: eb.ref('excluded.postal_code'),
               updated_at: sql`now()`,
-            })),
+            }))
+            // The same address again (the usual case) rewrites nothing.
+            .where(
+              sql<boolean>`(saved_addresses.recipient, saved_addresses.phone, saved_addresses.line1, saved_addresses.city, saved_addresses.province, saved_addresses.postal_code)
+                is distinct from (excluded.recipient, excluded.phone, excluded.line1, excluded.city, excluded.province, excluded.postal_code)`,
+            ),
           ),
       )
       .with('response', (db) =>
