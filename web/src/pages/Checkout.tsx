@@ -12,7 +12,9 @@ import { useFormErrors } from '../components/useFormErrors';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 
-const ADDRESS_KEY = 'sekat.address';
+/** Where earlier versions kept the address in the browser; it now lives with the buyer's account. */
+const LEGACY_ADDRESS_KEY = 'sekat.address';
+const EMPTY_ADDRESS: Address = { recipient: '', phone: '', line1: '', city: '', province: '', postalCode: '' };
 
 function CheckoutForm() {
   const { t } = useTranslation();
@@ -27,13 +29,17 @@ function CheckoutForm() {
         : (cart.data?.items ?? []).map((i) => ({ variantId: i.variantId, title: i.title, variantName: i.variantName, quantity: i.quantity, lineTotalIdr: i.lineTotalIdr, attributed: i.hasAttribution })),
     [cart.data, params],
   );
-  const [address, setAddress] = useState<Address>(() => {
-    try {
-      return { recipient: '', phone: '', line1: '', city: '', province: '', postalCode: '', ...(JSON.parse(localStorage.getItem(ADDRESS_KEY) ?? '{}') as Partial<Address>) };
-    } catch {
-      return { recipient: '', phone: '', line1: '', city: '', province: '', postalCode: '' };
-    }
-  });
+  const [address, setAddress] = useState<Address>(EMPTY_ADDRESS);
+  // The last checkout's address, from the server: it follows the buyer to any device and stays
+  // off shared ones. It fills the form only while the buyer has typed nothing.
+  const saved = useQuery({ queryKey: ['saved-address'], queryFn: () => api<{ address: Address | null }>('/api/commerce/addresses/saved') });
+  useEffect(() => {
+    localStorage.removeItem(LEGACY_ADDRESS_KEY);
+  }, []);
+  useEffect(() => {
+    const found = saved.data?.address;
+    if (found) setAddress((current) => (Object.values(current).every((v) => v === '') ? found : current));
+  }, [saved.data]);
   const [courier, setCourier] = useState('');
   const [paymentMethod, setPaymentMethod] = useState('');
   const [voucherCode, setVoucherCode] = useState('');
@@ -77,7 +83,6 @@ function CheckoutForm() {
     setBusy(true);
     try {
       const result = await api<{ order: Order; payment: Payment }>('/api/commerce/checkout', { body, headers: { 'Idempotency-Key': attempt.current.key } });
-      localStorage.setItem(ADDRESS_KEY, JSON.stringify(address));
       if (buyNow) clearBuyNow();
       navigate(`/pembayaran/${result.payment.id}`, { replace: true });
     } catch (error) {
