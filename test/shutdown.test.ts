@@ -1,41 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createServer } from 'node:net';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-
-async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  // A first start creates four PGlite databases: allow for a busy machine.
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-      if (res.ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error('server did not become healthy');
-}
-
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+import { exited, freePort, startServer } from './support/process.js';
 
 describe('the process', () => {
   it('shuts down cleanly on SIGINT mid-traffic and starts again on the same PGlite data', { timeout: 240_000 }, async () => {
@@ -43,7 +11,7 @@ describe('the process', () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     try {
-      let child = await startServer(dataDir, port);
+      let child = await startServer({ DATA_DIR: dataDir, DATABASE_URL: '' }, port);
       const register = await fetch(`${base}/api/auth/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -62,7 +30,7 @@ describe('the process', () => {
       expect(statuses.filter((s) => ![200, 503, 0].includes(s))).toEqual([]);
       expect(statuses).toContain(200);
 
-      child = await startServer(dataDir, port);
+      child = await startServer({ DATA_DIR: dataDir, DATABASE_URL: '' }, port);
       const me = await fetch(`${base}/api/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(me.status).toBe(200);
       const stop = exited(child);

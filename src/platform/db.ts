@@ -117,8 +117,9 @@ async function ensurePostgresDatabase(serverUrl: string, name: string): Promise<
       try {
         await admin.query(`create database "${name}"`);
       } catch (error) {
-        // Another process created it between our check and create.
-        if ((error as { code?: string }).code !== '42P04') throw error;
+        // Another process created it between our check and create (two creating it at the same
+        // moment meet on the catalog's unique index instead).
+        if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
       }
     }
   } finally {
@@ -152,7 +153,11 @@ export async function openDomainStore(domain: string, options: StoreOptions): Pr
     const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
     pool.on('connect', prepareStatements);
     const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) });
-    await sql`create extension if not exists pg_trgm`.execute(db);
+    // Under a lock: two processes creating it at once would collide in the catalog.
+    await db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext('sekat:extensions'))`.execute(trx);
+      await sql`create extension if not exists pg_trgm`.execute(trx);
+    });
     return {
       db,
       kind: 'postgres',

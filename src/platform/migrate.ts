@@ -28,9 +28,13 @@ export function readMigrations(scope: string, folder: string): Migration[] {
  * advisory lock keeps two processes starting at once from applying the same file twice.
  */
 export async function migrate(db: Database, domain: string, folder: string): Promise<string[]> {
-  await sql`create table if not exists schema_migrations (
-    scope text not null, name text not null, applied_at timestamptz not null default now(),
-    primary key (scope, name))`.execute(db);
+  await db.transaction().execute(async (trx) => {
+    // Two processes creating the table at once would collide in the catalog, hence the lock.
+    await sql`select pg_advisory_xact_lock(hashtext(${'migrate:' + domain}))`.execute(trx);
+    await sql`create table if not exists schema_migrations (
+      scope text not null, name text not null, applied_at timestamptz not null default now(),
+      primary key (scope, name))`.execute(trx);
+  });
   const all = [...readMigrations('platform', PLATFORM_MIGRATIONS), ...readMigrations(domain, folder)];
   const applied: string[] = [];
   for (const migration of all) {
