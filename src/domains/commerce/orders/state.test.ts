@@ -44,6 +44,9 @@ describe(`order state machine, every (state, action) pair (${STORE_LABEL})`, () 
       const error = await attempt.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HttpProblem);
       expect((error as HttpProblem).status).toBe(409);
+      // Says in words what the order is and what cannot happen to it.
+      expect((error as HttpProblem).detail).toMatch(/^This order is [a-z ]+: [a-z ]+\.$/);
+      expect((error as HttpProblem).detail).not.toContain('_');
       const row = await h.store.db.selectFrom('orders').select('status').where('id', '=', orderId).executeTakeFirstOrThrow();
       expect(row.status).toBe(status);
     } else {

@@ -70,11 +70,29 @@ export const TRANSITIONS: Record<OrderStatus, Partial<Record<OrderAction, OrderS
 
 export const CLOSED_STATUSES: ReadonlySet<OrderStatus> = new Set(['completed', 'cancelled', 'expired', 'refunded']);
 
+/** What a refused action would have done, for the problem's detail. */
+const REFUSED: Record<OrderAction, string> = {
+  confirm_cod: 'it cannot be confirmed for cash on delivery',
+  pay: 'it cannot be paid',
+  fail_payment: 'its payment cannot fail now',
+  expire: 'it cannot expire',
+  buyer_cancel: 'the buyer cannot cancel it',
+  seller_cancel: 'the seller cannot cancel it',
+  ship: 'it cannot be shipped',
+  deliver: 'it cannot be marked delivered',
+  complete: 'it cannot be completed',
+  request_return: 'a return cannot be requested',
+  approve_return: 'there is no return to approve',
+  reject_return: 'there is no return to reject',
+  refund: 'it cannot be refunded',
+};
+
 /** The status an action leads to, or a 409 problem when the machine does not allow it. */
 export function nextStatus(status: OrderStatus, action: OrderAction): OrderStatus {
   const next = TRANSITIONS[status][action];
   if (!next) {
-    throw conflict(`An order that is ${status} cannot be ${action.replace(/_/g, ' ')}.`, undefined, 'transition-not-allowed');
+    const state = status === 'return_requested' ? 'waiting on a return request' : status.replace(/_/g, ' ');
+    throw conflict(`This order is ${state}: ${REFUSED[action]}.`, undefined, 'transition-not-allowed');
   }
   return next;
 }
