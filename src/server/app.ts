@@ -108,9 +108,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   const publicProfileOf = new WeakMap<FastifyRequest, { handle: string; displayName: string }>();
   // Requests from the platform's operators (OPERATOR_EMAILS). Commerce hears only yes or no.
   const operatorRequests = new WeakSet<FastifyRequest>();
-  const operators = new Set(config.operatorEmails);
 
-  const identityDomain = identity.start(deps.identity, config.secrets);
+  const identityDomain = identity.start(deps.identity, config.secrets, config.operatorEmails);
   const subjectsFor = (accountId: string): SubjectSet => ({
     identity: accountId,
     social: identityDomain.subjectFor('social', accountId),
@@ -216,7 +215,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
         }
         accountOf.set(request, session.account.id);
         publicProfileOf.set(request, { handle: session.account.handle, displayName: session.account.displayName });
-        if (operators.has(session.account.email)) operatorRequests.add(request);
+        if (session.account.roles.includes('operator')) operatorRequests.add(request);
         if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
           setSessionCookie(request, reply, token);
         }

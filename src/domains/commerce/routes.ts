@@ -9,7 +9,7 @@ import { CATEGORY_CODES } from './catalog/categories.js';
 import type { CartService } from './checkout/cart.js';
 import type { CheckoutService } from './checkout/checkout.js';
 import { normaliseAddress } from './checkout/address.js';
-import { createVoucher, platformVouchers } from './checkout/vouchers.js';
+import { createVoucher, vouchersOf } from './checkout/vouchers.js';
 import type { OrderService } from './orders/orders.js';
 import type { ReviewService } from './reviews.js';
 import type { AffiliateService } from './affiliates.js';
@@ -278,6 +278,22 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       },
     );
 
+    app.get(
+      '/commerce/shops/:shopId/vouchers',
+      {
+        schema: {
+          tags,
+          summary: "The shop's vouchers with how many were used, newest first (shop owner only)",
+          params: ShopIdParams,
+          response: { 200: Type.Object({ items: Type.Array(Voucher) }), ...problems(401, 403, 404) },
+        },
+      },
+      async (request) => {
+        await s.catalog.ownedShop(s.db, requireSubject(request), request.params.shopId);
+        return { items: await vouchersOf(s.db, request.params.shopId) };
+      },
+    );
+
     app.post(
       '/commerce/vouchers',
       {
@@ -307,7 +323,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       async (request) => {
         requireSubject(request);
         if (!s.isOperator(request)) throw forbidden('Only the platform’s operators may see platform vouchers.');
-        return { items: await platformVouchers(s.db) };
+        return { items: await vouchersOf(s.db, null) };
       },
     );
 

@@ -68,6 +68,26 @@ describe(`platform vouchers (${STORE_LABEL})`, () => {
     expect(listed.json().items.map((v: { code: string }) => v.code)).toEqual(['HARBOLNAS']);
   });
 
+  it('marks the operators’ accounts with the role operator, and no one else’s', async () => {
+    expect((await sekat.app.inject({ url: '/api/me', headers: operator.headers })).json().roles).toEqual(['user', 'operator']);
+    expect((await sekat.app.inject({ url: '/api/me', headers: someone.headers })).json().roles).toEqual(['user']);
+  });
+
+  it('lists a shop’s own vouchers with their use to its owner only', async () => {
+    const owner = await registerUser(sekat.app, 'pemilik');
+    const shop = await openShop(sekat.app, owner);
+    const list = (headers: Record<string, string>, shopId = shop.id) => sekat.app.inject({ url: `/api/commerce/shops/${shopId}/vouchers`, headers });
+    expect((await list(owner.headers)).json()).toEqual({ items: [] });
+    const made = await sekat.app.inject({ method: 'POST', url: `/api/commerce/shops/${shop.id}/vouchers`, headers: owner.headers, payload: voucher('tokobaru', { kind: 'fixed', value: 15_000 }) });
+    expect(made.statusCode, made.body).toBe(201);
+    expect((await list(owner.headers)).json().items).toMatchObject([{ code: 'TOKOBARU', shopId: shop.id, kind: 'fixed', value: 15_000, quota: 100, used: 0 }]);
+    // Platform vouchers are not the shop's; another user gets 403, a shop that is not there 404.
+    expect((await list(owner.headers)).json().items.map((v: { code: string }) => v.code)).not.toContain('HARBOLNAS');
+    expect((await list(someone.headers)).statusCode).toBe(403);
+    expect((await list({})).statusCode).toBe(401);
+    expect((await list(owner.headers, '01890000-0000-7000-8000-000000000000')).statusCode).toBe(404);
+  });
+
   it('takes a platform voucher at checkout in any shop, capped, once per buyer', async () => {
     const shop = await openShop(sekat.app, someone);
     const product = await listProduct(sekat.app, someone, shop.id, [{ stock: 5, priceIdr: 300_000 }]);

@@ -17,8 +17,8 @@ export interface IdentitySecrets {
   subjectKeys: Record<string, string>;
 }
 
-export function start(deps: DomainDeps, secrets: IdentitySecrets): IdentityInstance {
-  const service = new IdentityService(deps.db, secrets);
+export function start(deps: DomainDeps, secrets: IdentitySecrets, operatorEmails: string[] = []): IdentityInstance {
+  const service = new IdentityService(deps.db, secrets, operatorEmails);
   return {
     routes: identityRoutes(service),
     authenticate: (token) => service.authenticate(token),

@@ -71,13 +71,6 @@ interface AccountRow {
   roles: string[];
 }
 
-const toAccount = (row: AccountRow): Account => ({
-  id: row.id,
-  email: row.email,
-  handle: row.handle,
-  displayName: row.display_name,
-  roles: row.roles,
-});
 
 /**
  * How long a verified session is trusted from memory before the database is asked again. Sign-out
@@ -97,12 +90,22 @@ export class IdentityService {
   /** Derived subjects of recently seen accounts: every signed-in request needs one per domain. */
   private readonly subjects = new LRUCache<string, string>({ max: 100_000 });
 
+  /** Emails of the platform's operators (OPERATOR_EMAILS): their accounts carry the role `operator`. */
+  private readonly operators: Set<string>;
+
   constructor(
     private readonly db: Database,
     private readonly secrets: { sessionPepper: string; subjectKeys: Record<string, string> },
+    operatorEmails: string[] = [],
   ) {
+    this.operators = new Set(operatorEmails.map(normaliseEmail));
     // Verified against when the email is unknown, so both failures cost the same time.
     this.dummyHash = argon2.hash(randomBytes(16).toString('hex'), ARGON2_OPTIONS);
+  }
+
+  private toAccount(row: AccountRow): Account {
+    const roles = this.operators.has(row.email) && !row.roles.includes('operator') ? [...row.roles, 'operator'] : row.roles;
+    return { id: row.id, email: row.email, handle: row.handle, displayName: row.display_name, roles };
   }
 
   /** `sub = base64url(HMAC-SHA256(key_of_domain, accountId))`: stable, and different per domain. */
@@ -131,7 +134,7 @@ export class IdentityService {
         .values({ id, email: clean.email, handle: clean.handle, display_name: clean.displayName, password_hash: passwordHash })
         .returning(['id', 'email', 'handle', 'display_name', 'roles'])
         .executeTakeFirstOrThrow();
-      return toAccount(row as AccountRow);
+      return this.toAccount(row as AccountRow);
     } catch (error) {
       const constraint = (error as { constraint?: string }).constraint ?? String((error as Error).message);
       if ((error as { code?: string }).code === '23505') {
@@ -157,7 +160,7 @@ export class IdentityService {
       ok = false;
     }
     if (!ok || !row || row.status !== 'active') throw unauthorized('Email or password is wrong.');
-    return toAccount(row as AccountRow);
+    return this.toAccount(row as AccountRow);
   }
 
   async createSession(accountId: string): Promise<{ token: string; expiresAt: Date }> {
@@ -192,7 +195,7 @@ export class IdentityService {
         .executeTakeFirst();
       if (!row) return undefined;
       session = {
-        account: { ...toAccount(row as AccountRow), status: row.status as 'active' | 'erasing' },
+        account: { ...this.toAccount(row as AccountRow), status: row.status as 'active' | 'erasing' },
         lastSeenAt: new Date(row.last_seen_at as Date).getTime(),
         expiresAt: new Date(row.expires_at as Date).getTime(),
       };

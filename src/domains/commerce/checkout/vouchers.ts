@@ -42,13 +42,19 @@ export const voucherView = (row: VoucherRow) => ({
   used: row.used,
 });
 
-/** Creates a shop voucher (shopId given) or a platform voucher (shopId null). */
-/** Platform vouchers (no shop), newest first. */
-export async function platformVouchers(db: Database) {
-  const rows = await db.selectFrom('vouchers').selectAll().where('shop_id', 'is', null).orderBy('created_at', 'desc').limit(200).execute();
+/** A shop's vouchers (platform vouchers when shopId is null), newest first. */
+export async function vouchersOf(db: Database, shopId: string | null) {
+  const rows = await db
+    .selectFrom('vouchers')
+    .selectAll()
+    .where('shop_id', shopId === null ? 'is' : '=', shopId)
+    .orderBy('created_at', 'desc')
+    .limit(200)
+    .execute();
   return rows.map((row) => voucherView(row as VoucherRow));
 }
 
+/** Creates a shop voucher (shopId given) or a platform voucher (shopId null). */
 export async function createVoucher(db: Database | Transaction<AnyDB>, shopId: string | null, input: VoucherInput) {
   const code = input.code.trim().toUpperCase();
   const startsAt = new Date(input.startsAt);
