@@ -76,7 +76,7 @@ export function pglitePool(db: PGlite) {
 }
 
 /** How many statement shapes one connection keeps prepared; later shapes are planned each time. */
-export const PREPARED_PER_CONNECTION = 500;
+export const PREPARED_PER_CONNECTION = 200;
 
 /**
  * Runs every parameterised statement as a named prepared statement on its connection, so
