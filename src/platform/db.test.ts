@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { openDomainStore, type DomainStore } from './db.js';
+import { openDomainStore, PREPARED_PER_CONNECTION, type DomainStore } from './db.js';
 import { migrate } from './migrate.js';
 import { testConfig, disposeTestConfig, STORE_LABEL } from './testing.js';
 import path from 'node:path';
@@ -49,6 +49,21 @@ describe(`database (${STORE_LABEL})`, () => {
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(10);
     const { rows } = await sql<{ value: number }>`select value from counter where id = 1`.execute(store.db);
     expect(rows[0]!.value).toBe(110);
+  });
+
+  it.skipIf(STORE_LABEL !== 'postgres')('prepares each statement shape once per connection, and at most PREPARED_PER_CONNECTION of them', async () => {
+    await store.db.transaction().execute(async (trx) => {
+      const prepared = async () =>
+        (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(trx)).rows.map((r) => r.statement);
+      const before = await prepared();
+      for (let i = 0; i < 3; i++) expect((await sql<{ n: number }>`select ${i}::int + 1 as n`.execute(trx)).rows[0]!.n).toBe(i + 1);
+      expect((await prepared()).filter((text) => !before.includes(text))).toEqual(['select $1::int + 1 as n']);
+      // Many shapes: every one still answers, and the connection keeps no more than the cap.
+      for (let i = 0; i < PREPARED_PER_CONNECTION + 20; i++) {
+        expect((await sql<{ n: number }>`select ${i}::int + ${sql.raw(String(i))} as n`.execute(trx)).rows[0]!.n).toBe(2 * i);
+      }
+      expect((await prepared()).length).toBeLessThanOrEqual(PREPARED_PER_CONNECTION);
+    });
   });
 
   it('returns int8 as a number and reports affected rows', async () => {
