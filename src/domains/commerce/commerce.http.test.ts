@@ -481,6 +481,39 @@ describe(`checkout features (${STORE_LABEL})`, () => {
   });
 });
 
+describe(`search pages (${STORE_LABEL})`, () => {
+  it('pages by keyset in every sort: nothing repeats or goes missing when a product is listed between pages', async () => {
+    const shop4 = await openShop(sekat.app, seller, { name: 'Kain Tenun Sumba', city: 'Kupang' });
+    const prices = [90_000, 40_000, 40_000, 120_000, 65_000];
+    for (const [i, priceIdr] of prices.entries()) {
+      await listProduct(sekat.app, seller, shop4.id, [{ stock: 3, priceIdr }], { title: `Tenun Ikat ${i}`, description: 'Kain tenun ikat Sumba', category: 'fashion' });
+    }
+    const all = async (sort: string, q = '', between?: () => Promise<unknown>) => {
+      const seen: { id: string; title: string; priceMinIdr: number }[] = [];
+      let cursor: string | null = '';
+      while (cursor !== null) {
+        const page: { items: typeof seen; nextCursor: string | null } = (await inject({ method: 'GET', url: `/api/commerce/products?shop=${shop4.id}&limit=2&sort=${sort}&q=${encodeURIComponent(q)}&cursor=${cursor}` })).json();
+        seen.push(...page.items);
+        cursor = page.nextCursor;
+        if (between && seen.length === 2) await between();
+      }
+      return seen;
+    };
+    const ascending = await all('price_asc');
+    expect(ascending.map((p) => p.priceMinIdr)).toEqual([40_000, 40_000, 65_000, 90_000, 120_000]);
+    expect((await all('price_desc')).map((p) => p.priceMinIdr)).toEqual([120_000, 90_000, 65_000, 40_000, 40_000]);
+    const relevant = await all('relevance', 'tenun ikat');
+    expect(new Set(relevant.map((p) => p.id)).size).toBe(5);
+    // A product listed after the first page is newer than everything on it: the next pages go on
+    // where the first stopped (an offset would have shown its last item again).
+    const newest = await all('newest', '', () => listProduct(sekat.app, seller, shop4.id, [{ stock: 1 }], { title: 'Tenun Ikat Baru', category: 'fashion' }));
+    expect(newest.map((p) => p.title)).toEqual(['Tenun Ikat 4', 'Tenun Ikat 3', 'Tenun Ikat 2', 'Tenun Ikat 1', 'Tenun Ikat 0']);
+    // A cursor belongs to its sort.
+    const first = (await inject({ method: 'GET', url: `/api/commerce/products?shop=${shop4.id}&limit=2&sort=price_asc` })).json();
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/products?shop=${shop4.id}&limit=2&sort=newest&cursor=${first.nextCursor}` }), 400);
+  });
+});
+
 describe(`product images (${STORE_LABEL})`, () => {
   it('stores an uploaded image under DATA_DIR/media/commerce and serves it; refuses non-owners and fake images', async () => {
     const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { UUID } from '../uuid.js';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, forbidden, notFound, unprocessable, validationFailed, type FieldErrors } from '../../../platform/errors.js';
@@ -379,32 +379,64 @@ export class CatalogService {
     return rows.rows.map((r) => ({ shopId: r.shop_id, city: r.city, province: r.province, weightGrams: r.weight }));
   }
 
+  /**
+   * Search. Pages are keyset pages: the cursor holds the sort, the last item's sort key and id, so
+   * a product listed or changed between two pages neither repeats nor hides an item.
+   */
   async search(query: { q?: string; shop?: string; category?: string; sort?: string; limit?: number; cursor?: string }) {
     const limit = query.limit ?? 20;
-    const position = decodeCursor(query.cursor, (v): v is { o: number } => Number.isInteger(v.o) && (v.o as number) >= 0 && (v.o as number) < 100_000);
-    const offset = position?.o ?? 0;
     const q = query.q?.trim() ?? '';
-    const sort = query.sort ?? (q ? 'relevance' : 'newest');
+    const sort = (query.sort ?? (q ? 'relevance' : 'newest')) as SearchSort;
+    const effective: SearchSort = sort === 'relevance' && !q ? 'newest' : sort;
+    const after = decodeCursor(
+      query.cursor,
+      (v): v is SearchCursor => v.s === effective && (typeof v.k === 'string' || typeof v.k === 'number') && typeof v.i === 'string' && UUID.test(v.i),
+    );
     const conditions = [sql`p.removed_at is null`];
     if (query.category) conditions.push(sql`p.category = ${query.category}`);
     if (query.shop) {
       conditions.push(UUID.test(query.shop) ? sql`p.shop_id = ${query.shop}::uuid` : sql`s.slug = ${query.shop.toLowerCase()}`);
     }
     if (q) conditions.push(sql`(p.search @@ websearch_to_tsquery('simple', ${q}) or p.title % ${q} or p.title ilike ${'%' + q.replace(/[\\%_]/g, '\\$&') + '%'})`);
-    const order =
-      sort === 'price_asc'
-        ? sql`p.price_min_idr asc, p.id asc`
-        : sort === 'price_desc'
-          ? sql`p.price_max_idr desc, p.id asc`
-          : sort === 'relevance' && q
-            ? sql`ts_rank(p.search, websearch_to_tsquery('simple', ${q})) + similarity(p.title, ${q}) desc, p.id desc`
-            : sql`p.created_at desc, p.id desc`;
-    const rows = await sql<ProductRow>`
-      select p.*, s.name as shop_name, s.slug as shop_slug from products p join shops s on s.id = p.shop_id
+    // Each sort: its key, the order, and the rows after a given key and id.
+    const score = sql<number>`(ts_rank(p.search, websearch_to_tsquery('simple', ${q})) + similarity(p.title, ${q}))::float8`;
+    const sorts: Record<SearchSort, { key: RawBuilder<string | number>; order: RawBuilder<unknown>; after: (k: string | number, id: string) => RawBuilder<unknown> }> = {
+      newest: {
+        key: sql<string>`p.created_at::text`,
+        order: sql`p.created_at desc, p.id desc`,
+        after: (k, id) => sql`(p.created_at, p.id) < (${String(k)}::timestamptz, ${id}::uuid)`,
+      },
+      price_asc: {
+        key: sql<number>`p.price_min_idr`,
+        order: sql`p.price_min_idr asc, p.id asc`,
+        after: (k, id) => sql`(p.price_min_idr, p.id) > (${Number(k)}::bigint, ${id}::uuid)`,
+      },
+      price_desc: {
+        key: sql<number>`p.price_max_idr`,
+        order: sql`p.price_max_idr desc, p.id asc`,
+        after: (k, id) => sql`(p.price_max_idr < ${Number(k)}::bigint or (p.price_max_idr = ${Number(k)}::bigint and p.id > ${id}::uuid))`,
+      },
+      relevance: {
+        key: score,
+        order: sql`${score} desc, p.id desc`,
+        after: (k, id) => sql`(${score} < ${Number(k)}::float8 or (${score} = ${Number(k)}::float8 and p.id < ${id}::uuid))`,
+      },
+    };
+    const chosen = sorts[effective];
+    if (after) conditions.push(chosen.after(after.k, after.i));
+    const rows = await sql<ProductRow & { sort_key: string | number }>`
+      select p.*, s.name as shop_name, s.slug as shop_slug, ${chosen.key} as sort_key from products p join shops s on s.id = p.shop_id
       where ${sql.join(conditions, sql` and `)}
-      order by ${order} limit ${limit + 1} offset ${offset}`.execute(this.db);
-    return pageOf(rows.rows, limit, productSummary, () => ({ o: offset + limit }));
+      order by ${chosen.order} limit ${limit + 1}`.execute(this.db);
+    return pageOf(rows.rows, limit, productSummary, (row): SearchCursor => ({ s: effective, k: row.sort_key, i: row.id }));
   }
+}
+
+type SearchSort = 'relevance' | 'price_asc' | 'price_desc' | 'newest';
+interface SearchCursor extends Record<string, unknown> {
+  s: SearchSort;
+  k: string | number;
+  i: string;
 }
 
 export function productSummary(row: ProductRow) {
