@@ -22,6 +22,7 @@ const Orders = lazy(() => import('./pages/Orders'));
 const OrderPage = lazy(() => import('./pages/OrderPage'));
 const Privacy = lazy(() => import('./pages/Privacy'));
 const SellerCentre = lazy(() => import('./seller/SellerCentre'));
+const PlatformVouchers = lazy(() => import('./pages/PlatformVouchers'));
 const Studio = lazy(() => import('./studio/Studio'));
 
 function Header() {
@@ -121,6 +122,11 @@ function Me() {
         <li>
           <Link to="/privasi">{t('nav.privacy')}</Link>
         </li>
+        {user.roles.includes('operator') && (
+          <li>
+            <Link to="/operator/voucher">{t('nav.platformVouchers')}</Link>
+          </li>
+        )}
       </ul>
     </section>
   );
@@ -163,6 +169,7 @@ export default function App() {
             <Route path="/privasi" element={<Privacy />} />
             <Route path="/saya" element={<Me />} />
             <Route path="/seller/*" element={<SellerCentre />} />
+            <Route path="/operator/voucher" element={<PlatformVouchers />} />
             <Route path="/studio/*" element={<Studio />} />
             <Route path="/masuk" element={<SignIn />} />
             <Route path="/daftar" element={<SignUp />} />

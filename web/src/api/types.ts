@@ -14,6 +14,23 @@ export interface Shop {
   createdAt: string;
 }
 
+export type VoucherKind = 'fixed' | 'percent';
+
+/** A voucher as its issuer sees it: a shop's (shopId set) or the platform's (shopId null). */
+export interface Voucher {
+  id: string;
+  code: string;
+  shopId: string | null;
+  kind: VoucherKind;
+  value: number;
+  maxDiscountIdr: number | null;
+  minSpendIdr: number;
+  startsAt: string;
+  endsAt: string;
+  quota: number;
+  used: number;
+}
+
 export interface Variant {
   id: string;
   sku: string;

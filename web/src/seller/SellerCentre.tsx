@@ -13,6 +13,7 @@ import { PROVINCES } from '../lib/provinces';
 import { SellerProducts } from './SellerProducts';
 import { SellerOrders } from './SellerOrders';
 import { SellerShop } from './SellerShop';
+import { SellerVouchers } from './SellerVouchers';
 
 function OpenShop({ owned, onOpened }: { owned: Shop[]; onOpened(shop: Shop): void }) {
   const { t } = useTranslation();
@@ -127,11 +128,13 @@ function Centre() {
             </NavLink>
             <NavLink to="/seller/produk">{t('seller.products')}</NavLink>
             <NavLink to="/seller/pesanan">{t('seller.orders')}</NavLink>
+            <NavLink to="/seller/voucher">{t('seller.vouchers')}</NavLink>
           </nav>
           <Routes>
             <Route index element={<SellerShop shop={shop.data} />} />
             <Route path="produk" element={<SellerProducts shop={shop.data} />} />
             <Route path="pesanan" element={<SellerOrders shop={shop.data} />} />
+            <Route path="voucher" element={<SellerVouchers shop={shop.data} />} />
           </Routes>
         </>
       ) : null}

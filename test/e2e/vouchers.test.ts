@@ -1,0 +1,131 @@
+/**
+ * Vouchers in Chromium: a seller creates a shop voucher in the Seller Centre (after seeing the
+ * server's field errors), a platform operator (OPERATOR_EMAILS) finds the platform voucher page
+ * from "Saya" and creates one there, and anyone else is told the page is for operators only.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import id from '../../web/src/i18n/id.json' with { type: 'json' };
+import { useSekat } from '../support/sekat.js';
+import { launchBrowser, phonePage, screenshot } from './browser.js';
+import { seriousViolations } from './a11y.js';
+
+const OPERATOR_EMAIL = 'operasional@sekat.id';
+const app = useSekat({ env: { OPERATOR_EMAILS: OPERATOR_EMAIL } });
+let browser: Browser;
+let base: string;
+
+beforeAll(async () => {
+  base = await app.sekat.app.listen({ port: 0, host: '127.0.0.1' });
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+interface ListedVoucher {
+  code: string;
+  startsAt: string;
+  endsAt: string;
+}
+
+const fill = (page: Page, label: string, value: string) => page.getByLabel(label, { exact: true }).fill(value);
+const voucherCard = (page: Page, code: string) => page.locator(`li[data-voucher-code="${code}"]`);
+
+describe('vouchers in Chromium', () => {
+  it('a seller sees field errors, then creates a shop voucher and sees it listed; the operator page turns them away', async () => {
+    const { page, errors } = await phonePage(browser);
+    page.setDefaultTimeout(10_000);
+    await page.goto(`${base}/daftar`);
+    await fill(page, id.auth.displayName, 'Sari');
+    await fill(page, id.auth.handle, 'sari.voucher');
+    await fill(page, id.auth.email, 'sari@contoh.id');
+    await fill(page, id.auth.password, 'teh-botol-sosro-dingin');
+    await page.locator('form').getByRole('button', { name: id.auth.submitSignUp }).click();
+    await page.getByRole('link', { name: '@sari.voucher' }).first().waitFor();
+    const opened = await page.request.post(`${base}/api/commerce/shops`, { data: { name: 'Sari Busana', slug: 'sari-busana', city: 'Bandung' } });
+    expect(opened.status()).toBe(201);
+    const shop = (await opened.json()) as { id: string };
+
+    await page.goto(`${base}/seller/voucher`);
+    await page.getByRole('heading', { name: id.vouchers.new }).waitFor();
+    expect(await page.getByRole('link', { name: id.seller.vouchers, exact: true }).getAttribute('aria-current')).toBe('page');
+    await page.getByText(id.vouchers.empty).waitFor();
+
+    await fill(page, id.vouchers.code, 'x');
+    await fill(page, id.vouchers.valueIdr, '15000');
+    await page.getByRole('button', { name: id.vouchers.submit }).click();
+    await page.getByText(id.errors.fixFields).waitFor();
+    await page.getByText(id.errors.rule.minLength.replace('{{n}}', '3')).waitFor();
+    expect(await page.getByLabel(id.vouchers.code, { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await screenshot(page, 'vouchers-seller-errors');
+
+    await fill(page, id.vouchers.code, 'HEMAT15');
+    await page.getByRole('button', { name: id.vouchers.submit }).click();
+    await page.getByText(id.vouchers.created.replace('{{code}}', 'HEMAT15')).waitFor();
+    const card = voucherCard(page, 'HEMAT15');
+    await card.getByText('Rp 15.000').waitFor();
+    expect(await card.innerText()).toContain(id.vouchers.usage.replace('{{used}}', '0').replace('{{quota}}', '100'));
+    expect(await card.innerText()).toContain(id.vouchers.status.active);
+    expect(await card.innerText()).toContain(id.vouchers.noMinSpend);
+    expect(await card.innerText()).toContain('WIB');
+
+    // The window defaults to now … now + 7 days, entered in Jakarta time and stored as that instant.
+    const listed = (await (await page.request.get(`${base}/api/commerce/shops/${shop.id}/vouchers`)).json()) as { items: ListedVoucher[] };
+    const [hemat] = listed.items;
+    expect(Math.abs(Date.parse(hemat!.startsAt) - Date.now())).toBeLessThan(120_000);
+    expect(Date.parse(hemat!.endsAt) - Date.parse(hemat!.startsAt)).toBe(7 * 24 * 60 * 60 * 1000);
+
+    await fill(page, id.vouchers.code, 'hemat15');
+    await fill(page, id.vouchers.valueIdr, '5000');
+    await page.getByRole('button', { name: id.vouchers.submit }).click();
+    await page.getByText(id.vouchers.codeTaken).waitFor();
+    expect(await page.locator('li[data-voucher-code]').count()).toBe(1);
+    await screenshot(page, 'vouchers-seller');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.goto(`${base}/saya`);
+    await page.getByRole('link', { name: id.nav.seller }).waitFor();
+    expect(await page.getByRole('link', { name: id.nav.platformVouchers }).count()).toBe(0);
+    await page.goto(`${base}/operator/voucher`);
+    await page.getByText(id.vouchers.operatorsOnly).waitFor();
+    await page.getByRole('link', { name: id.vouchers.toShopVouchers }).waitFor();
+    expect(await page.getByRole('button', { name: id.vouchers.submit }).count()).toBe(0);
+    await screenshot(page, 'vouchers-not-operator');
+    expect(errors).toEqual([]);
+  });
+
+  it('an operator opens platform vouchers from "Saya", creates a percent voucher and sees it listed', async () => {
+    const { page, errors } = await phonePage(browser);
+    page.setDefaultTimeout(10_000);
+    const registered = await page.request.post(`${base}/api/auth/register`, {
+      data: { email: OPERATOR_EMAIL, password: 'kopi-susu-gula-aren-42', handle: 'operasional', displayName: 'Tim Sekat' },
+    });
+    expect(registered.status()).toBe(201);
+
+    await page.goto(`${base}/saya`);
+    await page.getByRole('link', { name: id.nav.platformVouchers }).click();
+    await page.getByRole('heading', { name: id.vouchers.platformTitle, level: 1 }).waitFor();
+    await page.getByText(id.vouchers.empty).waitFor();
+
+    await fill(page, id.vouchers.code, 'harbolnas');
+    await page.getByLabel(id.vouchers.kinds.percent, { exact: true }).check();
+    await fill(page, id.vouchers.valuePercent, '10');
+    await fill(page, id.vouchers.maxDiscount, '20000');
+    await fill(page, id.vouchers.minSpend, '50000');
+    await fill(page, id.vouchers.quota, '500');
+    await page.getByRole('button', { name: id.vouchers.submit }).click();
+    await page.getByText(id.vouchers.created.replace('{{code}}', 'HARBOLNAS')).waitFor();
+    const card = voucherCard(page, 'HARBOLNAS');
+    await card.getByText('10 % s.d. Rp 20.000').waitFor();
+    expect(await card.innerText()).toContain(id.vouchers.minSpendOf.replace('{{amount}}', 'Rp 50.000'));
+    expect(await card.innerText()).toContain(id.vouchers.usage.replace('{{used}}', '0').replace('{{quota}}', '500'));
+    await screenshot(page, 'vouchers-operator');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByLabel(id.nav.language).selectOption('en');
+    await card.getByText('10% up to Rp 20.000').waitFor();
+    expect(errors).toEqual([]);
+  });
+});
