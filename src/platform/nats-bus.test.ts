@@ -1,14 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { randomBytes } from 'node:crypto';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { NatsBus, durableName, filterSubject } from './nats-bus.js';
 import { uuidv7 } from './ids.js';
-import { buildSekat, type Sekat } from '../server/app.js';
-import type { Config } from './config.js';
-import { disposeTestConfig, testConfig } from './testing.js';
-import { listProduct, openShop, registerUser } from '../domains/commerce/testkit.js';
 import type { EventEnvelope } from '../contracts/events.js';
 
 const NATS_URL = process.env.NATS_URL;
@@ -131,29 +127,5 @@ describe.skipIf(!NATS_URL)('NATS JetStream bus', () => {
     await until(() => handled.length >= 30);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(handled.sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, n) => n));
-  });
-
-});
-
-describe.skipIf(!NATS_URL)('Sekat on NATS JetStream', () => {
-  let config: Config;
-  let sekat: Sekat;
-  beforeAll(async () => {
-    config = testConfig({ NATS_URL: NATS_URL!, NATS_STREAM: newStream() });
-    sekat = await buildSekat(config, { background: true });
-  });
-  afterAll(async () => {
-    await sekat?.close();
-    if (config) await disposeTestConfig(config);
-  });
-
-  it('carries a product listed in commerce to social’s product cards', async () => {
-    const seller = await registerUser(sekat.app, 'natsseller');
-    const shop = await openShop(sekat.app, seller);
-    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 3, priceIdr: 45_000 }]);
-    const card = await until(() =>
-      sekat.stores.social.db.selectFrom('product_cards').select(['title', 'price_min_idr']).where('product_id', '=', product.id).executeTakeFirst(),
-    );
-    expect(card).toMatchObject({ title: 'Kemeja Batik Parang', price_min_idr: 45_000 });
   });
 });
