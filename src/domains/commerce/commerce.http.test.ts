@@ -164,6 +164,43 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     await rejects(() => make({ code: 'MUNDUR', kind: 'fixed', value: 1, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() - day).toISOString(), quota: 1 }), 400);
   });
 
+  it('quotes what checkout will charge, voucher included, and the quote takes nothing', async () => {
+    const quoter = await registerUser(sekat.app, 'penawar');
+    const day = 86_400_000;
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 4, priceIdr: 120_000, weightGrams: 1_500 }]);
+    const items = [{ variantId: product.variants[0]!.id, quantity: 2 }];
+    const made = await inject({
+      method: 'POST',
+      url: `/api/commerce/shops/${shop.id}/vouchers`,
+      headers: seller.headers,
+      payload: { code: 'KIRA10', kind: 'percent', value: 10, maxDiscountIdr: 20_000, minSpendIdr: 100_000, startsAt: new Date(Date.now() - day).toISOString(), endsAt: new Date(Date.now() + day).toISOString(), quota: 3 },
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    const quote = (body: Record<string, unknown>, user: TestUser | null = quoter) =>
+      inject({ method: 'POST', url: '/api/commerce/checkout/quote', headers: user?.headers ?? {}, payload: { shippingAddress: ADDRESS, courier: 'jne_reg', ...body } });
+
+    const before = await storeSnapshot(db);
+    const quoted = await quote({ items, voucherCode: 'kira10' });
+    expect(quoted.statusCode, quoted.body).toBe(200);
+    expect(await storeSnapshot(db)).toBe(before);
+    const q = quoted.json();
+    expect(q).toMatchObject({ subtotalIdr: 240_000, discountIdr: 20_000, orders: [{ shopId: shop.id, subtotalIdr: 240_000, discountIdr: 20_000 }] });
+    expect(q.shippingIdr).toBeGreaterThan(0);
+    expect(q.totalIdr).toBe(240_000 + q.shippingIdr - 20_000);
+
+    const placed = await checkout(sekat.app, quoter, { items, voucherCode: 'KIRA10' });
+    expect(placed.statusCode, placed.body).toBe(201);
+    expect(placed.json().order.totalIdr).toBe(q.totalIdr);
+    expect(placed.json().payment.instructions.amountIdr).toBe(q.totalIdr);
+
+    // After using it, the same buyer's quote says so; a voucher that cannot apply changes nothing.
+    await rejects(() => quote({ items, voucherCode: 'KIRA10' }), 409);
+    await rejects(() => quote({ items: [{ variantId: product.variants[0]!.id, quantity: 1 }], voucherCode: 'TIDAKADA' }), 422);
+    await rejects(() => quote({ items, courier: 'gosend_instant' }), 422);
+    await rejects(() => quote({ items }, null), 401);
+    await rejects(() => quote({ items: [] }), 400);
+  });
+
   it('bad postal code or phone → 400', async () => {
     await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], shippingAddress: { ...ADDRESS, postalCode: '4011' } }), 400);
     await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }], shippingAddress: { ...ADDRESS, phone: '12345' } }), 400);
@@ -318,10 +355,15 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     }
     const cart = (await inject({ method: 'GET', url: '/api/commerce/cart', headers: cartBuyer.headers })).json();
     expect(cart.subtotalIdr).toBe(400_000);
+    const quoted = (await inject({ method: 'POST', url: '/api/commerce/checkout/quote', headers: cartBuyer.headers, payload: { shippingAddress: ADDRESS, courier: 'jne_reg', voucherCode: 'SEKAT10' } })).json();
     const placed = await checkout(sekat.app, cartBuyer, { voucherCode: 'SEKAT10' });
     expect(placed.statusCode, placed.body).toBe(201);
     const { orders, payment } = placed.json();
     expect(orders).toHaveLength(2);
+    // The quote of the cart said per shop what the orders now are.
+    expect(quoted.orders.map((o: { shopId: string; totalIdr: number; discountIdr: number }) => [o.shopId, o.totalIdr, o.discountIdr])).toEqual(
+      orders.map((o: { shopId: string; totalIdr: number; discountIdr: number }) => [o.shopId, o.totalIdr, o.discountIdr]),
+    );
     expect(orders.reduce((sum: number, o: { discountIdr: number }) => sum + o.discountIdr, 0)).toBe(30_000);
     expect(payment.amountIdr).toBe(orders.reduce((sum: number, o: { totalIdr: number }) => sum + o.totalIdr, 0));
     expect((await inject({ method: 'GET', url: '/api/commerce/cart', headers: cartBuyer.headers })).json().items).toHaveLength(0);

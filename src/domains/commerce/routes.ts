@@ -117,6 +117,16 @@ const Address = Type.Object({
   postalCode: Type.String({ minLength: 1, maxLength: 10 }),
 });
 
+/** What checkout and its quote take, but the payment method. */
+const QuoteBody = Type.Object({
+  items: Type.Optional(
+    Type.Array(Type.Object({ variantId: Uuid, quantity: Quantity, attributionToken: Type.Optional(Type.String({ maxLength: 2048 })) }), { minItems: 1, maxItems: 100 }),
+  ),
+  shippingAddress: Address,
+  courier: Courier,
+  voucherCode: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+});
+
 const OrderLine = Type.Object({
   id: Type.String(),
   variantId: Type.String(),
@@ -598,21 +608,35 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
     );
 
     app.post(
+      '/commerce/checkout/quote',
+      {
+        schema: {
+          tags,
+          summary: 'What a checkout would charge (per shop and in all, voucher included), without placing it',
+          body: QuoteBody,
+          response: {
+            200: Type.Object({
+              orders: Type.Array(Type.Object({ shopId: Type.String(), shopName: Type.String(), subtotalIdr: Idr, shippingIdr: Idr, discountIdr: Idr, totalIdr: Idr })),
+              subtotalIdr: Idr,
+              shippingIdr: Idr,
+              discountIdr: Idr,
+              totalIdr: Idr,
+            }),
+            ...problems(400, 401, 409, 422),
+          },
+        },
+      },
+      async (request) => s.checkout.quote(requireSubject(request), request.body),
+    );
+
+    app.post(
       '/commerce/checkout',
       {
         schema: {
           tags,
           summary: 'Check out the cart, or buy now with `items` (header Idempotency-Key required)',
           headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
-          body: Type.Object({
-            items: Type.Optional(
-              Type.Array(Type.Object({ variantId: Uuid, quantity: Quantity, attributionToken: Type.Optional(Type.String({ maxLength: 2048 })) }), { minItems: 1, maxItems: 100 }),
-            ),
-            shippingAddress: Address,
-            courier: Courier,
-            paymentMethod: PaymentMethod,
-            voucherCode: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
-          }),
+          body: Type.Object({ ...QuoteBody.properties, paymentMethod: PaymentMethod }),
           response: { 201: Type.Object({ order: Order, orders: Type.Array(Order), payment: Payment }), ...problems(400, 401, 409, 422) },
         },
       },

@@ -17,7 +17,7 @@ import type { PaymentRow } from '../payments/ledger.js';
 import { applyTransition, type OrderRow } from '../orders/transition.js';
 import { orderView, paymentView, withQrImage, type LineRow, type OrderView, type PaymentView } from '../orders/views.js';
 import { normaliseAddress, type AddressInput } from './address.js';
-import { redeemVoucher } from './vouchers.js';
+import { checkVoucher, redeemVoucher, type VoucherRow } from './vouchers.js';
 import { MAX_QUANTITY } from './cart.js';
 
 export interface CheckoutItem {
@@ -59,6 +59,49 @@ interface VariantFacts {
   shop_city: string;
   shop_province: string;
   commission_percent: number;
+}
+
+interface Parcel {
+  shopId: string;
+  shopName: string;
+  shopCity: string;
+  lines: Line[];
+  subtotal: number;
+  shipping: number;
+  discount: number;
+  voucherId: string | null;
+}
+
+export type QuoteInput = Omit<CheckoutInput, 'paymentMethod'>;
+
+export interface Quote {
+  orders: { shopId: string; shopName: string; subtotalIdr: number; shippingIdr: number; discountIdr: number; totalIdr: number }[];
+  subtotalIdr: number;
+  shippingIdr: number;
+  discountIdr: number;
+  totalIdr: number;
+}
+
+/** A buy-now names at least one item (without `items`, the cart is bought). */
+function requireSomeItems(input: QuoteInput): void {
+  if (input.items?.length === 0) throw validationFailed({ items: ['must hold at least one item'] });
+}
+
+/** The subtotal a voucher applies to: its shop's parcel, or everything for a platform voucher. */
+const eligibleSubtotal = (parcels: Parcel[]) => (voucher: VoucherRow) =>
+  voucher.shop_id ? (parcels.find((p) => p.shopId === voucher.shop_id)?.subtotal ?? 0) : parcels.reduce((sum, p) => sum + p.subtotal, 0);
+
+/** Shares a discount across the eligible parcels in proportion to their subtotals (the last takes the rest). */
+function shareDiscount(parcels: Parcel[], voucher: VoucherRow, discountIdr: number): void {
+  const eligible = voucher.shop_id ? parcels.filter((p) => p.shopId === voucher.shop_id) : parcels;
+  const eligibleTotal = eligible.reduce((sum, p) => sum + p.subtotal, 0);
+  let left = discountIdr;
+  eligible.forEach((parcel, i) => {
+    const share = i === eligible.length - 1 ? left : Math.floor((discountIdr * parcel.subtotal) / eligibleTotal);
+    parcel.discount = share;
+    parcel.voucherId = voucher.id;
+    left -= share;
+  });
 }
 
 interface Line {
@@ -112,7 +155,7 @@ export class CheckoutService {
   async checkout(subject: string, key: string, input: CheckoutInput): Promise<{ status: 201; body: CheckoutResult; replayed: boolean }> {
     const address = normaliseAddress(input.shippingAddress);
     const hash = requestHash(input);
-    if (input.items?.length === 0) throw validationFailed({ items: ['must hold at least one item'] });
+    requireSomeItems(input);
     // A buy-now names its variants up front, so claiming the key and reading them is one statement.
     const named = input.items ? [...new Set(input.items.map((item) => item.variantId))].sort() : undefined;
     const outcome = await this.db.transaction().execute(async (trx) => {
@@ -153,7 +196,7 @@ export class CheckoutService {
     return { status: 201, body: { ...outcome.body, payment: await withQrImage(outcome.body.payment) }, replayed: outcome.replayed };
   }
 
-  private async linesOf(trx: Transaction<AnyDB>, subject: string, input: CheckoutInput): Promise<{ items: CheckoutItem[]; fromCart: boolean }> {
+  private async linesOf(trx: Transaction<AnyDB> | Database, subject: string, input: QuoteInput): Promise<{ items: CheckoutItem[]; fromCart: boolean }> {
     if (input.items) return { items: input.items, fromCart: false };
     const cart = (await trx
       .selectFrom('cart_items')
@@ -169,7 +212,7 @@ export class CheckoutService {
   }
 
   /** The creator's affiliate id from a valid token for this product; anything else earns nothing. */
-  private async attribution(trx: Transaction<AnyDB>, subject: string, token: string | undefined, productId: string) {
+  private async attribution(trx: Transaction<AnyDB> | Database, subject: string, token: string | undefined, productId: string) {
     if (!token) return undefined;
     const checked = verifyToken<AttributionClaims>(this.settings.attributionKey, token);
     if (!checked.ok || checked.payload.v !== 1 || checked.payload.pid !== productId || typeof checked.payload.aff !== 'string') {
@@ -183,15 +226,20 @@ export class CheckoutService {
     return { affiliateId: affiliate.id, videoId: typeof checked.payload.vid === 'string' ? checked.payload.vid.slice(0, 100) : null };
   }
 
-  private async placeOrders(
-    trx: Transaction<AnyDB>,
+  /**
+   * The parcels (one per shop) a checkout of `items` makes, priced on the server: lines with their
+   * variants' facts, subtotals and shipping by `courier` to `address`. Attribution tokens are
+   * checked only when `attribute` (a quote earns no commission).
+   */
+  private async price(
+    db: Transaction<AnyDB> | Database,
     subject: string,
-    idempotencyKey: string,
-    input: CheckoutInput,
+    items: CheckoutItem[],
+    courier: CourierCode,
     address: AddressInput,
     knownFacts: VariantFacts[] | undefined,
-  ): Promise<CheckoutResult> {
-    const { items, fromCart } = await this.linesOf(trx, subject, input);
+    attribute: boolean,
+  ): Promise<{ lines: Line[]; parcels: Parcel[]; variantIds: string[] }> {
     const merged = new Map<string, CheckoutItem>();
     items.forEach((item) => {
       const seen = merged.get(item.variantId);
@@ -204,7 +252,7 @@ export class CheckoutService {
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
 
     const variantIds = [...merged.keys()].sort();
-    const found = knownFacts ?? (await variantFacts(variantIds).execute(trx)).rows;
+    const found = knownFacts ?? (await variantFacts(variantIds).execute(db)).rows;
     const byId = new Map(found.map((v) => [v.id, v]));
     items.forEach((item, i) => {
       if (!byId.has(item.variantId)) errors[`items.${i}.variantId`] = ['is not a variant for sale'];
@@ -215,7 +263,7 @@ export class CheckoutService {
     for (const variantId of variantIds) {
       const variant = byId.get(variantId)!;
       const item = merged.get(variantId)!;
-      const attributed = await this.attribution(trx, subject, item.attributionToken, variant.product_id);
+      const attributed = attribute ? await this.attribution(db, subject, item.attributionToken, variant.product_id) : undefined;
       lines.push({
         variant,
         quantity: item.quantity,
@@ -227,39 +275,71 @@ export class CheckoutService {
 
     const shops = new Map<string, Line[]>();
     for (const line of lines) shops.set(line.variant.shop_id, [...(shops.get(line.variant.shop_id) ?? []), line]);
-    const parcels = [...shops.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([shopId, shopLines]) => {
+    const parcels = [...shops.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([shopId, shopLines]): Parcel => {
       const first = shopLines[0]!.variant;
       const subtotal = shopLines.reduce((sum, l) => sum + l.variant.price_idr * l.quantity, 0);
       const weight = shopLines.reduce((sum, l) => sum + l.variant.weight_grams * l.quantity, 0);
       const shipping = quote(
-        input.courier,
+        courier,
         { originCity: first.shop_city, originProvince: first.shop_province, destinationCity: address.city, destinationProvince: address.province },
         weight,
       );
       if (!shipping) {
         throw unprocessable(
-          input.courier === 'gosend_instant' ? 'GoSend Instant delivers only within one city.' : 'This courier does not serve this route.',
+          courier === 'gosend_instant' ? 'GoSend Instant delivers only within one city.' : 'This courier does not serve this route.',
           { courier: [`does not deliver from ${first.shop_city} to ${address.city}`] },
         );
       }
-      return { shopId, shopName: first.shop_name, shopCity: first.shop_city, lines: shopLines, subtotal, shipping: shipping.priceIdr, discount: 0, voucherId: null as string | null };
+      return { shopId, shopName: first.shop_name, shopCity: first.shop_city, lines: shopLines, subtotal, shipping: shipping.priceIdr, discount: 0, voucherId: null };
     });
+    return { lines, parcels, variantIds };
+  }
 
+  /**
+   * What a checkout would charge, without placing anything: each shop's subtotal, shipping and
+   * voucher discount, and the total. The voucher is checked as checkout would (window, shop, minimum
+   * spend, uses left, one use per buyer) but not taken; stock is not reserved.
+   */
+  async quote(subject: string, input: QuoteInput): Promise<Quote> {
+    requireSomeItems(input);
+    const address = normaliseAddress(input.shippingAddress);
+    const { items } = await this.linesOf(this.db, subject, input);
+    const { parcels } = await this.price(this.db, subject, items, input.courier, address, undefined, false);
+    if (input.voucherCode) {
+      const { voucher, discountIdr } = await checkVoucher(this.db, input.voucherCode, subject, eligibleSubtotal(parcels));
+      shareDiscount(parcels, voucher, discountIdr);
+    }
+    const sum = (pick: (p: Parcel) => number) => parcels.reduce((total, p) => total + pick(p), 0);
+    return {
+      orders: parcels.map((p) => ({
+        shopId: p.shopId,
+        shopName: p.shopName,
+        subtotalIdr: p.subtotal,
+        shippingIdr: p.shipping,
+        discountIdr: p.discount,
+        totalIdr: p.subtotal + p.shipping - p.discount,
+      })),
+      subtotalIdr: sum((p) => p.subtotal),
+      shippingIdr: sum((p) => p.shipping),
+      discountIdr: sum((p) => p.discount),
+      totalIdr: sum((p) => p.subtotal + p.shipping - p.discount),
+    };
+  }
+
+  private async placeOrders(
+    trx: Transaction<AnyDB>,
+    subject: string,
+    idempotencyKey: string,
+    input: CheckoutInput,
+    address: AddressInput,
+    knownFacts: VariantFacts[] | undefined,
+  ): Promise<CheckoutResult> {
+    const { items, fromCart } = await this.linesOf(trx, subject, input);
+    const { lines, parcels, variantIds } = await this.price(trx, subject, items, input.courier, address, knownFacts, true);
     const paymentId = uuidv7();
     if (input.voucherCode) {
-      const allSubtotal = parcels.reduce((sum, p) => sum + p.subtotal, 0);
-      const { voucher, discountIdr } = await redeemVoucher(trx, input.voucherCode, subject, paymentId, (v) =>
-        v.shop_id ? (parcels.find((p) => p.shopId === v.shop_id)?.subtotal ?? 0) : allSubtotal,
-      );
-      const eligible = voucher.shop_id ? parcels.filter((p) => p.shopId === voucher.shop_id) : parcels;
-      const eligibleTotal = eligible.reduce((sum, p) => sum + p.subtotal, 0);
-      let left = discountIdr;
-      eligible.forEach((parcel, i) => {
-        const share = i === eligible.length - 1 ? left : Math.floor((discountIdr * parcel.subtotal) / eligibleTotal);
-        parcel.discount = share;
-        parcel.voucherId = voucher.id;
-        left -= share;
-      });
+      const { voucher, discountIdr } = await redeemVoucher(trx, input.voucherCode, subject, paymentId, eligibleSubtotal(parcels));
+      shareDiscount(parcels, voucher, discountIdr);
     }
     const gross = parcels.reduce((sum, p) => sum + p.subtotal + p.shipping - p.discount, 0);
     const method = PAYMENT_METHODS[input.paymentMethod];

@@ -93,6 +93,36 @@ export function discountFor(voucher: VoucherRow, eligibleSubtotalIdr: number): n
   return Math.max(0, Math.min(capped, eligibleSubtotalIdr));
 }
 
+/** The voucher behind `code` if it can apply now to `eligibleSubtotal`, or a 422 problem saying why not. */
+async function applicableVoucher(db: Database | Transaction<AnyDB>, code: string, eligibleSubtotal: (voucher: VoucherRow) => number) {
+  const voucher = (await db.selectFrom('vouchers').selectAll().where('code', '=', code.trim().toUpperCase()).executeTakeFirst()) as VoucherRow | undefined;
+  if (!voucher) throw unprocessable('No voucher with that code.', { voucherCode: ['is not a voucher'] });
+  const now = Date.now();
+  if (now < new Date(voucher.starts_at).getTime()) throw unprocessable('This voucher is not valid yet.', { voucherCode: ['is not valid yet'] });
+  if (now >= new Date(voucher.ends_at).getTime()) throw unprocessable('This voucher has expired.', { voucherCode: ['has expired'] });
+  const eligible = eligibleSubtotal(voucher);
+  if (eligible === 0 && voucher.shop_id) throw unprocessable('This voucher is for a shop not in this checkout.', { voucherCode: ['is for another shop'] });
+  if (eligible < voucher.min_spend_idr) {
+    throw unprocessable(`Spend at least Rp ${voucher.min_spend_idr.toLocaleString('id-ID')} to use this voucher.`, { voucherCode: ['minimum spend not met'] });
+  }
+  return { voucher, discountIdr: discountFor(voucher, eligible) };
+}
+
+const exhausted = () => conflict('This voucher has run out.', { voucherCode: ['has no uses left'] }, 'voucher-exhausted');
+const alreadyUsed = () => conflict('You have already used this voucher.', { voucherCode: ['already used'] }, 'voucher-used');
+
+/**
+ * What a voucher would take off, checked as redeeming it would check (window, shop, minimum spend,
+ * uses left, one use per buyer), without taking a use: for a quote before checkout.
+ */
+export async function checkVoucher(db: Database, code: string, subject: string, eligibleSubtotal: (voucher: VoucherRow) => number) {
+  const applicable = await applicableVoucher(db, code, eligibleSubtotal);
+  if (applicable.voucher.used >= applicable.voucher.quota) throw exhausted();
+  const used = await db.selectFrom('voucher_redemptions').select('voucher_id').where('voucher_id', '=', applicable.voucher.id).where('subject', '=', subject).executeTakeFirst();
+  if (used) throw alreadyUsed();
+  return applicable;
+}
+
 /**
  * Takes one use of a voucher for a buyer, atomically with the order: the quota is a conditional
  * UPDATE and the one-use-per-buyer rule a primary key, so two racing checkouts cannot both win.
@@ -104,25 +134,16 @@ export async function redeemVoucher(
   paymentId: string,
   eligibleSubtotal: (voucher: VoucherRow) => number,
 ): Promise<{ voucher: VoucherRow; discountIdr: number }> {
-  const voucher = (await trx.selectFrom('vouchers').selectAll().where('code', '=', code.trim().toUpperCase()).executeTakeFirst()) as VoucherRow | undefined;
-  if (!voucher) throw unprocessable('No voucher with that code.', { voucherCode: ['is not a voucher'] });
-  const now = Date.now();
-  if (now < new Date(voucher.starts_at).getTime()) throw unprocessable('This voucher is not valid yet.', { voucherCode: ['is not valid yet'] });
-  if (now >= new Date(voucher.ends_at).getTime()) throw unprocessable('This voucher has expired.', { voucherCode: ['has expired'] });
-  const eligible = eligibleSubtotal(voucher);
-  if (eligible === 0 && voucher.shop_id) throw unprocessable('This voucher is for a shop not in this checkout.', { voucherCode: ['is for another shop'] });
-  if (eligible < voucher.min_spend_idr) {
-    throw unprocessable(`Spend at least Rp ${voucher.min_spend_idr.toLocaleString('id-ID')} to use this voucher.`, { voucherCode: ['minimum spend not met'] });
-  }
+  const applicable = await applicableVoucher(trx, code, eligibleSubtotal);
   const taken = await sql<{ id: string }>`update vouchers set used = used + 1
-    where id = ${voucher.id} and used < quota returning id`.execute(trx);
-  if (taken.rows.length === 0) throw conflict('This voucher has run out.', { voucherCode: ['has no uses left'] }, 'voucher-exhausted');
+    where id = ${applicable.voucher.id} and used < quota returning id`.execute(trx);
+  if (taken.rows.length === 0) throw exhausted();
   const redeemed = await trx
     .insertInto('voucher_redemptions')
-    .values({ voucher_id: voucher.id, subject, payment_id: paymentId })
+    .values({ voucher_id: applicable.voucher.id, subject, payment_id: paymentId })
     .onConflict((oc) => oc.columns(['voucher_id', 'subject']).doNothing())
     .returning('voucher_id')
     .executeTakeFirst();
-  if (!redeemed) throw conflict('You have already used this voucher.', { voucherCode: ['already used'] }, 'voucher-used');
-  return { voucher, discountIdr: discountFor(voucher, eligible) };
+  if (!redeemed) throw alreadyUsed();
+  return applicable;
 }
