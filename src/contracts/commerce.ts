@@ -26,3 +26,12 @@ export interface ProductRemoved {
   shopId: string;
   version: number;
 }
+
+/** What a checkout would charge (`POST /api/commerce/checkout/quote`): per shop and in all. */
+export interface CheckoutQuote {
+  orders: { shopId: string; shopName: string; subtotalIdr: number; shippingIdr: number; discountIdr: number; totalIdr: number }[];
+  subtotalIdr: number;
+  shippingIdr: number;
+  discountIdr: number;
+  totalIdr: number;
+}

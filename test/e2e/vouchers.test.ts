@@ -1,7 +1,8 @@
 /**
  * Vouchers in Chromium: a seller creates a shop voucher in the Seller Centre (after seeing the
  * server's field errors), a platform operator (OPERATOR_EMAILS) finds the platform voucher page
- * from "Saya" and creates one there, and anyone else is told the page is for operators only.
+ * from "Saya" and creates one there, and anyone else is told the page is for operators only. A buyer
+ * sees a voucher taken off the checkout total before placing the order.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -93,6 +94,61 @@ describe('vouchers in Chromium', () => {
     await page.getByRole('link', { name: id.vouchers.toShopVouchers }).waitFor();
     expect(await page.getByRole('button', { name: id.vouchers.submit }).count()).toBe(0);
     await screenshot(page, 'vouchers-not-operator');
+    expect(errors).toEqual([]);
+  });
+
+  it('a buyer sees a voucher taken off the checkout total before placing the order, and pays that total', async () => {
+    const { page, errors } = await phonePage(browser);
+    page.setDefaultTimeout(10_000);
+    const day = 86_400_000;
+    // The seller's side through the API, in a context of its own.
+    const sellerContext = await browser.newContext();
+    const register = (request: typeof page.request, handle: string) =>
+      request.post(`${base}/api/auth/register`, { data: { email: `${handle}@contoh.id`, password: 'nasi-uduk-betawi-enak', handle, displayName: handle } });
+    expect((await register(sellerContext.request, 'toko_kue')).status()).toBe(201);
+    const shop = (await (await sellerContext.request.post(`${base}/api/commerce/shops`, { data: { name: 'Kue Lapis', slug: 'kue-lapis', city: 'Bandung' } })).json()) as { id: string };
+    const product = (await (
+      await sellerContext.request.post(`${base}/api/commerce/shops/${shop.id}/products`, {
+        data: { title: 'Lapis Legit', description: 'Lapis legit wisman', category: 'makanan', variants: [{ sku: 'LL-1', name: 'Loyang 20 cm', priceIdr: 100_000, stock: 3, weightGrams: 900 }] },
+      })
+    ).json()) as { id: string };
+    const voucher = await sellerContext.request.post(`${base}/api/commerce/shops/${shop.id}/vouchers`, {
+      data: { code: 'LAPIS10', kind: 'fixed', value: 10_000, startsAt: new Date(Date.now() - day).toISOString(), endsAt: new Date(Date.now() + day).toISOString(), quota: 10 },
+    });
+    expect(voucher.status()).toBe(201);
+    await sellerContext.close();
+
+    expect((await register(page.request, 'pembeli_lapis')).status()).toBe(201);
+    await page.goto(`${base}/produk/${product.id}`);
+    await page.getByRole('button', { name: id.product.buyNow }).first().click();
+    await page.getByRole('heading', { name: id.checkout.title }).waitFor();
+    await fill(page, id.checkout.recipient, 'Rina');
+    await fill(page, id.checkout.phone, '0812 3456 7890');
+    await fill(page, id.checkout.line1, 'Jl. Dago 12');
+    await fill(page, id.checkout.city, 'Bandung');
+    await page.getByLabel(id.checkout.province).selectOption('Jawa Barat');
+    await fill(page, id.checkout.postalCode, '40135');
+    await page.getByRole('radio', { name: /JNE/ }).check();
+    const rupiah = async () => Number((await page.getByTestId('total').innerText()).replace(/\D/g, ''));
+    await expect.poll(rupiah).toBeGreaterThan(100_000);
+    const before = await rupiah();
+
+    await fill(page, id.checkout.voucher, 'salah1');
+    await page.getByRole('button', { name: id.checkout.voucherApply }).click();
+    await page.getByText(id.errors.field['is not a voucher']).waitFor();
+    await fill(page, id.checkout.voucher, 'lapis10');
+    await page.getByRole('button', { name: id.checkout.voucherApply }).click();
+    await page.getByText(id.checkout.voucherApplied.replace('{{code}}', 'LAPIS10')).waitFor();
+    expect(await page.getByTestId('discount').innerText()).toContain('Rp 10.000');
+    await expect.poll(rupiah).toBe(before - 10_000);
+    await screenshot(page, 'checkout-voucher');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await page.getByRole('radio', { name: /BCA Virtual Account/ }).check();
+    await page.getByRole('button', { name: id.checkout.placeOrder }).click();
+    await page.getByRole('heading', { name: id.payment.title }).waitFor();
+    const orders = (await (await page.request.get(`${base}/api/commerce/orders`)).json()) as { items: { totalIdr: number; discountIdr: number }[] };
+    expect(orders.items[0]).toMatchObject({ totalIdr: before - 10_000, discountIdr: 10_000 });
     expect(errors).toEqual([]);
   });
 

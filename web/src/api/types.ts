@@ -95,6 +95,9 @@ export interface CheckoutOptions {
   paymentMethods: { code: string; name: string; kind: string }[];
 }
 
+/** What a checkout would charge: per shop and in all, voucher included (the server's own type). */
+export type { CheckoutQuote as Quote } from '../../../src/contracts/commerce';
+
 export interface Address {
   recipient: string;
   phone: string;

@@ -2,8 +2,9 @@ import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
-import type { Address, Cart, CheckoutOptions, Order, Payment } from '../api/types';
+import { api, ApiError } from '../api/client';
+import { translateFieldMessage } from '../lib/errors';
+import type { Address, Cart, CheckoutOptions, Order, Payment, Quote } from '../api/types';
 import { formatIdr } from '../lib/format';
 import { PROVINCES } from '../lib/provinces';
 import { clearBuyNow, loadBuyNow } from '../lib/buy';
@@ -17,7 +18,7 @@ const LEGACY_ADDRESS_KEY = 'sekat.address';
 const EMPTY_ADDRESS: Address = { recipient: '', phone: '', line1: '', city: '', province: '', postalCode: '' };
 
 function CheckoutForm() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const buyNow = params.get('buy') === 'now' ? loadBuyNow() : null;
@@ -59,6 +60,23 @@ function CheckoutForm() {
     if (options.data && courier && !options.data.couriers.some((c) => c.code === courier)) setCourier('');
   }, [options.data, courier]);
 
+  // The server prices the order as checkout will (per-shop shipping, the voucher), so the total
+  // shown is the total charged. A voucher is priced once applied; its problem shows at its field.
+  const [applied, setApplied] = useState('');
+  const itemsBody = buyNow ? { items: buyNow.map((i) => ({ variantId: i.variantId, quantity: i.quantity, ...(i.attributionToken ? { attributionToken: i.attributionToken } : {}) })) } : {};
+  const shippingAddress = { ...address, city: address.city.trim() };
+  const quoteReady = !!destinationReady && !!courier && lines.length > 0 && Object.values(address).every((v) => v.trim() !== '');
+  const priceWith = (voucher: string) => () =>
+    api<Quote>('/api/commerce/checkout/quote', { body: { ...itemsBody, shippingAddress, courier, ...(voucher ? { voucherCode: voucher } : {}) } });
+  const quoteKey = ['checkout-quote', variantIds, JSON.stringify(shippingAddress), courier];
+  const plain = useQuery({ queryKey: quoteKey, queryFn: priceWith(''), enabled: quoteReady, retry: false });
+  const discounted = useQuery({ queryKey: [...quoteKey, applied], queryFn: priceWith(applied), enabled: quoteReady && !!applied, retry: false });
+  const priced = (applied ? discounted.data : undefined) ?? plain.data;
+  const voucherErrors =
+    discounted.error instanceof ApiError
+      ? (discounted.error.fieldErrors().voucherCode ?? []).map((m) => translateFieldMessage(t, i18n.language, m))
+      : undefined;
+
   const chosenCourier = options.data?.couriers.find((c) => c.code === courier);
   const subtotal = lines.reduce((sum, l) => sum + l.lineTotalIdr, 0);
   const set = (key: keyof Address) => (event: { target: { value: string } }) => setAddress({ ...address, [key]: event.target.value });
@@ -72,8 +90,8 @@ function CheckoutForm() {
       return;
     }
     const body = {
-      ...(buyNow ? { items: buyNow.map((i) => ({ variantId: i.variantId, quantity: i.quantity, ...(i.attributionToken ? { attributionToken: i.attributionToken } : {}) })) } : {}),
-      shippingAddress: { ...address, city: address.city.trim() },
+      ...itemsBody,
+      shippingAddress,
       courier,
       paymentMethod,
       ...(voucherCode.trim() ? { voucherCode: voucherCode.trim() } : {}),
@@ -156,7 +174,26 @@ function CheckoutForm() {
       </fieldset>
 
       <div className="card">
-        <Field label={t('checkout.voucher')} name="voucherCode" value={voucherCode} onChange={(e) => setVoucherCode(e.target.value.toUpperCase())} errors={errors.fields.voucherCode} />
+        <Field
+          label={t('checkout.voucher')}
+          name="voucherCode"
+          autoComplete="off"
+          value={voucherCode}
+          onChange={(e) => {
+            const code = e.target.value.toUpperCase();
+            setVoucherCode(code);
+            if (applied && code.trim() !== applied) setApplied('');
+          }}
+          errors={voucherErrors?.length ? voucherErrors : errors.fields.voucherCode}
+        />
+        <button type="button" disabled={!voucherCode.trim() || voucherCode.trim() === applied} onClick={() => setApplied(voucherCode.trim())}>
+          {t('checkout.voucherApply')}
+        </button>
+        {applied && discounted.data && (
+          <p className="muted small" role="status">
+            {t('checkout.voucherApplied', { code: applied })}
+          </p>
+        )}
       </div>
 
       <section className="card" aria-labelledby="summary-title">
@@ -173,14 +210,19 @@ function CheckoutForm() {
           ))}
           <li className="sum-line">
             <span>{t('checkout.shipping')}</span>
-            <span>{chosenCourier ? formatIdr(chosenCourier.priceIdr) : '—'}</span>
+            <span>{priced ? formatIdr(priced.shippingIdr) : chosenCourier ? formatIdr(chosenCourier.priceIdr) : '—'}</span>
           </li>
+          {priced && priced.discountIdr > 0 && (
+            <li className="sum-line" data-testid="discount">
+              <span>{t('checkout.discount')}</span>
+              <span>−{formatIdr(priced.discountIdr)}</span>
+            </li>
+          )}
           <li className="sum-line total">
             <span>{t('checkout.total')}</span>
-            <strong>{formatIdr(subtotal + (chosenCourier?.priceIdr ?? 0))}</strong>
+            <strong data-testid="total">{formatIdr(priced?.totalIdr ?? subtotal + (chosenCourier?.priceIdr ?? 0))}</strong>
           </li>
         </ul>
-        {voucherCode.trim() && <p className="muted small">{t('checkout.voucherNote')}</p>}
       </section>
 
       <button type="submit" className="primary" disabled={busy}>

@@ -7,6 +7,7 @@ import { uuidv7 } from '../../../platform/ids.js';
 import { jobInsert } from '../../../platform/jobs.js';
 import { verifyToken } from '../../../platform/tokens.js';
 import type { AttributionClaims } from '../../../contracts/attribution.js';
+import type { CheckoutQuote } from '../../../contracts/commerce.js';
 import { publishIfAvailabilityChanged } from '../catalog/events.js';
 import { productViews } from '../catalog/cache.js';
 import { quote, type CourierCode } from '../shipping/rates.js';
@@ -73,14 +74,6 @@ interface Parcel {
 }
 
 export type QuoteInput = Omit<CheckoutInput, 'paymentMethod'>;
-
-export interface Quote {
-  orders: { shopId: string; shopName: string; subtotalIdr: number; shippingIdr: number; discountIdr: number; totalIdr: number }[];
-  subtotalIdr: number;
-  shippingIdr: number;
-  discountIdr: number;
-  totalIdr: number;
-}
 
 /** A buy-now names at least one item (without `items`, the cart is bought). */
 function requireSomeItems(input: QuoteInput): void {
@@ -300,7 +293,7 @@ export class CheckoutService {
    * voucher discount, and the total. The voucher is checked as checkout would (window, shop, minimum
    * spend, uses left, one use per buyer) but not taken; stock is not reserved.
    */
-  async quote(subject: string, input: QuoteInput): Promise<Quote> {
+  async quote(subject: string, input: QuoteInput): Promise<CheckoutQuote> {
     requireSomeItems(input);
     const address = normaliseAddress(input.shippingAddress);
     const { items } = await this.linesOf(this.db, subject, input);
