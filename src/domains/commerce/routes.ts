@@ -8,7 +8,7 @@ import { shopView, type CatalogService } from './catalog/catalog.js';
 import { CATEGORY_CODES } from './catalog/categories.js';
 import type { CartService } from './checkout/cart.js';
 import type { CheckoutService } from './checkout/checkout.js';
-import { normaliseAddress } from './checkout/address.js';
+import { forgetSavedAddress, normaliseAddress, savedAddressOf } from './checkout/address.js';
 import { createVoucher, vouchersOf } from './checkout/vouchers.js';
 import type { OrderService } from './orders/orders.js';
 import type { ReviewService } from './reviews.js';
@@ -542,21 +542,14 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
     app.get(
       '/commerce/addresses/saved',
       { schema: { tags, summary: 'The address your last checkout shipped to', response: { 200: Type.Object({ address: Type.Union([Address, Type.Null()]) }), ...problems(401) } } },
-      async (request) => {
-        const row = (await s.db
-          .selectFrom('saved_addresses')
-          .select(['recipient', 'phone', 'line1', 'city', 'province', 'postal_code'])
-          .where('subject', '=', requireSubject(request))
-          .executeTakeFirst()) as { recipient: string; phone: string; line1: string; city: string; province: string; postal_code: string } | undefined;
-        return { address: row ? { recipient: row.recipient, phone: row.phone, line1: row.line1, city: row.city, province: row.province, postalCode: row.postal_code } : null };
-      },
+      async (request) => ({ address: await savedAddressOf(s.db, requireSubject(request)) }),
     );
 
     app.delete(
       '/commerce/addresses/saved',
       { schema: { tags, summary: 'Forget the saved address (orders keep theirs)', response: { 204: Type.Null(), ...problems(401) } } },
       async (request, reply) => {
-        await s.db.deleteFrom('saved_addresses').where('subject', '=', requireSubject(request)).execute();
+        await forgetSavedAddress(s.db, requireSubject(request));
         return reply.code(204).send(null);
       },
     );

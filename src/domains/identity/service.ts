@@ -71,7 +71,6 @@ interface AccountRow {
   roles: string[];
 }
 
-
 /**
  * How long a verified session is trusted from memory before the database is asked again. Sign-out
  * and erasure drop the entry at once in this process; other processes notice within this time.

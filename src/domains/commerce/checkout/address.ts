@@ -1,3 +1,4 @@
+import type { Database } from '../../../platform/db.js';
 import { validationFailed, type FieldErrors } from '../../../platform/errors.js';
 import { canonicalProvince, normalisePhone, POSTAL_CODE } from '../shipping/regions.js';
 
@@ -27,4 +28,18 @@ export function normaliseAddress(input: AddressInput, prefix = 'shippingAddress.
   if (!POSTAL_CODE.test(postalCode)) errors[`${prefix}postalCode`] = ['must be 5 digits'];
   if (Object.keys(errors).length > 0) throw validationFailed(errors);
   return { recipient, phone: phone!, line1, city, province: province!, postalCode };
+}
+
+/** The address of the buyer's last checkout (checkout saves it), or null. */
+export async function savedAddressOf(db: Database, subject: string): Promise<AddressInput | null> {
+  const row = (await db
+    .selectFrom('saved_addresses')
+    .select(['recipient', 'phone', 'line1', 'city', 'province', 'postal_code'])
+    .where('subject', '=', subject)
+    .executeTakeFirst()) as (Omit<AddressInput, 'postalCode'> & { postal_code: string }) | undefined;
+  return row ? { recipient: row.recipient, phone: row.phone, line1: row.line1, city: row.city, province: row.province, postalCode: row.postal_code } : null;
+}
+
+export async function forgetSavedAddress(db: Database, subject: string): Promise<void> {
+  await db.deleteFrom('saved_addresses').where('subject', '=', subject).execute();
 }

@@ -80,6 +80,9 @@ function requireSomeItems(input: QuoteInput): void {
   if (input.items?.length === 0) throw validationFailed({ items: ['must hold at least one item'] });
 }
 
+/** What the buyer pays for one parcel. */
+const parcelTotal = (p: Parcel) => p.subtotal + p.shipping - p.discount;
+
 /** The subtotal a voucher applies to: its shop's parcel, or everything for a platform voucher. */
 const eligibleSubtotal = (parcels: Parcel[]) => (voucher: VoucherRow) =>
   voucher.shop_id ? (parcels.find((p) => p.shopId === voucher.shop_id)?.subtotal ?? 0) : parcels.reduce((sum, p) => sum + p.subtotal, 0);
@@ -310,12 +313,12 @@ export class CheckoutService {
         subtotalIdr: p.subtotal,
         shippingIdr: p.shipping,
         discountIdr: p.discount,
-        totalIdr: p.subtotal + p.shipping - p.discount,
+        totalIdr: parcelTotal(p),
       })),
       subtotalIdr: sum((p) => p.subtotal),
       shippingIdr: sum((p) => p.shipping),
       discountIdr: sum((p) => p.discount),
-      totalIdr: sum((p) => p.subtotal + p.shipping - p.discount),
+      totalIdr: sum(parcelTotal),
     };
   }
 
@@ -334,7 +337,7 @@ export class CheckoutService {
       const { voucher, discountIdr } = await redeemVoucher(trx, input.voucherCode, subject, paymentId, eligibleSubtotal(parcels));
       shareDiscount(parcels, voucher, discountIdr);
     }
-    const gross = parcels.reduce((sum, p) => sum + p.subtotal + p.shipping - p.discount, 0);
+    const gross = parcels.reduce((sum, p) => sum + parcelTotal(p), 0);
     const method = PAYMENT_METHODS[input.paymentMethod];
     if (method.kind === 'cod' && gross > COD_LIMIT_IDR) {
       throw unprocessable(`Cash on delivery is available up to Rp ${COD_LIMIT_IDR.toLocaleString('id-ID')}.`, { paymentMethod: ['total is over the COD limit'] });
@@ -375,7 +378,7 @@ export class CheckoutService {
         subtotal_idr: parcel.subtotal,
         shipping_idr: parcel.shipping,
         discount_idr: parcel.discount,
-        total_idr: parcel.subtotal + parcel.shipping - parcel.discount,
+        total_idr: parcelTotal(parcel),
         voucher_id: parcel.voucherId,
         courier: input.courier,
         tracking_number: null,

@@ -169,8 +169,13 @@ async function applyNotification(
   }
   if (!(await store(trx).returning('id').executeTakeFirst())) return { paymentId: payment.id, status: payment.status, applied: false, duplicate: true };
   let status = payment.status;
-  if (applies && n.outcome === 'released' && (await releasePayment(trx, payment, n.releasedAs, 'provider', `gateway: ${n.transactionStatus}`))) status = n.releasedAs;
-  else if (applies && n.outcome === 'refunded' && (await refundPayment(trx, payment))) status = 'refunded';
+  if (applies && n.outcome === 'released') {
+    await releasePayment(trx, payment, n.releasedAs, 'provider', `gateway: ${n.transactionStatus}`);
+    status = n.releasedAs;
+  } else if (applies && n.outcome === 'refunded') {
+    await refundPayment(trx, payment);
+    status = 'refunded';
+  }
   return { paymentId: payment.id, status, applied: applies, duplicate: false };
 }
 
