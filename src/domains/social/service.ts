@@ -22,7 +22,6 @@ export interface ProfileSeed {
   displayName: string;
 }
 
-export const MAX_VIDEO_MS = 10 * 60_000;
 export const COMMENTS_PER_MINUTE = 10;
 /** A play may run a little past the end before the client reports it. */
 const WATCH_SLACK_MS = 2_000;
@@ -258,7 +257,6 @@ export class SocialService {
    * queues its transcode in one transaction.
    */
   async createVideo(subject: string, caption: string, file: string, probe: ProbeResult): Promise<{ id: string; status: 'processing' }> {
-    if (probe.durationMs > MAX_VIDEO_MS) throw unprocessable('Videos can be at most 10 minutes long.', { file: ['is longer than 10 minutes'] });
     const id = uuidv7();
     await mkdir(this.media.sources, { recursive: true });
     await rename(file, this.media.sourceOf(id));

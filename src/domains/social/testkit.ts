@@ -27,15 +27,19 @@ export interface ClipOptions {
   faststart?: boolean;
   /** The audio encoder: AAC as phones record, or e.g. `libmp3lame` for audio HLS cannot carry as is. */
   audioCodec?: string;
+  /** MP4 and QuickTime MOV (as phones record) hold H.264 and AAC; WebM (as browsers record) VP8 and Opus. */
+  container?: 'mp4' | 'mov' | 'webm';
 }
 
-export async function makeClip({ width, height, seconds = 2, audio = true, rate = 24, faststart = true, audioCodec = 'aac' }: ClipOptions): Promise<string> {
-  const file = path.join(clipDir, `${width}x${height}-${seconds}s-${audio ? 'a' : 'na'}-${Math.random().toString(36).slice(2, 7)}.mp4`);
+export async function makeClip({ width, height, seconds = 2, audio = true, rate = 24, faststart = true, audioCodec = 'aac', container = 'mp4' }: ClipOptions): Promise<string> {
+  const file = path.join(clipDir, `${width}x${height}-${seconds}s-${audio ? 'a' : 'na'}-${Math.random().toString(36).slice(2, 7)}.${container}`);
   const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${rate}`];
   if (audio) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
-  args.push('-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
-  if (audio) args.push('-c:a', audioCodec, '-shortest');
-  if (faststart) args.push('-movflags', '+faststart');
+  args.push('-t', String(seconds));
+  if (container === 'webm') args.push('-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '500k');
+  else args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
+  if (audio) args.push('-c:a', container === 'webm' ? 'libopus' : audioCodec, '-shortest');
+  if (faststart && container !== 'webm') args.push('-movflags', '+faststart');
   args.push(file);
   await run('ffmpeg', args);
   return file;
@@ -51,6 +55,34 @@ export async function makeMp3(): Promise<string> {
   const file = path.join(clipDir, `tone-${Math.random().toString(36).slice(2, 7)}.mp3`);
   await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'sine', '-t', '1', file]);
   return file;
+}
+
+/**
+ * A short, plainly red MPEG-TS clip in a folder of its own, outside every DATA_DIR: a file an
+ * upload must never get ffmpeg to read.
+ */
+export async function makeOutsideTs(): Promise<string> {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'sekat-outside-')), 'secret.ts');
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'color=c=red:size=160x120:rate=10', '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file]);
+  return file;
+}
+
+const playlist = (segment: string) => `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:2.0,\n${segment}\n#EXT-X-ENDLIST\n`;
+
+/**
+ * Uploads that are no video themselves but would have ffmpeg read `target` instead: HLS playlists
+ * naming it by file:// URL, absolute path and a path relative to `mediaFolder` (the upload lands in
+ * one of its sibling folders), and an ffconcat list.
+ */
+export function indirectionUploads(target: string, mediaFolder: string): [string, Buffer][] {
+  const relative = path.relative(mediaFolder, target);
+  return [
+    ['an HLS playlist naming a file:// URL', Buffer.from(playlist(`file://${target}`))],
+    ['an HLS playlist naming an absolute path', Buffer.from(playlist(target))],
+    ['an HLS playlist naming a relative ../ path', Buffer.from(playlist(relative))],
+    ['an ffconcat list', Buffer.from(`ffconcat version 1.0\nfile '${target}'\nfile '${relative}'\n`)],
+    ['an MPEG-TS clip named .mp4', readFileSync(target)],
+  ];
 }
 
 export async function ffprobeJson(target: string): Promise<{ streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration?: string; format_name: string } }> {

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
-import { drainTranscodes, filesUnder, makeClip, makeImage, makeMp3, multipart, registerUser, uploadFile, type TestUser } from './testkit.js';
+import { drainTranscodes, filesUnder, indirectionUploads, makeClip, makeImage, makeMp3, makeOutsideTs, multipart, registerUser, uploadFile, type TestUser } from './testkit.js';
 
 const MAX_BYTES = 1_000_000;
 
@@ -14,6 +14,7 @@ describe(`video upload (${STORE_LABEL})`, () => {
   let alice: TestUser;
   let bob: TestUser;
   let clip: string;
+  let outside: string;
 
   beforeAll(async () => {
     config = testConfig({ VIDEO_MAX_BYTES: String(MAX_BYTES) });
@@ -21,6 +22,7 @@ describe(`video upload (${STORE_LABEL})`, () => {
     alice = await registerUser(sekat.app);
     bob = await registerUser(sekat.app);
     clip = await makeClip({ width: 180, height: 320, seconds: 2 });
+    outside = await makeOutsideTs();
   });
   afterAll(async () => {
     await sekat?.close();
@@ -97,6 +99,35 @@ describe(`video upload (${STORE_LABEL})`, () => {
       });
     }
 
+    it('refuses, before transcoding, a picture wider than 4096 pixels and a clip of more than 36,000 frames', async () => {
+      const cases: [string, RegExp][] = [
+        [await makeClip({ width: 4112, height: 16, seconds: 1, rate: 5, audio: false }), /4112×16, larger than 4096 pixels/],
+        [await makeClip({ width: 16, height: 16, seconds: 1, rate: 36_100, audio: false }), /36100 frames, more than 36000/],
+      ];
+      for (const [file, reason] of cases) {
+        const before = await videoCount();
+        const response = await uploadFile(sekat.app, alice, file);
+        expect(response.statusCode, response.body).toBe(422);
+        expect(response.json().detail).toMatch(reason);
+        await expectNothingWritten(before);
+      }
+    });
+
+    // Each would have ffmpeg read (and publish) a file from outside the upload.
+    it('rejects every upload that points at another file, and reads none', async () => {
+      for (const [name, content] of indirectionUploads(outside, media().incoming)) {
+        const before = await videoCount();
+        const published = filesUnder(media().videos);
+        const response = await uploadFile(sekat.app, alice, content, name, 'video.mp4');
+        expect(response.statusCode, `${name}: ${response.body}`).toBe(422);
+        expect(response.headers['content-type']).toContain('application/problem+json');
+        expect(response.json().detail).toMatch(/MP4, MOV, WebM or Matroska/);
+        await drainTranscodes(sekat.domains.social);
+        await expectNothingWritten(before);
+        expect(filesUnder(media().videos)).toEqual(published);
+      }
+    });
+
     it('rejects a caption over 2,200 characters', async () => {
       const before = await videoCount();
       const response = await uploadFile(sekat.app, alice, clip, 'a'.repeat(2201));
@@ -156,6 +187,20 @@ describe(`video upload (${STORE_LABEL})`, () => {
       await drainTranscodes(sekat.domains.social);
       const video = (await sekat.app.inject({ method: 'GET', url: `/api/social/videos/${id}` })).json();
       expect(video).toMatchObject({ status: 'ready', caption: 'Lewat tus #Resumable', hashtags: ['resumable'] });
+    });
+
+    it('rejects every upload that points at another file, and reads none', async () => {
+      for (const [name, content] of indirectionUploads(outside, media().incoming)) {
+        const before = await videoCount();
+        const published = filesUnder(media().videos);
+        const created = await create(alice, content.length);
+        const finished = await patch(alice, created.headers.location as string, 0, content);
+        expect(finished.statusCode, `${name}: ${finished.body}`).toBe(422);
+        expect(JSON.parse(finished.body).detail).toMatch(/MP4, MOV, WebM or Matroska/);
+        await drainTranscodes(sekat.domains.social);
+        await expectNothingWritten(before);
+        expect(filesUnder(media().videos)).toEqual(published);
+      }
     });
 
     it('rejects a non-video, an oversized upload, a long caption and an anonymous caller', async () => {

@@ -6,7 +6,9 @@ import { buildSekat, type Sekat } from '../../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
 import { JobRunner } from '../../../platform/jobs.js';
-import { ffprobeJson, makeClip, registerUser, uploadFile, type TestUser } from '../testkit.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ffprobeJson, indirectionUploads, makeClip, makeOutsideTs, registerUser, uploadFile, type TestUser } from '../testkit.js';
 import { ladderFor, transcodeJob, TRANSCODE_JOB } from './transcode.job.js';
 import { MediaPaths } from './paths.js';
 
@@ -26,15 +28,21 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
   let user: TestUser;
   let media: MediaPaths;
   const log = pino({ level: 'silent' });
-  const runner = () => {
+  const runner = (options: { budgetMs?: (durationMs: number) => number } = {}) => {
     const jobs = new JobRunner(sekat.stores.social.db, log, { leaseMs: 400, pollMs: 50, backoffBaseMs: 50 });
-    jobs.register(TRANSCODE_JOB, transcodeJob({ db: sekat.domains.social.service.db, media, log }));
+    jobs.register(TRANSCODE_JOB, transcodeJob({ db: sekat.domains.social.service.db, media, log, ...options }));
     return jobs;
   };
   /** Runs queued transcode jobs to the end in this process. */
-  const drain = async () => {
-    const jobs = runner();
+  const drain = async (jobs = runner()) => {
     for (let job = await jobs.claim(); job; job = await jobs.claim()) await jobs.run(job);
+  };
+  const jobOf = (id: string) =>
+    sekat.stores.social.db.selectFrom('jobs').select(['status', 'attempts']).where('payload', '@>', JSON.stringify({ videoId: id }) as never).executeTakeFirstOrThrow();
+  /** Frames decoded from a video's top rendition. */
+  const framesOf = async (id: string) => {
+    const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'json', path.join(media.videoDir(id), 'v0', 'index.m3u8')]);
+    return Number((JSON.parse(stdout) as { streams: { nb_read_frames: string }[] }).streams[0]!.nb_read_frames);
   };
   const upload = async (file: string, caption = '') => {
     const response = await uploadFile(sekat.app, user, file, caption);
@@ -118,6 +126,54 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
     const master = await ffprobeJson(path.join(media.videoDir(ids.portrait), 'master.m3u8'));
     expect(master.format.format_name).toBe('hls');
     expect((await video(ids.portrait)).sources[0]).toMatchObject({ type: 'application/vnd.apple.mpegurl', height: 1280 });
+  });
+
+  it('reads a QuickTime MOV and a browser WebM as the containers they are', async () => {
+    const ids = [await upload(await makeClip({ width: 180, height: 320, seconds: 1, container: 'mov' })), await upload(await makeClip({ width: 180, height: 320, seconds: 1, container: 'webm' }))];
+    await drain();
+    for (const id of ids) {
+      const v = await video(id);
+      expect(v.status, JSON.stringify(v)).toBe('ready');
+      expect((await variants(id)).map((r) => [r.width, r.height, r.audio])).toEqual([[180, 320, 'aac']]);
+    }
+  });
+
+  it('plays a slow-motion clip back at 60 frames a second and keeps a phone clip at its own 30', async () => {
+    const slowMotion = await upload(await makeClip({ width: 144, height: 256, seconds: 1, rate: 240 }));
+    const phone = await upload(await makeClip({ width: 144, height: 256, seconds: 1, rate: 30 }));
+    await drain();
+    expect((await video(slowMotion)).status).toBe('ready');
+    expect(Math.abs((await framesOf(slowMotion)) - 60)).toBeLessThanOrEqual(2);
+    expect(Math.abs((await framesOf(phone)) - 30)).toBeLessThanOrEqual(1);
+  });
+
+  it('stops ffmpeg past its time budget and fails the video with that reason, without another attempt', async () => {
+    const id = await upload(await makeClip({ width: 720, height: 1280, seconds: 2 }));
+    const started = Date.now();
+    await drain(runner({ budgetMs: () => 100 }));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const v = await video(id);
+    expect(v.status).toBe('failed');
+    expect(v.failureReason).toMatch(/longer than its budget/);
+    expect(await jobOf(id)).toEqual({ status: 'done', attempts: 1 });
+    expect(existsSync(media.videoDir(id))).toBe(false);
+    expect(existsSync(media.sourceOf(id))).toBe(false);
+  });
+
+  it('fails a source that points at another file instead of being a video, and publishes nothing of that file', async () => {
+    // The upload routes refuse these; the transcode checks again for itself, as a source queued
+    // before that check (or by any other path) reaches it too.
+    const outside = await makeOutsideTs();
+    const clip = await makeClip({ width: 144, height: 256, seconds: 1, audio: false });
+    for (const [name, content] of indirectionUploads(outside, media.sources)) {
+      const id = await upload(clip);
+      writeFileSync(media.sourceOf(id), content);
+      await drain();
+      const v = await video(id);
+      expect(v.status, name).toBe('failed');
+      expect(v.failureReason).toMatch(/not an MP4, MOV, WebM or Matroska video/);
+      expect(existsSync(media.videoDir(id)), name).toBe(false);
+    }
   });
 
   it('marks a file that only turns out corrupt while transcoding as failed, with a reason', async () => {

@@ -6,16 +6,25 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Job } from '../../../platform/jobs.js';
 import type { SocialDB } from '../store.js';
-import { probeVideo, ProbeError, readableReason, runFfprobe, type ProbeResult } from './probe.js';
+import { probeVideo, ProbeError, readableReason, runFfprobe, uploadInput, type ProbeResult } from './probe.js';
+import type { MediaPaths } from './paths.js';
 
 /** A fault in the content itself: retrying will not help. */
 class MediaError extends Error {}
-import type { MediaPaths } from './paths.js';
 
 export const TRANSCODE_JOB = 'social.transcode';
 export const TRANSCODE_MAX_ATTEMPTS = 3;
 const HEARTBEAT_MS = 60_000;
 const LEASE_EXTENSION_MS = 5 * 60_000;
+/** Faster sources (slow motion, or a file that claims 240 fps) are played back at this rate. */
+export const MAX_OUTPUT_FPS = 60;
+
+/**
+ * How long ffmpeg may run for a video of this length before it is killed and the video fails:
+ * generous next to what bench:transcode measures (a 1080p clip in under half its length), yet
+ * bounded, so no upload holds the transcode slot indefinitely.
+ */
+export const transcodeBudgetMs = (durationMs: number) => 60_000 + 6 * durationMs;
 
 /** The rendition ladder by the short side ("720p" of a 9:16 clip is 720×1280). */
 const LADDER = [720, 480, 360] as const;
@@ -66,10 +75,11 @@ export function ffmpegArgs(source: string, outDir: string, probe: ProbeResult, r
       const from = i === 0 ? '[0:v]' : `[next${i}]`;
       const outs = i === 0 ? `[v0][poster]${renditions.length > 1 ? '[next1]' : ''}` : `[v${i}]${i + 1 < renditions.length ? `[next${i + 1}]` : ''}`;
       const count = (outs.match(/\[/g) ?? []).length;
-      return `${from}scale=${r.width}:${r.height}:flags=area${i === 0 ? ',format=yuv420p' : ''},setsar=1${count > 1 ? `,split=${count}` : ''}${outs}`;
+      const rate = i === 0 && probe.frameRate > MAX_OUTPUT_FPS ? `fps=${MAX_OUTPUT_FPS},` : '';
+      return `${from}${rate}scale=${r.width}:${r.height}:flags=area${i === 0 ? ',format=yuv420p' : ''},setsar=1${count > 1 ? `,split=${count}` : ''}${outs}`;
     })
     .join(';');
-  const args = ['-hide_banner', '-v', 'error', '-nostdin', '-y', '-i', source, '-filter_complex', graph];
+  const args = ['-hide_banner', '-v', 'error', '-nostdin', '-y', ...uploadInput(source, probe.container), '-filter_complex', graph];
   renditions.forEach((r, i) => {
     args.push('-map', `[v${i}]`);
     if (probe.hasAudio) args.push('-map', '0:a:0');
@@ -101,14 +111,18 @@ export function ffmpegArgs(source: string, outDir: string, probe: ProbeResult, r
   return args;
 }
 
-function runFfmpeg(args: string[], timeoutMs: number, paths: string[]): Promise<void> {
+function runFfmpeg(args: string[], budgetMs: number, paths: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
     });
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    let overBudget = false;
+    const timer = setTimeout(() => {
+      overBudget = true;
+      child.kill('SIGKILL');
+    }, budgetMs);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
@@ -116,6 +130,8 @@ function runFfmpeg(args: string[], timeoutMs: number, paths: string[]): Promise<
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
+      // Another run would take as long again: the video fails at once.
+      else if (overBudget) reject(new MediaError(`transcoding took longer than its budget of ${Math.round(budgetMs / 1000)} s and was stopped`));
       else reject(new Error(`transcoding failed (${signal ?? `exit ${code}`}): ${readableReason(stderr, ...paths) || 'no detail'}`));
     });
   });
@@ -126,7 +142,7 @@ async function checkOutput(outDir: string, probe: ProbeResult): Promise<void> {
   if (!(await stat(path.join(outDir, 'poster.jpg')).catch(() => undefined))) {
     throw new MediaError('no picture could be taken from the video; it may be cut short or damaged');
   }
-  const rendered = await runFfprobe(path.join(outDir, 'v0', 'index.m3u8')).catch(() => undefined);
+  const rendered = await runFfprobe(['-i', path.join(outDir, 'v0', 'index.m3u8')], [outDir]).catch(() => undefined);
   const renderedMs = Number(rendered?.format?.duration ?? 0) * 1000;
   if (!(renderedMs >= probe.durationMs * 0.9 - 200)) {
     throw new MediaError(`the video is cut short or damaged: ${Math.round(renderedMs)} ms of ${probe.durationMs} ms could be read`);
@@ -138,6 +154,8 @@ export interface TranscodeOptions {
   media: MediaPaths;
   log: Logger;
   preset?: string;
+  /** ffmpeg's time budget for a video of this length (transcodeBudgetMs unless a test needs less). */
+  budgetMs?: (durationMs: number) => number;
   /** Called when a video becomes ready (feeds drop their cached candidates). */
   onReady?: () => void;
 }
@@ -146,7 +164,7 @@ export interface TranscodeOptions {
  * Turns an uploaded source into HLS renditions, a poster and a duration. Always starts from an
  * empty output directory, so a job reclaimed after a crash redoes the work from scratch.
  */
-export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET, onReady }: TranscodeOptions) {
+export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET, budgetMs = transcodeBudgetMs, onReady }: TranscodeOptions) {
   const fail = (id: string, reason: string) =>
     db.updateTable('videos').set({ status: 'failed', failure_reason: reason.slice(0, 500) }).where('id', '=', id).where('status', '=', 'processing').execute();
 
@@ -174,7 +192,7 @@ export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET
       const renditions = ladderFor(probe.width, probe.height);
       await rm(outDir, { recursive: true, force: true });
       await Promise.all(renditions.map((_, i) => mkdir(path.join(outDir, `v${i}`), { recursive: true })));
-      await runFfmpeg(ffmpegArgs(source, outDir, probe, renditions, preset), Math.max(120_000, probe.durationMs * 20), [source, outDir]);
+      await runFfmpeg(ffmpegArgs(source, outDir, probe, renditions, preset), budgetMs(probe.durationMs), [`file:${source}`, source, outDir]);
       await checkOutput(outDir, probe);
       await db.transaction().execute(async (trx) => {
         const updated = await trx
