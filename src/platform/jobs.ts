@@ -7,8 +7,11 @@ export interface Job<P = Record<string, unknown>> {
   id: string;
   type: string;
   payload: P;
+  /** Which claim of the job this is: only the run holding the latest claim may renew or finish it. */
   attempts: number;
   maxAttempts: number;
+  /** Set by the runner: aborted when this run lost its lease (another worker has the job now). */
+  signal?: AbortSignal;
 }
 
 export type JobHandler = (job: Job) => Promise<void>;
@@ -47,12 +50,19 @@ export async function enqueueJob(
   return id;
 }
 
+const DEFAULT_LEASE_MS = 30_000;
+
 export interface JobRunnerOptions {
   /** How many jobs this process runs at once. */
   concurrency?: number;
   pollMs?: number;
-  /** A running job whose lease passes without finishing is taken again (its process died). */
+  /**
+   * A running job whose lease passes without being renewed is taken again: its process died.
+   * Short, so a crashed worker's job is picked up within about this long.
+   */
   leaseMs?: number;
+  /** How often a running job's lease is renewed (a third of the lease unless set). */
+  heartbeatMs?: number;
   /** Delay before retry n (1-based): base × 2^(n-1), capped. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -60,7 +70,8 @@ export interface JobRunnerOptions {
 
 /**
  * Runs jobs of one domain's `jobs` table. Claiming uses FOR UPDATE SKIP LOCKED, so any number of
- * processes can share the table; a lease makes a crashed process's job claimable again.
+ * processes can share the table; a lease, renewed while the job runs, makes a crashed process's
+ * job claimable again soon after.
  */
 export class JobRunner {
   private readonly handlers = new Map<string, JobHandler>();
@@ -75,10 +86,12 @@ export class JobRunner {
     private readonly log: Logger,
     options: JobRunnerOptions = {},
   ) {
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.options = {
       concurrency: options.concurrency ?? 1,
       pollMs: options.pollMs ?? 500,
-      leaseMs: options.leaseMs ?? 5 * 60_000,
+      leaseMs,
+      heartbeatMs: options.heartbeatMs ?? leaseMs / 3,
       backoffBaseMs: options.backoffBaseMs ?? 2_000,
       backoffMaxMs: options.backoffMaxMs ?? 10 * 60_000,
     };
@@ -133,7 +146,7 @@ export class JobRunner {
     if (due.rows.length === 0) return undefined;
     const result = await sql<{ id: string; type: string; payload: Record<string, unknown>; attempts: number; max_attempts: number }>`
       update jobs set status = 'running', attempts = attempts + 1,
-        locked_until = now() + make_interval(secs => ${this.options.leaseMs / 1000})
+        locked_until = ${this.leaseEnd()}
       where id = (
         select id from jobs
         where type in (${sql.join(types)})
@@ -147,30 +160,62 @@ export class JobRunner {
     return { id: row.id, type: row.type, payload: row.payload, attempts: row.attempts, maxAttempts: row.max_attempts };
   }
 
-  /** Runs one claimed job and records its outcome. */
+  private leaseEnd() {
+    return sql<Date>`now() + make_interval(secs => ${this.options.leaseMs / 1000})`;
+  }
+
+  /** This run's own row: the job as it claimed it, not a later claim by another worker. */
+  private ownClaim(job: Job) {
+    return this.db.updateTable('jobs').where('id', '=', job.id).where('status', '=', 'running').where('attempts', '=', job.attempts);
+  }
+
+  /**
+   * Renews the lease every heartbeat while the job runs and aborts the run once the lease is lost.
+   * Returns the function that stops it.
+   */
+  private keepLease(job: Job, lost: AbortController): () => void {
+    let stopped = false;
+    const heartbeat = setInterval(() => {
+      this.ownClaim(job)
+        .set({ locked_until: this.leaseEnd() })
+        .executeTakeFirst()
+        .then((result) => {
+          if (result.numUpdatedRows > 0n || stopped || lost.signal.aborted) return;
+          this.log.warn({ jobId: job.id, type: job.type, attempt: job.attempts }, 'job lease lost; another worker has the job');
+          lost.abort(new Error('the job lease was lost'));
+        })
+        // A store that is briefly unreachable: the next beat tries again within the lease.
+        .catch((error: unknown) => this.log.warn({ err: error, jobId: job.id }, 'could not renew the job lease'));
+    }, this.options.heartbeatMs);
+    heartbeat.unref();
+    return () => {
+      stopped = true;
+      clearInterval(heartbeat);
+    };
+  }
+
+  /** Runs one claimed job and records its outcome (unless the job has been claimed again since). */
   async run(job: Job): Promise<void> {
     const handler = this.handlers.get(job.type);
+    const lost = new AbortController();
+    const stopHeartbeat = this.keepLease(job, lost);
     try {
       if (!handler) throw new Error(`no handler for job type ${job.type}`);
-      await handler(job);
-      await this.db
-        .updateTable('jobs')
-        .set({ status: 'done', finished_at: sql`now()`, locked_until: null, last_error: null })
-        .where('id', '=', job.id)
-        .execute();
+      await handler({ ...job, signal: lost.signal });
+      stopHeartbeat();
+      await this.ownClaim(job).set({ status: 'done', finished_at: sql`now()`, locked_until: null, last_error: null }).execute();
     } catch (error) {
+      stopHeartbeat();
       const message = error instanceof Error ? error.message : String(error);
       const final = job.attempts >= job.maxAttempts;
       const delay = Math.min(this.options.backoffBaseMs * 2 ** (job.attempts - 1), this.options.backoffMaxMs);
       this.log.warn({ jobId: job.id, type: job.type, attempt: job.attempts, final, err: error }, 'job failed');
-      await this.db
-        .updateTable('jobs')
+      await this.ownClaim(job)
         .set(
           final
             ? { status: 'failed', last_error: message, finished_at: sql`now()`, locked_until: null }
             : { status: 'queued', last_error: message, locked_until: null, run_at: new Date(Date.now() + delay) },
         )
-        .where('id', '=', job.id)
         .execute();
     }
   }

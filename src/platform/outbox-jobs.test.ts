@@ -14,6 +14,7 @@ import type { EventEnvelope } from '../contracts/events.js';
 
 const config = testConfig();
 const log = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let source: DomainStore;
 let sink: DomainStore;
 
@@ -143,6 +144,71 @@ describe(`jobs (${STORE_LABEL})`, () => {
     const again = await runner.claim();
     expect(again?.id).toBe(id);
     expect(again?.attempts).toBe(2);
+  });
+
+  it('renews the lease of a job that runs longer than the lease, so no other worker takes it meanwhile', async () => {
+    const lease = { leaseMs: 300 };
+    const worker = new JobRunner(source.db, log, lease);
+    const rival = new JobRunner(source.db, log, lease);
+    let runs = 0;
+    for (const runner of [worker, rival]) {
+      runner.register('long', async () => {
+        runs++;
+        await sleep(1_200);
+      });
+    }
+    const id = await enqueueJob(source.db, 'long', {});
+    let finished = false;
+    const running = worker.run((await worker.claim())!).then(() => {
+      finished = true;
+    });
+    const rivalClaims: unknown[] = [];
+    while (!finished) {
+      await sleep(50);
+      const claimed = await rival.claim();
+      if (claimed) rivalClaims.push(claimed);
+    }
+    await running;
+    expect(rivalClaims).toEqual([]);
+    expect(runs).toBe(1);
+    const row = await source.db.selectFrom('jobs').select(['status', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'done', attempts: 1 });
+  });
+
+  it("takes a dead worker's job again once its short lease runs out, and a worker that comes back lets go", async () => {
+    // The default lease is short: a crashed worker's job waits about 30 s, not minutes.
+    const defaults = new JobRunner(source.db, log);
+    defaults.register('default-lease', async () => undefined);
+    await enqueueJob(source.db, 'default-lease', {});
+    const leased = await defaults.claim();
+    const { rows } = await sql<{ s: string }>`select extract(epoch from locked_until - now()) as s from jobs where id = ${leased!.id}`.execute(source.db);
+    expect(Number(rows[0]!.s)).toBeGreaterThan(25);
+    expect(Number(rows[0]!.s)).toBeLessThanOrEqual(30);
+
+    const lease = { leaseMs: 300 };
+    const stalled = new JobRunner(source.db, log, lease);
+    const successor = new JobRunner(source.db, log, lease);
+    let letGo = false;
+    stalled.register('crash', async (job) => {
+      await new Promise((resolve) => job.signal!.addEventListener('abort', resolve));
+      letGo = true;
+    });
+    successor.register('crash', async () => undefined);
+    const id = await enqueueJob(source.db, 'crash', {});
+    // The worker claims the job, then stops (killed, or stalled): nothing renews its lease.
+    const first = await stalled.claim();
+    expect(first?.id).toBe(id);
+    expect(await successor.claim()).toBeUndefined();
+    await sleep(400);
+    const second = await successor.claim();
+    expect(second).toMatchObject({ id, attempts: 2 });
+    // The stalled worker wakes up and runs its stale claim: its first heartbeat finds the job
+    // taken, aborts it, and its outcome does not overwrite the successor's claim.
+    await stalled.run(first!);
+    expect(letGo).toBe(true);
+    expect(await source.db.selectFrom('jobs').select(['status', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ status: 'running', attempts: 2 });
+    await successor.run(second!);
+    expect(await source.db.selectFrom('jobs').select(['status', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ status: 'done', attempts: 2 });
   });
 
   it('enqueues a deduplicated job once', async () => {

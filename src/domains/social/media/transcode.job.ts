@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { spawn } from 'node:child_process';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Job } from '../../../platform/jobs.js';
 import type { SocialDB } from '../store.js';
@@ -14,8 +14,6 @@ class MediaError extends Error {}
 
 export const TRANSCODE_JOB = 'social.transcode';
 export const TRANSCODE_MAX_ATTEMPTS = 3;
-const HEARTBEAT_MS = 60_000;
-const LEASE_EXTENSION_MS = 5 * 60_000;
 /** Faster sources (slow motion, or a file that claims 240 fps) are played back at this rate. */
 export const MAX_OUTPUT_FPS = 60;
 
@@ -111,9 +109,9 @@ export function ffmpegArgs(source: string, outDir: string, probe: ProbeResult, r
   return args;
 }
 
-function runFfmpeg(args: string[], budgetMs: number, paths: string[]): Promise<void> {
+function runFfmpeg(args: string[], budgetMs: number, paths: string[], signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'], signal, killSignal: 'SIGKILL' });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr = (stderr + chunk.toString()).slice(-4000);
@@ -175,24 +173,13 @@ export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET
     const source = media.sourceOf(id);
     const outDir = media.videoDir(id);
     const started = Date.now();
-    // A long video can outlast the runner's lease: keep the lease alive while ffmpeg works, so
-    // only a dead process's job is taken over.
-    const heartbeat = setInterval(() => {
-      db.updateTable('jobs')
-        .set({ locked_until: sql<Date>`now() + make_interval(secs => ${LEASE_EXTENSION_MS / 1000})` })
-        .where('id', '=', job.id)
-        .where('status', '=', 'running')
-        .execute()
-        .catch((error: unknown) => log.warn({ err: error, jobId: job.id }, 'could not extend the transcode lease'));
-    }, HEARTBEAT_MS);
-    heartbeat.unref();
     try {
       if (!(await stat(source).catch(() => undefined))) throw new MediaError('the uploaded file is gone');
       const probe = await probeVideo(source);
       const renditions = ladderFor(probe.width, probe.height);
       await rm(outDir, { recursive: true, force: true });
       await Promise.all(renditions.map((_, i) => mkdir(path.join(outDir, `v${i}`), { recursive: true })));
-      await runFfmpeg(ffmpegArgs(source, outDir, probe, renditions, preset), budgetMs(probe.durationMs), [`file:${source}`, source, outDir]);
+      await runFfmpeg(ffmpegArgs(source, outDir, probe, renditions, preset), budgetMs(probe.durationMs), [`file:${source}`, source, outDir], job.signal);
       await checkOutput(outDir, probe);
       await db.transaction().execute(async (trx) => {
         const updated = await trx
@@ -216,6 +203,8 @@ export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET
       onReady?.();
       log.info({ videoId: id, ms: Date.now() - started, renditions: renditions.map((r) => r.size) }, 'video transcoded');
     } catch (error) {
+      // Another worker holds the job now and starts over itself: leave the video to it.
+      if (job.signal?.aborted) throw error;
       const reason = error instanceof Error ? error.message : String(error);
       const permanent = error instanceof ProbeError || error instanceof MediaError;
       if (permanent || job.attempts >= job.maxAttempts) {
@@ -225,8 +214,6 @@ export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET
         if (permanent) return;
       }
       throw error;
-    } finally {
-      clearInterval(heartbeat);
     }
   };
 }
