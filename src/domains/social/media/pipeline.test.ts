@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { sql } from 'kysely';
 import { buildSekat, type Sekat } from '../../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
@@ -212,6 +213,25 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
     expect(v.failureReason).toMatch(/transcoding failed/);
     expect(existsSync(media.sourceOf(id))).toBe(false);
     expect(await jobs.claim()).toBeUndefined();
+  });
+
+  it('stops its ffmpeg and leaves the video alone once another worker has taken the job', async () => {
+    const id = await upload(await makeClip({ width: 720, height: 1280, seconds: 2 }));
+    const worker = runner();
+    const claimed = (await worker.claim())!;
+    const started = Date.now();
+    const running = worker.run(claimed);
+    // What a successor's claim does once this worker's lease looked expired.
+    await sql`update jobs set attempts = attempts + 1, locked_until = now() + interval '1 minute' where id = ${claimed.id}`.execute(sekat.stores.social.db);
+    await running;
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect((await video(id)).status).toBe('processing');
+    expect(existsSync(media.sourceOf(id))).toBe(true);
+    expect(await jobOf(id)).toEqual({ status: 'running', attempts: 2 });
+    // The successor then does the whole job.
+    await sql`update jobs set locked_until = now() - interval '1 second' where id = ${claimed.id}`.execute(sekat.stores.social.db);
+    await drain();
+    expect((await video(id)).status).toBe('ready');
   });
 
   it('redoes a job from scratch when its process died mid-transcode', async () => {
