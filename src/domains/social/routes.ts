@@ -10,11 +10,12 @@ import { randomUUID } from 'node:crypto';
 import { decodeCursor, requireSubject } from '../../platform/http.js';
 import { badRequest, tooLarge, unprocessable, validationFailed, HttpProblem } from '../../platform/errors.js';
 import { checkCaption, videoView, type ProfileSeed, type SocialService } from './service.js';
-import { probeVideo, ProbeError } from './media/probe.js';
+import { MAX_FRAMES, MAX_LONG_SIDE, probeVideo, ProbeError } from './media/probe.js';
 import { forYouPage } from './feed/forYou.js';
 import { FeedPageWriter, type PageItem, type TagSource } from './feed/pageJson.js';
 import { followingPage } from './feed/following.js';
 import { tusRoutes } from './media/tus.js';
+import { MAX_OUTPUT_FPS } from './media/transcode.job.js';
 import { Accepted, Comment, FeedItem, Handle, Profile, Video, VideoId, problems } from './schemas.js';
 
 export interface SocialRouteOptions {
@@ -66,7 +67,7 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
           schema: {
             tags: ['social'],
             summary: 'Upload a video (multipart: `file`, `caption`)',
-            description: `At most ${maxUploadBytes} bytes and 10 minutes. The content is checked by ffprobe. Answers 202 and transcodes in the background.`,
+            description: `MP4, MOV or 3GP, WebM or Matroska, told by the content: at most ${maxUploadBytes} bytes, 10 minutes, ${MAX_LONG_SIDE} pixels on the long side and ${MAX_FRAMES} frames. Answers 202 and transcodes in the background (at most ${MAX_OUTPUT_FPS} frames a second).`,
             consumes: ['multipart/form-data'],
             response: { 202: Accepted, ...problems(400, 401, 413, 415, 422) },
           },
