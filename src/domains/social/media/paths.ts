@@ -7,6 +7,7 @@ export class MediaPaths {
   readonly sources: string;
   readonly incoming: string;
   readonly uploads: string;
+  readonly work: string;
 
   constructor(dataDir: string) {
     this.root = path.join(dataDir, 'media');
@@ -14,6 +15,7 @@ export class MediaPaths {
     this.sources = path.join(this.root, 'sources');
     this.incoming = path.join(this.root, 'incoming');
     this.uploads = path.join(this.root, 'uploads');
+    this.work = path.join(this.root, 'work');
   }
 
   videoDir(id: string): string {
@@ -22,6 +24,14 @@ export class MediaPaths {
 
   sourceOf(id: string): string {
     return path.join(this.sources, id);
+  }
+
+  /**
+   * Where one attempt at transcoding a video writes until its output is complete: each attempt
+   * its own, since the ffmpeg of a worker that was killed outlives it and may still be writing.
+   */
+  workDirOf(id: string, attempt: number): string {
+    return path.join(this.work, `${id}.${attempt}`);
   }
 }
 

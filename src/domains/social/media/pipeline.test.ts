@@ -242,6 +242,9 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
     expect(claimed?.payload).toEqual({ videoId: id });
     mkdirSync(path.join(media.videoDir(id), 'v0'), { recursive: true });
     writeFileSync(path.join(media.videoDir(id), 'v0', 'stale_999.ts'), 'half a segment');
+    // Its ffmpeg outlives it and goes on writing into that attempt's own folder.
+    mkdirSync(path.join(media.workDirOf(id, 1), 'v0'), { recursive: true });
+    writeFileSync(path.join(media.workDirOf(id, 1), 'v0', 'seg_000.ts'), 'from the dead worker');
     expect(await runner().claim()).toBeUndefined();
 
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -252,5 +255,8 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
     await restarted.run(reclaimed!);
     expect((await video(id)).status).toBe('ready');
     expect(existsSync(path.join(media.videoDir(id), 'v0', 'stale_999.ts'))).toBe(false);
+    expect(readFileSync(path.join(media.videoDir(id), 'v0', 'seg_000.ts')).toString()).not.toContain('from the dead worker');
+    expect(existsSync(media.workDirOf(id, 1))).toBe(false);
+    expect(existsSync(media.workDirOf(id, 2))).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { spawn } from 'node:child_process';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -160,9 +160,14 @@ export interface TranscodeOptions {
 
 /**
  * Turns an uploaded source into HLS renditions, a poster and a duration. Always starts from an
- * empty output directory, so a job reclaimed after a crash redoes the work from scratch.
+ * empty working folder, so a job reclaimed after a crash redoes the work from scratch.
  */
 export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET, budgetMs = transcodeBudgetMs, onReady }: TranscodeOptions) {
+  /** Every attempt's working folder for this video, a dead worker's included. */
+  const removeWork = async (id: string) => {
+    const names = await readdir(media.work).catch(() => []);
+    await Promise.all(names.filter((name) => name.startsWith(`${id}.`)).map((name) => rm(path.join(media.work, name), { recursive: true, force: true })));
+  };
   const fail = (id: string, reason: string) =>
     db.updateTable('videos').set({ status: 'failed', failure_reason: reason.slice(0, 500) }).where('id', '=', id).where('status', '=', 'processing').execute();
 
@@ -172,15 +177,19 @@ export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET
     if (!video || video.status !== 'processing') return;
     const source = media.sourceOf(id);
     const outDir = media.videoDir(id);
+    const workDir = media.workDirOf(id, job.attempts);
     const started = Date.now();
     try {
       if (!(await stat(source).catch(() => undefined))) throw new MediaError('the uploaded file is gone');
       const probe = await probeVideo(source);
       const renditions = ladderFor(probe.width, probe.height);
+      await removeWork(id);
+      await Promise.all(renditions.map((_, i) => mkdir(path.join(workDir, `v${i}`), { recursive: true })));
+      await runFfmpeg(ffmpegArgs(source, workDir, probe, renditions, preset), budgetMs(probe.durationMs), [`file:${source}`, source, workDir], job.signal);
+      await checkOutput(workDir, probe);
+      // Only a complete output goes where it is served, in one step.
       await rm(outDir, { recursive: true, force: true });
-      await Promise.all(renditions.map((_, i) => mkdir(path.join(outDir, `v${i}`), { recursive: true })));
-      await runFfmpeg(ffmpegArgs(source, outDir, probe, renditions, preset), budgetMs(probe.durationMs), [`file:${source}`, source, outDir], job.signal);
-      await checkOutput(outDir, probe);
+      await rename(workDir, outDir);
       await db.transaction().execute(async (trx) => {
         const updated = await trx
           .updateTable('videos')
@@ -208,6 +217,7 @@ export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET
       const reason = error instanceof Error ? error.message : String(error);
       const permanent = error instanceof ProbeError || error instanceof MediaError;
       if (permanent || job.attempts >= job.maxAttempts) {
+        await removeWork(id);
         await rm(outDir, { recursive: true, force: true });
         await rm(source, { force: true });
         await fail(id, reason);
