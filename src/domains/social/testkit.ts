@@ -72,7 +72,7 @@ const playlist = (segment: string) => `#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETD
 /**
  * Uploads that are no video themselves but would have ffmpeg read `target` instead: HLS playlists
  * naming it by file:// URL, absolute path and a path relative to `mediaFolder` (the upload lands in
- * one of its sibling folders), and an ffconcat list.
+ * one of its sibling folders), an ffconcat list, a playlist behind an MP4 header, and an MPEG-TS.
  */
 export function indirectionUploads(target: string, mediaFolder: string): [string, Buffer][] {
   const relative = path.relative(mediaFolder, target);
@@ -81,6 +81,8 @@ export function indirectionUploads(target: string, mediaFolder: string): [string
     ['an HLS playlist naming an absolute path', Buffer.from(playlist(target))],
     ['an HLS playlist naming a relative ../ path', Buffer.from(playlist(relative))],
     ['an ffconcat list', Buffer.from(`ffconcat version 1.0\nfile '${target}'\nfile '${relative}'\n`)],
+    // Passes the first-bytes check; only the forced MP4 demuxer keeps the playlist unread.
+    ['an HLS playlist behind an MP4 ftyp box', Buffer.concat([Buffer.from('000000146674797069736f6d0000020069736f6d', 'hex'), Buffer.from(playlist(`file://${target}`))])],
     ['an MPEG-TS clip named .mp4', readFileSync(target)],
   ];
 }
