@@ -118,7 +118,7 @@ export interface NotificationResult {
   status: PaymentRow['status'];
   applied: boolean;
   duplicate: boolean;
-  /** The gateway settled a payment that had already closed: the money is being sent back. */
+  /** The gateway settled a payment that had already closed: it stays closed and the money goes back. */
   latePayment: boolean;
 }
 
@@ -165,7 +165,6 @@ async function applyGatewayState(trx: Transaction<AnyDB>, claim: NotificationCla
   // a payment leaves `pending` (or `paid`) only once: whether this one applies is known now.
   const late = gateway.outcome === 'paid' && CLOSED_UNPAID.has(payment.status);
   const applies =
-    late ||
     (gateway.outcome === 'paid' && canMarkPaid(payment)) ||
     (gateway.outcome === 'released' && canRelease(payment, gateway.releasedAs)) ||
     (gateway.outcome === 'refunded' && canRefund(payment));
@@ -182,8 +181,8 @@ async function applyGatewayState(trx: Transaction<AnyDB>, claim: NotificationCla
         applied: applies,
       })
       .onConflict((oc) => oc.column('fingerprint').doNothing());
-  const result = (status: PaymentRow['status'], applied: boolean, duplicate = false) => ({ paymentId: payment.id, status, applied, duplicate, latePayment: late && applied });
-  if (applies && gateway.outcome === 'paid' && !late) {
+  const result = (status: PaymentRow['status'], applied: boolean, duplicate = false) => ({ paymentId: payment.id, status, applied, duplicate, latePayment: late && !duplicate });
+  if (applies && gateway.outcome === 'paid') {
     // A settlement of a payment still pending cannot have been stored before (storing it would
     // have paid the payment), so it is stored in the same statement that marks the payment paid.
     await markPaymentPaid(trx, payment, store);
@@ -193,7 +192,7 @@ async function applyGatewayState(trx: Transaction<AnyDB>, claim: NotificationCla
   if (late) await refundLatePayment(trx, payment, gateway);
   else if (applies && gateway.outcome === 'released') await releasePayment(trx, payment, gateway.releasedAs, 'provider', `gateway: ${gateway.transactionStatus}`);
   else if (applies && gateway.outcome === 'refunded') await refundPayment(trx, payment);
-  const status = !applies || late ? payment.status : gateway.outcome === 'released' ? gateway.releasedAs : 'refunded';
+  const status = !applies ? payment.status : gateway.outcome === 'released' ? gateway.releasedAs : 'refunded';
   return result(status, applies);
 }
 

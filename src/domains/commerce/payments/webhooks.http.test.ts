@@ -126,7 +126,7 @@ describe(`payment webhooks (${STORE_LABEL})`, () => {
       const settlement = await gateway.simulate(paymentId, amountIdr, 'settlement');
       const answer = await hook(settlement);
       expect(answer.statusCode, answer.body).toBe(200);
-      expect(answer.json()).toMatchObject({ applied: true, latePayment: true, status: 'expired' });
+      expect(answer.json()).toMatchObject({ applied: false, latePayment: true, status: 'expired' });
       const late = await db.selectFrom('late_payments').selectAll().where('payment_id', '=', paymentId).executeTakeFirstOrThrow();
       expect(Number(late.amount_idr)).toBe(amountIdr);
       const refunds = await db.selectFrom('refunds').selectAll().where('payment_id', '=', paymentId).orderBy('order_id').execute();
