@@ -190,7 +190,7 @@ async function applyGatewayState(trx: Transaction<AnyDB>, claim: NotificationCla
   }
   if (!(await store(trx).returning('id').executeTakeFirst())) return result(payment.status, false, true);
   if (late) await refundLatePayment(trx, payment, gateway);
-  else if (applies && gateway.outcome === 'released') await releasePayment(trx, payment, gateway.releasedAs, 'provider', `gateway: ${gateway.transactionStatus}`);
+  if (applies && gateway.outcome === 'released') await releasePayment(trx, payment, gateway.releasedAs, 'provider', `gateway: ${gateway.transactionStatus}`);
   else if (applies && gateway.outcome === 'refunded') await refundPayment(trx, payment);
   const status = !applies ? payment.status : gateway.outcome === 'released' ? gateway.releasedAs : 'refunded';
   return result(status, applies);

@@ -23,6 +23,12 @@ export function midtransSignature(orderId: string, statusCode: string, grossAmou
 
 const GROSS = /^(\d{1,15})(?:\.(\d{1,2}))?$/;
 
+/** Midtrans writes amounts as `150000.00`; rupiah have no cents, so anything else is not an amount. */
+function wholeRupiah(grossAmount: string): number | undefined {
+  const gross = GROSS.exec(grossAmount);
+  return gross && (gross[2] === undefined || Number(gross[2]) === 0) ? Number(gross[1]) : undefined;
+}
+
 /**
  * The status codes Midtrans sends with each `transaction_status` (its status-code reference: 200
  * success, 201 pending or challenged, 202 denied, 407 expired). The signature covers the code but
@@ -70,16 +76,16 @@ function outcomeOf(status: string, statusCode: string, fraud: unknown): Pick<Gat
 const statusAgrees = (status: string, statusCode: string) => STATUS_CODES[status]?.includes(statusCode) ?? false;
 
 /** A Midtrans status API answer in our terms; undefined for "no such transaction" or a reply it never gives. */
-export function transactionOf(answer: Record<string, unknown>): GatewayTransaction | undefined {
+function transactionOf(answer: Record<string, unknown>): GatewayTransaction | undefined {
   const { order_id: orderId, status_code: statusCode, gross_amount: grossAmount, transaction_status: status, transaction_id: transactionId, fraud_status: fraud } = answer;
   if (typeof orderId !== 'string' || typeof statusCode !== 'string' || typeof grossAmount !== 'string' || typeof status !== 'string' || typeof transactionId !== 'string') return undefined;
-  const gross = GROSS.exec(grossAmount);
+  const grossAmountIdr = wholeRupiah(grossAmount);
   const mapped = outcomeOf(status, statusCode, fraud);
-  if (!UUID.test(orderId) || !gross || (gross[2] !== undefined && Number(gross[2]) !== 0) || !mapped || !statusAgrees(status, statusCode)) return undefined;
+  if (!UUID.test(orderId) || grossAmountIdr === undefined || !mapped || !statusAgrees(status, statusCode)) return undefined;
   const fields = { order_id: orderId, status_code: statusCode, gross_amount: grossAmount, transaction_status: status, transaction_id: transactionId, ...(typeof fraud === 'string' ? { fraud_status: fraud } : {}) };
   return {
     paymentId: orderId,
-    grossAmountIdr: Number(gross[1]),
+    grossAmountIdr,
     ...mapped,
     transactionStatus: status,
     fingerprint: createHash('sha256').update([orderId, status, statusCode, grossAmount, transactionId].join('|')).digest('hex'),
@@ -165,17 +171,17 @@ export class SandboxProvider implements PaymentProvider {
     const expected = Buffer.from(midtransSignature(orderId, statusCode, grossAmount, this.serverKey), 'hex');
     const given = /^[0-9a-f]{128}$/i.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature' };
-    const gross = GROSS.exec(grossAmount);
-    if (!UUID.test(orderId) || !gross || (gross[2] !== undefined && Number(gross[2]) !== 0) || !(status in STATUS_CODES)) return { ok: false, reason: 'malformed' };
+    const grossAmountIdr = wholeRupiah(grossAmount);
+    if (!UUID.test(orderId) || grossAmountIdr === undefined || !(status in STATUS_CODES)) return { ok: false, reason: 'malformed' };
     if (!statusAgrees(status, statusCode)) return { ok: false, reason: 'status' };
     return {
       ok: true,
-      notification: { paymentId: orderId, grossAmountIdr: Number(gross[1]), fields: { order_id: orderId, status_code: statusCode, gross_amount: grossAmount, transaction_status: status } },
+      notification: { paymentId: orderId, grossAmountIdr, fields: { order_id: orderId, status_code: statusCode, gross_amount: grossAmount, transaction_status: status } },
     };
   }
 
   /** `GET /v2/{order_id}/status` as the sandbox gateway answers it. */
-  async statusAnswer(orderId: string): Promise<Record<string, unknown>> {
+  private async statusAnswer(orderId: string): Promise<Record<string, unknown>> {
     const row = UUID.test(orderId)
       ? await this.book.selectFrom('sandbox_gateway_transactions').selectAll().where('order_id', '=', orderId).executeTakeFirst()
       : undefined;
