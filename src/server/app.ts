@@ -109,7 +109,9 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   // Requests from the platform's operators (OPERATOR_EMAILS). Commerce hears only yes or no.
   const operatorRequests = new WeakSet<FastifyRequest>();
 
-  const identityDomain = identity.start(deps.identity, config.secrets, config.operatorEmails);
+  // One client for every counter kept in Redis: request rate limits and sign-in throttling.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  const identityDomain = identity.start(deps.identity, config.secrets, config.operatorEmails, redis);
   const subjectsFor = (accountId: string): SubjectSet => ({
     identity: accountId,
     social: identityDomain.subjectFor('social', accountId),
@@ -182,7 +184,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   addSecurityHeaders(app);
   await app.register(rateLimit, {
     global: false,
-    ...(config.redisUrl ? { redis: new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }), nameSpace: 'sekat-rl-' } : {}),
+    ...(redis ? { redis, nameSpace: 'sekat-rl-' } : {}),
   });
   await app.register(swagger, {
     openapi: {
@@ -317,6 +319,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
       }
       await Promise.allSettled(DOMAINS.map((d) => domains[d].stop()));
       await bus.close();
+      redis?.disconnect();
       await Promise.allSettled(DOMAINS.map((d) => stores[d].close()));
     },
   };

@@ -226,6 +226,9 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
       422,
     );
     await rejects(() => inject({ method: 'POST', url: '/api/commerce/payments/webhooks/xendit', payload: forged }), 404);
+    // The gateway settles the transaction; its status API says so from now on.
+    const gateway = new SandboxProvider(config.secrets.paymentServerKey, db);
+    await gateway.simulate(paymentId, placed.payment.amountIdr, 'settlement');
     const good = { order_id: paymentId, status_code: '200', gross_amount: amount, transaction_status: 'settlement', transaction_id: 't-1', signature_key: midtransSignature(paymentId, '200', amount, config.secrets.paymentServerKey) };
     const results = [];
     for (let i = 0; i < 10; i++) results.push((await hook(good)).json());
@@ -242,6 +245,7 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     const late = { order_id: paymentId, status_code: '202', gross_amount: amount, transaction_status: 'deny', signature_key: midtransSignature(paymentId, '202', amount, config.secrets.paymentServerKey) };
     expect((await hook(late)).json()).toMatchObject({ applied: false, status: 'paid' });
     // The gateway refunds the whole transaction: the paid order is refunded and restocked.
+    await gateway.simulate(paymentId, placed.payment.amountIdr, 'refund');
     const refund = { order_id: paymentId, status_code: '200', gross_amount: amount, transaction_status: 'refund', signature_key: midtransSignature(paymentId, '200', amount, config.secrets.paymentServerKey) };
     expect((await hook(refund)).json()).toMatchObject({ applied: true, status: 'refunded' });
     expect((await inject({ method: 'GET', url: `/api/commerce/orders/${placed.order.id}`, headers: buyer.headers })).json().status).toBe('refunded');
@@ -442,7 +446,7 @@ describe(`checkout features (${STORE_LABEL})`, () => {
   it('keeps a refund the gateway could not take for a retry, and marks one it refused as failed', async () => {
     const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 2 }]);
     const variantId = product.variants[0]!.id;
-    const sandbox = new SandboxProvider(config.secrets.paymentServerKey);
+    const sandbox = new SandboxProvider(config.secrets.paymentServerKey, db);
     const gateway = (answer: Awaited<ReturnType<SandboxProvider['refund']>>) =>
       Object.assign(Object.create(sandbox) as SandboxProvider, { refund: async () => answer });
     const refundOf = async (orderId: string) => db.selectFrom('refunds').selectAll().where('order_id', '=', orderId).executeTakeFirstOrThrow();

@@ -37,7 +37,7 @@ let keys = 0;
 export async function openCommerceHarness(config: Config): Promise<CommerceHarness> {
   const store = await openDomainStore('commerce', { dataDir: config.dataDir, databaseUrl: config.databaseUrl, databasePrefix: config.databasePrefix });
   await migrate(store.db, 'commerce', MIGRATIONS);
-  const provider = new SandboxProvider(config.secrets.paymentServerKey);
+  const provider = new SandboxProvider(config.secrets.paymentServerKey, store.db);
   const catalog = new CatalogService(store.db);
   const checkout = new CheckoutService(store.db, provider, { attributionKey: config.secrets.attributionKey, expiry: DEFAULT_EXPIRY }, createLogger('silent'));
   return {

@@ -55,7 +55,7 @@ export interface CommerceInstance extends DomainInstance {
 }
 
 export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: CommerceSettings = {}): CommerceInstance {
-  const provider = new SandboxProvider(secrets.paymentServerKey);
+  const provider = new SandboxProvider(secrets.paymentServerKey, deps.db);
   const expiry = settings.paymentExpiry ?? DEFAULT_EXPIRY;
   const catalog = new CatalogService(deps.db);
   const privacy = new PrivacyService(deps.db);

@@ -28,6 +28,7 @@ export class PrivacyService {
       orderEvents: await some(orderIds, () => db.selectFrom('order_events').selectAll().where('order_id', 'in', orderIds).orderBy('id').execute()),
       refunds: await some(orderIds, () => db.selectFrom('refunds').select(['order_id', 'amount_idr', 'status', 'created_at', 'sent_at']).where('order_id', 'in', orderIds).execute()),
       payments: await db.selectFrom('payments').select(['id', 'method', 'status', 'gross_amount_idr', 'refunded_idr', 'created_at', 'paid_at']).where('buyer_subject', '=', subject).execute(),
+      latePayments: await db.selectFrom('late_payments').selectAll().where('payment_id', 'in', db.selectFrom('payments').select('id').where('buyer_subject', '=', subject)).execute(),
       reviews: await db.selectFrom('reviews').selectAll().where('subject', '=', subject).execute(),
       voucherRedemptions: await db.selectFrom('voucher_redemptions').selectAll().where('subject', '=', subject).execute(),
       affiliate: (await db.selectFrom('affiliates').selectAll().where('subject', '=', subject).executeTakeFirst()) ?? null,

@@ -180,7 +180,13 @@ const OrderDetail = Type.Object({
         requestedAt: Type.String(),
         sentAt: Nullable(Type.String()),
       },
-      { description: 'Money going back to the buyer through the payment gateway, when the order was refunded by the shop' },
+      { description: 'Money going back to the buyer through the payment gateway, when the order was refunded or paid after it closed' },
+    ),
+  ),
+  latePayment: Nullable(
+    Type.Object(
+      { amountIdr: Idr, receivedAt: Type.String() },
+      { description: 'The payment arrived after the order had closed (expired, failed or cancelled); it is refunded, see `refund`' },
     ),
   ),
   payment: Type.Object({ id: Type.String(), method: Type.String(), status: Type.String() }, { additionalProperties: true }),
@@ -220,7 +226,9 @@ const Voucher = Type.Object({
   quota: Type.Integer(),
   used: Type.Integer(),
 });
-const NotificationResult = Type.Object({ paymentId: Type.String(), status: Type.String(), applied: Type.Boolean(), duplicate: Type.Boolean() });
+const NotificationResult = Type.Object({ paymentId: Type.String(), status: Type.String(), applied: Type.Boolean(), duplicate: Type.Boolean(), latePayment: Type.Boolean() });
+/** A gateway notification is a few hundred bytes; anything near this is not one. */
+const WEBHOOK_BODY_LIMIT = 16 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
@@ -675,7 +683,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: 'Gateway notifications (Midtrans protocol for the sandbox), signature-verified, applied once',
+          summary: 'Gateway notifications (Midtrans protocol for the sandbox), signature-verified, confirmed with the gateway, applied once',
           params: Type.Object({ provider: Type.String({ maxLength: 32 }) }),
           body: Type.Object({
             order_id: Type.String({ maxLength: 64 }),
@@ -684,8 +692,9 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
             transaction_status: Type.String({ maxLength: 32 }),
             signature_key: Type.String({ maxLength: 256 }),
           }, { additionalProperties: true }),
-          response: { 200: NotificationResult, ...problems(400, 401, 404, 422) },
+          response: { 200: NotificationResult, ...problems(400, 401, 404, 413, 422) },
         },
+        bodyLimit: WEBHOOK_BODY_LIMIT,
       },
       async (request) => {
         if (request.params.provider !== s.provider.name) throw notFound('No such payment provider.');

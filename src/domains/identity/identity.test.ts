@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STORE_LABEL } from '../../platform/testing.js';
 import { useSekat } from '../../../test/support/sekat.js';
+import { DEVICE_COOKIE } from './throttle.js';
 
 const t = useSekat({ background: false });
 
@@ -100,15 +101,46 @@ describe(`identity (${STORE_LABEL})`, () => {
     expect(a).toEqual(b);
   });
 
-  it('rate limits sign-in per account (429 with Retry-After), whatever the IP', async () => {
-    await register({ email: 'limit@contoh.id', password: 'sate-ayam-madura', handle: 'limited', displayName: 'L' });
+  it('lets the owner sign in while strangers guess at the email from many addresses, and slows the strangers', async () => {
+    const registered = await register({ email: 'limit@contoh.id', password: 'sate-ayam-madura', handle: 'limited', displayName: 'L' });
+    const device = registered.cookies.find((c) => c.name === DEVICE_COOKIE)!;
+    expect(device).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/auth' });
     const statuses: number[] = [];
-    for (let i = 0; i < 11; i++) statuses.push((await login('limit@contoh.id', 'wrong-password!', `10.1.0.${i}`)).statusCode);
-    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
-    const limited = await login('limit@contoh.id', 'sate-ayam-madura', '10.1.0.99');
-    expect(limited.statusCode).toBe(429);
-    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    expect(limited.headers['content-type']).toContain('application/problem+json');
+    for (let i = 0; i < 10; i++) statuses.push((await login('limit@contoh.id', 'wrong-password!', `10.1.0.${i}`)).statusCode);
+    expect(statuses).toEqual(Array(10).fill(401));
+    // From an address the account has never seen, with no device cookie.
+    const fresh = await login('limit@contoh.id', 'sate-ayam-madura', '10.1.0.99');
+    expect(fresh.statusCode).toBe(200);
+    // From a device that signed in before, even at an address that is itself being slowed.
+    const strangerAgain = await login('limit@contoh.id', 'wrong-password!', '10.1.0.9');
+    expect(strangerAgain.statusCode).toBe(429);
+    expect(Number(strangerAgain.headers['retry-after'])).toBeGreaterThan(0);
+    expect(strangerAgain.headers['content-type']).toContain('application/problem+json');
+    const fromDevice = (password: string, cookie: string) =>
+      t.sekat.app.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'limit@contoh.id', password }, remoteAddress: '10.1.0.9', cookies: { [DEVICE_COOKIE]: cookie } });
+    expect((await fromDevice('sate-ayam-madura', device.value)).statusCode).toBe(200);
+    // A device cookie made for another account does not exempt anyone.
+    const otherDevice = (await register({ email: 'other-device@contoh.id', password: 'sate-ayam-madura', handle: 'otherdev', displayName: 'O' })).cookies.find((c) => c.name === DEVICE_COOKIE)!;
+    expect((await fromDevice('wrong-password!', otherDevice.value)).statusCode).toBe(429);
+  });
+
+  it('slows one address guessing one account (429 with Retry-After) without slowing the owner elsewhere', async () => {
+    await register({ email: 'pair@contoh.id', password: 'soto-betawi-hangat', handle: 'pairlimit', displayName: 'P' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await login('pair@contoh.id', 'wrong-password!', '10.3.0.1')).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    const slowed = await login('pair@contoh.id', 'soto-betawi-hangat', '10.3.0.1');
+    expect(slowed.statusCode).toBe(429);
+    expect(Number(slowed.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await login('pair@contoh.id', 'soto-betawi-hangat', '10.3.0.2')).statusCode).toBe(200);
+  });
+
+  it('slows one address guessing many accounts', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push((await login(`spray${i}@contoh.id`, 'whatever-pass', '10.4.0.1')).statusCode);
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
+    expect(statuses[20]).toBe(429);
+    expect((await login('spray0@contoh.id', 'whatever-pass', '10.4.0.2')).statusCode).toBe(401);
   });
 
   it('rate limits sign-in per IP', async () => {

@@ -2,8 +2,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import type { IdentityPort } from '../../contracts/ports.js';
+import type { Redis } from 'ioredis';
+import { MemoryBackoff, RedisBackoff } from '../../platform/backoff.js';
 import { IdentityService, type Account } from './service.js';
 import { identityRoutes } from './routes.js';
+import { LOGIN_BACKOFF, LoginThrottle } from './throttle.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -17,10 +20,12 @@ export interface IdentitySecrets {
   subjectKeys: Record<string, string>;
 }
 
-export function start(deps: DomainDeps, secrets: IdentitySecrets, operatorEmails: string[] = []): IdentityInstance {
+/** `redis`: sign-in throttling counters shared by every process (REDIS_URL); else kept per process. */
+export function start(deps: DomainDeps, secrets: IdentitySecrets, operatorEmails: string[] = [], redis?: Redis): IdentityInstance {
   const service = new IdentityService(deps.db, secrets, operatorEmails);
+  const backoff = redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-login-') : new MemoryBackoff(LOGIN_BACKOFF);
   return {
-    routes: identityRoutes(service),
+    routes: identityRoutes(service, new LoginThrottle(backoff, secrets.sessionPepper)),
     authenticate: (token) => service.authenticate(token),
     subjectFor: (domain, accountId) => service.subjectFor(domain, accountId),
     beginErasure: (accountId) => service.beginErasure(accountId),

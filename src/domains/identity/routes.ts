@@ -2,8 +2,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requireSubject, SESSION_COOKIE, sessionTokenOf } from '../../platform/http.js';
-import { tooManyRequests, unauthorized } from '../../platform/errors.js';
-import { normaliseEmail, SESSION_TTL_MS, type Account, type IdentityService } from './service.js';
+import { unauthorized } from '../../platform/errors.js';
+import { SESSION_TTL_MS, type Account, type IdentityService } from './service.js';
+import type { LoginThrottle } from './throttle.js';
 
 const User = Type.Object(
   {
@@ -43,7 +44,7 @@ const userOf = (account: Account, withEmail = true) => ({
   roles: account.roles,
 });
 
-export function identityRoutes(service: IdentityService): FastifyPluginAsyncTypebox {
+export function identityRoutes(service: IdentityService, throttle: LoginThrottle): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addSchema(User);
 
@@ -62,23 +63,10 @@ export function identityRoutes(service: IdentityService): FastifyPluginAsyncType
         const account = await service.register(request.body);
         const session = await service.createSession(account.id);
         setSessionCookie(request, reply, session.token);
+        throttle.rememberDevice(request, reply, throttle.emailKeyOf(account.email));
         return reply.code(201).send({ user: userOf(account), token: session.token });
       },
     );
-
-    // Per account, on top of the per-IP limit in the route config, so spreading guesses over
-    // many addresses does not help.
-    const checkAccountLimit = app.createRateLimit({
-      max: 10,
-      timeWindow: '15 minutes',
-      keyGenerator: (request) => `login:${normaliseEmail(String((request.body as { email?: unknown } | undefined)?.email ?? ''))}`,
-    });
-    const perAccount = async (request: FastifyRequest) => {
-      const limit = await checkAccountLimit(request);
-      if (!limit.isAllowed && limit.isExceeded) {
-        throw tooManyRequests('Too many sign-in attempts for this account; try again later.', limit.ttlInSeconds);
-      }
-    };
 
     app.post(
       '/auth/login',
@@ -89,12 +77,15 @@ export function identityRoutes(service: IdentityService): FastifyPluginAsyncType
           body: Type.Object(Credentials),
           response: { 200: AuthResult, ...problems },
         },
+        // The per-address request limit caps the password hashing one address can ask for;
+        // guessing itself is slowed by the throttle, which never locks an owner out.
         config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
-        preHandler: perAccount,
       },
       async (request, reply) => {
+        const attempt = await throttle.begin(request, request.body.email);
         const account = await service.verifyCredentials(request.body.email, request.body.password);
         const session = await service.createSession(account.id);
+        await throttle.succeeded(request, reply, attempt);
         setSessionCookie(request, reply, session.token);
         return { user: userOf(account), token: session.token };
       },

@@ -145,6 +145,8 @@ export interface OrderDetail extends Order {
   payment: { id: string; method: string; status: string };
   /** Money going back to the buyer through the payment gateway. */
   refund: { amountIdr: number; status: 'requested' | 'sent' | 'failed'; requestedAt: string; sentAt: string | null } | null;
+  /** The payment arrived after the order closed; `refund` sends it back. */
+  latePayment: { amountIdr: number; receivedAt: string } | null;
   events: { from: string | null; to: string; action: string; actor: string; reason: string | null; at: string }[];
 }
 

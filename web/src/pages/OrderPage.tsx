@@ -129,6 +129,11 @@ function OrderView() {
             {t('orders.tracking')}: <strong>{o.trackingNumber}</strong>
           </p>
         )}
+        {o.latePayment && (
+          <p role="status">
+            {t('orders.latePayment', { amount: formatIdr(o.latePayment.amountIdr) })}
+          </p>
+        )}
         {o.refund && (
           <p role="status">
             {t(`orders.refund.${o.refund.status}`, { amount: formatIdr(o.refund.amountIdr) })}

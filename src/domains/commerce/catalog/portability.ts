@@ -47,6 +47,17 @@ export interface RowError {
 const WHOLE = /^\d{1,12}$/;
 
 /**
+ * Spreadsheet apps run a cell that starts with one of these as a formula (OWASP: CSV injection).
+ * Such a text cell goes out behind a single quote, which the apps show as text; a cell that
+ * already starts with quotes before one of them gets one more, so the import can take exactly
+ * one off and read its own export back unchanged. Numbers are written as numbers and never quoted.
+ */
+const FORMULA = /^'*[=+\-@\t\r]/;
+export const neutraliseCell = (text: string): string => (FORMULA.test(text) ? `'${text}` : text);
+export const readCell = (text: string): string => (text.startsWith("'") && FORMULA.test(text) ? text.slice(1) : text);
+const TEXT_COLUMNS = ['product_ref', 'title', 'description', 'category', 'image_urls', 'external_url', 'sku', 'variant_name'] as const;
+
+/**
  * Sellers can leave: the whole catalog out as CSV or schema.org JSON-LD, and back in (here or
  * anywhere) from CSV. An import checks every row and writes nothing unless all of them are good.
  */
@@ -70,7 +81,12 @@ export class CatalogPortability {
     await this.catalog.ownedShop(this.db, subject, shopId);
     const rows = await this.rows(shopId);
     return stringify(
-      rows.map((r) => [r.product_id, r.title, r.description, r.category, r.image_urls.join('|'), r.external_url ?? '', r.sku, r.variant_name, r.price_idr, r.stock, r.weight_grams]),
+      rows.map((r) => [
+        ...[r.product_id, r.title, r.description, r.category, r.image_urls.join('|'), r.external_url ?? '', r.sku, r.variant_name].map(neutraliseCell),
+        r.price_idr,
+        r.stock,
+        r.weight_grams,
+      ]),
       { header: true, columns: [...CSV_COLUMNS] },
     );
   }
@@ -123,6 +139,7 @@ export class CatalogPortability {
     let records: Record<string, string>[];
     try {
       records = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true, relax_column_count: false }) as Record<string, string>[];
+      for (const record of records) for (const column of TEXT_COLUMNS) if (record[column] !== undefined) record[column] = readCell(record[column]);
     } catch (error) {
       throw unprocessable(`The file is not valid CSV: ${(error as Error).message}`, { file: ['is not valid CSV'] });
     }

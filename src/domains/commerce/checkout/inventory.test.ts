@@ -57,7 +57,7 @@ describe(`inventory model (${STORE_LABEL})`, () => {
           const target = payments[o.pick % Math.max(1, payments.length)];
           if (!target) return;
           if (o.kind === 'pay' || o.kind === 'fail') {
-            await tolerate(() => receiveNotification(h.store.db, h.provider, h.provider.simulateNotification(target.paymentId, target.amount, o.kind === 'pay' ? 'paid' : 'failed')));
+            await tolerate(async () => receiveNotification(h.store.db, h.provider, await h.provider.simulate(target.paymentId, target.amount, o.kind === 'pay' ? 'settlement' : 'deny')));
           } else if (o.kind === 'expire') {
             await expirePayment(h.store.db, target.paymentId, new Date(Date.now() + 48 * 3600_000));
           } else {
@@ -106,7 +106,7 @@ describe(`inventory model (${STORE_LABEL})`, () => {
             ),
           );
           // Pay half of them concurrently with the next batch's checkouts.
-          await Promise.all(placed.splice(0, Math.ceil(placed.length / 2)).map((p) => tolerate(() => receiveNotification(h.store.db, h.provider, h.provider.simulateNotification(p.paymentId, p.amount, 'paid')))));
+          await Promise.all(placed.splice(0, Math.ceil(placed.length / 2)).map((p) => tolerate(async () => receiveNotification(h.store.db, h.provider, await h.provider.simulate(p.paymentId, p.amount, 'settlement')))));
         }
         const rows = (await sql<{ id: string; stock: number; reserved: number; sold: number; open: number }>`
           select v.id, v.stock, v.reserved, v.sold,

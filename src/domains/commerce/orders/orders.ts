@@ -58,8 +58,12 @@ export class OrderService {
     const refund = (await this.db.selectFrom('refunds').select(['amount_idr', 'status', 'created_at', 'sent_at']).where('order_id', '=', orderId).executeTakeFirst()) as
       | { amount_idr: number; status: 'requested' | 'sent' | 'failed'; created_at: Date; sent_at: Date | null }
       | undefined;
+    const late = (await this.db.selectFrom('late_payments').select(['amount_idr', 'received_at']).where('payment_id', '=', row.payment_id).executeTakeFirst()) as
+      | { amount_idr: number; received_at: Date }
+      | undefined;
     return {
       ...view!,
+      latePayment: late ? { amountIdr: Number(late.amount_idr), receivedAt: new Date(late.received_at).toISOString() } : null,
       refund: refund
         ? { amountIdr: refund.amount_idr, status: refund.status, requestedAt: new Date(refund.created_at).toISOString(), sentAt: refund.sent_at ? new Date(refund.sent_at).toISOString() : null }
         : null,

@@ -5,7 +5,7 @@ import { enqueueJob } from '../../../platform/jobs.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { publishIfAvailabilityChanged } from '../catalog/events.js';
 import { productViews } from '../catalog/cache.js';
-import { SEND_REFUND_JOB } from '../payments/refund.job.js';
+import { requestRefund } from '../payments/refund.job.js';
 import { CLOSED_STATUSES, nextStatus, type Actor, type OrderAction, type OrderStatus } from './state.js';
 
 export const AUTO_COMPLETE_JOB = 'commerce.order.auto-complete';
@@ -181,12 +181,7 @@ export async function applyTransition(
     // A refund the gateway reported already happened there; any other is asked of the gateway,
     // by a job that runs once this transaction has committed.
     if (action !== 'refund' && order.total_idr > 0) {
-      const refundId = uuidv7();
-      await trx
-        .insertInto('refunds')
-        .values({ id: refundId, payment_id: order.payment_id, order_id: order.id, amount_idr: order.total_idr, reason: options.reason ?? action, status: 'requested' })
-        .execute();
-      await enqueueJob(trx, SEND_REFUND_JOB, { refundId }, { dedupeKey: `refund:${order.id}`, maxAttempts: 20 });
+      await requestRefund(trx, { paymentId: order.payment_id, orderId: order.id, amountIdr: order.total_idr, reason: options.reason ?? action });
     }
   }
   if (to === 'cancelled' && from !== 'awaiting_payment') await settleCommissions(trx, order.id, 'reversed');

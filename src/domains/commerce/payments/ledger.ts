@@ -3,7 +3,8 @@ import type { AnyDB, Database } from '../../../platform/db.js';
 import { forbidden, notFound, conflict, unauthorized, unprocessable, badRequest } from '../../../platform/errors.js';
 import { applyTransition, type OrderRow } from '../orders/transition.js';
 import type { OrderAction } from '../orders/state.js';
-import type { PaymentProvider, VerifiedNotification } from './provider.js';
+import type { GatewayTransaction, NotificationClaim, PaymentProvider } from './provider.js';
+import { requestRefund } from './refund.job.js';
 
 export interface PaymentRow {
   id: string;
@@ -117,69 +118,107 @@ export interface NotificationResult {
   status: PaymentRow['status'];
   applied: boolean;
   duplicate: boolean;
+  /** The gateway settled a payment that had already closed: it stays closed and the money goes back. */
+  latePayment: boolean;
 }
 
-/** Checks a notification's signature and form: 401 (nothing stored) when the signature fails. */
-function verified(provider: PaymentProvider, body: Record<string, unknown>): VerifiedNotification {
+/** Checks a notification's signature and form: 401 or 400, nothing stored, when they fail. */
+function verified(provider: PaymentProvider, body: Record<string, unknown>): NotificationClaim {
   const result = provider.verifyNotification(body);
   if (result.ok) return result.notification;
   if (result.reason === 'signature') throw unauthorized('The notification signature is not valid.');
+  if (result.reason === 'status') {
+    throw badRequest('The transaction_status is not one the signed status_code allows.', { transaction_status: ['does not agree with status_code'] });
+  }
   throw badRequest('The notification is not one this gateway sends.');
 }
 
-/**
- * The single path every gateway notification takes, real or simulated: verify the signature
- * (401, nothing stored, when it fails), require the amount to match, store the notification once
- * (a repeat is a no-op) and apply it at most once.
- */
-export async function receiveNotification(db: Database, provider: PaymentProvider, body: Record<string, unknown>): Promise<NotificationResult> {
-  const n = verified(provider, body);
-  return db.transaction().execute(async (trx) => applyNotification(trx, provider, n, body, await lockPayment(trx, n.paymentId)));
-}
-
-/** Applies a verified notification to its payment, which the caller has locked. */
-async function applyNotification(
-  trx: Transaction<AnyDB>,
-  provider: PaymentProvider,
-  n: VerifiedNotification,
-  body: Record<string, unknown>,
-  payment: PaymentRow | undefined,
-): Promise<NotificationResult> {
-  if (!payment || payment.id !== n.paymentId || payment.provider !== provider.name) throw notFound('No such payment.');
-  if (n.grossAmountIdr !== payment.gross_amount_idr) {
+/** The payment a notification or the gateway speaks of, if it is this gateway's and the amount matches. */
+function paymentFor(payment: PaymentRow | undefined, provider: PaymentProvider, about: { paymentId: string; grossAmountIdr: number }): PaymentRow {
+  if (!payment || payment.id !== about.paymentId || payment.provider !== provider.name) throw notFound('No such payment.');
+  if (about.grossAmountIdr !== payment.gross_amount_idr) {
     throw unprocessable('The gross amount does not match the payment.', { gross_amount: ['does not match the payment'] });
   }
+  return payment;
+}
+
+/**
+ * The single path every gateway notification takes, real or simulated: verify the signature and
+ * that the status agrees with the signed status code (4xx, nothing stored, when not), ask the
+ * gateway what the transaction is now (the signature does not cover the status, so Midtrans tells
+ * merchants to confirm with its status API), store that once (a repeat is a no-op) and apply what
+ * the gateway confirmed, at most once.
+ */
+export async function receiveNotification(db: Database, provider: PaymentProvider, body: Record<string, unknown>): Promise<NotificationResult> {
+  const claim = verified(provider, body);
+  paymentFor((await db.selectFrom('payments').selectAll().where('id', '=', claim.paymentId).executeTakeFirst()) as PaymentRow | undefined, provider, claim);
+  const gateway = await provider.status(claim.paymentId);
+  if (!gateway || gateway.paymentId !== claim.paymentId) throw unprocessable('The gateway has no such transaction.');
+  return db.transaction().execute(async (trx) => applyGatewayState(trx, claim, gateway, paymentFor(await lockPayment(trx, claim.paymentId), provider, gateway)));
+}
+
+const CLOSED_UNPAID: ReadonlySet<PaymentRow['status']> = new Set(['failed', 'expired', 'cancelled']);
+
+/** Applies what the gateway confirmed to its payment, which the caller has locked. */
+async function applyGatewayState(trx: Transaction<AnyDB>, claim: NotificationClaim, gateway: GatewayTransaction, payment: PaymentRow): Promise<NotificationResult> {
   // The payment row is locked, so no other notification of it is being applied meanwhile, and
   // a payment leaves `pending` (or `paid`) only once: whether this one applies is known now.
+  const late = gateway.outcome === 'paid' && CLOSED_UNPAID.has(payment.status);
   const applies =
-    (n.outcome === 'paid' && canMarkPaid(payment)) ||
-    (n.outcome === 'released' && canRelease(payment, n.releasedAs)) ||
-    (n.outcome === 'refunded' && canRefund(payment));
-  // An identical delivery finds its fingerprint taken and changes nothing.
+    (gateway.outcome === 'paid' && canMarkPaid(payment)) ||
+    (gateway.outcome === 'released' && canRelease(payment, gateway.releasedAs)) ||
+    (gateway.outcome === 'refunded' && canRefund(payment));
+  // Only verified fields are kept: the signed ones as sent, and the gateway's own answer. A
+  // second notification of a state already handled finds its fingerprint taken and changes nothing.
   const store = (db: QueryCreator<AnyDB>) =>
     db
       .insertInto('payment_notifications')
-      .values({ payment_id: payment.id, fingerprint: n.fingerprint, transaction_status: n.transactionStatus, body: JSON.stringify(body), applied: applies })
+      .values({
+        payment_id: payment.id,
+        fingerprint: gateway.fingerprint,
+        transaction_status: gateway.transactionStatus,
+        body: JSON.stringify({ notification: claim.fields, gateway: gateway.fields }),
+        applied: applies,
+      })
       .onConflict((oc) => oc.column('fingerprint').doNothing());
-  if (applies && n.outcome === 'paid') {
+  const result = (status: PaymentRow['status'], applied: boolean, duplicate = false) => ({ paymentId: payment.id, status, applied, duplicate, latePayment: late && !duplicate });
+  if (applies && gateway.outcome === 'paid') {
     // A settlement of a payment still pending cannot have been stored before (storing it would
     // have paid the payment), so it is stored in the same statement that marks the payment paid.
     await markPaymentPaid(trx, payment, store);
-    return { paymentId: payment.id, status: 'paid', applied: true, duplicate: false };
+    return result('paid', true);
   }
-  if (!(await store(trx).returning('id').executeTakeFirst())) return { paymentId: payment.id, status: payment.status, applied: false, duplicate: true };
-  let status = payment.status;
-  if (applies && n.outcome === 'released') {
-    await releasePayment(trx, payment, n.releasedAs, 'provider', `gateway: ${n.transactionStatus}`);
-    status = n.releasedAs;
-  } else if (applies && n.outcome === 'refunded') {
-    await refundPayment(trx, payment);
-    status = 'refunded';
-  }
-  return { paymentId: payment.id, status, applied: applies, duplicate: false };
+  if (!(await store(trx).returning('id').executeTakeFirst())) return result(payment.status, false, true);
+  if (late) await refundLatePayment(trx, payment, gateway);
+  if (applies && gateway.outcome === 'released') await releasePayment(trx, payment, gateway.releasedAs, 'provider', `gateway: ${gateway.transactionStatus}`);
+  else if (applies && gateway.outcome === 'refunded') await refundPayment(trx, payment);
+  const status = !applies ? payment.status : gateway.outcome === 'released' ? gateway.releasedAs : 'refunded';
+  return result(status, applies);
 }
 
-/** Sandbox only: sign the notification the gateway would send and take the same path. */
+/**
+ * The gateway settled a payment that had already closed (its deadline passed here first, or it
+ * failed or was cancelled): the orders stay closed, the money is recorded and each order's share
+ * is sent back by the refund job. A second paid state of the same transaction is the same money.
+ */
+async function refundLatePayment(trx: Transaction<AnyDB>, payment: PaymentRow, gateway: GatewayTransaction): Promise<void> {
+  const recorded = await trx
+    .insertInto('late_payments')
+    .values({ payment_id: payment.id, amount_idr: gateway.grossAmountIdr, transaction_status: gateway.transactionStatus })
+    .onConflict((oc) => oc.column('payment_id').doNothing())
+    .returning('payment_id')
+    .executeTakeFirst();
+  if (!recorded) return;
+  let refunded = 0;
+  for (const order of await ordersOf(trx, payment.id)) {
+    if (order.total_idr <= 0) continue;
+    await requestRefund(trx, { paymentId: payment.id, orderId: order.id, amountIdr: order.total_idr, reason: 'late payment' });
+    refunded += order.total_idr;
+  }
+  await trx.updateTable('payments').set({ refunded_idr: sql`refunded_idr + ${refunded}`, updated_at: sql`now()` }).where('id', '=', payment.id).execute();
+}
+
+/** Sandbox only: the gateway's simulator moves the transaction, and its notification takes the same path. */
 export async function simulatePayment(
   db: Database,
   provider: PaymentProvider,
@@ -187,13 +226,10 @@ export async function simulatePayment(
   paymentId: string,
   outcome: 'paid' | 'failed',
 ): Promise<NotificationResult> {
-  const simulate = provider.simulateNotification?.bind(provider);
+  const simulate = provider.simulate?.bind(provider);
   if (!simulate) throw forbidden('Payments can be simulated only with the sandbox provider.');
-  return db.transaction().execute(async (trx) => {
-    const payment = await lockPayment(trx, paymentId);
-    if (!payment || payment.buyer_subject !== subject) throw notFound('No such payment.');
-    if (payment.status === 'cod_pending') throw conflict('A cash-on-delivery payment is collected by the courier.');
-    const body = simulate(payment.id, payment.gross_amount_idr, outcome);
-    return applyNotification(trx, provider, verified(provider, body), body, payment);
-  });
+  const payment = (await db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst()) as PaymentRow | undefined;
+  if (!payment || payment.buyer_subject !== subject) throw notFound('No such payment.');
+  if (payment.status === 'cod_pending') throw conflict('A cash-on-delivery payment is collected by the courier.');
+  return receiveNotification(db, provider, await simulate(payment.id, payment.gross_amount_idr, outcome === 'paid' ? 'settlement' : 'deny'));
 }

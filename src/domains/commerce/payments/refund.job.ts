@@ -1,10 +1,21 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../../../platform/db.js';
-import type { Job } from '../../../platform/jobs.js';
+import type { AnyDB, Database } from '../../../platform/db.js';
+import { enqueueJob, type Job } from '../../../platform/jobs.js';
+import { uuidv7 } from '../../../platform/ids.js';
 import type { PaymentProvider } from './provider.js';
 
 export const SEND_REFUND_JOB = 'commerce.refund.send';
+
+/** Asks for one order's money back: the refund, and the job that sends it once the caller commits. */
+export async function requestRefund(trx: Transaction<AnyDB>, refund: { paymentId: string; orderId: string; amountIdr: number; reason: string }): Promise<void> {
+  const refundId = uuidv7();
+  await trx
+    .insertInto('refunds')
+    .values({ id: refundId, payment_id: refund.paymentId, order_id: refund.orderId, amount_idr: refund.amountIdr, reason: refund.reason, status: 'requested' })
+    .execute();
+  await enqueueJob(trx, SEND_REFUND_JOB, { refundId }, { dedupeKey: `refund:${refund.orderId}`, maxAttempts: 20 });
+}
 
 /**
  * Sends one requested refund to the payment gateway. The refund id is the gateway's refund key,

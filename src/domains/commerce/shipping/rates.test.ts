@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { chargeableKg, quote, quotesFor } from './rates.js';
 import { canonicalProvince, normalisePhone, PROVINCE_NAMES, PROVINCES, provinceOfCity } from './regions.js';
 import { crc16ccitt, qrisCrcValid, qrisPayload } from '../payments/qris.js';
-import { midtransSignature, SandboxProvider } from '../payments/sandbox.js';
 
 const route = (origin: string, destination: string, originCity = 'Jakarta', destinationCity = 'Bandung') => ({
   originCity,
@@ -64,19 +63,5 @@ describe('sandbox gateway', () => {
     expect(payload).toContain('5802ID');
     expect(qrisCrcValid(payload)).toBe(true);
     expect(qrisCrcValid(payload.slice(0, -1) + (payload.endsWith('0') ? '1' : '0'))).toBe(false);
-  });
-
-  it('verifies Midtrans signatures and maps statuses', () => {
-    const provider = new SandboxProvider('k'.repeat(40));
-    const id = '01890000-0000-7000-8000-000000000001';
-    const signed = provider.simulateNotification(id, 10_000, 'paid');
-    expect(signed.signature_key).toBe(midtransSignature(id, '200', '10000.00', 'k'.repeat(40)));
-    const ok = provider.verifyNotification(signed);
-    expect(ok.ok && ok.notification).toMatchObject({ paymentId: id, grossAmountIdr: 10_000, outcome: 'paid' });
-    expect(provider.verifyNotification({ ...signed, gross_amount: '10001.00' })).toEqual({ ok: false, reason: 'signature' });
-    expect(provider.verifyNotification({ ...signed, signature_key: 42 })).toEqual({ ok: false, reason: 'malformed' });
-    const expire = { ...signed, transaction_status: 'expire' };
-    const verified = provider.verifyNotification(expire);
-    expect(verified.ok && verified.notification).toMatchObject({ outcome: 'released', releasedAs: 'expired' });
   });
 });
