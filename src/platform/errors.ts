@@ -40,6 +40,21 @@ export interface ProblemBody {
   detail: string;
   instance?: string;
   errors?: FieldErrors;
+  /** How many more fields had errors than `errors` lists. */
+  moreErrors?: number;
+}
+
+/** A problem lists at most this many fields' errors, so its size does not grow with the request's. */
+export const MAX_ERROR_FIELDS = 20;
+
+function cappedErrors(errors: FieldErrors | undefined): Pick<ProblemBody, 'errors' | 'moreErrors'> {
+  if (!errors) return {};
+  const fields = Object.keys(errors);
+  if (fields.length <= MAX_ERROR_FIELDS) return { errors };
+  return {
+    errors: Object.fromEntries(fields.slice(0, MAX_ERROR_FIELDS).map((field) => [field, errors[field]!])),
+    moreErrors: fields.length - MAX_ERROR_FIELDS,
+  };
 }
 
 const STATUS_TITLES: Record<number, [string, string]> = {
@@ -81,7 +96,7 @@ export function problemOf(error: unknown): ProblemBody & { headers?: Record<stri
       title: error.title,
       status: error.status,
       detail: error.detail,
-      ...(error.errors ? { errors: error.errors } : {}),
+      ...cappedErrors(error.errors),
       ...(error.headers ? { headers: error.headers } : {}),
     };
   }
@@ -92,7 +107,7 @@ export function problemOf(error: unknown): ProblemBody & { headers?: Record<stri
       title: 'Validation failed',
       status: 400,
       detail: 'Some fields are not valid.',
-      errors: validationErrors(fastifyError),
+      ...cappedErrors(validationErrors(fastifyError)),
     };
   }
   const status = fastifyError?.statusCode;

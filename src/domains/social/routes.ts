@@ -15,7 +15,7 @@ import { forYouPage } from './feed/forYou.js';
 import { FeedPageWriter, type PageItem, type TagSource } from './feed/pageJson.js';
 import { followingPage } from './feed/following.js';
 import { tusRoutes } from './media/tus.js';
-import { Accepted, Comment, FeedItem, Handle, Profile, Video, VideoId, problems } from './schemas.js';
+import { Accepted, Comment, FeedItem, Handle, Profile, Video, VideoId, WatchEvents, problems } from './schemas.js';
 
 export interface SocialRouteOptions {
   service: SocialService;
@@ -397,19 +397,15 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
         schema: {
           tags: ['social'],
           summary: 'Report watch events (at most 100); anonymous viewers count too',
-          body: Type.Object({
-            events: Type.Array(
-              Type.Object({
-                type: Type.Literal('view'),
-                videoId: Type.String({ format: 'uuid' }),
-                watchedMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
-                completed: Type.Boolean(),
-              }),
-              { minItems: 1, maxItems: 100 },
-            ),
-          }),
-          response: { 202: Type.Object({ accepted: Type.Integer() }), ...problems(400) },
+          description: 'At most 30 requests a minute per signed-in viewer, 120 per address for anonymous ones.',
+          body: WatchEvents,
+          response: { 202: Type.Object({ accepted: Type.Integer() }), ...problems(400, 413, 429) },
         },
+        // 100 events are about 12 KB of JSON.
+        bodyLimit: 64 * 1024,
+        // A player reports every 20 views or 10 seconds. Signed-in viewers are counted by subject;
+        // anonymous ones by address, with room for several behind one carrier-grade NAT.
+        config: { rateLimit: { max: (request: FastifyRequest) => (request.subject ? 30 : 120), timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => (request.subject ? `subject:${request.subject}` : request.ip) } },
       },
       async (request, reply) => reply.code(202).send({ accepted: await service.recordEvents(request.subject, request.body.events) }),
     );
