@@ -31,6 +31,7 @@ import * as commerce from '../domains/commerce/index.js';
 import * as bridge from '../domains/bridge/index.js';
 import { setSessionCookie } from '../domains/identity/routes.js';
 import { addSecurityHeaders } from './security-headers.js';
+import { refuseCrossSiteRequests } from './csrf.js';
 import type { SubjectSet } from '../contracts/ports.js';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -198,6 +199,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   app.addSchema(ProblemSchema);
 
   await app.register(cookie);
+  refuseCrossSiteRequests(app);
   addSecurityHeaders(app);
   await app.register(rateLimit, {
     global: false,
