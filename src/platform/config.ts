@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { textProblem } from './text.js';
 
 export const DOMAINS = ['identity', 'social', 'commerce', 'bridge'] as const;
 export type DomainName = (typeof DOMAINS)[number];
@@ -137,7 +138,7 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
 
 function emailList(env: Env, name: string): string[] {
   const emails = (env[name] ?? '').split(',').map((e) => e.trim().toLowerCase()).filter((e) => e !== '');
-  const bad = emails.find((e) => !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e));
+  const bad = emails.find((e) => textProblem('email', e) !== undefined);
   if (bad) throw new ConfigError(`${name} must be a comma-separated list of email addresses, got "${bad}"`);
   return emails;
 }

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { textFormatMessage } from './text.js';
 
 const PROBLEM_BASE = 'https://sekat.id/problems/';
 
@@ -84,7 +85,8 @@ function validationErrors(error: FastifyError): FieldErrors {
     const params = issue.params as Record<string, unknown>;
     const field = fieldOf(issue.instancePath, params?.missingProperty, params?.additionalProperty);
     const context = error.validationContext && error.validationContext !== 'body' ? `${error.validationContext}.` : '';
-    (errors[context + field] ??= []).push(issue.message ?? 'is not valid');
+    const message = (issue.keyword === 'format' ? textFormatMessage(params?.format) : undefined) ?? issue.message ?? 'is not valid';
+    (errors[context + field] ??= []).push(message);
   }
   return errors;
 }

@@ -21,6 +21,7 @@ import { JobRunner } from '../platform/jobs.js';
 import { OutboxRelay } from '../platform/outbox.js';
 import { createLogger, loggerOptions, type Logger } from '../platform/log.js';
 import { boundedValidatorCompiler } from '../platform/validation.js';
+import { TEXT_FORMATS } from '../platform/text.js';
 import type { DestinationStream } from 'pino';
 import { notFound, sendProblem, validationFailed } from '../platform/errors.js';
 import { fieldWithNul, ProblemSchema, SESSION_COOKIE, sessionTokenOf } from '../platform/http.js';
@@ -177,7 +178,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     // Malformed URLs and over-long path parameters get a problem document like every other error.
     frameworkErrors: (error, request, reply) => sendProblem(reply, request, error),
-    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true, formats: TEXT_FORMATS } },
     schemaController: { compilersFactory: { buildValidator: boundedValidatorCompiler() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

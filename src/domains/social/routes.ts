@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { decodeCursor, requireSubject } from '../../platform/http.js';
+import { DisplayName, FreeText } from '../../platform/text.js';
 import { badRequest, tooLarge, unprocessable, validationFailed, HttpProblem } from '../../platform/errors.js';
 import { checkCaption, videoView, type ProfileSeed, type SocialService } from './service.js';
 import { probeVideo, ProbeError } from './media/probe.js';
@@ -128,7 +129,7 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
           tags: ['social'],
           summary: 'Change the caption (author only)',
           params: VideoId,
-          body: Type.Object({ caption: Type.String() }),
+          body: Type.Object({ caption: FreeText() }),
           response: { 200: Video, ...problems(400, 401, 403, 404) },
         },
       },
@@ -181,7 +182,7 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
           tags: ['social'],
           summary: 'Comment (1–500 characters after trimming; at most 10 a minute)',
           params: VideoId,
-          body: Type.Object({ text: Type.String({ maxLength: 4000 }) }),
+          body: Type.Object({ text: FreeText({ maxLength: 4000 }) }),
           response: { 201: Comment, ...problems(400, 401, 404, 422, 429) },
         },
       },
@@ -252,8 +253,8 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
           summary: 'Change your own profile',
           params: Handle,
           body: Type.Object({
-            displayName: Type.Optional(Type.String({ maxLength: 100 })),
-            bio: Type.Optional(Type.String({ maxLength: 300 })),
+            displayName: Type.Optional(DisplayName({ maxLength: 100 })),
+            bio: Type.Optional(FreeText({ maxLength: 300 })),
             avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 500, pattern: '^(https://|/media/)' }), Type.Null()])),
           }),
           response: { 200: Profile, ...problems(400, 401, 403, 404) },
