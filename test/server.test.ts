@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { useSekat } from './support/sekat.js';
 
-const t = useSekat({ background: false });
+// Short HTTP timeouts, so the slow-client tests below take a second, not the defaults' minutes.
+const t = useSekat({ background: false, env: { HTTP_HEADERS_TIMEOUT_MS: '400', HTTP_REQUEST_TIMEOUT_MS: '1200' } });
+
+/** Opens a raw connection, writes what `send` writes, and resolves with what came back and when the server closed it. */
+function rawConnection(port: number, send: (socket: net.Socket) => void): Promise<{ answer: string; closedAfterMs: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    let answer = '';
+    const socket = net.connect(port, '127.0.0.1', () => send(socket));
+    socket.on('data', (chunk) => (answer += String(chunk)));
+    socket.on('error', reject);
+    socket.on('close', () => resolve({ answer, closedAfterMs: Date.now() - started }));
+    socket.setTimeout(10_000, () => socket.destroy(new Error('the server kept the connection open')));
+  });
+}
 
 describe('the HTTP server', () => {
   it('sends security headers on API answers, errors and pages alike', async () => {
@@ -35,5 +51,23 @@ describe('the HTTP server', () => {
       expect(Object.keys(doc.paths)).toContain(path);
     }
     expect((await t.sekat.app.inject({ url: '/api/docs/' })).statusCode).toBe(200);
+  });
+
+  it('closes a connection whose headers never finish, and one whose body never finishes', async () => {
+    await t.sekat.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.sekat.app.server.address() as AddressInfo;
+    const headers = await rawConnection(port, (socket) => socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: '));
+    expect(headers.answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(headers.closedAfterMs).toBeLessThan(3000);
+    let trickle: NodeJS.Timeout | undefined;
+    const body = await rawConnection(port, (socket) => {
+      socket.write('POST /api/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+      trickle = setInterval(() => socket.write(' '), 100);
+    });
+    clearInterval(trickle);
+    expect(body.answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(body.closedAfterMs).toBeLessThan(4000);
+    // A client that sends its request promptly is served as ever.
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
   });
 });

@@ -30,6 +30,17 @@ describe('config', () => {
   });
 
   it.each([
+    ['', false],
+    ['false', false],
+    ['true', { hops: 1 }],
+    ['3', { hops: 3 }],
+    ['10.0.0.1', { addresses: ['10.0.0.1'] }],
+    [' 10.0.0.0/8, fd00::/8 ,loopback', { addresses: ['10.0.0.0/8', 'fd00::/8', 'loopback'] }],
+  ])('reads TRUST_PROXY=%j as %j', (TRUST_PROXY, trust) => {
+    expect(loadConfig({ DATA_DIR: dir(), TRUST_PROXY }).trustProxy).toEqual(trust);
+  });
+
+  it.each([
     [{ PORT: 'abc' }, /PORT must be a whole number/],
     [{ PORT: '70000' }, /PORT must be between 0 and 65535/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must use postgres/],
@@ -38,7 +49,13 @@ describe('config', () => {
     [{ NATS_URL: 'http://127.0.0.1:4222' }, /NATS_URL must use nats: or tls:/],
     [{ NATS_STREAM: 'sekat.events' }, /NATS_STREAM must be letters/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
-    [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY must be true or false/],
+    [{ TRUST_PROXY: 'yes' }, /TRUST_PROXY must be false, true, a number of proxy hops, or a comma-separated list .*"yes"/],
+    [{ TRUST_PROXY: '0' }, /TRUST_PROXY as a number of proxy hops must be between 1 and 10/],
+    [{ TRUST_PROXY: '10.0.0.1, 10.0.0.0/33' }, /TRUST_PROXY must be false, true, .*"10.0.0.0\/33"/],
+    [{ TRUST_PROXY: '10.0.0.1,,10.0.0.2' }, /TRUST_PROXY must be false, true, .*""/],
+    [{ TRUST_PROXY: '300.1.1.1' }, /TRUST_PROXY must be false, true, .*"300.1.1.1"/],
+    [{ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }, /HTTP_HEADERS_TIMEOUT_MS \(20000\) must not be longer than HTTP_REQUEST_TIMEOUT_MS/],
+    [{ HTTP_HEADERS_TIMEOUT_MS: 'soon' }, /HTTP_HEADERS_TIMEOUT_MS must be a whole number/],
     [{ PAYMENT_PROVIDER: 'paypal' }, /PAYMENT_PROVIDER must be "sandbox"/],
     [{ SESSION_PEPPER: 'short' }, /SESSION_PEPPER must be at least 32 characters/],
     [{ DATABASE_PREFIX: 'Bad-Prefix' }, /DATABASE_PREFIX/],

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
+import { textProblem } from './text.js';
 
 export const DOMAINS = ['identity', 'social', 'commerce', 'bridge'] as const;
 export type DomainName = (typeof DOMAINS)[number];
@@ -32,7 +34,13 @@ export interface Config {
   /** JetStream stream the events are kept in (NATS_STREAM, default SEKAT). */
   natsStream: string;
   logLevel: string;
-  trustProxy: boolean;
+  /**
+   * Which peers may say who the client is (TRUST_PROXY): nobody, the last `hops` proxies in front,
+   * or the proxies at these addresses and ranges. See `clientAddressTrust` in the server.
+   */
+  trustProxy: TrustProxy;
+  /** HTTP timeouts in milliseconds: for a request's headers, for a whole request, for an idle keep-alive connection. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   paymentProvider: 'sandbox';
   /** Minutes an unpaid payment stays open, by kind (commerce). */
   paymentExpiry: { vaMinutes: number; qrisMinutes: number; ewalletMinutes: number };
@@ -46,6 +54,8 @@ export interface Config {
   operatorEmails: string[];
   secrets: Secrets;
 }
+
+export type TrustProxy = false | { hops: number } | { addresses: string[] };
 
 export class ConfigError extends Error {}
 
@@ -128,9 +138,44 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
 
 function emailList(env: Env, name: string): string[] {
   const emails = (env[name] ?? '').split(',').map((e) => e.trim().toLowerCase()).filter((e) => e !== '');
-  const bad = emails.find((e) => !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(e));
+  const bad = emails.find((e) => textProblem('email', e) !== undefined);
   if (bad) throw new ConfigError(`${name} must be a comma-separated list of email addresses, got "${bad}"`);
   return emails;
+}
+
+/** proxy-addr's names for the private ranges, accepted in a TRUST_PROXY list. */
+const NAMED_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isAddressOrRange(entry: string): boolean {
+  if (NAMED_RANGES.includes(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * `true` is one reverse proxy: the client is the address that proxy appended, the rightmost in
+ * X-Forwarded-For, and whatever the client wrote before it is ignored.
+ */
+function trustProxyVar(raw: string | undefined): TrustProxy {
+  const value = (raw ?? '').trim();
+  if (value === '' || value === 'false') return false;
+  if (value === 'true') return { hops: 1 };
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > 10) throw new ConfigError(`TRUST_PROXY as a number of proxy hops must be between 1 and 10, got ${value}`);
+    return { hops };
+  }
+  const addresses = value.split(',').map((entry) => entry.trim());
+  const bad = addresses.find((entry) => !isAddressOrRange(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `TRUST_PROXY must be false, true, a number of proxy hops, or a comma-separated list of proxy addresses or CIDR ranges (or loopback, linklocal, uniquelocal); "${bad}" is none of these`,
+    );
+  }
+  return { addresses };
 }
 
 const X264_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
@@ -139,6 +184,18 @@ function x264Preset(raw: string | undefined): string {
   if (raw === undefined || raw === '') return 'superfast';
   if (!X264_PRESETS.includes(raw)) throw new ConfigError(`TRANSCODE_PRESET must be one of ${X264_PRESETS.join(', ')}; got "${raw}"`);
   return raw;
+}
+
+function httpTimeouts(env: Env): Config['http'] {
+  const headersTimeoutMs = intVar(env, 'HTTP_HEADERS_TIMEOUT_MS', 15_000, 100, 300_000);
+  // A tus upload sends 5 MiB chunks, one request each: ten minutes lets a chunk through at about 70 kbit/s.
+  const requestTimeoutMs = intVar(env, 'HTTP_REQUEST_TIMEOUT_MS', 600_000, 100, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be longer than HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
+  // Longer than the idle timeout of the usual proxies and load balancers (60 s), so they close first.
+  const keepAliveTimeoutMs = intVar(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 1000, 600_000);
+  return { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -157,8 +214,6 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(natsStream)) {
     throw new ConfigError(`NATS_STREAM must be letters, digits, _ and - (max 64, starting with a letter), got "${natsStream}"`);
   }
-  const trustProxy = env.TRUST_PROXY || 'false';
-  if (!['true', 'false'].includes(trustProxy)) throw new ConfigError(`TRUST_PROXY must be true or false, got "${trustProxy}"`);
   return {
     port: intVar(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
@@ -169,7 +224,8 @@ export function loadConfig(env: Env = process.env): Config {
     natsUrl: urlVar(env, 'NATS_URL', ['nats:', 'tls:']),
     natsStream,
     logLevel,
-    trustProxy: trustProxy === 'true',
+    trustProxy: trustProxyVar(env.TRUST_PROXY),
+    http: httpTimeouts(env),
     paymentProvider: 'sandbox',
     paymentExpiry: {
       vaMinutes: intVar(env, 'PAYMENT_EXPIRY_VA_MINUTES', 24 * 60, 1, 7 * 24 * 60),

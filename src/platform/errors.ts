@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { textFormatMessage } from './text.js';
 
 const PROBLEM_BASE = 'https://sekat.id/problems/';
 
@@ -40,6 +41,21 @@ export interface ProblemBody {
   detail: string;
   instance?: string;
   errors?: FieldErrors;
+  /** How many more fields had errors than `errors` lists. */
+  moreErrors?: number;
+}
+
+/** A problem lists at most this many fields' errors, so its size does not grow with the request's. */
+export const MAX_ERROR_FIELDS = 20;
+
+function cappedErrors(errors: FieldErrors | undefined): Pick<ProblemBody, 'errors' | 'moreErrors'> {
+  if (!errors) return {};
+  const fields = Object.keys(errors);
+  if (fields.length <= MAX_ERROR_FIELDS) return { errors };
+  return {
+    errors: Object.fromEntries(fields.slice(0, MAX_ERROR_FIELDS).map((field) => [field, errors[field]!])),
+    moreErrors: fields.length - MAX_ERROR_FIELDS,
+  };
 }
 
 const STATUS_TITLES: Record<number, [string, string]> = {
@@ -69,7 +85,8 @@ function validationErrors(error: FastifyError): FieldErrors {
     const params = issue.params as Record<string, unknown>;
     const field = fieldOf(issue.instancePath, params?.missingProperty, params?.additionalProperty);
     const context = error.validationContext && error.validationContext !== 'body' ? `${error.validationContext}.` : '';
-    (errors[context + field] ??= []).push(issue.message ?? 'is not valid');
+    const message = (issue.keyword === 'format' ? textFormatMessage(params?.format) : undefined) ?? issue.message ?? 'is not valid';
+    (errors[context + field] ??= []).push(message);
   }
   return errors;
 }
@@ -81,7 +98,7 @@ export function problemOf(error: unknown): ProblemBody & { headers?: Record<stri
       title: error.title,
       status: error.status,
       detail: error.detail,
-      ...(error.errors ? { errors: error.errors } : {}),
+      ...cappedErrors(error.errors),
       ...(error.headers ? { headers: error.headers } : {}),
     };
   }
@@ -92,7 +109,7 @@ export function problemOf(error: unknown): ProblemBody & { headers?: Record<stri
       title: 'Validation failed',
       status: 400,
       detail: 'Some fields are not valid.',
-      errors: validationErrors(fastifyError),
+      ...cappedErrors(validationErrors(fastifyError)),
     };
   }
   const status = fastifyError?.statusCode;

@@ -61,6 +61,7 @@ export const ProblemSchema = Type.Object(
     detail: Type.String(),
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+    moreErrors: Type.Optional(Type.Integer({ description: 'How many more fields had errors than `errors` lists (it lists at most 20)' })),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details' },
 );
@@ -79,12 +80,30 @@ export function sessionTokenOf(request: FastifyRequest): string | undefined {
 }
 
 /** The first field (dotted path) holding a string with a NUL character, which PostgreSQL text cannot store. */
-export function fieldWithNul(value: unknown, path = '', depth = 0): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path || '(body)' : undefined;
+export function fieldWithNul(value: unknown, path = ''): string | undefined {
+  const found = nulAt(value, 0);
+  return found ? [path, ...found].filter((part) => part !== '').join('.') || '(body)' : undefined;
+}
+
+/**
+ * Where in `value` a NUL is, as path segments; undefined when nowhere. The path is made only for
+ * a hit and arrays are walked by index: a 1 MB body can hold half a million items.
+ */
+function nulAt(value: unknown, depth: number): string[] | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? [] : undefined;
   if (depth > 20 || value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item !== 'string' && (typeof item !== 'object' || item === null)) continue;
+      const found = nulAt(item, depth + 1);
+      if (found) return [String(i), ...found];
+    }
+    return undefined;
+  }
   for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
-    const found = fieldWithNul(inner, path ? `${path}.${key}` : key, depth + 1);
-    if (found) return found;
+    const found = nulAt(inner, depth + 1);
+    if (found) return [key, ...found];
   }
   return undefined;
 }

@@ -17,10 +17,27 @@ export const REDACT_PATHS = [
 ];
 
 /** Query parameters whose values never reach a log line (signed links carry a token). */
-const SECRET_QUERY = /([?&](?:token|signature|key)=)[^&#]*/gi;
+const SECRET_PARAMS = new Set(['token', 'signature', 'key']);
+
+/** A query parameter's name as the server reads it: `%74oken` and `TOKEN` are `token` too. */
+function paramName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).trim().toLowerCase();
+  } catch {
+    // Not decodable: the server cannot read it as a name either, so keep it out of the log.
+    return 'token';
+  }
+}
 
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_QUERY, '$1[redacted]');
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const pairs = url.slice(start + 1).split('&').map((pair) => {
+    const equals = pair.indexOf('=');
+    if (equals < 0) return pair;
+    return SECRET_PARAMS.has(paramName(pair.slice(0, equals))) ? `${pair.slice(0, equals)}=[redacted]` : pair;
+  });
+  return `${url.slice(0, start)}?${pairs.join('&')}`;
 }
 
 interface LoggedRequest {

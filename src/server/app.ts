@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import type { Config, DomainName } from '../platform/config.js';
+import type { Config, DomainName, TrustProxy } from '../platform/config.js';
 import { DOMAINS } from '../platform/config.js';
 import { openDomainStore, type DomainStore } from '../platform/db.js';
 import { migrate } from '../platform/migrate.js';
@@ -20,6 +20,8 @@ import { NatsBus } from '../platform/nats-bus.js';
 import { JobRunner } from '../platform/jobs.js';
 import { OutboxRelay } from '../platform/outbox.js';
 import { createLogger, loggerOptions, type Logger } from '../platform/log.js';
+import { boundedValidatorCompiler } from '../platform/validation.js';
+import { TEXT_FORMATS } from '../platform/text.js';
 import type { DestinationStream } from 'pino';
 import { notFound, sendProblem, validationFailed } from '../platform/errors.js';
 import { fieldWithNul, ProblemSchema, SESSION_COOKIE, sessionTokenOf } from '../platform/http.js';
@@ -30,6 +32,7 @@ import * as commerce from '../domains/commerce/index.js';
 import * as bridge from '../domains/bridge/index.js';
 import { setSessionCookie } from '../domains/identity/routes.js';
 import { addSecurityHeaders } from './security-headers.js';
+import { refuseCrossSiteRequests } from './csrf.js';
 import type { SubjectSet } from '../contracts/ports.js';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -41,6 +44,18 @@ export interface BuildOptions {
   background?: boolean;
   /** Where log lines go (default stdout); tests read them to prove what is never logged. */
   logDestination?: DestinationStream;
+}
+
+/**
+ * What Fastify's `trustProxy` is given for TRUST_PROXY. A hop count becomes a function because
+ * Fastify (5.12) takes a bare number to mean "trust no peer" and would ignore X-Forwarded-For
+ * altogether; proxy-addr calls it with each address from the socket's outwards (i = 0 is the
+ * socket), so the client is the address right after the last trusted hop.
+ */
+export function clientAddressTrust(trust: TrustProxy): false | string[] | ((address: string, i: number) => boolean) {
+  if (trust === false) return false;
+  if ('hops' in trust) return (_address, i) => i < trust.hops;
+  return trust.addresses;
 }
 
 export interface Sekat {
@@ -157,10 +172,16 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1024 * 1024,
-    trustProxy: config.trustProxy,
+    trustProxy: clientAddressTrust(config.trustProxy),
+    // A connection whose headers never finish is closed after headersTimeout, a request whose body
+    // never finishes after requestTimeout (checked every connectionsCheckingInterval).
+    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(5000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))) },
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutMs,
     // Malformed URLs and over-long path parameters get a problem document like every other error.
     frameworkErrors: (error, request, reply) => sendProblem(reply, request, error),
-    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true, formats: TEXT_FORMATS } },
+    schemaController: { compilersFactory: { buildValidator: boundedValidatorCompiler() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
@@ -181,6 +202,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   app.addSchema(ProblemSchema);
 
   await app.register(cookie);
+  refuseCrossSiteRequests(app);
   addSecurityHeaders(app);
   await app.register(rateLimit, {
     global: false,

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, forbidden, HttpProblem, notFound } from '../../platform/errors.js';
 import { PageQuery, requireSubject } from '../../platform/http.js';
+import { DisplayName, FreeText, Title } from '../../platform/text.js';
 import { shopView, type CatalogService } from './catalog/catalog.js';
 import { CATEGORY_CODES } from './catalog/categories.js';
 import type { CartService } from './checkout/cart.js';
@@ -100,8 +101,8 @@ const Product = Type.Object({
 });
 
 const VariantBody = Type.Object({
-  sku: Type.String({ minLength: 1, maxLength: 64 }),
-  name: Type.String({ minLength: 1, maxLength: 120 }),
+  sku: Title({ minLength: 1, maxLength: 64 }),
+  name: Title({ minLength: 1, maxLength: 120 }),
   priceIdr: Price,
   stock: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   weightGrams: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
@@ -109,11 +110,11 @@ const VariantBody = Type.Object({
 const ImageUrls = Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 10 });
 
 const Address = Type.Object({
-  recipient: Type.String({ minLength: 1, maxLength: 120 }),
+  recipient: DisplayName({ minLength: 1, maxLength: 120 }),
   phone: Type.String({ minLength: 1, maxLength: 32 }),
-  line1: Type.String({ minLength: 1, maxLength: 300 }),
-  city: Type.String({ minLength: 1, maxLength: 100 }),
-  province: Type.String({ minLength: 1, maxLength: 100 }),
+  line1: Title({ minLength: 1, maxLength: 300 }),
+  city: Title({ minLength: 1, maxLength: 100 }),
+  province: Title({ minLength: 1, maxLength: 100 }),
   postalCode: Type.String({ minLength: 1, maxLength: 10 }),
 });
 
@@ -241,11 +242,11 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           tags,
           summary: 'Open a shop (the caller owns it)',
           body: Type.Object({
-            name: Type.String({ minLength: 1, maxLength: 100 }),
+            name: Title({ minLength: 1, maxLength: 100 }),
             slug: Type.String({ minLength: 1, maxLength: 40 }),
-            description: Type.Optional(Type.String({ maxLength: 2000 })),
-            city: Type.String({ minLength: 1, maxLength: 100 }),
-            province: Type.Optional(Type.String({ maxLength: 100, description: 'Needed when the city is not a well-known one' })),
+            description: Type.Optional(FreeText({ maxLength: 2000 })),
+            city: Title({ minLength: 1, maxLength: 100 }),
+            province: Type.Optional(Title({ maxLength: 100, description: 'Needed when the city is not a well-known one' })),
           }),
           response: { 201: Shop, ...problems(400, 401, 409) },
         },
@@ -353,8 +354,8 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           summary: 'List a product with its variants',
           params: ShopIdParams,
           body: Type.Object({
-            title: Type.String({ minLength: 1, maxLength: 200 }),
-            description: Type.String({ maxLength: 10_000 }),
+            title: Title({ minLength: 1, maxLength: 200 }),
+            description: FreeText({ maxLength: 10_000 }),
             category: Category,
             imageUrls: Type.Optional(ImageUrls),
             externalUrl: Type.Optional(Type.String({ maxLength: 2048 })),
@@ -409,14 +410,14 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           summary: 'Change a product (shop owner only)',
           params: IdParams,
           body: Type.Object({
-            title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-            description: Type.Optional(Type.String({ maxLength: 10_000 })),
+            title: Type.Optional(Title({ minLength: 1, maxLength: 200 })),
+            description: Type.Optional(FreeText({ maxLength: 10_000 })),
             category: Type.Optional(Category),
             imageUrls: Type.Optional(ImageUrls),
             externalUrl: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
             variants: Type.Optional(
               Type.Array(
-                Type.Object({ id: Uuid, name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })), priceIdr: Type.Optional(Price), weightGrams: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }),
+                Type.Object({ id: Uuid, name: Type.Optional(Title({ minLength: 1, maxLength: 120 })), priceIdr: Type.Optional(Price), weightGrams: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }),
                 { maxItems: 100 },
               ),
             ),
@@ -763,20 +764,20 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           return s.orders.act(subject, id, 'seller_cancel', { reason });
         }
       },
-      Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }),
+      Type.Object({ reason: Type.Optional(FreeText({ maxLength: 500 })) }),
     );
     action(
       'return',
       'Buyer asks for a return and refund (within 2 days of delivery)',
       (subject, id, body) => s.orders.act(subject, id, 'request_return', { reason: String(body.reason) }),
-      Type.Object({ reason: Type.String({ minLength: 1, maxLength: 1000 }) }),
+      Type.Object({ reason: FreeText({ minLength: 1, maxLength: 1000 }) }),
     );
     action('return/approve', 'Seller approves the return: the order is refunded', (subject, id) => s.orders.act(subject, id, 'approve_return'));
     action(
       'return/reject',
       'Seller rejects the return',
       (subject, id, body) => s.orders.act(subject, id, 'reject_return', { reason: typeof body.reason === 'string' ? body.reason : undefined }),
-      Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1000 })) }),
+      Type.Object({ reason: Type.Optional(FreeText({ maxLength: 1000 })) }),
     );
 
     app.post(
@@ -786,7 +787,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           tags,
           summary: 'Review a line of a completed order (once per line)',
           params: IdParams,
-          body: Type.Object({ rating: Type.Integer({ minimum: 1, maximum: 5 }), text: Type.String({ maxLength: 2000 }), lineId: Type.Optional(Uuid) }),
+          body: Type.Object({ rating: Type.Integer({ minimum: 1, maximum: 5 }), text: FreeText({ maxLength: 2000 }), lineId: Type.Optional(Uuid) }),
           response: {
             201: Type.Object({ id: Type.String(), productId: Type.String(), lineId: Type.String(), rating: Type.Integer(), text: Type.String(), createdAt: Type.String() }),
             ...problems(400, 401, 404, 409),

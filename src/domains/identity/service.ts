@@ -6,6 +6,7 @@ import { LRUCache } from 'lru-cache';
 import type { Database } from '../../platform/db.js';
 import { conflict, unauthorized, validationFailed, type FieldErrors } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
+import { textProblem } from '../../platform/text.js';
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Sliding expiry is pushed forward at most this often, so reads stay reads. */
@@ -38,9 +39,6 @@ export interface RegisterInput {
   displayName: string;
 }
 
-const CONTROL_CHARS = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]/u;
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/u;
-const HANDLE = /^[a-z0-9_.]{3,24}$/;
 
 export function normaliseEmail(email: string): string {
   return email.normalize('NFC').trim().toLowerCase();
@@ -49,12 +47,14 @@ export function normaliseEmail(email: string): string {
 export function validateRegistration(input: RegisterInput): { email: string; handle: string; displayName: string } {
   const errors: FieldErrors = {};
   const email = normaliseEmail(input.email);
-  if (!EMAIL.test(email) || email.length > 254) errors.email = ['must be an email address'];
+  const emailProblem = textProblem('email', email);
+  if (emailProblem) errors.email = [emailProblem];
   const handle = input.handle.trim().toLowerCase();
-  if (!HANDLE.test(handle)) errors.handle = ['must be 3–24 characters of a–z, 0–9, _ and .'];
+  const handleProblem = textProblem('handle', handle);
+  if (handleProblem) errors.handle = [handleProblem];
   const displayName = input.displayName.normalize('NFC').trim();
-  if (displayName.length < 1 || [...displayName].length > 50) errors.displayName = ['must be 1–50 characters'];
-  else if (CONTROL_CHARS.test(displayName)) errors.displayName = ['must not contain control or invisible characters'];
+  const nameProblem = displayName.length < 1 || [...displayName].length > 50 ? 'must be 1–50 characters' : textProblem('display-name', displayName);
+  if (nameProblem) errors.displayName = [nameProblem];
   const password = input.password;
   if ([...password].length < 10) errors.password = ['must be at least 10 characters'];
   else if (password.length > 1024) errors.password = ['must be at most 1024 characters'];

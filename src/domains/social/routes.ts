@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { decodeCursor, requireSubject } from '../../platform/http.js';
+import { DisplayName, FreeText } from '../../platform/text.js';
 import { badRequest, tooLarge, unprocessable, validationFailed, HttpProblem } from '../../platform/errors.js';
 import { checkCaption, videoView, type ProfileSeed, type SocialService } from './service.js';
 import { MAX_FRAMES, MAX_LONG_SIDE, probeVideo, ProbeError } from './media/probe.js';
@@ -16,7 +17,7 @@ import { FeedPageWriter, type PageItem, type TagSource } from './feed/pageJson.j
 import { followingPage } from './feed/following.js';
 import { tusRoutes } from './media/tus.js';
 import { MAX_OUTPUT_FPS } from './media/transcode.job.js';
-import { Accepted, Comment, FeedItem, Handle, Profile, Video, VideoId, problems } from './schemas.js';
+import { Accepted, Comment, FeedItem, Handle, Profile, Video, VideoId, WatchEvents, problems } from './schemas.js';
 
 export interface SocialRouteOptions {
   service: SocialService;
@@ -129,7 +130,7 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
           tags: ['social'],
           summary: 'Change the caption (author only)',
           params: VideoId,
-          body: Type.Object({ caption: Type.String() }),
+          body: Type.Object({ caption: FreeText() }),
           response: { 200: Video, ...problems(400, 401, 403, 404) },
         },
       },
@@ -182,7 +183,7 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
           tags: ['social'],
           summary: 'Comment (1–500 characters after trimming; at most 10 a minute)',
           params: VideoId,
-          body: Type.Object({ text: Type.String({ maxLength: 4000 }) }),
+          body: Type.Object({ text: FreeText({ maxLength: 4000 }) }),
           response: { 201: Comment, ...problems(400, 401, 404, 422, 429) },
         },
       },
@@ -253,8 +254,8 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
           summary: 'Change your own profile',
           params: Handle,
           body: Type.Object({
-            displayName: Type.Optional(Type.String({ maxLength: 100 })),
-            bio: Type.Optional(Type.String({ maxLength: 300 })),
+            displayName: Type.Optional(DisplayName({ maxLength: 100 })),
+            bio: Type.Optional(FreeText({ maxLength: 300 })),
             avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: 500, pattern: '^(https://|/media/)' }), Type.Null()])),
           }),
           response: { 200: Profile, ...problems(400, 401, 403, 404) },
@@ -398,19 +399,15 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
         schema: {
           tags: ['social'],
           summary: 'Report watch events (at most 100); anonymous viewers count too',
-          body: Type.Object({
-            events: Type.Array(
-              Type.Object({
-                type: Type.Literal('view'),
-                videoId: Type.String({ format: 'uuid' }),
-                watchedMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
-                completed: Type.Boolean(),
-              }),
-              { minItems: 1, maxItems: 100 },
-            ),
-          }),
-          response: { 202: Type.Object({ accepted: Type.Integer() }), ...problems(400) },
+          description: 'At most 30 requests a minute per signed-in viewer, 120 per address for anonymous ones.',
+          body: WatchEvents,
+          response: { 202: Type.Object({ accepted: Type.Integer() }), ...problems(400, 413, 429) },
         },
+        // 100 events are about 12 KB of JSON.
+        bodyLimit: 64 * 1024,
+        // A player reports every 20 views or 10 seconds. Signed-in viewers are counted by subject;
+        // anonymous ones by address, with room for several behind one carrier-grade NAT.
+        config: { rateLimit: { max: (request: FastifyRequest) => (request.subject ? 30 : 120), timeWindow: '1 minute', keyGenerator: (request: FastifyRequest) => (request.subject ? `subject:${request.subject}` : request.ip) } },
       },
       async (request, reply) => reply.code(202).send({ accepted: await service.recordEvents(request.subject, request.body.events) }),
     );

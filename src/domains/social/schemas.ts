@@ -56,6 +56,21 @@ export const Comment = Type.Object(
   { $id: 'SocialComment' },
 );
 
+/** The most watch events one request may carry (API.md). */
+export const MAX_WATCH_EVENTS = 100;
+
+export const WatchEvents = Type.Object({
+  events: Type.Array(
+    Type.Object({
+      type: Type.Literal('view'),
+      videoId: Type.String({ format: 'uuid' }),
+      watchedMs: Type.Integer({ minimum: 0, maximum: 3_600_000 }),
+      completed: Type.Boolean(),
+    }),
+    { minItems: 1, maxItems: MAX_WATCH_EVENTS },
+  ),
+});
+
 export const Accepted = Type.Object({ id: Type.String(), status: Type.Literal('processing') });
 
 export const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('Problem')]));

@@ -4,6 +4,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { JobRunner } from '../../platform/jobs.js';
 import { enqueueJob } from '../../platform/jobs.js';
 import { uuidv7 } from '../../platform/ids.js';
+import { textProblem } from '../../platform/text.js';
 import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validationFailed } from '../../platform/errors.js';
 import type { ProfileTable, SocialDB, VideoRow } from './store.js';
 import { SignalCache } from './feed/signals.js';
@@ -622,6 +623,8 @@ export class SocialService {
 
 export function checkCaption(caption: string): void {
   if ([...caption].length > MAX_CAPTION) throw validationFailed({ caption: [`must be at most ${MAX_CAPTION} characters`] });
+  const problem = textProblem('free-text', caption);
+  if (problem) throw validationFailed({ caption: [problem] });
 }
 
 async function listFiles(dir: string): Promise<string[]> {

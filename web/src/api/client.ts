@@ -5,6 +5,8 @@ export interface Problem {
   status: number;
   detail: string;
   errors?: Record<string, string[]>;
+  /** How many more fields had errors than `errors` lists (the API lists 20 at most). */
+  moreErrors?: number;
 }
 
 export class ApiError extends Error {
@@ -46,6 +48,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
       status: response.status,
       detail: problem.detail ?? response.statusText,
       errors: problem.errors,
+      moreErrors: problem.moreErrors,
     });
   }
   return data as T;

@@ -51,6 +51,7 @@ function Catalog({ shop }: { shop: Shop }) {
   const { t, i18n } = useTranslation();
   const client = useQueryClient();
   const [rowErrors, setRowErrors] = useState<[string, string[]][]>([]);
+  const [moreErrors, setMoreErrors] = useState(0);
   const [message, setMessage] = useState<string | null>(null);
   const [imported, setImported] = useState<number | null>(null);
   const importCsv = useMutation({
@@ -58,6 +59,7 @@ function Catalog({ shop }: { shop: Shop }) {
     onSuccess: (result) => {
       setImported(result.products);
       setRowErrors([]);
+      setMoreErrors(0);
       setMessage(null);
       void client.invalidateQueries({ queryKey: ['shop-products', shop.slug] });
     },
@@ -72,6 +74,7 @@ function Catalog({ shop }: { shop: Shop }) {
             return [where, msgs.map((m) => translateFieldMessage(t, i18n.language, m))];
           }),
         );
+        setMoreErrors(error.problem.moreErrors ?? 0);
         setMessage(error.problem.status === 404 ? t('seller.importUnavailable') : t('seller.importFailed'));
       } else setMessage(t('errors.generic'));
     },
@@ -106,6 +109,7 @@ function Catalog({ shop }: { shop: Shop }) {
               <strong>{row}</strong>: {msgs.join(' ')}
             </li>
           ))}
+          {moreErrors > 0 && <li>{t('seller.moreErrors', { count: moreErrors })}</li>}
         </ul>
       )}
     </section>

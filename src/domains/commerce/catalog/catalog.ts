@@ -4,6 +4,7 @@ import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, forbidden, notFound, unprocessable, validationFailed, type FieldErrors } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { decodeCursor, pageOf } from '../../../platform/http.js';
+import { textProblem } from '../../../platform/text.js';
 import { canonicalProvince, provinceOfCity } from '../shipping/regions.js';
 import { CATEGORIES, type Category } from './categories.js';
 import { publishProduct } from './events.js';
@@ -102,8 +103,12 @@ function checkHttpUrl(value: string): boolean {
   }
 }
 
-function validateProductFields(input: { title?: string; category?: string; imageUrls?: string[]; externalUrl?: string | null }, errors: FieldErrors): void {
-  if (input.title !== undefined && clean(input.title).length === 0) errors.title = ['must not be empty'];
+function validateProductFields(input: { title?: string; description?: string; category?: string; imageUrls?: string[]; externalUrl?: string | null }, errors: FieldErrors): void {
+  // The JSON routes check these kinds in their schema; a CSV import comes through here only.
+  const titleProblem = input.title === undefined ? undefined : clean(input.title).length === 0 ? 'must not be empty' : textProblem('title', input.title);
+  if (titleProblem) errors.title = [titleProblem];
+  const descriptionProblem = input.description === undefined ? undefined : textProblem('free-text', input.description);
+  if (descriptionProblem) errors.description = [descriptionProblem];
   if (input.category !== undefined && !(input.category in CATEGORIES)) {
     errors.category = [`must be one of ${Object.keys(CATEGORIES).join(', ')}`];
   }
@@ -185,6 +190,10 @@ export class CatalogService {
     input.variants.forEach((variant, i) => {
       const sku = variant.sku.trim();
       if (!sku) errors[`variants.${i}.sku`] = ['must not be empty'];
+      for (const field of ['name', 'sku'] as const) {
+        const problem = textProblem('title', variant[field]);
+        if (problem) errors[`variants.${i}.${field}`] = [problem];
+      }
       if (skus.has(sku)) errors[`variants.${i}.sku`] = ['is used twice'];
       skus.add(sku);
     });

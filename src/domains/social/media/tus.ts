@@ -5,9 +5,8 @@ import path from 'node:path';
 import { EVENTS, Server, type ServerOptions } from '@tus/server';
 import { FileStore } from '@tus/file-store';
 import { uuidv7 } from '../../../platform/ids.js';
-import { notFound, problemOf, validationFailed, unprocessable } from '../../../platform/errors.js';
-import { MAX_CAPTION } from '../hashtags.js';
-import type { SocialService } from '../service.js';
+import { notFound, problemOf, unprocessable } from '../../../platform/errors.js';
+import { checkCaption, type SocialService } from '../service.js';
 import { probeVideo, ProbeError } from './probe.js';
 
 export const TUS_PATH = '/api/social/uploads';
@@ -58,7 +57,11 @@ export function tusRoutes({ service, me, maxUploadBytes }: TusOptions): FastifyP
       async onUploadCreate(req, upload) {
         const owner = ownerOf(req);
         const caption = upload.metadata?.caption ?? '';
-        if ([...caption].length > MAX_CAPTION) throw tusError(validationFailed({ caption: [`must be at most ${MAX_CAPTION} characters`] }));
+        try {
+          checkCaption(caption);
+        } catch (error) {
+          throw tusError(error);
+        }
         await service.db.insertInto('uploads').values({ id: upload.id, owner, caption }).execute();
         return {};
       },
