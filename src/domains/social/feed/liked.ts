@@ -23,7 +23,13 @@ export class LikedCache {
     private readonly db: Kysely<SocialDB>,
     ttlMs = 10_000,
   ) {
-    this.cache = new ShortLived(ttlMs);
+    this.cache = new ShortLived({
+      name: 'likes per viewer',
+      ttlMs,
+      maxEntries: 20_000,
+      maxBytes: 32 * 1024 * 1024,
+      sizeOf: (liked) => 100 + 80 * liked.ids.size,
+    });
   }
 
   async among(subject: string, videoIds: string[]): Promise<Set<string>> {
@@ -40,6 +46,10 @@ export class LikedCache {
 
   forget(subject: string): void {
     this.cache.delete(subject);
+  }
+
+  stats() {
+    return this.cache.stats();
   }
 
   private load(subject: string): Promise<Liked> {
