@@ -67,7 +67,10 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
     // The fold runs again and again while the crowd writes.
     let folding = true;
     const folds = (async () => {
-      while (folding) await sekat.domains.social.counters.settle();
+      while (folding) {
+        await sekat.domains.social.counters.settle();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     })();
     const service = sekat.domains.social.service;
     const crowd = async (n: number) => {
@@ -135,11 +138,25 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
     expect(counters).toMatchObject({ view_count: facts.views, like_count: facts.likes, comment_count: facts.comments, share_count: facts.shares });
   });
 
-  it('folds what is left on a clean stop, so the counters are settled when it starts again', async () => {
+  it('refuses a batch whole when one of its videos was deleted elsewhere after this process last checked it', async () => {
+    const doomed = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(author), handle: author.handle }, 'Sebentar lagi hilang');
+    const view = (videoId: string) => ({ type: 'view', videoId, watchedMs: 1_000, completed: false });
+    expect((await inject('POST', '/api/social/events', viewers[6], { events: [view(doomed)] })).statusCode).toBe(202);
+    // Another process deletes it: this one's caches do not hear of it.
+    await db().deleteFrom('videos').where('id', '=', doomed).execute();
+    const before = await countersAndFacts(viral);
+    const refused = await inject('POST', '/api/social/events', viewers[6], { events: [view(viral), view(doomed)] });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers['content-type']).toContain('application/problem+json');
+    expect(Object.keys(refused.json().errors)).toEqual(['events.1.videoId']);
+    expect((await countersAndFacts(viral)).facts.views).toBe(before.facts.views);
+  });
+
+  it('folds what is left when the domain stops cleanly', async () => {
     await inject('POST', `/api/social/videos/${viral}/like`, viewers[5]);
     await inject('POST', '/api/social/events', viewers[5], { events: [{ type: 'view', videoId: viral, watchedMs: 9_000, completed: true }] });
-    await sekat.close();
-    sekat = await buildSekat(config, { background: false });
+    // What the server's shutdown calls for social (SIGTERM → sekat.close() → each domain's stop).
+    await sekat.domains.social.stop();
     expect(await db().selectFrom('video_counter_deltas').selectAll().execute()).toEqual([]);
     const { counters, facts } = await countersAndFacts(viral);
     expect(counters).toMatchObject({ view_count: facts.views, completed_count: facts.completed, like_count: facts.likes });

@@ -9,7 +9,7 @@ import type { ProfileTable, SocialDB, VideoRow } from './store.js';
 import { SignalCache } from './feed/signals.js';
 import { FollowingFirstPages } from './feed/followingCache.js';
 import { ForYouWindows } from './feed/forYou.js';
-import type { CacheStats } from './feed/shortLived.js';
+import { BoundedCache, type CacheStats } from './feed/shortLived.js';
 import { LikedCache } from './feed/liked.js';
 import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
@@ -85,6 +85,13 @@ export interface WatchEventInput {
   completed: boolean;
 }
 
+interface Watchable {
+  duration_ms: number | null;
+  hashtags: string[];
+}
+
+const isForeignKeyViolation = (error: unknown) => (error as { code?: string }).code === '23503';
+
 const isUniqueViolation = (error: unknown, constraint?: string) =>
   (error as { code?: string }).code === '23505' &&
   (constraint === undefined || String((error as { constraint?: string; message?: string }).constraint ?? (error as Error).message).includes(constraint));
@@ -95,6 +102,17 @@ export class SocialService {
   /** Per-viewer personalization signals, briefly cached; dropped when the viewer acts. */
   readonly signals: SignalCache;
   readonly followingFirstPages = new FollowingFirstPages();
+  /**
+   * Ready videos' length and hashtags, which watch batches are checked against without a query.
+   * Ready is final; a video deleted in another process meanwhile is refused by the store itself.
+   */
+  private readonly watchable = new BoundedCache<Watchable>({
+    name: 'watchable videos',
+    maxEntries: 50_000,
+    maxBytes: 16 * 1024 * 1024,
+    ttlMs: 5_000,
+    sizeOf: (video) => 120 + 40 * video.hashtags.length,
+  });
   /** What is left of each For You session's ranking, so its next page is not ranked again. */
   readonly forYouWindows = new ForYouWindows();
   /** Which videos each viewer likes, briefly cached; dropped when the viewer likes or unlikes. */
@@ -113,7 +131,7 @@ export class SocialService {
 
   /** Hits, misses and size of every cache the feeds keep. */
   cacheStats(): CacheStats[] {
-    return [this.candidates.stats(), this.signals.stats(), this.liked.stats(), this.followingFirstPages.stats(), this.forYouWindows.cache.stats()];
+    return [this.candidates.stats(), this.signals.stats(), this.liked.stats(), this.followingFirstPages.stats(), this.forYouWindows.cache.stats(), this.watchable.stats()];
   }
 
   /** Which of these videos the viewer likes. */
@@ -136,6 +154,7 @@ export class SocialService {
   videosChanged(): void {
     this.candidates.invalidate();
     this.followingFirstPages.clear();
+    this.watchable.clear();
   }
 
   private async loadCandidates() {
@@ -396,15 +415,16 @@ export class SocialService {
         insert into likes (video_id, subject) select id, ${subject} from videos where id = ${id} and status = 'ready'
         on conflict do nothing returning video_id)
       insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked`.execute(this.db);
-    this.liked.forget(subject);
-    return this.readyVideo(id, subject);
+    const row = await this.readyVideo(id, subject);
+    this.liked.changed(subject, id, true);
+    return row;
   }
 
   async unlike(id: string, subject: string): Promise<VideoRow> {
     await sql`
       with unliked as (delete from likes where video_id = ${id} and subject = ${subject} returning video_id)
       insert into video_counter_deltas (video_id, likes) select video_id, -1 from unliked`.execute(this.db);
-    this.liked.forget(subject);
+    this.liked.changed(subject, id, false);
     return this.getVideo(id, subject);
   }
 
@@ -474,14 +494,30 @@ export class SocialService {
    * appends the events, their per-video counter deltas (folded later, counters.ts), and the
    * viewer's completions and hashtag affinity. No video row is locked on the way.
    */
-  async recordEvents(subject: string | undefined, events: WatchEventInput[]): Promise<number> {
+  async recordEvents(subject: string | undefined, events: WatchEventInput[], retried = false): Promise<number> {
     const ids = [...new Set(events.map((e) => e.videoId))];
-    const videos = await this.db.selectFrom('videos').select(['id', 'status', 'duration_ms', 'hashtags']).where('id', '=', sql<string>`any(${ids}::uuid[])`).execute();
-    const byId = new Map(videos.map((v) => [v.id, v]));
+    const byId = new Map<string, Watchable>();
+    const unknown = ids.filter((id) => {
+      const known = this.watchable.get(id);
+      if (known) byId.set(id, known);
+      return !known;
+    });
+    if (unknown.length > 0) {
+      const ready = await this.db
+        .selectFrom('videos')
+        .select(['id', 'duration_ms', 'hashtags'])
+        .where('id', '=', sql<string>`any(${unknown}::uuid[])`)
+        .where('status', '=', 'ready')
+        .execute();
+      for (const { id, ...video } of ready) {
+        byId.set(id, video);
+        this.watchable.set(id, video);
+      }
+    }
     const errors: Record<string, string[]> = {};
     events.forEach((event, i) => {
       const video = byId.get(event.videoId);
-      if (!video || video.status !== 'ready') (errors[`events.${i}.videoId`] ??= []).push('is not a video that can be watched');
+      if (!video) (errors[`events.${i}.videoId`] ??= []).push('is not a video that can be watched');
       else if (event.watchedMs > (video.duration_ms ?? 0) + WATCH_SLACK_MS) (errors[`events.${i}.watchedMs`] ??= []).push('is longer than the video');
     });
     if (Object.keys(errors).length > 0) throw validationFailed(errors, 'Some watch events are not valid; none were recorded.');
@@ -502,7 +538,7 @@ export class SocialService {
     for (const id of completedIds) for (const tag of byId.get(id)!.hashtags) affinity.set(tag, (affinity.get(tag) ?? 0) + 1);
     const tags = [...affinity.keys()].sort();
     const deltas = [...perVideo];
-    await sql`
+    const append = sql`
       with appended as (
         insert into watch_events (subject, video_id, watched_ms, completed)
         select ${subject ?? null}::text, e.video_id, e.watched_ms, e.completed
@@ -519,7 +555,15 @@ export class SocialService {
       )
       insert into viewer_hashtags (subject, tag, score)
       select ${subject ?? ''}, t.tag, t.score from unnest(${tags}::text[], ${tags.map((tag) => affinity.get(tag)!)}::float8[]) as t(tag, score)
-      on conflict (subject, tag) do update set score = viewer_hashtags.score + excluded.score`.execute(this.db);
+      on conflict (subject, tag) do update set score = viewer_hashtags.score + excluded.score`;
+    try {
+      await append.execute(this.db);
+    } catch (error) {
+      // A video was deleted after it was checked: nothing was stored; check the batch again.
+      if (!isForeignKeyViolation(error) || retried) throw error;
+      for (const id of ids) this.watchable.delete(id);
+      return this.recordEvents(subject, events, true);
+    }
     // What was just stored, added to the viewer's cached signals: no query to read it back.
     if (subject) this.signals.watched(subject, completedIds, affinity);
     return events.length;
