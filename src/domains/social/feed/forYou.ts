@@ -255,9 +255,10 @@ function takePage(
   const takeFrom = (pool: Slot[]) => {
     for (let i = 0; i < pool.length; i++) {
       const slot = pool[i]!;
-      // A video gone from the candidates since the window was ranked (deleted, say) is dropped.
+      // A video gone from the candidates since the window was ranked (deleted, say) is dropped,
+      // and so is one already shown from the other pool (a fresh video can be in both).
       const row = rows.get(slot.id);
-      if (!row) {
+      if (!row || seen.has(slot.id)) {
         pool.splice(i--, 1);
         continue;
       }
