@@ -98,7 +98,7 @@ async function seedViewers(sekat: Sekat, config: Config): Promise<string[]> {
   await sql`with numbered as (select id, row_number() over (order by id) as n from videos where status = 'ready')
     insert into watch_events (subject, video_id, watched_ms, completed, created_at)
     select t.s, v.id, 14000, true, now() - k * interval '1 hour'
-    from unnest(${subjects}::text[]) with ordinality as t(s, n), generate_series(1, 30) k
+    from unnest(${subjects}::text[]) with ordinality as t(s, n) cross join generate_series(1, 30) k
     join numbered v on v.n = 1 + (t.n * 101 + k * 331) % (select count(*) from numbered)`.execute(db);
   await sql`insert into viewer_completions (subject, video_id, completed_at)
     select distinct on (subject, video_id) subject, video_id, created_at from watch_events

@@ -8,7 +8,7 @@ import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validati
 import type { ProfileTable, SocialDB, VideoRow } from './store.js';
 import { SignalCache } from './feed/signals.js';
 import { FollowingFirstPages } from './feed/followingCache.js';
-import { ForYouWindows } from './feed/forYou.js';
+import { ForYouWindows } from './feed/windows.js';
 import { BoundedCache, type CacheStats } from './feed/shortLived.js';
 import { LikedCache } from './feed/liked.js';
 import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';

@@ -4,7 +4,7 @@ import type { VideoRow } from '../store.js';
 import { SeenFilter } from './bloom.js';
 import type { Candidates } from './candidates.js';
 import type { Signals } from './signals.js';
-import { BoundedCache } from './shortLived.js';
+import { ForYouWindows, PERSONAL_WINDOW_TTL_MS, WINDOW_PAGES, type Slot, type Window } from './windows.js';
 
 /** One in this many slots goes to a fresh video with few views (exploration). */
 const EXPLORE_EVERY = 5;
@@ -59,53 +59,6 @@ const firstPages = new WeakMap<object, { candidates: Candidates; byLimit: Map<nu
 export interface ForYouResult {
   items: FeedItem[];
   nextCursor: string | null;
-}
-
-/** A video a window still holds for its session: its id, why it is there, and who made it. */
-interface Slot {
-  id: string;
-  reason: string;
-  author: string;
-}
-
-/**
- * What is left of one session's ranking after a page: the rest of the ranked (and, when
- * personalised, boosted and sorted) window and of the exploration pool, so the next page is
- * taken from it instead of ranked again. `exhausted` says the window reached the end of the
- * candidates; otherwise, once it runs short, the next page is ranked afresh from the cursor.
- */
-interface Window {
-  scored: Slot[];
-  explore: Slot[];
-  exhausted: boolean;
-  /** The viewer's purchase categories it was ranked with (their consent): revoking drops it. */
-  purchases: Set<string> | undefined;
-}
-
-/** Pages a window is kept for: more than a session usually scrolls before the app reopens. */
-const WINDOW_PAGES = 6;
-/** A personalised window is trusted as long as the signals it was ranked from may be. */
-const PERSONAL_WINDOW_TTL_MS = 10_000;
-const SLOT_BYTES = 160;
-
-/**
- * Sessions' ranked windows, keyed by the cursor that continues them (and the viewer, when
- * personalised; a plain window holds nothing personal, so everyone scrolling the plain feed from
- * the same page shares it). A miss — another process, an evicted or expired entry — ranks the page
- * from the cursor as before, so a window is only ever a shortcut.
- */
-export class ForYouWindows {
-  readonly cache = new BoundedCache<Window>({
-    name: 'For You session windows',
-    maxEntries: 50_000,
-    maxBytes: 64 * 1024 * 1024,
-    ttlMs: 5 * 60_000,
-    sizeOf: (w) => 100 + SLOT_BYTES * (w.scored.length + w.explore.length),
-  });
-
-  static key(viewer: string | undefined, cursor: string, personalized: boolean): string {
-    return personalized ? `${viewer}|${cursor}` : cursor;
-  }
 }
 
 const rowsByIdOf = new WeakMap<Candidates, Map<string, VideoRow>>();
