@@ -4,7 +4,7 @@ import type { VideoRow } from '../store.js';
 import { SeenFilter } from './bloom.js';
 import type { Candidates } from './candidates.js';
 import type { Signals } from './signals.js';
-import { ForYouWindows, PERSONAL_WINDOW_TTL_MS, WINDOW_PAGES, type Slot, type Window } from './windows.js';
+import { ForYouWindows, WINDOW_PAGES, type Slot, type Window } from './windows.js';
 
 /** One in this many slots goes to a fresh video with few views (exploration). */
 const EXPLORE_EVERY = 5;
@@ -117,8 +117,11 @@ export async function forYouPage(
   return page;
 }
 
+/** Ranked with the purchase categories the viewer's signals hold now (they follow consent within the signals' TTL). */
 function sameConsent(ranked: Set<string> | undefined, now: Set<string> | undefined): boolean {
-  return ranked === now || ((ranked?.size ?? 0) === 0 && (now?.size ?? 0) === 0);
+  if ((ranked?.size ?? 0) !== (now?.size ?? 0)) return false;
+  for (const category of ranked ?? []) if (!now!.has(category)) return false;
+  return true;
 }
 
 /** Ranks a window from the candidates (skipping what the cursor has seen) and takes a page from it. */
@@ -233,6 +236,6 @@ function takePage(
   if (!more) return { items, nextCursor: null };
   const nextCursor = encodeForYouCursor({ personalized, served: cursor.served + items.length, lastAuthor, seen });
   const rest: Window = { scored, explore, exhausted: window.exhausted, purchases: window.purchases };
-  service.forYouWindows.cache.set(ForYouWindows.key(viewer, nextCursor, personalized), rest, personalized ? { ttlMs: PERSONAL_WINDOW_TTL_MS } : {});
+  service.forYouWindows.cache.set(ForYouWindows.key(viewer, nextCursor, personalized), rest);
   return { items, nextCursor };
 }

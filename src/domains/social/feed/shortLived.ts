@@ -51,8 +51,9 @@ export class BoundedCache<V extends NonNullable<unknown>> {
     return this.lru.peek(key);
   }
 
-  set(key: string, value: V, options: { ttlMs?: number; keepTtl?: boolean } = {}): void {
-    this.lru.set(key, value, { ...(options.ttlMs ? { ttl: options.ttlMs } : {}), ...(options.keepTtl ? { noUpdateTTL: true } : {}) });
+  /** `keepTtl` replaces the value but keeps the time the entry was first set (and so expires). */
+  set(key: string, value: V, options: { keepTtl?: boolean } = {}): void {
+    this.lru.set(key, value, options.keepTtl ? { noUpdateTTL: true } : {});
   }
 
   delete(key: string): void {

@@ -23,8 +23,6 @@ export interface Window {
 
 /** Pages a window is kept for: more than a session usually scrolls before the app reopens. */
 export const WINDOW_PAGES = 6;
-/** A personalised window is trusted as long as the signals it was ranked from may be. */
-export const PERSONAL_WINDOW_TTL_MS = 10_000;
 const SLOT_BYTES = 160;
 
 /**
