@@ -150,6 +150,7 @@ describe(`profiles and engagement (${STORE_LABEL})`, () => {
     const ok = await inject('POST', '/api/social/events', bob, { events: [ev({ watchedMs: 10_000, completed: true }), ev({ watchedMs: 2_500 }), ...Array.from({ length: 98 }, () => ev())] });
     expect(ok.statusCode).toBe(202);
     expect((await inject('POST', '/api/social/events', undefined, { events: [ev()] })).statusCode).toBe(202);
+    await sekat.domains.social.counters.settle();
     const stats = await db().selectFrom('videos').select(['view_count', 'completed_count', 'watched_fraction_sum']).where('id', '=', video).executeTakeFirstOrThrow();
     expect(stats.view_count).toBe(before + 101);
     expect(stats.completed_count).toBe(1);

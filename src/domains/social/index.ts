@@ -5,6 +5,8 @@ import type { Kysely } from 'kysely';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import type { SocialDB } from './store.js';
 import { SocialService, type ProfileSeed } from './service.js';
+import { CounterFold } from './counters.js';
+import type { CacheStats } from './feed/shortLived.js';
 import { socialRoutes } from './routes.js';
 import { MediaPaths } from './media/paths.js';
 import { mediaRoutes } from './media/serve.js';
@@ -44,6 +46,10 @@ export interface SocialInstance extends DomainInstance {
   /** For the bridge: removes everything social holds about a subject, media files included. */
   eraseSubject: SocialService['eraseSubject'];
   service: SocialService;
+  /** Hits, misses and size of every cache social keeps (printed by bench:crowd). */
+  cacheStats(): CacheStats[];
+  /** Folds engagement into the videos' counters about once a second; `settle()` folds all now. */
+  counters: CounterFold;
   /** Fills an empty product-card projection from commerce's snapshot. */
   rebuildProductCards(snapshot: () => Promise<ProductUpserted[]>): Promise<number>;
   /** What the bridge may call (contracts/ports.ts). */
@@ -54,6 +60,8 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   const db = deps.db as Kysely<SocialDB>;
   const media = new MediaPaths(deps.dataDir);
   const service = new SocialService(db, media, deps.jobs);
+  const counters = new CounterFold(db, deps.log.child({ part: 'counters' }));
+  counters.start();
   deps.jobs.register(TRANSCODE_JOB, transcodeJob({ db, media, log: deps.log, preset: options.transcodePreset, onReady: () => service.videosChanged() }));
   const cards = new ProductCards(db as unknown as TagsDb, deps.log);
   cards.subscribe(deps.bus);
@@ -76,6 +84,8 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
     exportSubject: (subject) => service.exportSubject(subject),
     eraseSubject: (subject) => service.eraseSubject(subject),
     service,
+    counters,
+    cacheStats: () => [...service.cacheStats(), cards.stats()],
     rebuildProductCards: (snapshot) => cards.rebuildIfEmpty(snapshot),
     port: {
       exportSubject: async (subject) => {
@@ -100,6 +110,6 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       creatorStats: (subject, from, to) => tags.creatorStats(subject, from, to),
     },
     health: async () => true,
-    stop: async () => {},
+    stop: () => counters.stop(),
   };
 }

@@ -9,6 +9,8 @@ import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validati
 import type { ProfileTable, SocialDB, VideoRow } from './store.js';
 import { SignalCache } from './feed/signals.js';
 import { FollowingFirstPages } from './feed/followingCache.js';
+import { ForYouWindows } from './feed/windows.js';
+import { BoundedCache, type CacheStats } from './feed/shortLived.js';
 import { LikedCache } from './feed/liked.js';
 import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
@@ -83,6 +85,13 @@ export interface WatchEventInput {
   completed: boolean;
 }
 
+interface Watchable {
+  duration_ms: number | null;
+  hashtags: string[];
+}
+
+const isForeignKeyViolation = (error: unknown) => (error as { code?: string }).code === '23503';
+
 const isUniqueViolation = (error: unknown, constraint?: string) =>
   (error as { code?: string }).code === '23505' &&
   (constraint === undefined || String((error as { constraint?: string; message?: string }).constraint ?? (error as Error).message).includes(constraint));
@@ -93,6 +102,19 @@ export class SocialService {
   /** Per-viewer personalization signals, briefly cached; dropped when the viewer acts. */
   readonly signals: SignalCache;
   readonly followingFirstPages = new FollowingFirstPages();
+  /**
+   * Ready videos' length and hashtags, which watch batches are checked against without a query.
+   * Ready is final; a video deleted in another process meanwhile is refused by the store itself.
+   */
+  private readonly watchable = new BoundedCache<Watchable>({
+    name: 'watchable videos',
+    maxEntries: 50_000,
+    maxBytes: 16 * 1024 * 1024,
+    ttlMs: 5_000,
+    sizeOf: (video) => 120 + 40 * video.hashtags.length,
+  });
+  /** What is left of each For You session's ranking, so its next page is not ranked again. */
+  readonly forYouWindows = new ForYouWindows();
   /** Which videos each viewer likes, briefly cached; dropped when the viewer likes or unlikes. */
   readonly liked: LikedCache;
 
@@ -105,6 +127,11 @@ export class SocialService {
     this.candidates = new CandidateCache(() => this.loadCandidates(), candidateTtlMs);
     this.signals = new SignalCache(db);
     this.liked = new LikedCache(db);
+  }
+
+  /** Hits, misses and size of every cache the feeds keep. */
+  cacheStats(): CacheStats[] {
+    return [this.candidates.stats(), this.signals.stats(), this.liked.stats(), this.followingFirstPages.stats(), this.forYouWindows.cache.stats(), this.watchable.stats()];
   }
 
   /** Which of these videos the viewer likes. */
@@ -127,6 +154,7 @@ export class SocialService {
   videosChanged(): void {
     this.candidates.invalidate();
     this.followingFirstPages.clear();
+    this.watchable.clear();
   }
 
   private async loadCandidates() {
@@ -186,12 +214,18 @@ export class SocialService {
     const follows = viewer
       ? await this.db.selectFrom('follows').select('follower').where('follower', '=', viewer).where('followee', '=', row.subject).executeTakeFirst()
       : undefined;
+    const pending = await this.db
+      .selectFrom('video_counter_deltas as d')
+      .innerJoin('videos as v', 'v.id', 'd.video_id')
+      .select(sql<number>`coalesce(sum(d.likes), 0)::int`.as('likes'))
+      .where('v.author', '=', row.subject)
+      .executeTakeFirst();
     return {
       handle: row.handle,
       displayName: row.display_name,
       bio: row.bio,
       avatarUrl: row.avatar_url,
-      counts: { followers: row.follower_count, following: row.following_count, videos: row.video_count, likes: row.like_count },
+      counts: { followers: row.follower_count, following: row.following_count, videos: row.video_count, likes: row.like_count + Number(pending?.likes ?? 0) },
       followedByMe: Boolean(follows),
     };
   }
@@ -280,8 +314,31 @@ export class SocialService {
 
   /** A video as the viewer may see it: others see only ready videos. */
   async getVideo(id: string, viewer?: string): Promise<VideoRow> {
-    const row = await this.videoRows().where('v.id', '=', id).executeTakeFirst();
-    if (!row || (row.status !== 'ready' && row.author !== viewer)) throw notFound('No such video.');
+    const found = await this.videoRows()
+      .leftJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('video_counter_deltas as d')
+            .select([
+              sql<number>`coalesce(sum(d.views), 0)::int`.as('pending_views'),
+              sql<number>`coalesce(sum(d.likes), 0)::int`.as('pending_likes'),
+              sql<number>`coalesce(sum(d.comments), 0)::int`.as('pending_comments'),
+              sql<number>`coalesce(sum(d.shares), 0)::int`.as('pending_shares'),
+            ])
+            .whereRef('d.video_id', '=', 'v.id')
+            .as('pending'),
+        (join) => join.onTrue(),
+      )
+      .select(['pending.pending_views', 'pending.pending_likes', 'pending.pending_comments', 'pending.pending_shares'])
+      .where('v.id', '=', id)
+      .executeTakeFirst();
+    if (!found || (found.status !== 'ready' && found.author !== viewer)) throw notFound('No such video.');
+    // One video read alone counts what the fold has not reached yet, so it is exact at once.
+    const { pending_views, pending_likes, pending_comments, pending_shares, ...row } = found;
+    row.view_count += Number(pending_views ?? 0);
+    row.like_count += Number(pending_likes ?? 0);
+    row.comment_count += Number(pending_comments ?? 0);
+    row.share_count += Number(pending_shares ?? 0);
     return row;
   }
 
@@ -346,37 +403,37 @@ export class SocialService {
 
   // ---- engagement
 
+  /**
+   * Engagement writes the fact and its counter delta in one statement and leaves the counter to
+   * the fold (counters.ts): no request waits on a popular video's row. A video read right after
+   * adds the deltas not yet folded, so the caller sees their own like, comment or share at once.
+   */
   async like(id: string, subject: string): Promise<VideoRow> {
-    const video = await this.readyVideo(id, subject);
-    await this.db.transaction().execute(async (trx) => {
-      const inserted = await trx.insertInto('likes').values({ video_id: id, subject }).onConflict((oc) => oc.doNothing()).returning('subject').executeTakeFirst();
-      if (!inserted) return;
-      await trx.updateTable('videos').set((eb) => ({ like_count: eb('like_count', '+', 1) })).where('id', '=', id).execute();
-      await trx.updateTable('profiles').set((eb) => ({ like_count: eb('like_count', '+', 1) })).where('subject', '=', video.author).execute();
-    });
-    this.liked.forget(subject);
-    return this.getVideo(id, subject);
+    await sql`
+      with liked as (
+        insert into likes (video_id, subject) select id, ${subject} from videos where id = ${id} and status = 'ready'
+        on conflict do nothing returning video_id)
+      insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked`.execute(this.db);
+    const row = await this.readyVideo(id, subject);
+    this.liked.changed(subject, id, true);
+    return row;
   }
 
   async unlike(id: string, subject: string): Promise<VideoRow> {
-    const video = await this.getVideo(id, subject);
-    await this.db.transaction().execute(async (trx) => {
-      const deleted = await trx.deleteFrom('likes').where('video_id', '=', id).where('subject', '=', subject).returning('subject').executeTakeFirst();
-      if (!deleted) return;
-      await trx.updateTable('videos').set((eb) => ({ like_count: eb('like_count', '-', 1) })).where('id', '=', id).execute();
-      await trx.updateTable('profiles').set((eb) => ({ like_count: eb('like_count', '-', 1) })).where('subject', '=', video.author).execute();
-    });
-    this.liked.forget(subject);
+    await sql`
+      with unliked as (delete from likes where video_id = ${id} and subject = ${subject} returning video_id)
+      insert into video_counter_deltas (video_id, likes) select video_id, -1 from unliked`.execute(this.db);
+    this.liked.changed(subject, id, false);
     return this.getVideo(id, subject);
   }
 
   async share(id: string, subject: string | undefined): Promise<VideoRow> {
-    await this.readyVideo(id, subject);
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('shares').values({ video_id: id, subject: subject ?? null }).execute();
-      await trx.updateTable('videos').set((eb) => ({ share_count: eb('share_count', '+', 1) })).where('id', '=', id).execute();
-    });
-    return this.getVideo(id, subject);
+    await sql`
+      with shared as (
+        insert into shares (video_id, subject) select id, ${subject ?? null}::text from videos where id = ${id} and status = 'ready'
+        returning video_id)
+      insert into video_counter_deltas (video_id, shares) select video_id, 1 from shared`.execute(this.db);
+    return this.readyVideo(id, subject);
   }
 
   async comment(id: string, subject: string, rawText: string) {
@@ -391,10 +448,11 @@ export class SocialService {
       .executeTakeFirstOrThrow();
     if (Number(recent.n) >= COMMENTS_PER_MINUTE) throw tooManyRequests('Too many comments; wait a minute.', 60);
     const commentId = uuidv7();
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('comments').values({ id: commentId, video_id: id, author: subject, text, created_at: new Date() }).execute();
-      await trx.updateTable('videos').set((eb) => ({ comment_count: eb('comment_count', '+', 1) })).where('id', '=', id).execute();
-    });
+    await sql`
+      with written as (
+        insert into comments (id, video_id, author, text, created_at) values (${commentId}, ${id}, ${subject}, ${text}, ${new Date()})
+        returning video_id)
+      insert into video_counter_deltas (video_id, comments) select video_id, 1 from written`.execute(this.db);
     return (await this.commentRows(id).where('c.id', '=', commentId).executeTakeFirstOrThrow());
   }
 
@@ -423,26 +481,42 @@ export class SocialService {
       .executeTakeFirst();
     if (!found) throw notFound('No such comment.');
     if (found.author !== subject && found.videoAuthor !== subject) throw forbidden('Only the comment author or the video author can delete it.');
-    await this.db.transaction().execute(async (trx) => {
-      const deleted = await trx.deleteFrom('comments').where('id', '=', commentId).returning('id').executeTakeFirst();
-      if (deleted) await trx.updateTable('videos').set((eb) => ({ comment_count: eb('comment_count', '-', 1) })).where('id', '=', videoId).execute();
-    });
+    await sql`
+      with deleted as (delete from comments where id = ${commentId} returning video_id)
+      insert into video_counter_deltas (video_id, comments) select video_id, -1 from deleted`.execute(this.db);
   }
 
   // ---- watch events
 
   /**
-   * Validates the whole batch first (a bad event rejects all of it), then appends the events and
-   * rolls them into per-video stats and the viewer's completions and hashtag affinity.
+   * Validates the whole batch first (a bad event rejects all of it), then, in one statement,
+   * appends the events, their per-video counter deltas (folded later, counters.ts), and the
+   * viewer's completions and hashtag affinity. No video row is locked on the way.
    */
-  async recordEvents(subject: string | undefined, events: WatchEventInput[]): Promise<number> {
+  async recordEvents(subject: string | undefined, events: WatchEventInput[], retried = false): Promise<number> {
     const ids = [...new Set(events.map((e) => e.videoId))];
-    const videos = await this.db.selectFrom('videos').select(['id', 'status', 'duration_ms', 'hashtags']).where('id', 'in', ids).execute();
-    const byId = new Map(videos.map((v) => [v.id, v]));
+    const byId = new Map<string, Watchable>();
+    const unknown = ids.filter((id) => {
+      const known = this.watchable.get(id);
+      if (known) byId.set(id, known);
+      return !known;
+    });
+    if (unknown.length > 0) {
+      const ready = await this.db
+        .selectFrom('videos')
+        .select(['id', 'duration_ms', 'hashtags'])
+        .where('id', '=', sql<string>`any(${unknown}::uuid[])`)
+        .where('status', '=', 'ready')
+        .execute();
+      for (const { id, ...video } of ready) {
+        byId.set(id, video);
+        this.watchable.set(id, video);
+      }
+    }
     const errors: Record<string, string[]> = {};
     events.forEach((event, i) => {
       const video = byId.get(event.videoId);
-      if (!video || video.status !== 'ready') (errors[`events.${i}.videoId`] ??= []).push('is not a video that can be watched');
+      if (!video) (errors[`events.${i}.videoId`] ??= []).push('is not a video that can be watched');
       else if (event.watchedMs > (video.duration_ms ?? 0) + WATCH_SLACK_MS) (errors[`events.${i}.watchedMs`] ??= []).push('is longer than the video');
     });
     if (Object.keys(errors).length > 0) throw validationFailed(errors, 'Some watch events are not valid; none were recorded.');
@@ -456,41 +530,41 @@ export class SocialService {
       stats.fraction += Math.min(1, event.watchedMs / Math.max(1, duration));
       perVideo.set(event.videoId, stats);
     }
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('watch_events')
-        .values(events.map((e) => ({ subject: subject ?? null, video_id: e.videoId, watched_ms: e.watchedMs, completed: e.completed })))
-        .execute();
-      for (const [videoId, stats] of [...perVideo].sort(([a], [b]) => a.localeCompare(b))) {
-        await trx
-          .updateTable('videos')
-          .set((eb) => ({
-            view_count: eb('view_count', '+', stats.views),
-            completed_count: eb('completed_count', '+', stats.completed),
-            watched_fraction_sum: eb('watched_fraction_sum', '+', stats.fraction),
-          }))
-          .where('id', '=', videoId)
-          .execute();
-      }
-      if (!subject) return;
-      const completedIds = [...new Set(events.filter((e) => e.completed).map((e) => e.videoId))];
-      if (completedIds.length === 0) return;
-      await trx
-        .insertInto('viewer_completions')
-        .values(completedIds.map((video_id) => ({ subject, video_id, completed_at: new Date() })))
-        .onConflict((oc) => oc.columns(['subject', 'video_id']).doUpdateSet({ completed_at: new Date() }))
-        .execute();
-      const affinity = new Map<string, number>();
-      for (const id of completedIds) for (const tag of byId.get(id)!.hashtags) affinity.set(tag, (affinity.get(tag) ?? 0) + 1);
-      if (affinity.size > 0) {
-        await trx
-          .insertInto('viewer_hashtags')
-          .values([...affinity].sort(([a], [b]) => a.localeCompare(b)).map(([tag, score]) => ({ subject, tag, score })))
-          .onConflict((oc) => oc.columns(['subject', 'tag']).doUpdateSet({ score: sql<number>`viewer_hashtags.score + excluded.score` }))
-          .execute();
-      }
-    });
-    if (subject) this.signals.forget(subject);
+    // Anonymous viewers add to the counts only. A viewer's rows are written in a fixed order, so
+    // two batches of one viewer at once cannot deadlock.
+    const completedIds = subject ? [...new Set(events.filter((e) => e.completed).map((e) => e.videoId))].sort() : [];
+    const affinity = new Map<string, number>();
+    for (const id of completedIds) for (const tag of byId.get(id)!.hashtags) affinity.set(tag, (affinity.get(tag) ?? 0) + 1);
+    const tags = [...affinity.keys()].sort();
+    const deltas = [...perVideo];
+    const append = sql`
+      with appended as (
+        insert into watch_events (subject, video_id, watched_ms, completed)
+        select ${subject ?? null}::text, e.video_id, e.watched_ms, e.completed
+        from unnest(${events.map((e) => e.videoId)}::uuid[], ${events.map((e) => e.watchedMs)}::int[], ${events.map((e) => e.completed)}::bool[])
+          as e(video_id, watched_ms, completed)
+      ), counted as (
+        insert into video_counter_deltas (video_id, views, completed, fraction)
+        select * from unnest(${deltas.map(([id]) => id)}::uuid[], ${deltas.map(([, d]) => d.views)}::int[],
+          ${deltas.map(([, d]) => d.completed)}::int[], ${deltas.map(([, d]) => d.fraction)}::float8[])
+      ), completions as (
+        insert into viewer_completions (subject, video_id, completed_at)
+        select ${subject ?? ''}, c.video_id, now() from unnest(${completedIds}::uuid[]) as c(video_id)
+        on conflict (subject, video_id) do update set completed_at = excluded.completed_at
+      )
+      insert into viewer_hashtags (subject, tag, score)
+      select ${subject ?? ''}, t.tag, t.score from unnest(${tags}::text[], ${tags.map((tag) => affinity.get(tag)!)}::float8[]) as t(tag, score)
+      on conflict (subject, tag) do update set score = viewer_hashtags.score + excluded.score`;
+    try {
+      await append.execute(this.db);
+    } catch (error) {
+      // A video was deleted after it was checked: nothing was stored; check the batch again.
+      if (!isForeignKeyViolation(error) || retried) throw error;
+      for (const id of ids) this.watchable.delete(id);
+      return this.recordEvents(subject, events, true);
+    }
+    // What was just stored, added to the viewer's cached signals: no query to read it back.
+    if (subject) this.signals.watched(subject, completedIds, affinity);
     return events.length;
   }
 
@@ -585,15 +659,12 @@ export class SocialService {
     const uploadIds = (await this.db.selectFrom('uploads').select('id').where('owner', '=', subject).execute()).map((u) => u.id);
     await this.db.transaction().execute(async (trx) => {
       await this.removeVideos(trx, videoIds);
-      const liked = await trx.deleteFrom('likes').where('subject', '=', subject).returning('video_id').execute();
-      for (const { video_id } of liked) {
-        const video = await trx.updateTable('videos').set((eb) => ({ like_count: eb('like_count', '-', 1) })).where('id', '=', video_id).returning('author').executeTakeFirst();
-        if (video) await trx.updateTable('profiles').set((eb) => ({ like_count: eb('like_count', '-', 1) })).where('subject', '=', video.author).execute();
-      }
-      const commented = await trx.deleteFrom('comments').where('author', '=', subject).returning('video_id').execute();
-      for (const { video_id } of commented) {
-        await trx.updateTable('videos').set((eb) => ({ comment_count: eb('comment_count', '-', 1) })).where('id', '=', video_id).execute();
-      }
+      await sql`
+        with unliked as (delete from likes where subject = ${subject} returning video_id)
+        insert into video_counter_deltas (video_id, likes) select video_id, -1 from unliked`.execute(trx);
+      await sql`
+        with deleted as (delete from comments where author = ${subject} returning video_id)
+        insert into video_counter_deltas (video_id, comments) select video_id, -1 from deleted`.execute(trx);
       const following = await trx.deleteFrom('follows').where('follower', '=', subject).returning('followee').execute();
       for (const { followee } of following) {
         await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '-', 1) })).where('subject', '=', followee).execute();

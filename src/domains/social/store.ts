@@ -91,6 +91,18 @@ export interface ShareTable {
   created_at: Generated<Date>;
 }
 
+/** A signed change to one video's counters, not yet folded into `videos` (engagement/counters.ts). */
+export interface VideoCounterDeltaTable {
+  id: Generated<number>;
+  video_id: string;
+  views: Generated<number>;
+  completed: Generated<number>;
+  fraction: Generated<number>;
+  likes: Generated<number>;
+  comments: Generated<number>;
+  shares: Generated<number>;
+}
+
 export interface UploadTable {
   id: string;
   owner: string;
@@ -108,6 +120,7 @@ export interface SocialDB {
   viewer_completions: ViewerCompletionTable;
   viewer_hashtags: ViewerHashtagTable;
   shares: ShareTable;
+  video_counter_deltas: VideoCounterDeltaTable;
   uploads: UploadTable;
   jobs: { id: string; type: string; status: string; attempts: number; locked_until: Date | null; run_at: Date; payload: unknown };
 }

@@ -1,4 +1,6 @@
 import type { VideoRow } from '../store.js';
+import type { CacheStats } from './shortLived.js';
+import { ROW_BYTES } from './followingCache.js';
 
 /** How deep For You can go: the ranked list holds this many videos. */
 export const RANKED_DEPTH = 1500;
@@ -24,6 +26,8 @@ export class CandidateCache {
   private loadedAt = 0;
   private loading: { generation: number; promise: Promise<Candidates> } | undefined;
   private generation = 0;
+  private hits = 0;
+  private misses = 0;
 
   constructor(
     private readonly load: () => Promise<Candidates>,
@@ -31,9 +35,19 @@ export class CandidateCache {
   ) {}
 
   async get(): Promise<Candidates> {
-    if (this.current && Date.now() - this.loadedAt <= this.ttlMs) return this.current;
+    if (this.current && Date.now() - this.loadedAt <= this.ttlMs) {
+      this.hits++;
+      return this.current;
+    }
+    this.misses++;
     const refresh = this.refresh();
     return this.current ?? refresh;
+  }
+
+  /** One entry of at most RANKED_DEPTH + FRESH_DEPTH rows: bounded by construction. */
+  stats(): CacheStats {
+    const rows = (this.current?.ranked.length ?? 0) + (this.current?.fresh.length ?? 0);
+    return { name: 'For You candidates', hits: this.hits, misses: this.misses, entries: this.current ? 1 : 0, bytes: rows * ROW_BYTES, maxEntries: 1, maxBytes: (RANKED_DEPTH + FRESH_DEPTH) * ROW_BYTES };
   }
 
   /** Forget the lists; the next request loads them again. */

@@ -77,6 +77,19 @@ describe(`feeds (${STORE_LABEL})`, () => {
     expect(personal.length).toBeGreaterThanOrEqual(45);
   });
 
+  it('takes later For You pages from the session\'s ranked window instead of ranking again', async () => {
+    const windows = () => sekat.domains.social.service.forYouWindows.cache.stats();
+    for (const [url, user] of [['/api/social/feed/for-you', undefined], ['/api/social/feed/for-you', viewerA]] as const) {
+      const before = windows().hits;
+      const all = await pages(url, user, 5);
+      expect(all.length).toBeGreaterThan(3);
+      // Pages after the first continued a window; a window that runs short is ranked afresh once.
+      expect(windows().hits - before).toBeGreaterThanOrEqual(all.length - 3);
+      checkSequence(all);
+    }
+    expect(windows().bytes).toBeLessThanOrEqual(windows().maxBytes);
+  });
+
   it('gives two viewers with different histories the same feed when personalized=false', async () => {
     const a = (await pages('/api/social/feed/for-you?personalized=false', viewerA)).flat();
     const b = (await pages('/api/social/feed/for-you?personalized=false', viewerB)).flat();

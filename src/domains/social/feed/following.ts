@@ -1,18 +1,32 @@
+import { sql } from 'kysely';
 import type { SocialService } from '../service.js';
 import type { VideoRow } from '../store.js';
 
-/** Newest first from the creators the viewer follows. */
-export function followingRows(service: SocialService, viewer: string, limit: number, before?: { t: string; id: string }): Promise<VideoRow[]> {
-  let query = service
-    .videoRows()
-    .where('v.status', '=', 'ready')
-    .where('v.author', 'in', (eb) => eb.selectFrom('follows').select('followee').where('follower', '=', viewer));
-  if (before) {
-    query = query.where((eb) =>
-      eb.or([eb('v.created_at', '<', new Date(before.t)), eb.and([eb('v.created_at', '=', new Date(before.t)), eb('v.id', '<', before.id)])]),
-    );
-  }
-  return query.orderBy('v.created_at', 'desc').orderBy('v.id', 'desc').limit(limit + 1).execute();
+/**
+ * Newest first from the creators the viewer follows: each followed creator's newest ready videos
+ * before the cursor come from their own `(author, created_at, id)` index range, and the newest of
+ * those make the page. A page reads at most `limit + 1` index entries per followed creator,
+ * however deep the cursor is.
+ */
+export async function followingRows(service: SocialService, viewer: string, limit: number, before?: { t: string; id: string }): Promise<VideoRow[]> {
+  const after = before ? sql`and (n.created_at, n.id) < (${new Date(before.t)}::timestamptz, ${before.id}::uuid)` : sql``;
+  const { rows } = await sql<VideoRow>`
+    select v.*, p.handle, p.display_name, p.avatar_url
+    from (
+      select n.* from follows f
+      cross join lateral (
+        select * from videos n
+        where n.author = f.followee and n.status = 'ready' ${after}
+        order by n.created_at desc, n.id desc
+        limit ${limit + 1}
+      ) n
+      where f.follower = ${viewer}
+      order by n.created_at desc, n.id desc
+      limit ${limit + 1}
+    ) v
+    join profiles p on p.subject = v.author
+    order by v.created_at desc, v.id desc`.execute(service.db);
+  return rows;
 }
 
 /** A page of Following: the first page from the short-lived cache, later pages from the store. */

@@ -1,6 +1,9 @@
 import type { VideoRow } from '../store.js';
 import { ShortLived } from './shortLived.js';
 
+/** About what one video row read from the store keeps alive (its columns, caption, author). */
+export const ROW_BYTES = 1_200;
+
 /**
  * Each viewer's first Following page, kept for a moment: it is what every app open asks for.
  * This process drops all of them when a video becomes ready or changes, and a viewer's own when
@@ -11,7 +14,13 @@ export class FollowingFirstPages {
   private readonly pages: ShortLived<VideoRow[]>;
 
   constructor(ttlMs = 2_000) {
-    this.pages = new ShortLived(ttlMs);
+    this.pages = new ShortLived({
+      name: 'first Following pages',
+      ttlMs,
+      maxEntries: 10_000,
+      maxBytes: 32 * 1024 * 1024,
+      sizeOf: (rows) => 100 + ROW_BYTES * rows.length,
+    });
   }
 
   get(viewer: string, limit: number, load: () => Promise<VideoRow[]>): Promise<VideoRow[]> {
@@ -24,5 +33,9 @@ export class FollowingFirstPages {
 
   clear(): void {
     this.pages.clear();
+  }
+
+  stats() {
+    return this.pages.stats();
   }
 }

@@ -4,6 +4,7 @@ import type { VideoRow } from '../store.js';
 import { SeenFilter } from './bloom.js';
 import type { Candidates } from './candidates.js';
 import type { Signals } from './signals.js';
+import { ForYouWindows, WINDOW_PAGES, type Slot, type Window } from './windows.js';
 
 /** One in this many slots goes to a fresh video with few views (exploration). */
 const EXPLORE_EVERY = 5;
@@ -49,9 +50,9 @@ function authorKey(row: VideoRow): string {
 
 /**
  * The first page of each feed, kept while what it was ranked from lasts: the shared candidate
- * lists (refreshed every couple of seconds) and, when personalised, the viewer's signals (dropped
- * the moment the viewer follows, watches, or their consent changes). Every app open asks for a
- * first page; later pages carry their own cursor and are ranked per request.
+ * lists (refreshed every couple of seconds) and, when personalised, the viewer's signals (a new
+ * object the moment the viewer follows, watches, or their consent changes). Every app open asks
+ * for a first page.
  */
 const firstPages = new WeakMap<object, { candidates: Candidates; byLimit: Map<number, Promise<ForYouResult>> }>();
 
@@ -60,11 +61,24 @@ export interface ForYouResult {
   nextCursor: string | null;
 }
 
+const rowsByIdOf = new WeakMap<Candidates, Map<string, VideoRow>>();
+function rowsById(candidates: Candidates): Map<string, VideoRow> {
+  let map = rowsByIdOf.get(candidates);
+  if (!map) {
+    map = new Map();
+    for (const row of candidates.ranked) map.set(row.id, row);
+    for (const row of candidates.fresh) map.set(row.id, row);
+    rowsByIdOf.set(candidates, map);
+  }
+  return map;
+}
+
 /**
  * The For You page. Without personalization (anonymous, or `personalized=false`) it reads no
  * viewing history at all: the ranking is the stored `hot` score (engagement per view with time
  * decay) plus an exploration share of fresh videos, the same for every viewer. Candidates come
- * from the shared precomputed lists, so the request path runs no ranking query.
+ * from the shared precomputed lists, so the request path runs no ranking query; a later page
+ * continues its session's window, so it costs what a first page costs.
  */
 export async function forYouPage(
   service: SocialService,
@@ -79,7 +93,14 @@ export async function forYouPage(
     service.candidates.get(),
     personalized ? service.signals.get(viewer!) : Promise.resolve(undefined),
   ]);
-  if (cursor) return rankPage(service, candidates, signals, limit, cursor);
+  if (cursor) {
+    const key = ForYouWindows.key(viewer, rawCursor!, personalized);
+    const window = service.forYouWindows.cache.get(key);
+    if (window && sameConsent(window.purchases, signals?.purchaseCategories) && (window.exhausted || window.scored.length + window.explore.length >= limit)) {
+      return takePage(service, viewer, rowsById(candidates), window, limit, cursor, personalized);
+    }
+    return rankPage(service, viewer, candidates, signals, limit, cursor);
+  }
   const owner: object = signals ?? candidates;
   let cached = firstPages.get(owner);
   if (!cached || cached.candidates !== candidates) {
@@ -89,24 +110,31 @@ export async function forYouPage(
   const entry = cached;
   let page = entry.byLimit.get(limit);
   if (!page) {
-    page = rankPage(service, candidates, signals, limit, undefined);
+    page = rankPage(service, viewer, candidates, signals, limit, undefined);
     entry.byLimit.set(limit, page);
     page.catch(() => entry.byLimit.delete(limit));
   }
   return page;
 }
 
+/** Ranked with the purchase categories the viewer's signals hold now (they follow consent within the signals' TTL). */
+function sameConsent(ranked: Set<string> | undefined, now: Set<string> | undefined): boolean {
+  if ((ranked?.size ?? 0) !== (now?.size ?? 0)) return false;
+  for (const category of ranked ?? []) if (!now!.has(category)) return false;
+  return true;
+}
+
+/** Ranks a window from the candidates (skipping what the cursor has seen) and takes a page from it. */
 async function rankPage(
   service: SocialService,
-  { ranked, fresh }: Candidates,
+  viewer: string | undefined,
+  candidates: Candidates,
   signals: Signals | undefined,
   limit: number,
   cursor: ForYouCursor | undefined,
 ): Promise<ForYouResult> {
-  const personalized = signals !== undefined;
+  const { ranked, fresh } = candidates;
   const seen = cursor?.seen ?? SeenFilter.empty();
-  const served = cursor?.served ?? 0;
-
   const eligible = (row: VideoRow) => !seen.has(row.id) && !signals?.completed.has(row.id);
   // Categories of the products tagged on candidate videos, read only when the viewer consented
   // to purchase-based personalization (their categories are then in the signals).
@@ -114,10 +142,10 @@ async function rankPage(
     signals && signals.purchaseCategories.size > 0
       ? await service.taggedCategories(ranked.slice(0, PERSONAL_WINDOW * 2).map((row) => row.id))
       : undefined;
-  // Only the best eligible candidates can make this page; personalization looks a little deeper
-  // so that boosted videos further down can rise.
-  const window = signals ? PERSONAL_WINDOW : limit * 3 + 10;
-  const scored: { row: VideoRow; score: number; reason: string; rank: number }[] = [];
+  // Only the best eligible candidates can make the next pages; personalization looks deeper so
+  // that boosted videos further down can rise.
+  const window = signals ? PERSONAL_WINDOW : limit * WINDOW_PAGES + 10;
+  const scored: { slot: Slot; score: number; rank: number }[] = [];
   let scanned = 0;
   for (; scanned < ranked.length && scored.length < window; scanned++) {
     const rank = scanned;
@@ -146,39 +174,68 @@ async function rankPage(
         reason = `Karena Anda mengikuti @${row.handle}`;
       }
     }
-    scored.push({ row, score, reason, rank });
+    scored.push({ slot: { id: row.id, reason, author: authorKey(row) }, score, rank });
   }
   // The cached list is already in `hot` order; only boosts need a new sort.
   if (signals) scored.sort((a, b) => b.score - a.score || a.rank - b.rank);
-  const explore: { row: VideoRow; reason: string }[] = [];
+  const explore: Slot[] = [];
   for (const row of fresh) {
-    if (explore.length >= limit) break;
-    if (eligible(row)) explore.push({ row, reason: 'Video baru' });
+    if (explore.length >= limit * 2) break;
+    if (eligible(row)) explore.push({ id: row.id, reason: 'Video baru', author: authorKey(row) });
   }
+  const kept = signals ? limit * WINDOW_PAGES + 10 : scored.length;
+  const built: Window = {
+    scored: scored.slice(0, kept).map((s) => s.slot),
+    explore,
+    exhausted: scanned >= ranked.length && kept >= scored.length,
+    purchases: signals?.purchaseCategories,
+  };
+  return takePage(service, viewer, rowsById(candidates), built, limit, cursor ?? { personalized: signals !== undefined, served: 0, lastAuthor: '', seen }, signals !== undefined);
+}
 
+/** Takes a page from a window, never the same creator twice in a row, and keeps the rest for the next page. */
+function takePage(
+  service: SocialService,
+  viewer: string | undefined,
+  rows: Map<string, VideoRow>,
+  window: Window,
+  limit: number,
+  cursor: ForYouCursor,
+  personalized: boolean,
+): ForYouResult {
+  const scored = window.scored.slice();
+  const explore = window.explore.slice();
+  const seen = cursor.seen;
   const items: FeedItem[] = [];
-  const taken = new Set<string>();
-  let lastAuthor = cursor?.lastAuthor ?? '';
-  const takeFrom = (pool: { row: VideoRow; reason: string }[]) => {
-    const index = pool.findIndex((c) => !taken.has(c.row.id) && authorKey(c.row) !== lastAuthor);
-    if (index < 0) return false;
-    const [chosen] = pool.splice(index, 1);
-    items.push({ row: chosen!.row, reason: chosen!.reason });
-    taken.add(chosen!.row.id);
-    seen.add(chosen!.row.id);
-    lastAuthor = authorKey(chosen!.row);
-    return true;
+  let lastAuthor = cursor.lastAuthor;
+  const takeFrom = (pool: Slot[]) => {
+    for (let i = 0; i < pool.length; i++) {
+      const slot = pool[i]!;
+      // A video gone from the candidates since the window was ranked (deleted, say) is dropped,
+      // and so is one already shown from the other pool (a fresh video can be in both).
+      const row = rows.get(slot.id);
+      if (!row || seen.has(slot.id)) {
+        pool.splice(i--, 1);
+        continue;
+      }
+      if (slot.author === lastAuthor) continue;
+      pool.splice(i, 1);
+      items.push({ row, reason: slot.reason });
+      seen.add(slot.id);
+      lastAuthor = slot.author;
+      return true;
+    }
+    return false;
   };
   while (items.length < limit) {
-    const exploreSlot = (served + items.length) % EXPLORE_EVERY === EXPLORE_EVERY - 1;
+    const exploreSlot = (cursor.served + items.length) % EXPLORE_EVERY === EXPLORE_EVERY - 1;
     const ok = exploreSlot ? takeFrom(explore) || takeFrom(scored) : takeFrom(scored) || takeFrom(explore);
     if (!ok) break;
   }
-  const more =
-    items.length === limit &&
-    (scanned < ranked.length || scored.some((c) => !taken.has(c.row.id)) || explore.some((c) => !taken.has(c.row.id)));
-  return {
-    items,
-    nextCursor: more ? encodeForYouCursor({ personalized, served: served + items.length, lastAuthor, seen }) : null,
-  };
+  const more = items.length === limit && (!window.exhausted || scored.length > 0 || explore.length > 0);
+  if (!more) return { items, nextCursor: null };
+  const nextCursor = encodeForYouCursor({ personalized, served: cursor.served + items.length, lastAuthor, seen });
+  const rest: Window = { scored, explore, exhausted: window.exhausted, purchases: window.purchases };
+  service.forYouWindows.cache.set(ForYouWindows.key(viewer, nextCursor, personalized), rest);
+  return { items, nextCursor };
 }

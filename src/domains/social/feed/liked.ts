@@ -12,8 +12,8 @@ interface Liked {
 
 /**
  * Which videos each signed-in viewer likes, kept briefly so that every video view and feed page
- * can say `likedByMe` without a query. This process drops a viewer's entry when they like or
- * unlike; another process's change shows within `ttlMs`. Someone with more than `KEPT` likes is
+ * can say `likedByMe` without a query. This process keeps a viewer's entry in step when they like
+ * or unlike; another process's change shows within `ttlMs`. Someone with more than `KEPT` likes is
  * asked about the rest in the store.
  */
 export class LikedCache {
@@ -23,7 +23,13 @@ export class LikedCache {
     private readonly db: Kysely<SocialDB>,
     ttlMs = 10_000,
   ) {
-    this.cache = new ShortLived(ttlMs);
+    this.cache = new ShortLived({
+      name: 'likes per viewer',
+      ttlMs,
+      maxEntries: 20_000,
+      maxBytes: 32 * 1024 * 1024,
+      sizeOf: (liked) => 100 + 80 * liked.ids.size,
+    });
   }
 
   async among(subject: string, videoIds: string[]): Promise<Set<string>> {
@@ -40,6 +46,21 @@ export class LikedCache {
 
   forget(subject: string): void {
     this.cache.delete(subject);
+  }
+
+  /** The viewer now likes the video, or no longer does: kept in step without reading the store again. */
+  changed(subject: string, videoId: string, likes: boolean): void {
+    const known = this.cache.peek(subject);
+    // A load still in flight may have read the store before the change: it is dropped instead.
+    if (!known) return this.cache.delete(subject);
+    const ids = new Set(known.ids);
+    if (likes) ids.add(videoId);
+    else ids.delete(videoId);
+    this.cache.replace(subject, { ids, complete: known.complete });
+  }
+
+  stats() {
+    return this.cache.stats();
   }
 
   private load(subject: string): Promise<Liked> {

@@ -1,37 +1,149 @@
+import { LRUCache } from 'lru-cache';
+
+/** What a cache holds and how often it answered: printed by `bench:crowd`. */
+export interface CacheStats {
+  name: string;
+  hits: number;
+  misses: number;
+  entries: number;
+  /** Estimated bytes held (each cache's own `sizeOf`), next to its bound. */
+  bytes: number;
+  maxEntries: number;
+  maxBytes: number;
+}
+
+export interface BoundedOptions<V> {
+  name: string;
+  maxEntries: number;
+  maxBytes: number;
+  /** An estimate of the bytes an entry keeps alive (its key included by the cache). */
+  sizeOf: (value: V) => number;
+  ttlMs?: number;
+}
+
 /**
- * A small keyed cache of loads that are trusted for `ttlMs`: concurrent readers share one load,
- * a failed load is forgotten, and the oldest entry makes room past `maxEntries`. The feed's
- * per-viewer caches (signals, likes, first Following pages) are all one of these.
+ * An LRU cache bounded in entries and in estimated bytes, counting its hits and misses. Every
+ * cache the feeds keep is one of these, so a crowd of viewers cannot grow the heap without bound.
  */
-export class ShortLived<T> {
-  private readonly entries = new Map<string, { at: number; value: Promise<T> }>();
+export class BoundedCache<V extends NonNullable<unknown>> {
+  private readonly lru: LRUCache<string, V>;
+  hits = 0;
+  misses = 0;
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries = 10_000,
-  ) {}
-
-  get(key: string, load: () => Promise<T>): Promise<T> {
-    const hit = this.entries.get(key);
-    if (hit && Date.now() - hit.at <= this.ttlMs) return hit.value;
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    const entry = { at: Date.now(), value: load() };
-    this.entries.set(key, entry);
-    entry.value.catch(() => {
-      if (this.entries.get(key) === entry) this.entries.delete(key);
+  constructor(private readonly options: BoundedOptions<V>) {
+    this.lru = new LRUCache<string, V>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      sizeCalculation: (value, key) => Math.max(1, 2 * key.length + options.sizeOf(value)),
+      ...(options.ttlMs ? { ttl: options.ttlMs, ttlAutopurge: false } : {}),
     });
-    return entry.value;
+  }
+
+  get(key: string): V | undefined {
+    const value = this.lru.get(key);
+    if (value === undefined) this.misses++;
+    else this.hits++;
+    return value;
+  }
+
+  /** Looks without counting (for checks that are not a read of the cache). */
+  peek(key: string): V | undefined {
+    return this.lru.peek(key);
+  }
+
+  /** `keepTtl` replaces the value but keeps the time the entry was first set (and so expires). */
+  set(key: string, value: V, options: { keepTtl?: boolean } = {}): void {
+    this.lru.set(key, value, options.keepTtl ? { noUpdateTTL: true } : {});
   }
 
   delete(key: string): void {
-    this.entries.delete(key);
+    this.lru.delete(key);
   }
 
   deleteWhere(matches: (key: string) => boolean): void {
-    for (const key of this.entries.keys()) if (matches(key)) this.entries.delete(key);
+    for (const key of [...this.lru.keys()]) if (matches(key)) this.lru.delete(key);
   }
 
   clear(): void {
-    this.entries.clear();
+    this.lru.clear();
+  }
+
+  stats(): CacheStats {
+    return {
+      name: this.options.name,
+      hits: this.hits,
+      misses: this.misses,
+      entries: this.lru.size,
+      bytes: this.lru.calculatedSize,
+      maxEntries: this.options.maxEntries,
+      maxBytes: this.options.maxBytes,
+    };
+  }
+}
+
+interface Loaded<T> {
+  promise: Promise<T>;
+  /** Set once the load resolved: its size is then known. */
+  value?: T;
+}
+
+/**
+ * A keyed cache of loads trusted for `ttlMs`: concurrent readers share one load, a failed load is
+ * forgotten. The feed's per-viewer caches (signals, likes, first Following pages) are all one of these.
+ */
+export class ShortLived<T extends NonNullable<unknown>> {
+  private readonly cache: BoundedCache<Loaded<T>>;
+
+  constructor(options: { name: string; ttlMs: number; maxEntries: number; maxBytes: number; sizeOf: (value: T) => number }) {
+    this.cache = new BoundedCache<Loaded<T>>({
+      ...options,
+      // A load in flight is counted small; it is counted again at its size once it resolves.
+      sizeOf: (entry) => (entry.value === undefined ? 64 : options.sizeOf(entry.value)),
+    });
+  }
+
+  get(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.cache.get(key);
+    if (hit) return hit.promise;
+    const entry: Loaded<T> = { promise: load() };
+    this.cache.set(key, entry);
+    entry.promise.then(
+      (value) => {
+        if (this.cache.peek(key) !== entry) return;
+        entry.value = value;
+        this.cache.set(key, entry, { keepTtl: true });
+      },
+      () => {
+        if (this.cache.peek(key) === entry) this.cache.delete(key);
+      },
+    );
+    return entry.promise;
+  }
+
+  /** The loaded value, if there is one, without counting a read. */
+  peek(key: string): T | undefined {
+    return this.cache.peek(key)?.value;
+  }
+
+  /** Replaces a loaded value with one this process derived from it, keeping its time to live. */
+  replace(key: string, value: T): void {
+    if (this.cache.peek(key)?.value === undefined) return;
+    this.cache.set(key, { promise: Promise.resolve(value), value }, { keepTtl: true });
+  }
+
+  delete(key: string): void {
+    this.cache.delete(key);
+  }
+
+  deleteWhere(matches: (key: string) => boolean): void {
+    this.cache.deleteWhere(matches);
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+
+  stats(): CacheStats {
+    return this.cache.stats();
   }
 }

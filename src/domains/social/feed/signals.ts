@@ -13,9 +13,13 @@ export interface Signals {
   purchaseCategories: Set<string>;
 }
 
+/** Roughly what one id or tag costs in a Set or Map. */
+const BYTES_PER_ITEM = 80;
+
 /**
  * Per-viewer signals, kept briefly so that scrolling does not query them on every page. This
- * process drops a viewer's entry when they follow, unfollow or report watch events.
+ * process drops a viewer's entry when they follow, unfollow or their consent changes, and adds
+ * what they just watched to it (a new object, so pages ranked from the old one are not reused).
  */
 export class SignalCache {
   private readonly cache: ShortLived<Signals>;
@@ -24,15 +28,35 @@ export class SignalCache {
     private readonly db: Kysely<SocialDB>,
     ttlMs = 10_000,
   ) {
-    this.cache = new ShortLived(ttlMs);
+    this.cache = new ShortLived({
+      name: 'viewer signals',
+      ttlMs,
+      maxEntries: 20_000,
+      maxBytes: 64 * 1024 * 1024,
+      sizeOf: (s) => 200 + BYTES_PER_ITEM * (s.followed.size + s.affinity.size + s.completed.size + s.purchaseCategories.size),
+    });
   }
 
   get(viewer: string): Promise<Signals> {
     return this.cache.get(viewer, () => viewerSignals(this.db, viewer));
   }
 
+  /** The viewer completed these videos (with these hashtag counts), as the store now says too. */
+  watched(viewer: string, completed: string[], affinity: Map<string, number>): void {
+    const known = this.cache.peek(viewer);
+    if (!known || (completed.length === 0 && affinity.size === 0)) return;
+    const next: Signals = { ...known, completed: new Set(known.completed), affinity: new Map(known.affinity) };
+    for (const id of completed) next.completed.add(id);
+    for (const [tag, score] of affinity) next.affinity.set(tag, (next.affinity.get(tag) ?? 0) + score);
+    this.cache.replace(viewer, next);
+  }
+
   forget(viewer: string): void {
     this.cache.delete(viewer);
+  }
+
+  stats() {
+    return this.cache.stats();
   }
 }
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { LRUCache } from 'lru-cache';
+import { BoundedCache } from '../feed/shortLived.js';
 import type { Bus } from '../../../platform/bus.js';
 import { handleOnce } from '../../../platform/outbox.js';
 import type { Database } from '../../../platform/db.js';
@@ -105,7 +105,13 @@ async function applyRemove(db: TagsDb, fact: ProductRemoved): Promise<void> {
 const TAGS_CACHE_TTL_MS = 5_000;
 
 export class ProductCards {
-  private readonly cache = new LRUCache<string, ProductCard[]>({ max: 20_000, ttl: TAGS_CACHE_TTL_MS });
+  private readonly cache = new BoundedCache<ProductCard[]>({
+    name: 'product tags per video',
+    maxEntries: 20_000,
+    maxBytes: 16 * 1024 * 1024,
+    ttlMs: TAGS_CACHE_TTL_MS,
+    sizeOf: (cards) => 80 + 400 * cards.length,
+  });
   /** Moves on whenever a tag or card changed in this process: text written from older cards is stale. */
   generation = 0;
   /** How long cards read from the store are trusted (another process's change shows within it). */
@@ -121,6 +127,10 @@ export class ProductCards {
     this.generation++;
     if (videoId) this.cache.delete(videoId);
     else this.cache.clear();
+  }
+
+  stats() {
+    return this.cache.stats();
   }
 
   subscribe(bus: Bus): void {
