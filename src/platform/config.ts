@@ -44,6 +44,12 @@ export interface Config {
   transcodePreset: string;
   /** Accounts (by email) that operate the platform, e.g. issue platform vouchers (OPERATOR_EMAILS, comma-separated). */
   operatorEmails: string[];
+  /** SMTP server mail goes out through (SMTP_URL); unset, mail is written to DATA_DIR/mail as .eml files. */
+  smtpUrl: string | undefined;
+  /** The From of every mail (MAIL_FROM). */
+  mailFrom: string;
+  /** Where people reach the web app, for links in mail (PUBLIC_URL, default http://localhost:PORT). */
+  publicUrl: string;
   secrets: Secrets;
 }
 
@@ -159,8 +165,13 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const trustProxy = env.TRUST_PROXY || 'false';
   if (!['true', 'false'].includes(trustProxy)) throw new ConfigError(`TRUST_PROXY must be true or false, got "${trustProxy}"`);
+  const port = intVar(env, 'PORT', 3000, 0, 65535);
+  const mailFrom = env.MAIL_FROM || 'Sekat <no-reply@sekat.localhost>';
+  if (!/^[^\r\n<>]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/.test(mailFrom)) {
+    throw new ConfigError(`MAIL_FROM must be an address or "Name <address>", got "${mailFrom}"`);
+  }
   return {
-    port: intVar(env, 'PORT', 3000, 0, 65535),
+    port,
     host: env.HOST || '0.0.0.0',
     dataDir,
     databaseUrl: urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -180,6 +191,9 @@ export function loadConfig(env: Env = process.env): Config {
     videoMaxBytes: intVar(env, 'VIDEO_MAX_BYTES', 512 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     transcodePreset: x264Preset(env.TRANSCODE_PRESET),
     operatorEmails: emailList(env, 'OPERATOR_EMAILS'),
+    smtpUrl: urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom,
+    publicUrl: (urlVar(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     secrets: loadSecrets(env, dataDir),
   };
 }

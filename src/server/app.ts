@@ -109,7 +109,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   // Requests from the platform's operators (OPERATOR_EMAILS). Commerce hears only yes or no.
   const operatorRequests = new WeakSet<FastifyRequest>();
 
-  const identityDomain = identity.start(deps.identity, config.secrets, config.operatorEmails);
+  const identityDomain = identity.start(deps.identity, config.secrets, { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl }, config.operatorEmails);
   const subjectsFor = (accountId: string): SubjectSet => ({
     identity: accountId,
     social: identityDomain.subjectFor('social', accountId),

@@ -4,6 +4,8 @@ import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import type { IdentityPort } from '../../contracts/ports.js';
 import { IdentityService, type Account } from './service.js';
 import { identityRoutes } from './routes.js';
+import { Mailer } from './mail.js';
+import { PasswordRecovery, recoveryRoutes } from './recovery.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -17,16 +19,27 @@ export interface IdentitySecrets {
   subjectKeys: Record<string, string>;
 }
 
-export function start(deps: DomainDeps, secrets: IdentitySecrets, operatorEmails: string[] = []): IdentityInstance {
+export interface IdentityMailOptions {
+  smtpUrl: string | undefined;
+  from: string;
+  publicUrl: string;
+}
+
+export function start(deps: DomainDeps, secrets: IdentitySecrets, mail: IdentityMailOptions, operatorEmails: string[] = []): IdentityInstance {
   const service = new IdentityService(deps.db, secrets, operatorEmails);
+  const mailer = new Mailer({ smtpUrl: mail.smtpUrl, from: mail.from, dataDir: deps.dataDir });
+  const recovery = new PasswordRecovery({ db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl });
   return {
-    routes: identityRoutes(service),
+    routes: async (app) => {
+      await app.register(identityRoutes(service));
+      await app.register(recoveryRoutes(recovery));
+    },
     authenticate: (token) => service.authenticate(token),
     subjectFor: (domain, accountId) => service.subjectFor(domain, accountId),
     beginErasure: (accountId) => service.beginErasure(accountId),
     exportSubject: async (accountId) => ({ data: await service.exportAccount(accountId) }),
     eraseSubject: (accountId) => service.eraseAccount(accountId),
     health: async () => true,
-    stop: async () => {},
+    stop: () => recovery.stop(),
   };
 }
