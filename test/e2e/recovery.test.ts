@@ -7,6 +7,7 @@ import { buildSekat, type Sekat } from '../../src/server/app.js';
 import { testConfig, disposeTestConfig } from '../../src/platform/testing.js';
 import type { Config } from '../../src/platform/config.js';
 import { launchBrowser, phonePage, screenshot } from './browser.js';
+import { seriousViolations } from './a11y.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -50,6 +51,7 @@ describe('password reset in Chromium', () => {
     await page.getByRole('button', { name: 'Kirim tautan' }).click();
     await page.getByRole('status').getByText('Jika lupa@contoh.id terdaftar di Sekat').waitFor();
     await screenshot(page, 'recovery-sent');
+    expect(await seriousViolations(page)).toEqual([]);
 
     const mail = await onlyMail();
     expect(mail.subject).toBe('Atur ulang kata sandi Sekat Anda');
@@ -59,6 +61,7 @@ describe('password reset in Chromium', () => {
     await page.getByLabel('Kata sandi baru', { exact: true }).fill('password123');
     await page.getByRole('button', { name: 'Simpan kata sandi' }).click();
     await page.getByText('Kata sandi ini terlalu umum; pilih yang lain.').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel('Kata sandi baru', { exact: true }).fill('es-cendol-durian-segar');
     await page.getByRole('button', { name: 'Simpan kata sandi' }).click();
     await page.getByRole('heading', { name: 'Masuk ke Sekat' }).waitFor();

@@ -260,7 +260,7 @@ export class IdentityService {
   async exportAccount(accountId: string) {
     const account = await this.db
       .selectFrom('accounts')
-      .select(['id', 'email', 'handle', 'display_name', 'roles', 'status', 'created_at'])
+      .select(['id', 'email', 'handle', 'display_name', 'roles', 'status', 'locale', 'created_at'])
       .where('id', '=', accountId)
       .executeTakeFirst();
     const sessions = await this.db
@@ -272,7 +272,7 @@ export class IdentityService {
     const iso = (value: unknown) => (value ? new Date(value as Date).toISOString() : null);
     return {
       account: account
-        ? { id: account.id, email: account.email, handle: account.handle, displayName: account.display_name, roles: account.roles, createdAt: iso(account.created_at) }
+        ? { id: account.id, email: account.email, handle: account.handle, displayName: account.display_name, roles: account.roles, locale: account.locale, createdAt: iso(account.created_at) }
         : null,
       sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), lastSeenAt: iso(s.last_seen_at), expiresAt: iso(s.expires_at), revokedAt: iso(s.revoked_at) })),
     };
