@@ -142,6 +142,16 @@ describe(`password reset (${STORE_LABEL})`, () => {
     expect(mail.subject).toBe('Reset your Sekat password');
     expect(mail.text).toContain('This link works for 30 minutes');
     expect(mail.html).toContain('Set a new password');
+
+    // The web's explicit choice wins over the browser's header; anything else falls back to Bahasa Indonesia.
+    await post('/api/auth/register', { email: 'pilih@example.com', password: 'flat-white-single', handle: 'pilih.en', displayName: 'P', locale: 'en' }, { 'accept-language': 'id-ID' });
+    await post('/api/auth/register', { email: 'asal@example.com', password: 'flat-white-triple', handle: 'asal.fr', displayName: 'A', locale: 'fr' }, { 'accept-language': 'fr-FR, de;q=0.8' });
+    const locales = await t.sekat.stores.identity.db.selectFrom('accounts').select(['email', 'locale']).where('email', 'in', ['sam@example.com', 'pilih@example.com', 'asal@example.com']).orderBy('email').execute();
+    expect(locales).toEqual([
+      { email: 'asal@example.com', locale: 'id' },
+      { email: 'pilih@example.com', locale: 'en' },
+      { email: 'sam@example.com', locale: 'en' },
+    ]);
   });
 
   it('rate limits forgot per email whatever the IP, and per IP', async () => {
