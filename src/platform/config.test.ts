@@ -12,6 +12,7 @@ describe('config', () => {
     const first = loadConfig({ DATA_DIR });
     expect(first.port).toBe(3000);
     expect(first.databaseUrl).toBeUndefined();
+    expect(first).toMatchObject({ smtpUrl: undefined, publicUrl: 'http://localhost:3000', mailFrom: 'Sekat <no-reply@sekat.localhost>' });
     expect(first.secrets.subjectKeys.social).not.toBe(first.secrets.subjectKeys.commerce);
     const second = loadConfig({ DATA_DIR });
     expect(second.secrets).toEqual(first.secrets);
@@ -61,6 +62,9 @@ describe('config', () => {
     [{ DATABASE_PREFIX: 'Bad-Prefix' }, /DATABASE_PREFIX/],
     [{ TRANSCODE_PRESET: 'turbo' }, /TRANSCODE_PRESET must be one of/],
     [{ OPERATOR_EMAILS: 'ops@sekat.id, bukan-email' }, /OPERATOR_EMAILS must be a comma-separated list of email addresses/],
+    [{ SMTP_URL: 'http://mail.example' }, /SMTP_URL must use smtp: or smtps:/],
+    [{ MAIL_FROM: 'Sekat <no-reply>\nBcc: x@y.id' }, /MAIL_FROM must be an address/],
+    [{ PUBLIC_URL: 'ftp://sekat.id' }, /PUBLIC_URL must use http: or https:/],
   ])('refuses %o with a clear message', (env, message) => {
     expect(() => loadConfig({ DATA_DIR: dir(), ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ DATA_DIR: dir(), ...env })).toThrow(message);

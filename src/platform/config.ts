@@ -52,6 +52,12 @@ export interface Config {
   transcodePreset: string;
   /** Accounts (by email) that operate the platform, e.g. issue platform vouchers (OPERATOR_EMAILS, comma-separated). */
   operatorEmails: string[];
+  /** SMTP server mail goes out through (SMTP_URL); unset, mail is written to DATA_DIR/mail as .eml files. */
+  smtpUrl: string | undefined;
+  /** The From of every mail (MAIL_FROM). */
+  mailFrom: string;
+  /** Where people reach the web app, for links in mail (PUBLIC_URL, default http://localhost:PORT). */
+  publicUrl: string;
   secrets: Secrets;
 }
 
@@ -214,8 +220,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,63}$/.test(natsStream)) {
     throw new ConfigError(`NATS_STREAM must be letters, digits, _ and - (max 64, starting with a letter), got "${natsStream}"`);
   }
+  const port = intVar(env, 'PORT', 3000, 0, 65535);
+  const mailFrom = env.MAIL_FROM || 'Sekat <no-reply@sekat.localhost>';
+  if (!/^[^\r\n<>]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/.test(mailFrom)) {
+    throw new ConfigError(`MAIL_FROM must be an address or "Name <address>", got "${mailFrom}"`);
+  }
   return {
-    port: intVar(env, 'PORT', 3000, 0, 65535),
+    port,
     host: env.HOST || '0.0.0.0',
     dataDir,
     databaseUrl: urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -236,6 +247,9 @@ export function loadConfig(env: Env = process.env): Config {
     videoMaxBytes: intVar(env, 'VIDEO_MAX_BYTES', 512 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     transcodePreset: x264Preset(env.TRANSCODE_PRESET),
     operatorEmails: emailList(env, 'OPERATOR_EMAILS'),
+    smtpUrl: urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom,
+    publicUrl: (urlVar(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     secrets: loadSecrets(env, dataDir),
   };
 }

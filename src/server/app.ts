@@ -126,7 +126,13 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
 
   // One client for every counter kept in Redis: request rate limits and sign-in throttling.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
-  const identityDomain = identity.start(deps.identity, config.secrets, config.operatorEmails, redis);
+  const identityDomain = identity.start(
+    deps.identity,
+    config.secrets,
+    { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl },
+    config.operatorEmails,
+    redis,
+  );
   const subjectsFor = (accountId: string): SubjectSet => ({
     identity: accountId,
     social: identityDomain.subjectFor('social', accountId),

@@ -24,6 +24,8 @@ const Privacy = lazy(() => import('./pages/Privacy'));
 const SellerCentre = lazy(() => import('./seller/SellerCentre'));
 const PlatformVouchers = lazy(() => import('./pages/PlatformVouchers'));
 const Studio = lazy(() => import('./studio/Studio'));
+const ForgotPassword = lazy(() => import('./pages/ForgotPassword'));
+const ResetPassword = lazy(() => import('./pages/ResetPassword'));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -173,6 +175,8 @@ export default function App() {
             <Route path="/studio/*" element={<Studio />} />
             <Route path="/masuk" element={<SignIn />} />
             <Route path="/daftar" element={<SignUp />} />
+            <Route path="/sandi/lupa" element={<ForgotPassword />} />
+            <Route path="/sandi/baru" element={<ResetPassword />} />
             <Route path="/:segment" element={<HandleOrNotFound />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

@@ -7,6 +7,8 @@ import { MemoryBackoff, RedisBackoff } from '../../platform/backoff.js';
 import { IdentityService, type Account } from './service.js';
 import { identityRoutes } from './routes.js';
 import { LOGIN_BACKOFF, LoginThrottle } from './throttle.js';
+import { Mailer } from './mail.js';
+import { PasswordRecovery, recoveryRoutes } from './recovery.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -20,18 +22,35 @@ export interface IdentitySecrets {
   subjectKeys: Record<string, string>;
 }
 
+export interface IdentityMailOptions {
+  smtpUrl: string | undefined;
+  from: string;
+  publicUrl: string;
+}
+
 /** `redis`: sign-in throttling counters shared by every process (REDIS_URL); else kept per process. */
-export function start(deps: DomainDeps, secrets: IdentitySecrets, operatorEmails: string[] = [], redis?: Redis): IdentityInstance {
+export function start(
+  deps: DomainDeps,
+  secrets: IdentitySecrets,
+  mail: IdentityMailOptions,
+  operatorEmails: string[] = [],
+  redis?: Redis,
+): IdentityInstance {
   const service = new IdentityService(deps.db, secrets, operatorEmails);
   const backoff = redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-login-') : new MemoryBackoff(LOGIN_BACKOFF);
+  const mailer = new Mailer({ smtpUrl: mail.smtpUrl, from: mail.from, dataDir: deps.dataDir });
+  const recovery = new PasswordRecovery({ db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl });
   return {
-    routes: identityRoutes(service, new LoginThrottle(backoff, secrets.sessionPepper)),
+    routes: async (app) => {
+      await app.register(identityRoutes(service, new LoginThrottle(backoff, secrets.sessionPepper)));
+      await app.register(recoveryRoutes(recovery));
+    },
     authenticate: (token) => service.authenticate(token),
     subjectFor: (domain, accountId) => service.subjectFor(domain, accountId),
     beginErasure: (accountId) => service.beginErasure(accountId),
     exportSubject: async (accountId) => ({ data: await service.exportAccount(accountId) }),
     eraseSubject: (accountId) => service.eraseAccount(accountId),
     health: async () => true,
-    stop: async () => {},
+    stop: () => recovery.stop(),
   };
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requireSubject, SESSION_COOKIE, sessionTokenOf } from '../../platform/http.js';
 import { unauthorized } from '../../platform/errors.js';
+import { localeOf } from './mail.js';
 import { SESSION_TTL_MS, type Account, type IdentityService } from './service.js';
 import type { LoginThrottle } from './throttle.js';
 
@@ -54,13 +55,13 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
         schema: {
           tags: ['identity'],
           summary: 'Create an account and sign in',
-          body: Type.Object({ ...Credentials, handle: Type.String({ maxLength: 64 }), displayName: Type.String({ maxLength: 200 }) }),
+          body: Type.Object({ ...Credentials, handle: Type.String({ maxLength: 64 }), displayName: Type.String({ maxLength: 200 }), locale: Type.Optional(Type.String({ maxLength: 35, description: "'id' or 'en', the language of mail; else from Accept-Language" })) }),
           response: { 201: AuthResult, ...problems },
         },
         config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
       },
       async (request, reply) => {
-        const account = await service.register(request.body);
+        const account = await service.register({ ...request.body, locale: localeOf(request, request.body.locale) });
         const session = await service.createSession(account.id);
         setSessionCookie(request, reply, session.token);
         throttle.rememberDevice(request, reply, throttle.emailKeyOf(account.email));

@@ -37,6 +37,8 @@ export interface RegisterInput {
   password: string;
   handle: string;
   displayName: string;
+  /** The person's language for mail. */
+  locale?: 'id' | 'en';
 }
 
 
@@ -55,12 +57,22 @@ export function validateRegistration(input: RegisterInput): { email: string; han
   const displayName = input.displayName.normalize('NFC').trim();
   const nameProblem = displayName.length < 1 || [...displayName].length > 50 ? 'must be 1–50 characters' : textProblem('display-name', displayName);
   if (nameProblem) errors.displayName = [nameProblem];
-  const password = input.password;
-  if ([...password].length < 10) errors.password = ['must be at least 10 characters'];
-  else if (password.length > 1024) errors.password = ['must be at most 1024 characters'];
-  else if (COMMON_PASSWORDS.has(password.toLowerCase())) errors.password = ['is too common; choose another'];
+  const passwordErrors = passwordProblems(input.password);
+  if (passwordErrors) errors.password = passwordErrors;
   if (Object.keys(errors).length > 0) throw validationFailed(errors);
   return { email, handle, displayName };
+}
+
+/** Registration's password rules, shared by every place a password is set. */
+export function passwordProblems(password: string): string[] | undefined {
+  if ([...password].length < 10) return ['must be at least 10 characters'];
+  if (password.length > 1024) return ['must be at most 1024 characters'];
+  if (COMMON_PASSWORDS.has(password.toLowerCase())) return ['is too common; choose another'];
+  return undefined;
+}
+
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, ARGON2_OPTIONS);
 }
 
 interface AccountRow {
@@ -125,12 +137,12 @@ export class IdentityService {
 
   async register(input: RegisterInput): Promise<Account> {
     const clean = validateRegistration(input);
-    const passwordHash = await argon2.hash(input.password, ARGON2_OPTIONS);
+    const passwordHash = await hashPassword(input.password);
     const id = uuidv7();
     try {
       const row = await this.db
         .insertInto('accounts')
-        .values({ id, email: clean.email, handle: clean.handle, display_name: clean.displayName, password_hash: passwordHash })
+        .values({ id, email: clean.email, handle: clean.handle, display_name: clean.displayName, password_hash: passwordHash, locale: input.locale ?? 'id' })
         .returning(['id', 'email', 'handle', 'display_name', 'roles'])
         .executeTakeFirstOrThrow();
       return this.toAccount(row as AccountRow);
@@ -227,6 +239,16 @@ export class IdentityService {
       .execute();
   }
 
+  /** Revokes every session of the account, here and (within the cache's TTL) in other processes. */
+  async endAllSessions(accountId: string, db: Database = this.db): Promise<void> {
+    await db.updateTable('sessions').set({ revoked_at: sql`now()` }).where('account_id', '=', accountId).where('revoked_at', 'is', null).execute();
+    this.forgetCachedSessions(accountId);
+  }
+
+  private forgetCachedSessions(accountId: string): void {
+    for (const [key, cached] of this.sessions.entries()) if (cached.account.id === accountId) this.sessions.delete(key);
+  }
+
   /** Refuses sign-in and every session of the account from now on; erasure follows. */
   async beginErasure(accountId: string): Promise<void> {
     await this.db.updateTable('accounts').set({ status: 'erasing' }).where('id', '=', accountId).where('status', '=', 'active').execute();
@@ -238,7 +260,7 @@ export class IdentityService {
   async exportAccount(accountId: string) {
     const account = await this.db
       .selectFrom('accounts')
-      .select(['id', 'email', 'handle', 'display_name', 'roles', 'status', 'created_at'])
+      .select(['id', 'email', 'handle', 'display_name', 'roles', 'status', 'locale', 'created_at'])
       .where('id', '=', accountId)
       .executeTakeFirst();
     const sessions = await this.db
@@ -250,7 +272,7 @@ export class IdentityService {
     const iso = (value: unknown) => (value ? new Date(value as Date).toISOString() : null);
     return {
       account: account
-        ? { id: account.id, email: account.email, handle: account.handle, displayName: account.display_name, roles: account.roles, createdAt: iso(account.created_at) }
+        ? { id: account.id, email: account.email, handle: account.handle, displayName: account.display_name, roles: account.roles, locale: account.locale, createdAt: iso(account.created_at) }
         : null,
       sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), lastSeenAt: iso(s.last_seen_at), expiresAt: iso(s.expires_at), revokedAt: iso(s.revoked_at) })),
     };
@@ -259,7 +281,7 @@ export class IdentityService {
   /** Deletes the account and its sessions; erasing twice is the same as once. */
   async eraseAccount(accountId: string): Promise<void> {
     await this.db.deleteFrom('accounts').where('id', '=', accountId).execute();
-    for (const [key, cached] of this.sessions.entries()) if (cached.account.id === accountId) this.sessions.delete(key);
+    this.forgetCachedSessions(accountId);
   }
 
 }

@@ -35,6 +35,11 @@ export default function SignIn() {
   return (
     <section className="card" aria-labelledby="signin-title">
       <h1 id="signin-title">{t('auth.signInTitle')}</h1>
+      {params.get('sandi') === 'baru' && (
+        <p className="ok" role="status">
+          {t('recovery.changed')}
+        </p>
+      )}
       {errors.message && (
         <p className="alert" role="alert">
           {errors.message}
@@ -47,6 +52,9 @@ export default function SignIn() {
           {busy ? t('auth.working') : t('auth.submitSignIn')}
         </button>
       </form>
+      <p>
+        <Link to="/sandi/lupa">{t('recovery.forgotLink')}</Link>
+      </p>
       <p>
         {t('auth.noAccount')} <Link to="/daftar">{t('nav.signUp')}</Link>
       </p>

@@ -7,7 +7,7 @@ import { Field } from '../components/Field';
 import { useFormErrors } from '../components/useFormErrors';
 
 export default function SignUp() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const [params] = useSearchParams();
   const next = params.get('next');
@@ -23,7 +23,7 @@ export default function SignUp() {
     setBusy(true);
     errors.clear();
     try {
-      await api<{ user: User }>('/api/auth/register', { body: form });
+      await api<{ user: User }>('/api/auth/register', { body: { ...form, locale: i18n.language } });
       await session.refresh();
       navigate(target);
     } catch (error) {
