@@ -116,6 +116,22 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     await rejects(() => inject({ method: 'POST', url: '/api/commerce/cart/items', headers: buyer.headers, payload: { variantId, quantity } }), 400);
   });
 
+  it('a cart never asks for more than is available: 409 naming the limit, the cart unchanged', async () => {
+    const cartOf = async () => (await inject({ method: 'GET', url: '/api/commerce/cart', headers: other.headers })).json();
+    const before = await cartOf();
+    const over = await rejects(() => inject({ method: 'POST', url: '/api/commerce/cart/items', headers: other.headers, payload: { variantId, quantity: 6 } }), 409);
+    expect(over.errors).toEqual({ quantity: ['only 5 available'] });
+    expect(await cartOf()).toEqual(before);
+    expect((await inject({ method: 'POST', url: '/api/commerce/cart/items', headers: other.headers, payload: { variantId, quantity: 3 } })).statusCode).toBe(200);
+    // 3 in the cart and 3 more would be 6 of 5.
+    await rejects(() => inject({ method: 'POST', url: '/api/commerce/cart/items', headers: other.headers, payload: { variantId, quantity: 3 } }), 409);
+    await rejects(() => inject({ method: 'PATCH', url: `/api/commerce/cart/items/${variantId}`, headers: other.headers, payload: { quantity: 6 } }), 409);
+    const line = (await cartOf()).items.find((i: { variantId: string }) => i.variantId === variantId);
+    expect(line.quantity).toBe(3);
+    expect((await inject({ method: 'PATCH', url: `/api/commerce/cart/items/${variantId}`, headers: other.headers, payload: { quantity: 5 } })).statusCode).toBe(200);
+    expect((await inject({ method: 'DELETE', url: `/api/commerce/cart/items/${variantId}`, headers: other.headers })).statusCode).toBe(200);
+  });
+
   it('unknown or removed variant → 422', async () => {
     await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId: '01890000-0000-7000-8000-000000000000', quantity: 1 }] }), 422);
     const gone = await listProduct(sekat.app, seller, shop.id, [{ stock: 3 }]);
