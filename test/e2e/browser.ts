@@ -23,6 +23,15 @@ export async function phonePage(browser: Browser, locale = 'id-ID'): Promise<{ p
   return { page, errors };
 }
 
+/** A desktop-sized page (1280×800), recording page errors like the phone one. */
+export async function desktopPage(browser: Browser, locale = 'id-ID'): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale, timezoneId: 'Asia/Jakarta' });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  return { page, errors };
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });

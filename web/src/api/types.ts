@@ -118,6 +118,8 @@ export interface OrderLine {
   quantity: number;
   lineTotalIdr: number;
   attributed: boolean;
+  /** The product's cover photo, in order lists and details. */
+  imageUrl?: string | null;
 }
 
 export interface Order {

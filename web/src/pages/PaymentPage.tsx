@@ -4,7 +4,7 @@ import { Link, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { Order, Page, Payment } from '../api/types';
-import { formatCountdown, formatDateTime, formatIdr } from '../lib/format';
+import { formatCountdown, formatDateTime, formatIdr, orderNumber } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 
@@ -121,7 +121,7 @@ function PaymentView() {
           <ul className="plain">
             {mine.map((o) => (
               <li key={o.id}>
-                <Link to={`/pesanan/${o.id}`}>{t('orders.viewOrder', { id: o.id.slice(-8).toUpperCase() })}</Link> · {t(`orders.status.${o.status}`)}
+                <Link to={`/pesanan/${o.id}`}>{t('orders.viewOrder', { id: orderNumber(o.id) })}</Link> · {t(`orders.status.${o.status}`)}
               </li>
             ))}
           </ul>
