@@ -69,9 +69,18 @@ export interface CreatorVideoStats {
   viewsByDay: { day: string; views: number }[];
 }
 
+/** The public handle and display name a signed-in person shows; social seeds a profile from them. */
+export interface ProfileSeed {
+  handle: string;
+  displayName: string;
+}
+
 export interface SocialPort extends PrivacyPort {
-  /** Records (or clears, with null) the creator's affiliate id as an opaque reference. */
-  setAffiliateRef(socialSubject: string, affiliateId: string | null): Promise<void>;
+  /**
+   * Records (or clears, with null) the creator's affiliate id as an opaque reference. Linking is a
+   * social act like posting or following, so with a seed it creates the profile on first use.
+   */
+  setAffiliateRef(socialSubject: string, affiliateId: string | null, seed?: ProfileSeed): Promise<void>;
   /** Purchase categories for feed ranking under consent; null deletes them. */
   setPurchaseCategories(socialSubject: string, categories: string[] | null): Promise<void>;
   creatorStats(socialSubject: string, from: Date, to: Date): Promise<CreatorVideoStats[]>;

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { badRequest, unauthorized } from '../../platform/errors.js';
-import type { SubjectSet } from '../../contracts/ports.js';
+import type { ProfileSeed, SubjectSet } from '../../contracts/ports.js';
 import type { BridgeService } from './service.js';
 import type { PrivacyRequests } from './privacy/requests.js';
 
@@ -59,7 +59,7 @@ const Analytics = Type.Object({
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, subjectsOf: SubjectsOf): FastifyPluginAsyncTypebox {
+export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, subjectsOf: SubjectsOf, profileSeedOf: (request: FastifyRequest) => ProfileSeed | undefined): FastifyPluginAsyncTypebox {
   const requireSubjects = (request: FastifyRequest): SubjectSet => {
     const subjects = subjectsOf(request);
     if (!subjects) throw unauthorized();
@@ -76,7 +76,7 @@ export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, s
           response: { 200: Type.Object({ linked: Type.Literal(true), affiliateId: Type.String() }), 401: Problem, 409: Problem },
         },
       },
-      async (request) => ({ linked: true as const, ...(await service.linkAffiliate(requireSubjects(request))) }),
+      async (request) => ({ linked: true as const, ...(await service.linkAffiliate(requireSubjects(request), profileSeedOf(request))) }),
     );
 
     app.delete(
@@ -128,7 +128,7 @@ export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, s
           response: { 200: Consent, 400: Problem, 401: Problem, 404: Problem, 409: Problem },
         },
       },
-      async (request) => service.setConsent(requireSubjects(request), request.params.purpose, request.body.granted),
+      async (request) => service.setConsent(requireSubjects(request), request.params.purpose, request.body.granted, profileSeedOf(request)),
     );
 
     app.post(
