@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
+import { api, ApiError } from '../api/client';
 import type { Page, ProductSummary, Video } from '../api/types';
 import { formatIdrRange } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
@@ -64,6 +64,12 @@ function TagProducts({ video }: { video: Video }) {
       {errors.message && (
         <p className="alert" role="alert">
           {errors.message}
+          {tag.error instanceof ApiError && tag.error.problem.status === 403 && (
+            <>
+              {' '}
+              <Link to="/studio/afiliasi">{t('studio.setUpLink')}</Link>
+            </>
+          )}
         </p>
       )}
       <ErrorNote error={results.error} />
