@@ -46,6 +46,11 @@ export interface AttributedVideoStats {
   commissionIdr: number;
 }
 
+export interface OpenOrders {
+  asBuyer: number;
+  asSeller: number;
+}
+
 export interface CommercePort extends PrivacyPort {
   /** The caller's affiliate id if they enrolled as a creator affiliate. */
   affiliateIdOf(commerceSubject: string): Promise<string | undefined>;
@@ -53,6 +58,8 @@ export interface CommercePort extends PrivacyPort {
   mayPromote(commerceSubject: string, productId: string): Promise<PromotionCheck>;
   /** The categories of what this person bought (nothing else): for consented personalisation. */
   purchaseCategories(commerceSubject: string): Promise<string[]>;
+  /** Orders not yet closed, bought by this person or sold by their shops: what an erasure would leave open. */
+  openOrders(commerceSubject: string): Promise<OpenOrders>;
   /** Aggregates of orders attributed to this affiliate, per video, in [from, to). */
   attributedStats(affiliateId: string, from: Date, to: Date): Promise<AttributedVideoStats[]>;
 }

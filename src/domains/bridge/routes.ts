@@ -187,20 +187,38 @@ export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, s
       },
     );
 
+    const Pending = Type.Object({ id: Type.String(), waitingForOrders: Type.Boolean() });
+    app.get(
+      '/privacy/erasure',
+      {
+        schema: {
+          tags: ['bridge'],
+          summary: 'Before erasing: the orders still open (as buyer, as seller) and any erasure already asked for',
+          response: {
+            200: Type.Object({ openOrders: Type.Object({ asBuyer: Type.Integer(), asSeller: Type.Integer() }), pending: Type.Union([Pending, Type.Null()]) }),
+            401: Problem,
+          },
+        },
+      },
+      async (request) => privacy.erasurePreview(requireSubjects(request)),
+    );
+
     app.delete(
       '/me',
       {
         schema: {
           tags: ['identity', 'bridge'],
-          summary: 'Erase your account across every domain (sign-in is refused at once)',
-          response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('pending') }), 401: Problem },
+          summary:
+            'Erase your account across every domain. Sign-in is refused at once; with afterOpenOrders=true it stays until every open order (bought or sold) has closed, and the erasure starts then',
+          querystring: Type.Object({ afterOpenOrders: Type.Optional(Type.Boolean()) }),
+          response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('pending'), waitingForOrders: Type.Boolean() }), 400: Problem, 401: Problem },
         },
       },
       async (request, reply) => {
         const subjects = subjectsOf(request, { evenErasing: true });
         if (!subjects) throw unauthorized();
-        const { id } = await privacy.requestErasure(subjects);
-        return reply.code(202).send({ id, status: 'pending' as const });
+        const { id, waitingForOrders } = await privacy.requestErasure(subjects, { waitForOpenOrders: request.query.afterOpenOrders });
+        return reply.code(202).send({ id, status: 'pending' as const, waitingForOrders });
       },
     );
   };
