@@ -4,6 +4,7 @@ import type { VideoRow } from '../store.js';
 import { SeenFilter } from './bloom.js';
 import type { Candidates } from './candidates.js';
 import type { Signals } from './signals.js';
+import type { FeedReason } from '../../../contracts/social.js';
 
 /** One in this many slots goes to a fresh video with few views (exploration). */
 const EXPLORE_EVERY = 5;
@@ -23,7 +24,7 @@ export interface ForYouCursor {
 
 export interface FeedItem {
   row: VideoRow;
-  reason: string;
+  why: FeedReason;
 }
 
 const CURSOR = /^f1\.([01])\.(\d{1,6})\.([A-Za-z0-9_-]{0,16})\.([A-Za-z0-9_-]+)$/;
@@ -117,14 +118,14 @@ async function rankPage(
   // Only the best eligible candidates can make this page; personalization looks a little deeper
   // so that boosted videos further down can rise.
   const window = signals ? PERSONAL_WINDOW : limit * 3 + 10;
-  const scored: { row: VideoRow; score: number; reason: string; rank: number }[] = [];
+  const scored: { row: VideoRow; score: number; why: FeedReason; rank: number }[] = [];
   let scanned = 0;
   for (; scanned < ranked.length && scored.length < window; scanned++) {
     const rank = scanned;
     const row = ranked[rank]!;
     if (!eligible(row)) continue;
     let score = row.hot;
-    let reason = row.hashtags[0] ? `Populer di #${row.hashtags[0]}` : 'Populer di Sekat';
+    let why: FeedReason = row.hashtags[0] ? { code: 'popular_hashtag', hashtag: row.hashtags[0] } : { code: 'popular' };
     if (signals) {
       let bestTag: string | undefined;
       let bestAffinity = 0;
@@ -134,36 +135,36 @@ async function rankPage(
       }
       if (bestTag) {
         score += Math.min(HASHTAG_BOOST_MAX, 0.25 * Math.log1p(bestAffinity));
-        reason = `Karena Anda sering menonton #${bestTag}`;
+        why = { code: 'watched_hashtag', hashtag: bestTag };
       }
       const bought = categoriesOf?.get(row.id)?.find((category) => signals.purchaseCategories.has(category));
       if (bought) {
         score += PURCHASE_CATEGORY_BOOST;
-        reason = `Sesuai kategori belanja Anda: ${bought}`;
+        why = { code: 'bought_category', category: bought };
       }
       if (signals.followed.has(row.author)) {
         score += FOLLOW_BOOST;
-        reason = `Karena Anda mengikuti @${row.handle}`;
+        why = { code: 'followed', handle: row.handle };
       }
     }
-    scored.push({ row, score, reason, rank });
+    scored.push({ row, score, why, rank });
   }
   // The cached list is already in `hot` order; only boosts need a new sort.
   if (signals) scored.sort((a, b) => b.score - a.score || a.rank - b.rank);
-  const explore: { row: VideoRow; reason: string }[] = [];
+  const explore: { row: VideoRow; why: FeedReason }[] = [];
   for (const row of fresh) {
     if (explore.length >= limit) break;
-    if (eligible(row)) explore.push({ row, reason: 'Video baru' });
+    if (eligible(row)) explore.push({ row, why: { code: 'new' } });
   }
 
   const items: FeedItem[] = [];
   const taken = new Set<string>();
   let lastAuthor = cursor?.lastAuthor ?? '';
-  const takeFrom = (pool: { row: VideoRow; reason: string }[]) => {
+  const takeFrom = (pool: { row: VideoRow; why: FeedReason }[]) => {
     const index = pool.findIndex((c) => !taken.has(c.row.id) && authorKey(c.row) !== lastAuthor);
     if (index < 0) return false;
     const [chosen] = pool.splice(index, 1);
-    items.push({ row: chosen!.row, reason: chosen!.reason });
+    items.push({ row: chosen!.row, why: chosen!.why });
     taken.add(chosen!.row.id);
     seen.add(chosen!.row.id);
     lastAuthor = authorKey(chosen!.row);
