@@ -6,7 +6,7 @@ import { api } from '../api/client';
 import type { FeedItem, Profile, Video } from '../api/types';
 import { useSession } from '../api/session';
 import { formatCount, formatIdrRange } from '../lib/format';
-import { translateReason } from '../lib/reason';
+import { reasonText } from '../lib/reason';
 import { authPath, type SignInReason } from '../lib/next';
 import { VideoPlayer } from './VideoPlayer';
 import { ProductSheet } from './ProductSheet';
@@ -15,7 +15,7 @@ import { Sheet } from './Sheet';
 import { Icon } from './Icon';
 
 /** One screen of the feed: the video, its side rail, caption, reason and shoppable tags. */
-export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item: Video & Partial<Pick<FeedItem, 'reason'>>; active: boolean; preload: boolean; muted: boolean; onToggleMute(): void }) {
+export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item: Video & Partial<Pick<FeedItem, 'why'>>; active: boolean; preload: boolean; muted: boolean; onToggleMute(): void }) {
   const { t, i18n } = useTranslation();
   const { user } = useSession();
   const navigate = useNavigate();
@@ -125,7 +125,7 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
             {!tag.inStock && ` · ${t('product.soldOut')}`}
           </button>
         ))}
-        {item.reason !== undefined && (
+        {item.why !== undefined && (
           <button type="button" className="why" onClick={() => setSheet('why')}>
             <Icon name="info" size={14} /> {t('feed.why')}
           </button>
@@ -139,7 +139,7 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
       {sheet === 'comments' && <CommentsSheet videoId={item.id} open onClose={() => setSheet(null)} onPosted={() => setCounts((c) => ({ ...c, comments: c.comments + 1 }))} />}
       {sheet === 'why' && (
         <Sheet title={t('feed.why')} open onClose={() => setSheet(null)}>
-          <p className="reason">{translateReason(t, i18n.language, item.reason ?? '')}</p>
+          {item.why && <p className="reason">{reasonText(t, item.why)}</p>}
           <p className="muted">{t('feed.whyExplain')}</p>
           <Link to="/privasi">{t('nav.privacy')}</Link>
         </Sheet>

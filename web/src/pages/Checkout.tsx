@@ -166,7 +166,7 @@ function CheckoutForm() {
                 errors.clearField('courier');
               }} />
             <span>
-              {c.name} {c.service}
+              {t(`couriers.${c.code}`, { defaultValue: `${c.name} ${c.service}` })}
               <span className="muted small"> · {t('checkout.eta', { count: c.etaDays })}</span>
             </span>
             <span>{formatIdr(c.priceIdr)}</span>
@@ -184,7 +184,7 @@ function CheckoutForm() {
                 setPaymentMethod(m.code);
                 errors.clearField('paymentMethod');
               }} />
-            <span>{m.name}</span>
+            <span>{t(`payment.method.${m.code}`, { defaultValue: m.name })}</span>
             <span className="muted small">{t(`checkout.kind.${m.kind}`)}</span>
           </label>
         ))}

@@ -46,7 +46,17 @@ function PaymentView() {
   const p = payment.data;
   const ins = p.instructions;
   const mine = orders.data?.items.filter((o) => o.paymentId === p.id) ?? [];
-  const steps = i18n.language === 'id' ? ins.steps : undefined;
+  // The steps are worded here from the payment's facts, so they read in the person's language.
+  const steps = ins.kind
+    ? (t(`payment.steps.${ins.kind}`, {
+        returnObjects: true,
+        defaultValue: [],
+        bank: (ins.bank ?? '').toUpperCase(),
+        vaNumber: ins.vaNumber,
+        wallet: t(`payment.method.${p.method}`, { defaultValue: p.method }),
+        amount: formatIdr(p.amountIdr),
+      }) as string[])
+    : [];
 
   return (
     <section className="stack" aria-labelledby="payment-title">
@@ -97,14 +107,13 @@ function PaymentView() {
             {t('payment.openWallet')}
           </a>
         )}
-        {steps && steps.length > 0 && (
+        {steps.length > 0 && (
           <ol className="steps">
             {steps.map((s) => (
               <li key={s}>{s}</li>
             ))}
           </ol>
         )}
-        {!steps && ins.kind && <p className="muted">{t(`payment.howTo.${ins.kind}`, { defaultValue: '' })}</p>}
         {p.status === 'pending' && (
           <div className="sandbox">
             <p className="muted small">{t('payment.sandboxNote')}</p>
