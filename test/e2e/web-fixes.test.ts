@@ -314,6 +314,107 @@ describe('the web fixes of issue 14, in Chromium', () => {
     await opening.context().close();
   });
 
+  it.each(['id', 'en'] as const)('7. affiliate set-up is one action, and the page says it is linked after a reload (%s)', async (lang) => {
+    const L = STRINGS[lang];
+    const creator = await registerUser(sekat.app, `kreator.${lang}${Date.now().toString(36).slice(-4)}`);
+    const page = await open(lang, 'phone', creator);
+    await page.goto(`${base}/studio/afiliasi`);
+    await page.getByTestId('affiliate-state').filter({ hasText: L.studio.notEnrolled }).waitFor();
+    await page.getByRole('button', { name: L.studio.setUp }).click();
+    await page.getByTestId('affiliate-state').filter({ hasText: L.studio.linked }).waitFor();
+    await page.reload();
+    await page.getByTestId('affiliate-state').filter({ hasText: L.studio.linked }).waitFor();
+    expect(await page.getByRole('button', { name: L.studio.setUp }).count()).toBe(0);
+    await page.getByRole('button', { name: L.studio.unlink }).waitFor();
+    await screenshot(page, `fix-affiliate-linked-${lang}`);
+    await axeClean(page);
+    await page.context().close();
+  });
+
+  it('8. creator analytics on a phone: whole captions, the < 5 rule explained beside the figures', async () => {
+    const page = await open('id', 'phone', seller);
+    await page.goto(`${base}/studio/analitik`);
+    await page.getByRole('heading', { name: id.studio.perVideo }).waitFor();
+    await page.locator('#withheld-note').filter({ hasText: 'kurang dari 5 pesanan' }).waitFor();
+    const caption = await page.getByRole('rowheader', { name: 'Kaus lurik baru #lurik' }).boundingBox();
+    expect(caption!.width).toBeGreaterThan(250);
+    await screenshot(page, 'fix-analytics-phone');
+    await axeClean(page);
+    await page.context().close();
+  });
+
+  it.each(['id', 'en'] as const)('9. erasing with an open order says what happens to it and can wait for it (%s)', async (lang) => {
+    const L = STRINGS[lang];
+    const buyer = await registerUser(sekat.app, `hapus.${lang}${Date.now().toString(36).slice(-4)}`);
+    await checkout(sekat.app, commerceUser(buyer), { items: [{ variantId: product.variants[0]!.id, quantity: 1 }] });
+    const page = await open(lang, 'phone', buyer);
+    await page.goto(`${base}/privasi`);
+    await page.getByTestId('open-orders').filter({ hasText: L.privacy.openAsBuyer_one.split('{{count}}')[1]!.trim().slice(0, 30) }).waitFor();
+    await page.getByRole('button', { name: L.privacy.deleteStart }).click();
+    expect(await page.getByRole('radio', { name: L.privacy.whenWait }).isChecked()).toBe(true);
+    await page.getByLabel(new RegExp(L.privacy.deleteConfirmLabel.split('(')[0]!.trim())).fill(buyer.handle);
+    await screenshot(page, `fix-erase-open-orders-${lang}`);
+    await axeClean(page);
+    await page.getByRole('button', { name: L.privacy.deleteConfirmLater }).click();
+    await page.getByRole('status').filter({ hasText: L.privacy.deleteWaiting_one.split('(')[0]!.trim() }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: L.privacy.title }).waitFor();
+    await page.getByRole('status').filter({ hasText: L.privacy.deleteWaiting_one.split('(')[0]!.trim() }).waitFor();
+    await page.context().close();
+  });
+
+  it('10. in English the reason, the payment methods and the payment steps come from codes, in English', async () => {
+    const buyer = await registerUser(sekat.app, `english${Date.now().toString(36).slice(-5)}`);
+    const page = await open('en', 'phone', buyer);
+    await page.goto(`${base}/`);
+    await page.getByRole('button', { name: en.feed.why }).first().click();
+    await page.getByRole('dialog', { name: en.feed.why }).getByText(en.reason.popular_hashtag.replace('{{hashtag}}', 'lurik')).waitFor();
+    await page.getByRole('button', { name: en.common.close }).click();
+    await page.getByRole('button', { name: /Kaus Lurik Jogja/ }).click();
+    await page.getByRole('dialog', { name: 'Kaus Lurik Jogja' }).getByRole('button', { name: en.product.buyNow }).click();
+    await page.getByLabel(en.checkout.recipient).fill('Rina');
+    await page.getByLabel(en.checkout.phone).fill('0812 3456 7890');
+    await page.getByLabel(en.checkout.line1).fill('Jl. Kenanga 5');
+    await page.getByLabel(en.checkout.city).fill('Bandung');
+    await page.getByLabel(en.checkout.province).selectOption('Jawa Barat');
+    await page.getByLabel(en.checkout.postalCode).fill('40111');
+    await page.getByRole('radio', { name: en.payment.method.cod }).waitFor();
+    expect(await page.getByText(id.payment.method.cod).count()).toBe(0);
+    await page.getByRole('radio', { name: /JNE/ }).check();
+    await page.getByRole('radio', { name: en.payment.method.va_bni }).check();
+    await page.getByRole('button', { name: en.checkout.placeOrder }).click();
+    await page.getByRole('heading', { name: en.payment.title }).waitFor();
+    await page.getByText(en.payment.steps.virtual_account[0]!.replaceAll('{{bank}}', 'BNI')).waitFor();
+    expect(await page.getByText('Masukkan nomor').count()).toBe(0);
+    await screenshot(page, 'fix-payment-steps-en');
+    await page.context().close();
+  });
+
+  it('11. at 1280×800: side navigation, the feed centred, the product sheet beside it', async () => {
+    const page = await open('id', 'desktop');
+    await page.goto(`${base}/`);
+    const article = page.locator('article[data-active="true"]');
+    await article.waitFor();
+    const nav = (await page.getByRole('navigation', { name: id.nav.main }).boundingBox())!;
+    expect(nav.x).toBeLessThan(10);
+    expect(nav.height).toBeGreaterThan(600);
+    expect(nav.width).toBeLessThan(260);
+    const video = (await article.boundingBox())!;
+    const main = (await page.locator('main').boundingBox())!;
+    expect(Math.abs(video.x + video.width / 2 - (main.x + main.width / 2))).toBeLessThan(40);
+    await page.getByRole('button', { name: /Kaus Lurik Jogja/ }).click();
+    const sheet = page.getByRole('dialog', { name: 'Kaus Lurik Jogja' });
+    await sheet.getByRole('button', { name: id.product.buyNow }).waitFor();
+    // The video moves over to make room: the sheet sits beside it, not on it.
+    await expect.poll(async () => {
+      const [now, box] = [(await article.boundingBox())!, (await sheet.boundingBox())!];
+      return box.x - (now.x + now.width);
+    }).toBeGreaterThanOrEqual(0);
+    await screenshot(page, 'fix-desktop-feed-sheet');
+    await axeClean(page);
+    await page.context().close();
+  });
+
   it('no page errors anywhere', () => {
     expect(pageErrors).toEqual([]);
   });
