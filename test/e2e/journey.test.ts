@@ -196,7 +196,8 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await seller.getByLabel(L.seller.trackingNumber).fill(`JNE${tag.toUpperCase()}01`);
   await seller.getByRole('button', { name: L.seller.ship }).click();
   await seller.getByRole('button', { name: L.seller.markDelivered }).click();
-  await seller.getByText(L.orders.status.delivered).waitFor();
+  // In the list, not the status filter's option of the same name.
+  await seller.locator('.order-list').getByText(L.orders.status.delivered).waitFor();
   await check(seller, `${lang}-seller-orders`);
 
   // ── The viewer completes the order and reviews it.

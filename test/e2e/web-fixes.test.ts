@@ -81,6 +81,15 @@ async function axeClean(page: Page): Promise<void> {
   expect(await seriousViolations(page)).toEqual([]);
 }
 
+async function fillAddress(page: Page, L: Strings, phone: string): Promise<void> {
+  await page.getByLabel(L.checkout.recipient).fill('Rina');
+  await page.getByLabel(L.checkout.phone).fill(phone);
+  await page.getByLabel(L.checkout.line1).fill('Jl. Kenanga 5');
+  await page.getByLabel(L.checkout.city).fill('Bandung');
+  await page.getByLabel(L.checkout.province).selectOption('Jawa Barat');
+  await page.getByLabel(L.checkout.postalCode).fill('40111');
+}
+
 let emails = 0;
 async function signUpHere(page: Page, L: Strings, handle: string): Promise<void> {
   await page.getByLabel(L.auth.displayName).fill('Rina');
@@ -240,12 +249,7 @@ describe('the web fixes of issue 14, in Chromium', () => {
     expect(await shopper.getByLabel(id.checkout.postalCode).getAttribute('aria-invalid')).toBe('true');
     await shopper.getByRole('alert').filter({ hasText: id.errors.fixFields }).waitFor();
     await screenshot(shopper, 'fix-checkout-empty');
-    await shopper.getByLabel(id.checkout.recipient).fill('Rina');
-    await shopper.getByLabel(id.checkout.phone).fill('12345');
-    await shopper.getByLabel(id.checkout.line1).fill('Jl. Kenanga 5');
-    await shopper.getByLabel(id.checkout.city).fill('Bandung');
-    await shopper.getByLabel(id.checkout.province).selectOption('Jawa Barat');
-    await shopper.getByLabel(id.checkout.postalCode).fill('40111');
+    await fillAddress(shopper, id, '12345');
     await shopper.getByRole('radio', { name: /JNE/ }).check();
     await shopper.getByRole('radio', { name: /BCA/ }).check();
     await expect.poll(() => shopper.getByText(id.errors.fixFields).count()).toBe(0);
@@ -372,12 +376,7 @@ describe('the web fixes of issue 14, in Chromium', () => {
     await page.getByRole('button', { name: en.common.close }).click();
     await page.getByRole('button', { name: /Kaus Lurik Jogja/ }).click();
     await page.getByRole('dialog', { name: 'Kaus Lurik Jogja' }).getByRole('button', { name: en.product.buyNow }).click();
-    await page.getByLabel(en.checkout.recipient).fill('Rina');
-    await page.getByLabel(en.checkout.phone).fill('0812 3456 7890');
-    await page.getByLabel(en.checkout.line1).fill('Jl. Kenanga 5');
-    await page.getByLabel(en.checkout.city).fill('Bandung');
-    await page.getByLabel(en.checkout.province).selectOption('Jawa Barat');
-    await page.getByLabel(en.checkout.postalCode).fill('40111');
+    await fillAddress(page, en, '0812 3456 7890');
     await page.getByRole('radio', { name: en.payment.method.cod }).waitFor();
     expect(await page.getByText(id.payment.method.cod).count()).toBe(0);
     await page.getByRole('radio', { name: /JNE/ }).check();
