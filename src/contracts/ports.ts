@@ -46,6 +46,11 @@ export interface AttributedVideoStats {
   commissionIdr: number;
 }
 
+export interface OpenOrders {
+  asBuyer: number;
+  asSeller: number;
+}
+
 export interface CommercePort extends PrivacyPort {
   /** The caller's affiliate id if they enrolled as a creator affiliate. */
   affiliateIdOf(commerceSubject: string): Promise<string | undefined>;
@@ -53,6 +58,8 @@ export interface CommercePort extends PrivacyPort {
   mayPromote(commerceSubject: string, productId: string): Promise<PromotionCheck>;
   /** The categories of what this person bought (nothing else): for consented personalisation. */
   purchaseCategories(commerceSubject: string): Promise<string[]>;
+  /** Orders not yet closed, bought by this person or sold by their shops: what an erasure would leave open. */
+  openOrders(commerceSubject: string): Promise<OpenOrders>;
   /** Aggregates of orders attributed to this affiliate, per video, in [from, to). */
   attributedStats(affiliateId: string, from: Date, to: Date): Promise<AttributedVideoStats[]>;
 }
@@ -69,9 +76,18 @@ export interface CreatorVideoStats {
   viewsByDay: { day: string; views: number }[];
 }
 
+/** The public handle and display name a signed-in person shows; social seeds a profile from them. */
+export interface ProfileSeed {
+  handle: string;
+  displayName: string;
+}
+
 export interface SocialPort extends PrivacyPort {
-  /** Records (or clears, with null) the creator's affiliate id as an opaque reference. */
-  setAffiliateRef(socialSubject: string, affiliateId: string | null): Promise<void>;
+  /**
+   * Records (or clears, with null) the creator's affiliate id as an opaque reference. Linking is a
+   * social act like posting or following, so with a seed it creates the profile on first use.
+   */
+  setAffiliateRef(socialSubject: string, affiliateId: string | null, seed?: ProfileSeed): Promise<void>;
   /** Purchase categories for feed ranking under consent; null deletes them. */
   setPurchaseCategories(socialSubject: string, categories: string[] | null): Promise<void>;
   creatorStats(socialSubject: string, from: Date, to: Date): Promise<CreatorVideoStats[]>;

@@ -163,6 +163,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   bridgeDomain = bridge.start(deps.bridge, {
     ports: { identity: identityDomain, social: socialDomain.port, commerce: commerceDomain.port },
     subjectsOf,
+    profileSeedOf: (request) => publicProfileOf.get(request),
     linkKey: config.secrets.exportLinkKey,
   });
   const domains = { identity: identityDomain, social: socialDomain, commerce: commerceDomain, bridge: bridgeDomain };

@@ -14,13 +14,22 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A phone-sized page that records every uncaught page error. */
-export async function phonePage(browser: Browser, locale = 'id-ID'): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale, timezoneId: 'Asia/Jakarta' });
+async function sizedPage(browser: Browser, viewport: { width: number; height: number }, locale: string): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport, locale, timezoneId: 'Asia/Jakarta' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   return { page, errors };
+}
+
+/** A phone-sized page that records every uncaught page error. */
+export function phonePage(browser: Browser, locale = 'id-ID'): Promise<{ page: Page; errors: string[] }> {
+  return sizedPage(browser, { width: 390, height: 844 }, locale);
+}
+
+/** A desktop-sized page (1280×800), recording page errors like the phone one. */
+export function desktopPage(browser: Browser, locale = 'id-ID'): Promise<{ page: Page; errors: string[] }> {
+  return sizedPage(browser, { width: 1280, height: 800 }, locale);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

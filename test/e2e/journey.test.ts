@@ -119,10 +119,11 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   const creator = await person(lang);
   await signUp(creator, L, { name: 'Budi Kreator', handle: `budi.${tag}` });
   await creator.goto(`${base}/studio/afiliasi`);
-  await creator.getByRole('button', { name: L.studio.enrol }).click();
-  await creator.getByText(L.studio.enrolled).waitFor();
-  await creator.getByRole('button', { name: L.studio.linkNow, exact: true }).click();
+  // One action enrols and links; the page still says so after a reload.
+  await creator.getByRole('button', { name: L.studio.setUp }).click();
   await creator.getByText(L.studio.linked).waitFor();
+  await creator.reload();
+  await creator.getByTestId('affiliate-state').filter({ hasText: L.studio.linked }).waitFor();
 
   await creator.getByRole('link', { name: L.studio.videos, exact: true }).click();
   await creator.getByLabel(L.studio.file).setInputFiles(clip);
@@ -195,7 +196,8 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await seller.getByLabel(L.seller.trackingNumber).fill(`JNE${tag.toUpperCase()}01`);
   await seller.getByRole('button', { name: L.seller.ship }).click();
   await seller.getByRole('button', { name: L.seller.markDelivered }).click();
-  await seller.getByText(L.orders.status.delivered).waitFor();
+  // In the list, not the status filter's option of the same name.
+  await seller.locator('.order-list').getByText(L.orders.status.delivered).waitFor();
   await check(seller, `${lang}-seller-orders`);
 
   // ── The viewer completes the order and reviews it.
@@ -220,6 +222,7 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await creator.getByRole('link', { name: L.studio.analytics }).click();
   await creator.getByRole('heading', { name: L.studio.perVideo }).waitFor();
   await creator.getByText('< 5').first().waitFor();
+  await creator.locator('#withheld-note').filter({ hasText: L.studio.withheldInPlace.split('{{n}}')[0]! }).waitFor();
   await check(creator, `${lang}-studio-analytics`);
 
   // ── The viewer downloads their data and deletes the account.

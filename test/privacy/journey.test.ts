@@ -107,6 +107,19 @@ describe(`the bridge and the privacy line (${STORE_LABEL})`, () => {
     expect(video.productTags.map((t: { productId: string }) => t.productId)).toEqual([productId]);
   });
 
+  it('linking is a first use: a creator who has not posted or followed yet gets their profile and the link', async () => {
+    const fresh = await register(sekat.app, 'baru.kreator@contoh.id', 'kreator_baru', 'Kreator Baru');
+    const social = subjectsOf(fresh).social;
+    expect(await sekat.stores.social.db.selectFrom('profiles').select('subject').where('subject', '=', social).execute()).toEqual([]);
+    const enrol = await api('POST', '/api/commerce/affiliates', fresh);
+    const link = await api('POST', '/api/creator/affiliate-link', fresh);
+    expect(link.statusCode, link.body).toBe(200);
+    expect(link.json().affiliateId).toBe(enrol.json().affiliateId);
+    expect((await api('GET', '/api/social/users/kreator_baru')).json()).toMatchObject({ handle: 'kreator_baru', displayName: 'Kreator Baru' });
+    const consents = (await api('GET', '/api/privacy/consents', fresh)).json().items;
+    expect(consents.find((c: { purpose: string }) => c.purpose === 'creator_affiliate').granted).toBe(true);
+  });
+
   it('a viewer taps and buys; the token names the affiliate, the video and the product, never the viewer', async () => {
     expect((await api('POST', `/api/social/users/kreator_marker/follow`, buyer)).statusCode).toBeLessThan(300);
     expect((await api('POST', '/api/social/events', buyer, { events: [{ type: 'view', videoId, watchedMs: 2000, completed: true }] })).statusCode).toBe(202);

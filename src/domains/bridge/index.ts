@@ -2,7 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import { enqueueJob } from '../../platform/jobs.js';
-import type { CommercePort, IdentityPort, PromotionCheck, SocialPort, SubjectSet } from '../../contracts/ports.js';
+import type { FastifyRequest } from 'fastify';
+import type { CommercePort, IdentityPort, ProfileSeed, PromotionCheck, SocialPort, SubjectSet } from '../../contracts/ports.js';
 import { BridgeService } from './service.js';
 import { PrivacyRequests, EXPORT_JOB, ERASE_JOB } from './privacy/requests.js';
 import { bridgeRoutes, type SubjectsOf } from './routes.js';
@@ -16,6 +17,8 @@ const REFRESH_EVERY_MS = 60 * 60 * 1000;
 export interface BridgeOptions {
   ports: { identity: IdentityPort; social: SocialPort; commerce: CommercePort };
   subjectsOf: SubjectsOf;
+  /** The caller's public handle and display name, handed on to social when linking creates their profile. */
+  profileSeedOf?: (request: FastifyRequest) => ProfileSeed | undefined;
   /** Signs short-lived export download links. */
   linkKey: string;
 }
@@ -40,7 +43,7 @@ export function start(deps: DomainDeps, options: BridgeOptions): BridgeInstance 
     deps.log.warn({ err: error }, 'could not schedule the purchase-category refresh'),
   );
   return {
-    routes: bridgeRoutes(service, privacy, options.subjectsOf),
+    routes: bridgeRoutes(service, privacy, options.subjectsOf, options.profileSeedOf ?? (() => undefined)),
     authorizeTag: (subjects, productId) => service.authorizeTag(subjects, productId),
     health: async () => true,
     stop: async () => {},

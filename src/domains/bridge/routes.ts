@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { createReadStream } from 'node:fs';
 import { badRequest, unauthorized } from '../../platform/errors.js';
-import type { SubjectSet } from '../../contracts/ports.js';
+import type { ProfileSeed, SubjectSet } from '../../contracts/ports.js';
 import type { BridgeService } from './service.js';
 import type { PrivacyRequests } from './privacy/requests.js';
 
@@ -59,7 +59,7 @@ const Analytics = Type.Object({
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, subjectsOf: SubjectsOf): FastifyPluginAsyncTypebox {
+export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, subjectsOf: SubjectsOf, profileSeedOf: (request: FastifyRequest) => ProfileSeed | undefined): FastifyPluginAsyncTypebox {
   const requireSubjects = (request: FastifyRequest): SubjectSet => {
     const subjects = subjectsOf(request);
     if (!subjects) throw unauthorized();
@@ -76,7 +76,7 @@ export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, s
           response: { 200: Type.Object({ linked: Type.Literal(true), affiliateId: Type.String() }), 401: Problem, 409: Problem },
         },
       },
-      async (request) => ({ linked: true as const, ...(await service.linkAffiliate(requireSubjects(request))) }),
+      async (request) => ({ linked: true as const, ...(await service.linkAffiliate(requireSubjects(request), profileSeedOf(request))) }),
     );
 
     app.delete(
@@ -128,7 +128,7 @@ export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, s
           response: { 200: Consent, 400: Problem, 401: Problem, 404: Problem, 409: Problem },
         },
       },
-      async (request) => service.setConsent(requireSubjects(request), request.params.purpose, request.body.granted),
+      async (request) => service.setConsent(requireSubjects(request), request.params.purpose, request.body.granted, profileSeedOf(request)),
     );
 
     app.post(
@@ -187,20 +187,38 @@ export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, s
       },
     );
 
+    const Pending = Type.Object({ id: Type.String(), waitingForOrders: Type.Boolean() });
+    app.get(
+      '/privacy/erasure',
+      {
+        schema: {
+          tags: ['bridge'],
+          summary: 'Before erasing: the orders still open (as buyer, as seller) and any erasure already asked for',
+          response: {
+            200: Type.Object({ openOrders: Type.Object({ asBuyer: Type.Integer(), asSeller: Type.Integer() }), pending: Type.Union([Pending, Type.Null()]) }),
+            401: Problem,
+          },
+        },
+      },
+      async (request) => privacy.erasurePreview(requireSubjects(request)),
+    );
+
     app.delete(
       '/me',
       {
         schema: {
           tags: ['identity', 'bridge'],
-          summary: 'Erase your account across every domain (sign-in is refused at once)',
-          response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('pending') }), 401: Problem },
+          summary:
+            'Erase your account across every domain. Sign-in is refused at once; with afterOpenOrders=true it stays until every open order (bought or sold) has closed, and the erasure starts then',
+          querystring: Type.Object({ afterOpenOrders: Type.Optional(Type.Boolean()) }),
+          response: { 202: Type.Object({ id: Type.String(), status: Type.Literal('pending'), waitingForOrders: Type.Boolean() }), 400: Problem, 401: Problem },
         },
       },
       async (request, reply) => {
         const subjects = subjectsOf(request, { evenErasing: true });
         if (!subjects) throw unauthorized();
-        const { id } = await privacy.requestErasure(subjects);
-        return reply.code(202).send({ id, status: 'pending' as const });
+        const { id, waitingForOrders } = await privacy.requestErasure(subjects, { waitForOpenOrders: request.query.afterOpenOrders });
+        return reply.code(202).send({ id, status: 'pending' as const, waitingForOrders });
       },
     );
   };

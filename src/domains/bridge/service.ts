@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Database } from '../../platform/db.js';
 import { conflict, notFound } from '../../platform/errors.js';
-import type { CommercePort, PromotionCheck, SocialPort, SubjectSet } from '../../contracts/ports.js';
+import type { CommercePort, ProfileSeed, PromotionCheck, SocialPort, SubjectSet } from '../../contracts/ports.js';
 import { ConsentLedger } from './consent/ledger.js';
 import { purposeById } from './consent/purposes.js';
 
@@ -30,11 +30,11 @@ export class BridgeService {
    * Grants or revokes a purpose and makes it take effect: the data flow it allows starts, or
    * stops and what was derived from it is deleted.
    */
-  async setConsent(subjects: SubjectSet, purposeId: string, granted: boolean) {
+  async setConsent(subjects: SubjectSet, purposeId: string, granted: boolean, seed?: ProfileSeed) {
     const purpose = purposeById(purposeId);
     if (!purpose) throw notFound(`There is no consent purpose "${purposeId}".`);
     if (purpose.id === CREATOR_AFFILIATE) {
-      if (granted) await this.linkAffiliate(subjects);
+      if (granted) await this.linkAffiliate(subjects, seed);
       else await this.unlinkAffiliate(subjects);
     } else if (purpose.id === PERSONALIZE) {
       if (granted) await this.startPersonalization(subjects);
@@ -43,12 +43,12 @@ export class BridgeService {
     return (await this.consents.list(subjects.bridge)).find((c) => c.purpose === purpose.id)!;
   }
 
-  async linkAffiliate(subjects: SubjectSet): Promise<{ affiliateId: string }> {
+  async linkAffiliate(subjects: SubjectSet, seed?: ProfileSeed): Promise<{ affiliateId: string }> {
     const affiliateId = await this.ports.commerce.affiliateIdOf(subjects.commerce);
     if (!affiliateId) {
       throw conflict('Enrol as a creator affiliate first (POST /api/commerce/affiliates), then link your profile.');
     }
-    await this.ports.social.setAffiliateRef(subjects.social, affiliateId);
+    await this.ports.social.setAffiliateRef(subjects.social, affiliateId, seed);
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('affiliate_links')

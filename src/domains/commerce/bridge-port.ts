@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../platform/db.js';
 import type { AttributedVideoStats, PromotionCheck } from '../../contracts/ports.js';
 import type { ProductUpserted } from '../../contracts/commerce.js';
+import { CLOSED_STATUSES } from './orders/state.js';
 
 /** Order states in which a sale counts (paid and not undone). */
 const SOLD_STATES = ['paid', 'shipped', 'delivered', 'completed'];
@@ -13,6 +14,19 @@ const SOLD_STATES = ['paid', 'shipped', 'delivered', 'completed'];
  */
 export class CommerceBridgePort {
   constructor(private readonly db: Database) {}
+
+  async openOrders(subject: string): Promise<{ asBuyer: number; asSeller: number }> {
+    const closed = [...CLOSED_STATUSES];
+    const buyer = await this.db.selectFrom('orders').select((eb) => eb.fn.countAll<string>().as('n')).where('buyer_subject', '=', subject).where('status', 'not in', closed).executeTakeFirstOrThrow();
+    const seller = await this.db
+      .selectFrom('orders')
+      .innerJoin('shops', 'shops.id', 'orders.shop_id')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('shops.owner_subject', '=', subject)
+      .where('orders.status', 'not in', closed)
+      .executeTakeFirstOrThrow();
+    return { asBuyer: Number(buyer.n), asSeller: Number(seller.n) };
+  }
 
   async affiliateIdOf(subject: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('affiliates').select('id').where('subject', '=', subject).executeTakeFirst();

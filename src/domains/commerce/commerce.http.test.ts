@@ -96,6 +96,31 @@ describe(`commerce over HTTP (${STORE_LABEL})`, () => {
   });
 });
 
+describe(`a seller's order list (${STORE_LABEL})`, () => {
+  it('narrows by status and by order number, recipient or product; lines carry the cover photo', async () => {
+    const shirt = await listProduct(sekat.app, seller, shop.id, [{ stock: 5 }], { title: 'Kaus Lurik Cari' });
+    const first = (await checkout(sekat.app, buyer, { items: [{ variantId: shirt.variants[0]!.id, quantity: 1 }] })).json();
+    const second = (await checkout(sekat.app, buyer, { items: [{ variantId: shirt.variants[0]!.id, quantity: 1 }] })).json();
+    await simulate(buyer, second.payment.id);
+    const list = async (query: string) =>
+      (await inject({ method: 'GET', url: `/api/commerce/shops/${shop.id}/orders?limit=100&${query}`, headers: seller.headers })).json().items.map((o: { id: string }) => o.id);
+
+    const paid = await list('status=paid');
+    expect(paid).toContain(second.order.id);
+    expect(paid).not.toContain(first.order.id);
+    expect(await list('status=awaiting_payment&q=lurik%20cari')).toEqual([first.order.id]);
+    expect(await list(`q=${first.order.id.slice(-8).toUpperCase()}`)).toEqual([first.order.id]);
+    expect(await list('q=%25')).toEqual([]);
+    const line = (await inject({ method: 'GET', url: `/api/commerce/shops/${shop.id}/orders?q=lurik`, headers: seller.headers })).json().items[0].lines[0];
+    expect(line.imageUrl).toBe('https://cdn.example.id/batik.jpg');
+    const buyers = (await inject({ method: 'GET', url: '/api/commerce/orders', headers: buyer.headers })).json().items;
+    expect(buyers.find((o: { id: string }) => o.id === first.order.id).lines[0].imageUrl).toBe('https://cdn.example.id/batik.jpg');
+
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/shops/${shop.id}/orders?status=lost`, headers: seller.headers }), 400);
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/shops/${shop.id}/orders?q=`, headers: seller.headers }), 400);
+  });
+});
+
 describe(`bad input changes nothing (${STORE_LABEL})`, () => {
   let variantId: string;
   let productId: string;
@@ -114,6 +139,22 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     const problem = await rejects(() => checkout(sekat.app, buyer, { items: [{ variantId, quantity }] }), 400);
     expect(Object.keys(problem.errors ?? {}).join()).toContain('quantity');
     await rejects(() => inject({ method: 'POST', url: '/api/commerce/cart/items', headers: buyer.headers, payload: { variantId, quantity } }), 400);
+  });
+
+  it('a cart never asks for more than is available: 409 naming the limit, the cart unchanged', async () => {
+    const cartOf = async () => (await inject({ method: 'GET', url: '/api/commerce/cart', headers: other.headers })).json();
+    const before = await cartOf();
+    const over = await rejects(() => inject({ method: 'POST', url: '/api/commerce/cart/items', headers: other.headers, payload: { variantId, quantity: 6 } }), 409);
+    expect(over.errors).toEqual({ quantity: ['only 5 available'] });
+    expect(await cartOf()).toEqual(before);
+    expect((await inject({ method: 'POST', url: '/api/commerce/cart/items', headers: other.headers, payload: { variantId, quantity: 3 } })).statusCode).toBe(200);
+    // 3 in the cart and 3 more would be 6 of 5.
+    await rejects(() => inject({ method: 'POST', url: '/api/commerce/cart/items', headers: other.headers, payload: { variantId, quantity: 3 } }), 409);
+    await rejects(() => inject({ method: 'PATCH', url: `/api/commerce/cart/items/${variantId}`, headers: other.headers, payload: { quantity: 6 } }), 409);
+    const line = (await cartOf()).items.find((i: { variantId: string }) => i.variantId === variantId);
+    expect(line.quantity).toBe(3);
+    expect((await inject({ method: 'PATCH', url: `/api/commerce/cart/items/${variantId}`, headers: other.headers, payload: { quantity: 5 } })).statusCode).toBe(200);
+    expect((await inject({ method: 'DELETE', url: `/api/commerce/cart/items/${variantId}`, headers: other.headers })).statusCode).toBe(200);
   });
 
   it('unknown or removed variant → 422', async () => {

@@ -105,6 +105,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
         await privacy.eraseSubject(subject);
       },
       affiliateIdOf: (subject) => bridgePort.affiliateIdOf(subject),
+      openOrders: (subject) => bridgePort.openOrders(subject),
       mayPromote: (subject, productId) => bridgePort.mayPromote(subject, productId),
       purchaseCategories: (subject) => bridgePort.purchaseCategories(subject),
       attributedStats: (affiliateId, from, to) => bridgePort.attributedStats(affiliateId, from, to),

@@ -12,6 +12,7 @@ import type { CheckoutService } from './checkout/checkout.js';
 import { forgetSavedAddress, normaliseAddress, savedAddressOf } from './checkout/address.js';
 import { createVoucher, vouchersOf } from './checkout/vouchers.js';
 import type { OrderService } from './orders/orders.js';
+import { ORDER_STATUSES } from './orders/state.js';
 import type { ReviewService } from './reviews.js';
 import type { AffiliateService } from './affiliates.js';
 import { receiveNotification, simulatePayment } from './payments/ledger.js';
@@ -139,6 +140,7 @@ const OrderLine = Type.Object({
   quantity: Type.Integer(),
   lineTotalIdr: Idr,
   attributed: Type.Boolean(),
+  imageUrl: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: "the product's cover photo now; in order lists and details" })),
 });
 const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
 const OrderFields = {
@@ -721,13 +723,22 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: "A shop's orders (owner only)",
+          summary: "A shop's orders (owner only), narrowed by status and by text in the order number, recipient or a product title",
           params: ShopIdParams,
-          querystring: PageQuery,
+          querystring: Type.Composite([
+            PageQuery,
+            Type.Object({
+              status: Type.Optional(Type.Union(ORDER_STATUSES.map((status) => Type.Literal(status)))),
+              q: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+            }),
+          ]),
           response: { 200: Type.Object({ items: Type.Array(Order), nextCursor: Nullable(Type.String()) }), ...problems(400, 401, 403, 404) },
         },
       },
-      async (request) => s.orders.shopOrders(requireSubject(request), request.params.shopId, request.query.limit ?? 20, request.query.cursor),
+      async (request) => {
+        const { limit, cursor, status, q } = request.query;
+        return s.orders.shopOrders(requireSubject(request), request.params.shopId, limit ?? 20, cursor, { status, q: q?.trim() || undefined });
+      },
     );
 
     // A POST with no body counts as `{}`: actions without fields need none, and actions with

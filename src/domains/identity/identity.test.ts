@@ -44,6 +44,19 @@ describe(`identity (${STORE_LABEL})`, () => {
     expect((await t.sekat.app.inject({ url: '/api/me', cookies: { sid: body.token } })).statusCode).toBe(200);
   });
 
+  it('GET /api/session answers 200 whether or not anyone is signed in', async () => {
+    const anonymous = await t.sekat.app.inject({ url: '/api/session' });
+    expect(anonymous.statusCode).toBe(200);
+    expect(anonymous.json()).toEqual({ signedIn: false });
+    expect((await t.sekat.app.inject({ url: '/api/session', cookies: { sid: 'x'.repeat(43) } })).json()).toEqual({ signedIn: false });
+    const { token, user } = (await register({ email: 'sesi@contoh.id', password: 'kopi-tubruk-pahit-manis', handle: 'sesi', displayName: 'Sesi' })).json();
+    const signedIn = await t.sekat.app.inject({ url: '/api/session', cookies: { sid: token } });
+    expect(signedIn.statusCode).toBe(200);
+    expect(signedIn.json()).toEqual({ signedIn: true, user: { id: user.id, handle: 'sesi', displayName: 'Sesi', roles: ['user'] } });
+    await t.sekat.app.inject({ method: 'POST', url: '/api/auth/logout', cookies: { sid: token } });
+    expect((await t.sekat.app.inject({ url: '/api/session', cookies: { sid: token } })).json()).toEqual({ signedIn: false });
+  });
+
   it('stores only a hash of the session token and an argon2id hash of the password', async () => {
     const res = await register({ email: 'hash@contoh.id', password: 'rendang-padang-enak', handle: 'hashcheck', displayName: 'Hash' });
     const { token } = res.json();

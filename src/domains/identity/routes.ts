@@ -120,5 +120,22 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
         return userOf(session.account, false);
       },
     );
+
+    // A page asks on every load whether anyone is signed in; "no one" is an answer, not an error.
+    app.get(
+      '/session',
+      {
+        schema: {
+          tags: ['identity'],
+          summary: 'Whether the caller is signed in, and as whom (200 either way)',
+          response: { 200: Type.Union([Type.Object({ signedIn: Type.Literal(true), user: Type.Ref(User) }), Type.Object({ signedIn: Type.Literal(false) })]) },
+        },
+      },
+      async (request) => {
+        const token = sessionTokenOf(request);
+        const session = token ? await service.authenticate(token) : undefined;
+        return session ? { signedIn: true as const, user: userOf(session.account, false) } : { signedIn: false as const };
+      },
+    );
   };
 }

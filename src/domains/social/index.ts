@@ -105,7 +105,10 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
         await tags.eraseOf(subject);
         await service.eraseSubject(subject);
       },
-      setAffiliateRef: (subject, ref) => tags.setAffiliateRef(subject, ref),
+      setAffiliateRef: async (subject, ref, seed) => {
+        if (ref !== null && seed) await service.ensureProfile(subject, seed);
+        await tags.setAffiliateRef(subject, ref);
+      },
       setPurchaseCategories: (subject, categories) => tags.setPurchaseCategories(subject, categories),
       creatorStats: (subject, from, to) => tags.creatorStats(subject, from, to),
     },

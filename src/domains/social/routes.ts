@@ -387,7 +387,7 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
         const subject = requireSubject(request);
         const limit = request.query.limit ?? 20;
         const rows = await followingPage(service, subject, limit, decodeCursor(request.query.cursor, TimeCursor));
-        const result = page(rows, limit, (row) => ({ row, reason: `Karena Anda mengikuti @${row.handle}` }));
+        const result = page(rows, limit, (row) => ({ row, why: { code: 'followed' as const, handle: row.handle } }));
         return sendFeedPage(reply, subject, result.items, result.nextCursor, request.query.cursor ? undefined : rows);
       },
     );

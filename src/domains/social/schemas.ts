@@ -35,7 +35,21 @@ const videoFields = {
 
 export const Video = Type.Object(videoFields, { $id: 'SocialVideo' });
 export const FeedItem = Type.Object(
-  { ...videoFields, reason: Type.String({ description: 'Why this video is here, in Bahasa Indonesia' }) },
+  {
+    ...videoFields,
+    reason: Type.String({ description: 'Why this video is here, in Bahasa Indonesia (for clients that do not word `why` themselves)' }),
+    why: Type.Union(
+      [
+        Type.Object({ code: Type.Literal('followed'), handle: Type.String() }),
+        Type.Object({ code: Type.Literal('watched_hashtag'), hashtag: Type.String() }),
+        Type.Object({ code: Type.Literal('bought_category'), category: Type.String() }),
+        Type.Object({ code: Type.Literal('popular_hashtag'), hashtag: Type.String() }),
+        Type.Object({ code: Type.Literal('popular') }),
+        Type.Object({ code: Type.Literal('new') }),
+      ],
+      { description: 'Why this video is here, as a code with its parameters, for the client to word in its language' },
+    ),
+  },
   { $id: 'SocialFeedItem' },
 );
 

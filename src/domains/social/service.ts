@@ -18,12 +18,10 @@ import { MediaPaths, masterUrl, posterUrl } from './media/paths.js';
 import type { ProbeResult } from './media/probe.js';
 import type { ProductCard } from './tags/cards.js';
 import { TRANSCODE_JOB, TRANSCODE_MAX_ATTEMPTS } from './media/transcode.job.js';
+import type { ProfileSeed } from '../../contracts/ports.js';
 
 /** The public facts a signed-in person chose to show; the composition root supplies them. */
-export interface ProfileSeed {
-  handle: string;
-  displayName: string;
-}
+export type { ProfileSeed };
 
 export const COMMENTS_PER_MINUTE = 10;
 /** A play may run a little past the end before the client reports it. */

@@ -97,6 +97,7 @@ export interface CheckoutOptions {
 
 /** What a checkout would charge: per shop and in all, voucher included (the server's own type). */
 export type { CheckoutQuote as Quote } from '../../../src/contracts/commerce';
+import type { FeedReason } from '../../../src/contracts/social';
 
 export interface Address {
   recipient: string;
@@ -118,6 +119,8 @@ export interface OrderLine {
   quantity: number;
   lineTotalIdr: number;
   attributed: boolean;
+  /** The product's cover photo, in order lists and details. */
+  imageUrl?: string | null;
 }
 
 export interface Order {
@@ -204,7 +207,9 @@ export interface Video {
 }
 
 export interface FeedItem extends Video {
+  /** The server's Indonesian sentence; the app words `why` itself. */
   reason: string;
+  why: FeedReason;
 }
 
 export interface Profile {

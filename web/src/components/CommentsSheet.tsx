@@ -6,11 +6,12 @@ import { api } from '../api/client';
 import type { Comment, Page } from '../api/types';
 import { useSession } from '../api/session';
 import { formatDateTime } from '../lib/format';
+import { authPath } from '../lib/next';
 import { Sheet } from './Sheet';
 import { ErrorNote, Loading } from './Alert';
 import { useFormErrors } from './useFormErrors';
 
-export function CommentsSheet({ videoId, open, onClose }: { videoId: string; open: boolean; onClose(): void }) {
+export function CommentsSheet({ videoId, open, onClose, onPosted }: { videoId: string; open: boolean; onClose(): void; onPosted?(): void }) {
   const { t, i18n } = useTranslation();
   const { user } = useSession();
   const client = useQueryClient();
@@ -22,6 +23,7 @@ export function CommentsSheet({ videoId, open, onClose }: { videoId: string; ope
     onSuccess: () => {
       setText('');
       errors.clear();
+      onPosted?.();
       void client.invalidateQueries({ queryKey: ['comments', videoId] });
     },
     onError: (error) => errors.show(error),
@@ -57,7 +59,7 @@ export function CommentsSheet({ videoId, open, onClose }: { videoId: string; ope
         </form>
       ) : (
         <p>
-          <Link to="/masuk">{t('comments.signIn')}</Link>
+          <Link to={authPath('/masuk', `/video/${videoId}`, 'comment')}>{t('comments.signIn')}</Link>
         </p>
       )}
       {errors.message && (

@@ -6,7 +6,8 @@ import { api } from '../api/client';
 import type { FeedItem, Profile, Video } from '../api/types';
 import { useSession } from '../api/session';
 import { formatCount, formatIdrRange } from '../lib/format';
-import { translateReason } from '../lib/reason';
+import { reasonText } from '../lib/reason';
+import { authPath, type SignInReason } from '../lib/next';
 import { VideoPlayer } from './VideoPlayer';
 import { ProductSheet } from './ProductSheet';
 import { CommentsSheet } from './CommentsSheet';
@@ -14,7 +15,7 @@ import { Sheet } from './Sheet';
 import { Icon } from './Icon';
 
 /** One screen of the feed: the video, its side rail, caption, reason and shoppable tags. */
-export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item: Video & Partial<Pick<FeedItem, 'reason'>>; active: boolean; preload: boolean; muted: boolean; onToggleMute(): void }) {
+export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item: Video & Partial<Pick<FeedItem, 'why'>>; active: boolean; preload: boolean; muted: boolean; onToggleMute(): void }) {
   const { t, i18n } = useTranslation();
   const { user } = useSession();
   const navigate = useNavigate();
@@ -26,9 +27,8 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
   const [notice, setNotice] = useState<string | null>(null);
   const mine = user?.handle === item.author.handle;
 
-  const needSignIn = () => {
-    navigate('/masuk');
-  };
+  // Back to this very video after signing in, rather than the top of a feed that has moved on.
+  const needSignIn = (reason: SignInReason) => navigate(authPath('/masuk', `/video/${item.id}`, reason));
   const like = useMutation({
     mutationFn: (on: boolean) => api<Video>(`/api/social/videos/${item.id}/like`, { method: on ? 'POST' : 'DELETE' }),
     onSuccess: (video) => {
@@ -79,14 +79,14 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
               type="button"
               className="follow"
               aria-pressed={following === true}
-              onClick={() => (user ? follow.mutate(following !== true) : needSignIn())}
+              onClick={() => (user ? follow.mutate(following !== true) : needSignIn('follow'))}
               aria-label={following ? t('feed.unfollowName', { handle: item.author.handle }) : t('feed.followName', { handle: item.author.handle })}
             >
               {following ? '✓' : '+'}
             </button>
           )}
         </div>
-        <button type="button" className="rail-btn" aria-pressed={liked} onClick={() => (user ? like.mutate(!liked) : needSignIn())}>
+        <button type="button" className="rail-btn" aria-pressed={liked} onClick={() => (user ? like.mutate(!liked) : needSignIn('like'))}>
           <span className="visually-hidden">{liked ? t('feed.unlike') : t('feed.like')}</span>
           <span className={liked ? 'liked' : undefined}>
             <Icon name="heart" size={30} />
@@ -125,7 +125,7 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
             {!tag.inStock && ` · ${t('product.soldOut')}`}
           </button>
         ))}
-        {item.reason !== undefined && (
+        {item.why !== undefined && (
           <button type="button" className="why" onClick={() => setSheet('why')}>
             <Icon name="info" size={14} /> {t('feed.why')}
           </button>
@@ -136,10 +136,10 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
           </p>
         )}
       </div>
-      {sheet === 'comments' && <CommentsSheet videoId={item.id} open onClose={() => setSheet(null)} />}
+      {sheet === 'comments' && <CommentsSheet videoId={item.id} open onClose={() => setSheet(null)} onPosted={() => setCounts((c) => ({ ...c, comments: c.comments + 1 }))} />}
       {sheet === 'why' && (
         <Sheet title={t('feed.why')} open onClose={() => setSheet(null)}>
-          <p className="reason">{translateReason(t, i18n.language, item.reason ?? '')}</p>
+          {item.why && <p className="reason">{reasonText(t, item.why)}</p>}
           <p className="muted">{t('feed.whyExplain')}</p>
           <Link to="/privasi">{t('nav.privacy')}</Link>
         </Sheet>

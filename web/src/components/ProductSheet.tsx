@@ -6,7 +6,9 @@ import { api } from '../api/client';
 import type { Product, ProductTag } from '../api/types';
 import { useSession } from '../api/session';
 import { formatIdr, formatIdrRange } from '../lib/format';
-import { saveBuyNow } from '../lib/buy';
+import { saveBuyNow, savePendingCart } from '../lib/buy';
+import { authPath } from '../lib/next';
+import { QuantityField } from './QuantityField';
 import { Sheet } from './Sheet';
 import { ErrorNote, Loading } from './Alert';
 import { Icon } from './Icon';
@@ -49,8 +51,13 @@ export function ProductSheet({ videoId, tag, open, onClose }: { videoId: string;
   function buyNow() {
     if (!product.data || !variant) return;
     saveBuyNow([{ variantId: variant.id, quantity, attributionToken: token, productId: product.data.id, title: product.data.title, variantName: variant.name, unitPriceIdr: variant.priceIdr, videoId }]);
-    if (!user) navigate(`/masuk?next=${encodeURIComponent('/checkout?buy=now')}`);
-    else navigate('/checkout?buy=now');
+    navigate(user ? '/checkout?buy=now' : authPath('/masuk', '/checkout?buy=now', 'buy'));
+  }
+
+  function addAfterSignIn() {
+    if (!variant) return;
+    savePendingCart({ variantId: variant.id, quantity, attributionToken: token });
+    navigate(authPath('/masuk', '/keranjang', 'cart'));
   }
 
   return (
@@ -87,10 +94,7 @@ export function ProductSheet({ videoId, tag, open, onClose }: { videoId: string;
                   </label>
                 ))}
               </fieldset>
-              <label className="qty">
-                {t('product.quantity')}
-                <input type="number" min={1} max={Math.max(1, variant?.available ?? 1)} value={quantity} onChange={(e) => setQuantity(Math.max(1, Math.min(999, Number(e.target.value) || 1)))} />
-              </label>
+              <QuantityField value={quantity} max={variant?.available ?? 1} onChange={setQuantity} />
               {opened.isError && <p className="muted small">{t('product.noAttribution')}</p>}
               <ErrorNote error={addToCart.error} />
               {added && (
@@ -99,7 +103,7 @@ export function ProductSheet({ videoId, tag, open, onClose }: { videoId: string;
                 </p>
               )}
               <div className="actions">
-                <button type="button" disabled={!variant || addToCart.isPending} onClick={() => (user ? addToCart.mutate() : navigate('/masuk'))}>
+                <button type="button" disabled={!variant || addToCart.isPending} onClick={() => (user ? addToCart.mutate() : addAfterSignIn())}>
                   {t('product.addToCart')}
                 </button>
                 <button type="button" className="primary" disabled={!variant} onClick={buyNow}>

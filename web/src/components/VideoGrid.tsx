@@ -9,9 +9,15 @@ export function VideoGrid({ videos }: { videos: Video[] }) {
     <ul className="video-grid">
       {videos.map((v) => (
         <li key={v.id}>
-          <Link to={`/video/${v.id}`} aria-label={v.caption || t('feed.video')}>
+          {/* Named by what it shows: the caption (hidden, for screen readers) and the view count. */}
+          <Link to={`/video/${v.id}`}>
             {v.posterUrl ? <img src={v.posterUrl} alt="" loading="lazy" /> : <div className="placeholder" aria-hidden="true">▶</div>}
-            <span className="views">▶ {formatCount(v.counts.views, i18n.language)}</span>
+            <span className="visually-hidden">{v.caption || t('feed.video')}</span>
+            <span className="views">
+              <span aria-hidden="true">▶ </span>
+              {formatCount(v.counts.views, i18n.language)}
+              <span className="visually-hidden"> {t('profile.views')}</span>
+            </span>
           </Link>
         </li>
       ))}

@@ -19,6 +19,21 @@ export function useFormErrors() {
     set(text: string) {
       setMessage(text);
     },
+    /** Marks every empty one of `values` as required, before asking the server; true when none is. */
+    requireFilled(values: Record<string, string>): boolean {
+      const empty = Object.entries(values).filter(([, v]) => v.trim() === '');
+      if (empty.length === 0) return true;
+      setFields(Object.fromEntries(empty.map(([name]) => [name, [t('errors.rule.required')]])));
+      setMessage(t('errors.fixFields'));
+      return false;
+    },
+    /** The person has changed a field (known by any of `names`): its message goes, and the banner with the last of them. */
+    clearField(...names: string[]) {
+      if (!names.some((name) => fields[name])) return;
+      const rest = Object.fromEntries(Object.entries(fields).filter(([key]) => !names.includes(key)));
+      setFields(rest);
+      if (Object.keys(rest).length === 0) setMessage(null);
+    },
     show(error: unknown, overrides: Partial<Record<number, string>> = {}) {
       const translated: Record<string, string[]> = {};
       if (error instanceof ApiError) {

@@ -28,3 +28,29 @@ export function loadBuyNow(): BuyNowItem[] | null {
 export function clearBuyNow(): void {
   sessionStorage.removeItem(KEY);
 }
+
+/** An add-to-cart an anonymous person asked for, done by the cart once they have signed in. */
+export interface PendingCartItem {
+  variantId: string;
+  quantity: number;
+  attributionToken?: string;
+}
+
+const PENDING_CART_KEY = 'sekat.pendingCart';
+
+export function savePendingCart(item: PendingCartItem): void {
+  sessionStorage.setItem(PENDING_CART_KEY, JSON.stringify(item));
+}
+
+export function loadPendingCart(): PendingCartItem | null {
+  try {
+    const raw = sessionStorage.getItem(PENDING_CART_KEY);
+    return raw ? (JSON.parse(raw) as PendingCartItem) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function clearPendingCart(): void {
+  sessionStorage.removeItem(PENDING_CART_KEY);
+}

@@ -6,12 +6,14 @@ export function problemMessage(t: TFunction, error: unknown, overrides: Partial<
   if (!(error instanceof ApiError)) return t('errors.generic');
   const { status } = error.problem;
   if (overrides[status]) return overrides[status]!;
+  // Whatever the status, a problem that names fields is told at the fields; the banner only points there.
+  if (Object.keys(error.fieldErrors()).length) return t('errors.fixFields');
   switch (status) {
     case 0:
       return t('errors.network');
     case 400:
     case 422:
-      return Object.keys(error.fieldErrors()).length ? t('errors.fixFields') : t('errors.invalid');
+      return t('errors.invalid');
     case 401:
       return t('errors.signInFirst');
     case 403:
@@ -30,6 +32,9 @@ export function problemMessage(t: TFunction, error: unknown, overrides: Partial<
 }
 
 const PATTERNS: [RegExp, string][] = [
+  // "At least 1 character" is how a schema says a field was left empty.
+  [/^must NOT have fewer than 1 characters?$/, 'errors.rule.required'],
+  [/^only (\d+) available$/, 'errors.rule.onlyAvailable'],
   [/^must be >= (\d+)$/, 'errors.rule.min'],
   [/^must be <= (\d+)$/, 'errors.rule.max'],
   [/^must NOT have fewer than (\d+) characters?$/, 'errors.rule.minLength'],

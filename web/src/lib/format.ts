@@ -32,3 +32,8 @@ export function formatCountdown(ms: number): string {
   const s = total % 60;
   return [h, m, s].map((x) => String(x).padStart(2, '0')).join(':');
 }
+
+/** The number a person reads off an order: its id's last 8 characters (the server finds it by them). */
+export function orderNumber(id: string): string {
+  return id.slice(-8).toUpperCase();
+}

@@ -1,19 +1,8 @@
 import type { TFunction } from 'i18next';
+import type { FeedReason } from '../../../src/contracts/social';
 
-/** The server writes reasons in Bahasa Indonesia; in English, the known shapes are translated. */
-export function translateReason(t: TFunction, language: string, reason: string): string {
-  if (language !== 'en') return reason;
-  const rules: [RegExp, string][] = [
-    [/^Karena Anda mengikuti (@\S+)$/, 'reason.following'],
-    [/^Populer di (#\S+)$/, 'reason.popularIn'],
-    [/^Karena Anda menonton (#\S+)$/, 'reason.watched'],
-    [/^Video baru$/, 'reason.new'],
-    [/^Populer$/, 'reason.popular'],
-    [/^Sedang populer$/, 'reason.popular'],
-  ];
-  for (const [pattern, key] of rules) {
-    const match = pattern.exec(reason);
-    if (match) return t(key, { name: match[1] });
-  }
-  return reason;
+/** Words the server's reason code in the person's language; a category is named as the shop names it. */
+export function reasonText(t: TFunction, why: FeedReason): string {
+  const categoryName = why.code === 'bought_category' ? t(`categories.${why.category}`, { defaultValue: why.category }) : undefined;
+  return t(`reason.${why.code}`, { ...why, categoryName });
 }

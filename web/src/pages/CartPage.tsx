@@ -1,17 +1,33 @@
+import { useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { Cart } from '../api/types';
 import { formatIdr } from '../lib/format';
-import { clearBuyNow } from '../lib/buy';
+import { clearBuyNow, clearPendingCart, loadPendingCart } from '../lib/buy';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 
 function CartView() {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const cart = useQuery({ queryKey: ['cart'], queryFn: () => api<Cart>('/api/commerce/cart') });
+  // What the person asked to add before signing in is added now, once, with its variant and quantity.
+  const [pending] = useState(loadPendingCart);
+  const addPending = useMutation({
+    mutationFn: () => api<Cart>('/api/commerce/cart/items', { body: pending }),
+    onSuccess: (data) => client.setQueryData(['cart'], data),
+    onSettled: clearPendingCart,
+  });
+  const { mutate: addPendingNow } = addPending;
+  const started = useRef(false);
+  useEffect(() => {
+    if (pending && !started.current) {
+      started.current = true;
+      addPendingNow();
+    }
+  }, [pending, addPendingNow]);
+  const cart = useQuery({ queryKey: ['cart'], queryFn: () => api<Cart>('/api/commerce/cart'), enabled: !pending || !addPending.isPending });
   const change = useMutation({
     mutationFn: ({ variantId, quantity }: { variantId: string; quantity: number }) =>
       quantity > 0 ? api<Cart>(`/api/commerce/cart/items/${variantId}`, { method: 'PATCH', body: { quantity } }) : api<Cart>(`/api/commerce/cart/items/${variantId}`, { method: 'DELETE' }),
@@ -22,7 +38,12 @@ function CartView() {
   return (
     <section className="stack" aria-labelledby="cart-title">
       <h1 id="cart-title">{t('cart.title')}</h1>
-      <ErrorNote error={change.error} />
+      {addPending.isSuccess && (
+        <p className="ok" role="status">
+          {t('product.added')}
+        </p>
+      )}
+      <ErrorNote error={addPending.error ?? change.error} />
       {cart.data.items.length === 0 ? (
         <div className="card">
           <p>{t('cart.empty')}</p>
@@ -39,6 +60,9 @@ function CartView() {
                     {item.variantName} · {item.shopName} {item.hasAttribution && `· ${t('cart.fromVideo')}`}
                   </p>
                   <p>{formatIdr(item.lineTotalIdr)}</p>
+                  {item.quantity >= item.available && (
+                    <p className={item.quantity > item.available ? 'error small' : 'muted small'}>{t(item.quantity > item.available ? 'cart.overAvailable' : 'product.maxAvailable', { count: item.available })}</p>
+                  )}
                 </div>
                 <div className="stepper" role="group" aria-label={t('cart.quantityOf', { title: item.title })}>
                   <button type="button" onClick={() => change.mutate({ variantId: item.variantId, quantity: item.quantity - 1 })} aria-label={t('cart.less')}>

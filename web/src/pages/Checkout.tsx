@@ -1,13 +1,14 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client';
 import { translateFieldMessage } from '../lib/errors';
-import type { Address, Cart, CheckoutOptions, Order, Payment, Quote } from '../api/types';
+import type { Address, Cart, CheckoutOptions, Order, Payment, Product, Quote } from '../api/types';
 import { formatIdr } from '../lib/format';
 import { PROVINCES } from '../lib/provinces';
-import { clearBuyNow, loadBuyNow } from '../lib/buy';
+import { clearBuyNow, loadBuyNow, saveBuyNow } from '../lib/buy';
+import { QuantityField } from '../components/QuantityField';
 import { Field } from '../components/Field';
 import { useFormErrors } from '../components/useFormErrors';
 import { ErrorNote, Loading } from '../components/Alert';
@@ -21,14 +22,24 @@ function CheckoutForm() {
   const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const buyNow = params.get('buy') === 'now' ? loadBuyNow() : null;
+  const [buyNow, setBuyNow] = useState(() => (params.get('buy') === 'now' ? loadBuyNow() : null));
+  // A buy-now's quantity can be changed here, within what each variant has left.
+  const products = useQueries({ queries: (buyNow ?? []).map((i) => ({ queryKey: ['product', i.productId], queryFn: () => api<Product>(`/api/commerce/products/${i.productId}`) })) });
+  const availableOf = (variantId: string) => products.flatMap((p) => p.data?.variants ?? []).find((v) => v.id === variantId)?.available;
+  const setBuyNowQuantity = (variantId: string) => (quantity: number) =>
+    setBuyNow((items) => {
+      if (!items || items.find((i) => i.variantId === variantId)?.quantity === quantity) return items;
+      const next = items.map((i) => (i.variantId === variantId ? { ...i, quantity } : i));
+      saveBuyNow(next);
+      return next;
+    });
   const cart = useQuery({ queryKey: ['cart'], queryFn: () => api<Cart>('/api/commerce/cart'), enabled: !buyNow });
   const lines = useMemo(
     () =>
       buyNow
         ? buyNow.map((i) => ({ variantId: i.variantId, title: i.title, variantName: i.variantName, quantity: i.quantity, lineTotalIdr: i.unitPriceIdr * i.quantity, attributed: !!i.attributionToken }))
         : (cart.data?.items ?? []).map((i) => ({ variantId: i.variantId, title: i.title, variantName: i.variantName, quantity: i.quantity, lineTotalIdr: i.lineTotalIdr, attributed: i.hasAttribution })),
-    [cart.data, params],
+    [cart.data, buyNow],
   );
   const [address, setAddress] = useState<Address>(EMPTY_ADDRESS);
   // The last checkout's address, from the server: it follows the buyer to any device and stays
@@ -68,7 +79,7 @@ function CheckoutForm() {
   const quoteReady = !!destinationReady && !!courier && lines.length > 0 && Object.values(address).every((v) => v.trim() !== '');
   const priceWith = (voucher: string) => () =>
     api<Quote>('/api/commerce/checkout/quote', { body: { ...itemsBody, shippingAddress, courier, ...(voucher ? { voucherCode: voucher } : {}) } });
-  const quoteKey = ['checkout-quote', variantIds, JSON.stringify(shippingAddress), courier];
+  const quoteKey = ['checkout-quote', variantIds, JSON.stringify(itemsBody), JSON.stringify(shippingAddress), courier];
   const plain = useQuery({ queryKey: quoteKey, queryFn: priceWith(''), enabled: quoteReady, retry: false });
   const discounted = useQuery({ queryKey: [...quoteKey, applied], queryFn: priceWith(applied), enabled: quoteReady && !!applied, retry: false });
   const priced = (applied ? discounted.data : undefined) ?? plain.data;
@@ -79,16 +90,17 @@ function CheckoutForm() {
 
   const chosenCourier = options.data?.couriers.find((c) => c.code === courier);
   const subtotal = lines.reduce((sum, l) => sum + l.lineTotalIdr, 0);
-  const set = (key: keyof Address) => (event: { target: { value: string } }) => setAddress({ ...address, [key]: event.target.value });
+  const set = (key: keyof Address) => (event: { target: { value: string } }) => {
+    setAddress({ ...address, [key]: event.target.value });
+    errors.clearField(`shippingAddress.${key}`, key);
+  };
   const field = (name: string) => errors.fields[`shippingAddress.${name}`] ?? errors.fields[name];
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     errors.clear();
-    if (!courier || !paymentMethod) {
-      errors.set(t('checkout.chooseBoth'));
-      return;
-    }
+    const address = Object.fromEntries(Object.entries(shippingAddress).map(([key, value]) => [`shippingAddress.${key}`, value]));
+    if (!errors.requireFilled({ ...address, courier, paymentMethod })) return;
     const body = {
       ...itemsBody,
       shippingAddress,
@@ -149,9 +161,12 @@ function CheckoutForm() {
         <ErrorNote error={options.error} />
         {options.data?.couriers.map((c) => (
           <label key={c.code} className="option">
-            <input type="radio" name="courier" value={c.code} checked={courier === c.code} onChange={() => setCourier(c.code)} />
+            <input type="radio" name="courier" value={c.code} checked={courier === c.code} onChange={() => {
+                setCourier(c.code);
+                errors.clearField('courier');
+              }} />
             <span>
-              {c.name} {c.service}
+              {t(`couriers.${c.code}`, { defaultValue: `${c.name} ${c.service}` })}
               <span className="muted small"> · {t('checkout.eta', { count: c.etaDays })}</span>
             </span>
             <span>{formatIdr(c.priceIdr)}</span>
@@ -165,8 +180,11 @@ function CheckoutForm() {
         {!options.data && <p className="muted">{t('checkout.fillAddressFirst')}</p>}
         {options.data?.paymentMethods.map((m) => (
           <label key={m.code} className="option">
-            <input type="radio" name="paymentMethod" value={m.code} checked={paymentMethod === m.code} onChange={() => setPaymentMethod(m.code)} />
-            <span>{m.name}</span>
+            <input type="radio" name="paymentMethod" value={m.code} checked={paymentMethod === m.code} onChange={() => {
+                setPaymentMethod(m.code);
+                errors.clearField('paymentMethod');
+              }} />
+            <span>{t(`payment.method.${m.code}`, { defaultValue: m.name })}</span>
             <span className="muted small">{t(`checkout.kind.${m.kind}`)}</span>
           </label>
         ))}
@@ -204,6 +222,9 @@ function CheckoutForm() {
               <span>
                 {l.title} · {l.variantName} × {l.quantity}
                 {l.attributed && <span className="muted small"> · {t('cart.fromVideo')}</span>}
+                {buyNow && availableOf(l.variantId) !== undefined && (
+                  <QuantityField label={t('cart.quantityOf', { title: l.title })} value={l.quantity} max={availableOf(l.variantId)!} onChange={setBuyNowQuantity(l.variantId)} />
+                )}
               </span>
               <span>{formatIdr(l.lineTotalIdr)}</span>
             </li>

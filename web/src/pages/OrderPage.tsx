@@ -4,7 +4,8 @@ import { Link, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { OrderDetail } from '../api/types';
-import { formatIdr } from '../lib/format';
+import { formatIdr, orderNumber } from '../lib/format';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { Timeline } from '../components/Timeline';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
@@ -92,7 +93,7 @@ function OrderView() {
   const o = order.data;
   return (
     <section className="stack" aria-labelledby="order-title">
-      <h1 id="order-title">{t('orders.order', { id: o.id.slice(-8).toUpperCase() })}</h1>
+      <h1 id="order-title">{t('orders.order', { id: orderNumber(o.id) })}</h1>
       <p className={`status status-${o.status}`} role="status">
         {t(`orders.status.${o.status}`)}
       </p>
@@ -151,9 +152,16 @@ function OrderView() {
           </Link>
         )}
         {(o.status === 'awaiting_payment' || o.status === 'confirmed') && (
-          <button type="button" disabled={act.isPending} onClick={() => act.mutate({ action: 'cancel' })}>
-            {t('orders.cancel')}
-          </button>
+          <ConfirmButton
+            className=""
+            label={t('orders.cancel')}
+            title={t('orders.confirmCancel.title', { id: orderNumber(o.id) })}
+            confirmLabel={t('orders.confirmCancel.confirm')}
+            disabled={act.isPending}
+            onConfirm={() => act.mutate({ action: 'cancel' })}
+          >
+            <p>{t(o.status === 'confirmed' ? 'orders.confirmCancel.cod' : 'orders.confirmCancel.unpaid')}</p>
+          </ConfirmButton>
         )}
         {o.status === 'delivered' && (
           <>

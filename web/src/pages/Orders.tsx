@@ -3,7 +3,8 @@ import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { Order, Page } from '../api/types';
-import { formatDateTime, formatIdr } from '../lib/format';
+import { formatDateTime, formatIdr, orderNumber } from '../lib/format';
+import { OrderThumb } from '../components/OrderThumb';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 
@@ -24,11 +25,16 @@ function OrderList() {
       <ul className="plain">
         {orders.data?.items.map((o) => (
           <li key={o.id} className="card order-row">
-            <Link to={`/pesanan/${o.id}`}>{o.lines.map((l) => l.title).join(', ')}</Link>
-            <p className="muted small">{formatDateTime(o.createdAt, i18n.language)}</p>
-            <p>
-              <span className={`status status-${o.status}`}>{t(`orders.status.${o.status}`)}</span> · {formatIdr(o.totalIdr)}
-            </p>
+            <OrderThumb lines={o.lines} />
+            <div>
+              <Link to={`/pesanan/${o.id}`}>{o.lines.map((l) => l.title).join(', ')}</Link>
+              <p className="muted small">
+                {t('orders.order', { id: orderNumber(o.id) })} · {formatDateTime(o.createdAt, i18n.language)}
+              </p>
+              <p>
+                <span className={`status status-${o.status}`}>{t(`orders.status.${o.status}`)}</span> · {formatIdr(o.totalIdr)}
+              </p>
+            </div>
           </li>
         ))}
       </ul>

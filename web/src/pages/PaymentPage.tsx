@@ -4,7 +4,7 @@ import { Link, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { Order, Page, Payment } from '../api/types';
-import { formatCountdown, formatDateTime, formatIdr } from '../lib/format';
+import { formatCountdown, formatDateTime, formatIdr, orderNumber } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 
@@ -46,7 +46,17 @@ function PaymentView() {
   const p = payment.data;
   const ins = p.instructions;
   const mine = orders.data?.items.filter((o) => o.paymentId === p.id) ?? [];
-  const steps = i18n.language === 'id' ? ins.steps : undefined;
+  // The steps are worded here from the payment's facts, so they read in the person's language.
+  const steps = ins.kind
+    ? (t(`payment.steps.${ins.kind}`, {
+        returnObjects: true,
+        defaultValue: [],
+        bank: (ins.bank ?? '').toUpperCase(),
+        vaNumber: ins.vaNumber,
+        wallet: t(`payment.method.${p.method}`, { defaultValue: p.method }),
+        amount: formatIdr(p.amountIdr),
+      }) as string[])
+    : [];
 
   return (
     <section className="stack" aria-labelledby="payment-title">
@@ -97,14 +107,13 @@ function PaymentView() {
             {t('payment.openWallet')}
           </a>
         )}
-        {steps && steps.length > 0 && (
+        {steps.length > 0 && (
           <ol className="steps">
             {steps.map((s) => (
               <li key={s}>{s}</li>
             ))}
           </ol>
         )}
-        {!steps && ins.kind && <p className="muted">{t(`payment.howTo.${ins.kind}`, { defaultValue: '' })}</p>}
         {p.status === 'pending' && (
           <div className="sandbox">
             <p className="muted small">{t('payment.sandboxNote')}</p>
@@ -121,7 +130,7 @@ function PaymentView() {
           <ul className="plain">
             {mine.map((o) => (
               <li key={o.id}>
-                <Link to={`/pesanan/${o.id}`}>{t('orders.viewOrder', { id: o.id.slice(-8).toUpperCase() })}</Link> · {t(`orders.status.${o.status}`)}
+                <Link to={`/pesanan/${o.id}`}>{t('orders.viewOrder', { id: orderNumber(o.id) })}</Link> · {t(`orders.status.${o.status}`)}
               </li>
             ))}
           </ul>

@@ -89,6 +89,11 @@ function DataExport() {
   );
 }
 
+interface ErasurePreview {
+  openOrders: { asBuyer: number; asSeller: number };
+  pending: { id: string; waitingForOrders: boolean } | null;
+}
+
 function DeleteAccount() {
   const { t } = useTranslation();
   const { user } = useSession();
@@ -96,20 +101,46 @@ function DeleteAccount() {
   const navigate = useNavigate();
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState('');
+  const [wait, setWait] = useState(true);
+  const preview = useQuery({ queryKey: ['erasure'], queryFn: () => api<ErasurePreview>('/api/privacy/erasure') });
+  const open = preview.data?.openOrders ?? { asBuyer: 0, asSeller: 0 };
+  const anyOpen = open.asBuyer + open.asSeller > 0;
   const erase = useMutation({
-    mutationFn: () => api('/api/me', { method: 'DELETE' }),
-    onSuccess: () => {
+    mutationFn: (afterOpenOrders: boolean) => api<{ waitingForOrders: boolean }>(`/api/me${afterOpenOrders ? '?afterOpenOrders=true' : ''}`, { method: 'DELETE' }),
+    onSuccess: (result) => {
+      if (result.waitingForOrders) {
+        void client.invalidateQueries({ queryKey: ['erasure'] });
+        setConfirming(false);
+        return;
+      }
       client.setQueryData(['me'], null);
       void client.invalidateQueries();
       navigate('/?akun=dihapus');
     },
   });
+  if (preview.data?.pending?.waitingForOrders) {
+    return (
+      <section className="card stack danger-zone" aria-labelledby="delete-title">
+        <h2 id="delete-title">{t('privacy.delete')}</h2>
+        <p role="status" className="note">
+          {t('privacy.deleteWaiting', { count: open.asBuyer + open.asSeller })}
+        </p>
+      </section>
+    );
+  }
   return (
     <section className="card stack danger-zone" aria-labelledby="delete-title">
       <h2 id="delete-title">{t('privacy.delete')}</h2>
       <p className="muted">{t('privacy.deleteIntro')}</p>
+      <ErrorNote error={preview.error} />
+      {anyOpen && (
+        <div className="note stack" data-testid="open-orders">
+          {open.asBuyer > 0 && <p>{t('privacy.openAsBuyer', { count: open.asBuyer })}</p>}
+          {open.asSeller > 0 && <p>{t('privacy.openAsSeller', { count: open.asSeller })}</p>}
+        </div>
+      )}
       {!confirming ? (
-        <button type="button" className="danger" onClick={() => setConfirming(true)}>
+        <button type="button" className="danger" disabled={preview.isLoading} onClick={() => setConfirming(true)}>
           {t('privacy.deleteStart')}
         </button>
       ) : (
@@ -117,9 +148,22 @@ function DeleteAccount() {
           className="stack"
           onSubmit={(e) => {
             e.preventDefault();
-            if (typed === user?.handle) erase.mutate();
+            if (typed === user?.handle) erase.mutate(anyOpen && wait);
           }}
         >
+          {anyOpen && (
+            <fieldset className="stack">
+              <legend>{t('privacy.whenLegend')}</legend>
+              <label className="option">
+                <input type="radio" name="when" checked={wait} onChange={() => setWait(true)} />
+                <span>{t('privacy.whenWait')}</span>
+              </label>
+              <label className="option">
+                <input type="radio" name="when" checked={!wait} onChange={() => setWait(false)} />
+                <span>{t('privacy.whenNow')}</span>
+              </label>
+            </fieldset>
+          )}
           <label className="field">
             {t('privacy.deleteConfirmLabel', { handle: user?.handle })}
             <input value={typed} onChange={(e) => setTyped(e.target.value)} autoCapitalize="none" autoComplete="off" />
@@ -130,7 +174,7 @@ function DeleteAccount() {
               {t('common.cancel')}
             </button>
             <button type="submit" className="danger" disabled={typed !== user?.handle || erase.isPending}>
-              {t('privacy.deleteConfirm')}
+              {anyOpen && wait ? t('privacy.deleteConfirmLater') : t('privacy.deleteConfirm')}
             </button>
           </div>
         </form>

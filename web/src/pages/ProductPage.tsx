@@ -6,7 +6,9 @@ import { api } from '../api/client';
 import type { Page, Product, Review } from '../api/types';
 import { useSession } from '../api/session';
 import { formatDate, formatIdr, formatIdrRange } from '../lib/format';
-import { saveBuyNow } from '../lib/buy';
+import { saveBuyNow, savePendingCart } from '../lib/buy';
+import { authPath } from '../lib/next';
+import { QuantityField } from '../components/QuantityField';
 import { ErrorNote, Loading } from '../components/Alert';
 import { Icon } from '../components/Icon';
 
@@ -60,10 +62,7 @@ export default function ProductPage() {
               </label>
             ))}
           </fieldset>
-          <label className="qty">
-            {t('product.quantity')}
-            <input type="number" min={1} max={999} value={quantity} onChange={(e) => setQuantity(Math.max(1, Math.min(999, Number(e.target.value) || 1)))} />
-          </label>
+          <QuantityField value={quantity} max={variant?.available ?? 1} onChange={setQuantity} />
           <ErrorNote error={add.error} />
           {add.isSuccess && (
             <p role="status" className="ok">
@@ -71,7 +70,13 @@ export default function ProductPage() {
             </p>
           )}
           <div className="actions">
-            <button type="button" disabled={!variant || add.isPending} onClick={() => (user ? add.mutate() : navigate('/masuk'))}>
+            <button type="button" disabled={!variant || add.isPending} onClick={() => {
+                if (user) add.mutate();
+                else if (variant) {
+                  savePendingCart({ variantId: variant.id, quantity });
+                  navigate(authPath('/masuk', '/keranjang', 'cart'));
+                }
+              }}>
               {t('product.addToCart')}
             </button>
             <button
@@ -81,7 +86,7 @@ export default function ProductPage() {
               onClick={() => {
                 if (!variant) return;
                 saveBuyNow([{ variantId: variant.id, quantity, productId: p.id, title: p.title, variantName: variant.name, unitPriceIdr: variant.priceIdr }]);
-                navigate(user ? '/checkout?buy=now' : `/masuk?next=${encodeURIComponent('/checkout?buy=now')}`);
+                navigate(user ? '/checkout?buy=now' : authPath('/masuk', '/checkout?buy=now', 'buy'));
               }}
             >
               {t('product.buyNow')}

@@ -5,12 +5,14 @@ import { api } from '../api/client';
 import type { Page, Profile, Video } from '../api/types';
 import { useSession } from '../api/session';
 import { formatCount } from '../lib/format';
+import { authPath } from '../lib/next';
 import { VideoGrid } from '../components/VideoGrid';
 import { ErrorNote, Loading } from '../components/Alert';
 
 export default function ProfilePage() {
   const params = useParams();
-  const handle = (params.handle ?? '').replace(/^@/, '');
+  // The router hands `/@handle` over as the one-segment route `/:segment`.
+  const handle = (params.segment ?? '').replace(/^@/, '');
   const { t, i18n } = useTranslation();
   const { user } = useSession();
   const navigate = useNavigate();
@@ -52,7 +54,7 @@ export default function ProfilePage() {
             </Link>
           </div>
         ) : (
-          <button type="button" className="primary" aria-pressed={p.followedByMe} disabled={follow.isPending} onClick={() => (user ? follow.mutate(!p.followedByMe) : navigate('/masuk'))}>
+          <button type="button" className="primary" aria-pressed={p.followedByMe} disabled={follow.isPending} onClick={() => (user ? follow.mutate(!p.followedByMe) : navigate(authPath('/masuk', `/@${handle}`, 'follow')))}>
             {p.followedByMe ? t('profile.unfollow') : t('profile.follow')}
           </button>
         )}

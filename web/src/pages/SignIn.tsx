@@ -5,13 +5,15 @@ import { api, type User } from '../api/client';
 import { useSession } from '../api/session';
 import { Field } from '../components/Field';
 import { useFormErrors } from '../components/useFormErrors';
+import { authPath, safeNext, signInReason } from '../lib/next';
 
 export default function SignIn() {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const next = params.get('next');
-  const target = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  const next = safeNext(params.get('next'));
+  const reason = signInReason(params.get('alasan'));
+  const target = next ?? '/';
   const session = useSession();
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
@@ -19,8 +21,9 @@ export default function SignIn() {
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
     errors.clear();
+    if (!errors.requireFilled(form)) return;
+    setBusy(true);
     try {
       await api<{ user: User }>('/api/auth/login', { body: form });
       await session.refresh();
@@ -40,14 +43,25 @@ export default function SignIn() {
           {t('recovery.changed')}
         </p>
       )}
+      {reason && (
+        <p className="note" role="status">
+          {t(`auth.reason.${reason}`)}
+        </p>
+      )}
       {errors.message && (
         <p className="alert" role="alert">
           {errors.message}
         </p>
       )}
       <form onSubmit={submit} noValidate>
-        <Field label={t('auth.email')} name="email" type="email" autoComplete="email" value={form.email} onChange={(e) => setForm({ ...form, email: e.target.value })} errors={errors.fields.email} required />
-        <Field label={t('auth.password')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={(e) => setForm({ ...form, password: e.target.value })} errors={errors.fields.password} required />
+        <Field label={t('auth.email')} name="email" type="email" autoComplete="email" value={form.email} onChange={(e) => {
+            setForm({ ...form, email: e.target.value });
+            errors.clearField('email');
+          }} errors={errors.fields.email} required />
+        <Field label={t('auth.password')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={(e) => {
+            setForm({ ...form, password: e.target.value });
+            errors.clearField('password');
+          }} errors={errors.fields.password} required />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? t('auth.working') : t('auth.submitSignIn')}
         </button>
@@ -56,7 +70,7 @@ export default function SignIn() {
         <Link to="/sandi/lupa">{t('recovery.forgotLink')}</Link>
       </p>
       <p>
-        {t('auth.noAccount')} <Link to="/daftar">{t('nav.signUp')}</Link>
+        {t('auth.noAccount')} <Link to={authPath('/daftar', next, reason)}>{t('nav.signUp')}</Link>
       </p>
     </section>
   );

@@ -5,23 +5,29 @@ import { api, type User } from '../api/client';
 import { useSession } from '../api/session';
 import { Field } from '../components/Field';
 import { useFormErrors } from '../components/useFormErrors';
+import { authPath, safeNext, signInReason } from '../lib/next';
 
 export default function SignUp() {
   const { t, i18n } = useTranslation();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const next = params.get('next');
-  const target = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  const next = safeNext(params.get('next'));
+  const reason = signInReason(params.get('alasan'));
+  const target = next ?? '/';
   const session = useSession();
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
   const [form, setForm] = useState({ email: '', password: '', handle: '', displayName: '' });
-  const set = (key: keyof typeof form) => (event: { target: { value: string } }) => setForm({ ...form, [key]: event.target.value });
+  const set = (key: keyof typeof form) => (event: { target: { value: string } }) => {
+    setForm({ ...form, [key]: event.target.value });
+    errors.clearField(key);
+  };
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    setBusy(true);
     errors.clear();
+    if (!errors.requireFilled(form)) return;
+    setBusy(true);
     try {
       await api<{ user: User }>('/api/auth/register', { body: { ...form, locale: i18n.language } });
       await session.refresh();
@@ -36,6 +42,11 @@ export default function SignUp() {
   return (
     <section className="card" aria-labelledby="signup-title">
       <h1 id="signup-title">{t('auth.signUpTitle')}</h1>
+      {reason && (
+        <p className="note" role="status">
+          {t(`auth.reason.${reason}`)}
+        </p>
+      )}
       {errors.message && (
         <p className="alert" role="alert">
           {errors.message}
@@ -51,7 +62,7 @@ export default function SignUp() {
         </button>
       </form>
       <p>
-        {t('auth.haveAccount')} <Link to="/masuk">{t('nav.signIn')}</Link>
+        {t('auth.haveAccount')} <Link to={authPath('/masuk', next, reason)}>{t('nav.signIn')}</Link>
       </p>
     </section>
   );

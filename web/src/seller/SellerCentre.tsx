@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { NavLink, Route, Routes } from 'react-router';
+import { Link, NavLink, Route, Routes } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { Shop } from '../api/types';
@@ -93,6 +93,7 @@ function Centre() {
   // The shop being managed: the one picked or just opened, else the seller's first shop.
   const [picked, setPicked] = useState<string | null>(null);
   const [choosing, setChoosing] = useState(false);
+  const [justOpened, setJustOpened] = useState<Shop | null>(null);
   const owned = mine.data?.items ?? [];
   const slug = choosing ? null : (picked ?? owned[0]?.slug ?? null);
   const shop = useQuery({ queryKey: ['shop', slug], queryFn: () => api<Shop>(`/api/commerce/shops/${encodeURIComponent(slug!)}`), enabled: !!slug });
@@ -102,6 +103,7 @@ function Centre() {
     void client.invalidateQueries({ queryKey: ['my-shops'] });
     setPicked(s.slug);
     setChoosing(false);
+    setJustOpened(s);
   }
 
   return (
@@ -112,12 +114,20 @@ function Centre() {
         <OpenShop owned={owned} onOpened={opened} />
       ) : shop.data ? (
         <>
+          {justOpened?.id === shop.data.id && (
+            <p className="ok" role="status">
+              {t('seller.shopOpened', { name: justOpened.name })} <Link to={`/toko/${justOpened.slug}`}>{t('seller.viewShop')}</Link>
+            </p>
+          )}
           <p className="muted">
             {shop.data.name} ·{' '}
             <button
               type="button"
               className="link"
-              onClick={() => setChoosing(true)}
+              onClick={() => {
+                setJustOpened(null);
+                setChoosing(true);
+              }}
             >
               {t('seller.switchShop')}
             </button>

@@ -3,10 +3,13 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { Order, Page, Shop } from '../api/types';
-import { formatDateTime, formatIdr } from '../lib/format';
+import { formatDateTime, formatIdr, orderNumber } from '../lib/format';
+import { ORDER_STATUSES } from '../lib/orders';
 import { COURIERS } from '../lib/provinces';
 import { ErrorNote, Loading } from '../components/Alert';
 import { useFormErrors } from '../components/useFormErrors';
+import { ConfirmButton } from '../components/ConfirmButton';
+import { OrderThumb } from '../components/OrderThumb';
 
 function OrderCard({ order, shop }: { order: Order; shop: Shop }) {
   const { t, i18n } = useTranslation();
@@ -25,9 +28,15 @@ function OrderCard({ order, shop }: { order: Order; shop: Shop }) {
   const a = order.shippingAddress;
   return (
     <li className="card stack" data-order-id={order.id}>
-      <p>
-        <strong>{order.lines.map((l) => `${l.title} · ${l.variantName} × ${l.quantity}`).join(', ')}</strong>
-      </p>
+      <div className="order-head">
+        <OrderThumb lines={order.lines} />
+        <div>
+          <h3 className="order-number">{t('orders.order', { id: orderNumber(order.id) })}</h3>
+          <p>
+            <strong>{order.lines.map((l) => `${l.title} · ${l.variantName} × ${l.quantity}`).join(', ')}</strong>
+          </p>
+        </div>
+      </div>
       <p className="muted small">
         {formatDateTime(order.createdAt, i18n.language)} · {formatIdr(order.totalIdr)} · {t(`couriers.${order.courier}`, { defaultValue: order.courier })}
       </p>
@@ -67,9 +76,16 @@ function OrderCard({ order, shop }: { order: Order; shop: Shop }) {
               <button type="submit" className="primary" disabled={act.isPending}>
                 {t('seller.ship')}
               </button>
-              <button type="button" className="danger" disabled={act.isPending} onClick={() => act.mutate({ action: 'cancel' })}>
-                {t('seller.cancelOrder')}
-              </button>
+              <ConfirmButton
+                label={t('seller.cancelOrder')}
+                title={t('seller.confirmCancel.title', { id: orderNumber(order.id) })}
+                confirmLabel={t('seller.confirmCancel.confirm')}
+                disabled={act.isPending}
+                onConfirm={() => act.mutate({ action: 'cancel' })}
+              >
+                <p>{order.status === 'paid' ? t('seller.confirmCancel.paid', { amount: formatIdr(order.totalIdr) }) : t('seller.confirmCancel.cod')}</p>
+                <p>{t('seller.confirmCancel.final')}</p>
+              </ConfirmButton>
             </div>
           </form>
         </>
@@ -85,12 +101,26 @@ function OrderCard({ order, shop }: { order: Order; shop: Shop }) {
             {t('seller.returnReason')}: {order.returnReason}
           </p>
           <div className="actions">
-            <button type="button" className="primary" onClick={() => act.mutate({ action: 'return/approve' })}>
-              {t('seller.approveReturn')}
-            </button>
-            <button type="button" onClick={() => act.mutate({ action: 'return/reject' })}>
-              {t('seller.rejectReturn')}
-            </button>
+            <ConfirmButton
+              className="primary"
+              label={t('seller.approveReturn')}
+              title={t('seller.confirmRefund.title', { id: orderNumber(order.id) })}
+              confirmLabel={t('seller.confirmRefund.confirm')}
+              disabled={act.isPending}
+              onConfirm={() => act.mutate({ action: 'return/approve' })}
+            >
+              <p>{t('seller.confirmRefund.body', { amount: formatIdr(order.totalIdr) })}</p>
+            </ConfirmButton>
+            <ConfirmButton
+              className=""
+              label={t('seller.rejectReturn')}
+              title={t('seller.confirmReject.title', { id: orderNumber(order.id) })}
+              confirmLabel={t('seller.confirmReject.confirm')}
+              disabled={act.isPending}
+              onConfirm={() => act.mutate({ action: 'return/reject' })}
+            >
+              <p>{t('seller.confirmReject.body')}</p>
+            </ConfirmButton>
           </div>
         </>
       )}
@@ -105,14 +135,44 @@ function OrderCard({ order, shop }: { order: Order; shop: Shop }) {
 
 export function SellerOrders({ shop }: { shop: Shop }) {
   const { t } = useTranslation();
-  const orders = useQuery({ queryKey: ['shop-orders', shop.id], queryFn: () => api<Page<Order>>(`/api/commerce/shops/${shop.id}/orders?limit=100`) });
-  if (orders.isLoading) return <Loading />;
-  if (!orders.data) return <ErrorNote error={orders.error} />;
+  const [status, setStatus] = useState('');
+  const [typed, setTyped] = useState('');
+  const [q, setQ] = useState('');
+  const query = new URLSearchParams({ limit: '100', ...(status ? { status } : {}), ...(q ? { q } : {}) });
+  const orders = useQuery({ queryKey: ['shop-orders', shop.id, status, q], queryFn: () => api<Page<Order>>(`/api/commerce/shops/${shop.id}/orders?${query}`) });
   return (
     <div className="stack">
-      {orders.data.items.length === 0 && <p className="muted">{t('seller.noOrders')}</p>}
-      <ul className="plain stack">
-        {orders.data.items.map((o) => (
+      <form
+        className="filters"
+        role="search"
+        aria-label={t('seller.findOrders')}
+        onSubmit={(e) => {
+          e.preventDefault();
+          setQ(typed.trim());
+        }}
+      >
+        <div className="field">
+          <label htmlFor="order-status">{t('seller.statusFilter')}</label>
+          <select id="order-status" value={status} onChange={(e) => setStatus(e.target.value)}>
+            <option value="">{t('seller.allStatuses')}</option>
+            {ORDER_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {t(`orders.status.${s}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="order-q">{t('seller.searchOrders')}</label>
+          <input id="order-q" type="search" value={typed} placeholder={t('seller.searchOrdersHint')} onChange={(e) => setTyped(e.target.value)} />
+        </div>
+        <button type="submit">{t('search.submit')}</button>
+      </form>
+      {orders.isLoading && <Loading />}
+      <ErrorNote error={orders.error} />
+      {orders.data?.items.length === 0 && <p className="muted">{status || q ? t('seller.noOrdersMatch') : t('seller.noOrders')}</p>}
+      <ul className="plain stack order-list">
+        {orders.data?.items.map((o) => (
           <OrderCard key={o.id} order={o} shop={shop} />
         ))}
       </ul>

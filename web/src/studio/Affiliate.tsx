@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client';
-import type { Commissions } from '../api/types';
+import type { Commissions, Consent } from '../api/types';
 import { formatDateTime, formatIdr } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
 
@@ -20,78 +20,60 @@ export function useCommissions() {
   });
 }
 
+/** Whether the creator's profile is linked to their affiliate id: the ledger's consent says so. */
+function useLinked() {
+  return useQuery({
+    queryKey: ['consents'],
+    queryFn: () => api<{ items: Consent[] }>('/api/privacy/consents'),
+    select: (data) => data.items.some((c) => c.purpose === 'creator_affiliate' && c.granted),
+  });
+}
+
 export function Affiliate() {
   const { t, i18n } = useTranslation();
   const client = useQueryClient();
   const commissions = useCommissions();
-  const enrol = useMutation({
-    mutationFn: () => api<{ affiliateId: string }>('/api/commerce/affiliates', { method: 'POST', body: {} }),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ['commissions'] }),
-  });
-  const link = useMutation({
+  const linked = useLinked();
+  const refresh = () => Promise.all([client.invalidateQueries({ queryKey: ['commissions'] }), client.invalidateQueries({ queryKey: ['consents'] })]);
+  // One action: enrol where needed, then link (the consent), so a creator never meets two steps.
+  const setUp = useMutation({
     mutationFn: async () => {
-      // Social creates the creator's profile on first use; the link needs it to exist.
-      await api('/api/social/me');
+      if (commissions.data === null) await api<{ affiliateId: string }>('/api/commerce/affiliates', { method: 'POST', body: {} });
       return api('/api/creator/affiliate-link', { method: 'POST', body: {} });
     },
+    onSettled: refresh,
   });
-  const unlink = useMutation({ mutationFn: () => api('/api/creator/affiliate-link', { method: 'DELETE' }) });
-  if (commissions.isLoading) return <Loading />;
+  const unlink = useMutation({ mutationFn: () => api('/api/creator/affiliate-link', { method: 'DELETE' }), onSettled: refresh });
+  if (commissions.isLoading || linked.isLoading) return <Loading />;
   const c = commissions.data;
   return (
     <div className="stack">
       <section className="card stack" aria-labelledby="aff-title">
         <h2 id="aff-title">{t('studio.affiliateProgram')}</h2>
         <p className="muted">{t('studio.affiliateIntro')}</p>
-        <ErrorNote error={commissions.error ?? enrol.error} />
-        {c === null ? (
-          <button type="button" className="primary" disabled={enrol.isPending} onClick={() => enrol.mutate()}>
-            {t('studio.enrol')}
-          </button>
-        ) : (
-          c && <p className="ok">{t('studio.enrolled')}</p>
-        )}
-      </section>
-      {c && (
-        <section className="card stack" aria-labelledby="link-title">
-          <h2 id="link-title">{t('studio.link')}</h2>
-          <p className="muted">{t('studio.linkIntro')}</p>
-          <ErrorNote error={link.error ?? unlink.error} />
-          {link.isSuccess && !unlink.isSuccess && (
-            <p className="ok" role="status">
+        <ErrorNote error={commissions.error ?? linked.error ?? setUp.error ?? unlink.error} />
+        {linked.data ? (
+          <>
+            <p className="ok" role="status" data-testid="affiliate-state">
               {t('studio.linked')}
             </p>
-          )}
-          {unlink.isSuccess && (
-            <p className="ok" role="status">
-              {t('studio.unlinked')}
-            </p>
-          )}
-          <div className="actions">
-            <button
-              type="button"
-              className="primary"
-              disabled={link.isPending}
-              onClick={() => {
-                unlink.reset();
-                link.mutate();
-              }}
-            >
-              {t('studio.linkNow')}
-            </button>
-            <button
-              type="button"
-              disabled={unlink.isPending}
-              onClick={() => {
-                link.reset();
-                unlink.mutate();
-              }}
-            >
+            <p className="muted small">{t('studio.linkedExplain')}</p>
+            <button type="button" disabled={unlink.isPending} onClick={() => unlink.mutate()}>
               {t('studio.unlink')}
             </button>
-          </div>
-        </section>
-      )}
+          </>
+        ) : (
+          <>
+            <p role="status" data-testid="affiliate-state">
+              {unlink.isSuccess ? t('studio.unlinked') : c ? t('studio.enrolledNotLinked') : t('studio.notEnrolled')}
+            </p>
+            <p className="muted small">{t('studio.linkIntro')}</p>
+            <button type="button" className="primary" disabled={setUp.isPending} onClick={() => setUp.mutate()}>
+              {c ? t('studio.linkNow') : t('studio.setUp')}
+            </button>
+          </>
+        )}
+      </section>
       {c && (
         <section className="card stack" aria-labelledby="commission-list-title">
           <h2 id="commission-list-title">{t('studio.commissions')}</h2>

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import { useTranslation } from 'react-i18next';
+import { Trans, useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import { api } from '../api/client';
 import type { CreatorAnalytics, ShownCount } from '../api/types';
 import { formatCount, formatDate, formatIdr } from '../lib/format';
@@ -99,8 +100,11 @@ export function Analytics() {
       </section>
       <section className="card" aria-labelledby="per-video-title">
         <h2 id="per-video-title">{t('studio.perVideo')}</h2>
+        <p className="note small" id="withheld-note">
+          <Trans i18nKey="studio.withheldInPlace" values={{ n: a.minimumOrdersShown }} components={{ affiliate: <Link to="/studio/afiliasi" /> }} />
+        </p>
         <div className="table-wrap">
-        <table className="table">
+        <table className="table per-video" aria-describedby="withheld-note">
           <thead>
             <tr>
               <th scope="col">{t('feed.video')}</th>
@@ -114,16 +118,16 @@ export function Analytics() {
             {a.items.map((v) => (
               <tr key={v.videoId}>
                 <th scope="row">{v.caption || v.videoId.slice(0, 8)}</th>
-                <td>
+                <td data-label={t('studio.views')}>
                   <Shown value={v.views} />
                 </td>
-                <td>
+                <td data-label={t('studio.taps')}>
                   <Shown value={v.taps} />
                 </td>
-                <td>
+                <td data-label={t('studio.orders')}>
                   <Shown value={v.attributedOrders} />
                 </td>
-                <td>
+                <td data-label={t('studio.commission')}>
                   <Shown value={v.commissionIdr} money />
                 </td>
               </tr>

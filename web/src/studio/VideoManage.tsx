@@ -1,13 +1,14 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
+import { api, ApiError } from '../api/client';
 import type { Page, ProductSummary, Video } from '../api/types';
 import { formatIdrRange } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
 import { useFormErrors } from '../components/useFormErrors';
 import { Icon } from '../components/Icon';
+import { ConfirmButton } from '../components/ConfirmButton';
 
 function TagProducts({ video }: { video: Video }) {
   const { t } = useTranslation();
@@ -64,6 +65,12 @@ function TagProducts({ video }: { video: Video }) {
       {errors.message && (
         <p className="alert" role="alert">
           {errors.message}
+          {tag.error instanceof ApiError && tag.error.problem.status === 403 && (
+            <>
+              {' '}
+              <Link to="/studio/afiliasi">{t('studio.setUpLink')}</Link>
+            </>
+          )}
         </p>
       )}
       <ErrorNote error={results.error} />
@@ -88,10 +95,19 @@ function TagProducts({ video }: { video: Video }) {
 export function VideoManage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
+  const navigate = useNavigate();
+  const client = useQueryClient();
   const video = useQuery({
     queryKey: ['video', id],
     queryFn: () => api<Video>(`/api/social/videos/${id}`),
     refetchInterval: (query) => (query.state.data?.status === 'processing' ? 1500 : false),
+  });
+  const remove = useMutation({
+    mutationFn: () => api(`/api/social/videos/${id}`, { method: 'DELETE' }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ['my-videos'] });
+      navigate('/studio', { replace: true });
+    },
   });
   if (video.isLoading) return <Loading />;
   if (!video.data) return <ErrorNote error={video.error} />;
@@ -111,6 +127,16 @@ export function VideoManage() {
             <Link to={`/video/${v.id}`}>{t('studio.watch')}</Link>
           </>
         )}
+        <ErrorNote error={remove.error} />
+        <ConfirmButton
+          label={t('studio.deleteVideo')}
+          title={t('studio.confirmDelete.title')}
+          confirmLabel={t('studio.confirmDelete.confirm')}
+          disabled={remove.isPending}
+          onConfirm={() => remove.mutate()}
+        >
+          <p>{t('studio.confirmDelete.body', { count: v.counts.views })}</p>
+        </ConfirmButton>
       </section>
       {v.status === 'ready' && <TagProducts video={v} />}
     </div>

@@ -9,7 +9,7 @@ import { enqueueJob, type Job, type JobRunner } from '../../../platform/jobs.js'
 import { notFound } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { signToken, verifyToken } from '../../../platform/tokens.js';
-import type { DomainExport, IdentityPort, PrivacyPort, SubjectSet } from '../../../contracts/ports.js';
+import type { CommercePort, DomainExport, IdentityPort, OpenOrders, PrivacyPort, SubjectSet } from '../../../contracts/ports.js';
 import { exportReadme } from './readme.js';
 
 export const EXPORT_JOB = 'privacy.export';
@@ -19,10 +19,13 @@ const LINK_TTL_SECONDS = 15 * 60;
 /** The order erasure runs in: identity last, so the person cannot sign in while it runs. */
 export const ERASURE_STEPS = ['social', 'commerce', 'bridge', 'identity'] as const;
 
+/** How often an erasure that waits for open orders looks again. */
+export const ERASURE_RECHECK_MS = 15 * 60 * 1000;
+
 export interface PrivacyPorts {
   identity: IdentityPort;
   social: PrivacyPort;
-  commerce: PrivacyPort;
+  commerce: PrivacyPort & Pick<CommercePort, 'openOrders'>;
 }
 
 interface RequestRow {
@@ -191,24 +194,42 @@ export class PrivacyRequests {
    * Starts erasing a person everywhere: sign-in is refused at once, then a job asks each domain
    * to erase until every one has. Asking again while it runs changes nothing.
    */
-  async requestErasure(subjects: SubjectSet): Promise<{ id: string }> {
-    const existing = await sql<{ id: string }>`
-      select id from privacy_requests
-      where kind = 'erasure' and status = 'pending' and subjects->>'identity' = ${subjects.identity}
-      limit 1`.execute(this.db);
-    if (existing.rows[0]) return { id: existing.rows[0].id };
+  async requestErasure(subjects: SubjectSet, options: { waitForOpenOrders?: boolean } = {}): Promise<{ id: string; waitingForOrders: boolean }> {
+    const pending = await this.pendingErasure(subjects);
+    if (pending) return pending;
     const id = uuidv7();
+    const waitForOrders = options.waitForOpenOrders === true;
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('privacy_requests').values({ id, kind: 'erasure', subjects: JSON.stringify(subjects) }).execute();
       await trx
         .insertInto('privacy_request_steps')
         .values(ERASURE_STEPS.map((domain) => ({ request_id: id, domain })))
         .execute();
-      await enqueueJob(trx, ERASE_JOB, { requestId: id }, { maxAttempts: 25, dedupeKey: `erase:${id}` });
+      await enqueueJob(trx, ERASE_JOB, { requestId: id, ...(waitForOrders ? { waitForOrders } : {}) }, { maxAttempts: 25, dedupeKey: `erase:${id}` });
     });
-    await this.ports.identity.beginErasure(subjects.identity);
+    // Waiting, the person keeps their sign-in to track, pay for or cancel what is still open.
+    if (!waitForOrders) await this.ports.identity.beginErasure(subjects.identity);
     this.jobs.kick();
-    return { id };
+    return { id, waitingForOrders: waitForOrders };
+  }
+
+  /** The erasure already asked for and not finished, if any, and whether it still waits for orders. */
+  private async pendingErasure(subjects: SubjectSet): Promise<{ id: string; waitingForOrders: boolean } | undefined> {
+    const existing = await sql<{ id: string }>`
+      select id from privacy_requests
+      where kind = 'erasure' and status = 'pending' and subjects->>'identity' = ${subjects.identity}
+      limit 1`.execute(this.db);
+    const id = existing.rows[0]?.id;
+    if (!id) return undefined;
+    const waiting = await sql<{ n: string }>`
+      select count(*) as n from jobs where type = ${ERASE_JOB} and status in ('queued', 'running')
+        and payload->>'requestId' = ${id} and payload->>'waitForOrders' = 'true'`.execute(this.db);
+    return { id, waitingForOrders: Number(waiting.rows[0]?.n ?? 0) > 0 };
+  }
+
+  /** What erasing now would leave open, and any erasure already on its way: shown before the person confirms. */
+  async erasurePreview(subjects: SubjectSet): Promise<{ openOrders: OpenOrders; pending: { id: string; waitingForOrders: boolean } | null }> {
+    return { openOrders: await this.ports.commerce.openOrders(subjects.commerce), pending: (await this.pendingErasure(subjects)) ?? null };
   }
 
   /** Job: runs every erasure step not yet done; a failed step makes the job retry later. */
@@ -217,6 +238,16 @@ export class PrivacyRequests {
     const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst()) as RequestRow | undefined;
     if (!row || row.status !== 'pending' || !row.subjects) return;
     const subjects = row.subjects;
+    if (job.payload.waitForOrders === true) {
+      const open = await this.ports.commerce.openOrders(subjects.commerce);
+      if (open.asBuyer + open.asSeller > 0) {
+        const runAt = new Date(Date.now() + ERASURE_RECHECK_MS);
+        await enqueueJob(this.db, ERASE_JOB, { requestId, waitForOrders: true }, { runAt, maxAttempts: 25, dedupeKey: `erase:${requestId}:${runAt.toISOString()}` });
+        return;
+      }
+      // Every order is closed: from here on it is an erasure like any other.
+      await this.ports.identity.beginErasure(subjects.identity);
+    }
     const steps = await this.db.selectFrom('privacy_request_steps').select(['domain', 'status']).where('request_id', '=', requestId).execute();
     const failures: string[] = [];
     for (const domain of ERASURE_STEPS) {

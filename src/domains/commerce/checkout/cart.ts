@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../../../platform/db.js';
-import { notFound, unprocessable } from '../../../platform/errors.js';
+import { conflict, notFound, unprocessable } from '../../../platform/errors.js';
 
 export const MAX_QUANTITY = 999;
 
@@ -46,14 +46,25 @@ export class CartService {
     return { items, subtotalIdr: items.reduce((sum, item) => sum + item.lineTotalIdr, 0) };
   }
 
-  private async liveVariant(variantId: string): Promise<void> {
-    const found = await sql<{ id: string }>`select v.id from variants v join products p on p.id = v.product_id
+  /** What is left of a live variant to sell, with what this buyer already has of it in the cart. */
+  private async liveVariant(subject: string, variantId: string): Promise<{ available: number; inCart: number }> {
+    const found = await sql<{ available: number; in_cart: number | null }>`
+      select v.stock - v.reserved as available, (select c.quantity from cart_items c where c.subject = ${subject} and c.variant_id = v.id) as in_cart
+      from variants v join products p on p.id = v.product_id
       where v.id = ${variantId} and v.removed_at is null and p.removed_at is null`.execute(this.db);
-    if (found.rows.length === 0) throw unprocessable('That variant is not for sale.', { variantId: ['is not a variant for sale'] });
+    const row = found.rows[0];
+    if (!row) throw unprocessable('That variant is not for sale.', { variantId: ['is not a variant for sale'] });
+    return { available: Number(row.available), inCart: Number(row.in_cart ?? 0) };
+  }
+
+  /** A cart may not ask for more than is left: the buyer hears it now, not at checkout. */
+  private static boundByAvailable(quantity: number, available: number): void {
+    if (quantity > available) throw conflict(`Only ${available} of this variant are available.`, { quantity: [`only ${available} available`] }, 'not-enough-stock');
   }
 
   async addItem(subject: string, input: { variantId: string; quantity: number; attributionToken?: string }) {
-    await this.liveVariant(input.variantId);
+    const { available, inCart } = await this.liveVariant(subject, input.variantId);
+    CartService.boundByAvailable(inCart + input.quantity, available);
     const row = await sql<{ quantity: number }>`
       insert into cart_items (subject, variant_id, quantity, attribution_token) values (${subject}, ${input.variantId}, ${input.quantity}, ${input.attributionToken ?? null})
       on conflict (subject, variant_id) do update set quantity = cart_items.quantity + excluded.quantity,
@@ -65,6 +76,10 @@ export class CartService {
   }
 
   async setQuantity(subject: string, variantId: string, quantity: number) {
+    const { available, inCart } = await this.liveVariant(subject, variantId);
+    if (inCart === 0) throw notFound('That item is not in your cart.');
+    // Lowering a line that stock has since fallen below is always allowed; raising it past what is left is not.
+    if (quantity > inCart) CartService.boundByAvailable(quantity, available);
     const updated = await this.db
       .updateTable('cart_items')
       .set({ quantity })

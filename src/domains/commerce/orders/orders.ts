@@ -6,18 +6,35 @@ import { decodeCursor, pageOf } from '../../../platform/http.js';
 import { COURIERS, type CourierCode } from '../shipping/rates.js';
 import { lockPayment, releasePayment, type PaymentRow } from '../payments/ledger.js';
 import { applyTransition, lockOrder, type OrderRow } from './transition.js';
-import { ACTION_ACTORS, CLOSED_STATUSES, type OrderAction } from './state.js';
+import { ACTION_ACTORS, CLOSED_STATUSES, type OrderAction, type OrderStatus } from './state.js';
 import { orderViews, paymentView, withQrImage } from './views.js';
 
 type Position = { i: string };
+/** A seller narrowing their orders: one status, and text found in the order number, recipient or a product title. */
+export interface OrderFilter {
+  status?: OrderStatus;
+  q?: string;
+}
 const isPosition = (v: Record<string, unknown>): v is Position => typeof v.i === 'string' && UUID.test(v.i);
 
 export class OrderService {
   constructor(private readonly db: Database) {}
 
-  private async page(where: { column: 'buyer_subject' | 'shop_id'; value: string }, limit: number, cursor?: string) {
+  private async page(where: { column: 'buyer_subject' | 'shop_id'; value: string }, limit: number, cursor?: string, filter: OrderFilter = {}) {
     const position = decodeCursor(cursor, isPosition);
     let query = this.db.selectFrom('orders').selectAll().where(where.column, '=', where.value);
+    if (filter.status) query = query.where('status', '=', filter.status);
+    if (filter.q) {
+      // The number a person reads off an order is its id's last 8 characters; a name or product finds it too.
+      const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      query = query.where((eb) =>
+        eb.or([
+          eb(sql<string>`cast(orders.id as text)`, 'ilike', like),
+          eb('recipient', 'ilike', like),
+          eb.exists(eb.selectFrom('order_lines').select('order_lines.id').whereRef('order_lines.order_id', '=', 'orders.id').where('order_lines.title', 'ilike', like)),
+        ]),
+      );
+    }
     // Order ids are UUIDv7, so id order is creation order and the id alone is an exact cursor.
     if (position) query = query.where('id', '<', position.i);
     const rows = (await query.orderBy('id', 'desc').limit(limit + 1).execute()) as OrderRow[];
@@ -30,11 +47,11 @@ export class OrderService {
     return this.page({ column: 'buyer_subject', value: subject }, limit, cursor);
   }
 
-  async shopOrders(subject: string, shopId: string, limit: number, cursor?: string) {
+  async shopOrders(subject: string, shopId: string, limit: number, cursor?: string, filter: OrderFilter = {}) {
     const shop = (await this.db.selectFrom('shops').select('owner_subject').where('id', '=', shopId).executeTakeFirst()) as { owner_subject: string | null } | undefined;
     if (!shop) throw notFound('No such shop.');
     if (shop.owner_subject !== subject) throw forbidden('Only the shop owner sees its orders.');
-    return this.page({ column: 'shop_id', value: shopId }, limit, cursor);
+    return this.page({ column: 'shop_id', value: shopId }, limit, cursor, filter);
   }
 
   /** The order for its buyer or its seller; anyone else gets 404. */

@@ -30,10 +30,20 @@ export async function orderViews(db: Database | Transaction<AnyDB>, orders: Orde
     .where('order_id', 'in', orders.map((o) => o.id))
     .orderBy('id')
     .execute()) as LineRow[];
-  return orders.map((order) => orderView(order, lines.filter((line) => line.order_id === order.id)));
+  // Lists show each line's product by its cover photo as it is now, the same one the shop shows.
+  const covers = new Map<string, string | null>();
+  if (lines.length > 0) {
+    const products = await db
+      .selectFrom('products')
+      .select(['id', 'image_urls'])
+      .where('id', 'in', [...new Set(lines.map((line) => line.product_id))])
+      .execute();
+    for (const product of products) covers.set(product.id, (product.image_urls as string[])[0] ?? null);
+  }
+  return orders.map((order) => orderView(order, lines.filter((line) => line.order_id === order.id), covers));
 }
 
-export function orderView(order: OrderRow, lines: LineRow[]) {
+export function orderView(order: OrderRow, lines: LineRow[], covers?: Map<string, string | null>) {
   return {
     id: order.id,
     shopId: order.shop_id,
@@ -64,6 +74,7 @@ export function orderView(order: OrderRow, lines: LineRow[]) {
       quantity: line.quantity,
       lineTotalIdr: line.line_total_idr,
       attributed: line.affiliate_id !== null,
+      ...(covers ? { imageUrl: covers.get(line.product_id) ?? null } : {}),
     })),
     returnReason: order.return_reason,
     createdAt: new Date(order.created_at).toISOString(),

@@ -74,11 +74,12 @@ describe(`feed items carry tags and likes (${STORE_LABEL})`, () => {
       if (url.endsWith('following')) await sekat.app.inject({ method: 'POST', url: '/api/social/users/kreator_f1/follow', headers: viewer.auth });
       const response = await sekat.app.inject({ url, headers: viewer.auth });
       expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
-      const body = response.json() as { items: (Item & { reason: string })[]; nextCursor: string | null };
+      const body = response.json() as { items: (Item & { reason: string; why: { code: string } })[]; nextCursor: string | null };
       expect(body.items.length).toBeGreaterThan(0);
       expect(body.nextCursor).toBeNull();
-      for (const { reason, ...item } of body.items) {
+      for (const { reason, why, ...item } of body.items) {
         expect(reason.length).toBeGreaterThan(0);
+        expect(why.code.length).toBeGreaterThan(0);
         const single = await sekat.app.inject({ url: `/api/social/videos/${item.id}`, headers: viewer.auth });
         expect(item, url).toEqual(single.json());
       }

@@ -7,6 +7,7 @@ import { registerUser, seedReadyVideo, type TestUser } from '../testkit.js';
 interface Item {
   id: string;
   reason: string;
+  why: { code: string; handle?: string; hashtag?: string };
   author: { handle: string };
 }
 
@@ -103,6 +104,9 @@ describe(`feeds (${STORE_LABEL})`, () => {
     const first = (await get('/api/social/feed/for-you?limit=10', viewerA)).json().items as Item[];
     expect(first.some((i) => i.reason === 'Karena Anda mengikuti @kreator_1' && i.author.handle === 'kreator_1')).toBe(true);
     expect(first.some((i) => i.reason === 'Video baru')).toBe(true);
+    // The same reasons as codes with their parameters, for the client to word.
+    expect(first.some((i) => i.why.code === 'followed' && i.why.handle === 'kreator_1' && i.author.handle === 'kreator_1')).toBe(true);
+    expect(first.some((i) => i.why.code === 'new')).toBe(true);
     const all = (await pages('/api/social/feed/for-you', viewerA)).flat();
     const completed = new Set(videos.filter((v) => v.tag === 'musik').slice(0, 3).map((v) => v.id));
     expect(all.filter((i) => completed.has(i.id))).toEqual([]);

@@ -5,6 +5,7 @@ import { SeenFilter } from './bloom.js';
 import type { Candidates } from './candidates.js';
 import type { Signals } from './signals.js';
 import { ForYouWindows, WINDOW_PAGES, type Slot, type Window } from './windows.js';
+import type { FeedReason } from '../../../contracts/social.js';
 
 /** One in this many slots goes to a fresh video with few views (exploration). */
 const EXPLORE_EVERY = 5;
@@ -24,7 +25,7 @@ export interface ForYouCursor {
 
 export interface FeedItem {
   row: VideoRow;
-  reason: string;
+  why: FeedReason;
 }
 
 const CURSOR = /^f1\.([01])\.(\d{1,6})\.([A-Za-z0-9_-]{0,16})\.([A-Za-z0-9_-]+)$/;
@@ -152,7 +153,7 @@ async function rankPage(
     const row = ranked[rank]!;
     if (!eligible(row)) continue;
     let score = row.hot;
-    let reason = row.hashtags[0] ? `Populer di #${row.hashtags[0]}` : 'Populer di Sekat';
+    let why: FeedReason = row.hashtags[0] ? { code: 'popular_hashtag', hashtag: row.hashtags[0] } : { code: 'popular' };
     if (signals) {
       let bestTag: string | undefined;
       let bestAffinity = 0;
@@ -162,26 +163,26 @@ async function rankPage(
       }
       if (bestTag) {
         score += Math.min(HASHTAG_BOOST_MAX, 0.25 * Math.log1p(bestAffinity));
-        reason = `Karena Anda sering menonton #${bestTag}`;
+        why = { code: 'watched_hashtag', hashtag: bestTag };
       }
       const bought = categoriesOf?.get(row.id)?.find((category) => signals.purchaseCategories.has(category));
       if (bought) {
         score += PURCHASE_CATEGORY_BOOST;
-        reason = `Sesuai kategori belanja Anda: ${bought}`;
+        why = { code: 'bought_category', category: bought };
       }
       if (signals.followed.has(row.author)) {
         score += FOLLOW_BOOST;
-        reason = `Karena Anda mengikuti @${row.handle}`;
+        why = { code: 'followed', handle: row.handle };
       }
     }
-    scored.push({ slot: { id: row.id, reason, author: authorKey(row) }, score, rank });
+    scored.push({ slot: { id: row.id, why, author: authorKey(row) }, score, rank });
   }
   // The cached list is already in `hot` order; only boosts need a new sort.
   if (signals) scored.sort((a, b) => b.score - a.score || a.rank - b.rank);
   const explore: Slot[] = [];
   for (const row of fresh) {
     if (explore.length >= limit * 2) break;
-    if (eligible(row)) explore.push({ id: row.id, reason: 'Video baru', author: authorKey(row) });
+    if (eligible(row)) explore.push({ id: row.id, why: { code: 'new' }, author: authorKey(row) });
   }
   const kept = signals ? limit * WINDOW_PAGES + 10 : scored.length;
   const built: Window = {
@@ -220,7 +221,7 @@ function takePage(
       }
       if (slot.author === lastAuthor) continue;
       pool.splice(i, 1);
-      items.push({ row, reason: slot.reason });
+      items.push({ row, why: slot.why });
       seen.add(slot.id);
       lastAuthor = slot.author;
       return true;

@@ -1,9 +1,11 @@
 import { videoView, type VideoRow } from '../service.js';
 import type { ProductCard } from '../tags/cards.js';
+import type { FeedReason } from '../../../contracts/social.js';
+import { reasonText } from './reasons.js';
 
 export interface PageItem {
   row: VideoRow;
-  reason: string;
+  why: FeedReason;
 }
 
 /**
@@ -82,12 +84,14 @@ export class FeedPageWriter {
 export function feedPageJson(items: readonly PageItem[], nextCursor: string | null, tags: Map<string, ProductCard[]>, liked: Set<string>): string {
   let out = '{"items":[';
   for (let i = 0; i < items.length; i++) {
-    const { row, reason } = items[i]!;
+    const { row, why } = items[i]!;
     if (i > 0) out += ',';
     out += rowPrefix(row);
     out += tagsText(tags.get(row.id));
     out += liked.has(row.id) ? ',"likedByMe":true,"reason":' : ',"likedByMe":false,"reason":';
-    out += JSON.stringify(reason);
+    out += JSON.stringify(reasonText(why));
+    out += ',"why":';
+    out += JSON.stringify(why);
     out += '}';
   }
   return `${out}],"nextCursor":${JSON.stringify(nextCursor)}}`;

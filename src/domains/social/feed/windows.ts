@@ -1,9 +1,10 @@
+import type { FeedReason } from '../../../contracts/social.js';
 import { BoundedCache } from './shortLived.js';
 
 /** A video a window still holds for its session: its id, why it is there, and who made it. */
 export interface Slot {
   id: string;
-  reason: string;
+  why: FeedReason;
   author: string;
 }
 
