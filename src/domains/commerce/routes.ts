@@ -55,7 +55,9 @@ const Loose = Type.Object({}, { additionalProperties: true });
 const DateTime = Type.String({ format: 'date-time' });
 const VoucherInputSchema = Type.Object({
   code: Type.String({ minLength: 3, maxLength: 32 }),
-  kind: Type.Union([Type.Literal('fixed'), Type.Literal('percent')]),
+  kind: Type.Union([Type.Literal('fixed'), Type.Literal('percent'), Type.Literal('shipping')], {
+    description: '`fixed` rupiah or `percent` off the goods; `shipping` (Gratis Ongkir): up to `value` rupiah off the shipping',
+  }),
   value: Type.Integer({ minimum: 1, maximum: 100_000_000_000 }),
   maxDiscountIdr: Type.Optional(Type.Integer({ minimum: 1 })),
   minSpendIdr: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -148,6 +150,7 @@ const OrderFields = {
   subtotalIdr: Idr,
   shippingIdr: Idr,
   discountIdr: Idr,
+  shippingDiscountIdr: Idr,
   totalIdr: Idr,
   courier: Type.String(),
   trackingNumber: Nullable(Type.String()),
@@ -609,10 +612,11 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           body: QuoteBody,
           response: {
             200: Type.Object({
-              orders: Type.Array(Type.Object({ shopId: Type.String(), shopName: Type.String(), subtotalIdr: Idr, shippingIdr: Idr, discountIdr: Idr, totalIdr: Idr })),
+              orders: Type.Array(Type.Object({ shopId: Type.String(), shopName: Type.String(), subtotalIdr: Idr, shippingIdr: Idr, discountIdr: Idr, shippingDiscountIdr: Idr, totalIdr: Idr })),
               subtotalIdr: Idr,
               shippingIdr: Idr,
               discountIdr: Idr,
+              shippingDiscountIdr: Idr,
               totalIdr: Idr,
             }),
             ...problems(400, 401, 409, 422),

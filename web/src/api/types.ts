@@ -14,7 +14,7 @@ export interface Shop {
   createdAt: string;
 }
 
-export type VoucherKind = 'fixed' | 'percent';
+export type VoucherKind = 'fixed' | 'percent' | 'shipping';
 
 /** A voucher as its issuer sees it: a shop's (shopId set) or the platform's (shopId null). */
 export interface Voucher {
@@ -128,6 +128,7 @@ export interface Order {
   subtotalIdr: number;
   shippingIdr: number;
   discountIdr: number;
+  shippingDiscountIdr: number;
   totalIdr: number;
   courier: string;
   trackingNumber: string | null;

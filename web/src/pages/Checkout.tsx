@@ -212,6 +212,12 @@ function CheckoutForm() {
             <span>{t('checkout.shipping')}</span>
             <span>{priced ? formatIdr(priced.shippingIdr) : chosenCourier ? formatIdr(chosenCourier.priceIdr) : '—'}</span>
           </li>
+          {priced && priced.shippingDiscountIdr > 0 && (
+            <li className="sum-line" data-testid="shipping-discount">
+              <span>{t('checkout.shippingDiscount')}</span>
+              <span>−{formatIdr(priced.shippingDiscountIdr)}</span>
+            </li>
+          )}
           {priced && priced.discountIdr > 0 && (
             <li className="sum-line" data-testid="discount">
               <span>{t('checkout.discount')}</span>

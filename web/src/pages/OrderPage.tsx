@@ -113,6 +113,12 @@ function OrderView() {
             <span>{t('checkout.shipping')} ({t(`couriers.${o.courier}`, { defaultValue: o.courier })})</span>
             <span>{formatIdr(o.shippingIdr)}</span>
           </li>
+          {o.shippingDiscountIdr > 0 && (
+            <li className="sum-line">
+              <span>{t('checkout.shippingDiscount')}</span>
+              <span>−{formatIdr(o.shippingDiscountIdr)}</span>
+            </li>
+          )}
           {o.discountIdr > 0 && (
             <li className="sum-line">
               <span>{t('checkout.discount')}</span>
