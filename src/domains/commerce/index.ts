@@ -22,6 +22,8 @@ import { commerceRoutes } from './routes.js';
 import { CommerceBridgePort } from './bridge-port.js';
 import { CatalogPortability } from './catalog/portability.js';
 import { portabilityRoutes } from './catalog/portability.routes.js';
+import { FavouritesService } from './favourites.js';
+import { favouritesRoutes } from './favourites.routes.js';
 import type { CommercePort } from '../../contracts/ports.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
@@ -92,6 +94,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       });
       await app.register(routes);
       await app.register(portabilityRoutes(new CatalogPortability(deps.db, catalog)));
+      await app.register(favouritesRoutes(new FavouritesService(deps.db)));
     },
     health: async () => true,
     stop: async () => {},

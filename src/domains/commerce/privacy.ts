@@ -28,6 +28,8 @@ export class PrivacyService {
       orderEvents: await some(orderIds, () => db.selectFrom('order_events').selectAll().where('order_id', 'in', orderIds).orderBy('id').execute()),
       refunds: await some(orderIds, () => db.selectFrom('refunds').select(['order_id', 'amount_idr', 'status', 'created_at', 'sent_at']).where('order_id', 'in', orderIds).execute()),
       payments: await db.selectFrom('payments').select(['id', 'method', 'status', 'gross_amount_idr', 'refunded_idr', 'created_at', 'paid_at']).where('buyer_subject', '=', subject).execute(),
+      followedShops: await db.selectFrom('shop_subscribers').select(['shop_id', 'created_at']).where('subject', '=', subject).orderBy('created_at').execute(),
+      wishlist: await db.selectFrom('wishlist_items').select(['product_id', 'created_at']).where('subject', '=', subject).orderBy('created_at').execute(),
       reviews: await db.selectFrom('reviews').selectAll().where('subject', '=', subject).execute(),
       voucherRedemptions: await db.selectFrom('voucher_redemptions').selectAll().where('subject', '=', subject).execute(),
       affiliate: (await db.selectFrom('affiliates').selectAll().where('subject', '=', subject).executeTakeFirst()) ?? null,
@@ -38,7 +40,7 @@ export class PrivacyService {
   }
 
   /**
-   * Erasure: cart, saved address and idempotency records go; closed orders stay for tax but lose
+   * Erasure: cart, saved address, followed shops, wishlist and idempotency records go; closed orders stay for tax but lose
    * recipient, phone, address and the subject; open orders are marked and minimised when they
    * close. Reviews, payments and the affiliate ledger stay, detached from the subject. The
    * person's shops close: their products leave sale (and the social side hears `product.removed`)
@@ -63,6 +65,8 @@ export class PrivacyService {
       }
       await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('saved_addresses').where('subject', '=', subject).execute();
+      await trx.deleteFrom('shop_subscribers').where('subject', '=', subject).execute();
+      await trx.deleteFrom('wishlist_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('idempotency_keys').where('subject', '=', subject).execute();
       await trx.deleteFrom('voucher_redemptions').where('subject', '=', subject).execute();
       const orders = (await trx.selectFrom('orders').select(['id', 'status']).where('buyer_subject', '=', subject).forUpdate().execute()) as { id: string; status: string }[];

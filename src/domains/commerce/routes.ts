@@ -66,7 +66,7 @@ const VoucherInputSchema = Type.Object({
   quota: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
 });
 
-const Shop = Type.Object({
+export const Shop = Type.Object({
   id: Type.String(),
   name: Type.String(),
   slug: Type.String(),
@@ -77,7 +77,7 @@ const Shop = Type.Object({
   createdAt: Type.String(),
 });
 
-const ProductSummary = {
+export const ProductSummary = {
   id: Type.String(),
   shopId: Type.String(),
   shopName: Type.String(),
