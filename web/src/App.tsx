@@ -24,6 +24,8 @@ const Privacy = lazy(() => import('./pages/Privacy'));
 const SellerCentre = lazy(() => import('./seller/SellerCentre'));
 const PlatformVouchers = lazy(() => import('./pages/PlatformVouchers'));
 const Studio = lazy(() => import('./studio/Studio'));
+const Wishlist = lazy(() => import('./pages/Wishlist'));
+const FollowedShops = lazy(() => import('./pages/FollowedShops'));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -114,6 +116,12 @@ function Me() {
           <Link to="/pesanan">{t('nav.orders')}</Link>
         </li>
         <li>
+          <Link to="/saya/favorit">{t('nav.wishlist')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/toko-diikuti">{t('nav.followedShops')}</Link>
+        </li>
+        <li>
           <Link to="/studio">{t('nav.studio')}</Link>
         </li>
         <li>
@@ -168,6 +176,8 @@ export default function App() {
             <Route path="/pesanan/:id" element={<OrderPage />} />
             <Route path="/privasi" element={<Privacy />} />
             <Route path="/saya" element={<Me />} />
+            <Route path="/saya/favorit" element={<Wishlist />} />
+            <Route path="/saya/toko-diikuti" element={<FollowedShops />} />
             <Route path="/seller/*" element={<SellerCentre />} />
             <Route path="/operator/voucher" element={<PlatformVouchers />} />
             <Route path="/studio/*" element={<Studio />} />

@@ -9,6 +9,7 @@ import { formatDate, formatIdr, formatIdrRange } from '../lib/format';
 import { saveBuyNow } from '../lib/buy';
 import { ErrorNote, Loading } from '../components/Alert';
 import { Icon } from '../components/Icon';
+import { FollowShopButton, WishlistButton } from '../components/Favourites';
 
 export default function ProductPage() {
   const { id = '' } = useParams();
@@ -44,6 +45,10 @@ export default function ProductPage() {
         <Link to={`/toko/${p.shopSlug}`}>{p.shopName}</Link> · {t(`categories.${p.category}`)}
         {p.rating.count > 0 && ` · ★ ${p.rating.average?.toFixed(1)} (${p.rating.count})`}
       </p>
+      <div className="favourite">
+        <WishlistButton productId={p.id} />
+        <FollowShopButton shopId={p.shopId} />
+      </div>
       <p className="pre">{p.description}</p>
       {p.externalUrl ? (
         <a className="button primary" href={p.externalUrl} target="_blank" rel="noopener noreferrer">
