@@ -24,6 +24,8 @@ import { CatalogPortability } from './catalog/portability.js';
 import { portabilityRoutes } from './catalog/portability.routes.js';
 import { FavouritesService } from './favourites.js';
 import { favouritesRoutes } from './favourites.routes.js';
+import { AddressBookService } from './checkout/address.js';
+import { addressRoutes } from './checkout/addresses.routes.js';
 import type { CommercePort } from '../../contracts/ports.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
@@ -95,6 +97,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(routes);
       await app.register(portabilityRoutes(new CatalogPortability(deps.db, catalog)));
       await app.register(favouritesRoutes(new FavouritesService(deps.db)));
+      await app.register(addressRoutes(deps.db, new AddressBookService(deps.db)));
     },
     health: async () => true,
     stop: async () => {},

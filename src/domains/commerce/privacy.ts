@@ -22,7 +22,7 @@ export class PrivacyService {
       exportedAt: new Date().toISOString(),
       shops: await db.selectFrom('shops').selectAll().where('owner_subject', '=', subject).execute(),
       cart: await db.selectFrom('cart_items').select(['variant_id', 'quantity', 'added_at']).where('subject', '=', subject).execute(),
-      savedAddress: (await db.selectFrom('saved_addresses').selectAll().where('subject', '=', subject).executeTakeFirst()) ?? null,
+      addresses: await db.selectFrom('addresses').selectAll().where('subject', '=', subject).orderBy('created_at').execute(),
       orders,
       orderLines: await some(orderIds, () => db.selectFrom('order_lines').selectAll().where('order_id', 'in', orderIds).execute()),
       orderEvents: await some(orderIds, () => db.selectFrom('order_events').selectAll().where('order_id', 'in', orderIds).orderBy('id').execute()),
@@ -40,7 +40,7 @@ export class PrivacyService {
   }
 
   /**
-   * Erasure: cart, saved address, followed shops, wishlist and idempotency records go; closed orders stay for tax but lose
+   * Erasure: cart, address book, followed shops, wishlist and idempotency records go; closed orders stay for tax but lose
    * recipient, phone, address and the subject; open orders are marked and minimised when they
    * close. Reviews, payments and the affiliate ledger stay, detached from the subject. The
    * person's shops close: their products leave sale (and the social side hears `product.removed`)
@@ -64,7 +64,7 @@ export class PrivacyService {
         for (const id of ids) await publishProduct(trx, id);
       }
       await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
-      await trx.deleteFrom('saved_addresses').where('subject', '=', subject).execute();
+      await trx.deleteFrom('addresses').where('subject', '=', subject).execute();
       await trx.deleteFrom('shop_subscribers').where('subject', '=', subject).execute();
       await trx.deleteFrom('wishlist_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('idempotency_keys').where('subject', '=', subject).execute();

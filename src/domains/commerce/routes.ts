@@ -8,7 +8,7 @@ import { shopView, type CatalogService } from './catalog/catalog.js';
 import { CATEGORY_CODES } from './catalog/categories.js';
 import type { CartService } from './checkout/cart.js';
 import type { CheckoutService } from './checkout/checkout.js';
-import { forgetSavedAddress, normaliseAddress, savedAddressOf } from './checkout/address.js';
+import { defaultAddressOf, forgetAddressBook, normaliseAddress } from './checkout/address.js';
 import { createVoucher, vouchersOf } from './checkout/vouchers.js';
 import type { OrderService } from './orders/orders.js';
 import type { ReviewService } from './reviews.js';
@@ -110,7 +110,7 @@ const VariantBody = Type.Object({
 });
 const ImageUrls = Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 10 });
 
-const Address = Type.Object({
+export const Address = Type.Object({
   recipient: Type.String({ minLength: 1, maxLength: 120 }),
   phone: Type.String({ minLength: 1, maxLength: 32 }),
   line1: Type.String({ minLength: 1, maxLength: 300 }),
@@ -540,19 +540,25 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
     );
 
     // ── Saved address ────────────────────────────────────────────────────────────────────────
-    // The address of the buyer's last checkout, so checkout is filled in on any device; kept on
-    // the server (not in the browser) and forgotten on request.
+    // Kept from before the address book (/commerce/addresses): the book's default address, so
+    // checkout is filled in on any device; kept on the server (not in the browser).
     app.get(
       '/commerce/addresses/saved',
-      { schema: { tags, summary: 'The address your last checkout shipped to', response: { 200: Type.Object({ address: Type.Union([Address, Type.Null()]) }), ...problems(401) } } },
-      async (request) => ({ address: await savedAddressOf(s.db, requireSubject(request)) }),
+      {
+        schema: {
+          tags,
+          summary: 'Your default address: the one you chose in your address book, else the one your last checkout shipped to',
+          response: { 200: Type.Object({ address: Type.Union([Address, Type.Null()]) }), ...problems(401) },
+        },
+      },
+      async (request) => ({ address: await defaultAddressOf(s.db, requireSubject(request)) }),
     );
 
     app.delete(
       '/commerce/addresses/saved',
-      { schema: { tags, summary: 'Forget the saved address (orders keep theirs)', response: { 204: Type.Null(), ...problems(401) } } },
+      { schema: { tags, summary: 'Forget your whole address book (orders keep their addresses)', response: { 204: Type.Null(), ...problems(401) } } },
       async (request, reply) => {
-        await forgetSavedAddress(s.db, requireSubject(request));
+        await forgetAddressBook(s.db, requireSubject(request));
         return reply.code(204).send(null);
       },
     );

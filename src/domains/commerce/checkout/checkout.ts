@@ -17,7 +17,7 @@ import { EXPIRE_PAYMENT_JOB } from '../payments/expire.job.js';
 import type { PaymentRow } from '../payments/ledger.js';
 import { applyTransition, type OrderRow } from '../orders/transition.js';
 import { orderView, paymentView, withQrImage, type LineRow, type OrderView, type PaymentView } from '../orders/views.js';
-import { normaliseAddress, type AddressInput } from './address.js';
+import { normaliseAddress, recordAddressUse, type AddressInput } from './address.js';
 import { checkVoucher, redeemVoucher, type VoucherBasis, type VoucherRow } from './vouchers.js';
 import { MAX_QUANTITY } from './cart.js';
 
@@ -441,10 +441,10 @@ export class CheckoutService {
     };
 
     // Everything checkout writes goes to the store as one statement (data-modifying CTEs): the
-    // payment, its orders, their lines, reservations and first events, the expiry job, the saved
-    // address, the emptied cart, the idempotent response — and the stock. Each line takes units
-    // only if enough are available (a conditional UPDATE); if any line cannot, the caller's
-    // transaction rolls back and with it everything else. Variant rows are the hot ones in a flash
+    // payment, its orders, their lines, reservations and first events, the expiry job, the use of
+    // the address in the buyer's book, the emptied cart, the idempotent response — and the stock.
+    // Each line takes units only if enough are available (a conditional UPDATE); if any line
+    // cannot, the caller's transaction rolls back and with it everything else. Variant rows are the hot ones in a flash
     // sale, and they stay locked only from this statement to the commit right after it.
     const quantityOf = sql<number>`case id ${sql.join(
       lines.map((line) => sql`when ${line.variant.id}::uuid then ${line.quantity}::int`),
@@ -462,27 +462,7 @@ export class CheckoutService {
           .insertInto('order_events')
           .values(orders.map((order) => ({ order_id: order.id, from_status: null, to_status: 'awaiting_payment', action: 'place', actor: 'buyer', reason: null }))),
       )
-      .with('saved_address', (db) =>
-        db
-          .insertInto('saved_addresses')
-          .values({ subject, recipient: address.recipient, phone: address.phone, line1: address.line1, city: address.city, province: address.province, postal_code: address.postalCode })
-          .onConflict((oc) =>
-            oc.column('subject').doUpdateSet((eb) => ({
-              recipient: eb.ref('excluded.recipient'),
-              phone: eb.ref('excluded.phone'),
-              line1: eb.ref('excluded.line1'),
-              city: eb.ref('excluded.city'),
-              province: eb.ref('excluded.province'),
-              postal_code: eb.ref('excluded.postal_code'),
-              updated_at: sql`now()`,
-            }))
-            // The same address again (the usual case) rewrites nothing.
-            .where(
-              sql<boolean>`(saved_addresses.recipient, saved_addresses.phone, saved_addresses.line1, saved_addresses.city, saved_addresses.province, saved_addresses.postal_code)
-                is distinct from (excluded.recipient, excluded.phone, excluded.line1, excluded.city, excluded.province, excluded.postal_code)`,
-            ),
-          ),
-      )
+      .with('saved_address', (db) => recordAddressUse(db, subject, address))
       .with('response', (db) =>
         db
           .updateTable('idempotency_keys')
