@@ -26,6 +26,7 @@ const PlatformVouchers = lazy(() => import('./pages/PlatformVouchers'));
 const Studio = lazy(() => import('./studio/Studio'));
 const Wishlist = lazy(() => import('./pages/Wishlist'));
 const FollowedShops = lazy(() => import('./pages/FollowedShops'));
+const AddressBook = lazy(() => import('./pages/AddressBook'));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -116,6 +117,9 @@ function Me() {
           <Link to="/pesanan">{t('nav.orders')}</Link>
         </li>
         <li>
+          <Link to="/saya/alamat">{t('nav.addresses')}</Link>
+        </li>
+        <li>
           <Link to="/saya/favorit">{t('nav.wishlist')}</Link>
         </li>
         <li>
@@ -177,6 +181,7 @@ export default function App() {
             <Route path="/privasi" element={<Privacy />} />
             <Route path="/saya" element={<Me />} />
             <Route path="/saya/favorit" element={<Wishlist />} />
+            <Route path="/saya/alamat" element={<AddressBook />} />
             <Route path="/saya/toko-diikuti" element={<FollowedShops />} />
             <Route path="/seller/*" element={<SellerCentre />} />
             <Route path="/operator/voucher" element={<PlatformVouchers />} />

@@ -107,6 +107,14 @@ export interface Address {
   postalCode: string;
 }
 
+/** An entry of the buyer's address book. */
+export interface AddressEntry extends Address {
+  id: string;
+  label: string;
+  isDefault: boolean;
+  lastUsedAt: string | null;
+}
+
 export interface OrderLine {
   id: string;
   variantId: string;
