@@ -6,6 +6,7 @@ import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import type { SocialDB } from './store.js';
 import { SocialService, type ProfileSeed } from './service.js';
 import { socialRoutes } from './routes.js';
+import { avatarFileOf } from './media/avatar.js';
 import { MediaPaths } from './media/paths.js';
 import { mediaRoutes } from './media/serve.js';
 import { TRANSCODE_JOB, transcodeJob } from './media/transcode.job.js';
@@ -89,6 +90,8 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
             return `social/files/${name}`;
           }),
         }));
+        const avatar = avatarFileOf(media, data.profile?.avatarUrl ?? null);
+        if (avatar) files.push({ path: avatar, name: `avatar${path.extname(avatar)}` });
         return { data: { ...data, videos, ...(await tags.exportOf(subject)) }, files };
       },
       eraseSubject: async (subject) => {
