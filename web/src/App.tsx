@@ -27,6 +27,7 @@ const Studio = lazy(() => import('./studio/Studio'));
 const Wishlist = lazy(() => import('./pages/Wishlist'));
 const FollowedShops = lazy(() => import('./pages/FollowedShops'));
 const AddressBook = lazy(() => import('./pages/AddressBook'));
+const EditProfile = lazy(() => import('./pages/EditProfile'));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -114,6 +115,9 @@ function Me() {
           <Link to={`/@${user.handle}`}>{t('nav.profile')}</Link>
         </li>
         <li>
+          <Link to="/saya/profil">{t('nav.editProfile')}</Link>
+        </li>
+        <li>
           <Link to="/pesanan">{t('nav.orders')}</Link>
         </li>
         <li>
@@ -182,6 +186,7 @@ export default function App() {
             <Route path="/saya" element={<Me />} />
             <Route path="/saya/favorit" element={<Wishlist />} />
             <Route path="/saya/alamat" element={<AddressBook />} />
+            <Route path="/saya/profil" element={<EditProfile />} />
             <Route path="/saya/toko-diikuti" element={<FollowedShops />} />
             <Route path="/seller/*" element={<SellerCentre />} />
             <Route path="/operator/voucher" element={<PlatformVouchers />} />

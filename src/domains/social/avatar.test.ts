@@ -114,4 +114,25 @@ describe(`avatars (${STORE_LABEL})`, () => {
     expect(avatars()).not.toContain(path.basename(again));
     expect(avatars()).toHaveLength(1);
   });
+
+  it('changes the display name and bio, and refuses empty, too long or invisible text with field errors, changing nothing', async () => {
+    const patch = (payload: object) => sekat.app.inject({ method: 'PATCH', url: `/api/social/users/${ana.handle}`, headers: ana.auth, payload });
+    const changed = await patch({ displayName: '  Ana Kopi  ', bio: 'Suka kopi.\nTinggal di Bandung.' });
+    expect(changed.statusCode, changed.body).toBe(200);
+    expect(changed.json()).toMatchObject({ displayName: 'Ana Kopi', bio: 'Suka kopi.\nTinggal di Bandung.' });
+    const before = await profileOf(ana);
+    for (const [payload, field] of [
+      [{ displayName: '   ' }, 'displayName'],
+      [{ displayName: 'a'.repeat(51) }, 'displayName'],
+      [{ displayName: 'Ana\u200bKopi' }, 'displayName'],
+      [{ bio: 'halo\u202eolah' }, 'bio'],
+      [{ bio: 'x'.repeat(301) }, 'bio'],
+    ] as const) {
+      const refused = await patch(payload);
+      expect(refused.statusCode, JSON.stringify(payload)).toBe(400);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(Object.keys(refused.json().errors)).toEqual([field]);
+    }
+    expect(await profileOf(ana)).toEqual(before);
+  });
 });

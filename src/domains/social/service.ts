@@ -200,19 +200,26 @@ export class SocialService {
   async updateProfile(subject: string, handle: string, patch: { displayName?: string; bio?: string; avatarUrl?: string | null }) {
     const row = await this.profileByHandle(handle);
     if (row.subject !== subject) throw forbidden('Only the owner can change this profile.');
-    const displayName = patch.displayName?.trim();
-    if (displayName !== undefined && displayName.length === 0) throw validationFailed({ displayName: ['must not be empty'] });
+    const displayName = patch.displayName?.normalize('NFC').trim();
+    const bio = patch.bio?.normalize('NFC');
+    const errors: Record<string, string[]> = {};
+    if (displayName !== undefined && displayName.length === 0) errors.displayName = ['must not be empty'];
+    else if (displayName !== undefined && [...displayName].length > 50) errors.displayName = ['must be 1–50 characters'];
+    else if (displayName !== undefined && INVISIBLE.test(displayName)) errors.displayName = ['must not contain control or invisible characters'];
+    // A bio may run over several lines; nothing else invisible.
+    if (bio !== undefined && INVISIBLE.test(bio.replace(/\r?\n/g, ''))) errors.bio = ['must not contain control or invisible characters'];
+    if (Object.keys(errors).length > 0) throw validationFailed(errors);
     // Our avatar files are set only by uploading one: naming another person's would let erasing
     // this profile delete their picture.
     if (patch.avatarUrl?.startsWith(AVATAR_URL_PREFIX) && patch.avatarUrl !== row.avatar_url) {
       throw validationFailed({ avatarUrl: ['must be uploaded: PUT /api/social/me/avatar'] });
     }
-    if (patch.avatarUrl !== undefined && patch.avatarUrl !== row.avatar_url) return this.replaceAvatar(subject, patch.avatarUrl, { displayName, bio: patch.bio });
+    if (patch.avatarUrl !== undefined && patch.avatarUrl !== row.avatar_url) return this.replaceAvatar(subject, patch.avatarUrl, { displayName, bio });
     await this.db
       .updateTable('profiles')
       .set({
         ...(displayName !== undefined ? { display_name: displayName } : {}),
-        ...(patch.bio !== undefined ? { bio: patch.bio.trim() } : {}),
+        ...(bio !== undefined ? { bio: bio.trim() } : {}),
         ...(patch.avatarUrl !== undefined ? { avatar_url: patch.avatarUrl } : {}),
       })
       .where('subject', '=', subject)
@@ -655,6 +662,9 @@ export class SocialService {
     }
   }
 }
+
+/** Control, format (zero-width, bidi), surrogate, private-use and unassigned characters. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]/u;
 
 export function checkCaption(caption: string): void {
   if ([...caption].length > MAX_CAPTION) throw validationFailed({ caption: [`must be at most ${MAX_CAPTION} characters`] });
