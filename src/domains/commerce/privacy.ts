@@ -4,13 +4,17 @@ import { minimiseOrder } from './orders/transition.js';
 import { CLOSED_STATUSES } from './orders/state.js';
 import { publishProduct } from './catalog/events.js';
 import { productViews } from './catalog/cache.js';
+import type { ReviewPhotos } from './review-photos.js';
 
 /**
  * What commerce holds about one commerce subject, for the bridge's privacy requests. Commerce
  * knows only the pairwise subject; the bridge maps it to the person.
  */
 export class PrivacyService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly reviewPhotos: ReviewPhotos,
+  ) {}
 
   async exportSubject(subject: string) {
     const db = this.db;
@@ -42,7 +46,7 @@ export class PrivacyService {
   /**
    * Erasure: cart, address book, followed shops, wishlist and idempotency records go; closed orders stay for tax but lose
    * recipient, phone, address and the subject; open orders are marked and minimised when they
-   * close. Reviews, payments and the affiliate ledger stay, detached from the subject. The
+   * close. Reviews (without their photos), payments and the affiliate ledger stay, detached from the subject. The
    * person's shops close: their products leave sale (and the social side hears `product.removed`)
    * and the shop keeps no owner, so nobody can act for it. Their orders stay, for the buyers.
    */
@@ -89,12 +93,21 @@ export class PrivacyService {
           not(exists(selectFrom('orders').select('id').whereRef('orders.payment_id', '=', 'payments.id').where('orders.closed_at', 'is', null))),
         )
         .execute();
-      await trx.updateTable('reviews').set({ subject: null }).where('subject', '=', subject).execute();
+      // Reviews stay, detached; their photos (which may show the person or their home) go.
+      const reviewed = (await trx.selectFrom('reviews').select('photo_urls').where('subject', '=', subject).forUpdate().execute()) as { photo_urls: string[] }[];
+      await trx.updateTable('reviews').set({ subject: null, photo_urls: JSON.stringify([]) }).where('subject', '=', subject).execute();
       await trx.updateTable('affiliates').set({ subject: null }).where('subject', '=', subject).execute();
       await trx.updateTable('stock_audit').set({ actor_subject: null }).where('actor_subject', '=', subject).execute();
-      return { closedOrdersMinimised: closed, openOrdersPending: open, shopsClosed: shops.length, closedProducts: closedProducts.map((p) => p.id) };
+      return {
+        closedOrdersMinimised: closed,
+        openOrdersPending: open,
+        shopsClosed: shops.length,
+        closedProducts: closedProducts.map((p) => p.id),
+        photos: reviewed.flatMap((r) => r.photo_urls),
+      };
     });
     productViews.forget(result.closedProducts);
+    await this.reviewPhotos.remove(result.photos);
     return { closedOrdersMinimised: result.closedOrdersMinimised, openOrdersPending: result.openOrdersPending, shopsClosed: result.shopsClosed };
   }
 }

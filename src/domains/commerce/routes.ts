@@ -223,6 +223,14 @@ const Voucher = Type.Object({
   quota: Type.Integer(),
   used: Type.Integer(),
 });
+export const ReviewSchema = Type.Object({
+  id: Type.String(),
+  rating: Type.Integer(),
+  text: Type.String(),
+  photoUrls: Type.Array(Type.String(), { description: 'The buyer’s photos, re-encoded (no metadata)' }),
+  reply: Nullable(Type.Object({ text: Type.String(), at: Type.String() }, { description: 'The shop’s public reply' })),
+  createdAt: Type.String(),
+});
 const NotificationResult = Type.Object({ paymentId: Type.String(), status: Type.String(), applied: Type.Boolean(), duplicate: Type.Boolean() });
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
@@ -493,7 +501,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           params: IdParams,
           querystring: PageQuery,
           response: {
-            200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), rating: Type.Integer(), text: Type.String(), createdAt: Type.String() })), nextCursor: Nullable(Type.String()) }),
+            200: Type.Object({ items: Type.Array(ReviewSchema), nextCursor: Nullable(Type.String()) }),
             ...problems(400),
           },
         },
@@ -789,7 +797,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           params: IdParams,
           body: Type.Object({ rating: Type.Integer({ minimum: 1, maximum: 5 }), text: Type.String({ maxLength: 2000 }), lineId: Type.Optional(Uuid) }),
           response: {
-            201: Type.Object({ id: Type.String(), productId: Type.String(), lineId: Type.String(), rating: Type.Integer(), text: Type.String(), createdAt: Type.String() }),
+            201: Type.Object({ id: Type.String(), productId: Type.String(), lineId: Type.String(), rating: Type.Integer(), text: Type.String(), photoUrls: Type.Array(Type.String()), createdAt: Type.String() }),
             ...problems(400, 401, 404, 409),
           },
         },

@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { decodeCursor, requireSubject } from '../../platform/http.js';
 import { badRequest, tooLarge, unprocessable, validationFailed, HttpProblem } from '../../platform/errors.js';
 import { checkCaption, videoView, type ProfileSeed, type SocialService } from './service.js';
-import { AVATAR_SIZE, AVATAR_TYPES, MAX_AVATAR_BYTES, storeAvatar } from './media/avatar.js';
+import { AVATAR_SIZE, storeAvatar } from './media/avatar.js';
+import { MAX_PICTURE_BYTES, PICTURE_TYPES } from '../../platform/pictures.js';
 import { probeVideo, ProbeError } from './media/probe.js';
 import { forYouPage } from './feed/forYou.js';
 import { FeedPageWriter, type PageItem, type TagSource } from './feed/pageJson.js';
@@ -241,15 +242,15 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
 
     // ---- avatar: the picture's own bytes, in a scope of its own so only here are images parsed
     await app.register(async (scope) => {
-      scope.addContentTypeParser([...AVATAR_TYPES], { parseAs: 'buffer', bodyLimit: MAX_AVATAR_BYTES }, (_request, body, done) => done(null, body));
+      scope.addContentTypeParser([...PICTURE_TYPES], { parseAs: 'buffer', bodyLimit: MAX_PICTURE_BYTES }, (_request, body, done) => done(null, body));
       scope.put(
         '/social/me/avatar',
         {
           schema: {
             tags: ['social'],
             summary: 'Upload your avatar: the JPEG, PNG or WebP bytes as the body',
-            description: `At most ${MAX_AVATAR_BYTES} bytes. Checked to be a picture by its content, then cut to a square and scaled to ${AVATAR_SIZE} px.`,
-            consumes: [...AVATAR_TYPES],
+            description: `At most ${MAX_PICTURE_BYTES} bytes. Checked to be a picture by its content, then cut to a square and scaled to ${AVATAR_SIZE} px.`,
+            consumes: [...PICTURE_TYPES],
             response: { 200: Profile, ...problems(401, 413, 415, 422) },
           },
         },

@@ -8,7 +8,7 @@ import { buildSekat, type Sekat } from '../../../server/app.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
 import type { Database } from '../../../platform/db.js';
-import { PrivacyService } from '../privacy.js';
+import type { CommerceInstance } from '../index.js';
 import { ADDRESS, checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from '../testkit.js';
 import { MAX_ADDRESSES } from './address.js';
 
@@ -117,7 +117,7 @@ describe(`address book (${STORE_LABEL})`, () => {
   it('goes out with commerce’s export and is erased with it', async () => {
     const me = (await sekat.app.inject({ url: '/api/me', headers: buyer.headers })).json() as { id: string };
     const subject = sekat.domains.identity.subjectFor('commerce', me.id);
-    const privacy = new PrivacyService(db);
+    const privacy = sekat.domains.commerce as CommerceInstance;
     expect((await privacy.exportSubject(subject)).addresses).toMatchObject([{ label: 'Rumah Ibu', line1: 'Jl. Braga No. 3' }]);
     await privacy.eraseSubject(subject);
     expect(await db.selectFrom('addresses').select('id').where('subject', '=', subject).execute()).toEqual([]);
