@@ -67,6 +67,9 @@ export interface Review {
   id: string;
   rating: number;
   text: string;
+  photoUrls: string[];
+  /** The shop's public reply. */
+  reply: { text: string; at: string } | null;
   createdAt: string;
 }
 

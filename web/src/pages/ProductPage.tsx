@@ -3,17 +3,18 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
-import type { Page, Product, Review } from '../api/types';
+import type { Page, Product, Review, Shop } from '../api/types';
 import { useSession } from '../api/session';
-import { formatDate, formatIdr, formatIdrRange } from '../lib/format';
+import { formatIdr, formatIdrRange } from '../lib/format';
 import { saveBuyNow } from '../lib/buy';
 import { ErrorNote, Loading } from '../components/Alert';
 import { Icon } from '../components/Icon';
 import { FollowShopButton, WishlistButton } from '../components/Favourites';
+import { ReviewItem } from '../components/ReviewItem';
 
 export default function ProductPage() {
   const { id = '' } = useParams();
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const navigate = useNavigate();
   const { user } = useSession();
   const client = useQueryClient();
@@ -31,9 +32,12 @@ export default function ProductPage() {
     onSuccess: () => void client.invalidateQueries({ queryKey: ['cart'] }),
   });
 
+  // The shop's owner replies to reviews here.
+  const mine = useQuery({ queryKey: ['my-shops', user?.id], queryFn: () => api<{ items: Shop[] }>('/api/commerce/me/shops'), enabled: !!user });
   if (product.isLoading) return <Loading />;
   if (!product.data) return <ErrorNote error={product.error} />;
   const p = product.data;
+  const ownShop = mine.data?.items.some((shop) => shop.id === p.shopId) ?? false;
   return (
     <article className="card stack" aria-labelledby="product-title">
       {p.imageUrls[0] ? <img src={p.imageUrls[0]} alt={p.title} className="hero" /> : <div className="hero placeholder" aria-hidden="true">
@@ -98,10 +102,7 @@ export default function ProductPage() {
       {reviews.data?.items.length === 0 && <p className="muted">{t('product.noReviews')}</p>}
       <ul className="plain">
         {reviews.data?.items.map((r) => (
-          <li key={r.id} className="review">
-            <span aria-label={t('product.stars', { count: r.rating })}>{'★'.repeat(r.rating)}{'☆'.repeat(5 - r.rating)}</span> <span className="muted small">{formatDate(r.createdAt, i18n.language)}</span>
-            <p>{r.text}</p>
-          </li>
+          <ReviewItem key={r.id} review={r} productId={p.id} shopOwned={ownShop} />
         ))}
       </ul>
     </article>
