@@ -3,30 +3,16 @@
  * with nothing saved), adds a second and makes it the default, edits and deletes with a question
  * first, and checkout starts from the default and lets them pick another from the book.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
 import id from '../../web/src/i18n/id.json' with { type: 'json' };
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
-import { useSekat } from '../support/sekat.js';
-import { launchBrowser, phonePage, screenshot } from './browser.js';
+import { phonePage, screenshot, useBrowserSekat } from './browser.js';
 import { seriousViolations } from './a11y.js';
 
-const app = useSekat();
-let browser: Browser;
-let base: string;
-
-beforeAll(async () => {
-  base = await app.sekat.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const sekat = useBrowserSekat();
 
 const fill = (scope: Page | Locator, label: string, value: string) => scope.getByLabel(label, { exact: true }).fill(value);
-const register = (request: Page['request'], handle: string) =>
-  request.post(`${base}/api/auth/register`, { data: { email: `${handle}@contoh.id`, password: 'nasi-uduk-betawi-enak', handle, displayName: handle } });
 
 async function fillAddress(form: Locator, a: { label: string; recipient: string; phone: string; line1: string; city: string; province: string; postalCode: string }) {
   await fill(form, id.addresses.label, a.label);
@@ -40,12 +26,12 @@ async function fillAddress(form: Locator, a: { label: string; recipient: string;
 
 describe('address book in Chromium', () => {
   it('adds, refuses bad input, sets the default, edits, deletes after asking, and checkout picks from it', async () => {
-    const { page, errors } = await phonePage(browser);
+    const { page, errors } = await phonePage(sekat.browser);
     page.setDefaultTimeout(10_000);
-    expect((await register(page.request, 'pemilik_alamat')).status()).toBe(201);
-    const book = async () => ((await (await page.request.get(`${base}/api/commerce/addresses`)).json()) as { items: { label: string; isDefault: boolean; line1: string }[] }).items;
+    expect((await sekat.register(page.request, 'pemilik_alamat')).status()).toBe(201);
+    const book = async () => ((await (await page.request.get(`${sekat.base}/api/commerce/addresses`)).json()) as { items: { label: string; isDefault: boolean; line1: string }[] }).items;
 
-    await page.goto(`${base}/saya`);
+    await page.goto(`${sekat.base}/saya`);
     await page.getByRole('link', { name: id.nav.addresses }).click();
     await page.getByRole('heading', { name: id.addresses.title, level: 1 }).waitFor();
     await page.getByText(id.addresses.empty).waitFor();
@@ -83,16 +69,16 @@ describe('address book in Chromium', () => {
     expect(await seriousViolations(page)).toEqual([]);
 
     // Checkout starts from the default and takes another from the book with one tap.
-    const sellerContext = await browser.newContext();
-    expect((await register(sellerContext.request, 'toko_bakpia')).status()).toBe(201);
-    const shop = (await (await sellerContext.request.post(`${base}/api/commerce/shops`, { data: { name: 'Bakpia Pathok', slug: 'bakpia', city: 'Yogyakarta' } })).json()) as { id: string };
+    const sellerContext = await sekat.browser.newContext();
+    expect((await sekat.register(sellerContext.request, 'toko_bakpia')).status()).toBe(201);
+    const shop = (await (await sellerContext.request.post(`${sekat.base}/api/commerce/shops`, { data: { name: 'Bakpia Pathok', slug: 'bakpia', city: 'Yogyakarta' } })).json()) as { id: string };
     const product = (await (
-      await sellerContext.request.post(`${base}/api/commerce/shops/${shop.id}/products`, {
+      await sellerContext.request.post(`${sekat.base}/api/commerce/shops/${shop.id}/products`, {
         data: { title: 'Bakpia Kacang Hijau', description: 'Isi 20', category: 'makanan', variants: [{ sku: 'BK-1', name: 'Kotak', priceIdr: 45_000, stock: 5, weightGrams: 600 }] },
       })
     ).json()) as { id: string };
     await sellerContext.close();
-    await page.goto(`${base}/produk/${product.id}`);
+    await page.goto(`${sekat.base}/produk/${product.id}`);
     await page.getByRole('button', { name: id.product.buyNow }).first().click();
     await page.getByRole('heading', { name: id.checkout.title }).waitFor();
     const picker = page.getByRole('radiogroup', { name: id.addresses.pick });
@@ -105,7 +91,7 @@ describe('address book in Chromium', () => {
     expect(await seriousViolations(page)).toEqual([]);
 
     // Deleting asks first; cancelling keeps it; in English too.
-    await page.goto(`${base}/saya/alamat`);
+    await page.goto(`${sekat.base}/saya/alamat`);
     await page.getByLabel(id.nav.language).selectOption('en');
     const rumahEn = page.getByRole('listitem', { name: 'Rumah' });
     await rumahEn.getByRole('button', { name: en.addresses.delete }).click();

@@ -3,45 +3,31 @@
  * it listed with its cap; a buyer applies it at checkout, sees the shipping taken off (never more
  * than the shipping) in the summary, and pays that total.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import id from '../../web/src/i18n/id.json' with { type: 'json' };
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
-import { useSekat } from '../support/sekat.js';
-import { launchBrowser, phonePage, screenshot } from './browser.js';
+import { phonePage, screenshot, useBrowserSekat } from './browser.js';
 import { seriousViolations } from './a11y.js';
 
-const app = useSekat();
-let browser: Browser;
-let base: string;
-
-beforeAll(async () => {
-  base = await app.sekat.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const sekat = useBrowserSekat();
 
 const fill = (page: Page, label: string, value: string) => page.getByLabel(label, { exact: true }).fill(value);
 const rupiah = (text: string) => Number(text.replace(/\D/g, ''));
 
 describe('Gratis Ongkir in Chromium', () => {
   it('a seller creates a free-shipping voucher; a buyer sees the shipping taken off at checkout and pays that total', async () => {
-    const { page: seller, errors: sellerErrors } = await phonePage(browser);
+    const { page: seller, errors: sellerErrors } = await phonePage(sekat.browser);
     seller.setDefaultTimeout(10_000);
-    const register = (request: Page['request'], handle: string) =>
-      request.post(`${base}/api/auth/register`, { data: { email: `${handle}@contoh.id`, password: 'nasi-uduk-betawi-enak', handle, displayName: handle } });
-    expect((await register(seller.request, 'toko_ongkir')).status()).toBe(201);
-    const shop = (await (await seller.request.post(`${base}/api/commerce/shops`, { data: { name: 'Kopi Gayo', slug: 'kopi-gayo', city: 'Medan' } })).json()) as { id: string };
+    expect((await sekat.register(seller.request, 'toko_ongkir')).status()).toBe(201);
+    const shop = (await (await seller.request.post(`${sekat.base}/api/commerce/shops`, { data: { name: 'Kopi Gayo', slug: 'kopi-gayo', city: 'Medan' } })).json()) as { id: string };
     const product = (await (
-      await seller.request.post(`${base}/api/commerce/shops/${shop.id}/products`, {
+      await seller.request.post(`${sekat.base}/api/commerce/shops/${shop.id}/products`, {
         data: { title: 'Kopi Gayo 1 kg', description: 'Arabika', category: 'makanan', variants: [{ sku: 'KG-1', name: '1 kg', priceIdr: 150_000, stock: 5, weightGrams: 1_000 }] },
       })
     ).json()) as { id: string };
 
-    await seller.goto(`${base}/seller/voucher`);
+    await seller.goto(`${sekat.base}/seller/voucher`);
     await seller.getByRole('heading', { name: id.vouchers.new }).waitFor();
     await fill(seller, id.vouchers.code, 'ongkir10');
     await seller.getByLabel(id.vouchers.kinds.shipping, { exact: true }).check();
@@ -58,10 +44,10 @@ describe('Gratis Ongkir in Chromium', () => {
     await card.getByText(en.vouchers.freeShippingUpTo.replace('{{max}}', 'Rp 10.000')).waitFor();
     expect(sellerErrors).toEqual([]);
 
-    const { page, errors } = await phonePage(browser);
+    const { page, errors } = await phonePage(sekat.browser);
     page.setDefaultTimeout(10_000);
-    expect((await register(page.request, 'pembeli_ongkir')).status()).toBe(201);
-    await page.goto(`${base}/produk/${product.id}`);
+    expect((await sekat.register(page.request, 'pembeli_ongkir')).status()).toBe(201);
+    await page.goto(`${sekat.base}/produk/${product.id}`);
     await page.getByRole('button', { name: id.product.buyNow }).first().click();
     await page.getByRole('heading', { name: id.checkout.title }).waitFor();
     await fill(page, id.checkout.recipient, 'Rina');
@@ -91,7 +77,7 @@ describe('Gratis Ongkir in Chromium', () => {
     await page.getByRole('radio', { name: /BCA Virtual Account/ }).check();
     await page.getByRole('button', { name: id.checkout.placeOrder }).click();
     await page.getByRole('heading', { name: id.payment.title }).waitFor();
-    const orders = (await (await page.request.get(`${base}/api/commerce/orders`)).json()) as { items: { totalIdr: number; shippingIdr: number; shippingDiscountIdr: number; discountIdr: number }[] };
+    const orders = (await (await page.request.get(`${sekat.base}/api/commerce/orders`)).json()) as { items: { totalIdr: number; shippingIdr: number; shippingDiscountIdr: number; discountIdr: number }[] };
     expect(orders.items[0]).toMatchObject({ totalIdr: before - 10_000, shippingIdr: shipping, shippingDiscountIdr: 10_000, discountIdr: 0 });
     expect(errors).toEqual([]);
   });

@@ -3,45 +3,32 @@
  * not a photo (nothing changes), uploads a real one and sees it as their avatar (cut to a 256 px
  * square by the server), changes the display name and bio, and removes the photo; in English too.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
 import id from '../../web/src/i18n/id.json' with { type: 'json' };
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
-import { useSekat } from '../support/sekat.js';
-import { launchBrowser, phonePage, screenshot } from './browser.js';
+import { phonePage, screenshot, useBrowserSekat } from './browser.js';
 import { seriousViolations } from './a11y.js';
 
-const app = useSekat();
-let browser: Browser;
-let base: string;
-
-beforeAll(async () => {
-  base = await app.sekat.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const sekat = useBrowserSekat();
 
 describe('editing a profile in Chromium', () => {
   it('uploads a photo (refusing a non-photo), changes name and bio, and removes the photo', async () => {
-    const photo = path.join(app.config.dataDir, 'foto.png');
+    const photo = path.join(sekat.app.config.dataDir, 'foto.png');
     await promisify(execFile)('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=800x600', '-frames:v', '1', photo]);
-    const fake = path.join(app.config.dataDir, 'foto-palsu.png');
+    const fake = path.join(sekat.app.config.dataDir, 'foto-palsu.png');
     writeFileSync(fake, 'ini bukan gambar');
 
-    const { page, errors } = await phonePage(browser);
+    const { page, errors } = await phonePage(sekat.browser);
     page.setDefaultTimeout(10_000);
-    const registered = await page.request.post(`${base}/api/auth/register`, { data: { email: 'wulan@contoh.id', password: 'nasi-uduk-betawi-enak', handle: 'wulan', displayName: 'Wulan' } });
+    const registered = await page.request.post(`${sekat.base}/api/auth/register`, { data: { email: 'wulan@contoh.id', password: 'nasi-uduk-betawi-enak', handle: 'wulan', displayName: 'Wulan' } });
     expect(registered.status()).toBe(201);
-    const me = async () => (await (await page.request.get(`${base}/api/social/me`)).json()) as { displayName: string; bio: string; avatarUrl: string | null };
+    const me = async () => (await (await page.request.get(`${sekat.base}/api/social/me`)).json()) as { displayName: string; bio: string; avatarUrl: string | null };
 
-    await page.goto(`${base}/saya`);
+    await page.goto(`${sekat.base}/saya`);
     await page.getByRole('link', { name: id.nav.editProfile }).click();
     await page.getByRole('heading', { name: id.editProfile.title }).waitFor();
 

@@ -4,55 +4,40 @@
  * sees the photo on the product page; the seller replies there, is told an empty reply is not
  * one, and edits the reply; in English too.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
 import id from '../../web/src/i18n/id.json' with { type: 'json' };
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
-import { useSekat } from '../support/sekat.js';
-import { launchBrowser, phonePage, screenshot } from './browser.js';
+import { phonePage, screenshot, useBrowserSekat } from './browser.js';
 import { seriousViolations } from './a11y.js';
 
-const app = useSekat();
-let browser: Browser;
-let base: string;
+const sekat = useBrowserSekat();
 
-beforeAll(async () => {
-  base = await app.sekat.app.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-const register = (request: Page['request'], handle: string) =>
-  request.post(`${base}/api/auth/register`, { data: { email: `${handle}@contoh.id`, password: 'nasi-uduk-betawi-enak', handle, displayName: handle } });
 
 describe('review photos and replies in Chromium', () => {
   it('a buyer reviews with photos; the seller replies and edits the reply', async () => {
-    const photo = path.join(app.config.dataDir, 'sepatu.png');
+    const photo = path.join(sekat.app.config.dataDir, 'sepatu.png');
     await promisify(execFile)('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=640x480', '-frames:v', '1', photo]);
-    const fake = path.join(app.config.dataDir, 'bukan-foto.jpg');
+    const fake = path.join(sekat.app.config.dataDir, 'bukan-foto.jpg');
     writeFileSync(fake, 'ini teks, bukan foto');
 
-    const { page: seller, errors: sellerErrors } = await phonePage(browser);
+    const { page: seller, errors: sellerErrors } = await phonePage(sekat.browser);
     seller.setDefaultTimeout(10_000);
-    const { page, errors } = await phonePage(browser);
+    const { page, errors } = await phonePage(sekat.browser);
     page.setDefaultTimeout(10_000);
-    expect((await register(seller.request, 'toko_sepatu')).status()).toBe(201);
-    expect((await register(page.request, 'pembeli_sepatu')).status()).toBe(201);
-    const shop = (await (await seller.request.post(`${base}/api/commerce/shops`, { data: { name: 'Sepatu Cibaduyut', slug: 'sepatu-cibaduyut', city: 'Bandung' } })).json()) as { id: string };
+    expect((await sekat.register(seller.request, 'toko_sepatu')).status()).toBe(201);
+    expect((await sekat.register(page.request, 'pembeli_sepatu')).status()).toBe(201);
+    const shop = (await (await seller.request.post(`${sekat.base}/api/commerce/shops`, { data: { name: 'Sepatu Cibaduyut', slug: 'sepatu-cibaduyut', city: 'Bandung' } })).json()) as { id: string };
     const product = (await (
-      await seller.request.post(`${base}/api/commerce/shops/${shop.id}/products`, {
+      await seller.request.post(`${sekat.base}/api/commerce/shops/${shop.id}/products`, {
         data: { title: 'Sepatu Kulit', description: 'Kulit sapi', category: 'fashion', variants: [{ sku: 'SK-42', name: '42', priceIdr: 350_000, stock: 4, weightGrams: 900 }] },
       })
     ).json()) as { id: string; variants: { id: string }[] };
     const placed = (await (
-      await page.request.post(`${base}/api/commerce/checkout`, {
+      await page.request.post(`${sekat.base}/api/commerce/checkout`, {
         headers: { 'idempotency-key': 'ulasan-1' },
         data: {
           items: [{ variantId: product.variants[0]!.id, quantity: 1 }],
@@ -62,12 +47,12 @@ describe('review photos and replies in Chromium', () => {
         },
       })
     ).json()) as { order: { id: string }; payment: { id: string } };
-    expect((await page.request.post(`${base}/api/commerce/payments/${placed.payment.id}/simulate`, { data: { outcome: 'paid' } })).status()).toBe(200);
-    expect((await seller.request.post(`${base}/api/commerce/orders/${placed.order.id}/ship`, { data: { courier: 'jne_reg', trackingNumber: 'JNE42' } })).status()).toBe(200);
-    expect((await seller.request.post(`${base}/api/commerce/orders/${placed.order.id}/deliver`, { data: {} })).status()).toBe(200);
-    expect((await page.request.post(`${base}/api/commerce/orders/${placed.order.id}/complete`, { data: {} })).status()).toBe(200);
+    expect((await page.request.post(`${sekat.base}/api/commerce/payments/${placed.payment.id}/simulate`, { data: { outcome: 'paid' } })).status()).toBe(200);
+    expect((await seller.request.post(`${sekat.base}/api/commerce/orders/${placed.order.id}/ship`, { data: { courier: 'jne_reg', trackingNumber: 'JNE42' } })).status()).toBe(200);
+    expect((await seller.request.post(`${sekat.base}/api/commerce/orders/${placed.order.id}/deliver`, { data: {} })).status()).toBe(200);
+    expect((await page.request.post(`${sekat.base}/api/commerce/orders/${placed.order.id}/complete`, { data: {} })).status()).toBe(200);
 
-    await page.goto(`${base}/pesanan/${placed.order.id}`);
+    await page.goto(`${sekat.base}/pesanan/${placed.order.id}`);
     await page.getByRole('heading', { name: id.orders.review }).waitFor();
     await page.getByLabel(id.orders.reviewText).fill('Nyaman dipakai');
     await page.getByLabel(id.reviews.photos).setInputFiles([photo, fake]);
@@ -77,7 +62,7 @@ describe('review photos and replies in Chromium', () => {
     await page.getByText(id.reviews.photosRefused.replace('{{names}}', 'bukan-foto.jpg')).waitFor();
     await screenshot(page, 'reviews-order');
 
-    await page.goto(`${base}/produk/${product.id}`);
+    await page.goto(`${sekat.base}/produk/${product.id}`);
     const shown = page.getByRole('img', { name: id.reviews.photoN.replace('{{n}}', '1') });
     await shown.waitFor();
     expect(await page.getByRole('img', { name: id.reviews.photoN.replace('{{n}}', '2') }).count()).toBe(0);
@@ -86,7 +71,7 @@ describe('review photos and replies in Chromium', () => {
     expect(await page.getByRole('button', { name: id.reviews.reply }).count()).toBe(0);
     expect(errors).toEqual([]);
 
-    await seller.goto(`${base}/produk/${product.id}`);
+    await seller.goto(`${sekat.base}/produk/${product.id}`);
     await seller.getByRole('button', { name: id.reviews.reply }).click();
     await seller.getByRole('button', { name: id.reviews.sendReply }).click();
     expect(await seller.getByLabel(id.reviews.replyLabel).getAttribute('aria-invalid')).toBe('true');

@@ -1,21 +1,15 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
-import type { Page, Shop } from '../api/types';
+import { usePagedList } from '../lib/paged';
+import type { Shop } from '../api/types';
 import { FollowShopButton } from '../components/Favourites';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 
 function FollowedShopList() {
   const { t } = useTranslation();
-  const pages = useInfiniteQuery({
-    queryKey: ['followed-shops'],
-    queryFn: ({ pageParam }) => api<Page<Shop>>(`/api/commerce/me/followed-shops?limit=30${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
-    initialPageParam: '',
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-  const items = pages.data?.pages.flatMap((p) => p.items) ?? [];
+  const pages = usePagedList<Shop>('followed-shops', '/api/commerce/me/followed-shops');
+  const { items } = pages;
   return (
     <section className="stack" aria-labelledby="followed-shops-title">
       <h1 id="followed-shops-title">{t('favourites.shopsTitle')}</h1>

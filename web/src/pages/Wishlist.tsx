@@ -1,21 +1,15 @@
-import { useInfiniteQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
-import type { Page, ProductSummary } from '../api/types';
+import { usePagedList } from '../lib/paged';
+import type { ProductSummary } from '../api/types';
 import { ProductCard } from '../components/ProductCard';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 
 function WishlistItems() {
   const { t } = useTranslation();
-  const pages = useInfiniteQuery({
-    queryKey: ['wishlist'],
-    queryFn: ({ pageParam }) => api<Page<ProductSummary>>(`/api/commerce/wishlist?limit=30${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ''}`),
-    initialPageParam: '',
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
-  const items = pages.data?.pages.flatMap((p) => p.items) ?? [];
+  const pages = usePagedList<ProductSummary>('wishlist', '/api/commerce/wishlist');
+  const { items } = pages;
   return (
     <section className="stack" aria-labelledby="wishlist-title">
       <h1 id="wishlist-title">{t('favourites.wishlistTitle')}</h1>
