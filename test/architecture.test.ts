@@ -17,10 +17,12 @@ const PLATFORM_TABLES = new Set(['schema_migrations', 'outbox', 'inbox', 'jobs']
 function tablesDeclaredBy(domain: string): Set<string> {
   const folder = path.join('src/domains', domain, 'migrations');
   const names = new Set<string>();
-  for (const file of readdirSync(folder).filter((f) => f.endsWith('.sql'))) {
+  // In the order migrations run: a later migration may drop a table an earlier one made.
+  for (const file of readdirSync(folder).filter((f) => f.endsWith('.sql')).sort()) {
     const text = readFileSync(path.join(folder, file), 'utf8');
-    for (const match of text.matchAll(/create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?"?([a-z_][a-z0-9_]*)"?/gi)) {
-      names.add(match[1]!.toLowerCase());
+    for (const match of text.matchAll(/(create\s+(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?|drop\s+table\s+(?:if\s+exists\s+)?)"?([a-z_][a-z0-9_]*)"?/gi)) {
+      if (/^create/i.test(match[1]!)) names.add(match[2]!.toLowerCase());
+      else names.delete(match[2]!.toLowerCase());
     }
   }
   return names;

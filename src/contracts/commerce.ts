@@ -29,9 +29,12 @@ export interface ProductRemoved {
 
 /** What a checkout would charge (`POST /api/commerce/checkout/quote`): per shop and in all. */
 export interface CheckoutQuote {
-  orders: { shopId: string; shopName: string; subtotalIdr: number; shippingIdr: number; discountIdr: number; totalIdr: number }[];
+  orders: { shopId: string; shopName: string; subtotalIdr: number; shippingIdr: number; discountIdr: number; shippingDiscountIdr: number; totalIdr: number }[];
   subtotalIdr: number;
   shippingIdr: number;
+  /** Taken off the goods. */
   discountIdr: number;
+  /** Taken off the shipping by a free-shipping (Gratis Ongkir) voucher. */
+  shippingDiscountIdr: number;
   totalIdr: number;
 }

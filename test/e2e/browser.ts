@@ -1,6 +1,8 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { useSekat } from '../support/sekat.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOTS = path.resolve('test-results');
@@ -35,4 +37,34 @@ export function desktopPage(browser: Browser, locale = 'id-ID'): Promise<{ page:
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/**
+ * A whole Sekat listening on a free port and one Chromium for a test file, started before its
+ * tests and stopped after.
+ */
+export function useBrowserSekat(options: Parameters<typeof useSekat>[0] = {}) {
+  const app = useSekat(options);
+  let base = '';
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    base = await app.sekat.app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    app,
+    get base() {
+      return base;
+    },
+    get browser() {
+      if (!browser) throw new Error('useBrowserSekat: the browser starts in beforeAll');
+      return browser;
+    },
+    /** Signs a new person up through the API in `request`'s context (its cookie signs them in). */
+    register: (request: Page['request'], handle: string) =>
+      request.post(`${base}/api/auth/register`, { data: { email: `${handle}@contoh.id`, password: 'nasi-uduk-betawi-enak', handle, displayName: handle } }),
+  };
 }

@@ -24,6 +24,9 @@ const BUYER = {
   line1: 'Jl. Penanda Rahasia No. 77',
 };
 
+/** A second address of the buyer's, in their address book only. */
+const OFFICE_LINE = 'Jl. Kantor Penanda No. 9';
+
 let config: Config;
 let sekat: Sekat;
 let seller: Person;
@@ -158,6 +161,12 @@ describe(`the bridge and the privacy line (${STORE_LABEL})`, () => {
     expect((await api('POST', `/api/commerce/orders/${orderId}/deliver`, seller)).statusCode).toBe(200);
     expect((await api('POST', `/api/commerce/orders/${orderId}/complete`, buyer)).statusCode).toBe(200);
     expect((await api('POST', `/api/commerce/orders/${orderId}/reviews`, buyer, { rating: 5, text: 'Bagus sekali' })).statusCode).toBe(201);
+    // Following the shop, Favorit and the address book are commerce facts that never reach social.
+    const shopId = (await api('GET', '/api/commerce/shops/toko-penanda')).json().id;
+    expect((await api('POST', `/api/commerce/shops/${shopId}/follow`, buyer)).statusCode).toBe(200);
+    expect((await api('PUT', `/api/commerce/wishlist/${productId}`, buyer)).statusCode).toBe(200);
+    const office = { label: 'Kantor', recipient: BUYER.recipient, phone: BUYER.phone, line1: OFFICE_LINE, city: 'Jakarta Selatan', province: 'DKI Jakarta', postalCode: '12190' };
+    expect((await api('POST', '/api/commerce/addresses', buyer, office)).statusCode).toBe(201);
 
     const commissions = await api('GET', '/api/commerce/affiliates/me/commissions', creator);
     expect(commissions.statusCode).toBe(200);
@@ -235,7 +244,7 @@ describe(`the bridge and the privacy line (${STORE_LABEL})`, () => {
     const identity = await dumpDatabase(sekat.stores.identity);
     const bridge = await dumpDatabase(sekat.stores.bridge);
     // Social: no commerce subject, order id, address, phone or buyer name.
-    for (const secret of [buyerSubjects.commerce, creatorSubjects.commerce, orderId, BUYER.line1, BUYER.phoneNormalised, BUYER.phone, BUYER.recipient, BUYER.email, buyer.id]) {
+    for (const secret of [buyerSubjects.commerce, creatorSubjects.commerce, orderId, BUYER.line1, OFFICE_LINE, BUYER.phoneNormalised, BUYER.phone, BUYER.recipient, BUYER.email, buyer.id]) {
       expect(tablesContaining(social, secret), `social holds ${secret}`).toEqual([]);
     }
     // Commerce: no social subject, handle, email, watch event or follow.
@@ -291,6 +300,10 @@ describe(`the bridge and the privacy line (${STORE_LABEL})`, () => {
     expect(entries['BACA-SAYA.txt']).toContain('DATA ANDA DI SEKAT');
     expect(JSON.parse(entries['identity.json']!).account.email).toBe(BUYER.email);
     expect(entries['commerce.json']).toContain(BUYER.line1);
+    const commerceJson = JSON.parse(entries['commerce.json']!);
+    expect(commerceJson.addresses.map((a: { line1: string }) => a.line1).sort()).toEqual([BUYER.line1, OFFICE_LINE].sort());
+    expect(commerceJson.followedShops).toHaveLength(1);
+    expect(commerceJson.wishlist).toEqual([expect.objectContaining({ product_id: productId })]);
     expect(JSON.parse(entries['social.json']!).watchHistory).toHaveLength(1);
     expect(JSON.parse(entries['bridge.json']!).consents.length).toBe(2);
     // The creator's export carries their video files.
@@ -317,7 +330,7 @@ describe(`the bridge and the privacy line (${STORE_LABEL})`, () => {
       const row = await sekat.stores.bridge.db.selectFrom('privacy_requests').select('status').where('id', '=', first.json().id).executeTakeFirst();
       return row?.status === 'done';
     }, 60_000);
-    const markers = [BUYER.email, BUYER.handle, BUYER.displayName, BUYER.recipient, BUYER.line1, BUYER.phone, BUYER.phoneNormalised, buyer.id, buyerSubjects.social, buyerSubjects.commerce, buyerSubjects.bridge];
+    const markers = [BUYER.email, BUYER.handle, BUYER.displayName, BUYER.recipient, BUYER.line1, OFFICE_LINE, BUYER.phone, BUYER.phoneNormalised, buyer.id, buyerSubjects.social, buyerSubjects.commerce, buyerSubjects.bridge];
     for (const domain of ['identity', 'social', 'commerce', 'bridge'] as const) {
       const dump = await dumpDatabase(sekat.stores[domain]);
       for (const marker of markers) expect(tablesContaining(dump, marker), `${domain} still holds ${marker}`).toEqual([]);

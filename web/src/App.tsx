@@ -26,6 +26,10 @@ const PlatformVouchers = lazy(() => import('./pages/PlatformVouchers'));
 const Studio = lazy(() => import('./studio/Studio'));
 const ForgotPassword = lazy(() => import('./pages/ForgotPassword'));
 const ResetPassword = lazy(() => import('./pages/ResetPassword'));
+const Wishlist = lazy(() => import('./pages/Wishlist'));
+const FollowedShops = lazy(() => import('./pages/FollowedShops'));
+const AddressBook = lazy(() => import('./pages/AddressBook'));
+const EditProfile = lazy(() => import('./pages/EditProfile'));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -113,7 +117,19 @@ function Me() {
           <Link to={`/@${user.handle}`}>{t('nav.profile')}</Link>
         </li>
         <li>
+          <Link to="/saya/profil">{t('nav.editProfile')}</Link>
+        </li>
+        <li>
           <Link to="/pesanan">{t('nav.orders')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/alamat">{t('nav.addresses')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/favorit">{t('nav.wishlist')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/toko-diikuti">{t('nav.followedShops')}</Link>
         </li>
         <li>
           <Link to="/studio">{t('nav.studio')}</Link>
@@ -170,6 +186,10 @@ export default function App() {
             <Route path="/pesanan/:id" element={<OrderPage />} />
             <Route path="/privasi" element={<Privacy />} />
             <Route path="/saya" element={<Me />} />
+            <Route path="/saya/favorit" element={<Wishlist />} />
+            <Route path="/saya/alamat" element={<AddressBook />} />
+            <Route path="/saya/profil" element={<EditProfile />} />
+            <Route path="/saya/toko-diikuti" element={<FollowedShops />} />
             <Route path="/seller/*" element={<SellerCentre />} />
             <Route path="/operator/voucher" element={<PlatformVouchers />} />
             <Route path="/studio/*" element={<Studio />} />

@@ -722,14 +722,14 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     const exported = await commerceDomain.exportSubject(subject);
     expect(exported.orders).toHaveLength(2);
     expect(exported.cart).toHaveLength(1);
-    expect(exported.savedAddress).toMatchObject({ phone: '+6281234567890' });
+    expect(exported.addresses).toMatchObject([{ phone: '+6281234567890' }]);
     expect(JSON.stringify(exported)).not.toMatch(/@example\.id/);
 
     expect(await commerceDomain.eraseSubject(subject)).toEqual({ closedOrdersMinimised: 1, openOrdersPending: 1, shopsClosed: 0 });
     const closedRow = await db.selectFrom('orders').selectAll().where('id', '=', closed.order.id).executeTakeFirstOrThrow();
     expect(closedRow).toMatchObject({ buyer_subject: null, recipient: '[dihapus]', phone: '[dihapus]', line1: '[dihapus]', total_idr: closed.order.totalIdr });
     expect(await db.selectFrom('cart_items').select('variant_id').where('subject', '=', subject).execute()).toHaveLength(0);
-    expect(await db.selectFrom('saved_addresses').select('subject').where('subject', '=', subject).execute()).toHaveLength(0);
+    expect(await db.selectFrom('addresses').select('subject').where('subject', '=', subject).execute()).toHaveLength(0);
     await act(seller, open.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE020202' });
     await act(seller, open.order.id, 'deliver');
     await db.updateTable('orders').set({ delivered_at: new Date(Date.now() - 4 * 86_400_000) }).where('id', '=', open.order.id).execute();

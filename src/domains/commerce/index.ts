@@ -22,6 +22,12 @@ import { commerceRoutes } from './routes.js';
 import { CommerceBridgePort } from './bridge-port.js';
 import { CatalogPortability } from './catalog/portability.js';
 import { portabilityRoutes } from './catalog/portability.routes.js';
+import { FavouritesService } from './favourites.js';
+import { favouritesRoutes } from './favourites.routes.js';
+import { AddressBookService } from './checkout/address.js';
+import { addressRoutes } from './checkout/addresses.routes.js';
+import { ReviewPhotos } from './review-photos.js';
+import { reviewRoutes } from './reviews.routes.js';
 import type { CommercePort } from '../../contracts/ports.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
@@ -58,7 +64,9 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const provider = new SandboxProvider(secrets.paymentServerKey, deps.db);
   const expiry = settings.paymentExpiry ?? DEFAULT_EXPIRY;
   const catalog = new CatalogService(deps.db);
-  const privacy = new PrivacyService(deps.db);
+  const reviewPhotos = new ReviewPhotos(deps.db, deps.dataDir);
+  const reviews = new ReviewService(deps.db);
+  const privacy = new PrivacyService(deps.db, reviewPhotos);
   const bridgePort = new CommerceBridgePort(deps.db);
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
   deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
@@ -72,7 +80,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     cart: new CartService(deps.db),
     checkout: new CheckoutService(deps.db, provider, { attributionKey: secrets.attributionKey, expiry }, deps.log),
     orders: new OrderService(deps.db),
-    reviews: new ReviewService(deps.db),
+    reviews,
     affiliates: new AffiliateService(deps.db),
     provider,
     paymentProvider: settings.paymentProvider ?? 'sandbox',
@@ -92,6 +100,9 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       });
       await app.register(routes);
       await app.register(portabilityRoutes(new CatalogPortability(deps.db, catalog)));
+      await app.register(favouritesRoutes(new FavouritesService(deps.db)));
+      await app.register(addressRoutes(deps.db, new AddressBookService(deps.db)));
+      await app.register(reviewRoutes(reviews, reviewPhotos));
     },
     health: async () => true,
     stop: async () => {},
@@ -100,7 +111,10 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     createPlatformVoucher: (input) => createVoucher(deps.db, null, input),
     productSnapshot: () => bridgePort.productSnapshot(),
     port: {
-      exportSubject: async (subject) => ({ data: await privacy.exportSubject(subject) }),
+      exportSubject: async (subject) => {
+        const data = await privacy.exportSubject(subject);
+        return { data, files: reviewPhotos.filesOf(data.reviews.flatMap((review) => review.photo_urls as string[])) };
+      },
       eraseSubject: async (subject) => {
         await privacy.eraseSubject(subject);
       },

@@ -4,13 +4,17 @@ import { minimiseOrder } from './orders/transition.js';
 import { CLOSED_STATUSES } from './orders/state.js';
 import { publishProduct } from './catalog/events.js';
 import { productViews } from './catalog/cache.js';
+import type { ReviewPhotos } from './review-photos.js';
 
 /**
  * What commerce holds about one commerce subject, for the bridge's privacy requests. Commerce
  * knows only the pairwise subject; the bridge maps it to the person.
  */
 export class PrivacyService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly reviewPhotos: ReviewPhotos,
+  ) {}
 
   async exportSubject(subject: string) {
     const db = this.db;
@@ -22,13 +26,15 @@ export class PrivacyService {
       exportedAt: new Date().toISOString(),
       shops: await db.selectFrom('shops').selectAll().where('owner_subject', '=', subject).execute(),
       cart: await db.selectFrom('cart_items').select(['variant_id', 'quantity', 'added_at']).where('subject', '=', subject).execute(),
-      savedAddress: (await db.selectFrom('saved_addresses').selectAll().where('subject', '=', subject).executeTakeFirst()) ?? null,
+      addresses: await db.selectFrom('addresses').selectAll().where('subject', '=', subject).orderBy('created_at').execute(),
       orders,
       orderLines: await some(orderIds, () => db.selectFrom('order_lines').selectAll().where('order_id', 'in', orderIds).execute()),
       orderEvents: await some(orderIds, () => db.selectFrom('order_events').selectAll().where('order_id', 'in', orderIds).orderBy('id').execute()),
       refunds: await some(orderIds, () => db.selectFrom('refunds').select(['order_id', 'amount_idr', 'status', 'created_at', 'sent_at']).where('order_id', 'in', orderIds).execute()),
       payments: await db.selectFrom('payments').select(['id', 'method', 'status', 'gross_amount_idr', 'refunded_idr', 'created_at', 'paid_at']).where('buyer_subject', '=', subject).execute(),
       latePayments: await db.selectFrom('late_payments').selectAll().where('payment_id', 'in', db.selectFrom('payments').select('id').where('buyer_subject', '=', subject)).execute(),
+      followedShops: await db.selectFrom('shop_subscribers').select(['shop_id', 'created_at']).where('subject', '=', subject).orderBy('created_at').execute(),
+      wishlist: await db.selectFrom('wishlist_items').select(['product_id', 'created_at']).where('subject', '=', subject).orderBy('created_at').execute(),
       reviews: await db.selectFrom('reviews').selectAll().where('subject', '=', subject).execute(),
       voucherRedemptions: await db.selectFrom('voucher_redemptions').selectAll().where('subject', '=', subject).execute(),
       affiliate: (await db.selectFrom('affiliates').selectAll().where('subject', '=', subject).executeTakeFirst()) ?? null,
@@ -39,9 +45,9 @@ export class PrivacyService {
   }
 
   /**
-   * Erasure: cart, saved address and idempotency records go; closed orders stay for tax but lose
+   * Erasure: cart, address book, followed shops, wishlist and idempotency records go; closed orders stay for tax but lose
    * recipient, phone, address and the subject; open orders are marked and minimised when they
-   * close. Reviews, payments and the affiliate ledger stay, detached from the subject. The
+   * close. Reviews (without their photos), payments and the affiliate ledger stay, detached from the subject. The
    * person's shops close: their products leave sale (and the social side hears `product.removed`)
    * and the shop keeps no owner, so nobody can act for it. Their orders stay, for the buyers.
    */
@@ -63,7 +69,9 @@ export class PrivacyService {
         for (const id of ids) await publishProduct(trx, id);
       }
       await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
-      await trx.deleteFrom('saved_addresses').where('subject', '=', subject).execute();
+      await trx.deleteFrom('addresses').where('subject', '=', subject).execute();
+      await trx.deleteFrom('shop_subscribers').where('subject', '=', subject).execute();
+      await trx.deleteFrom('wishlist_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('idempotency_keys').where('subject', '=', subject).execute();
       await trx.deleteFrom('voucher_redemptions').where('subject', '=', subject).execute();
       const orders = (await trx.selectFrom('orders').select(['id', 'status']).where('buyer_subject', '=', subject).forUpdate().execute()) as { id: string; status: string }[];
@@ -86,12 +94,21 @@ export class PrivacyService {
           not(exists(selectFrom('orders').select('id').whereRef('orders.payment_id', '=', 'payments.id').where('orders.closed_at', 'is', null))),
         )
         .execute();
-      await trx.updateTable('reviews').set({ subject: null }).where('subject', '=', subject).execute();
+      // Reviews stay, detached; their photos (which may show the person or their home) go.
+      const reviewed = (await trx.selectFrom('reviews').select('photo_urls').where('subject', '=', subject).forUpdate().execute()) as { photo_urls: string[] }[];
+      await trx.updateTable('reviews').set({ subject: null, photo_urls: JSON.stringify([]) }).where('subject', '=', subject).execute();
       await trx.updateTable('affiliates').set({ subject: null }).where('subject', '=', subject).execute();
       await trx.updateTable('stock_audit').set({ actor_subject: null }).where('actor_subject', '=', subject).execute();
-      return { closedOrdersMinimised: closed, openOrdersPending: open, shopsClosed: shops.length, closedProducts: closedProducts.map((p) => p.id) };
+      return {
+        closedOrdersMinimised: closed,
+        openOrdersPending: open,
+        shopsClosed: shops.length,
+        closedProducts: closedProducts.map((p) => p.id),
+        photos: reviewed.flatMap((r) => r.photo_urls),
+      };
     });
     productViews.forget(result.closedProducts);
+    await this.reviewPhotos.remove(result.photos);
     return { closedOrdersMinimised: result.closedOrdersMinimised, openOrdersPending: result.openOrdersPending, shopsClosed: result.shopsClosed };
   }
 }

@@ -9,7 +9,7 @@ import { shopView, type CatalogService } from './catalog/catalog.js';
 import { CATEGORY_CODES } from './catalog/categories.js';
 import type { CartService } from './checkout/cart.js';
 import type { CheckoutService } from './checkout/checkout.js';
-import { forgetSavedAddress, normaliseAddress, savedAddressOf } from './checkout/address.js';
+import { defaultAddressOf, forgetAddressBook, normaliseAddress } from './checkout/address.js';
 import { createVoucher, vouchersOf } from './checkout/vouchers.js';
 import type { OrderService } from './orders/orders.js';
 import { ORDER_STATUSES } from './orders/state.js';
@@ -57,7 +57,9 @@ const Loose = Type.Object({}, { additionalProperties: true });
 const DateTime = Type.String({ format: 'date-time' });
 const VoucherInputSchema = Type.Object({
   code: Type.String({ minLength: 3, maxLength: 32 }),
-  kind: Type.Union([Type.Literal('fixed'), Type.Literal('percent')]),
+  kind: Type.Union([Type.Literal('fixed'), Type.Literal('percent'), Type.Literal('shipping')], {
+    description: '`fixed` rupiah or `percent` off the goods; `shipping` (Gratis Ongkir): up to `value` rupiah off the shipping',
+  }),
   value: Type.Integer({ minimum: 1, maximum: 100_000_000_000 }),
   maxDiscountIdr: Type.Optional(Type.Integer({ minimum: 1 })),
   minSpendIdr: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -66,7 +68,7 @@ const VoucherInputSchema = Type.Object({
   quota: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
 });
 
-const Shop = Type.Object({
+export const Shop = Type.Object({
   id: Type.String(),
   name: Type.String(),
   slug: Type.String(),
@@ -77,7 +79,7 @@ const Shop = Type.Object({
   createdAt: Type.String(),
 });
 
-const ProductSummary = {
+export const ProductSummary = {
   id: Type.String(),
   shopId: Type.String(),
   shopName: Type.String(),
@@ -110,7 +112,7 @@ const VariantBody = Type.Object({
 });
 const ImageUrls = Type.Array(Type.String({ maxLength: 2048 }), { maxItems: 10 });
 
-const Address = Type.Object({
+export const Address = Type.Object({
   recipient: DisplayName({ minLength: 1, maxLength: 120 }),
   phone: Type.String({ minLength: 1, maxLength: 32 }),
   line1: Title({ minLength: 1, maxLength: 300 }),
@@ -151,6 +153,7 @@ const OrderFields = {
   subtotalIdr: Idr,
   shippingIdr: Idr,
   discountIdr: Idr,
+  shippingDiscountIdr: Idr,
   totalIdr: Idr,
   courier: Type.String(),
   trackingNumber: Nullable(Type.String()),
@@ -228,6 +231,14 @@ const Voucher = Type.Object({
   endsAt: Type.String(),
   quota: Type.Integer(),
   used: Type.Integer(),
+});
+export const ReviewSchema = Type.Object({
+  id: Type.String(),
+  rating: Type.Integer(),
+  text: Type.String(),
+  photoUrls: Type.Array(Type.String(), { description: 'The buyer’s photos, re-encoded (no metadata)' }),
+  reply: Nullable(Type.Object({ text: Type.String(), at: Type.String() }, { description: 'The shop’s public reply' })),
+  createdAt: Type.String(),
 });
 const NotificationResult = Type.Object({ paymentId: Type.String(), status: Type.String(), applied: Type.Boolean(), duplicate: Type.Boolean(), latePayment: Type.Boolean() });
 /** A gateway notification is a few hundred bytes; anything near this is not one. */
@@ -501,7 +512,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           params: IdParams,
           querystring: PageQuery,
           response: {
-            200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), rating: Type.Integer(), text: Type.String(), createdAt: Type.String() })), nextCursor: Nullable(Type.String()) }),
+            200: Type.Object({ items: Type.Array(ReviewSchema), nextCursor: Nullable(Type.String()) }),
             ...problems(400),
           },
         },
@@ -548,19 +559,25 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
     );
 
     // ── Saved address ────────────────────────────────────────────────────────────────────────
-    // The address of the buyer's last checkout, so checkout is filled in on any device; kept on
-    // the server (not in the browser) and forgotten on request.
+    // Kept from before the address book (/commerce/addresses): the book's default address, so
+    // checkout is filled in on any device; kept on the server (not in the browser).
     app.get(
       '/commerce/addresses/saved',
-      { schema: { tags, summary: 'The address your last checkout shipped to', response: { 200: Type.Object({ address: Type.Union([Address, Type.Null()]) }), ...problems(401) } } },
-      async (request) => ({ address: await savedAddressOf(s.db, requireSubject(request)) }),
+      {
+        schema: {
+          tags,
+          summary: 'Your default address: the one you chose in your address book, else the one your last checkout shipped to',
+          response: { 200: Type.Object({ address: Type.Union([Address, Type.Null()]) }), ...problems(401) },
+        },
+      },
+      async (request) => ({ address: await defaultAddressOf(s.db, requireSubject(request)) }),
     );
 
     app.delete(
       '/commerce/addresses/saved',
-      { schema: { tags, summary: 'Forget the saved address (orders keep theirs)', response: { 204: Type.Null(), ...problems(401) } } },
+      { schema: { tags, summary: 'Forget your whole address book (orders keep their addresses)', response: { 204: Type.Null(), ...problems(401) } } },
       async (request, reply) => {
-        await forgetSavedAddress(s.db, requireSubject(request));
+        await forgetAddressBook(s.db, requireSubject(request));
         return reply.code(204).send(null);
       },
     );
@@ -620,10 +637,11 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           body: QuoteBody,
           response: {
             200: Type.Object({
-              orders: Type.Array(Type.Object({ shopId: Type.String(), shopName: Type.String(), subtotalIdr: Idr, shippingIdr: Idr, discountIdr: Idr, totalIdr: Idr })),
+              orders: Type.Array(Type.Object({ shopId: Type.String(), shopName: Type.String(), subtotalIdr: Idr, shippingIdr: Idr, discountIdr: Idr, shippingDiscountIdr: Idr, totalIdr: Idr })),
               subtotalIdr: Idr,
               shippingIdr: Idr,
               discountIdr: Idr,
+              shippingDiscountIdr: Idr,
               totalIdr: Idr,
             }),
             ...problems(400, 401, 409, 422),
@@ -800,7 +818,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           params: IdParams,
           body: Type.Object({ rating: Type.Integer({ minimum: 1, maximum: 5 }), text: FreeText({ maxLength: 2000 }), lineId: Type.Optional(Uuid) }),
           response: {
-            201: Type.Object({ id: Type.String(), productId: Type.String(), lineId: Type.String(), rating: Type.Integer(), text: Type.String(), createdAt: Type.String() }),
+            201: Type.Object({ id: Type.String(), productId: Type.String(), lineId: Type.String(), rating: Type.Integer(), text: Type.String(), photoUrls: Type.Array(Type.String()), createdAt: Type.String() }),
             ...problems(400, 401, 404, 409),
           },
         },

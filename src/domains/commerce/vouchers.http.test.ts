@@ -7,7 +7,7 @@ import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
 import type { Database } from '../../platform/db.js';
-import { checkout, listProduct, openShop, registerUser, type TestUser } from './testkit.js';
+import { ADDRESS, checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -100,5 +100,58 @@ describe(`platform vouchers (${STORE_LABEL})`, () => {
     expect(again.headers['content-type']).toContain('application/problem+json');
     const listed = await sekat.app.inject({ url: '/api/commerce/vouchers', headers: operator.headers });
     expect(listed.json().items[0]).toMatchObject({ code: 'HARBOLNAS', used: 1 });
+  });
+
+  it('Gratis Ongkir takes up to its value off shipping, the same in the quote and at checkout, per shop', async () => {
+    const seller = await registerUser(sekat.app, 'ongkir');
+    const jakarta = await openShop(sekat.app, seller);
+    const surabaya = await openShop(sekat.app, seller, { city: 'Surabaya' });
+    const a = await listProduct(sekat.app, seller, jakarta.id, [{ stock: 5, priceIdr: 100_000, weightGrams: 3_000 }]);
+    const b = await listProduct(sekat.app, seller, surabaya.id, [{ stock: 5, priceIdr: 60_000, weightGrams: 3_000 }]);
+    const items = [{ variantId: a.variants[0]!.id, quantity: 1 }, { variantId: b.variants[0]!.id, quantity: 1 }];
+    const free = (code: string, value: number, extra: Record<string, unknown> = {}) => voucher(code, { kind: 'shipping', value, minSpendIdr: 0, maxDiscountIdr: undefined, ...extra });
+    const buyer = await registerUser(sekat.app, 'ongkirbeli');
+    const quote = (voucherCode?: string) =>
+      sekat.app.inject({ method: 'POST', url: '/api/commerce/checkout/quote', headers: buyer.headers, payload: { items, shippingAddress: ADDRESS, courier: 'jne_reg', ...(voucherCode ? { voucherCode } : {}) } });
+    const plain = (await quote()).json();
+    const [shipA, shipB] = plain.orders.map((o: { shippingIdr: number }) => o.shippingIdr) as [number, number];
+    expect(shipA).toBeGreaterThan(0);
+    expect(shipB).toBeGreaterThan(0);
+    expect(plain.shippingDiscountIdr).toBe(0);
+
+    // A platform voucher covers the shipping of every parcel, up to its value in all.
+    const cap = Math.floor((shipA + shipB) / 2);
+    expect((await sekat.app.inject({ method: 'POST', url: '/api/commerce/vouchers', headers: operator.headers, payload: free('ONGKIRSEMUA', cap) })).statusCode).toBe(201);
+    const quoted = (await quote('ongkirsemua')).json();
+    expect(quoted).toMatchObject({ subtotalIdr: 160_000, shippingIdr: shipA + shipB, discountIdr: 0, shippingDiscountIdr: cap, totalIdr: 160_000 + shipA + shipB - cap });
+    for (const order of quoted.orders) expect(order.shippingDiscountIdr).toBeLessThanOrEqual(order.shippingIdr);
+    const placed = await checkout(sekat.app, buyer, { items, voucherCode: 'ONGKIRSEMUA' });
+    expect(placed.statusCode, placed.body).toBe(201);
+    const orders = placed.json().orders as { shopId: string; totalIdr: number; shippingDiscountIdr: number; discountIdr: number }[];
+    expect(orders.map((o) => [o.shopId, o.totalIdr, o.shippingDiscountIdr, o.discountIdr])).toEqual(
+      quoted.orders.map((o: { shopId: string; totalIdr: number; shippingDiscountIdr: number }) => [o.shopId, o.totalIdr, o.shippingDiscountIdr, 0]),
+    );
+    expect(placed.json().payment.amountIdr).toBe(quoted.totalIdr);
+
+    // A shop's free shipping applies to its own parcel only, and never takes more than the shipping.
+    const other = await registerUser(sekat.app, 'ongkirlain');
+    const made = await sekat.app.inject({ method: 'POST', url: `/api/commerce/shops/${surabaya.id}/vouchers`, headers: seller.headers, payload: free('ONGKIRSBY', 10_000_000) });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(made.json()).toMatchObject({ kind: 'shipping', value: 10_000_000, maxDiscountIdr: null });
+    const own = await checkout(sekat.app, other, { items, voucherCode: 'ONGKIRSBY' });
+    expect(own.statusCode, own.body).toBe(201);
+    const byShop = Object.fromEntries((own.json().orders as { shopId: string; shippingIdr: number; shippingDiscountIdr: number }[]).map((o) => [o.shopId, o]));
+    expect(byShop[surabaya.id]).toMatchObject({ shippingIdr: shipB, shippingDiscountIdr: shipB });
+    expect(byShop[jakarta.id]).toMatchObject({ shippingIdr: shipA, shippingDiscountIdr: 0 });
+  });
+
+  it('refuses a free-shipping voucher with a separate cap, or any unknown kind, and writes nothing', async () => {
+    const before = await storeSnapshot(db);
+    const bad = await sekat.app.inject({ method: 'POST', url: '/api/commerce/vouchers', headers: operator.headers, payload: voucher('ONGKIRCAP', { kind: 'shipping', value: 20_000 }) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.json().errors.maxDiscountIdr).toBeDefined();
+    expect((await sekat.app.inject({ method: 'POST', url: '/api/commerce/vouchers', headers: operator.headers, payload: voucher('ONGKIRX', { kind: 'ongkir' }) })).statusCode).toBe(400);
+    expect(await storeSnapshot(db)).toBe(before);
   });
 });

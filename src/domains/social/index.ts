@@ -8,6 +8,7 @@ import { SocialService, type ProfileSeed } from './service.js';
 import { CounterFold } from './counters.js';
 import type { CacheStats } from './feed/shortLived.js';
 import { socialRoutes } from './routes.js';
+import { avatarFileOf } from './media/avatar.js';
 import { MediaPaths } from './media/paths.js';
 import { mediaRoutes } from './media/serve.js';
 import { TRANSCODE_JOB, transcodeJob } from './media/transcode.job.js';
@@ -99,6 +100,8 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
             return `social/files/${name}`;
           }),
         }));
+        const avatar = avatarFileOf(media, data.profile?.avatarUrl ?? null);
+        if (avatar) files.push({ path: avatar, name: `avatar${path.extname(avatar)}` });
         return { data: { ...data, videos, ...(await tags.exportOf(subject)) }, files };
       },
       eraseSubject: async (subject) => {

@@ -11,6 +11,8 @@ import { decodeCursor, requireSubject } from '../../platform/http.js';
 import { DisplayName, FreeText } from '../../platform/text.js';
 import { badRequest, tooLarge, unprocessable, validationFailed, HttpProblem } from '../../platform/errors.js';
 import { checkCaption, videoView, type ProfileSeed, type SocialService } from './service.js';
+import { AVATAR_SIZE, storeAvatar } from './media/avatar.js';
+import { MAX_PICTURE_BYTES, PICTURE_TYPES } from '../../platform/pictures.js';
 import { MAX_FRAMES, MAX_LONG_SIDE, probeVideo, ProbeError } from './media/probe.js';
 import { forYouPage } from './feed/forYou.js';
 import { FeedPageWriter, type PageItem, type TagSource } from './feed/pageJson.js';
@@ -238,6 +240,35 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
         const profile = await service.db.selectFrom('profiles').select('handle').where('subject', '=', subject).executeTakeFirstOrThrow();
         return service.getProfile(profile.handle, subject);
       },
+    );
+
+    // ---- avatar: the picture's own bytes, in a scope of its own so only here are images parsed
+    await app.register(async (scope) => {
+      scope.addContentTypeParser([...PICTURE_TYPES], { parseAs: 'buffer', bodyLimit: MAX_PICTURE_BYTES }, (_request, body, done) => done(null, body));
+      scope.put(
+        '/social/me/avatar',
+        {
+          schema: {
+            tags: ['social'],
+            summary: 'Upload your avatar: the JPEG, PNG or WebP bytes as the body',
+            description: `At most ${MAX_PICTURE_BYTES} bytes. Checked to be a picture by its content, then cut to a square and scaled to ${AVATAR_SIZE} px.`,
+            consumes: [...PICTURE_TYPES],
+            response: { 200: Profile, ...problems(401, 413, 415, 422) },
+          },
+        },
+        async (request) => {
+          const subject = await me(request);
+          if (!Buffer.isBuffer(request.body)) throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the picture with Content-Type image/jpeg, image/png or image/webp.');
+          const url = await storeAvatar(service.media, String(request.headers['content-type'] ?? ''), request.body);
+          return service.replaceAvatar(subject, url);
+        },
+      );
+    });
+
+    app.delete(
+      '/social/me/avatar',
+      { schema: { tags: ['social'], summary: 'Remove your avatar', response: { 200: Profile, ...problems(401, 422) } } },
+      async (request) => service.replaceAvatar(await me(request), null),
     );
 
     app.get(

@@ -14,7 +14,8 @@ import { BoundedCache, type CacheStats } from './feed/shortLived.js';
 import { LikedCache } from './feed/liked.js';
 import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
-import { MediaPaths, masterUrl, posterUrl } from './media/paths.js';
+import { AVATAR_URL_PREFIX, MediaPaths, masterUrl, posterUrl } from './media/paths.js';
+import { avatarFileOf } from './media/avatar.js';
 import type { ProbeResult } from './media/probe.js';
 import type { ProductCard } from './tags/cards.js';
 import { TRANSCODE_JOB, TRANSCODE_MAX_ATTEMPTS } from './media/transcode.job.js';
@@ -231,17 +232,55 @@ export class SocialService {
   async updateProfile(subject: string, handle: string, patch: { displayName?: string; bio?: string; avatarUrl?: string | null }) {
     const row = await this.profileByHandle(handle);
     if (row.subject !== subject) throw forbidden('Only the owner can change this profile.');
-    const displayName = patch.displayName?.trim();
-    if (displayName !== undefined && displayName.length === 0) throw validationFailed({ displayName: ['must not be empty'] });
+    const displayName = patch.displayName?.normalize('NFC').trim();
+    const bio = patch.bio?.normalize('NFC');
+    const errors: Record<string, string[]> = {};
+    if (displayName !== undefined && displayName.length === 0) errors.displayName = ['must not be empty'];
+    else if (displayName !== undefined && [...displayName].length > 50) errors.displayName = ['must be 1–50 characters'];
+    else if (displayName !== undefined && INVISIBLE.test(displayName)) errors.displayName = ['must not contain control or invisible characters'];
+    // A bio may run over several lines; nothing else invisible.
+    if (bio !== undefined && INVISIBLE.test(bio.replace(/\r?\n/g, ''))) errors.bio = ['must not contain control or invisible characters'];
+    if (Object.keys(errors).length > 0) throw validationFailed(errors);
+    // Our avatar files are set only by uploading one: naming another person's would let erasing
+    // this profile delete their picture.
+    if (patch.avatarUrl?.startsWith(AVATAR_URL_PREFIX) && patch.avatarUrl !== row.avatar_url) {
+      throw validationFailed({ avatarUrl: ['must be uploaded: PUT /api/social/me/avatar'] });
+    }
+    if (patch.avatarUrl !== undefined && patch.avatarUrl !== row.avatar_url) return this.replaceAvatar(subject, patch.avatarUrl, { displayName, bio });
     await this.db
       .updateTable('profiles')
       .set({
         ...(displayName !== undefined ? { display_name: displayName } : {}),
-        ...(patch.bio !== undefined ? { bio: patch.bio.trim() } : {}),
+        ...(bio !== undefined ? { bio: bio.trim() } : {}),
         ...(patch.avatarUrl !== undefined ? { avatar_url: patch.avatarUrl } : {}),
       })
       .where('subject', '=', subject)
       .execute();
+    this.videosChanged();
+    return this.getProfile(handle, subject);
+  }
+
+  /**
+   * Points the caller's profile at a new avatar (or none), with any text changes, and deletes the
+   * avatar file it replaces. The profile row is locked so two uploads at once cannot both keep
+   * the file they replaced.
+   */
+  async replaceAvatar(subject: string, avatarUrl: string | null, text: { displayName?: string; bio?: string } = {}): Promise<ProfileView> {
+    const { handle, replaced } = await this.db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('profiles').select(['handle', 'avatar_url']).where('subject', '=', subject).forUpdate().executeTakeFirstOrThrow();
+      await trx
+        .updateTable('profiles')
+        .set({
+          avatar_url: avatarUrl,
+          ...(text.displayName !== undefined ? { display_name: text.displayName } : {}),
+          ...(text.bio !== undefined ? { bio: text.bio.trim() } : {}),
+        })
+        .where('subject', '=', subject)
+        .execute();
+      return { handle: row.handle, replaced: row.avatar_url };
+    });
+    const file = avatarFileOf(this.media, replaced);
+    if (file && replaced !== avatarUrl) await rm(file, { force: true });
     this.videosChanged();
     return this.getProfile(handle, subject);
   }
@@ -653,6 +692,7 @@ export class SocialService {
 
   /** Removes everything social holds about the subject, media files included. */
   async eraseSubject(subject: string): Promise<void> {
+    const avatar = avatarFileOf(this.media, (await this.db.selectFrom('profiles').select('avatar_url').where('subject', '=', subject).executeTakeFirst())?.avatar_url ?? null);
     const videoIds = (await this.db.selectFrom('videos').select('id').where('author', '=', subject).execute()).map((v) => v.id);
     const uploadIds = (await this.db.selectFrom('uploads').select('id').where('owner', '=', subject).execute()).map((u) => u.id);
     await this.db.transaction().execute(async (trx) => {
@@ -683,12 +723,16 @@ export class SocialService {
     this.liked.forget(subject);
     this.followingFirstPages.forget(subject);
     for (const id of videoIds) await this.removeVideoFiles(id);
+    if (avatar) await rm(avatar, { force: true });
     for (const id of uploadIds) {
       await rm(path.join(this.media.uploads, id), { force: true });
       await rm(path.join(this.media.uploads, `${id}.json`), { force: true });
     }
   }
 }
+
+/** Control, format (zero-width, bidi), surrogate, private-use and unassigned characters. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]/u;
 
 export function checkCaption(caption: string): void {
   if ([...caption].length > MAX_CAPTION) throw validationFailed({ caption: [`must be at most ${MAX_CAPTION} characters`] });

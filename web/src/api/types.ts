@@ -14,7 +14,7 @@ export interface Shop {
   createdAt: string;
 }
 
-export type VoucherKind = 'fixed' | 'percent';
+export type VoucherKind = 'fixed' | 'percent' | 'shipping';
 
 /** A voucher as its issuer sees it: a shop's (shopId set) or the platform's (shopId null). */
 export interface Voucher {
@@ -67,6 +67,9 @@ export interface Review {
   id: string;
   rating: number;
   text: string;
+  photoUrls: string[];
+  /** The shop's public reply. */
+  reply: { text: string; at: string } | null;
   createdAt: string;
 }
 
@@ -108,6 +111,14 @@ export interface Address {
   postalCode: string;
 }
 
+/** An entry of the buyer's address book. */
+export interface AddressEntry extends Address {
+  id: string;
+  label: string;
+  isDefault: boolean;
+  lastUsedAt: string | null;
+}
+
 export interface OrderLine {
   id: string;
   variantId: string;
@@ -131,6 +142,7 @@ export interface Order {
   subtotalIdr: number;
   shippingIdr: number;
   discountIdr: number;
+  shippingDiscountIdr: number;
   totalIdr: number;
   courier: string;
   trackingNumber: string | null;

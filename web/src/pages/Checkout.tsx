@@ -1,10 +1,10 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import { useQueries, useQuery } from '@tanstack/react-query';
-import { useNavigate, useSearchParams } from 'react-router';
+import { Link, useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client';
 import { translateFieldMessage } from '../lib/errors';
-import type { Address, Cart, CheckoutOptions, Order, Payment, Product, Quote } from '../api/types';
+import type { Address, AddressEntry, Cart, CheckoutOptions, Order, Payment, Product, Quote } from '../api/types';
 import { formatIdr } from '../lib/format';
 import { PROVINCES } from '../lib/provinces';
 import { clearBuyNow, loadBuyNow, saveBuyNow } from '../lib/buy';
@@ -17,6 +17,8 @@ import { RequireUser } from '../components/RequireUser';
 /** Where earlier versions kept the address in the browser; it now lives with the buyer's account. */
 const LEGACY_ADDRESS_KEY = 'sekat.address';
 const EMPTY_ADDRESS: Address = { recipient: '', phone: '', line1: '', city: '', province: '', postalCode: '' };
+const placeOf = ({ recipient, phone, line1, city, province, postalCode }: Address): Address => ({ recipient, phone, line1, city, province, postalCode });
+const sameAddress = (a: Address, b: Address) => (Object.keys(a) as (keyof Address)[]).every((key) => a[key] === b[key]);
 
 function CheckoutForm() {
   const { t, i18n } = useTranslation();
@@ -42,16 +44,17 @@ function CheckoutForm() {
     [cart.data, buyNow],
   );
   const [address, setAddress] = useState<Address>(EMPTY_ADDRESS);
-  // The last checkout's address, from the server: it follows the buyer to any device and stays
-  // off shared ones. It fills the form only while the buyer has typed nothing.
-  const saved = useQuery({ queryKey: ['saved-address'], queryFn: () => api<{ address: Address | null }>('/api/commerce/addresses/saved') });
+  // The buyer's address book, from the server: it follows the buyer to any device and stays off
+  // shared ones. The default fills the form only while the buyer has typed nothing.
+  const book = useQuery({ queryKey: ['address-book'], queryFn: () => api<{ items: AddressEntry[] }>('/api/commerce/addresses') });
   useEffect(() => {
     localStorage.removeItem(LEGACY_ADDRESS_KEY);
   }, []);
   useEffect(() => {
-    const found = saved.data?.address;
-    if (found) setAddress((current) => (Object.values(current).every((v) => v === '') ? found : current));
-  }, [saved.data]);
+    const found = book.data?.items[0];
+    if (found) setAddress((current) => (Object.values(current).every((v) => v === '') ? placeOf(found) : current));
+  }, [book.data]);
+  const picked = book.data?.items.find((entry) => sameAddress(placeOf(entry), address));
   const [courier, setCourier] = useState('');
   const [paymentMethod, setPaymentMethod] = useState('');
   const [voucherCode, setVoucherCode] = useState('');
@@ -135,6 +138,27 @@ function CheckoutForm() {
       )}
       <fieldset className="card">
         <legend>{t('checkout.address')}</legend>
+        {!!book.data?.items.length && (
+          <div className="field" role="radiogroup" aria-label={t('addresses.pick')}>
+            <p className="muted small">{t('addresses.pick')}</p>
+            {book.data.items.map((entry) => (
+              <label key={entry.id} className="option">
+                <input type="radio" name="bookAddress" checked={picked?.id === entry.id} onChange={() => setAddress(placeOf(entry))} />
+                <span>
+                  <strong>{entry.label || entry.recipient}</strong>
+                  {entry.isDefault && <span className="muted small"> · {t('addresses.default')}</span>}
+                  <br />
+                  <span className="muted small">
+                    {entry.line1}, {entry.city}
+                  </span>
+                </span>
+              </label>
+            ))}
+            <Link to="/saya/alamat" className="small">
+              {t('addresses.manage')}
+            </Link>
+          </div>
+        )}
         <Field label={t('checkout.recipient')} name="recipient" autoComplete="name" value={address.recipient} onChange={set('recipient')} errors={field('recipient')} required />
         <Field label={t('checkout.phone')} hint={t('checkout.phoneHint')} name="phone" type="tel" autoComplete="tel" inputMode="tel" value={address.phone} onChange={set('phone')} errors={field('phone')} required />
         <Field label={t('checkout.line1')} name="line1" autoComplete="street-address" value={address.line1} onChange={set('line1')} errors={field('line1')} required />
@@ -233,6 +257,12 @@ function CheckoutForm() {
             <span>{t('checkout.shipping')}</span>
             <span>{priced ? formatIdr(priced.shippingIdr) : chosenCourier ? formatIdr(chosenCourier.priceIdr) : '—'}</span>
           </li>
+          {priced && priced.shippingDiscountIdr > 0 && (
+            <li className="sum-line" data-testid="shipping-discount">
+              <span>{t('checkout.shippingDiscount')}</span>
+              <span>−{formatIdr(priced.shippingDiscountIdr)}</span>
+            </li>
+          )}
           {priced && priced.discountIdr > 0 && (
             <li className="sum-line" data-testid="discount">
               <span>{t('checkout.discount')}</span>

@@ -11,24 +11,52 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 import { useFormErrors } from '../components/useFormErrors';
 
+/** As the server allows (review photos). */
+const MAX_REVIEW_PHOTOS = 5;
+
 function ReviewForm({ order }: { order: OrderDetail }) {
   const { t } = useTranslation();
   const [lineId, setLineId] = useState(order.lines[0]?.id ?? '');
   const [rating, setRating] = useState(5);
   const [text, setText] = useState('');
   const [done, setDone] = useState<string[]>([]);
+  const [photos, setPhotos] = useState<File[]>([]);
+  const [refusedPhotos, setRefusedPhotos] = useState<string[]>([]);
   const errors = useFormErrors();
   const review = useMutation({
-    mutationFn: () => api(`/api/commerce/orders/${order.id}/reviews`, { body: { rating, text, lineId } }),
-    onSuccess: () => {
+    // The review first, then its photos one by one: a photo the server refuses does not lose the review.
+    mutationFn: async () => {
+      const created = await api<{ id: string }>(`/api/commerce/orders/${order.id}/reviews`, { body: { rating, text, lineId } });
+      const refused: string[] = [];
+      for (const file of photos) {
+        await api(`/api/commerce/reviews/${created.id}/photos`, { raw: file, headers: { 'content-type': file.type || 'application/octet-stream' } }).catch(() => refused.push(file.name));
+      }
+      return refused;
+    },
+    onSuccess: (refused) => {
       setDone([...done, lineId]);
       setText('');
+      setPhotos([]);
+      setRefusedPhotos(refused);
       errors.clear();
     },
     onError: (error) => errors.show(error, { 409: t('orders.alreadyReviewed') }),
   });
+  const refusedNote = refusedPhotos.length > 0 && (
+    <p className="alert" role="alert">
+      {t('reviews.photosRefused', { names: refusedPhotos.join(', ') })}
+    </p>
+  );
   const open = order.lines.filter((l) => !done.includes(l.id));
-  if (open.length === 0) return <p className="ok" role="status">{t('orders.reviewThanks')}</p>;
+  if (open.length === 0)
+    return (
+      <>
+        <p className="ok" role="status">
+          {t('orders.reviewThanks')}
+        </p>
+        {refusedNote}
+      </>
+    );
   return (
     <form
       className="stack"
@@ -64,8 +92,23 @@ function ReviewForm({ order }: { order: OrderDetail }) {
         {t('orders.reviewText')}
         <textarea value={text} maxLength={2000} rows={3} onChange={(e) => setText(e.target.value)} />
       </label>
+      <div className="field">
+        <label htmlFor={`review-photos-${order.id}`}>{t('reviews.photos')}</label>
+        <input
+          id={`review-photos-${order.id}`}
+          type="file"
+          accept="image/jpeg,image/png,image/webp"
+          multiple
+          aria-describedby={`review-photos-hint-${order.id}`}
+          onChange={(e) => setPhotos([...(e.target.files ?? [])])}
+        />
+        <small id={`review-photos-hint-${order.id}`} className={photos.length > MAX_REVIEW_PHOTOS ? 'error' : 'hint'}>
+          {photos.length > MAX_REVIEW_PHOTOS ? t('reviews.tooManyPhotos', { max: MAX_REVIEW_PHOTOS }) : t('reviews.photosHint', { count: photos.length, max: MAX_REVIEW_PHOTOS })}
+        </small>
+      </div>
+      {refusedNote}
       {errors.message && <p className="alert" role="alert">{errors.message}</p>}
-      <button type="submit" className="primary" disabled={review.isPending}>
+      <button type="submit" className="primary" disabled={review.isPending || photos.length > MAX_REVIEW_PHOTOS}>
         {t('orders.sendReview')}
       </button>
       {done.length > 0 && <p className="ok" role="status">{t('orders.reviewThanks')}</p>}
@@ -114,6 +157,12 @@ function OrderView() {
             <span>{t('checkout.shipping')} ({t(`couriers.${o.courier}`, { defaultValue: o.courier })})</span>
             <span>{formatIdr(o.shippingIdr)}</span>
           </li>
+          {o.shippingDiscountIdr > 0 && (
+            <li className="sum-line">
+              <span>{t('checkout.shippingDiscount')}</span>
+              <span>−{formatIdr(o.shippingDiscountIdr)}</span>
+            </li>
+          )}
           {o.discountIdr > 0 && (
             <li className="sum-line">
               <span>{t('checkout.discount')}</span>

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
-import type { Page, Product, Review } from '../api/types';
+import type { Page, Product, Review, Shop } from '../api/types';
 import { useSession } from '../api/session';
 import { formatDate, formatIdr, formatIdrRange } from '../lib/format';
 import { saveBuyNow, savePendingCart } from '../lib/buy';
@@ -11,10 +11,12 @@ import { authPath } from '../lib/next';
 import { QuantityField } from '../components/QuantityField';
 import { ErrorNote, Loading } from '../components/Alert';
 import { Icon } from '../components/Icon';
+import { FollowShopButton, WishlistButton } from '../components/Favourites';
+import { ReviewItem } from '../components/ReviewItem';
 
 export default function ProductPage() {
   const { id = '' } = useParams();
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const navigate = useNavigate();
   const { user } = useSession();
   const client = useQueryClient();
@@ -32,9 +34,12 @@ export default function ProductPage() {
     onSuccess: () => void client.invalidateQueries({ queryKey: ['cart'] }),
   });
 
+  // The shop's owner replies to reviews here.
+  const mine = useQuery({ queryKey: ['my-shops', user?.id], queryFn: () => api<{ items: Shop[] }>('/api/commerce/me/shops'), enabled: !!user });
   if (product.isLoading) return <Loading />;
   if (!product.data) return <ErrorNote error={product.error} />;
   const p = product.data;
+  const ownShop = mine.data?.items.some((shop) => shop.id === p.shopId) ?? false;
   return (
     <article className="card stack" aria-labelledby="product-title">
       {p.imageUrls[0] ? <img src={p.imageUrls[0]} alt={p.title} className="hero" /> : <div className="hero placeholder" aria-hidden="true">
@@ -46,6 +51,10 @@ export default function ProductPage() {
         <Link to={`/toko/${p.shopSlug}`}>{p.shopName}</Link> · {t(`categories.${p.category}`)}
         {p.rating.count > 0 && ` · ★ ${p.rating.average?.toFixed(1)} (${p.rating.count})`}
       </p>
+      <div className="favourite">
+        <WishlistButton productId={p.id} />
+        <FollowShopButton shopId={p.shopId} />
+      </div>
       <p className="pre">{p.description}</p>
       {p.externalUrl ? (
         <a className="button primary" href={p.externalUrl} target="_blank" rel="noopener noreferrer">
@@ -98,10 +107,7 @@ export default function ProductPage() {
       {reviews.data?.items.length === 0 && <p className="muted">{t('product.noReviews')}</p>}
       <ul className="plain">
         {reviews.data?.items.map((r) => (
-          <li key={r.id} className="review">
-            <span aria-label={t('product.stars', { count: r.rating })}>{'★'.repeat(r.rating)}{'☆'.repeat(5 - r.rating)}</span> <span className="muted small">{formatDate(r.createdAt, i18n.language)}</span>
-            <p>{r.text}</p>
-          </li>
+          <ReviewItem key={r.id} review={r} productId={p.id} shopOwned={ownShop} />
         ))}
       </ul>
     </article>

@@ -46,6 +46,9 @@ export default function ProfilePage() {
         </dl>
         {mine ? (
           <div className="actions">
+            <Link className="button" to="/saya/profil">
+              {t('nav.editProfile')}
+            </Link>
             <Link className="button" to="/studio">
               {t('nav.studio')}
             </Link>

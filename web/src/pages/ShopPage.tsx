@@ -5,6 +5,7 @@ import { api } from '../api/client';
 import type { Page, ProductSummary, Shop } from '../api/types';
 import { ProductCard } from '../components/ProductCard';
 import { ErrorNote, Loading } from '../components/Alert';
+import { FollowShopButton } from '../components/Favourites';
 
 export default function ShopPage() {
   const { slug = '' } = useParams();
@@ -21,6 +22,7 @@ export default function ShopPage() {
           {shop.data.city}, {shop.data.province}
         </p>
         {shop.data.description && <p>{shop.data.description}</p>}
+        <FollowShopButton shopId={shop.data.id} />
         {shop.data.commissionPercent > 0 && <p className="badge">{t('shop.affiliate', { percent: shop.data.commissionPercent })}</p>}
       </div>
       <h2>{t('shop.products')}</h2>

@@ -36,6 +36,7 @@ export function VoucherForm({ endpoint, intro, onCreated }: { endpoint: string; 
   const [form, setForm] = useState(emptyDraft);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const percent = form.kind === 'percent';
+  const shipping = form.kind === 'shipping';
   const create = useMutation({
     mutationFn: () =>
       api<Voucher>(endpoint, {
@@ -76,7 +77,7 @@ export function VoucherForm({ endpoint, intro, onCreated }: { endpoint: string; 
       <div className="field">
         <fieldset className="variants">
           <legend>{t('vouchers.kind')}</legend>
-          {(['fixed', 'percent'] as const).map((kind) => (
+          {(['fixed', 'percent', 'shipping'] as const).map((kind) => (
             <label key={kind} className={`chip-option${form.kind === kind ? ' selected' : ''}`}>
               <input type="radio" name="kind" value={kind} checked={form.kind === kind} onChange={() => setForm({ ...form, kind })} />
               {t(`vouchers.kinds.${kind}`)}
@@ -90,7 +91,8 @@ export function VoucherForm({ endpoint, intro, onCreated }: { endpoint: string; 
         )}
       </div>
       <Field
-        label={percent ? t('vouchers.valuePercent') : t('vouchers.valueIdr')}
+        label={percent ? t('vouchers.valuePercent') : shipping ? t('vouchers.valueShipping') : t('vouchers.valueIdr')}
+        hint={shipping ? t('vouchers.valueShippingHint') : undefined}
         name="value"
         type="number"
         inputMode="numeric"
@@ -148,7 +150,9 @@ export function VoucherList({ title, vouchers }: { title: string; vouchers: Vouc
               <p className="price">
                 {v.kind === 'fixed'
                   ? formatIdr(v.value)
-                  : v.maxDiscountIdr === null
+                  : v.kind === 'shipping'
+                    ? t('vouchers.freeShippingUpTo', { max: formatIdr(v.value) })
+                    : v.maxDiscountIdr === null
                     ? t('vouchers.percentOff', { percent: v.value })
                     : t('vouchers.percentUpTo', { percent: v.value, max: formatIdr(v.maxDiscountIdr) })}
               </p>

@@ -62,7 +62,7 @@ export interface ProductPatch {
   variants?: { id: string; name?: string; priceIdr?: number; weightGrams?: number }[];
 }
 
-interface ProductRow {
+export interface ProductRow {
   id: string;
   shop_id: string;
   title: string;

@@ -17,8 +17,8 @@ import { EXPIRE_PAYMENT_JOB } from '../payments/expire.job.js';
 import type { PaymentRow } from '../payments/ledger.js';
 import { applyTransition, type OrderRow } from '../orders/transition.js';
 import { orderView, paymentView, withQrImage, type LineRow, type OrderView, type PaymentView } from '../orders/views.js';
-import { normaliseAddress, type AddressInput } from './address.js';
-import { checkVoucher, redeemVoucher, type VoucherRow } from './vouchers.js';
+import { normaliseAddress, recordAddressUse, type AddressInput } from './address.js';
+import { checkVoucher, redeemVoucher, type VoucherBasis, type VoucherRow } from './vouchers.js';
 import { MAX_QUANTITY } from './cart.js';
 
 export interface CheckoutItem {
@@ -70,6 +70,8 @@ interface Parcel {
   subtotal: number;
   shipping: number;
   discount: number;
+  /** What a free-shipping voucher takes off `shipping`. */
+  shippingDiscount: number;
   voucherId: string | null;
 }
 
@@ -81,20 +83,32 @@ function requireSomeItems(input: QuoteInput): void {
 }
 
 /** What the buyer pays for one parcel. */
-const parcelTotal = (p: Parcel) => p.subtotal + p.shipping - p.discount;
+const parcelTotal = (p: Parcel) => p.subtotal + p.shipping - p.discount - p.shippingDiscount;
 
-/** The subtotal a voucher applies to: its shop's parcel, or everything for a platform voucher. */
-const eligibleSubtotal = (parcels: Parcel[]) => (voucher: VoucherRow) =>
-  voucher.shop_id ? (parcels.find((p) => p.shopId === voucher.shop_id)?.subtotal ?? 0) : parcels.reduce((sum, p) => sum + p.subtotal, 0);
+/** The parcels a voucher applies to: its shop's, or every one for a platform voucher. */
+const eligibleParcels = (parcels: Parcel[], voucher: VoucherRow) => (voucher.shop_id ? parcels.filter((p) => p.shopId === voucher.shop_id) : parcels);
 
-/** Shares a discount across the eligible parcels in proportion to their subtotals (the last takes the rest). */
+/** The subtotal and shipping a voucher applies to. */
+const voucherBasis = (parcels: Parcel[]) => (voucher: VoucherRow): VoucherBasis => {
+  const eligible = eligibleParcels(parcels, voucher);
+  return { subtotalIdr: eligible.reduce((sum, p) => sum + p.subtotal, 0), shippingIdr: eligible.reduce((sum, p) => sum + p.shipping, 0) };
+};
+
+/**
+ * Shares a discount across the eligible parcels in proportion to what it applies to (their
+ * subtotals, or their shipping for free shipping); the last takes the rest, so no share is ever
+ * above its own parcel's amount.
+ */
 function shareDiscount(parcels: Parcel[], voucher: VoucherRow, discountIdr: number): void {
-  const eligible = voucher.shop_id ? parcels.filter((p) => p.shopId === voucher.shop_id) : parcels;
-  const eligibleTotal = eligible.reduce((sum, p) => sum + p.subtotal, 0);
+  const eligible = eligibleParcels(parcels, voucher);
+  const onShipping = voucher.kind === 'shipping';
+  const weight = (p: Parcel) => (onShipping ? p.shipping : p.subtotal);
+  const eligibleTotal = eligible.reduce((sum, p) => sum + weight(p), 0);
   let left = discountIdr;
   eligible.forEach((parcel, i) => {
-    const share = i === eligible.length - 1 ? left : Math.floor((discountIdr * parcel.subtotal) / eligibleTotal);
-    parcel.discount = share;
+    const share = i === eligible.length - 1 ? left : eligibleTotal === 0 ? 0 : Math.floor((discountIdr * weight(parcel)) / eligibleTotal);
+    if (onShipping) parcel.shippingDiscount = share;
+    else parcel.discount = share;
     parcel.voucherId = voucher.id;
     left -= share;
   });
@@ -286,7 +300,7 @@ export class CheckoutService {
           { courier: [`does not deliver from ${first.shop_city} to ${address.city}`] },
         );
       }
-      return { shopId, shopName: first.shop_name, shopCity: first.shop_city, lines: shopLines, subtotal, shipping: shipping.priceIdr, discount: 0, voucherId: null };
+      return { shopId, shopName: first.shop_name, shopCity: first.shop_city, lines: shopLines, subtotal, shipping: shipping.priceIdr, discount: 0, shippingDiscount: 0, voucherId: null };
     });
     return { lines, parcels, variantIds };
   }
@@ -302,7 +316,7 @@ export class CheckoutService {
     const { items } = await this.linesOf(this.db, subject, input);
     const { parcels } = await this.price(this.db, subject, items, input.courier, address, undefined, false);
     if (input.voucherCode) {
-      const { voucher, discountIdr } = await checkVoucher(this.db, input.voucherCode, subject, eligibleSubtotal(parcels));
+      const { voucher, discountIdr } = await checkVoucher(this.db, input.voucherCode, subject, voucherBasis(parcels));
       shareDiscount(parcels, voucher, discountIdr);
     }
     const sum = (pick: (p: Parcel) => number) => parcels.reduce((total, p) => total + pick(p), 0);
@@ -313,11 +327,13 @@ export class CheckoutService {
         subtotalIdr: p.subtotal,
         shippingIdr: p.shipping,
         discountIdr: p.discount,
+        shippingDiscountIdr: p.shippingDiscount,
         totalIdr: parcelTotal(p),
       })),
       subtotalIdr: sum((p) => p.subtotal),
       shippingIdr: sum((p) => p.shipping),
       discountIdr: sum((p) => p.discount),
+      shippingDiscountIdr: sum((p) => p.shippingDiscount),
       totalIdr: sum(parcelTotal),
     };
   }
@@ -334,7 +350,7 @@ export class CheckoutService {
     const { lines, parcels, variantIds } = await this.price(trx, subject, items, input.courier, address, knownFacts, true);
     const paymentId = uuidv7();
     if (input.voucherCode) {
-      const { voucher, discountIdr } = await redeemVoucher(trx, input.voucherCode, subject, paymentId, eligibleSubtotal(parcels));
+      const { voucher, discountIdr } = await redeemVoucher(trx, input.voucherCode, subject, paymentId, voucherBasis(parcels));
       shareDiscount(parcels, voucher, discountIdr);
     }
     const gross = parcels.reduce((sum, p) => sum + parcelTotal(p), 0);
@@ -378,6 +394,7 @@ export class CheckoutService {
         subtotal_idr: parcel.subtotal,
         shipping_idr: parcel.shipping,
         discount_idr: parcel.discount,
+        shipping_discount_idr: parcel.shippingDiscount,
         total_idr: parcelTotal(parcel),
         voucher_id: parcel.voucherId,
         courier: input.courier,
@@ -424,10 +441,10 @@ export class CheckoutService {
     };
 
     // Everything checkout writes goes to the store as one statement (data-modifying CTEs): the
-    // payment, its orders, their lines, reservations and first events, the expiry job, the saved
-    // address, the emptied cart, the idempotent response — and the stock. Each line takes units
-    // only if enough are available (a conditional UPDATE); if any line cannot, the caller's
-    // transaction rolls back and with it everything else. Variant rows are the hot ones in a flash
+    // payment, its orders, their lines, reservations and first events, the expiry job, the use of
+    // the address in the buyer's book, the emptied cart, the idempotent response — and the stock.
+    // Each line takes units only if enough are available (a conditional UPDATE); if any line
+    // cannot, the caller's transaction rolls back and with it everything else. Variant rows are the hot ones in a flash
     // sale, and they stay locked only from this statement to the commit right after it.
     const quantityOf = sql<number>`case id ${sql.join(
       lines.map((line) => sql`when ${line.variant.id}::uuid then ${line.quantity}::int`),
@@ -445,27 +462,7 @@ export class CheckoutService {
           .insertInto('order_events')
           .values(orders.map((order) => ({ order_id: order.id, from_status: null, to_status: 'awaiting_payment', action: 'place', actor: 'buyer', reason: null }))),
       )
-      .with('saved_address', (db) =>
-        db
-          .insertInto('saved_addresses')
-          .values({ subject, recipient: address.recipient, phone: address.phone, line1: address.line1, city: address.city, province: address.province, postal_code: address.postalCode })
-          .onConflict((oc) =>
-            oc.column('subject').doUpdateSet((eb) => ({
-              recipient: eb.ref('excluded.recipient'),
-              phone: eb.ref('excluded.phone'),
-              line1: eb.ref('excluded.line1'),
-              city: eb.ref('excluded.city'),
-              province: eb.ref('excluded.province'),
-              postal_code: eb.ref('excluded.postal_code'),
-              updated_at: sql`now()`,
-            }))
-            // The same address again (the usual case) rewrites nothing.
-            .where(
-              sql<boolean>`(saved_addresses.recipient, saved_addresses.phone, saved_addresses.line1, saved_addresses.city, saved_addresses.province, saved_addresses.postal_code)
-                is distinct from (excluded.recipient, excluded.phone, excluded.line1, excluded.city, excluded.province, excluded.postal_code)`,
-            ),
-          ),
-      )
+      .with('saved_address', (db) => recordAddressUse(db, subject, address))
       .with('response', (db) =>
         db
           .updateTable('idempotency_keys')

@@ -3,11 +3,23 @@ import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, unprocessable, validationFailed } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
 
+/**
+ * `fixed` and `percent` take money off the goods; `shipping` (Gratis Ongkir) takes up to `value`
+ * rupiah off the shipping of the parcels it applies to.
+ */
+export type VoucherKind = 'fixed' | 'percent' | 'shipping';
+
+/** What a voucher may apply to: the subtotal and the shipping of its shop's parcel, or of all. */
+export interface VoucherBasis {
+  subtotalIdr: number;
+  shippingIdr: number;
+}
+
 export interface VoucherRow {
   id: string;
   code: string;
   shop_id: string | null;
-  kind: 'fixed' | 'percent';
+  kind: VoucherKind;
   value: number;
   max_discount_idr: number | null;
   min_spend_idr: number;
@@ -19,7 +31,7 @@ export interface VoucherRow {
 
 export interface VoucherInput {
   code: string;
-  kind: 'fixed' | 'percent';
+  kind: VoucherKind;
   value: number;
   maxDiscountIdr?: number;
   minSpendIdr?: number;
@@ -62,6 +74,8 @@ export async function createVoucher(db: Database | Transaction<AnyDB>, shopId: s
   const errors: Record<string, string[]> = {};
   if (!/^[A-Z0-9]{3,32}$/.test(code)) errors.code = ['must be 3–32 letters and digits'];
   if (input.kind === 'percent' && (input.value < 1 || input.value > 100)) errors.value = ['must be 1–100 for a percent voucher'];
+  // A free-shipping voucher's value is already its cap.
+  if (input.kind === 'shipping' && input.maxDiscountIdr !== undefined) errors.maxDiscountIdr = ['is not used by a free-shipping voucher: its value is the cap'];
   if (Number.isNaN(startsAt.getTime())) errors.startsAt = ['must be a date-time'];
   if (Number.isNaN(endsAt.getTime()) || endsAt <= startsAt) errors.endsAt = ['must be after startsAt'];
   if (Object.keys(errors).length > 0) throw validationFailed(errors);
@@ -86,26 +100,31 @@ export async function createVoucher(db: Database | Transaction<AnyDB>, shopId: s
   return voucherView(row as VoucherRow);
 }
 
-/** The discount a voucher gives on an eligible subtotal; integer rupiah, never above the subtotal. */
-export function discountFor(voucher: VoucherRow, eligibleSubtotalIdr: number): number {
-  const raw = voucher.kind === 'fixed' ? voucher.value : Math.floor((eligibleSubtotalIdr * voucher.value) / 100);
+/**
+ * The discount a voucher gives on what it applies to; integer rupiah, never above the subtotal
+ * (or, for free shipping, above the shipping).
+ */
+export function discountFor(voucher: VoucherRow, basis: VoucherBasis): number {
+  if (voucher.kind === 'shipping') return Math.max(0, Math.min(voucher.value, basis.shippingIdr));
+  const raw = voucher.kind === 'fixed' ? voucher.value : Math.floor((basis.subtotalIdr * voucher.value) / 100);
   const capped = voucher.max_discount_idr !== null ? Math.min(raw, voucher.max_discount_idr) : raw;
-  return Math.max(0, Math.min(capped, eligibleSubtotalIdr));
+  return Math.max(0, Math.min(capped, basis.subtotalIdr));
 }
 
-/** The voucher behind `code` if it can apply now to `eligibleSubtotal`, or a 422 problem saying why not. */
-async function applicableVoucher(db: Database | Transaction<AnyDB>, code: string, eligibleSubtotal: (voucher: VoucherRow) => number) {
+/** The voucher behind `code` if it can apply now to what `basisOf` gives, or a 422 problem saying why not. */
+async function applicableVoucher(db: Database | Transaction<AnyDB>, code: string, basisOf: (voucher: VoucherRow) => VoucherBasis) {
   const voucher = (await db.selectFrom('vouchers').selectAll().where('code', '=', code.trim().toUpperCase()).executeTakeFirst()) as VoucherRow | undefined;
   if (!voucher) throw unprocessable('No voucher with that code.', { voucherCode: ['is not a voucher'] });
   const now = Date.now();
   if (now < new Date(voucher.starts_at).getTime()) throw unprocessable('This voucher is not valid yet.', { voucherCode: ['is not valid yet'] });
   if (now >= new Date(voucher.ends_at).getTime()) throw unprocessable('This voucher has expired.', { voucherCode: ['has expired'] });
-  const eligible = eligibleSubtotal(voucher);
+  const basis = basisOf(voucher);
+  const eligible = basis.subtotalIdr;
   if (eligible === 0 && voucher.shop_id) throw unprocessable('This voucher is for a shop not in this checkout.', { voucherCode: ['is for another shop'] });
   if (eligible < voucher.min_spend_idr) {
     throw unprocessable(`Spend at least Rp ${voucher.min_spend_idr.toLocaleString('id-ID')} to use this voucher.`, { voucherCode: ['minimum spend not met'] });
   }
-  return { voucher, discountIdr: discountFor(voucher, eligible) };
+  return { voucher, discountIdr: discountFor(voucher, basis) };
 }
 
 const exhausted = () => conflict('This voucher has run out.', { voucherCode: ['has no uses left'] }, 'voucher-exhausted');
@@ -115,8 +134,8 @@ const alreadyUsed = () => conflict('You have already used this voucher.', { vouc
  * What a voucher would take off, checked as redeeming it would check (window, shop, minimum spend,
  * uses left, one use per buyer), without taking a use: for a quote before checkout.
  */
-export async function checkVoucher(db: Database, code: string, subject: string, eligibleSubtotal: (voucher: VoucherRow) => number) {
-  const applicable = await applicableVoucher(db, code, eligibleSubtotal);
+export async function checkVoucher(db: Database, code: string, subject: string, basisOf: (voucher: VoucherRow) => VoucherBasis) {
+  const applicable = await applicableVoucher(db, code, basisOf);
   if (applicable.voucher.used >= applicable.voucher.quota) throw exhausted();
   const used = await db.selectFrom('voucher_redemptions').select('voucher_id').where('voucher_id', '=', applicable.voucher.id).where('subject', '=', subject).executeTakeFirst();
   if (used) throw alreadyUsed();
@@ -132,9 +151,9 @@ export async function redeemVoucher(
   code: string,
   subject: string,
   paymentId: string,
-  eligibleSubtotal: (voucher: VoucherRow) => number,
+  basisOf: (voucher: VoucherRow) => VoucherBasis,
 ): Promise<{ voucher: VoucherRow; discountIdr: number }> {
-  const applicable = await applicableVoucher(trx, code, eligibleSubtotal);
+  const applicable = await applicableVoucher(trx, code, basisOf);
   const taken = await sql<{ id: string }>`update vouchers set used = used + 1
     where id = ${applicable.voucher.id} and used < quota returning id`.execute(trx);
   if (taken.rows.length === 0) throw exhausted();

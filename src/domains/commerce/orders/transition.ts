@@ -21,6 +21,7 @@ export interface OrderRow {
   subtotal_idr: number;
   shipping_idr: number;
   discount_idr: number;
+  shipping_discount_idr: number;
   total_idr: number;
   voucher_id: string | null;
   courier: string;

@@ -52,6 +52,7 @@ export function orderView(order: OrderRow, lines: LineRow[], covers?: Map<string
     subtotalIdr: order.subtotal_idr,
     shippingIdr: order.shipping_idr,
     discountIdr: order.discount_idr,
+    shippingDiscountIdr: order.shipping_discount_idr,
     totalIdr: order.total_idr,
     courier: order.courier,
     trackingNumber: order.tracking_number,

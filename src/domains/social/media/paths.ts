@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-/** Where social keeps its media under DATA_DIR/media. Only `videos/` is served over HTTP. */
+/** Where social keeps its media under DATA_DIR/media. Only `videos/` and `avatars/` are served over HTTP. */
 export class MediaPaths {
   readonly root: string;
   readonly videos: string;
@@ -8,6 +8,7 @@ export class MediaPaths {
   readonly incoming: string;
   readonly uploads: string;
   readonly work: string;
+  readonly avatars: string;
 
   constructor(dataDir: string) {
     this.root = path.join(dataDir, 'media');
@@ -16,6 +17,7 @@ export class MediaPaths {
     this.incoming = path.join(this.root, 'incoming');
     this.uploads = path.join(this.root, 'uploads');
     this.work = path.join(this.root, 'work');
+    this.avatars = path.join(this.root, 'avatars');
   }
 
   videoDir(id: string): string {
@@ -36,6 +38,7 @@ export class MediaPaths {
 }
 
 export const MEDIA_URL_PREFIX = '/media/videos/';
+export const AVATAR_URL_PREFIX = '/media/avatars/';
 
 export const masterUrl = (id: string) => `${MEDIA_URL_PREFIX}${id}/master.m3u8`;
 export const posterUrl = (id: string) => `${MEDIA_URL_PREFIX}${id}/poster.jpg`;

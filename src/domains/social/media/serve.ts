@@ -2,7 +2,7 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
-import { MEDIA_URL_PREFIX, type MediaPaths } from './paths.js';
+import { AVATAR_URL_PREFIX, MEDIA_URL_PREFIX, type MediaPaths } from './paths.js';
 
 const TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
@@ -13,7 +13,7 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * Serves transcoded media under /media/videos/ with HLS content types and Range support.
+ * Serves transcoded media under /media/videos/ (and avatars under /media/avatars/) with HLS content types and Range support.
  * Segments and posters never change under a name, so they are cached for a year; playlists
  * briefly, since a re-run of a failed transcode rewrites them.
  */
@@ -33,6 +33,21 @@ export function mediaRoutes(media: MediaPaths): FastifyPluginAsync {
         const type = TYPES[ext];
         if (type) reply.header('content-type', type);
         reply.header('cache-control', ext === '.m3u8' ? 'public, max-age=60' : 'public, max-age=31536000, immutable');
+        reply.header('cross-origin-resource-policy', 'same-site');
+      },
+    });
+    // Avatars never change under a name either: a new picture gets a new one.
+    mkdirSync(media.avatars, { recursive: true });
+    await app.register(fastifyStatic, {
+      root: media.avatars,
+      prefix: AVATAR_URL_PREFIX,
+      decorateReply: false,
+      index: false,
+      dotfiles: 'deny',
+      cacheControl: false,
+      setHeaders(reply: FastifyReply) {
+        reply.header('content-type', 'image/jpeg');
+        reply.header('cache-control', 'public, max-age=31536000, immutable');
         reply.header('cross-origin-resource-policy', 'same-site');
       },
     });
