@@ -237,9 +237,9 @@ export class SocialService {
     const errors: Record<string, string[]> = {};
     if (displayName !== undefined && displayName.length === 0) errors.displayName = ['must not be empty'];
     else if (displayName !== undefined && [...displayName].length > 50) errors.displayName = ['must be 1–50 characters'];
-    else if (displayName !== undefined && INVISIBLE.test(displayName)) errors.displayName = ['must not contain control or invisible characters'];
-    // A bio may run over several lines; nothing else invisible.
-    if (bio !== undefined && INVISIBLE.test(bio.replace(/\r?\n/g, ''))) errors.bio = ['must not contain control or invisible characters'];
+    else if (displayName !== undefined && textProblem('display-name', displayName)) errors.displayName = [textProblem('display-name', displayName)!];
+    const bioProblem = bio === undefined ? undefined : textProblem('free-text', bio);
+    if (bioProblem) errors.bio = [bioProblem];
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
     // Our avatar files are set only by uploading one: naming another person's would let erasing
     // this profile delete their picture.
@@ -730,9 +730,6 @@ export class SocialService {
     }
   }
 }
-
-/** Control, format (zero-width, bidi), surrogate, private-use and unassigned characters. */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]/u;
 
 export function checkCaption(caption: string): void {
   if ([...caption].length > MAX_CAPTION) throw validationFailed({ caption: [`must be at most ${MAX_CAPTION} characters`] });
