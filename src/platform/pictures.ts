@@ -38,6 +38,48 @@ const inputArgs = (demuxer: string, file: string) => ['-protocol_whitelist', 'fi
 
 export type PictureFit = { square: number } | { within: number };
 
+/** The signature's demuxer for bytes declared as a picture type, or a 415 problem. */
+function kindOf(bytes: Buffer, declaredType: string): { demuxer: string; codec: string } {
+  const kind = demuxerOf(bytes);
+  if (!kind) throw notAPicture();
+  if (!(PICTURE_TYPES as readonly string[]).includes(declaredType.split(';')[0]!.trim().toLowerCase())) {
+    throw notAPicture('Send the picture with Content-Type image/jpeg, image/png or image/webp.');
+  }
+  return kind;
+}
+
+/** ffprobe must find exactly one still of the signature's codec, of a size we will decode. */
+async function probe(kind: { demuxer: string; codec: string }, source: string): Promise<void> {
+  const probed = await run('ffprobe', ['-v', 'error', ...inputArgs(kind.demuxer, source), '-print_format', 'json', '-show_streams']).catch(() => {
+    throw notAPicture('This file is not a picture we can read.');
+  });
+  const streams = (JSON.parse(probed) as { streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number }[] }).streams ?? [];
+  const picture = streams.length === 1 ? streams[0] : undefined;
+  if (!picture || picture.codec_type !== 'video' || picture.codec_name !== kind.codec || !picture.width || !picture.height) {
+    throw notAPicture('This file is not a picture we can read.');
+  }
+  if (picture.width > MAX_SIDE || picture.height > MAX_SIDE) {
+    throw unprocessable(`The picture is larger than ${MAX_SIDE} × ${MAX_SIDE} pixels.`, { file: [`must be at most ${MAX_SIDE} pixels on each side`] });
+  }
+}
+
+/**
+ * Checks uploaded bytes are a readable JPEG, PNG or WebP picture (signature and ffprobe) without
+ * changing them; anything else gets a 415 problem (422 if too large to decode). `workDir` holds
+ * the upload while it is checked and is left empty.
+ */
+export async function checkPicture(bytes: Buffer, declaredType: string, workDir: string): Promise<void> {
+  const kind = kindOf(bytes, declaredType);
+  await mkdir(workDir, { recursive: true });
+  const source = path.join(workDir, randomUUID());
+  try {
+    await writeFile(source, bytes, { flag: 'wx' });
+    await probe(kind, source);
+  } finally {
+    await rm(source, { force: true });
+  }
+}
+
 /**
  * Re-encodes uploaded bytes as a JPEG at `target`: checked to be a JPEG, PNG or WebP picture by its
  * signature and by ffprobe, then cut to a square or scaled to fit a box, by ffmpeg (which also drops
@@ -45,27 +87,13 @@ export type PictureFit = { square: number } | { within: number };
  * Anything else gets a 415 problem (422 for a picture too large to decode) and leaves no file.
  */
 export async function storePicture(bytes: Buffer, declaredType: string, workDir: string, target: string, fit: PictureFit): Promise<void> {
-  const kind = demuxerOf(bytes);
-  if (!kind) throw notAPicture();
-  if (!(PICTURE_TYPES as readonly string[]).includes(declaredType.split(';')[0]!.trim().toLowerCase())) {
-    throw notAPicture('Send the picture with Content-Type image/jpeg, image/png or image/webp.');
-  }
+  const kind = kindOf(bytes, declaredType);
   await mkdir(workDir, { recursive: true });
   await mkdir(path.dirname(target), { recursive: true });
   const source = path.join(workDir, randomUUID());
   try {
     await writeFile(source, bytes, { flag: 'wx' });
-    const probed = await run('ffprobe', ['-v', 'error', ...inputArgs(kind.demuxer, source), '-print_format', 'json', '-show_streams']).catch(() => {
-      throw notAPicture('This file is not a picture we can read.');
-    });
-    const streams = (JSON.parse(probed) as { streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number }[] }).streams ?? [];
-    const picture = streams.length === 1 ? streams[0] : undefined;
-    if (!picture || picture.codec_type !== 'video' || picture.codec_name !== kind.codec || !picture.width || !picture.height) {
-      throw notAPicture('This file is not a picture we can read.');
-    }
-    if (picture.width > MAX_SIDE || picture.height > MAX_SIDE) {
-      throw unprocessable(`The picture is larger than ${MAX_SIDE} × ${MAX_SIDE} pixels.`, { file: [`must be at most ${MAX_SIDE} pixels on each side`] });
-    }
+    await probe(kind, source);
     const shape =
       'square' in fit
         ? `scale=${fit.square}:${fit.square}:force_original_aspect_ratio=increase,crop=${fit.square}:${fit.square}`

@@ -15,6 +15,8 @@ import pino from 'pino';
 import { autoComplete } from './orders/auto-complete.job.js';
 import type { CommerceInstance } from './index.js';
 import QRCode from 'qrcode';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 
 let config: Config;
 let sekat: Sekat;
@@ -620,6 +622,45 @@ describe(`product images (${STORE_LABEL})`, () => {
     await rejects(() => upload(seller, png, 'image/jpeg'), 415);
     await rejects(() => inject({ method: 'GET', url: '/api/commerce/media/..%2Fsecrets.json' }), 400);
     await rejects(() => inject({ method: 'GET', url: '/api/commerce/media/01890000-0000-7000-8000-000000000000.png' }), 404);
+  });
+
+  it('keeps only real pictures, and lets the owner alone reorder and remove them', async () => {
+    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);
+    const [first, second] = [await QRCode.toBuffer('satu'), await QRCode.toBuffer('dua')];
+    const upload = (body: Buffer, type = 'image/png') =>
+      inject({ method: 'POST', url: `/api/commerce/products/${product.id}/images`, headers: { ...seller.headers, 'content-type': type }, payload: body });
+    const media = path.join(config.dataDir, 'media', 'commerce');
+    const files = async () => (await readdir(media).catch(() => [])).filter((f) => f !== 'incoming').sort();
+    const filesBefore = await files();
+    const initialUrls = (await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).json().imageUrls as string[];
+    // A PNG signature in front of something else is not a picture; nothing is kept, not even in incoming/.
+    const forged = Buffer.concat([first.subarray(0, 16), Buffer.from('<script>alert(1)</script>'.repeat(20))]);
+    await rejects(() => upload(forged), 415);
+    await rejects(() => upload(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(64)]), 'image/jpeg'), 415);
+    expect(await files()).toEqual(filesBefore);
+    expect(await readdir(path.join(media, 'incoming')).catch(() => [])).toEqual([]);
+
+    expect((await upload(first)).statusCode).toBe(201);
+    const all = (await upload(second)).json().imageUrls as string[];
+    expect(all).toHaveLength(initialUrls.length + 2);
+    const both = all.slice(-2);
+    const patch = (user: TestUser, imageUrls: unknown) => inject({ method: 'PATCH', url: `/api/commerce/products/${product.id}`, headers: user.headers, payload: { imageUrls } });
+    await rejects(() => patch(other, [both[1]]), 403);
+    await rejects(() => patch(seller, [both[1], '/api/commerce/media/../../secrets.json']), 400);
+    await rejects(() => patch(seller, Array.from({ length: 11 }, () => both[0])), 400);
+    await rejects(() => inject({ method: 'PATCH', url: `/api/commerce/products/01890000-0000-7000-8000-000000000000`, headers: seller.headers, payload: { imageUrls: [] } }), 404);
+    // The second becomes the cover, then the first is removed.
+    const reordered = await patch(seller, [both[1], both[0]]);
+    expect(reordered.statusCode, reordered.body).toBe(200);
+    expect(reordered.json().imageUrls).toEqual([both[1], both[0]]);
+    expect((await patch(seller, [both[1]])).json().imageUrls).toEqual([both[1]]);
+    const listed = (await inject({ method: 'GET', url: `/api/commerce/products?shop=${shop.id}&limit=100` })).json().items as { id: string; imageUrl: string | null }[];
+    expect(listed.find((p) => p.id === product.id)?.imageUrl).toBe(both[1]);
+
+    await rejects(() => inject({ method: 'DELETE', url: `/api/commerce/products/${product.id}`, headers: other.headers }), 403);
+    expect((await inject({ method: 'DELETE', url: `/api/commerce/products/${product.id}`, headers: seller.headers })).statusCode).toBe(204);
+    await rejects(() => inject({ method: 'GET', url: `/api/commerce/products/${product.id}` }), 404);
+    await rejects(() => inject({ method: 'DELETE', url: `/api/commerce/products/${product.id}`, headers: seller.headers }), 404);
   });
 
   it('describes every commerce route in the OpenAPI document', async () => {

@@ -7,6 +7,7 @@ import type { Page, Product, ProductSummary, Shop } from '../api/types';
 import { Field } from '../components/Field';
 import { useFormErrors } from '../components/useFormErrors';
 import { ErrorNote, Loading } from '../components/Alert';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { CATEGORIES } from '../lib/provinces';
 import { formatIdr, formatIdrRange } from '../lib/format';
 
@@ -21,7 +22,7 @@ interface VariantDraft {
 const emptyVariant = (): VariantDraft => ({ sku: '', name: '', priceIdr: '', stock: '', weightGrams: '' });
 const toInt = (value: string) => (value.trim() === '' ? Number.NaN : Number(value));
 
-function NewProduct({ shop, onDone }: { shop: Shop; onDone(): void }) {
+function NewProduct({ shop, onDone }: { shop: Shop; onDone(productId: string): void }) {
   const { t } = useTranslation();
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
@@ -34,7 +35,7 @@ function NewProduct({ shop, onDone }: { shop: Shop; onDone(): void }) {
     errors.clear();
     setBusy(true);
     try {
-      await api(`/api/commerce/shops/${shop.id}/products`, {
+      const created = await api<Product>(`/api/commerce/shops/${shop.id}/products`, {
         body: {
           title: form.title,
           description: form.description,
@@ -44,7 +45,7 @@ function NewProduct({ shop, onDone }: { shop: Shop; onDone(): void }) {
           variants: variants.map((v) => ({ sku: v.sku, name: v.name, priceIdr: toInt(v.priceIdr), stock: toInt(v.stock), weightGrams: toInt(v.weightGrams) })),
         },
       });
-      onDone();
+      onDone(created.id);
     } catch (error) {
       errors.show(error, { 409: t('seller.skuTaken') });
     } finally {
@@ -107,21 +108,162 @@ function NewProduct({ shop, onDone }: { shop: Shop; onDone(): void }) {
   );
 }
 
-function StockEditor({ productId }: { productId: string }) {
+const PHOTO_TYPES = 'image/jpeg,image/png,image/webp';
+const move = <T,>(list: T[], from: number, to: number) => {
+  const next = [...list];
+  const [item] = next.splice(from, 1);
+  next.splice(to, 0, item!);
+  return next;
+};
+
+/** Photos in the order buyers see them; the first is the cover. Each change is saved at once. */
+function PhotoEditor({ product }: { product: Product }) {
   const { t } = useTranslation();
   const client = useQueryClient();
-  const product = useQuery({ queryKey: ['product', productId], queryFn: () => api<Product>(`/api/commerce/products/${productId}`) });
+  const refresh = () => void client.invalidateQueries({ queryKey: ['product', product.id] });
+  const reorder = useMutation({
+    mutationFn: (imageUrls: string[]) => api(`/api/commerce/products/${product.id}`, { method: 'PATCH', body: { imageUrls } }),
+    onSuccess: refresh,
+  });
+  // Uploaded one after another so they keep the order they were picked in.
+  const upload = useMutation({
+    mutationFn: async (files: File[]) => {
+      for (const file of files) await api(`/api/commerce/products/${product.id}/images`, { raw: file, headers: { 'content-type': file.type } });
+    },
+    onSettled: refresh,
+  });
+  const urls = product.imageUrls;
+  return (
+    <fieldset className="stack">
+      <legend>{t('seller.photos')}</legend>
+      <p className="muted small">{t('seller.photosHint')}</p>
+      <ErrorNote error={upload.error ?? reorder.error} />
+      <ul className="plain photo-grid">
+        {urls.map((url, i) => (
+          <li key={url} className="stack">
+            <img src={url} alt={t('seller.photoN', { n: i + 1 })} width={96} height={96} style={{ objectFit: 'cover' }} />
+            {i === 0 ? <strong className="small">{t('seller.cover')}</strong> : null}
+            <div className="actions">
+              {i > 0 && (
+                <button type="button" disabled={reorder.isPending} onClick={() => reorder.mutate(move(urls, i, 0))} aria-label={t('seller.makeCoverN', { n: i + 1 })}>
+                  {t('seller.makeCover')}
+                </button>
+              )}
+              {i > 0 && (
+                <button type="button" disabled={reorder.isPending} onClick={() => reorder.mutate(move(urls, i, i - 1))} aria-label={t('seller.moveEarlierN', { n: i + 1 })}>
+                  ←
+                </button>
+              )}
+              {i < urls.length - 1 && (
+                <button type="button" disabled={reorder.isPending} onClick={() => reorder.mutate(move(urls, i, i + 1))} aria-label={t('seller.moveLaterN', { n: i + 1 })}>
+                  →
+                </button>
+              )}
+              <ConfirmButton label={t('seller.removePhoto')} title={t('seller.removePhotoTitle', { n: i + 1 })} confirmLabel={t('seller.removePhoto')} onConfirm={() => reorder.mutate(urls.filter((u) => u !== url))}>
+                <p>{t('seller.removePhotoBody')}</p>
+              </ConfirmButton>
+            </div>
+          </li>
+        ))}
+      </ul>
+      <label className="button" htmlFor={`photos-${product.id}`}>
+        {upload.isPending ? t('seller.uploadingPhotos') : t('seller.addPhotos')}
+      </label>
+      <input
+        id={`photos-${product.id}`}
+        className="visually-hidden"
+        type="file"
+        accept={PHOTO_TYPES}
+        multiple
+        disabled={upload.isPending || urls.length >= 10}
+        onChange={(e) => {
+          const files = [...(e.target.files ?? [])];
+          e.target.value = '';
+          if (files.length > 0) upload.mutate(files);
+        }}
+      />
+    </fieldset>
+  );
+}
+
+function DetailsEditor({ product }: { product: Product }) {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const errors = useFormErrors();
+  const [saved, setSaved] = useState(false);
+  const [form, setForm] = useState({ title: product.title, description: product.description });
+  const [variants, setVariants] = useState(product.variants.map((v) => ({ id: v.id, name: v.name, priceIdr: String(v.priceIdr) })));
+  const save = useMutation({
+    mutationFn: () =>
+      api(`/api/commerce/products/${product.id}`, {
+        method: 'PATCH',
+        body: { title: form.title, description: form.description, variants: variants.map((v) => ({ id: v.id, name: v.name, priceIdr: toInt(v.priceIdr) })) },
+      }),
+    onMutate: () => {
+      errors.clear();
+      setSaved(false);
+    },
+    onSuccess: () => {
+      setSaved(true);
+      void client.invalidateQueries({ queryKey: ['product', product.id] });
+      void client.invalidateQueries({ queryKey: ['shop-products'] });
+    },
+    onError: (error) => errors.show(error),
+  });
+  const vf = (i: number, key: string) => errors.fields[`variants.${i}.${key}`];
+  return (
+    <form
+      className="stack"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate();
+      }}
+    >
+      {errors.message && (
+        <p className="alert" role="alert">
+          {errors.message}
+        </p>
+      )}
+      {saved && (
+        <p className="ok" role="status">
+          {t('seller.changesSaved')}
+        </p>
+      )}
+      <Field label={t('seller.productTitle')} name={`title-${product.id}`} value={form.title} onChange={(e) => setForm({ ...form, title: e.target.value })} errors={errors.fields.title} required />
+      <div className="field">
+        <label htmlFor={`description-${product.id}`}>{t('seller.description')}</label>
+        <textarea id={`description-${product.id}`} rows={3} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} />
+        {errors.fields.description && <small className="error">{errors.fields.description.join(' ')}</small>}
+      </div>
+      {variants.map((v, i) => (
+        <fieldset key={v.id} className="variant-box">
+          <legend>{t('seller.variantN', { n: i + 1 })}</legend>
+          <Field label={t('seller.variantName')} value={v.name} onChange={(e) => setVariants(variants.map((w, j) => (j === i ? { ...w, name: e.target.value } : w)))} errors={vf(i, 'name')} />
+          <Field label={t('seller.price')} type="number" inputMode="numeric" min={1} value={v.priceIdr} onChange={(e) => setVariants(variants.map((w, j) => (j === i ? { ...w, priceIdr: e.target.value } : w)))} errors={vf(i, 'priceIdr')} />
+        </fieldset>
+      ))}
+      <div className="actions">
+        <button type="submit" className="primary" disabled={save.isPending}>
+          {save.isPending ? t('auth.working') : t('seller.saveChanges')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function StockEditor({ product }: { product: Product }) {
+  const { t } = useTranslation();
+  const client = useQueryClient();
   const [drafts, setDrafts] = useState<Record<string, string>>({});
   const save = useMutation({
     mutationFn: ({ id, stock }: { id: string; stock: number }) => api(`/api/commerce/variants/${id}/stock`, { method: 'PUT', body: { stock } }),
-    onSuccess: () => void client.invalidateQueries({ queryKey: ['product', productId] }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ['product', product.id] }),
   });
-  if (product.isLoading) return <Loading />;
-  if (!product.data) return <ErrorNote error={product.error} />;
   return (
     <div className="stack">
       <ErrorNote error={save.error} />
-      {product.data.variants.map((v) => (
+      {product.variants.map((v) => (
         <form
           key={v.id}
           className="stock-row"
@@ -143,6 +285,25 @@ function StockEditor({ productId }: { productId: string }) {
   );
 }
 
+function ProductEditor({ productId, onDeleted }: { productId: string; onDeleted(): void }) {
+  const { t } = useTranslation();
+  const product = useQuery({ queryKey: ['product', productId], queryFn: () => api<Product>(`/api/commerce/products/${productId}`) });
+  const remove = useMutation({ mutationFn: () => api(`/api/commerce/products/${productId}`, { method: 'DELETE' }), onSuccess: onDeleted });
+  if (product.isLoading) return <Loading />;
+  if (!product.data) return <ErrorNote error={product.error} />;
+  return (
+    <div className="stack">
+      <PhotoEditor product={product.data} />
+      <DetailsEditor product={product.data} />
+      <StockEditor product={product.data} />
+      <ErrorNote error={remove.error} />
+      <ConfirmButton label={t('seller.deleteProduct')} title={t('seller.deleteProductTitle', { title: product.data.title })} confirmLabel={t('seller.deleteProduct')} disabled={remove.isPending} onConfirm={() => remove.mutate()}>
+        <p>{t('seller.deleteProductBody')}</p>
+      </ConfirmButton>
+    </div>
+  );
+}
+
 export function SellerProducts({ shop }: { shop: Shop }) {
   const { t } = useTranslation();
   const client = useQueryClient();
@@ -160,9 +321,11 @@ export function SellerProducts({ shop }: { shop: Shop }) {
       {adding ? (
         <NewProduct
           shop={shop}
-          onDone={() => {
+          onDone={(productId) => {
             setAdding(false);
             setSaved(true);
+            // Photos are uploaded to a product that exists, so its editor opens next.
+            setOpen(productId);
             void client.invalidateQueries({ queryKey: ['shop-products', shop.slug] });
           }}
         />
@@ -189,9 +352,17 @@ export function SellerProducts({ shop }: { shop: Shop }) {
               {formatIdrRange(p.priceMinIdr, p.priceMaxIdr)} · {p.inStock ? t('seller.inStock') : t('product.soldOut')}
             </p>
             <button type="button" aria-expanded={open === p.id} onClick={() => setOpen(open === p.id ? null : p.id)}>
-              {t('seller.manageStock')}
+              {t('seller.manageProduct')}
             </button>
-            {open === p.id && <StockEditor productId={p.id} />}
+            {open === p.id && (
+              <ProductEditor
+                productId={p.id}
+                onDeleted={() => {
+                  setOpen(null);
+                  void client.invalidateQueries({ queryKey: ['shop-products', shop.slug] });
+                }}
+              />
+            )}
           </li>
         ))}
       </ul>

@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../../platform/db.js';
 import { HttpProblem, notFound, unprocessable } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
+import { checkPicture } from '../../../platform/pictures.js';
 import { publishProduct } from './events.js';
 import { productViews } from './cache.js';
 
@@ -25,12 +26,14 @@ export function sniffImage(bytes: Buffer): keyof typeof IMAGE_TYPES | undefined 
 /** Product images uploaded by sellers, stored under DATA_DIR/media/commerce. */
 export class ProductImages {
   private readonly folder: string;
+  private readonly incoming: string;
 
   constructor(
     private readonly db: Database,
     dataDir: string,
   ) {
     this.folder = path.join(dataDir, 'media', 'commerce');
+    this.incoming = path.join(this.folder, 'incoming');
   }
 
   async add(subject: string, productId: string, declaredType: string, bytes: Buffer): Promise<string[]> {
@@ -38,6 +41,8 @@ export class ProductImages {
     if (!type || type !== declaredType.split(';')[0]!.trim()) {
       throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'Upload a JPEG, PNG or WebP image whose Content-Type matches its bytes.');
     }
+    // A right signature can front anything: ffprobe must read it as one picture before it is kept.
+    await checkPicture(bytes, type, this.incoming);
     const file = `${uuidv7()}.${IMAGE_TYPES[type]}`;
     const urls = await this.db.transaction().execute(async (trx) => {
       await sql`select id from variants where product_id = ${productId} order by id for update`.execute(trx);
