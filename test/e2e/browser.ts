@@ -1,4 +1,4 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -67,4 +67,12 @@ export function useBrowserSekat(options: Parameters<typeof useSekat>[0] = {}) {
     register: (request: Page['request'], handle: string) =>
       request.post(`${base}/api/auth/register`, { data: { email: `${handle}@contoh.id`, password: 'nasi-uduk-betawi-enak', handle, displayName: handle } }),
   };
+}
+
+/**
+ * Waits until the field is marked invalid. A form answers a click after its request returns, so
+ * reading `aria-invalid` at once races the answer.
+ */
+export async function waitInvalid(field: Locator): Promise<void> {
+  await field.and(field.page().locator('[aria-invalid="true"]')).waitFor();
 }

@@ -7,7 +7,7 @@ import { checkout, listProduct, openShop } from '../../src/domains/commerce/test
 import { makeClip, uploadFile, waitFor, waitForStatus, type TestUser } from '../../src/domains/social/testkit.js';
 import id from '../../web/src/i18n/id.json' with { type: 'json' };
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
-import { desktopPage, launchBrowser, phonePage, screenshot } from './browser.js';
+import { desktopPage, launchBrowser, phonePage, screenshot, waitInvalid } from './browser.js';
 import { seriousViolations } from './a11y.js';
 
 type Strings = typeof id;
@@ -226,7 +226,7 @@ describe('the web fixes of issue 14, in Chromium', () => {
     const page = await open('id');
     await page.goto(`${base}/daftar`);
     await page.locator('form').getByRole('button', { name: id.auth.submitSignUp }).click();
-    for (const label of [id.auth.displayName, id.auth.handle, id.auth.email, id.auth.password]) expect(await page.getByLabel(label).getAttribute('aria-invalid')).toBe('true');
+    for (const label of [id.auth.displayName, id.auth.handle, id.auth.email, id.auth.password]) await waitInvalid(page.getByLabel(label));
     expect(await page.getByText(id.errors.rule.required).count()).toBe(4);
     expect(await page.getByText(id.errors.rule.minLength.replace('{{n}}', '1')).count()).toBe(0);
     await screenshot(page, 'fix-signup-required');
@@ -245,8 +245,8 @@ describe('the web fixes of issue 14, in Chromium', () => {
     const shopper = await open('id', 'phone', buyer);
     await shopper.goto(`${base}/checkout`);
     await shopper.getByRole('button', { name: id.checkout.placeOrder }).click();
-    expect(await shopper.getByLabel(id.checkout.recipient).getAttribute('aria-invalid')).toBe('true');
-    expect(await shopper.getByLabel(id.checkout.postalCode).getAttribute('aria-invalid')).toBe('true');
+    await waitInvalid(shopper.getByLabel(id.checkout.recipient));
+    await waitInvalid(shopper.getByLabel(id.checkout.postalCode));
     await shopper.getByRole('alert').filter({ hasText: id.errors.fixFields }).waitFor();
     await screenshot(shopper, 'fix-checkout-empty');
     await fillAddress(shopper, id, '12345');

@@ -117,6 +117,39 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
     expect(unliked.json()).toMatchObject({ likedByMe: false, counts: { likes: 0 } });
   });
 
+  it('counts every like on a profile exactly once while the fold moves it from delta to counter', async () => {
+    const video = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(author), handle: author.handle }, 'Dilipat #lipat');
+    const { counters, service } = sekat.domains.social;
+    await counters.settle();
+    const base = (await service.getProfile(author.handle)).counts.likes;
+    // Likes arrive as deltas and the fold moves them while readers keep reading the profile: a
+    // reader must see every like that committed before it began, and none that was not made.
+    let committed = 0;
+    let done = false;
+    const wrong: string[] = [];
+    const reader = async () => {
+      while (!done) {
+        const before = committed;
+        const seen = (await service.getProfile(author.handle)).counts.likes - base;
+        const after = committed;
+        if (seen < before || seen > after + 1) wrong.push(`saw ${seen} with ${before}..${after} committed`);
+      }
+    };
+    const readers = Array.from({ length: 4 }, reader);
+    for (let round = 0; round < 150; round++) {
+      await sql`insert into video_counter_deltas (video_id, likes) values (${video}, 1)`.execute(db());
+      committed += 1;
+      if (round % 2 === 0) await counters.settle();
+    }
+    done = true;
+    await Promise.all(readers);
+    await counters.settle();
+    expect(wrong.slice(0, 5)).toEqual([]);
+    expect((await service.getProfile(author.handle)).counts.likes - base).toBe(committed);
+    await sql`update videos set like_count = 0 where id = ${video}`.execute(db());
+    await sql`update profiles set like_count = like_count - ${committed} where subject = ${subjectOf(author)}`.execute(db());
+  });
+
   it.runIf(STORE_LABEL === 'postgres')('never makes a request wait on the video row while a fold holds it', async () => {
     const held = sekat.domains.social.service.db.transaction().execute(async (trx) => {
       // What a fold (or any counter update) holds on the row until it commits.

@@ -209,22 +209,32 @@ export class SocialService {
   }
 
   async getProfile(handle: string, viewer?: string): Promise<ProfileView> {
-    const row = await this.profileByHandle(handle);
+    // The profile row and the likes the fold has not reached yet are read in one statement, so
+    // one snapshot: read apart, a fold between them would move a like out of the deltas after
+    // the row was read and the like would be counted nowhere.
+    const row = await this.db
+      .selectFrom('profiles as p')
+      .selectAll('p')
+      .select((eb) =>
+        eb
+          .selectFrom('video_counter_deltas as d')
+          .innerJoin('videos as v', 'v.id', 'd.video_id')
+          .select(sql<number>`coalesce(sum(d.likes), 0)::int`.as('likes'))
+          .whereRef('v.author', '=', 'p.subject')
+          .as('pending_likes'),
+      )
+      .where(sql<string>`lower(p.handle)`, '=', handle.toLowerCase())
+      .executeTakeFirst();
+    if (!row) throw notFound(`No user @${handle}.`);
     const follows = viewer
       ? await this.db.selectFrom('follows').select('follower').where('follower', '=', viewer).where('followee', '=', row.subject).executeTakeFirst()
       : undefined;
-    const pending = await this.db
-      .selectFrom('video_counter_deltas as d')
-      .innerJoin('videos as v', 'v.id', 'd.video_id')
-      .select(sql<number>`coalesce(sum(d.likes), 0)::int`.as('likes'))
-      .where('v.author', '=', row.subject)
-      .executeTakeFirst();
     return {
       handle: row.handle,
       displayName: row.display_name,
       bio: row.bio,
       avatarUrl: row.avatar_url,
-      counts: { followers: row.follower_count, following: row.following_count, videos: row.video_count, likes: row.like_count + Number(pending?.likes ?? 0) },
+      counts: { followers: row.follower_count, following: row.following_count, videos: row.video_count, likes: row.like_count + Number(row.pending_likes ?? 0) },
       followedByMe: Boolean(follows),
     };
   }
