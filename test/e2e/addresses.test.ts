@@ -86,7 +86,7 @@ describe('address book in Chromium', () => {
     await expect.poll(() => page.getByLabel(id.checkout.line1, { exact: true }).inputValue()).toBe('Jl. Malioboro 10');
     expect(await picker.getByRole('radio', { name: /Kantor/ }).isChecked()).toBe(true);
     await picker.getByRole('radio', { name: /Rumah/ }).check();
-    expect(await page.getByLabel(id.checkout.line1, { exact: true }).inputValue()).toBe('Jl. Kaliurang Km 7');
+    await expect.poll(() => page.getByLabel(id.checkout.line1, { exact: true }).inputValue()).toBe('Jl. Kaliurang Km 7');
     expect(await page.getByLabel(id.checkout.city, { exact: true }).inputValue()).toBe('Sleman');
     await screenshot(page, 'addresses-checkout');
     expect(await seriousViolations(page)).toEqual([]);
