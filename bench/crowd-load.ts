@@ -10,6 +10,8 @@ import http from 'node:http';
 export interface LoadInput {
   base: string;
   mode: 'crowd' | 'bare';
+  /** What `bare` mode asks for (GET), `/` unless given. */
+  path?: string;
   tokens: string[];
   viral: string;
   connections: number;
@@ -127,7 +129,8 @@ async function viewerLoop(index: number, until: () => boolean): Promise<void> {
 }
 
 async function bareLoop(until: () => boolean): Promise<void> {
-  while (!until()) await timed('GET /', 'GET', '/');
+  const path = input.path ?? '/';
+  while (!until()) await timed('GET /', 'GET', path);
 }
 
 async function run(): Promise<void> {

@@ -111,6 +111,37 @@ async function seedViewers(sekat: Sekat, config: Config): Promise<string[]> {
   return tokens;
 }
 
+/**
+ * What a request that touches the database at all can reach here: the crowd's load loop against
+ * a bare Fastify route that runs one `select 1`, and one that commits one tiny insert, through
+ * social's own pool (same size, same database, same machine). No feed can beat these, so they
+ * say what share of bare Fastify is possible on this machine.
+ */
+async function ceilings(sekat: Sekat): Promise<{ read: number; write: number; writeP99: number }> {
+  const db = sekat.domains.social.service.db;
+  await sql`create table if not exists bench_ceiling (id bigserial primary key, at timestamptz not null default now())`.execute(db);
+  const app = Fastify();
+  app.get('/read', async () => (await sql<{ one: number }>`select 1 as one`.execute(db)).rows[0]);
+  app.get('/write', async () => {
+    await sql`insert into bench_ceiling default values`.execute(db);
+    return { ok: true };
+  });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const read = await load({ base: address, mode: 'bare', path: '/read', tokens: [], viral: '' });
+    const write = await load({ base: address, mode: 'bare', path: '/write', tokens: [], viral: '' });
+    const writes = (write.latencies['GET /'] ?? []).sort((a, b) => a - b);
+    return {
+      read: Math.round((read.latencies['GET /']?.length ?? 0) / read.seconds),
+      write: Math.round(writes.length / write.seconds),
+      writeP99: percentile(writes, 99),
+    };
+  } finally {
+    await app.close();
+    await sql`drop table bench_ceiling`.execute(db);
+  }
+}
+
 async function viralVideo(sekat: Sekat): Promise<string> {
   const { rows } = await sql<{ id: string }>`
     insert into videos (id, author, caption, hashtags, status, duration_ms, width, height, renditions, created_at, ready_at)
@@ -149,6 +180,11 @@ async function benchStore(store: string, databaseUrl: string | undefined): Promi
     await seedFeed(sekat);
     const tokens = await seedViewers(sekat, config);
     const viral = await viralVideo(sekat);
+    const ceiling = await ceilings(sekat);
+    console.log(
+      `  ceilings through social's pool: one select 1 per request ${ceiling.read} req/s (${((ceiling.read / baseline.loop) * 100).toFixed(1)} % of bare), ` +
+        `one committed insert per request ${ceiling.write} req/s (${((ceiling.write / baseline.loop) * 100).toFixed(1)} %, p99 ${ceiling.writeP99.toFixed(1)} ms)`,
+    );
     const address = await sekat.app.listen({ port: 0, host: '127.0.0.1' });
     const before = new Map(sekat.domains.social.cacheStats().map((s) => [s.name, s]));
     const output = await load({ base: address, mode: 'crowd', tokens, viral });
@@ -168,6 +204,7 @@ async function benchStore(store: string, databaseUrl: string | undefined): Promi
     const perSecond = Math.round(total / output.seconds);
     console.log(`  ${'whole mix'.padEnd(20)} ${String(perSecond).padStart(7)} ${percentile(all, 50).toFixed(1).padStart(7)} ${percentile(all, 99).toFixed(1).padStart(7)}`);
     console.log(`  share of bare Fastify: ${((perSecond / baseline.loop) * 100).toFixed(1)} % (same loop), ${((perSecond / baseline.autocannon) * 100).toFixed(1)} % (autocannon)`);
+    console.log(`  share of the one-query ceiling: ${((perSecond / ceiling.read) * 100).toFixed(1)} %; writes (likes + event batches) ${Math.round(((output.latencies['like']?.length ?? 0) + (output.latencies['watch events']?.length ?? 0)) / output.seconds)}/s against a ceiling of ${ceiling.write}/s`);
     console.log(`  watch events ingested: ${Math.round(output.events / output.seconds)} events/s (${output.viralEvents} to the viral video), feed p99 ${percentile(feeds, 99).toFixed(1)} ms; likes ${Math.round(output.likes / output.seconds)}/s (${output.viralLikes} to the viral video)`);
     if (Object.keys(output.statuses).length > 0) console.log(`  refused: ${JSON.stringify(output.statuses)}`);
     console.log('  caches (during the measured run):');

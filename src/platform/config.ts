@@ -28,6 +28,8 @@ export interface Config {
   databaseUrl: string | undefined;
   /** Prefix of the per-domain PostgreSQL database names (`<prefix>_<domain>`). */
   databasePrefix: string;
+  /** Connections per domain's PostgreSQL pool (DATABASE_POOL_MAX, default 10). */
+  databasePoolMax: number;
   redisUrl: string | undefined;
   /** NATS server with JetStream for events between domains (NATS_URL); the in-process bus when unset. */
   natsUrl: string | undefined;
@@ -231,6 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     dataDir,
     databaseUrl: urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePrefix,
+    databasePoolMax: intVar(env, 'DATABASE_POOL_MAX', 10, 1, 200),
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     natsUrl: urlVar(env, 'NATS_URL', ['nats:', 'tls:']),
     natsStream,

@@ -100,6 +100,8 @@ export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string;
   databasePrefix: string;
+  /** Connections in the PostgreSQL pool (default 10). */
+  poolMax?: number;
   /** In-memory PGlite (tests that need no files). */
   memory?: boolean;
 }
@@ -150,7 +152,7 @@ export async function openDomainStore(domain: string, options: StoreOptions): Pr
     await ensurePostgresDatabase(options.databaseUrl, name);
     const url = new URL(options.databaseUrl);
     url.pathname = `/${name}`;
-    const pool = new pg.Pool({ connectionString: url.toString(), max: 10 });
+    const pool = new pg.Pool({ connectionString: url.toString(), max: options.poolMax ?? 10 });
     pool.on('connect', prepareStatements);
     const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) });
     // Under a lock: two processes creating it at once would collide in the catalog.

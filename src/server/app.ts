@@ -89,6 +89,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
           dataDir: config.dataDir,
           databaseUrl: config.databaseUrl,
           databasePrefix: config.databasePrefix,
+          poolMax: config.databasePoolMax,
           memory: options.memory,
         });
         stores[domain] = store;
