@@ -189,6 +189,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     // Malformed URLs and over-long path parameters get a problem document like every other error.
     frameworkErrors: (error, request, reply) => sendProblem(reply, request, error),
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true, allErrors: true, formats: TEXT_FORMATS } },
+    // Response schemas with anyOf are checked by the serializer's own Ajv: it knows our formats too.
+    serializerOpts: { ajv: { formats: TEXT_FORMATS } },
     schemaController: { compilersFactory: { buildValidator: boundedValidatorCompiler() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
