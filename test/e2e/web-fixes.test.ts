@@ -60,7 +60,7 @@ beforeAll(async () => {
     const tagged = await sekat.app.inject({ method: 'POST', url: `/api/social/videos/${videoId}/product-tags`, headers: seller.auth, payload: { productId: product.id } });
     return tagged.statusCode < 300 ? true : undefined;
   }, 30_000, 250);
-}, 180_000);
+}, 400_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -151,6 +151,24 @@ describe('the web fixes of issue 14, in Chromium', () => {
     await page.getByRole('heading', { name: id.checkout.title }).waitFor();
     await page.getByText('Kaus Lurik Jogja · Ukuran M × 2').waitFor();
     await page.context().close();
+
+    // A newcomer has no account: the header's "Daftar" (not only the form's link) keeps the purchase.
+    const newcomer = await open('id');
+    await newcomer.goto(`${base}/produk/${product.id}`);
+    await newcomer.getByRole('radio', { name: /Ukuran M/ }).check();
+    await newcomer.getByRole('button', { name: id.product.buyNow }).click();
+    await newcomer.getByText(id.auth.reason.buy).waitFor();
+    await newcomer.getByRole('navigation', { name: id.nav.account }).getByRole('link', { name: id.nav.signUp }).click();
+    await newcomer.waitForURL(/\/daftar\?next=%2Fcheckout/);
+    await signUpHere(newcomer, id, `baru${Date.now().toString(36).slice(-5)}`);
+    await newcomer.getByRole('heading', { name: id.checkout.title }).waitFor();
+    await newcomer.getByText('Kaus Lurik Jogja · Ukuran M × 1').waitFor();
+    // And from any other page the header brings a person back to where they were.
+    await newcomer.context().clearCookies();
+    await newcomer.goto(`${base}/cari?q=kaus`);
+    await newcomer.getByRole('navigation', { name: id.nav.account }).getByRole('link', { name: id.nav.signIn }).click();
+    await newcomer.waitForURL(/\/masuk\?next=%2Fcari%3Fq%3Dkaus$/);
+    await newcomer.context().close();
 
     const viewer = await open('id');
     await viewer.goto(`${base}/`);

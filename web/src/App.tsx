@@ -1,5 +1,5 @@
 import { lazy, Suspense } from 'react';
-import { Link, NavLink, Route, Routes, useNavigate, useParams, useSearchParams } from 'react-router';
+import { Link, NavLink, Route, Routes, useLocation, useNavigate, useParams, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { useSession } from './api/session';
 import { setLanguage, type Language } from './i18n';
@@ -9,6 +9,7 @@ import SignUp from './pages/SignUp';
 import NotFound from './pages/NotFound';
 import { Loading } from './components/Alert';
 import { Icon } from './components/Icon';
+import { authPath, safeNext, signInReason } from './lib/next';
 
 const VideoPage = lazy(() => import('./pages/VideoPage'));
 const ProductPage = lazy(() => import('./pages/ProductPage'));
@@ -31,10 +32,26 @@ const FollowedShops = lazy(() => import('./pages/FollowedShops'));
 const AddressBook = lazy(() => import('./pages/AddressBook'));
 const EditProfile = lazy(() => import('./pages/EditProfile'));
 
+/**
+ * Where the header's "Masuk"/"Daftar" bring a person back to: the page they are on, or, on the
+ * sign-in and sign-up pages themselves, where those pages were going to send them (so tapping
+ * "Daftar" in the middle of a purchase still ends at the checkout).
+ */
+function useAuthLinks(): { signIn: string; signUp: string } {
+  const location = useLocation();
+  const [params] = useSearchParams();
+  const onAuthPage = ['/masuk', '/daftar'].includes(location.pathname) || location.pathname.startsWith('/sandi/');
+  const here = location.pathname + location.search;
+  const next = onAuthPage ? safeNext(params.get('next')) : here === '/' ? null : here;
+  const reason = onAuthPage ? signInReason(params.get('alasan')) : null;
+  return { signIn: authPath('/masuk', next, reason), signUp: authPath('/daftar', next, reason) };
+}
+
 function Header() {
   const { t, i18n } = useTranslation();
   const { user, signOut } = useSession();
   const navigate = useNavigate();
+  const auth = useAuthLinks();
   return (
     <header className="top">
       <Link to="/" className="brand">
@@ -58,8 +75,8 @@ function Header() {
           </>
         ) : (
           <>
-            <Link to="/masuk">{t('nav.signIn')}</Link>
-            <Link to="/daftar">{t('nav.signUp')}</Link>
+            <Link to={auth.signIn}>{t('nav.signIn')}</Link>
+            <Link to={auth.signUp}>{t('nav.signUp')}</Link>
           </>
         )}
         <label className="lang">
