@@ -163,6 +163,11 @@ describe('the web fixes of issue 14, in Chromium', () => {
     await signUpHere(newcomer, id, `baru${Date.now().toString(36).slice(-5)}`);
     await newcomer.getByRole('heading', { name: id.checkout.title }).waitFor();
     await newcomer.getByText('Kaus Lurik Jogja · Ukuran M × 1').waitFor();
+    // Back never shows a signed-in person the sign-up or sign-in form again.
+    await newcomer.goBack();
+    await newcomer.waitForURL(/\/(checkout|produk)/);
+    await newcomer.getByRole('heading', { name: id.auth.signUpTitle }).waitFor({ state: 'detached' });
+    await newcomer.getByRole('heading', { name: id.auth.signInTitle }).waitFor({ state: 'detached' });
     // And from any other page the header brings a person back to where they were.
     await newcomer.context().clearCookies();
     await newcomer.goto(`${base}/cari?q=kaus`);

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, Navigate, useNavigate, useSearchParams } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api, type User } from '../api/client';
 import { useSession } from '../api/session';
@@ -31,13 +31,17 @@ export default function SignUp() {
     try {
       await api<{ user: User }>('/api/auth/register', { body: { ...form, locale: i18n.language } });
       await session.refresh();
-      navigate(target);
+      // Replaced, so Back from where they land does not show this form again.
+      navigate(target, { replace: true });
     } catch (error) {
       errors.show(error);
     } finally {
       setBusy(false);
     }
   }
+
+  // Someone already signed in (Back after a purchase, an old link) goes where this form would send them.
+  if (session.user && !busy) return <Navigate to={target} replace />;
 
   return (
     <section className="card" aria-labelledby="signup-title">
