@@ -98,7 +98,7 @@ describe(`flash deal set-up (${STORE_LABEL})`, () => {
     expect(ok.json()).toMatchObject({ dealPriceIdr: 149_999, normalPriceIdr: 200_000, allocation: 5, remaining: 5, state: 'upcoming' });
     expect(await variantRow(variantId)).toMatchObject({ stock: 10, reserved: 5 });
     // A second deal over the same time is refused; the seller cannot cut stock below what is held.
-    expect((await createDeal(variantId, { dealPriceIdr: 149_000, allocation: 1 })).statusCode).toBe(409);
+    expect((await createDeal(variantId, { dealPriceIdr: 149_000, allocation: 1, perBuyerLimit: 1 })).statusCode).toBe(409);
     expect((await inject({ method: 'PUT', url: `/api/commerce/variants/${variantId}/stock`, headers: seller.headers, payload: { stock: 4 } })).statusCode).toBe(409);
   });
 
