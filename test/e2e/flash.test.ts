@@ -95,7 +95,9 @@ describe('flash sale in Chromium', () => {
     await seller.reload();
     await card.getByText(id.flash.soldOf.replace('{{sold}}', '1').replace('{{allocation}}', '3')).waitFor();
     await card.getByRole('button', { name: id.flash.endNow }).click();
-    await seller.getByRole('dialog').getByRole('button', { name: id.flash.endNow }).click();
+    const dialog = seller.getByRole('alertdialog', { name: id.flash.endTitle });
+    await dialog.getByText(id.flash.endBody.replace('{{remaining}}', '2')).waitFor();
+    await dialog.getByRole('button', { name: id.flash.endNow }).click();
     await card.getByText(id.flash.state.ended).waitFor();
     await card.getByText(id.flash.returned_other.replace('{{count}}', '2')).waitFor();
     const after = (await (await seller.request.get(`${sekat.base}/api/commerce/products/${product.id}`)).json()) as { variants: { available: number }[] };
