@@ -9,6 +9,7 @@ import type { Config } from '../../../platform/config.js';
 import { signToken } from '../../../platform/tokens.js';
 import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from '../testkit.js';
 import { flashEndJob } from './flash.js';
+import type { CommerceInstance } from '../index.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -183,6 +184,13 @@ describe(`flash deal checkout (${STORE_LABEL})`, () => {
     const line = await db().selectFrom('order_lines').select(['affiliate_id', 'video_id', 'commission_percent']).where('order_id', '=', first.json().order.id).executeTakeFirstOrThrow();
     expect(line).toEqual({ affiliate_id: affiliateId, video_id: 'live-1', commission_percent: 10 });
 
+    // What anyone reads of the deal tells counts, never who bought.
+    const [taker] = (await db().selectFrom('flash_deal_buyers').select(['subject', 'quantity']).where('deal_id', '=', deal.id).execute()) as { subject: string; quantity: number }[];
+    expect(taker!.quantity).toBe(2);
+    const afterSale = await inject({ method: 'GET', url: `/api/commerce/products/${product.id}/flash-deals` });
+    expect(afterSale.json().items[0]).toMatchObject({ remaining: 4, sold: 2 });
+    expect(afterSale.body).not.toContain(taker!.subject);
+
     const before = await storeSnapshot(db());
     const over = await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] });
     expect(over.statusCode).toBe(409);
@@ -201,6 +209,10 @@ describe(`flash deal checkout (${STORE_LABEL})`, () => {
     const late = await checkout(sekat.app, other, { items: [{ variantId, quantity: 3 }] });
     expect(late.statusCode).toBe(201);
     expect(late.json().order.lines[0].unitPriceIdr).toBe(150_000);
+
+    // Erasure takes the buyer's per-deal count with the rest of their commerce data.
+    await (sekat.domains.commerce as CommerceInstance).eraseSubject(taker!.subject);
+    expect(await db().selectFrom('flash_deal_buyers').select('subject').where('subject', '=', taker!.subject).execute()).toEqual([]);
   });
 });
 
