@@ -29,6 +29,8 @@ import { addressRoutes } from './checkout/addresses.routes.js';
 import { ReviewPhotos } from './review-photos.js';
 import { reviewRoutes } from './reviews.routes.js';
 import type { CommercePort } from '../../contracts/ports.js';
+import { FLASH_END_JOB, FlashSaleService, flashEndJob } from './flash/flash.js';
+import { flashRoutes } from './flash/routes.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -71,6 +73,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
   deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
   deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
+  deps.jobs.register(FLASH_END_JOB, flashEndJob(deps.db));
   deps.jobs.register(SEND_REFUND_JOB, sendRefundJob(deps.db, provider, deps.log));
   schedulePurge(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
   const routes = commerceRoutes({
@@ -103,6 +106,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(favouritesRoutes(new FavouritesService(deps.db)));
       await app.register(addressRoutes(deps.db, new AddressBookService(deps.db)));
       await app.register(reviewRoutes(reviews, reviewPhotos));
+      await app.register(flashRoutes(new FlashSaleService(deps.db)));
     },
     health: async () => true,
     stop: async () => {},

@@ -37,6 +37,7 @@ export class PrivacyService {
       wishlist: await db.selectFrom('wishlist_items').select(['product_id', 'created_at']).where('subject', '=', subject).orderBy('created_at').execute(),
       reviews: await db.selectFrom('reviews').selectAll().where('subject', '=', subject).execute(),
       voucherRedemptions: await db.selectFrom('voucher_redemptions').selectAll().where('subject', '=', subject).execute(),
+      flashDealPurchases: await db.selectFrom('flash_deal_buyers').select(['deal_id', 'quantity']).where('subject', '=', subject).execute(),
       affiliate: (await db.selectFrom('affiliates').selectAll().where('subject', '=', subject).executeTakeFirst()) ?? null,
       commissions: await sql`select c.* from commissions c join affiliates a on a.id = c.affiliate_id where a.subject = ${subject}`
         .execute(db)
@@ -74,6 +75,7 @@ export class PrivacyService {
       await trx.deleteFrom('wishlist_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('idempotency_keys').where('subject', '=', subject).execute();
       await trx.deleteFrom('voucher_redemptions').where('subject', '=', subject).execute();
+      await trx.deleteFrom('flash_deal_buyers').where('subject', '=', subject).execute();
       const orders = (await trx.selectFrom('orders').select(['id', 'status']).where('buyer_subject', '=', subject).forUpdate().execute()) as { id: string; status: string }[];
       let closed = 0;
       let open = 0;

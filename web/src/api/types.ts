@@ -297,3 +297,31 @@ export interface CreatorAnalytics {
     commissionIdr: number | null;
   }[];
 }
+
+export type FlashDealState = 'scheduled' | 'upcoming' | 'live' | 'ended';
+
+export interface FlashDeal {
+  id: string;
+  shopId: string;
+  productId: string;
+  variantId: string;
+  title: string;
+  variantName: string;
+  dealPriceIdr: number;
+  normalPriceIdr: number;
+  allocation: number;
+  remaining: number;
+  sold: number;
+  perBuyerLimit: number;
+  announceAt: string;
+  startsAt: string;
+  endsAt: string;
+  endedAt: string | null;
+  returned: number | null;
+  state: FlashDealState;
+}
+
+export interface FlashDeals {
+  serverTime: string;
+  items: FlashDeal[];
+}

@@ -43,6 +43,12 @@ const PATTERNS: [RegExp, string][] = [
   [/^is required$/, 'errors.rule.required'],
   [/^must be integer$/, 'errors.rule.integer'],
   [/^must match pattern/, 'errors.rule.pattern'],
+  [/^must be below the lowest price of the last 30 days \(Rp (\d+)\)$/, 'errors.rule.belowLowest'],
+  [/^must be at most the stock available \((\d+)\)$/, 'errors.rule.atMostAvailable'],
+  [/^must be at most the allocation \((\d+)\)$/, 'errors.rule.atMostAllocation'],
+  [/^must leave the (\d+) s countdown before it$/, 'errors.rule.leaveCountdown'],
+  [/^the limit is (\d+) per buyer$/, 'errors.rule.perBuyerLimit'],
+  [/^only (\d+) left at the flash price$/, 'errors.rule.flashLeft'],
 ];
 
 /** Translates one per-field message from the API; unknown ones become a plain "check this". */

@@ -13,6 +13,7 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { Icon } from '../components/Icon';
 import { FollowShopButton, WishlistButton } from '../components/Favourites';
 import { ReviewItem } from '../components/ReviewItem';
+import { FlashDealCard, useFlashDeals } from '../components/FlashDeal';
 
 export default function ProductPage() {
   const { id = '' } = useParams();
@@ -24,11 +25,19 @@ export default function ProductPage() {
   const reviews = useQuery({ queryKey: ['reviews', id], queryFn: () => api<Page<Review>>(`/api/commerce/products/${id}/reviews`) });
   const [variantId, setVariantId] = useState<string | null>(null);
   const [quantity, setQuantity] = useState(1);
+  const { deals, serverNow } = useFlashDeals(id);
+  // A live deal with units left sells its variant at the deal price, from its own allocation.
+  const liveDeal = (vid: string | undefined) => deals.find((d) => d.variantId === vid && d.state === 'live' && d.remaining > 0);
+  const buyable = (v: { id: string; available: number }) => v.available > 0 || !!liveDeal(v.id);
   useEffect(() => {
-    const first = product.data?.variants.find((v) => v.available > 0);
+    const first = product.data?.variants.find((v) => !!liveDeal(v.id)) ?? product.data?.variants.find(buyable);
     if (first && !variantId) setVariantId(first.id);
-  }, [product.data, variantId]);
+  });
   const variant = product.data?.variants.find((v) => v.id === variantId);
+  const deal = liveDeal(variant?.id);
+  const shownDeal = deals.find((d) => d.variantId === variant?.id) ?? deals[0];
+  const unitPrice = deal ? deal.dealPriceIdr : variant?.priceIdr;
+  const maxQuantity = deal ? Math.min(deal.remaining, deal.perBuyerLimit) : (variant?.available ?? 1);
   const add = useMutation({
     mutationFn: () => api('/api/commerce/cart/items', { body: { variantId, quantity } }),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['cart'] }),
@@ -46,7 +55,7 @@ export default function ProductPage() {
               <Icon name="bag" size={36} />
             </div>}
       <h1 id="product-title">{p.title}</h1>
-      <p className="price big">{variant ? formatIdr(variant.priceIdr) : formatIdrRange(p.priceMinIdr, p.priceMaxIdr)}</p>
+      {shownDeal ? <FlashDealCard deal={shownDeal} serverNow={serverNow} /> : <p className="price big">{unitPrice !== undefined ? formatIdr(unitPrice) : formatIdrRange(p.priceMinIdr, p.priceMaxIdr)}</p>}
       <p className="muted">
         <Link to={`/toko/${p.shopSlug}`}>{p.shopName}</Link> · {t(`categories.${p.category}`)}
         {p.rating.count > 0 && ` · ★ ${p.rating.average?.toFixed(1)} (${p.rating.count})`}
@@ -65,13 +74,16 @@ export default function ProductPage() {
           <fieldset className="variants">
             <legend>{t('product.variant')}</legend>
             {p.variants.map((v) => (
-              <label key={v.id} className={`chip-option${v.id === variantId ? ' selected' : ''}${v.available === 0 ? ' disabled' : ''}`}>
-                <input type="radio" name="variant" checked={v.id === variantId} disabled={v.available === 0} onChange={() => setVariantId(v.id)} />
-                {v.name} · {formatIdr(v.priceIdr)} {v.available === 0 ? `· ${t('product.soldOut')}` : `· ${t('product.stockLeft', { count: v.available })}`}
+              <label key={v.id} className={`chip-option${v.id === variantId ? ' selected' : ''}${buyable(v) ? '' : ' disabled'}`}>
+                <input type="radio" name="variant" checked={v.id === variantId} disabled={!buyable(v)} onChange={() => setVariantId(v.id)} />
+                {v.name} ·{' '}
+                {liveDeal(v.id)
+                  ? `${formatIdr(liveDeal(v.id)!.dealPriceIdr)} · ${t('flash.badge')}`
+                  : `${formatIdr(v.priceIdr)} ${v.available === 0 ? `· ${t('product.soldOut')}` : `· ${t('product.stockLeft', { count: v.available })}`}`}
               </label>
             ))}
           </fieldset>
-          <QuantityField value={quantity} max={variant?.available ?? 1} onChange={setQuantity} />
+          <QuantityField value={quantity} max={maxQuantity} onChange={setQuantity} />
           <ErrorNote error={add.error} />
           {add.isSuccess && (
             <p role="status" className="ok">
@@ -79,7 +91,7 @@ export default function ProductPage() {
             </p>
           )}
           <div className="actions">
-            <button type="button" disabled={!variant || add.isPending} onClick={() => {
+            <button type="button" disabled={!variant || add.isPending || (variant.available === 0 && !!deal)} onClick={() => {
                 if (user) add.mutate();
                 else if (variant) {
                   savePendingCart({ variantId: variant.id, quantity });
@@ -94,7 +106,7 @@ export default function ProductPage() {
               disabled={!variant}
               onClick={() => {
                 if (!variant) return;
-                saveBuyNow([{ variantId: variant.id, quantity, productId: p.id, title: p.title, variantName: variant.name, unitPriceIdr: variant.priceIdr }]);
+                saveBuyNow([{ variantId: variant.id, quantity, productId: p.id, title: p.title, variantName: variant.name, unitPriceIdr: unitPrice ?? variant.priceIdr }]);
                 navigate(user ? '/checkout?buy=now' : authPath('/masuk', '/checkout?buy=now', 'buy'));
               }}
             >

@@ -20,6 +20,7 @@ import { orderView, paymentView, withQrImage, type LineRow, type OrderView, type
 import { normaliseAddress, recordAddressUse, type AddressInput } from './address.js';
 import { checkVoucher, redeemVoucher, type VoucherBasis, type VoucherRow } from './vouchers.js';
 import { MAX_QUANTITY } from './cart.js';
+import { checkFlashLine, claimFlashUnits, type LiveDeal } from '../flash/flash.js';
 
 export interface CheckoutItem {
   variantId: string;
@@ -60,6 +61,12 @@ interface VariantFacts {
   shop_city: string;
   shop_province: string;
   commission_percent: number;
+  /** The variant's live flash deal, if any (null columns otherwise). */
+  deal_id: string | null;
+  deal_price_idr: number | null;
+  deal_remaining: number | null;
+  deal_per_buyer_limit: number | null;
+  deal_taken: number | null;
 }
 
 interface Parcel {
@@ -120,6 +127,8 @@ interface Line {
   affiliateId: string | null;
   commissionPercent: number;
   videoId: string | null;
+  /** Set when the line sells at a live flash deal's price, from its allocation. */
+  deal: LiveDeal | null;
 }
 
 /** A stable hash of the request: same fields in any order give the same hash. */
@@ -134,13 +143,32 @@ function requestHash(input: unknown): string {
   return createHash('sha256').update(JSON.stringify(canonical(input))).digest('hex');
 }
 
-/** What checkout needs to know of the variants for sale among `variantIds`. */
-function variantFacts(variantIds: string[]) {
+/**
+ * What checkout needs to know of the variants for sale among `variantIds`, with each one's live
+ * flash deal (inside its window, not ended) and how much of it `subject` already took.
+ */
+function variantFacts(subject: string, variantIds: string[]) {
   return sql<VariantFacts>`
     select v.id, v.product_id, v.shop_id, v.sku, v.name, v.price_idr, v.weight_grams, p.title,
-      s.name as shop_name, s.city as shop_city, s.province as shop_province, s.commission_percent
+      s.name as shop_name, s.city as shop_city, s.province as shop_province, s.commission_percent,
+      d.id as deal_id, d.deal_price_idr, d.remaining as deal_remaining, d.per_buyer_limit as deal_per_buyer_limit,
+      (select b.quantity from flash_deal_buyers b where b.deal_id = d.id and b.subject = ${subject}) as deal_taken
     from variants v join products p on p.id = v.product_id join shops s on s.id = v.shop_id
+      left join flash_deals d on d.variant_id = v.id and d.ended_at is null and d.starts_at <= now() and d.ends_at > now()
     where v.id in (${sql.join(variantIds)}) and v.removed_at is null and p.removed_at is null`;
+}
+
+/** The live deal in a variant's facts, when it still has units: its line sells at the deal price. */
+function liveDealOf(facts: VariantFacts): LiveDeal | undefined {
+  if (!facts.deal_id || !facts.deal_remaining || facts.deal_remaining <= 0) return undefined;
+  return {
+    id: facts.deal_id,
+    variant_id: facts.id,
+    deal_price_idr: Number(facts.deal_price_idr),
+    remaining: facts.deal_remaining,
+    per_buyer_limit: facts.deal_per_buyer_limit ?? 0,
+    taken: facts.deal_taken ?? 0,
+  };
 }
 
 /**
@@ -181,7 +209,7 @@ export class CheckoutService {
         const rows = (await sql<VariantFacts & { claimed: number }>`
           with claimed as (${claim})
           select (select count(*) from claimed)::int as claimed, f.*
-          from (select 1) one left join (${variantFacts(named)}) f on true`.execute(trx)).rows;
+          from (select 1) one left join (${variantFacts(subject, named)}) f on true`.execute(trx)).rows;
         claimed = rows[0]!.claimed > 0;
         facts = rows.filter((row) => row.id !== null).map(({ claimed: _, ...row }) => row);
       } else {
@@ -262,7 +290,7 @@ export class CheckoutService {
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
 
     const variantIds = [...merged.keys()].sort();
-    const found = knownFacts ?? (await variantFacts(variantIds).execute(db)).rows;
+    const found = knownFacts ?? (await variantFacts(subject, variantIds).execute(db)).rows;
     const byId = new Map(found.map((v) => [v.id, v]));
     items.forEach((item, i) => {
       if (!byId.has(item.variantId)) errors[`items.${i}.variantId`] = ['is not a variant for sale'];
@@ -274,8 +302,13 @@ export class CheckoutService {
       const variant = byId.get(variantId)!;
       const item = merged.get(variantId)!;
       const attributed = attribute ? await this.attribution(db, subject, item.attributionToken, variant.product_id) : undefined;
+      // A live deal with units left sets the price; once its allocation is gone the variant
+      // sells at its normal price from normal stock.
+      const deal = liveDealOf(variant);
+      if (deal) checkFlashLine(deal, item.quantity);
       lines.push({
-        variant,
+        variant: deal ? { ...variant, price_idr: deal.deal_price_idr } : variant,
+        deal: deal ?? null,
         quantity: item.quantity,
         affiliateId: attributed?.affiliateId ?? null,
         commissionPercent: attributed ? variant.commission_percent : 0,
@@ -446,14 +479,19 @@ export class CheckoutService {
     // Each line takes units only if enough are available (a conditional UPDATE); if any line
     // cannot, the caller's transaction rolls back and with it everything else. Variant rows are the hot ones in a flash
     // sale, and they stay locked only from this statement to the commit right after it.
+    // Flash lines' units are already held (the deal's allocation counts as reserved): they touch
+    // the deal's row at the very end instead, and their variant's row not at all.
+    const stockLines = lines.filter((line) => !line.deal);
+    const stockVariantIds = stockLines.map((line) => line.variant.id);
+    const dealOfVariant = new Map(lines.filter((line) => line.deal).map((line) => [line.variant.id, line.deal!.id]));
     const quantityOf = sql<number>`case id ${sql.join(
-      lines.map((line) => sql`when ${line.variant.id}::uuid then ${line.quantity}::int`),
+      stockLines.map((line) => sql`when ${line.variant.id}::uuid then ${line.quantity}::int`),
       sql` `,
     )} end`;
     let statement = trx
       .with('new_payment', (db) => db.insertInto('payments').values({ ...payment, instructions: JSON.stringify(instructions) }))
       .with('new_orders', (db) => db.insertInto('orders').values(orders))
-      .with('new_lines', (db) => db.insertInto('order_lines').values(lineRows))
+      .with('new_lines', (db) => db.insertInto('order_lines').values(lineRows.map((line) => ({ ...line, flash_deal_id: dealOfVariant.get(line.variant_id) ?? null }))))
       .with('new_reservations', (db) =>
         db.insertInto('reservations').values(lineRows.map((line) => ({ id: uuidv7(), order_id: line.order_id, variant_id: line.variant_id, quantity: line.quantity, state: 'open' }))),
       )
@@ -480,17 +518,23 @@ export class CheckoutService {
     }
     // One UPDATE takes its rows in whatever order the plan reads them; with several lines, lock
     // them in id order first, as every other path does, so two checkouts cannot deadlock.
-    if (lines.length > 1) await sql`select id from variants where id in (${sql.join(variantIds)}) order by id for update`.execute(trx);
-    const taken = (await statement
-      .updateTable('variants')
-      .set({ reserved: sql`reserved + ${quantityOf}` })
-      .where('id', 'in', variantIds)
-      .where('removed_at', 'is', null)
-      .where(sql<boolean>`stock - reserved >= ${quantityOf}`)
-      .returning(['id', 'product_id', sql<number>`stock - reserved`.as('available')])
-      .execute()) as { id: string; product_id: string; available: number }[];
-    if (taken.length < lines.length) {
-      const short = lines.find((line) => !taken.some((t) => t.id === line.variant.id))!;
+    if (stockLines.length > 1) await sql`select id from variants where id in (${sql.join(stockVariantIds)}) order by id for update`.execute(trx);
+    let taken: { id: string; product_id: string; available: number }[] = [];
+    if (stockLines.length === 0) {
+      // Data-modifying CTEs run to completion whether or not the main query reads them.
+      await statement.selectNoFrom(sql<number>`1`.as('one')).execute();
+    } else {
+      taken = (await statement
+        .updateTable('variants')
+        .set({ reserved: sql`reserved + ${quantityOf}` })
+        .where('id', 'in', stockVariantIds)
+        .where('removed_at', 'is', null)
+        .where(sql<boolean>`stock - reserved >= ${quantityOf}`)
+        .returning(['id', 'product_id', sql<number>`stock - reserved`.as('available')])
+        .execute()) as { id: string; product_id: string; available: number }[];
+    }
+    if (taken.length < stockLines.length) {
+      const short = stockLines.find((line) => !taken.some((t) => t.id === line.variant.id))!;
       const left = (await trx.selectFrom('variants').select(sql<number>`stock - reserved`.as('available')).where('id', '=', short.variant.id).executeTakeFirst()) as
         | { available: number }
         | undefined;
@@ -509,6 +553,8 @@ export class CheckoutService {
     productViews.forget(lines.map((l) => l.variant.product_id));
     // Only a variant that just ran out can flip its product to out of stock.
     if (soldOut.length > 0) await publishIfAvailabilityChanged(trx, soldOut);
+    const flashClaims = lines.filter((line) => line.deal).map((line) => ({ deal: line.deal!, quantity: line.quantity }));
+    if (flashClaims.length > 0) await claimFlashUnits(trx, subject, flashClaims);
     return body();
   }
 }
