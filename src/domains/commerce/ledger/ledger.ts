@@ -2,7 +2,6 @@ import { sql, type Transaction } from 'kysely';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { enqueueJob } from '../../../platform/jobs.js';
-import type { OrderRow } from '../orders/transition.js';
 import type { OrderStatus } from '../orders/state.js';
 
 /**
@@ -30,6 +29,15 @@ export const REASONS = [
   'payout_failed',
 ] as const;
 export type Reason = (typeof REASONS)[number];
+
+/** What the ledger reads of an order (the order machine hands it its locked row). */
+export interface OrderRow {
+  id: string;
+  shop_id: string;
+  subtotal_idr: number;
+  discount_idr: number;
+  total_idr: number;
+}
 
 export const RELEASE_SETTLEMENT_JOB = 'commerce.ledger.release-settlement';
 /** The hold a completed order's money sits under until its tier's settlement day. */
