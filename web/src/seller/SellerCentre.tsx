@@ -14,6 +14,7 @@ import { SellerProducts } from './SellerProducts';
 import { SellerOrders } from './SellerOrders';
 import { SellerShop } from './SellerShop';
 import { SellerVouchers } from './SellerVouchers';
+import { SellerBalance } from './SellerBalance';
 
 function OpenShop({ owned, onOpened }: { owned: Shop[]; onOpened(shop: Shop): void }) {
   const { t } = useTranslation();
@@ -139,12 +140,14 @@ function Centre() {
             <NavLink to="/seller/produk">{t('seller.products')}</NavLink>
             <NavLink to="/seller/pesanan">{t('seller.orders')}</NavLink>
             <NavLink to="/seller/voucher">{t('seller.vouchers')}</NavLink>
+            <NavLink to="/seller/saldo">{t('seller.balance')}</NavLink>
           </nav>
           <Routes>
             <Route index element={<SellerShop shop={shop.data} />} />
             <Route path="produk" element={<SellerProducts shop={shop.data} />} />
             <Route path="pesanan" element={<SellerOrders shop={shop.data} />} />
             <Route path="voucher" element={<SellerVouchers shop={shop.data} />} />
+            <Route path="saldo" element={<SellerBalance shop={shop.data} />} />
           </Routes>
         </>
       ) : null}
