@@ -219,7 +219,7 @@ export function SellerBalance({ shop }: { shop: Shop }) {
         <p>
           <span className="muted">{t('balance.available')}</span>
           <br />
-          <strong className="price" data-testid="available">
+          <strong className="price balance-available" data-testid="available">
             {formatIdr(b.availableIdr)}
           </strong>
         </p>
