@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { FEED_REASON_CODES } from '../src/contracts/social.js';
 import { PAYMENT_METHOD_CODES, PAYMENT_METHODS } from '../src/domains/commerce/payments/methods.js';
 import { COURIER_CODES } from '../src/domains/commerce/shipping/rates.js';
+import { REASONS, SETTLEMENT_HOLD, SHOP_ACCOUNTS } from '../src/domains/commerce/ledger/ledger.js';
+import { IRIS_FAILURES } from '../src/domains/commerce/ledger/iris-sandbox.js';
 import id from '../web/src/i18n/id.json' with { type: 'json' };
 import en from '../web/src/i18n/en.json' with { type: 'json' };
 
@@ -24,5 +26,16 @@ describe('codes the server sends have text in Bahasa Indonesia and English', () 
       const steps = (s.payment as { steps: Record<string, string[]> }).steps;
       expect(kinds.filter((kind) => !Array.isArray(steps[kind]) || steps[kind].length === 0), lang).toEqual([]);
     }
+  });
+
+  it('every ledger reason, shop account, hold and payout failure on the seller’s statement', () => {
+    const section = (lang: Record<string, Record<string, unknown>>, key: string) => ((lang.balance as Record<string, Record<string, string>>)[key] ?? {});
+    const gaps = Object.entries(LANGUAGES).flatMap(([lang, s]) => [
+      ...REASONS.filter((c) => !section(s, 'reason')[c]).map((c) => `${lang}: reason.${c}`),
+      ...SHOP_ACCOUNTS.filter((c) => !section(s, 'account')[c]).map((c) => `${lang}: account.${c}`),
+      ...[SETTLEMENT_HOLD].filter((c) => !section(s, 'hold')[c]).map((c) => `${lang}: hold.${c}`),
+      ...Object.keys(IRIS_FAILURES).filter((c) => !section(s, 'failure')[c]).map((c) => `${lang}: failure.${c}`),
+    ]);
+    expect(gaps).toEqual([]);
   });
 });

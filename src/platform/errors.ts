@@ -14,6 +14,8 @@ export class HttpProblem extends Error {
     readonly detail: string,
     readonly errors?: FieldErrors,
     readonly headers?: Record<string, string>,
+    /** Extension members of the problem (RFC 9457 §3.2), e.g. the balance a withdrawal exceeded. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail);
   }
@@ -94,6 +96,7 @@ function validationErrors(error: FastifyError): FieldErrors {
 export function problemOf(error: unknown): ProblemBody & { headers?: Record<string, string> } {
   if (error instanceof HttpProblem) {
     return {
+      ...error.extensions,
       type: PROBLEM_BASE + error.slug,
       title: error.title,
       status: error.status,

@@ -62,6 +62,7 @@ export const ProblemSchema = Type.Object(
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
     moreErrors: Type.Optional(Type.Integer({ description: 'How many more fields had errors than `errors` lists (it lists at most 20)' })),
+    availableIdr: Type.Optional(Type.Integer({ description: 'A withdrawal over the balance: what is available to withdraw' })),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details' },
 );

@@ -31,6 +31,13 @@ import { reviewRoutes } from './reviews.routes.js';
 import type { CommercePort } from '../../contracts/ports.js';
 import { FLASH_END_JOB, FlashSaleService, flashEndJob } from './flash/flash.js';
 import { flashRoutes } from './flash/routes.js';
+import { RELEASE_SETTLEMENT_JOB } from './ledger/ledger.js';
+import { releaseSettlementJob } from './ledger/settlement.job.js';
+import { SandboxDisbursement, type IrisSandbox } from './ledger/iris-sandbox.js';
+import type { DisbursementProvider } from './ledger/disbursement.js';
+import { PayoutService, SEND_PAYOUT_JOB, sendPayoutJob } from './ledger/payouts.js';
+import { StatementService } from './ledger/statement.js';
+import { ledgerRoutes } from './ledger/routes.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -47,6 +54,8 @@ export interface CommerceSettings {
   paymentExpiry?: PaymentExpiry;
   /** Whether the caller operates the platform (the composition root knows; commerce hears yes or no). */
   isOperator?: (request: FastifyRequest) => boolean;
+  /** Pays sellers out; the embedded default is an Iris sandbox on loopback. */
+  disbursement?: DisbursementProvider;
 }
 
 export interface CommerceInstance extends DomainInstance {
@@ -60,6 +69,8 @@ export interface CommerceInstance extends DomainInstance {
   productSnapshot: CommerceBridgePort['productSnapshot'];
   /** What the bridge may call (contracts/ports.ts). */
   port: CommercePort;
+  /** The embedded Iris sandbox, when no real disbursement provider was given (for tests and demos). */
+  disbursementSandbox: IrisSandbox | undefined;
 }
 
 export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: CommerceSettings = {}): CommerceInstance {
@@ -75,6 +86,13 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
   deps.jobs.register(FLASH_END_JOB, flashEndJob(deps.db));
   deps.jobs.register(SEND_REFUND_JOB, sendRefundJob(deps.db, provider, deps.log));
+  const sandboxDisbursement = settings.disbursement ? undefined : new SandboxDisbursement();
+  const payouts = new PayoutService(deps.db, settings.disbursement ?? sandboxDisbursement!, deps.log);
+  // Without a callback URL the sandbox hands its signed notifications to the same function the
+  // webhook route calls, as the payment sandbox's simulate does.
+  if (sandboxDisbursement) sandboxDisbursement.sandbox.deliver = async (n) => void (await payouts.receiveNotification(n.body, n.signature));
+  deps.jobs.register(RELEASE_SETTLEMENT_JOB, releaseSettlementJob(deps.db));
+  deps.jobs.register(SEND_PAYOUT_JOB, sendPayoutJob(payouts));
   schedulePurge(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
   const routes = commerceRoutes({
     db: deps.db,
@@ -107,9 +125,13 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(addressRoutes(deps.db, new AddressBookService(deps.db)));
       await app.register(reviewRoutes(reviews, reviewPhotos));
       await app.register(flashRoutes(new FlashSaleService(deps.db)));
+      await app.register(ledgerRoutes(new StatementService(deps.db), payouts));
     },
     health: async () => true,
-    stop: async () => {},
+    stop: async () => {
+      await sandboxDisbursement?.stop();
+    },
+    disbursementSandbox: sandboxDisbursement?.sandbox,
     exportSubject: (subject) => privacy.exportSubject(subject),
     eraseSubject: (subject) => privacy.eraseSubject(subject),
     createPlatformVoucher: (input) => createVoucher(deps.db, null, input),

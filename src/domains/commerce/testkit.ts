@@ -78,7 +78,7 @@ export function checkout(app: FastifyInstance, buyer: TestUser, body: Record<str
 
 /** A fingerprint of everything a rejected request must leave alone. */
 export async function storeSnapshot(db: Database): Promise<string> {
-  const tables = ['shops', 'products', 'variants', 'stock_audit', 'cart_items', 'addresses', 'shop_subscribers', 'wishlist_items', 'vouchers', 'voucher_redemptions', 'idempotency_keys', 'payments', 'payment_notifications', 'orders', 'order_lines', 'reservations', 'order_events', 'reviews', 'affiliates', 'commissions', 'outbox'];
+  const tables = ['shops', 'products', 'variants', 'stock_audit', 'cart_items', 'addresses', 'shop_subscribers', 'wishlist_items', 'vouchers', 'voucher_redemptions', 'idempotency_keys', 'payments', 'payment_notifications', 'orders', 'order_lines', 'reservations', 'order_events', 'reviews', 'affiliates', 'commissions', 'ledger_postings', 'ledger_lines', 'ledger_settlements', 'bank_accounts', 'payouts', 'outbox'];
   const counts: Record<string, unknown> = {};
   for (const table of tables) {
     counts[table] = (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db)).rows[0]?.n;

@@ -15,6 +15,7 @@ import { SellerOrders } from './SellerOrders';
 import { SellerShop } from './SellerShop';
 import { SellerVouchers } from './SellerVouchers';
 import { SellerFlash } from './SellerFlash';
+import { SellerBalance } from './SellerBalance';
 
 function OpenShop({ owned, onOpened }: { owned: Shop[]; onOpened(shop: Shop): void }) {
   const { t } = useTranslation();
@@ -141,6 +142,7 @@ function Centre() {
             <NavLink to="/seller/pesanan">{t('seller.orders')}</NavLink>
             <NavLink to="/seller/voucher">{t('seller.vouchers')}</NavLink>
             <NavLink to="/seller/flash-sale">{t('seller.flashSale')}</NavLink>
+            <NavLink to="/seller/saldo">{t('seller.balance')}</NavLink>
           </nav>
           <Routes>
             <Route index element={<SellerShop shop={shop.data} />} />
@@ -148,6 +150,7 @@ function Centre() {
             <Route path="pesanan" element={<SellerOrders shop={shop.data} />} />
             <Route path="voucher" element={<SellerVouchers shop={shop.data} />} />
             <Route path="flash-sale" element={<SellerFlash shop={shop.data} />} />
+            <Route path="saldo" element={<SellerBalance shop={shop.data} />} />
           </Routes>
         </>
       ) : null}

@@ -6,6 +6,7 @@ import { uuidv7 } from '../../../platform/ids.js';
 import { publishIfAvailabilityChanged } from '../catalog/events.js';
 import { productViews } from '../catalog/cache.js';
 import { requestRefund } from '../payments/refund.job.js';
+import { postOrderMove } from '../ledger/ledger.js';
 import { CLOSED_STATUSES, nextStatus, type Actor, type OrderAction, type OrderStatus } from './state.js';
 
 export const AUTO_COMPLETE_JOB = 'commerce.order.auto-complete';
@@ -231,6 +232,7 @@ export async function applyTransition(
     .returning(['order_events.id', moveStock ? sql<string[]>`(select coalesce(json_agg(product_id), '[]'::json) from stock)`.as('touched') : sql<string[]>`'[]'::json`.as('touched')])
     .execute()) as { id: number; touched: string[] }[];
   if (recorded.length !== 1) throw conflict('The order changed meanwhile; try again.');
+  await postOrderMove(trx, order, from, to);
 
   if (to === 'delivered' && from === 'shipped') {
     // Cash on delivery: the courier collected the money when the last open order arrived.

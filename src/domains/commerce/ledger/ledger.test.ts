@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/testing.js';
+import type { Config } from '../../../platform/config.js';
+import { HttpProblem } from '../../../platform/errors.js';
+import { openCommerceHarness, type CommerceHarness } from '../harness.js';
+import { ACTION_ACTORS, TRANSITIONS, type OrderAction, type OrderStatus } from '../orders/state.js';
+import { applyTransition, lockOrder } from '../orders/transition.js';
+import { postOrderMove, releaseDueSettlements, shopBalances } from './ledger.js';
+
+let config: Config;
+let h: CommerceHarness;
+const DAY = 24 * 60 * 60 * 1000;
+
+beforeAll(async () => {
+  config = testConfig();
+  h = await openCommerceHarness(config);
+});
+
+afterAll(async () => {
+  await h?.close();
+  if (config) await disposeTestConfig(config);
+});
+
+/** The actions a life may take; payment-side ones stand for what the gateway would send. */
+const LIFE_ACTIONS: OrderAction[] = ['pay', 'ship', 'deliver', 'complete', 'request_return', 'approve_return', 'reject_return', 'refund', 'seller_cancel', 'buyer_cancel', 'expire'];
+
+async function act(orderId: string, action: OrderAction, replay: boolean): Promise<boolean> {
+  return h.store.db.transaction().execute(async (trx) => {
+    const order = (await lockOrder(trx, orderId))!;
+    if (!TRANSITIONS[order.status][action]) return false;
+    const from = order.status;
+    const to = await applyTransition(trx, order, action, ACTION_ACTORS[action][0]!, { reason: 'uji' });
+    // The same move heard again (a webhook redelivered, a job run twice) must post nothing more.
+    if (replay) await postOrderMove(trx, order, from, to);
+    return true;
+  }).catch((error: unknown) => {
+    // A second return after a rejected one is refused by the machine: the life goes on without it.
+    if (error instanceof HttpProblem && error.status === 409) return false;
+    throw error;
+  });
+}
+
+interface Model {
+  escrow: number;
+  pending: number;
+  available: number;
+  fees: number;
+  refunds: number;
+  gateway: number;
+  commissionPending: number;
+  commissionPayable: number;
+}
+
+const empty = (): Model => ({ escrow: 0, pending: 0, available: 0, fees: 0, refunds: 0, gateway: 0, commissionPending: 0, commissionPayable: 0 });
+
+const life = fc.record({
+  cod: fc.boolean(),
+  quantity: fc.integer({ min: 1, max: 3 }),
+  commissionPercent: fc.constantFrom(0, 5, 12, 50),
+  steps: fc.array(fc.record({ action: fc.constantFrom(...LIFE_ACTIONS), replay: fc.boolean() }), { minLength: 1, maxLength: 8 }),
+});
+
+describe(`seller ledger across random order lives (${STORE_LABEL})`, () => {
+  it('balances every posting to zero and matches a model of the money', async () => {
+    await h.store.db.insertInto('affiliates').values({ id: 'aff-ledger-model', subject: 'creator-subject' }).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await fc.assert(
+      fc.asyncProperty(fc.array(life, { minLength: 1, maxLength: 3 }), fc.boolean(), async (lives, timePasses) => {
+        const { variantId, shopId } = await h.seedVariant(20, 37_500);
+        const model = empty();
+        for (const spec of lives) {
+          const placed = await h.buy('buyer-subject', variantId, spec.quantity, spec.cod ? 'cod' : 'va_bca');
+          const orderId = placed.body.order.id as string;
+          // As if the buyer came through a creator's attributed tag.
+          if (spec.commissionPercent > 0) {
+            await sql`update order_lines set affiliate_id = 'aff-ledger-model', commission_percent = ${spec.commissionPercent} where order_id = ${orderId}`.execute(h.store.db);
+            if (spec.cod) {
+              await sql`insert into commissions (id, affiliate_id, order_id, order_line_id, shop_id, product_id, percent, amount_idr, state)
+                select gen_random_uuid(), affiliate_id, order_id, id, ${shopId}, product_id, commission_percent, line_total_idr * commission_percent / 100, 'pending'
+                from order_lines where order_id = ${orderId}`.execute(h.store.db);
+            }
+          }
+          const order = await h.store.db.selectFrom('orders').select(['total_idr', 'subtotal_idr', 'discount_idr']).where('id', '=', orderId).executeTakeFirstOrThrow();
+          const total = Number(order.total_idr);
+          const commission = spec.commissionPercent > 0 ? Math.floor((37_500 * spec.quantity * spec.commissionPercent) / 100) : 0;
+          const fee = Math.floor((Math.max(0, Number(order.subtotal_idr) - Number(order.discount_idr)) * 500) / 10_000);
+          let escrowed = false;
+          const escrow = () => {
+            if (escrowed) return;
+            escrowed = true;
+            model.gateway -= total;
+            model.escrow += total - commission;
+            model.commissionPending += commission;
+          };
+          for (const step of spec.steps) {
+            const before = (await h.store.db.selectFrom('orders').select('status').where('id', '=', orderId).executeTakeFirstOrThrow()).status as OrderStatus;
+            if (!(await act(orderId, step.action, step.replay))) continue;
+            const after = TRANSITIONS[before][step.action]!;
+            if (after === 'paid' || after === 'delivered') escrow();
+            if (after === 'completed') {
+              escrow();
+              model.escrow -= total - commission;
+              model.pending += total - commission - fee;
+              model.fees += fee;
+              model.commissionPending -= commission;
+              model.commissionPayable += commission;
+            }
+            if (after === 'refunded' && escrowed) {
+              model.commissionPending -= commission;
+              model.escrow += commission - total;
+              model.refunds += total;
+            }
+          }
+          if (timePasses) {
+            // The settlement job's clock, run 10 days ahead: every completed order's D+3 has come.
+            await releaseDueSettlements(h.store.db, new Date(Date.now() + 10 * DAY));
+          }
+        }
+        if (timePasses) {
+          model.available += model.pending;
+          model.pending = 0;
+        }
+        const balances = await shopBalances(h.store.db, shopId);
+        expect(balances).toEqual({ shop_escrow: model.escrow, shop_pending: model.pending, shop_available: model.available, shop_payout_processing: 0, shop_paid_out: 0 });
+        const unbalanced = await sql`select posting_id from ledger_lines group by posting_id having sum(amount_idr) <> 0`.execute(h.store.db);
+        expect(unbalanced.rows).toEqual([]);
+        const platform = await sql<{ account: string; total: number }>`select l.account, sum(l.amount_idr)::bigint as total from ledger_lines l
+          join ledger_postings p on p.id = l.posting_id where p.shop_id = ${shopId} and l.shop_id is null group by l.account`.execute(h.store.db);
+        const of = (account: string) => Number(platform.rows.find((row) => row.account === account)?.total ?? 0);
+        expect({ gateway: of('platform_gateway'), fees: of('platform_fee_income'), refunds: of('platform_buyer_refunds'), pending: of('affiliate_commission_pending'), payable: of('affiliate_commission_payable') }).toEqual({
+          gateway: model.gateway,
+          fees: model.fees,
+          refunds: model.refunds,
+          pending: model.commissionPending,
+          payable: model.commissionPayable,
+        });
+      }),
+      { numRuns: process.env.DATABASE_URL ? 12 : 20 },
+    );
+    const whole = await sql<{ total: number }>`select coalesce(sum(amount_idr), 0)::bigint as total from ledger_lines`.execute(h.store.db);
+    expect(Number(whole.rows[0]!.total)).toBe(0);
+  }, 240_000);
+
+  it('refuses to change or delete a line, or to commit a posting that does not balance', async () => {
+    const { variantId } = await h.seedVariant(5);
+    const placed = await h.buy('buyer-subject', variantId, 1);
+    await act(placed.body.order.id, 'pay', false);
+    const line = await h.store.db.selectFrom('ledger_lines').select('id').where('order_id', '=', placed.body.order.id).executeTakeFirstOrThrow();
+    await expect(sql`update ledger_lines set amount_idr = 1 where id = ${line.id}`.execute(h.store.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from ledger_lines where id = ${line.id}`.execute(h.store.db)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from ledger_postings`.execute(h.store.db)).rejects.toThrow(/append-only/);
+    await expect(
+      h.store.db.transaction().execute(async (trx) => {
+        await sql`insert into ledger_postings (id, key, kind) values (gen_random_uuid(), 'lopsided', 'test')`.execute(trx);
+        await sql`insert into ledger_lines (posting_id, account, amount_idr, reason) select id, 'platform_fee_income', 5, 'platform_fee' from ledger_postings where key = 'lopsided'`.execute(trx);
+      }),
+    ).rejects.toThrow(/does not balance/);
+    expect(await h.store.db.selectFrom('ledger_postings').select('id').where('key', '=', 'lopsided').execute()).toEqual([]);
+  });
+});

@@ -1,0 +1,299 @@
+import { createHash } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { AnyDB, Database } from '../../../platform/db.js';
+import { badRequest, forbidden, HttpProblem, notFound, unauthorized, unprocessable } from '../../../platform/errors.js';
+import { uuidv7 } from '../../../platform/ids.js';
+import { enqueueJob, type Job } from '../../../platform/jobs.js';
+import { BANKS } from './banks.js';
+import type { DisbursementProvider } from './disbursement.js';
+import { move, post, shopBalances } from './ledger.js';
+
+export const SEND_PAYOUT_JOB = 'commerce.payout.send';
+
+interface BankAccountRow {
+  id: string;
+  shop_id: string;
+  bank_code: string;
+  account_number: string;
+  holder_name: string;
+  validated_name: string;
+  validated_at: Date;
+  created_at: Date;
+}
+
+interface PayoutRow {
+  id: string;
+  shop_id: string;
+  bank_account_id: string;
+  amount_idr: number;
+  idempotency_key: string;
+  status: 'requested' | 'processing' | 'paid' | 'failed';
+  provider_reference: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const bankName = (code: string) => BANKS.find((bank) => bank.code === code)?.name ?? code;
+
+export function bankAccountView(row: BankAccountRow) {
+  return {
+    id: row.id,
+    bankCode: row.bank_code,
+    bankName: bankName(row.bank_code),
+    // Only the last four digits leave the server once saved.
+    accountNumberMasked: `${'•'.repeat(Math.max(0, row.account_number.length - 4))}${row.account_number.slice(-4)}`,
+    holderName: row.validated_name,
+    validatedAt: new Date(row.validated_at).toISOString(),
+  };
+}
+
+export function payoutView(row: PayoutRow) {
+  return {
+    id: row.id,
+    bankAccountId: row.bank_account_id,
+    amountIdr: Number(row.amount_idr),
+    status: row.status,
+    failureCode: row.failure_code,
+    failureMessage: row.failure_message,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** Names compare without case, punctuation, spacing or the honorifics banks leave out. */
+const comparable = (name: string) =>
+  name
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9 ]/g, ' ')
+    .split(/\s+/)
+    .filter((word) => word && !['bpk', 'bapak', 'ibu', 'sdr', 'sdri', 'tn', 'ny'].includes(word))
+    .join(' ');
+
+async function lockOwnedShop(trx: Transaction<AnyDB>, subject: string, shopId: string): Promise<void> {
+  const shop = (await trx.selectFrom('shops').select('owner_subject').where('id', '=', shopId).forUpdate().executeTakeFirst()) as { owner_subject: string | null } | undefined;
+  if (!shop) throw notFound('No such shop.');
+  if (shop.owner_subject !== subject) throw forbidden('Only the shop owner may do this.');
+}
+
+/**
+ * Bank accounts and withdrawals of a shop's available balance. A withdrawal takes the shop's row
+ * lock, so two at once see each other: the balance can never be paid out twice. Money moves
+ * available → processing when asked for, processing → paid out when the provider says completed,
+ * and back to available (a reversing posting) when it says failed.
+ */
+export class PayoutService {
+  constructor(
+    private readonly db: Database,
+    private readonly provider: DisbursementProvider,
+    private readonly log: Logger,
+  ) {}
+
+  private async ownedShop(subject: string, shopId: string): Promise<void> {
+    const shop = (await this.db.selectFrom('shops').select('owner_subject').where('id', '=', shopId).executeTakeFirst()) as { owner_subject: string | null } | undefined;
+    if (!shop) throw notFound('No such shop.');
+    if (shop.owner_subject !== subject) throw forbidden('Only the shop owner may do this.');
+  }
+
+  async bankAccounts(subject: string, shopId: string) {
+    await this.ownedShop(subject, shopId);
+    const rows = (await this.db.selectFrom('bank_accounts').selectAll().where('shop_id', '=', shopId).orderBy('created_at').execute()) as BankAccountRow[];
+    return { items: rows.map(bankAccountView) };
+  }
+
+  /** Saves an account only once the bank, through the provider, confirmed it and its holder. */
+  async addBankAccount(subject: string, shopId: string, input: { bankCode: string; accountNumber: string; holderName: string }) {
+    await this.ownedShop(subject, shopId);
+    const existing = (await this.db
+      .selectFrom('bank_accounts')
+      .selectAll()
+      .where('shop_id', '=', shopId)
+      .where('bank_code', '=', input.bankCode)
+      .where('account_number', '=', input.accountNumber)
+      .executeTakeFirst()) as BankAccountRow | undefined;
+    if (existing) return { created: false, account: bankAccountView(existing) };
+    const checked = await this.provider.validateAccount(input.bankCode, input.accountNumber);
+    if (!checked.ok) throw unprocessable('The bank could not confirm this account.', { accountNumber: [checked.reason] });
+    if (comparable(checked.accountName) !== comparable(input.holderName)) {
+      throw unprocessable('The holder’s name does not match the name the bank holds for this account.', { holderName: ['does not match the account holder'] });
+    }
+    const row = (await this.db
+      .insertInto('bank_accounts')
+      .values({ id: uuidv7(), shop_id: shopId, bank_code: input.bankCode, account_number: input.accountNumber, holder_name: input.holderName, validated_name: checked.accountName, validated_at: new Date() })
+      .onConflict((oc) => oc.columns(['shop_id', 'bank_code', 'account_number']).doNothing())
+      .returningAll()
+      .executeTakeFirst()) as BankAccountRow | undefined;
+    if (row) return { created: true, account: bankAccountView(row) };
+    // Saved meanwhile by a concurrent request for the same account.
+    const saved = (await this.db
+      .selectFrom('bank_accounts')
+      .selectAll()
+      .where('shop_id', '=', shopId)
+      .where('bank_code', '=', input.bankCode)
+      .where('account_number', '=', input.accountNumber)
+      .executeTakeFirstOrThrow()) as BankAccountRow;
+    return { created: false, account: bankAccountView(saved) };
+  }
+
+  async payouts(subject: string, shopId: string) {
+    await this.ownedShop(subject, shopId);
+    const rows = (await this.db.selectFrom('payouts').selectAll().where('shop_id', '=', shopId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(50).execute()) as PayoutRow[];
+    return { items: rows.map(payoutView) };
+  }
+
+  /**
+   * Withdraws from the available balance. A repeat of an `Idempotency-Key` returns the first
+   * payout; more than is available is a 409 naming what is.
+   */
+  async withdraw(subject: string, shopId: string, idempotencyKey: string, input: { amountIdr: number; bankAccountId: string }) {
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      await lockOwnedShop(trx, subject, shopId);
+      const earlier = (await trx.selectFrom('payouts').selectAll().where('shop_id', '=', shopId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst()) as PayoutRow | undefined;
+      if (earlier) {
+        if (Number(earlier.amount_idr) !== input.amountIdr || earlier.bank_account_id !== input.bankAccountId) {
+          throw unprocessable('This Idempotency-Key was used for a different withdrawal.', { 'Idempotency-Key': ['was used with another body'] });
+        }
+        return { created: false, payout: earlier };
+      }
+      const account = await trx.selectFrom('bank_accounts').select('id').where('id', '=', input.bankAccountId).where('shop_id', '=', shopId).executeTakeFirst();
+      if (!account) {
+        throw new HttpProblem(422, 'bank-account-not-validated', 'Bank account not validated', 'Withdraw only to one of this shop’s bank accounts the bank has confirmed.', { bankAccountId: ['is not a validated account of this shop'] });
+      }
+      const { shop_available: available } = await shopBalances(trx, shopId);
+      if (input.amountIdr > available) {
+        throw new HttpProblem(409, 'insufficient-balance', 'Not enough available balance', `Only Rp ${Math.max(0, available).toLocaleString('id-ID')} is available to withdraw.`, { amountIdr: ['is more than the available balance'] }, undefined, { availableIdr: Math.max(0, available) });
+      }
+      const id = uuidv7();
+      const payout = (await trx
+        .insertInto('payouts')
+        .values({ id, shop_id: shopId, bank_account_id: input.bankAccountId, amount_idr: input.amountIdr, idempotency_key: idempotencyKey, status: 'requested' })
+        .returningAll()
+        .executeTakeFirstOrThrow()) as PayoutRow;
+      const shop = { shopId };
+      await post(trx, {
+        key: `payout:${id}:requested`,
+        kind: 'payout_requested',
+        shopId,
+        payoutId: id,
+        lines: move({ account: 'shop_available', reason: 'payout_requested', ...shop }, { account: 'shop_payout_processing', reason: 'payout_requested', ...shop }, input.amountIdr),
+      });
+      // The job is the backstop if sending below is cut short; the provider's idempotency key
+      // (the payout id) makes a second send the same payout.
+      await enqueueJob(trx, SEND_PAYOUT_JOB, { payoutId: id }, { dedupeKey: `payout:${id}`, maxAttempts: 20, runAt: new Date(Date.now() + 60_000) });
+      return { created: true, payout };
+    });
+    if (outcome.created) {
+      await this.send(outcome.payout.id).catch((error: unknown) => this.log.warn({ err: error, payoutId: outcome.payout.id }, 'payout not sent yet; the job will retry'));
+    }
+    const latest = (await this.db.selectFrom('payouts').selectAll().where('id', '=', outcome.payout.id).executeTakeFirstOrThrow()) as PayoutRow;
+    return { created: outcome.created, payout: payoutView(latest) };
+  }
+
+  /** Sends a requested payout to the provider; throws when it should be tried again. */
+  async send(payoutId: string): Promise<void> {
+    const row = (await this.db
+      .selectFrom('payouts as p')
+      .innerJoin('bank_accounts as b', 'b.id', 'p.bank_account_id')
+      .select(['p.id', 'p.status', 'p.amount_idr', 'b.bank_code', 'b.account_number', 'b.validated_name'])
+      .where('p.id', '=', payoutId)
+      .executeTakeFirst()) as { id: string; status: string; amount_idr: number; bank_code: string; account_number: string; validated_name: string } | undefined;
+    if (!row || row.status !== 'requested') return;
+    const result = await this.provider.send({
+      idempotencyKey: row.id,
+      amountIdr: Number(row.amount_idr),
+      bankCode: row.bank_code,
+      accountNumber: row.account_number,
+      holderName: row.validated_name,
+      notes: `Sekat ${row.id.slice(0, 8)}`,
+    });
+    if (result.ok) {
+      await this.db
+        .updateTable('payouts')
+        .set({ status: 'processing', provider_reference: result.reference, updated_at: sql`now()` })
+        .where('id', '=', row.id)
+        .where('status', '=', 'requested')
+        .execute();
+      return;
+    }
+    if (result.retry) throw new Error(`payout provider unavailable: ${result.code}`);
+    this.log.warn({ payoutId: row.id, code: result.code }, 'payout refused by the provider');
+    await this.db.transaction().execute((trx) => this.fail(trx, row.id, ['requested'], result.code, result.message));
+  }
+
+  /** A failed payout: its money goes back to available, by a reversing posting. */
+  private async fail(trx: Transaction<AnyDB>, payoutId: string, from: PayoutRow['status'][], code: string, message: string): Promise<boolean> {
+    const failed = (await trx
+      .updateTable('payouts')
+      .set({ status: 'failed', failure_code: code, failure_message: message.slice(0, 200), updated_at: sql`now()` })
+      .where('id', '=', payoutId)
+      .where('status', 'in', from)
+      .returning(['id', 'shop_id', 'amount_idr'])
+      .executeTakeFirst()) as { id: string; shop_id: string; amount_idr: number } | undefined;
+    if (!failed) return false;
+    const shop = { shopId: failed.shop_id };
+    await post(trx, {
+      key: `payout:${payoutId}:failed`,
+      kind: 'payout_failed',
+      shopId: failed.shop_id,
+      payoutId,
+      lines: move({ account: 'shop_payout_processing', reason: 'payout_failed', ...shop }, { account: 'shop_available', reason: 'payout_failed', ...shop }, Number(failed.amount_idr)),
+    });
+    return true;
+  }
+
+  /**
+   * A status notification from the provider, verified over its exact body. A repeat is a no-op;
+   * a late or out-of-order one changes nothing once the payout has an outcome.
+   */
+  async receiveNotification(rawBody: string, signature: string | undefined): Promise<{ applied: boolean }> {
+    if (!this.provider.verifyNotification(rawBody, signature)) throw unauthorized('The notification’s signature is not valid.');
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(rawBody) as Record<string, unknown>;
+    } catch {
+      throw badRequest('The notification is not JSON.');
+    }
+    const reference = typeof body.reference_no === 'string' ? body.reference_no : undefined;
+    const status = typeof body.status === 'string' ? body.status : undefined;
+    if (!reference || !status) throw badRequest('The notification has no reference_no or status.');
+    return this.db.transaction().execute(async (trx) => {
+      const payout = (await trx.selectFrom('payouts').selectAll().where('provider_reference', '=', reference).forUpdate().executeTakeFirst()) as PayoutRow | undefined;
+      if (!payout) throw notFound('No payout has this reference.');
+      if (Number(body.amount) !== Number(payout.amount_idr)) throw unprocessable('The amount differs from the payout’s.', { amount: ['differs from the payout'] });
+      const fingerprint = createHash('sha256').update(rawBody).digest('hex');
+      const fresh = await trx
+        .insertInto('payout_notifications')
+        .values({ fingerprint, reference_no: reference, status, body: JSON.stringify(body) })
+        .onConflict((oc) => oc.column('fingerprint').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (!fresh) return { applied: false };
+      if (status === 'completed') {
+        const paid = await trx.updateTable('payouts').set({ status: 'paid', updated_at: sql`now()` }).where('id', '=', payout.id).where('status', '=', 'processing').returning('id').executeTakeFirst();
+        if (!paid) return { applied: false };
+        const shop = { shopId: payout.shop_id };
+        await post(trx, {
+          key: `payout:${payout.id}:paid`,
+          kind: 'payout_paid',
+          shopId: payout.shop_id,
+          payoutId: payout.id,
+          lines: move({ account: 'shop_payout_processing', reason: 'payout_paid', ...shop }, { account: 'shop_paid_out', reason: 'payout_paid', ...shop }, Number(payout.amount_idr)),
+        });
+        return { applied: true };
+      }
+      if (status === 'failed' || status === 'rejected') {
+        const code = typeof body.error_code === 'string' ? body.error_code : status;
+        const message = typeof body.error_message === 'string' ? body.error_message : 'The payout failed.';
+        return { applied: await this.fail(trx, payout.id, ['processing'], code, message) };
+      }
+      return { applied: false };
+    });
+  }
+}
+
+export function sendPayoutJob(payouts: PayoutService) {
+  return async (job: Job): Promise<void> => payouts.send(String(job.payload.payoutId));
+}

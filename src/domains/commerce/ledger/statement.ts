@@ -1,0 +1,110 @@
+import { stringify } from 'csv-stringify/sync';
+import { sql } from 'kysely';
+import type { Database } from '../../../platform/db.js';
+import { forbidden, notFound } from '../../../platform/errors.js';
+import { decodeCursor, pageOf } from '../../../platform/http.js';
+import { neutraliseCell } from '../catalog/portability.js';
+import { shopBalances } from './ledger.js';
+
+interface LineRow {
+  id: number;
+  created_at: Date;
+  account: string;
+  amount_idr: number;
+  reason: string;
+  order_id: string | null;
+  payout_id: string | null;
+  hold_reason: string | null;
+  release_at: Date | null;
+  released: boolean | null;
+}
+
+const lineView = (row: LineRow) => ({
+  id: String(row.id),
+  at: new Date(row.created_at).toISOString(),
+  account: row.account,
+  amountIdr: Number(row.amount_idr),
+  reason: row.reason,
+  orderId: row.order_id,
+  payoutId: row.payout_id,
+  // A settlement's start carries its hold: why the money waits and until when.
+  hold: row.hold_reason && row.release_at ? { reason: row.hold_reason, until: new Date(row.release_at).toISOString(), released: Boolean(row.released) } : null,
+});
+
+const CSV_COLUMNS = ['at', 'account', 'reason', 'order_id', 'payout_id', 'amount_idr', 'hold_reason', 'hold_until'] as const;
+const isCursor = (value: Record<string, unknown>): value is { id: number } => Number.isSafeInteger(value.id);
+
+/** A shop's balances and its statement: every line on its accounts, newest first. */
+export class StatementService {
+  constructor(private readonly db: Database) {}
+
+  private async ownedShop(subject: string, shopId: string): Promise<{ ledger_tier: string }> {
+    const shop = (await this.db.selectFrom('shops').select(['owner_subject', 'ledger_tier']).where('id', '=', shopId).executeTakeFirst()) as { owner_subject: string | null; ledger_tier: string } | undefined;
+    if (!shop) throw notFound('No such shop.');
+    if (shop.owner_subject !== subject) throw forbidden('Only the shop owner sees its balance.');
+    return shop;
+  }
+
+  async balance(subject: string, shopId: string) {
+    const shop = await this.ownedShop(subject, shopId);
+    const balances = await shopBalances(this.db, shopId);
+    const tier = (await this.db.selectFrom('ledger_tiers').selectAll().where('code', '=', shop.ledger_tier).executeTakeFirstOrThrow()) as { code: string; settlement_days: number; fee_basis_points: number };
+    const next = (await sql<{ release_at: Date | null }>`select min(s.release_at) as release_at from ledger_settlements s
+      where s.shop_id = ${shopId} and not exists (select 1 from ledger_postings p where p.order_id = s.order_id and p.kind = 'settlement_release')`.execute(this.db)).rows[0];
+    return {
+      availableIdr: balances.shop_available,
+      pendingIdr: balances.shop_pending,
+      escrowIdr: balances.shop_escrow,
+      payoutProcessingIdr: balances.shop_payout_processing,
+      paidOutIdr: balances.shop_paid_out,
+      tier: tier.code,
+      settlementDays: tier.settlement_days,
+      feeBasisPoints: tier.fee_basis_points,
+      nextReleaseAt: next?.release_at ? new Date(next.release_at).toISOString() : null,
+    };
+  }
+
+  private lines(shopId: string) {
+    return this.db
+      .selectFrom('ledger_lines as l')
+      .leftJoin('ledger_settlements as s', (join) => join.onRef('s.order_id', '=', 'l.order_id').on('l.account', '=', 'shop_pending').on('l.reason', '=', 'settlement_started'))
+      .select([
+        'l.id',
+        'l.created_at',
+        'l.account',
+        'l.amount_idr',
+        'l.reason',
+        'l.order_id',
+        'l.payout_id',
+        's.hold_reason',
+        's.release_at',
+        sql<boolean>`exists (select 1 from ledger_postings r where r.order_id = s.order_id and r.kind = 'settlement_release')`.as('released'),
+      ])
+      .where('l.shop_id', '=', shopId);
+  }
+
+  async statement(subject: string, shopId: string, limit: number, cursor?: string) {
+    await this.ownedShop(subject, shopId);
+    const after = decodeCursor(cursor, isCursor);
+    let query = this.lines(shopId).orderBy('l.id', 'desc').limit(limit + 1);
+    if (after) query = query.where('l.id', '<', after.id);
+    const rows = (await query.execute()) as LineRow[];
+    return pageOf(rows, limit, lineView, (row) => ({ id: Number(row.id) }));
+  }
+
+  /** Every line, oldest first, for a spreadsheet; text cells cannot run as formulas. */
+  async csv(subject: string, shopId: string): Promise<string> {
+    await this.ownedShop(subject, shopId);
+    const rows = (await this.lines(shopId).orderBy('l.id').execute()) as LineRow[];
+    return stringify(
+      rows.map((row) => [
+        new Date(row.created_at).toISOString(),
+        ...[row.account, row.reason, row.order_id ?? '', row.payout_id ?? ''].map(neutraliseCell),
+        Number(row.amount_idr),
+        neutraliseCell(row.hold_reason ?? ''),
+        row.release_at ? new Date(row.release_at).toISOString() : '',
+      ]),
+      { header: true, columns: [...CSV_COLUMNS] },
+    );
+  }
+}
