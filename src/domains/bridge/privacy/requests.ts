@@ -265,7 +265,12 @@ export class PrivacyRequests {
       const open = await this.ports.commerce.openOrders(subjects.commerce);
       if (open.asBuyer + open.asSeller > 0) {
         const runAt = new Date(Date.now() + ERASURE_RECHECK_MS);
-        await enqueueJob(this.db, ERASE_JOB, { requestId, waitForOrders: true }, { runAt, maxAttempts: 25, dedupeKey: `erase:${requestId}:${runAt.toISOString()}` });
+        // Only while the request is still there: a cancellation made during this look wins.
+        await this.db.transaction().execute(async (trx) => {
+          const locked = await sql`select id from privacy_requests where id = ${requestId} and status = 'pending' for update`.execute(trx);
+          if (locked.rows.length === 0) return;
+          await enqueueJob(trx, ERASE_JOB, { requestId, waitForOrders: true }, { runAt, maxAttempts: 25, dedupeKey: `erase:${requestId}:${runAt.toISOString()}` });
+        });
         return;
       }
       // Every order is closed: from here on it is an erasure like any other, and no longer one the

@@ -427,13 +427,13 @@ export class CatalogService {
       const live = await trx.selectFrom('variants').select('id').where('product_id', '=', found.product_id).where('removed_at', 'is', null).execute();
       if (live.length <= 1) throw conflict('A product keeps at least one variant; delete the product instead.', { variant: ['is the last variant of this product'] });
       if (variant.reserved > 0) {
-        throw conflict(`${variant.reserved} units are reserved by orders awaiting payment; remove the variant once they are paid or expired.`, { variant: ['has reserved units'] });
+        throw conflict(`${variant.reserved} units are reserved by orders awaiting payment; remove the variant once they are paid or expired.`, { variant: ['has units reserved by orders awaiting payment'] });
       }
       const open = await sql<{ n: number }>`select count(distinct o.id)::int as n from order_lines l join orders o on o.id = l.order_id
         where l.variant_id = ${variantId} and o.status in (${sql.join(OPEN_ORDER_STATUSES)})`.execute(trx);
       const openOrders = open.rows[0]?.n ?? 0;
       if (openOrders > 0) {
-        throw conflict(`${openOrders} open orders include this variant; remove it once they are completed, cancelled or refunded.`, { variant: ['is in open orders'] });
+        throw conflict(`${openOrders} open orders include this variant; remove it once they are completed, cancelled or refunded.`, { variant: ['is in orders not yet finished'] });
       }
       await trx.updateTable('variants').set({ removed_at: sql`now()` }).where('id', '=', variantId).execute();
       await trx.deleteFrom('cart_items').where('variant_id', '=', variantId).execute();
