@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HttpProblem, unprocessable } from './errors.js';
 
-/** The pictures people may upload (avatars, review photos). */
+/** The pictures people may upload (avatars, review photos, product photos). */
 export const PICTURE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 export const MAX_PICTURE_BYTES = 5 * 1024 * 1024;
 /** Larger pictures are refused before they are decoded (a small file can claim a huge canvas). */
@@ -48,12 +48,26 @@ function kindOf(bytes: Buffer, declaredType: string): { demuxer: string; codec: 
   return kind;
 }
 
+/** What ffprobe read of the one still: its size and the EXIF orientation a camera wrote (1 when none). */
+interface Probed {
+  width: number;
+  height: number;
+  orientation: number;
+}
+
 /** ffprobe must find exactly one still of the signature's codec, of a size we will decode. */
-async function probe(kind: { demuxer: string; codec: string }, source: string): Promise<void> {
-  const probed = await run('ffprobe', ['-v', 'error', ...inputArgs(kind.demuxer, source), '-print_format', 'json', '-show_streams']).catch(() => {
+async function probe(kind: { demuxer: string; codec: string }, source: string): Promise<Probed> {
+  const probed = await run('ffprobe', [
+    '-v', 'error', ...inputArgs(kind.demuxer, source), '-print_format', 'json',
+    '-show_entries', 'stream=codec_type,codec_name,width,height:frame_tags=Orientation',
+  ]).catch(() => {
     throw notAPicture('This file is not a picture we can read.');
   });
-  const streams = (JSON.parse(probed) as { streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number }[] }).streams ?? [];
+  const parsed = JSON.parse(probed) as {
+    streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number }[];
+    frames?: { tags?: { Orientation?: string } }[];
+  };
+  const streams = parsed.streams ?? [];
   const picture = streams.length === 1 ? streams[0] : undefined;
   if (!picture || picture.codec_type !== 'video' || picture.codec_name !== kind.codec || !picture.width || !picture.height) {
     throw notAPicture('This file is not a picture we can read.');
@@ -61,50 +75,86 @@ async function probe(kind: { demuxer: string; codec: string }, source: string): 
   if (picture.width > MAX_SIDE || picture.height > MAX_SIDE) {
     throw unprocessable(`The picture is larger than ${MAX_SIDE} × ${MAX_SIDE} pixels.`, { file: [`must be at most ${MAX_SIDE} pixels on each side`] });
   }
+  const orientation = Number(parsed.frames?.[0]?.tags?.Orientation?.trim() ?? 1);
+  return { width: picture.width, height: picture.height, orientation: Number.isInteger(orientation) && orientation >= 1 && orientation <= 8 ? orientation : 1 };
 }
 
 /**
- * Checks uploaded bytes are a readable JPEG, PNG or WebP picture (signature and ffprobe) without
- * changing them; anything else gets a 415 problem (422 if too large to decode). `workDir` holds
- * the upload while it is checked and is left empty.
+ * The filters that turn a picture the way its EXIF orientation says it is to be seen: the tag goes
+ * when the metadata is dropped, so the pixels must be turned first (else a phone photo lies on its side).
  */
-export async function checkPicture(bytes: Buffer, declaredType: string, workDir: string): Promise<void> {
-  const kind = kindOf(bytes, declaredType);
-  await mkdir(workDir, { recursive: true });
-  const source = path.join(workDir, randomUUID());
-  try {
-    await writeFile(source, bytes, { flag: 'wx' });
-    await probe(kind, source);
-  } finally {
-    await rm(source, { force: true });
+const UPRIGHT: Record<number, string[]> = {
+  1: [],
+  2: ['hflip'],
+  3: ['hflip', 'vflip'],
+  4: ['vflip'],
+  5: ['transpose=0'],
+  6: ['transpose=1'],
+  7: ['transpose=3'],
+  8: ['transpose=2'],
+};
+
+/**
+ * Keeps only what a JPEG needs to be drawn: every APP segment but the JFIF header (EXIF with its GPS
+ * position, XMP, ICC profiles, maker notes) and every comment is dropped. ffmpeg already leaves out
+ * EXIF and XMP but copies an ICC profile and writes its own comment; this settles it for any version.
+ */
+export function stripJpegMetadata(jpeg: Buffer): Buffer {
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new Error('not a JPEG');
+  const kept: Buffer[] = [jpeg.subarray(0, 2)];
+  let at = 2;
+  while (at + 4 <= jpeg.length) {
+    if (jpeg[at] !== 0xff) throw new Error('broken JPEG segment');
+    const marker = jpeg[at + 1]!;
+    if (marker === 0xda) {
+      // Start of scan: the coded picture and everything after it stay as they are.
+      kept.push(jpeg.subarray(at));
+      return Buffer.concat(kept);
+    }
+    const length = jpeg.readUInt16BE(at + 2);
+    const segment = jpeg.subarray(at, at + 2 + length);
+    const isJfif = marker === 0xe0 && segment.toString('latin1', 4, 9) === 'JFIF\0';
+    const isMetadata = (marker >= 0xe0 && marker <= 0xef && !isJfif) || marker === 0xfe;
+    if (!isMetadata) kept.push(segment);
+    at += 2 + length;
   }
+  throw new Error('JPEG without a picture');
 }
 
 /**
  * Re-encodes uploaded bytes as a JPEG at `target`: checked to be a JPEG, PNG or WebP picture by its
- * signature and by ffprobe, then cut to a square or scaled to fit a box, by ffmpeg (which also drops
- * any metadata, such as where a photo was taken). `workDir` holds the upload while it is checked.
- * Anything else gets a 415 problem (422 for a picture too large to decode) and leaves no file.
+ * signature and by ffprobe, turned upright by its EXIF orientation, laid on white (a transparent
+ * PNG would turn black), cut to a square or scaled to fit a box by ffmpeg, and stripped of every
+ * metadata segment (no photo keeps where it was taken, with what, or by whom). `workDir` holds the
+ * upload while it is checked. Anything else gets a 415 problem (422 for a picture too large to
+ * decode) and leaves no file.
  */
 export async function storePicture(bytes: Buffer, declaredType: string, workDir: string, target: string, fit: PictureFit): Promise<void> {
   const kind = kindOf(bytes, declaredType);
   await mkdir(workDir, { recursive: true });
   await mkdir(path.dirname(target), { recursive: true });
   const source = path.join(workDir, randomUUID());
+  const encoded = path.join(workDir, `${randomUUID()}.jpg`);
   try {
     await writeFile(source, bytes, { flag: 'wx' });
-    await probe(kind, source);
+    const { width, height, orientation } = await probe(kind, source);
     const shape =
       'square' in fit
         ? `scale=${fit.square}:${fit.square}:force_original_aspect_ratio=increase,crop=${fit.square}:${fit.square}`
         : `scale='min(${fit.within},iw)':'min(${fit.within},ih)':force_original_aspect_ratio=decrease,scale=trunc(iw/2)*2:trunc(ih/2)*2`;
-    await run('ffmpeg', ['-v', 'error', '-nostdin', ...inputArgs(kind.demuxer, source), '-frames:v', '1', '-map_metadata', '-1', '-vf', `${shape},format=yuvj420p`, '-c:v', 'mjpeg', '-q:v', '3', '-f', 'mjpeg', '-y', `file:${target}`]).catch(() => {
+    const graph = `color=c=white:s=${width}x${height}[paper];[paper][0:v]overlay=shortest=1,${[...UPRIGHT[orientation]!, shape, 'format=yuvj420p'].join(',')}`;
+    await run('ffmpeg', [
+      '-v', 'error', '-nostdin', ...inputArgs(kind.demuxer, source), '-filter_complex', graph, '-frames:v', '1',
+      '-map_metadata', '-1', '-fflags', '+bitexact', '-flags:v', '+bitexact', '-c:v', 'mjpeg', '-q:v', '3', '-f', 'mjpeg', '-y', `file:${encoded}`,
+    ]).catch(() => {
       throw notAPicture('This picture could not be read.');
     });
+    await writeFile(target, stripJpegMetadata(await readFile(encoded)), { flag: 'wx' });
   } catch (error) {
     await rm(target, { force: true });
     throw error;
   } finally {
     await rm(source, { force: true });
+    await rm(encoded, { force: true });
   }
 }

@@ -38,10 +38,15 @@ describe('seller product editor in Chromium', () => {
     await page.goto(`${sekat.base}/seller/produk`);
     await page.getByRole('button', { name: id.seller.manageProduct }).click();
     await page.getByLabel(id.seller.addPhotos).setInputFiles([photo('merah.png', 'red'), photo('biru.jpg', 'blue')]);
+    // Shown before they go up; nothing is uploaded until asked.
+    await page.getByRole('img', { name: id.seller.previewN.replace('{{n}}', '2') }).waitFor();
+    expect((await current()).imageUrls).toEqual([]);
+    await page.getByRole('button', { name: id.seller.uploadPicked_other.replace('{{count}}', '2') }).click();
     await page.getByRole('img', { name: id.seller.photoN.replace('{{n}}', '2') }).waitFor();
     const uploaded = (await current()).imageUrls;
     expect(uploaded).toHaveLength(2);
-    expect(uploaded[0]).toMatch(/\.png$/);
+    // Both are written anew as JPEG (without metadata), in the order they were picked.
+    expect(uploaded.every((url) => url.endsWith('.jpg'))).toBe(true);
 
     await page.getByRole('button', { name: id.seller.makeCoverN.replace('{{n}}', '2') }).click();
     await expect.poll(async () => (await current()).imageUrls).toEqual([uploaded[1], uploaded[0]]);

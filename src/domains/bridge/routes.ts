@@ -204,6 +204,21 @@ export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, s
     );
 
     app.delete(
+      '/privacy/erasure',
+      {
+        schema: {
+          tags: ['bridge'],
+          summary: 'Call off an erasure that still waits for open orders (404 when none is asked for, 409 once erasing has begun)',
+          response: { 204: Type.Null(), 401: Problem, 404: Problem, 409: Problem },
+        },
+      },
+      async (request, reply) => {
+        await privacy.cancelWaitingErasure(requireSubjects(request));
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.delete(
       '/me',
       {
         schema: {

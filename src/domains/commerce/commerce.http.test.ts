@@ -604,7 +604,7 @@ describe(`search pages (${STORE_LABEL})`, () => {
 });
 
 describe(`product images (${STORE_LABEL})`, () => {
-  it('stores an uploaded image under DATA_DIR/media/commerce and serves it; refuses non-owners and fake images', async () => {
+  it('stores an uploaded image under DATA_DIR/media/commerce as a JPEG and serves it; refuses non-owners and fake images', async () => {
     const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 1 }]);
     const png = await QRCode.toBuffer('sekat');
     const upload = (user: TestUser, body: Buffer, type = 'image/png') =>
@@ -612,11 +612,12 @@ describe(`product images (${STORE_LABEL})`, () => {
     const added = await upload(seller, png);
     expect(added.statusCode, added.body).toBe(201);
     const url = added.json().imageUrls.at(-1) as string;
-    expect(url).toMatch(/^\/api\/commerce\/media\/[0-9a-f-]{36}\.png$/);
+    // Re-encoded as a JPEG (with no metadata: test/privacy/picture-metadata.test.ts).
+    expect(url).toMatch(/^\/api\/commerce\/media\/[0-9a-f-]{36}\.jpg$/);
     const served = await inject({ method: 'GET', url });
     expect(served.statusCode).toBe(200);
-    expect(served.headers['content-type']).toBe('image/png');
-    expect(served.rawPayload.equals(png)).toBe(true);
+    expect(served.headers['content-type']).toBe('image/jpeg');
+    expect(served.rawPayload.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))).toBe(true);
     await rejects(() => upload(other, png), 403);
     await rejects(() => upload(seller, Buffer.from('<svg onload=alert(1)>'), 'image/png'), 415);
     await rejects(() => upload(seller, png, 'image/jpeg'), 415);

@@ -76,7 +76,8 @@ export interface CommerceInstance extends DomainInstance {
 export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: CommerceSettings = {}): CommerceInstance {
   const provider = new SandboxProvider(secrets.paymentServerKey, deps.db);
   const expiry = settings.paymentExpiry ?? DEFAULT_EXPIRY;
-  const catalog = new CatalogService(deps.db);
+  const images = new ProductImages(deps.db, deps.dataDir);
+  const catalog = new CatalogService(deps.db, (urls) => images.discard(urls));
   const reviewPhotos = new ReviewPhotos(deps.db, deps.dataDir);
   const reviews = new ReviewService(deps.db);
   const privacy = new PrivacyService(deps.db, reviewPhotos);
@@ -97,7 +98,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const routes = commerceRoutes({
     db: deps.db,
     catalog,
-    images: new ProductImages(deps.db, deps.dataDir),
+    images,
     cart: new CartService(deps.db),
     checkout: new CheckoutService(deps.db, provider, { attributionKey: secrets.attributionKey, expiry }, deps.log),
     orders: new OrderService(deps.db),

@@ -450,6 +450,33 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       },
     );
 
+    app.post(
+      '/commerce/products/:id/variants',
+      {
+        schema: {
+          tags,
+          summary: 'Add a variant to a product (shop owner only; its SKU must be new in the shop)',
+          params: IdParams,
+          body: VariantBody,
+          response: { 201: Product, ...problems(400, 401, 403, 404, 409, 422) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await s.catalog.addVariant(requireSubject(request), request.params.id, request.body)),
+    );
+
+    app.delete(
+      '/commerce/variants/:id',
+      {
+        schema: {
+          tags,
+          summary: 'Remove a variant (shop owner only). 409 while unpaid orders reserve it, open orders include it, or it is the last one',
+          params: IdParams,
+          response: { 200: Product, ...problems(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => s.catalog.removeVariant(requireSubject(request), request.params.id),
+    );
+
     app.addContentTypeParser(Object.keys(IMAGE_TYPES), { parseAs: 'buffer', bodyLimit: MAX_IMAGE_BYTES }, (_request, body, done) => done(null, body));
 
     app.post(
@@ -478,7 +505,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: 'An uploaded product image',
+          summary: 'An uploaded product image (re-encoded as JPEG without metadata; older uploads may be PNG or WebP)',
           params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(jpg|png|webp)$' }) }),
           response: { 404: Problem },
         },

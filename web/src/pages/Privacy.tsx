@@ -102,6 +102,7 @@ function DeleteAccount() {
   const [confirming, setConfirming] = useState(false);
   const [typed, setTyped] = useState('');
   const [wait, setWait] = useState(true);
+  const [cancelled, setCancelled] = useState(false);
   const preview = useQuery({ queryKey: ['erasure'], queryFn: () => api<ErasurePreview>('/api/privacy/erasure') });
   const open = preview.data?.openOrders ?? { asBuyer: 0, asSeller: 0 };
   const anyOpen = open.asBuyer + open.asSeller > 0;
@@ -118,6 +119,16 @@ function DeleteAccount() {
       navigate('/?akun=dihapus');
     },
   });
+  const cancelWaiting = useMutation({
+    mutationFn: () => api('/api/privacy/erasure', { method: 'DELETE' }),
+    onSuccess: () => {
+      setCancelled(true);
+      setTyped('');
+      void client.invalidateQueries({ queryKey: ['erasure'] });
+    },
+    // Gone already (another tab) or begun: the page shows what is true now.
+    onError: () => void client.invalidateQueries({ queryKey: ['erasure'] }),
+  });
   if (preview.data?.pending?.waitingForOrders) {
     return (
       <section className="card stack danger-zone" aria-labelledby="delete-title">
@@ -125,12 +136,24 @@ function DeleteAccount() {
         <p role="status" className="note">
           {t('privacy.deleteWaiting', { count: open.asBuyer + open.asSeller })}
         </p>
+        <p className="muted small">{t('privacy.cancelWaitingHint')}</p>
+        <ErrorNote error={cancelWaiting.error} />
+        <div className="actions">
+          <button type="button" disabled={cancelWaiting.isPending} onClick={() => cancelWaiting.mutate()}>
+            {cancelWaiting.isPending ? t('auth.working') : t('privacy.cancelWaiting')}
+          </button>
+        </div>
       </section>
     );
   }
   return (
     <section className="card stack danger-zone" aria-labelledby="delete-title">
       <h2 id="delete-title">{t('privacy.delete')}</h2>
+      {cancelled && (
+        <p role="status" className="ok">
+          {t('privacy.waitingCancelled')}
+        </p>
+      )}
       <p className="muted">{t('privacy.deleteIntro')}</p>
       <ErrorNote error={preview.error} />
       {anyOpen && (
@@ -140,7 +163,15 @@ function DeleteAccount() {
         </div>
       )}
       {!confirming ? (
-        <button type="button" className="danger" disabled={preview.isLoading} onClick={() => setConfirming(true)}>
+        <button
+          type="button"
+          className="danger"
+          disabled={preview.isLoading}
+          onClick={() => {
+            setCancelled(false);
+            setConfirming(true);
+          }}
+        >
           {t('privacy.deleteStart')}
         </button>
       ) : (

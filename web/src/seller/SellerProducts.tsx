@@ -1,8 +1,8 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
+import { api, ApiError } from '../api/client';
 import type { Page, Product, ProductSummary, Shop } from '../api/types';
 import { Field } from '../components/Field';
 import { useFormErrors } from '../components/useFormErrors';
@@ -10,6 +10,7 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { CATEGORIES } from '../lib/provinces';
 import { formatIdr, formatIdrRange } from '../lib/format';
+import { problemMessage, translateFieldMessage } from '../lib/errors';
 
 interface VariantDraft {
   sku: string;
@@ -22,11 +23,79 @@ interface VariantDraft {
 const emptyVariant = (): VariantDraft => ({ sku: '', name: '', priceIdr: '', stock: '', weightGrams: '' });
 const toInt = (value: string) => (value.trim() === '' ? Number.NaN : Number(value));
 
-function NewProduct({ shop, onDone }: { shop: Shop; onDone(productId: string): void }) {
+const PHOTO_TYPES = 'image/jpeg,image/png,image/webp';
+const MAX_PHOTOS = 10;
+const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
+
+/** Object URLs for picked files, made while they are shown and let go after. */
+function usePreviews(files: File[]): string[] {
+  const [urls, setUrls] = useState<string[]>([]);
+  useEffect(() => {
+    const made = files.map((file) => URL.createObjectURL(file));
+    setUrls(made);
+    return () => made.forEach((url) => URL.revokeObjectURL(url));
+  }, [files]);
+  return urls;
+}
+
+const uploadPhoto = (productId: string, file: File) => api(`/api/commerce/products/${productId}/images`, { raw: file, headers: { 'content-type': file.type } });
+
+/**
+ * Photos picked and not yet uploaded, shown as they are (each can be taken out again). Files that
+ * are not a JPEG, PNG or WebP of at most 5 MB are named and left out before anything is sent.
+ */
+function PhotoPicker({ id, files, room, onChange }: { id: string; files: File[]; room: number; onChange(files: File[]): void }) {
+  const { t } = useTranslation();
+  const previews = usePreviews(files);
+  const [refused, setRefused] = useState<string[]>([]);
+  return (
+    <div className="stack">
+      {files.length > 0 && (
+        <ul className="plain photo-grid" aria-label={t('seller.photosPicked')}>
+          {files.map((file, i) => (
+            <li key={`${file.name}-${file.size}-${i}`} className="stack">
+              {previews[i] && <img src={previews[i]} alt={t('seller.previewN', { n: i + 1 })} width={96} height={96} style={{ objectFit: 'cover' }} />}
+              <span className="small muted photo-name">{file.name}</span>
+              <button type="button" onClick={() => onChange(files.filter((_, j) => j !== i))} aria-label={t('seller.unpickN', { n: i + 1 })}>
+                {t('seller.unpick')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {refused.length > 0 && (
+        <p className="alert" role="alert">
+          {t('seller.photosRefused', { names: refused.join(', ') })}
+        </p>
+      )}
+      <label className="button" htmlFor={id} aria-disabled={room <= files.length}>
+        {t('seller.addPhotos')}
+      </label>
+      <input
+        id={id}
+        className="visually-hidden"
+        type="file"
+        accept={PHOTO_TYPES}
+        multiple
+        disabled={room <= files.length}
+        onChange={(e) => {
+          const picked = [...(e.target.files ?? [])];
+          e.target.value = '';
+          const fit = picked.filter((file) => PHOTO_TYPES.split(',').includes(file.type) && file.size <= MAX_PHOTO_BYTES);
+          setRefused(picked.filter((file) => !fit.includes(file)).map((file) => file.name));
+          onChange([...files, ...fit].slice(0, room));
+        }}
+      />
+    </div>
+  );
+}
+
+function NewProduct({ shop, onDone }: { shop: Shop; onDone(productId: string, photosFailed: boolean): void }) {
   const { t } = useTranslation();
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
-  const [form, setForm] = useState({ title: '', description: '', category: 'fashion', imageUrl: '', externalUrl: '' });
+  const [form, setForm] = useState({ title: '', description: '', category: 'fashion', externalUrl: '' });
+  const [photos, setPhotos] = useState<File[]>([]);
   const [variants, setVariants] = useState<VariantDraft[]>([emptyVariant()]);
   const setVariant = (i: number, key: keyof VariantDraft, value: string) => setVariants(variants.map((v, j) => (j === i ? { ...v, [key]: value } : v)));
 
@@ -40,12 +109,20 @@ function NewProduct({ shop, onDone }: { shop: Shop; onDone(productId: string): v
           title: form.title,
           description: form.description,
           category: form.category,
-          ...(form.imageUrl.trim() ? { imageUrls: [form.imageUrl.trim()] } : {}),
           ...(form.externalUrl.trim() ? { externalUrl: form.externalUrl.trim() } : {}),
           variants: variants.map((v) => ({ sku: v.sku, name: v.name, priceIdr: toInt(v.priceIdr), stock: toInt(v.stock), weightGrams: toInt(v.weightGrams) })),
         },
       });
-      onDone(created.id);
+      // Uploaded one after another, in the order they were picked; the first is the cover.
+      let photosFailed = false;
+      for (const file of photos) {
+        try {
+          await uploadPhoto(created.id, file);
+        } catch {
+          photosFailed = true;
+        }
+      }
+      onDone(created.id, photosFailed);
     } catch (error) {
       errors.show(error, { 409: t('seller.skuTaken') });
     } finally {
@@ -78,7 +155,11 @@ function NewProduct({ shop, onDone }: { shop: Shop; onDone(productId: string): v
           ))}
         </select>
       </div>
-      <Field label={t('seller.imageUrl')} name="imageUrl" type="url" value={form.imageUrl} onChange={(e) => setForm({ ...form, imageUrl: e.target.value })} errors={errors.fields['imageUrls.0'] ?? errors.fields.imageUrls} />
+      <fieldset className="stack">
+        <legend>{t('seller.photos')}</legend>
+        <p className="muted small">{t('seller.photosHint')}</p>
+        <PhotoPicker id="new-product-photos" files={photos} room={MAX_PHOTOS} onChange={setPhotos} />
+      </fieldset>
       <Field label={t('seller.externalUrl')} hint={t('seller.externalUrlHint')} name="externalUrl" type="url" value={form.externalUrl} onChange={(e) => setForm({ ...form, externalUrl: e.target.value })} errors={errors.fields.externalUrl} />
       {variants.map((v, i) => (
         <fieldset key={i} className="variant-box">
@@ -108,7 +189,6 @@ function NewProduct({ shop, onDone }: { shop: Shop; onDone(productId: string): v
   );
 }
 
-const PHOTO_TYPES = 'image/jpeg,image/png,image/webp';
 const move = <T,>(list: T[], from: number, to: number) => {
   const next = [...list];
   const [item] = next.splice(from, 1);
@@ -125,10 +205,14 @@ function PhotoEditor({ product }: { product: Product }) {
     mutationFn: (imageUrls: string[]) => api(`/api/commerce/products/${product.id}`, { method: 'PATCH', body: { imageUrls } }),
     onSuccess: refresh,
   });
+  const [picked, setPicked] = useState<File[]>([]);
   // Uploaded one after another so they keep the order they were picked in.
   const upload = useMutation({
     mutationFn: async (files: File[]) => {
-      for (const file of files) await api(`/api/commerce/products/${product.id}/images`, { raw: file, headers: { 'content-type': file.type } });
+      for (const file of files) {
+        await uploadPhoto(product.id, file);
+        setPicked((left) => left.filter((f) => f !== file));
+      }
     },
     onSettled: refresh,
   });
@@ -166,28 +250,20 @@ function PhotoEditor({ product }: { product: Product }) {
           </li>
         ))}
       </ul>
-      <label className="button" htmlFor={`photos-${product.id}`}>
-        {upload.isPending ? t('seller.uploadingPhotos') : t('seller.addPhotos')}
-      </label>
-      <input
-        id={`photos-${product.id}`}
-        className="visually-hidden"
-        type="file"
-        accept={PHOTO_TYPES}
-        multiple
-        disabled={upload.isPending || urls.length >= 10}
-        onChange={(e) => {
-          const files = [...(e.target.files ?? [])];
-          e.target.value = '';
-          if (files.length > 0) upload.mutate(files);
-        }}
-      />
+      {urls.length < MAX_PHOTOS && <PhotoPicker id={`photos-${product.id}`} files={picked} room={MAX_PHOTOS - urls.length} onChange={setPicked} />}
+      {picked.length > 0 && (
+        <div className="actions">
+          <button type="button" className="primary" disabled={upload.isPending} onClick={() => upload.mutate(picked)}>
+            {upload.isPending ? t('seller.uploadingPhotos') : t('seller.uploadPicked', { count: picked.length })}
+          </button>
+        </div>
+      )}
     </fieldset>
   );
 }
 
 function DetailsEditor({ product }: { product: Product }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const client = useQueryClient();
   const errors = useFormErrors();
   const [saved, setSaved] = useState(false);
@@ -210,6 +286,16 @@ function DetailsEditor({ product }: { product: Product }) {
     },
     onError: (error) => errors.show(error),
   });
+  const removing = useMutation({
+    mutationFn: (variantId: string) => api(`/api/commerce/variants/${variantId}`, { method: 'DELETE' }),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: ['product', product.id] });
+      void client.invalidateQueries({ queryKey: ['shop-products'] });
+    },
+  });
+  // Why a variant cannot go (reserved, in open orders, the last one), in the person's language.
+  const refusal = removing.error instanceof ApiError ? removing.error.fieldErrors().variant?.[0] : undefined;
+  const removeReason = removing.error ? (refusal ? translateFieldMessage(t, i18n.language, refusal) : problemMessage(t, removing.error)) : undefined;
   const vf = (i: number, key: string) => errors.fields[`variants.${i}.${key}`];
   return (
     <form
@@ -241,11 +327,111 @@ function DetailsEditor({ product }: { product: Product }) {
           <legend>{t('seller.variantN', { n: i + 1 })}</legend>
           <Field label={t('seller.variantName')} value={v.name} onChange={(e) => setVariants(variants.map((w, j) => (j === i ? { ...w, name: e.target.value } : w)))} errors={vf(i, 'name')} />
           <Field label={t('seller.price')} type="number" inputMode="numeric" min={1} value={v.priceIdr} onChange={(e) => setVariants(variants.map((w, j) => (j === i ? { ...w, priceIdr: e.target.value } : w)))} errors={vf(i, 'priceIdr')} />
+          {variants.length > 1 && (
+            <div className="stack">
+              {removing.variables === v.id && removeReason && (
+                <p className="alert" role="alert">
+                  {removeReason}
+                </p>
+              )}
+              <ConfirmButton
+                label={t('seller.removeVariant')}
+                title={t('seller.removeVariantTitle', { name: v.name })}
+                confirmLabel={t('seller.removeVariant')}
+                disabled={removing.isPending}
+                onConfirm={() => removing.mutate(v.id)}
+              >
+                <p>{t('seller.removeVariantBody')}</p>
+              </ConfirmButton>
+            </div>
+          )}
         </fieldset>
       ))}
       <div className="actions">
         <button type="submit" className="primary" disabled={save.isPending}>
           {save.isPending ? t('auth.working') : t('seller.saveChanges')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/** A new variant for a product already for sale: its SKU must be new in the shop. */
+function AddVariant({ product }: { product: Product }) {
+  const { t } = useTranslation();
+  const client = useQueryClient();
+  const errors = useFormErrors();
+  const [draft, setDraft] = useState<VariantDraft>(emptyVariant());
+  const [added, setAdded] = useState(false);
+  const [open, setOpen] = useState(false);
+  const add = useMutation({
+    mutationFn: () =>
+      api<Product>(`/api/commerce/products/${product.id}/variants`, {
+        body: { sku: draft.sku, name: draft.name, priceIdr: toInt(draft.priceIdr), stock: toInt(draft.stock), weightGrams: toInt(draft.weightGrams) },
+      }),
+    onMutate: () => {
+      errors.clear();
+      setAdded(false);
+    },
+    onSuccess: (saved) => {
+      setDraft(emptyVariant());
+      setAdded(true);
+      setOpen(false);
+      client.setQueryData(['product', product.id], saved);
+      void client.invalidateQueries({ queryKey: ['shop-products'] });
+    },
+    onError: (error) => errors.show(error, { 409: t('seller.skuTaken') }),
+  });
+  const set = (key: keyof VariantDraft, value: string) => setDraft({ ...draft, [key]: value });
+  if (!open) {
+    return (
+      <div className="stack">
+        {added && (
+          <p className="ok" role="status">
+            {t('seller.variantAdded')}
+          </p>
+        )}
+        <div className="actions">
+          <button
+            type="button"
+            onClick={() => {
+              setAdded(false);
+              setOpen(true);
+            }}
+          >
+            {t('seller.addVariant')}
+          </button>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <form
+      className="variant-box stack"
+      noValidate
+      aria-labelledby={`add-variant-${product.id}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        add.mutate();
+      }}
+    >
+      <h3 id={`add-variant-${product.id}`}>{t('seller.addVariant')}</h3>
+      {errors.message && (
+        <p className="alert" role="alert">
+          {errors.message}
+        </p>
+      )}
+      <Field label={t('seller.variantName')} name={`new-variant-name-${product.id}`} value={draft.name} onChange={(e) => set('name', e.target.value)} errors={errors.fields.name} />
+      <Field label={t('seller.sku')} name={`new-variant-sku-${product.id}`} value={draft.sku} onChange={(e) => set('sku', e.target.value)} errors={errors.fields.sku} />
+      <Field label={t('seller.price')} name={`new-variant-price-${product.id}`} type="number" inputMode="numeric" min={1} value={draft.priceIdr} onChange={(e) => set('priceIdr', e.target.value)} errors={errors.fields.priceIdr} />
+      <Field label={t('seller.stock')} name={`new-variant-stock-${product.id}`} type="number" inputMode="numeric" min={0} value={draft.stock} onChange={(e) => set('stock', e.target.value)} errors={errors.fields.stock} />
+      <Field label={t('seller.weight')} name={`new-variant-weight-${product.id}`} type="number" inputMode="numeric" min={1} value={draft.weightGrams} onChange={(e) => set('weightGrams', e.target.value)} errors={errors.fields.weightGrams} />
+      <div className="actions">
+        <button type="button" onClick={() => setOpen(false)}>
+          {t('common.cancel')}
+        </button>
+        <button type="submit" className="primary" disabled={add.isPending}>
+          {add.isPending ? t('auth.working') : t('seller.addVariantSave')}
         </button>
       </div>
     </form>
@@ -294,7 +480,9 @@ function ProductEditor({ productId, onDeleted }: { productId: string; onDeleted(
   return (
     <div className="stack">
       <PhotoEditor product={product.data} />
-      <DetailsEditor product={product.data} />
+      {/* Keyed by its variants, so one added or removed starts the form afresh from the product. */}
+      <DetailsEditor key={product.data.variants.map((v) => v.id).join()} product={product.data} />
+      <AddVariant product={product.data} />
       <StockEditor product={product.data} />
       <ErrorNote error={remove.error} />
       <ConfirmButton label={t('seller.deleteProduct')} title={t('seller.deleteProductTitle', { title: product.data.title })} confirmLabel={t('seller.deleteProduct')} disabled={remove.isPending} onConfirm={() => remove.mutate()}>
@@ -310,6 +498,7 @@ export function SellerProducts({ shop }: { shop: Shop }) {
   const [adding, setAdding] = useState(false);
   const [open, setOpen] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
+  const [photosFailed, setPhotosFailed] = useState(false);
   const products = useQuery({ queryKey: ['shop-products', shop.slug], queryFn: () => api<Page<ProductSummary>>(`/api/commerce/products?shop=${encodeURIComponent(shop.id)}&limit=100&sort=newest`) });
   return (
     <div className="stack">
@@ -318,13 +507,19 @@ export function SellerProducts({ shop }: { shop: Shop }) {
           {t('seller.productSaved')}
         </p>
       )}
+      {saved && photosFailed && (
+        <p className="alert" role="alert">
+          {t('seller.photosNotUploaded')}
+        </p>
+      )}
       {adding ? (
         <NewProduct
           shop={shop}
-          onDone={(productId) => {
+          onDone={(productId, failed) => {
             setAdding(false);
             setSaved(true);
-            // Photos are uploaded to a product that exists, so its editor opens next.
+            setPhotosFailed(failed);
+            // Its editor opens next, to add more photos or retry the ones that did not go up.
             setOpen(productId);
             void client.invalidateQueries({ queryKey: ['shop-products', shop.slug] });
           }}

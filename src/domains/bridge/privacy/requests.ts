@@ -6,7 +6,7 @@ import yazl from 'yazl';
 import type { Logger } from 'pino';
 import type { Database } from '../../../platform/db.js';
 import { enqueueJob, type Job, type JobRunner } from '../../../platform/jobs.js';
-import { notFound } from '../../../platform/errors.js';
+import { conflict, notFound } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { signToken, verifyToken } from '../../../platform/tokens.js';
 import type { CommercePort, DomainExport, IdentityPort, OpenOrders, PrivacyPort, SubjectSet } from '../../../contracts/ports.js';
@@ -227,6 +227,29 @@ export class PrivacyRequests {
     return { id, waitingForOrders: Number(waiting.rows[0]?.n ?? 0) > 0 };
   }
 
+  /**
+   * Calls off an erasure that still waits for open orders: nothing has been erased yet and the
+   * sign-in was never refused, so the request and its queued looks are simply dropped. Once the
+   * wait is over and erasing has begun it cannot be called off (409); with none asked for, 404.
+   */
+  async cancelWaitingErasure(subjects: SubjectSet): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const request = await sql<{ id: string }>`
+        select id from privacy_requests
+        where kind = 'erasure' and status = 'pending' and subjects->>'identity' = ${subjects.identity}
+        limit 1 for update`.execute(trx);
+      const id = request.rows[0]?.id;
+      if (!id) throw notFound('No erasure is waiting.');
+      const waiting = await sql<{ n: string }>`
+        select count(*) as n from jobs where type = ${ERASE_JOB} and status in ('queued', 'running')
+          and payload->>'requestId' = ${id} and payload->>'waitForOrders' = 'true'`.execute(trx);
+      if (Number(waiting.rows[0]?.n ?? 0) === 0) throw conflict('Erasing has already begun and cannot be called off.');
+      await sql`delete from jobs where type = ${ERASE_JOB} and status = 'queued' and payload->>'requestId' = ${id}`.execute(trx);
+      await trx.deleteFrom('privacy_request_steps').where('request_id', '=', id).execute();
+      await trx.deleteFrom('privacy_requests').where('id', '=', id).execute();
+    });
+  }
+
   /** What erasing now would leave open, and any erasure already on its way: shown before the person confirms. */
   async erasurePreview(subjects: SubjectSet): Promise<{ openOrders: OpenOrders; pending: { id: string; waitingForOrders: boolean } | null }> {
     return { openOrders: await this.ports.commerce.openOrders(subjects.commerce), pending: (await this.pendingErasure(subjects)) ?? null };
@@ -242,11 +265,25 @@ export class PrivacyRequests {
       const open = await this.ports.commerce.openOrders(subjects.commerce);
       if (open.asBuyer + open.asSeller > 0) {
         const runAt = new Date(Date.now() + ERASURE_RECHECK_MS);
-        await enqueueJob(this.db, ERASE_JOB, { requestId, waitForOrders: true }, { runAt, maxAttempts: 25, dedupeKey: `erase:${requestId}:${runAt.toISOString()}` });
+        // Only while the request is still there: a cancellation made during this look wins.
+        await this.db.transaction().execute(async (trx) => {
+          const locked = await sql`select id from privacy_requests where id = ${requestId} and status = 'pending' for update`.execute(trx);
+          if (locked.rows.length === 0) return;
+          await enqueueJob(trx, ERASE_JOB, { requestId, waitForOrders: true }, { runAt, maxAttempts: 25, dedupeKey: `erase:${requestId}:${runAt.toISOString()}` });
+        });
         return;
       }
-      // Every order is closed: from here on it is an erasure like any other.
-      await this.ports.identity.beginErasure(subjects.identity);
+      // Every order is closed: from here on it is an erasure like any other, and no longer one the
+      // person can call off. Under the request's lock, so a cancellation sees either the wait or
+      // the start, never half of each; a failed start rolls back and is tried again.
+      const started = await this.db.transaction().execute(async (trx) => {
+        const locked = await sql`select id from privacy_requests where id = ${requestId} and status = 'pending' for update`.execute(trx);
+        if (locked.rows.length === 0) return false;
+        await sql`update jobs set payload = payload - 'waitForOrders' where type = ${ERASE_JOB} and payload->>'requestId' = ${requestId}`.execute(trx);
+        await this.ports.identity.beginErasure(subjects.identity);
+        return true;
+      });
+      if (!started) return;
     }
     const steps = await this.db.selectFrom('privacy_request_steps').select(['domain', 'status']).where('request_id', '=', requestId).execute();
     const failures: string[] = [];

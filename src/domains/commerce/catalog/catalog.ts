@@ -8,8 +8,14 @@ import { textProblem } from '../../../platform/text.js';
 import { canonicalProvince, provinceOfCity } from '../shipping/regions.js';
 import { CATEGORIES, type Category } from './categories.js';
 import { publishProduct } from './events.js';
+import type { OrderStatus } from '../orders/state.js';
 import { productViews } from './cache.js';
 import { MEDIA_FILE, MEDIA_URL_PREFIX } from './images.js';
+
+/** The most variants a product has. */
+export const MAX_VARIANTS = 100;
+/** Orders whose lines still matter to the seller: to ship, in transit, or open to a return. */
+const OPEN_ORDER_STATUSES: OrderStatus[] = ['awaiting_payment', 'confirmed', 'paid', 'shipped', 'delivered', 'return_requested'];
 
 export const MAX_PRICE_IDR = 100_000_000_000;
 
@@ -122,8 +128,14 @@ function validateProductFields(input: { title?: string; description?: string; ca
 
 type ProductView = Awaited<ReturnType<CatalogService['loadProduct']>>;
 
+/** Deletes the files of uploaded product photos that no product shows any more. */
+export type DiscardImages = (urls: string[]) => Promise<void>;
+
 export class CatalogService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly discardImages: DiscardImages = async () => {},
+  ) {}
 
   private forget(productId: string): void {
     productViews.forget([productId]);
@@ -309,13 +321,25 @@ export class CatalogService {
     const errors: FieldErrors = {};
     validateProductFields(patch, errors);
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
-    await this.db.transaction().execute(async (trx) => {
+    const dropped = await this.db.transaction().execute(async (trx) => {
       await this.ownedProduct(trx, subject, productId);
       const set: Record<string, unknown> = {};
       if (patch.title !== undefined) set.title = clean(patch.title);
       if (patch.description !== undefined) set.description = clean(patch.description);
       if (patch.category !== undefined) set.category = patch.category;
-      if (patch.imageUrls !== undefined) set.image_urls = JSON.stringify(patch.imageUrls);
+      let dropped: string[] = [];
+      if (patch.imageUrls !== undefined) {
+        const { image_urls: current } = (await trx.selectFrom('products').select('image_urls').where('id', '=', productId).executeTakeFirstOrThrow()) as { image_urls: string[] };
+        // Uploaded photos come in through the upload route only: a patch may keep, reorder or drop
+        // this product's own, never take another product's file (its removal would delete it).
+        const foreign: FieldErrors = {};
+        patch.imageUrls.forEach((url, i) => {
+          if (url.startsWith(MEDIA_URL_PREFIX) && !current.includes(url)) foreign[`imageUrls.${i}`] = ['is not a photo uploaded to this product'];
+        });
+        if (Object.keys(foreign).length > 0) throw validationFailed(foreign);
+        set.image_urls = JSON.stringify(patch.imageUrls);
+        dropped = current.filter((url) => !patch.imageUrls!.includes(url));
+      }
       if (patch.externalUrl !== undefined) set.external_url = patch.externalUrl;
       if (Object.keys(set).length > 0) await trx.updateTable('products').set(set).where('id', '=', productId).execute();
       for (const [i, variant] of (patch.variants ?? []).entries()) {
@@ -334,19 +358,90 @@ export class CatalogService {
         if (Number(updated.numUpdatedRows) === 0) throw validationFailed({ [`variants.${i}.id`]: ['is not a variant of this product'] });
       }
       await publishProduct(trx, productId);
+      return dropped;
+    });
+    this.forget(productId);
+    // After the commit: a rolled-back change must not have lost its photos.
+    await this.discardImages(dropped);
+    return this.product(productId);
+  }
+
+  async removeProduct(subject: string, productId: string): Promise<void> {
+    const photos = await this.db.transaction().execute(async (trx) => {
+      await this.ownedProduct(trx, subject, productId);
+      const { image_urls: photos } = (await trx.selectFrom('products').select('image_urls').where('id', '=', productId).executeTakeFirstOrThrow()) as { image_urls: string[] };
+      // Its photos go with it, so orders of it show no thumbnail rather than a broken one.
+      await trx.updateTable('products').set({ removed_at: sql`now()`, image_urls: JSON.stringify([]) }).where('id', '=', productId).execute();
+      await trx.deleteFrom('cart_items').where('variant_id', 'in', trx.selectFrom('variants').select('id').where('product_id', '=', productId)).execute();
+      await publishProduct(trx, productId);
+      return photos;
+    });
+    this.forget(productId);
+    await this.discardImages(photos);
+  }
+
+  /** Adds a variant to a product already for sale; its SKU must be new in the shop. */
+  async addVariant(subject: string, productId: string, input: VariantInput) {
+    const errors: FieldErrors = {};
+    const sku = input.sku.trim();
+    if (!sku) errors.sku = ['must not be empty'];
+    for (const field of ['name', 'sku'] as const) {
+      const problem = textProblem('title', input[field]);
+      if (problem) errors[field] = [problem];
+    }
+    if (Object.keys(errors).length > 0) throw validationFailed(errors);
+    await this.db.transaction().execute(async (trx) => {
+      const product = await this.ownedProduct(trx, subject, productId);
+      const live = await trx.selectFrom('variants').select('id').where('product_id', '=', productId).where('removed_at', 'is', null).execute();
+      if (live.length >= MAX_VARIANTS) throw unprocessable(`A product has at most ${MAX_VARIANTS} variants.`, { variants: [`at most ${MAX_VARIANTS}`] });
+      const taken = await trx.selectFrom('variants').select('sku').where('shop_id', '=', product.shop_id).where('sku', '=', sku).executeTakeFirst();
+      if (taken) throw conflict('A SKU is already used in this shop.', { sku: [`${sku} is taken`] });
+      await trx
+        .insertInto('variants')
+        .values({ id: uuidv7(), product_id: productId, shop_id: product.shop_id, sku, name: clean(input.name), price_idr: input.priceIdr, stock: input.stock, weight_grams: input.weightGrams })
+        .execute()
+        .catch((error: unknown) => {
+          if ((error as { code?: string }).code === '23505') throw conflict('A SKU is already used in this shop.', { sku: ['is taken'] });
+          throw error;
+        });
+      await publishProduct(trx, productId);
     });
     this.forget(productId);
     return this.product(productId);
   }
 
-  async removeProduct(subject: string, productId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await this.ownedProduct(trx, subject, productId);
-      await trx.updateTable('products').set({ removed_at: sql`now()` }).where('id', '=', productId).execute();
-      await trx.deleteFrom('cart_items').where('variant_id', 'in', trx.selectFrom('variants').select('id').where('product_id', '=', productId)).execute();
-      await publishProduct(trx, productId);
+  /**
+   * Takes a variant off a product. Refused while units of it are reserved by unpaid orders or sold in
+   * orders not yet finished (the seller still has to ship them, the buyer may return them), and for
+   * the last variant (delete the product instead).
+   */
+  async removeVariant(subject: string, variantId: string) {
+    const productId = await this.db.transaction().execute(async (trx) => {
+      const found = (await trx.selectFrom('variants').select('product_id').where('id', '=', variantId).where('removed_at', 'is', null).executeTakeFirst()) as
+        | { product_id: string }
+        | undefined;
+      if (!found) throw notFound('No such variant.');
+      await this.ownedProduct(trx, subject, found.product_id);
+      const variant = (await trx.selectFrom('variants').select(['reserved', 'removed_at']).where('id', '=', variantId).executeTakeFirstOrThrow()) as { reserved: number; removed_at: Date | null };
+      if (variant.removed_at) throw notFound('No such variant.');
+      const live = await trx.selectFrom('variants').select('id').where('product_id', '=', found.product_id).where('removed_at', 'is', null).execute();
+      if (live.length <= 1) throw conflict('A product keeps at least one variant; delete the product instead.', { variant: ['is the last variant of this product'] });
+      if (variant.reserved > 0) {
+        throw conflict(`${variant.reserved} units are reserved by orders awaiting payment; remove the variant once they are paid or expired.`, { variant: ['has units reserved by orders awaiting payment'] });
+      }
+      const open = await sql<{ n: number }>`select count(distinct o.id)::int as n from order_lines l join orders o on o.id = l.order_id
+        where l.variant_id = ${variantId} and o.status in (${sql.join(OPEN_ORDER_STATUSES)})`.execute(trx);
+      const openOrders = open.rows[0]?.n ?? 0;
+      if (openOrders > 0) {
+        throw conflict(`${openOrders} open orders include this variant; remove it once they are completed, cancelled or refunded.`, { variant: ['is in orders not yet finished'] });
+      }
+      await trx.updateTable('variants').set({ removed_at: sql`now()` }).where('id', '=', variantId).execute();
+      await trx.deleteFrom('cart_items').where('variant_id', '=', variantId).execute();
+      await publishProduct(trx, found.product_id);
+      return found.product_id;
     });
     this.forget(productId);
+    return this.product(productId);
   }
 
   /** Sets the units on hand; refused below what unpaid orders hold. Every change is audited. */

@@ -1,11 +1,11 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
-import { sql } from 'kysely';
-import type { Database } from '../../../platform/db.js';
+import { sql, type Transaction } from 'kysely';
+import type { AnyDB, Database } from '../../../platform/db.js';
 import { HttpProblem, notFound, unprocessable } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
-import { checkPicture } from '../../../platform/pictures.js';
+import { storePicture } from '../../../platform/pictures.js';
 import { publishProduct } from './events.js';
 import { productViews } from './cache.js';
 
@@ -23,7 +23,14 @@ export function sniffImage(bytes: Buffer): keyof typeof IMAGE_TYPES | undefined 
   return undefined;
 }
 
-/** Product images uploaded by sellers, stored under DATA_DIR/media/commerce. */
+/** The longest side a product photo is kept at. */
+const PRODUCT_PHOTO_SIDE = 1600;
+
+/**
+ * Product images uploaded by sellers, stored under DATA_DIR/media/commerce: re-encoded as JPEG with
+ * no metadata (a phone photo's EXIF would tell every buyer where the seller lives), and deleted from
+ * disk once no product shows them any more.
+ */
 export class ProductImages {
   private readonly folder: string;
   private readonly incoming: string;
@@ -41,32 +48,52 @@ export class ProductImages {
     if (!type || type !== declaredType.split(';')[0]!.trim()) {
       throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'Upload a JPEG, PNG or WebP image whose Content-Type matches its bytes.');
     }
-    // A right signature can front anything: ffprobe must read it as one picture before it is kept.
-    await checkPicture(bytes, type, this.incoming);
-    const file = `${uuidv7()}.${IMAGE_TYPES[type]}`;
-    const urls = await this.db.transaction().execute(async (trx) => {
-      await sql`select id from variants where product_id = ${productId} order by id for update`.execute(trx);
+    const owned = async (trx: Transaction<AnyDB> | Database) => {
       const product = (await trx
         .selectFrom('products')
         .innerJoin('shops', 'shops.id', 'products.shop_id')
         .select(['products.image_urls', 'shops.owner_subject'])
         .where('products.id', '=', productId)
         .where('products.removed_at', 'is', null)
-        .forUpdate('products')
         .executeTakeFirst()) as { image_urls: string[]; owner_subject: string | null } | undefined;
       if (!product) throw notFound('No such product.');
       if (product.owner_subject !== subject) throw new HttpProblem(403, 'forbidden', 'Forbidden', 'Only the shop owner may add images.');
       if (product.image_urls.length >= MAX_IMAGES) throw unprocessable(`A product has at most ${MAX_IMAGES} images.`);
-      const next = [...product.image_urls, MEDIA_URL_PREFIX + file];
-      await trx.updateTable('products').set({ image_urls: JSON.stringify(next) }).where('id', '=', productId).execute();
-      await publishProduct(trx, productId);
-      // Written inside the transaction: if the write fails, the product does not point at it.
-      await mkdir(this.folder, { recursive: true });
-      await writeFile(path.join(this.folder, file), bytes, { flag: 'wx' });
-      return next;
-    });
-    productViews.forget([productId]);
-    return urls;
+      return product;
+    };
+    // Asked first so a stranger's upload is never decoded; asked again under the lock below.
+    await owned(this.db);
+    const file = `${uuidv7()}.jpg`;
+    // ffprobe must read it as one picture, and ffmpeg writes it anew, before anything points at it.
+    await storePicture(bytes, type, this.incoming, path.join(this.folder, file), { within: PRODUCT_PHOTO_SIDE });
+    try {
+      const urls = await this.db.transaction().execute(async (trx) => {
+        await sql`select id from variants where product_id = ${productId} order by id for update`.execute(trx);
+        await sql`select id from products where id = ${productId} for update`.execute(trx);
+        const product = await owned(trx);
+        const next = [...product.image_urls, MEDIA_URL_PREFIX + file];
+        await trx.updateTable('products').set({ image_urls: JSON.stringify(next) }).where('id', '=', productId).execute();
+        await publishProduct(trx, productId);
+        return next;
+      });
+      productViews.forget([productId]);
+      return urls;
+    } catch (error) {
+      await rm(path.join(this.folder, file), { force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes the files behind uploaded image URLs that no product for sale shows any more. A URL can
+   * be on two products (a catalog import may name one), so a file goes only with its last use.
+   */
+  async discard(urls: string[]): Promise<void> {
+    const ours = [...new Set(urls)].filter((url) => url.startsWith(MEDIA_URL_PREFIX) && MEDIA_FILE.test(url.slice(MEDIA_URL_PREFIX.length)));
+    for (const url of ours) {
+      const used = await sql`select 1 from products where removed_at is null and image_urls @> ${JSON.stringify([url])}::jsonb limit 1`.execute(this.db);
+      if (used.rows.length === 0) await rm(path.join(this.folder, url.slice(MEDIA_URL_PREFIX.length)), { force: true });
+    }
   }
 
   open(file: string): { stream: NodeJS.ReadableStream; type: string } {
