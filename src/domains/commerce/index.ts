@@ -29,6 +29,8 @@ import { addressRoutes } from './checkout/addresses.routes.js';
 import { ReviewPhotos } from './review-photos.js';
 import { reviewRoutes } from './reviews.routes.js';
 import type { CommercePort } from '../../contracts/ports.js';
+import { commerceModeration } from './moderation.js';
+import { moderationRoutes } from '../../platform/moderation/routes.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -68,6 +70,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const reviews = new ReviewService(deps.db);
   const privacy = new PrivacyService(deps.db, reviewPhotos);
   const bridgePort = new CommerceBridgePort(deps.db);
+  const moderation = commerceModeration(deps.db);
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
   deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
   deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
@@ -103,6 +106,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(favouritesRoutes(new FavouritesService(deps.db)));
       await app.register(addressRoutes(deps.db, new AddressBookService(deps.db)));
       await app.register(reviewRoutes(reviews, reviewPhotos));
+      await app.register(moderationRoutes(moderation, { isOperator: settings.isOperator ?? (() => false) }));
     },
     health: async () => true,
     stop: async () => {},
@@ -112,10 +116,11 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     productSnapshot: () => bridgePort.productSnapshot(),
     port: {
       exportSubject: async (subject) => {
-        const data = await privacy.exportSubject(subject);
+        const data = { ...(await privacy.exportSubject(subject)), moderation: await moderation.exportOf(subject) };
         return { data, files: reviewPhotos.filesOf(data.reviews.flatMap((review) => review.photo_urls as string[])) };
       },
       eraseSubject: async (subject) => {
+        await moderation.eraseOf(deps.db, subject);
         await privacy.eraseSubject(subject);
       },
       affiliateIdOf: (subject) => bridgePort.affiliateIdOf(subject),

@@ -157,9 +157,10 @@ export class SocialService {
   }
 
   private async loadCandidates() {
-    const ranked = await this.videoRows().where('v.status', '=', 'ready').orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(RANKED_DEPTH).execute();
+    const ranked = await this.videoRows().where('v.status', '=', 'ready').where('v.moderation', '=', 'none').orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(RANKED_DEPTH).execute();
     const fresh = await this.videoRows()
       .where('v.status', '=', 'ready')
+      .where('v.moderation', '=', 'none')
       .where('v.view_count', '<', FRESH_MAX_VIEWS)
       .where('v.created_at', '>', sql<Date>`now() - make_interval(days => ${FRESH_DAYS})`)
       .orderBy('v.created_at', 'desc')
@@ -332,6 +333,14 @@ export class SocialService {
     return this.getProfile(handle, subject);
   }
 
+  /** A suspended account (a moderation decision) cannot post, comment or follow until it ends. */
+  async assertMayPost(subject: string): Promise<void> {
+    const row = await this.db.selectFrom('profiles').select('suspended_until').where('subject', '=', subject).executeTakeFirst();
+    if (row?.suspended_until && new Date(row.suspended_until) > new Date()) {
+      throw forbidden(`Your account is suspended until ${new Date(row.suspended_until).toISOString()}; the statement of reasons and how to appeal are on your moderation page.`);
+    }
+  }
+
   // ---- videos
 
   /**
@@ -339,6 +348,7 @@ export class SocialService {
    * queues its transcode in one transaction.
    */
   async createVideo(subject: string, caption: string, file: string, probe: ProbeResult): Promise<{ id: string; status: 'processing' }> {
+    await this.assertMayPost(subject);
     const id = uuidv7();
     await mkdir(this.media.sources, { recursive: true });
     await rename(file, this.media.sourceOf(id));
@@ -379,7 +389,7 @@ export class SocialService {
       .select(['pending.pending_views', 'pending.pending_likes', 'pending.pending_comments', 'pending.pending_shares'])
       .where('v.id', '=', id)
       .executeTakeFirst();
-    if (!found || (found.status !== 'ready' && found.author !== viewer)) throw notFound('No such video.');
+    if (!found || ((found.status !== 'ready' || found.moderation === 'removed') && found.author !== viewer)) throw notFound('No such video.');
     // One video read alone counts what the fold has not reached yet, so it is exact at once.
     const { pending_views, pending_likes, pending_comments, pending_shares, ...row } = found;
     row.view_count += Number(pending_views ?? 0);
@@ -392,12 +402,13 @@ export class SocialService {
   private async readyVideo(id: string, viewer?: string): Promise<VideoRow> {
     const row = await this.getVideo(id, viewer);
     if (row.status !== 'ready') throw unprocessable(`The video is ${row.status}, not ready.`);
+    if (row.moderation === 'removed') throw notFound('No such video.');
     return row;
   }
 
   private async ownVideo(id: string, subject: string): Promise<VideoRow> {
     const row = await this.videoRows().where('v.id', '=', id).executeTakeFirst();
-    if (!row || (row.status !== 'ready' && row.author !== subject)) throw notFound('No such video.');
+    if (!row || ((row.status !== 'ready' || row.moderation === 'removed') && row.author !== subject)) throw notFound('No such video.');
     if (row.author !== subject) throw forbidden('Only the author can change this video.');
     return row;
   }
@@ -443,7 +454,7 @@ export class SocialService {
   async listAuthorVideos(handle: string, viewer: string | undefined, limit: number, before?: { t: string; id: string }) {
     const profile = await this.profileByHandle(handle);
     let query = this.videoRows().where('v.author', '=', profile.subject);
-    if (profile.subject !== viewer) query = query.where('v.status', '=', 'ready');
+    if (profile.subject !== viewer) query = query.where('v.status', '=', 'ready').where('v.moderation', '<>', 'removed');
     if (before) query = query.where((eb) => eb.or([eb('v.created_at', '<', new Date(before.t)), eb.and([eb('v.created_at', '=', new Date(before.t)), eb('v.id', '<', before.id)])]));
     return query.orderBy('v.created_at', 'desc').orderBy('v.id', 'desc').limit(limit + 1).execute();
   }
@@ -458,7 +469,7 @@ export class SocialService {
   async like(id: string, subject: string): Promise<VideoRow> {
     await sql`
       with liked as (
-        insert into likes (video_id, subject) select id, ${subject} from videos where id = ${id} and status = 'ready'
+        insert into likes (video_id, subject) select id, ${subject} from videos where id = ${id} and status = 'ready' and moderation <> 'removed'
         on conflict do nothing returning video_id)
       insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked`.execute(this.db);
     const row = await this.readyVideo(id, subject);
@@ -477,7 +488,7 @@ export class SocialService {
   async share(id: string, subject: string | undefined): Promise<VideoRow> {
     await sql`
       with shared as (
-        insert into shares (video_id, subject) select id, ${subject ?? null}::text from videos where id = ${id} and status = 'ready'
+        insert into shares (video_id, subject) select id, ${subject ?? null}::text from videos where id = ${id} and status = 'ready' and moderation <> 'removed'
         returning video_id)
       insert into video_counter_deltas (video_id, shares) select video_id, 1 from shared`.execute(this.db);
     return this.readyVideo(id, subject);
@@ -487,6 +498,7 @@ export class SocialService {
     const text = rawText.trim();
     if (text.length < 1 || [...text].length > 500) throw validationFailed({ text: ['must be 1–500 characters after trimming'] });
     await this.readyVideo(id, subject);
+    await this.assertMayPost(subject);
     const recent = await this.db
       .selectFrom('comments')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -508,7 +520,8 @@ export class SocialService {
       .selectFrom('comments as c')
       .innerJoin('profiles as p', 'p.subject', 'c.author')
       .select(['c.id', 'c.text', 'c.created_at', 'p.handle', 'p.display_name', 'p.avatar_url'])
-      .where('c.video_id', '=', videoId);
+      .where('c.video_id', '=', videoId)
+      .where('c.removed_at', 'is', null);
   }
 
   async listComments(id: string, viewer: string | undefined, limit: number, before?: { t: string; id: string }) {
@@ -625,7 +638,7 @@ export class SocialService {
       .where('status', '=', 'ready')
       .where('hashtags', '@>', sql<string[]>`array[${tag}]::text[]`)
       .executeTakeFirstOrThrow();
-    let query = this.videoRows().where('v.status', '=', 'ready').where('v.hashtags', '@>', sql<string[]>`array[${tag}]::text[]`);
+    let query = this.videoRows().where('v.status', '=', 'ready').where('v.moderation', '<>', 'removed').where('v.hashtags', '@>', sql<string[]>`array[${tag}]::text[]`);
     if (before) query = query.where((eb) => eb.or([eb('v.hot', '<', before.h), eb.and([eb('v.hot', '=', before.h), eb('v.id', '<', before.id)])]));
     const rows = await query.orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(limit + 1).execute();
     return { tag, videoCount: Number(count.n), rows };
@@ -637,6 +650,7 @@ export class SocialService {
     const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await this.videoRows()
       .where('v.status', '=', 'ready')
+      .where('v.moderation', '<>', 'removed')
       .where((eb) => eb.or([eb('v.caption', 'ilike', pattern), eb('v.hashtags', '@>', sql<string[]>`array[${tag}]::text[]`)]))
       .orderBy('v.hot', 'desc')
       .limit(limit)
