@@ -8,6 +8,7 @@ import { formatCount } from '../lib/format';
 import { authPath } from '../lib/next';
 import { VideoGrid } from '../components/VideoGrid';
 import { ErrorNote, Loading } from '../components/Alert';
+import { ReportButton } from '../moderation/ReportButton';
 
 export default function ProfilePage() {
   const params = useParams();
@@ -57,9 +58,12 @@ export default function ProfilePage() {
             </Link>
           </div>
         ) : (
+          <div className="actions">
           <button type="button" className="primary" aria-pressed={p.followedByMe} disabled={follow.isPending} onClick={() => (user ? follow.mutate(!p.followedByMe) : navigate(authPath('/masuk', `/@${handle}`, 'follow')))}>
             {p.followedByMe ? t('profile.unfollow') : t('profile.follow')}
           </button>
+          <ReportButton kind="profile" id={p.handle} />
+          </div>
         )}
         <ErrorNote error={follow.error} />
       </div>
