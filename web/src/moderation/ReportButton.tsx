@@ -10,7 +10,7 @@ import { authPath } from '../lib/next';
 import { REASONS, reportItem, type ItemKind, type Reason } from './api';
 
 /** "Laporkan": a sheet with the reason categories and optional words; reporting again updates the report. */
-export function ReportButton({ kind, id, className }: { kind: ItemKind; id: string; className?: string }) {
+export function ReportButton({ kind, id, className, rail }: { kind: ItemKind; id: string; className?: string; rail?: boolean }) {
   const { t } = useTranslation();
   const { user } = useSession();
   const location = useLocation();
@@ -28,7 +28,14 @@ export function ReportButton({ kind, id, className }: { kind: ItemKind; id: stri
   return (
     <>
       <button type="button" className={className ?? 'link'} onClick={() => setOpen(true)} aria-haspopup="dialog">
-        {t('report.button')}
+        {rail ? (
+          <>
+            <span aria-hidden="true">⚑</span>
+            <span>{t('report.button')}</span>
+          </>
+        ) : (
+          t('report.button')
+        )}
       </button>
       <Sheet title={t(`report.title.${kind}`)} open={open} onClose={() => { setOpen(false); send.reset(); }}>
         {!user ? (

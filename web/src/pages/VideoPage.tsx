@@ -6,14 +6,11 @@ import { api } from '../api/client';
 import type { Video } from '../api/types';
 import { FeedVideo } from '../components/FeedVideo';
 import { ErrorNote, Loading } from '../components/Alert';
-import { ReportButton } from '../moderation/ReportButton';
-import { useSession } from '../api/session';
 
 export default function VideoPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const [muted, setMuted] = useState(true);
-  const { user } = useSession();
   const video = useQuery({ queryKey: ['video', id], queryFn: () => api<Video>(`/api/social/videos/${id}`) });
   return (
     <section className="feed-page" aria-label={t('feed.video')}>
@@ -28,11 +25,7 @@ export default function VideoPage() {
           </div>
         </div>
       )}
-      {video.data?.status === 'ready' && user?.handle !== video.data.author.handle && (
-        <div className="video-tools">
-          <ReportButton kind="video" id={video.data.id} />
-        </div>
-      )}
+
     </section>
   );
 }
