@@ -192,4 +192,75 @@ describe(`social moderation (${STORE_LABEL})`, () => {
       expect(text).not.toContain(subjectOf(user));
     }
   });
+
+  it('blocks: the blocked one cannot follow, comment, like or see; follows end both ways; the blocker sees none of theirs', async () => {
+    const [ana, budi] = [await registerUser(sekat.app), await registerUser(sekat.app)];
+    const anaVideo = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(ana), handle: ana.handle }, 'Ana menari #tari');
+    const budiVideo = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(budi), handle: budi.handle }, 'Budi memasak #tari');
+    await inject('GET', '/api/social/me', budi);
+    expect((await inject('POST', `/api/social/videos/${anaVideo}/comments`, budi, { text: 'Keren!' })).statusCode).toBe(201);
+    expect((await inject('POST', `/api/social/users/${ana.handle}/follow`, budi)).statusCode).toBe(200);
+    expect((await inject('POST', `/api/social/users/${budi.handle}/follow`, ana)).statusCode).toBe(200);
+
+    const self = await inject('POST', `/api/social/users/${ana.handle}/block`, ana);
+    expect(self.statusCode).toBe(422);
+    expect(self.json().detail).toMatch(/cannot block yourself/);
+    const blocked = await inject('POST', `/api/social/users/${budi.handle}/block`, ana);
+    expect(blocked.statusCode).toBe(200);
+    expect(blocked.json()).toMatchObject({ blockedByMe: true, followedByMe: false });
+    const follows = await sql<{ n: number }>`select count(*)::int as n from follows where (follower = ${subjectOf(ana)} and followee = ${subjectOf(budi)}) or (follower = ${subjectOf(budi)} and followee = ${subjectOf(ana)})`.execute(db());
+    expect(follows.rows[0]!.n).toBe(0);
+    expect((await inject('GET', `/api/social/users/${ana.handle}`, ana)).json().counts).toMatchObject({ followers: 0, following: 0 });
+
+    // Budi, blocked: Ana and her videos are not there for him.
+    for (const [method, url, payload] of [
+      ['GET', `/api/social/users/${ana.handle}`],
+      ['GET', `/api/social/users/${ana.handle}/videos`],
+      ['GET', `/api/social/videos/${anaVideo}`],
+      ['POST', `/api/social/users/${ana.handle}/follow`],
+      ['POST', `/api/social/videos/${anaVideo}/like`],
+      ['POST', `/api/social/videos/${anaVideo}/comments`, { text: 'Halo?' }],
+      ['GET', `/api/social/videos/${anaVideo}/comments`],
+    ] as const) {
+      expect((await inject(method, url, budi, payload)).statusCode, `${method} ${url}`).toBe(404);
+    }
+    expect((await sql<{ n: number }>`select count(*)::int as n from likes where subject = ${subjectOf(budi)}`.execute(db())).rows[0]!.n).toBe(0);
+    expect((await inject('GET', `/api/social/videos/${anaVideo}`)).statusCode).toBe(200);
+
+    // Ana, the blocker: none of Budi's in her feeds, comments or search.
+    await sekat.domains.social.counters.settle();
+    const ids = (body: { items: { id: string }[] }) => body.items.map((v) => v.id);
+    expect(ids((await inject('GET', '/api/social/feed/for-you', ana)).json())).not.toContain(budiVideo);
+    expect(ids((await inject('GET', '/api/social/feed/for-you', viewer)).json())).toContain(budiVideo);
+    expect(ids((await inject('GET', '/api/social/search?q=tari', ana)).json())).toEqual([anaVideo]);
+    expect(ids((await inject('GET', '/api/social/hashtags/tari', ana)).json())).toEqual([anaVideo]);
+    expect((await inject('GET', `/api/social/videos/${anaVideo}/comments`, ana)).json().items).toEqual([]);
+    expect((await inject('GET', `/api/social/videos/${anaVideo}/comments`, viewer)).json().items).toHaveLength(1);
+    expect((await inject('POST', `/api/social/users/${budi.handle}/follow`, ana)).statusCode).toBe(409);
+    expect((await inject('GET', '/api/social/me/blocks', ana)).json()).toMatchObject({ blocked: [{ handle: budi.handle }], muted: [] });
+
+    expect((await inject('DELETE', `/api/social/users/${budi.handle}/block`, ana)).json()).toMatchObject({ blockedByMe: false });
+    expect((await inject('GET', `/api/social/videos/${anaVideo}`, budi)).statusCode).toBe(200);
+    expect((await inject('POST', `/api/social/users/${ana.handle}/follow`, budi)).statusCode).toBe(200);
+  });
+
+  it('mutes without blocking: the muted one still sees and follows; the muter stops seeing them', async () => {
+    const [citra, dewi] = [await registerUser(sekat.app), await registerUser(sekat.app)];
+    const dewiVideo = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(dewi), handle: dewi.handle }, 'Dewi di pantai #laut');
+    const citraVideo = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(citra), handle: citra.handle }, 'Citra di gunung');
+    await inject('GET', '/api/social/me', citra);
+    await inject('POST', `/api/social/users/${dewi.handle}/follow`, citra);
+    expect((await inject('POST', `/api/social/users/${citra.handle}/mute`, citra)).statusCode).toBe(422);
+    expect((await inject('POST', `/api/social/users/${dewi.handle}/mute`, citra)).json()).toMatchObject({ mutedByMe: true, followedByMe: true });
+    await sekat.domains.social.counters.settle();
+    const ids = (body: { items: { id: string }[] }) => body.items.map((v) => v.id);
+    expect(ids((await inject('GET', '/api/social/feed/following', citra)).json())).not.toContain(dewiVideo);
+    expect(ids((await inject('GET', '/api/social/search?q=pantai', citra)).json())).toEqual([]);
+    expect((await inject('GET', `/api/social/videos/${dewiVideo}`, citra)).statusCode).toBe(200);
+    expect((await inject('GET', `/api/social/videos/${citraVideo}`, dewi)).statusCode).toBe(200);
+    expect((await inject('POST', `/api/social/videos/${citraVideo}/comments`, dewi, { text: 'Indah' })).statusCode).toBe(201);
+    expect((await inject('GET', `/api/social/videos/${citraVideo}/comments`, citra)).json().items).toEqual([]);
+    await inject('DELETE', `/api/social/users/${dewi.handle}/mute`, citra);
+    expect(ids((await inject('GET', '/api/social/feed/following', citra)).json())).toContain(dewiVideo);
+  });
 });

@@ -116,7 +116,21 @@ export interface UploadTable {
   created_at: Generated<Date>;
 }
 
+export interface BlockTable {
+  blocker: string;
+  blocked: string;
+  created_at: Generated<Date>;
+}
+
+export interface MuteTable {
+  muter: string;
+  muted: string;
+  created_at: Generated<Date>;
+}
+
 export interface SocialDB {
+  blocks: BlockTable;
+  mutes: MuteTable;
   profiles: ProfileTable;
   videos: VideoTable;
   follows: FollowTable;
