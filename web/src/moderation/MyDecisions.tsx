@@ -21,7 +21,7 @@ function AppealForm({ domain, statement }: { domain: Domain; statement: Statemen
     if (text.trim()) appeal.mutate();
   }
   return (
-    <form className="stack" onSubmit={submit}>
+    <form className="stack mod" onSubmit={submit}>
       <label>
         {t('moderation.appealLabel')}
         <textarea value={text} rows={3} maxLength={1000} onChange={(e) => setText(e.target.value)} />

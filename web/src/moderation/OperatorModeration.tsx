@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
+import { api, ApiError } from '../api/client';
 import { useSession } from '../api/session';
 import { RequireUser } from '../components/RequireUser';
 import { ErrorNote, Loading } from '../components/Alert';
@@ -30,12 +30,13 @@ function DecisionForm({ domain, entry }: { domain: Domain; entry: QueueEntry }) 
     onSuccess: refresh,
   });
   const id = `${entry.item.kind}-${entry.item.id}`;
+  const fieldErrors = (decide.error ?? dismiss.error) instanceof ApiError ? ((decide.error ?? dismiss.error) as ApiError).fieldErrors() : {};
   function submit(event: FormEvent) {
     event.preventDefault();
     decide.mutate();
   }
   return (
-    <form className="stack" onSubmit={submit} aria-label={t('operator.decideFor', { item: entry.item.label })}>
+    <form className="stack mod" onSubmit={submit} aria-label={t('operator.decideFor', { item: entry.item.label })}>
       <label>
         {t('operator.action')}
         <select value={action} onChange={(e) => setAction(e.target.value)}>
@@ -57,9 +58,9 @@ function DecisionForm({ domain, entry }: { domain: Domain; entry: QueueEntry }) 
         </select>
       </label>
       <label htmlFor={`rule-${id}`}>{t('operator.rule')}</label>
-      <input id={`rule-${id}`} value={rule} maxLength={300} onChange={(e) => setRule(e.target.value)} />
+      <input id={`rule-${id}`} value={rule} maxLength={300} onChange={(e) => setRule(e.target.value)} aria-invalid={fieldErrors.rule ? true : undefined} />
       <label htmlFor={`explanation-${id}`}>{t('operator.explanation')}</label>
-      <textarea id={`explanation-${id}`} value={explanation} rows={3} maxLength={2000} onChange={(e) => setExplanation(e.target.value)} />
+      <textarea id={`explanation-${id}`} value={explanation} rows={3} maxLength={2000} onChange={(e) => setExplanation(e.target.value)} aria-invalid={fieldErrors.explanation ? true : undefined} />
       <label>
         {t('operator.days')}
         <input type="number" min={1} max={3650} inputMode="numeric" value={days} onChange={(e) => setDays(e.target.value)} />
@@ -86,7 +87,7 @@ function AppealDecision({ domain, appeal }: { domain: Domain; appeal: PendingApp
     onSuccess: () => client.invalidateQueries({ queryKey: ['moderation', domain] }),
   });
   return (
-    <div className="stack">
+    <div className="stack mod">
       <p>
         <strong>{t('operator.appealText')}</strong> {appeal.text}
       </p>

@@ -50,7 +50,7 @@ export function ReportButton({ kind, id, className, rail }: { kind: ItemKind; id
             <Link to="/saya/laporan">{t('report.mine')}</Link>
           </div>
         ) : (
-          <form className="stack" onSubmit={submit}>
+          <form className="stack mod" onSubmit={submit}>
             <fieldset className="reasons">
               <legend>{t('report.why')}</legend>
               {REASONS.map((r) => (

@@ -24,6 +24,13 @@ export default function ProfilePage() {
     mutationFn: (on: boolean) => api<Profile>(`/api/social/users/${encodeURIComponent(handle)}/follow`, { method: on ? 'POST' : 'DELETE' }),
     onSuccess: (p) => client.setQueryData(['profile', handle], p),
   });
+  const relation = useMutation({
+    mutationFn: ({ what, on }: { what: 'block' | 'mute'; on: boolean }) => api<Profile>(`/api/social/users/${encodeURIComponent(handle)}/${what}`, { method: on ? 'POST' : 'DELETE' }),
+    onSuccess: (p) => {
+      client.setQueryData(['profile', handle], p);
+      void client.invalidateQueries({ queryKey: ['profile-videos', handle] });
+    },
+  });
   if (profile.isLoading) return <Loading />;
   if (!profile.data) return <ErrorNote error={profile.error} />;
   const p = profile.data;
@@ -63,8 +70,20 @@ export default function ProfilePage() {
             {p.followedByMe ? t('profile.unfollow') : t('profile.follow')}
           </button>
           <ReportButton kind="profile" id={p.handle} />
+          {user && (
+            <>
+              <button type="button" aria-pressed={p.blockedByMe} disabled={relation.isPending} onClick={() => relation.mutate({ what: 'block', on: !p.blockedByMe })}>
+                {p.blockedByMe ? t('block.unblock') : t('block.block')}
+              </button>
+              <button type="button" aria-pressed={p.mutedByMe} disabled={relation.isPending} onClick={() => relation.mutate({ what: 'mute', on: !p.mutedByMe })}>
+                {p.mutedByMe ? t('block.unmute') : t('block.mute')}
+              </button>
+            </>
+          )}
           </div>
         )}
+        {p.blockedByMe && <p className="muted">{t('block.blockedNote')}</p>}
+        <ErrorNote error={relation.error} />
         <ErrorNote error={follow.error} />
       </div>
       <ErrorNote error={videos.error} />
