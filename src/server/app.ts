@@ -151,6 +151,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   );
   let bridgeDomain: bridge.BridgeInstance | undefined;
   const socialDomain = social.start(deps.social, {
+    isOperator: (request) => operatorRequests.has(request),
     profileSeed: (request) => publicProfileOf.get(request),
     maxUploadBytes: config.videoMaxBytes,
     transcodePreset: config.transcodePreset,

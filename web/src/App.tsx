@@ -31,6 +31,10 @@ const Wishlist = lazy(() => import('./pages/Wishlist'));
 const FollowedShops = lazy(() => import('./pages/FollowedShops'));
 const AddressBook = lazy(() => import('./pages/AddressBook'));
 const EditProfile = lazy(() => import('./pages/EditProfile'));
+const MyReports = lazy(() => import('./moderation/MyReports'));
+const MyDecisions = lazy(() => import('./moderation/MyDecisions'));
+const OperatorModeration = lazy(() => import('./moderation/OperatorModeration'));
+const Transparency = lazy(() => import('./moderation/Transparency'));
 
 /**
  * Where the header's "Masuk"/"Daftar" bring a person back to: the page they are on, or, on the
@@ -157,9 +161,23 @@ function Me() {
         <li>
           <Link to="/privasi">{t('nav.privacy')}</Link>
         </li>
+        <li>
+          <Link to="/saya/laporan">{t('navModeration.reports')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/moderasi">{t('navModeration.decisions')}</Link>
+        </li>
+        <li>
+          <Link to="/transparansi">{t('navModeration.transparency')}</Link>
+        </li>
         {user.roles.includes('operator') && (
           <li>
             <Link to="/operator/voucher">{t('nav.platformVouchers')}</Link>
+          </li>
+        )}
+        {user.roles.includes('operator') && (
+          <li>
+            <Link to="/operator/moderasi">{t('navModeration.operator')}</Link>
           </li>
         )}
       </ul>
@@ -209,6 +227,10 @@ export default function App() {
             <Route path="/saya/toko-diikuti" element={<FollowedShops />} />
             <Route path="/seller/*" element={<SellerCentre />} />
             <Route path="/operator/voucher" element={<PlatformVouchers />} />
+            <Route path="/operator/moderasi" element={<OperatorModeration />} />
+            <Route path="/saya/laporan" element={<MyReports />} />
+            <Route path="/saya/moderasi" element={<MyDecisions />} />
+            <Route path="/transparansi" element={<Transparency />} />
             <Route path="/studio/*" element={<Studio />} />
             <Route path="/masuk" element={<SignIn />} />
             <Route path="/daftar" element={<SignUp />} />

@@ -38,6 +38,8 @@ import type { DisbursementProvider } from './ledger/disbursement.js';
 import { PayoutService, SEND_PAYOUT_JOB, sendPayoutJob } from './ledger/payouts.js';
 import { StatementService } from './ledger/statement.js';
 import { ledgerRoutes } from './ledger/routes.js';
+import { commerceModeration } from './moderation.js';
+import { moderationRoutes } from '../../platform/moderation/routes.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -82,6 +84,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const reviews = new ReviewService(deps.db);
   const privacy = new PrivacyService(deps.db, reviewPhotos);
   const bridgePort = new CommerceBridgePort(deps.db);
+  const moderation = commerceModeration(deps.db);
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
   deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
   deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
@@ -127,6 +130,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(reviewRoutes(reviews, reviewPhotos));
       await app.register(flashRoutes(new FlashSaleService(deps.db)));
       await app.register(ledgerRoutes(new StatementService(deps.db), payouts));
+      await app.register(moderationRoutes(moderation, { isOperator: settings.isOperator ?? (() => false) }));
     },
     health: async () => true,
     stop: async () => {
@@ -139,10 +143,11 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     productSnapshot: () => bridgePort.productSnapshot(),
     port: {
       exportSubject: async (subject) => {
-        const data = await privacy.exportSubject(subject);
+        const data = { ...(await privacy.exportSubject(subject)), moderation: await moderation.exportOf(subject) };
         return { data, files: reviewPhotos.filesOf(data.reviews.flatMap((review) => review.photo_urls as string[])) };
       },
       eraseSubject: async (subject) => {
+        await moderation.eraseOf(deps.db, subject);
         await privacy.eraseSubject(subject);
       },
       affiliateIdOf: (subject) => bridgePort.affiliateIdOf(subject),

@@ -42,7 +42,8 @@ export class ReviewService {
     let query = this.db
       .selectFrom('reviews')
       .select(['id', 'rating', 'text', 'photo_urls', 'seller_reply', 'seller_reply_at', 'created_at'])
-      .where('product_id', '=', productId);
+      .where('product_id', '=', productId)
+      .where('removed_at', 'is', null);
     if (position) query = query.where('id', '<', position.i);
     const rows = (await query.orderBy('id', 'desc').limit(limit + 1).execute()) as ReviewRow[];
     return pageOf(rows, limit, reviewView, (r) => ({ i: r.id }));

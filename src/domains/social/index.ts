@@ -19,6 +19,8 @@ import { TagService } from './tags/tags.js';
 import { tagRoutes, type AuthorizeTag } from './tags/routes.js';
 import { attachVideoFacts } from './tags/attach.js';
 import type { TagsDb } from './tags/store.js';
+import { socialModeration } from './moderation.js';
+import { moderationRoutes } from '../../platform/moderation/routes.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -37,6 +39,8 @@ export interface SocialOptions {
   attributionKey: string;
   /** Asks the bridge whether the caller may tag a product; without it only nothing may be tagged. */
   authorizeTag?: AuthorizeTag;
+  /** Whether the caller operates the platform (the composition root knows; social hears yes or no). */
+  isOperator?: (request: FastifyRequest) => boolean;
 }
 
 export interface SocialInstance extends DomainInstance {
@@ -69,6 +73,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   const tags = new TagService(db as unknown as TagsDb, cards, options.attributionKey, (subject) => service.signals.forget(subject));
   const authorizeTag: AuthorizeTag =
     options.authorizeTag ?? (async () => ({ allowed: false, ownShop: false, reason: 'Tagging is not available.' }));
+  const moderation = socialModeration(db, () => service.videosChanged());
   const core = socialRoutes({
     service,
     productTags: cards,
@@ -80,6 +85,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       attachVideoFacts(app, cards, (subject, ids) => service.likedAmong(subject, ids));
       await app.register(core);
       await app.register(tagRoutes(tags, authorizeTag));
+      await app.register(moderationRoutes(moderation, { isOperator: options.isOperator ?? (() => false) }));
     },
     media: mediaRoutes(media),
     exportSubject: (subject) => service.exportSubject(subject),
@@ -102,10 +108,11 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
         }));
         const avatar = avatarFileOf(media, data.profile?.avatarUrl ?? null);
         if (avatar) files.push({ path: avatar, name: `avatar${path.extname(avatar)}` });
-        return { data: { ...data, videos, ...(await tags.exportOf(subject)) }, files };
+        return { data: { ...data, videos, ...(await tags.exportOf(subject)), moderation: await moderation.exportOf(subject) }, files };
       },
       eraseSubject: async (subject) => {
         await tags.eraseOf(subject);
+        await moderation.eraseOf(db as never, subject);
         await service.eraseSubject(subject);
       },
       setAffiliateRef: async (subject, ref, seed) => {

@@ -324,6 +324,44 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
       );
     }
 
+    // ---- blocks and mutes
+    for (const [method, on] of [['post', true], ['delete', false]] as const) {
+      app[method](
+        '/social/users/:handle/block',
+        {
+          schema: {
+            tags: ['social'],
+            summary: on ? 'Block: neither sees the other; follows end both ways (idempotent)' : 'Unblock (idempotent)',
+            params: Handle,
+            response: { 200: Profile, ...problems(400, 401, 404, 422) },
+          },
+        },
+        async (request) => {
+          const subject = await me(request);
+          return on ? service.block(subject, request.params.handle) : service.unblock(subject, request.params.handle);
+        },
+      );
+      app[method](
+        '/social/users/:handle/mute',
+        {
+          schema: {
+            tags: ['social'],
+            summary: on ? 'Mute without blocking: their videos and comments leave your feeds, comments and search (idempotent)' : 'Unmute (idempotent)',
+            params: Handle,
+            response: { 200: Profile, ...problems(400, 401, 404, 422) },
+          },
+        },
+        async (request) => service.mute(await me(request), request.params.handle, on),
+      );
+    }
+
+    const BlockEntry = Type.Object({ handle: Type.String(), displayName: Type.String(), since: Type.String() });
+    app.get(
+      '/social/me/blocks',
+      { schema: { tags: ['social'], summary: 'The profiles you block and mute', response: { 200: Type.Object({ blocked: Type.Array(BlockEntry), muted: Type.Array(BlockEntry) }), ...problems(401, 422) } } },
+      async (request) => service.blockList(await me(request)),
+    );
+
     // ---- hashtags and search
     const HotCursor = (value: Record<string, unknown>): value is { h: number; id: string } =>
       typeof value.h === 'number' && typeof value.id === 'string' && /^[0-9a-f-]{36}$/.test(value.id);
@@ -346,7 +384,8 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
         const limit = request.query.limit ?? 20;
         const result = await service.hashtagVideos(request.params.tag, limit, decodeCursor(request.query.cursor, HotCursor));
         const more = result.rows.length > limit;
-        const kept = more ? result.rows.slice(0, limit) : result.rows;
+        const hidden = await service.hiddenAuthors(request.subject);
+        const kept = (more ? result.rows.slice(0, limit) : result.rows).filter((row) => !hidden.has(row.author));
         const last = kept.at(-1);
         return {
           tag: result.tag,
@@ -372,7 +411,7 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
       },
       async (request) => {
         if (request.query.q.trim() === '') throw validationFailed({ q: ['must not be blank'] });
-        const result = await service.search(request.query.q, request.query.limit ?? 20);
+        const result = await service.search(request.query.q, request.query.limit ?? 20, request.subject);
         return { items: result.rows.map((row) => videoView(row, request.subject)), hashtags: result.hashtags };
       },
     );
@@ -400,6 +439,9 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
         const limit = request.query.limit ?? 20;
         const personalized = request.query.personalized !== false && request.subject !== undefined;
         const result = await forYouPage(service, request.subject, personalized, limit, request.query.cursor);
+        // Ranking is shared; what a viewer blocked, muted or is blocked by is left out of their page.
+        const hidden = await service.hiddenAuthors(request.subject);
+        if (hidden.size > 0) return sendFeedPage(reply, request.subject, result.items.filter((item) => !hidden.has(item.row.author)), result.nextCursor);
         return sendFeedPage(reply, request.subject, result.items, result.nextCursor, request.query.cursor ? undefined : result);
       },
     );
@@ -419,6 +461,8 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
         const limit = request.query.limit ?? 20;
         const rows = await followingPage(service, subject, limit, decodeCursor(request.query.cursor, TimeCursor));
         const result = page(rows, limit, (row) => ({ row, why: { code: 'followed' as const, handle: row.handle } }));
+        const hidden = await service.hiddenAuthors(subject);
+        if (hidden.size > 0) return sendFeedPage(reply, subject, result.items.filter((item) => !hidden.has(item.row.author)), result.nextCursor);
         return sendFeedPage(reply, subject, result.items, result.nextCursor, request.query.cursor ? undefined : rows);
       },
     );

@@ -61,6 +61,8 @@ export const Profile = Type.Object(
     avatarUrl: Type.Union([Type.String(), Type.Null()]),
     counts: Type.Object({ followers: Type.Integer(), following: Type.Integer(), videos: Type.Integer(), likes: Type.Integer() }),
     followedByMe: Type.Boolean(),
+    blockedByMe: Type.Boolean({ description: 'Whether the signed-in caller blocks this profile' }),
+    mutedByMe: Type.Boolean({ description: 'Whether the signed-in caller mutes this profile' }),
   },
   { $id: 'SocialProfile' },
 );

@@ -75,6 +75,8 @@ export interface ProfileView {
   avatarUrl: string | null;
   counts: { followers: number; following: number; videos: number; likes: number };
   followedByMe: boolean;
+  blockedByMe: boolean;
+  mutedByMe: boolean;
 }
 
 export interface WatchEventInput {
@@ -157,9 +159,10 @@ export class SocialService {
   }
 
   private async loadCandidates() {
-    const ranked = await this.videoRows().where('v.status', '=', 'ready').orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(RANKED_DEPTH).execute();
+    const ranked = await this.videoRows().where('v.status', '=', 'ready').where('v.moderation', '=', 'none').orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(RANKED_DEPTH).execute();
     const fresh = await this.videoRows()
       .where('v.status', '=', 'ready')
+      .where('v.moderation', '=', 'none')
       .where('v.view_count', '<', FRESH_MAX_VIEWS)
       .where('v.created_at', '>', sql<Date>`now() - make_interval(days => ${FRESH_DAYS})`)
       .orderBy('v.created_at', 'desc')
@@ -226,6 +229,9 @@ export class SocialService {
       .where(sql<string>`lower(p.handle)`, '=', handle.toLowerCase())
       .executeTakeFirst();
     if (!row) throw notFound(`No user @${handle}.`);
+    const between = viewer && viewer !== row.subject ? await this.blockBetween(viewer, row.subject) : { blocks: false, blockedBy: false, mutes: false };
+    // A person who blocked the viewer is, to the viewer, not there.
+    if (between.blockedBy) throw notFound(`No user @${handle}.`);
     const follows = viewer
       ? await this.db.selectFrom('follows').select('follower').where('follower', '=', viewer).where('followee', '=', row.subject).executeTakeFirst()
       : undefined;
@@ -236,7 +242,86 @@ export class SocialService {
       avatarUrl: row.avatar_url,
       counts: { followers: row.follower_count, following: row.following_count, videos: row.video_count, likes: row.like_count + Number(row.pending_likes ?? 0) },
       followedByMe: Boolean(follows),
+      blockedByMe: between.blocks,
+      mutedByMe: between.mutes,
     };
+  }
+
+  // ---- blocks and mutes
+
+  /** Whether the viewer blocks or mutes the other, and whether the other blocks the viewer. */
+  async blockBetween(viewer: string, other: string): Promise<{ blocks: boolean; blockedBy: boolean; mutes: boolean }> {
+    const { rows } = await sql<{ blocks: boolean; blocked_by: boolean; mutes: boolean }>`
+      select exists (select 1 from blocks where blocker = ${viewer} and blocked = ${other}) as blocks,
+        exists (select 1 from blocks where blocker = ${other} and blocked = ${viewer}) as blocked_by,
+        exists (select 1 from mutes where muter = ${viewer} and muted = ${other}) as mutes`.execute(this.db);
+    return { blocks: rows[0]!.blocks, blockedBy: rows[0]!.blocked_by, mutes: rows[0]!.mutes };
+  }
+
+  /** Authors the viewer does not see: those they block or mute, and those who block them. */
+  async hiddenAuthors(viewer: string | undefined): Promise<Set<string>> {
+    if (!viewer) return new Set();
+    const { rows } = await sql<{ subject: string }>`
+      select blocked as subject from blocks where blocker = ${viewer}
+      union select blocker from blocks where blocked = ${viewer}
+      union select muted from mutes where muter = ${viewer}`.execute(this.db);
+    return new Set(rows.map((row) => row.subject));
+  }
+
+  /** Blocks a profile: each stops seeing the other, and follows between them end both ways. */
+  async block(subject: string, handle: string): Promise<ProfileView> {
+    const target = await this.visibleProfile(subject, handle);
+    if (target.subject === subject) throw unprocessable('You cannot block yourself.', { handle: ['is you'] });
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('blocks').values({ blocker: subject, blocked: target.subject }).onConflict((oc) => oc.doNothing()).execute();
+      for (const [follower, followee] of [[subject, target.subject], [target.subject, subject]] as const) {
+        const ended = await trx.deleteFrom('follows').where('follower', '=', follower).where('followee', '=', followee).returning('follower').executeTakeFirst();
+        if (!ended) continue;
+        await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '-', 1) })).where('subject', '=', followee).execute();
+        await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '-', 1) })).where('subject', '=', follower).execute();
+      }
+    });
+    this.forgetViewer(subject);
+    this.forgetViewer(target.subject);
+    return this.getProfile(target.handle, subject);
+  }
+
+  async unblock(subject: string, handle: string): Promise<ProfileView> {
+    const target = await this.visibleProfile(subject, handle);
+    await this.db.deleteFrom('blocks').where('blocker', '=', subject).where('blocked', '=', target.subject).execute();
+    this.forgetViewer(subject);
+    this.forgetViewer(target.subject);
+    return this.getProfile(target.handle, subject);
+  }
+
+  /** Mutes (on) or unmutes a profile: their videos and comments leave the muter's feeds, comments and search. */
+  async mute(subject: string, handle: string, on: boolean): Promise<ProfileView> {
+    const target = await this.visibleProfile(subject, handle);
+    if (target.subject === subject) throw unprocessable('You cannot mute yourself.', { handle: ['is you'] });
+    if (on) await this.db.insertInto('mutes').values({ muter: subject, muted: target.subject }).onConflict((oc) => oc.doNothing()).execute();
+    else await this.db.deleteFrom('mutes').where('muter', '=', subject).where('muted', '=', target.subject).execute();
+    this.forgetViewer(subject);
+    return this.getProfile(target.handle, subject);
+  }
+
+  /** The profiles the caller blocks and mutes. */
+  async blockList(subject: string) {
+    const blocked = await this.db.selectFrom('blocks as b').innerJoin('profiles as p', 'p.subject', 'b.blocked').select(['p.handle', 'p.display_name', 'b.created_at']).where('b.blocker', '=', subject).orderBy('b.created_at', 'desc').execute();
+    const muted = await this.db.selectFrom('mutes as m').innerJoin('profiles as p', 'p.subject', 'm.muted').select(['p.handle', 'p.display_name', 'm.created_at']).where('m.muter', '=', subject).orderBy('m.created_at', 'desc').execute();
+    const view = (row: { handle: string; display_name: string; created_at: Date }) => ({ handle: row.handle, displayName: row.display_name, since: new Date(row.created_at).toISOString() });
+    return { blocked: blocked.map(view), muted: muted.map(view) };
+  }
+
+  /** A profile as the viewer may reach it: one who blocked the viewer is not found. */
+  private async visibleProfile(viewer: string, handle: string) {
+    const row = await this.profileByHandle(handle);
+    if (row.subject !== viewer && (await this.blockBetween(viewer, row.subject)).blockedBy) throw notFound(`No user @${handle}.`);
+    return row;
+  }
+
+  private forgetViewer(subject: string): void {
+    this.signals.forget(subject);
+    this.followingFirstPages.forget(subject);
   }
 
   async updateProfile(subject: string, handle: string, patch: { displayName?: string; bio?: string; avatarUrl?: string | null }) {
@@ -298,6 +383,10 @@ export class SocialService {
   async follow(subject: string, handle: string): Promise<ProfileView> {
     const target = await this.profileByHandle(handle);
     if (target.subject === subject) throw unprocessable('You cannot follow yourself.', { handle: ['is you'] });
+    const between = await this.blockBetween(subject, target.subject);
+    if (between.blockedBy) throw notFound(`No user @${handle}.`);
+    if (between.blocks) throw conflict('You block this profile; unblock it before following.', { handle: ['is blocked by you'] });
+    await this.assertMayPost(subject);
     await this.db.transaction().execute(async (trx) => {
       const inserted = await trx
         .insertInto('follows')
@@ -332,6 +421,14 @@ export class SocialService {
     return this.getProfile(handle, subject);
   }
 
+  /** A suspended account (a moderation decision) cannot post, comment or follow until it ends. */
+  async assertMayPost(subject: string): Promise<void> {
+    const row = await this.db.selectFrom('profiles').select('suspended_until').where('subject', '=', subject).executeTakeFirst();
+    if (row?.suspended_until && new Date(row.suspended_until) > new Date()) {
+      throw forbidden(`Your account is suspended until ${new Date(row.suspended_until).toISOString()}; the statement of reasons and how to appeal are on your moderation page.`);
+    }
+  }
+
   // ---- videos
 
   /**
@@ -339,6 +436,7 @@ export class SocialService {
    * queues its transcode in one transaction.
    */
   async createVideo(subject: string, caption: string, file: string, probe: ProbeResult): Promise<{ id: string; status: 'processing' }> {
+    await this.assertMayPost(subject);
     const id = uuidv7();
     await mkdir(this.media.sources, { recursive: true });
     await rename(file, this.media.sourceOf(id));
@@ -379,7 +477,8 @@ export class SocialService {
       .select(['pending.pending_views', 'pending.pending_likes', 'pending.pending_comments', 'pending.pending_shares'])
       .where('v.id', '=', id)
       .executeTakeFirst();
-    if (!found || (found.status !== 'ready' && found.author !== viewer)) throw notFound('No such video.');
+    if (!found || ((found.status !== 'ready' || found.moderation === 'removed') && found.author !== viewer)) throw notFound('No such video.');
+    if (viewer && viewer !== found.author && (await this.blockBetween(viewer, found.author)).blockedBy) throw notFound('No such video.');
     // One video read alone counts what the fold has not reached yet, so it is exact at once.
     const { pending_views, pending_likes, pending_comments, pending_shares, ...row } = found;
     row.view_count += Number(pending_views ?? 0);
@@ -392,12 +491,13 @@ export class SocialService {
   private async readyVideo(id: string, viewer?: string): Promise<VideoRow> {
     const row = await this.getVideo(id, viewer);
     if (row.status !== 'ready') throw unprocessable(`The video is ${row.status}, not ready.`);
+    if (row.moderation === 'removed') throw notFound('No such video.');
     return row;
   }
 
   private async ownVideo(id: string, subject: string): Promise<VideoRow> {
     const row = await this.videoRows().where('v.id', '=', id).executeTakeFirst();
-    if (!row || (row.status !== 'ready' && row.author !== subject)) throw notFound('No such video.');
+    if (!row || ((row.status !== 'ready' || row.moderation === 'removed') && row.author !== subject)) throw notFound('No such video.');
     if (row.author !== subject) throw forbidden('Only the author can change this video.');
     return row;
   }
@@ -441,9 +541,9 @@ export class SocialService {
   }
 
   async listAuthorVideos(handle: string, viewer: string | undefined, limit: number, before?: { t: string; id: string }) {
-    const profile = await this.profileByHandle(handle);
+    const profile = viewer ? await this.visibleProfile(viewer, handle) : await this.profileByHandle(handle);
     let query = this.videoRows().where('v.author', '=', profile.subject);
-    if (profile.subject !== viewer) query = query.where('v.status', '=', 'ready');
+    if (profile.subject !== viewer) query = query.where('v.status', '=', 'ready').where('v.moderation', '<>', 'removed');
     if (before) query = query.where((eb) => eb.or([eb('v.created_at', '<', new Date(before.t)), eb.and([eb('v.created_at', '=', new Date(before.t)), eb('v.id', '<', before.id)])]));
     return query.orderBy('v.created_at', 'desc').orderBy('v.id', 'desc').limit(limit + 1).execute();
   }
@@ -458,7 +558,8 @@ export class SocialService {
   async like(id: string, subject: string): Promise<VideoRow> {
     await sql`
       with liked as (
-        insert into likes (video_id, subject) select id, ${subject} from videos where id = ${id} and status = 'ready'
+        insert into likes (video_id, subject) select id, ${subject} from videos where id = ${id} and status = 'ready' and moderation <> 'removed'
+          and not exists (select 1 from blocks b where b.blocker = videos.author and b.blocked = ${subject})
         on conflict do nothing returning video_id)
       insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked`.execute(this.db);
     const row = await this.readyVideo(id, subject);
@@ -477,7 +578,8 @@ export class SocialService {
   async share(id: string, subject: string | undefined): Promise<VideoRow> {
     await sql`
       with shared as (
-        insert into shares (video_id, subject) select id, ${subject ?? null}::text from videos where id = ${id} and status = 'ready'
+        insert into shares (video_id, subject) select id, ${subject ?? null}::text from videos where id = ${id} and status = 'ready' and moderation <> 'removed'
+          and not exists (select 1 from blocks b where b.blocker = videos.author and b.blocked = ${subject ?? ''})
         returning video_id)
       insert into video_counter_deltas (video_id, shares) select video_id, 1 from shared`.execute(this.db);
     return this.readyVideo(id, subject);
@@ -487,6 +589,7 @@ export class SocialService {
     const text = rawText.trim();
     if (text.length < 1 || [...text].length > 500) throw validationFailed({ text: ['must be 1–500 characters after trimming'] });
     await this.readyVideo(id, subject);
+    await this.assertMayPost(subject);
     const recent = await this.db
       .selectFrom('comments')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -508,12 +611,15 @@ export class SocialService {
       .selectFrom('comments as c')
       .innerJoin('profiles as p', 'p.subject', 'c.author')
       .select(['c.id', 'c.text', 'c.created_at', 'p.handle', 'p.display_name', 'p.avatar_url'])
-      .where('c.video_id', '=', videoId);
+      .where('c.video_id', '=', videoId)
+      .where('c.removed_at', 'is', null);
   }
 
   async listComments(id: string, viewer: string | undefined, limit: number, before?: { t: string; id: string }) {
     await this.getVideo(id, viewer);
     let query = this.commentRows(id);
+    const hidden = await this.hiddenAuthors(viewer);
+    if (hidden.size > 0) query = query.where('c.author', 'not in', [...hidden]);
     if (before) query = query.where((eb) => eb.or([eb('c.created_at', '<', new Date(before.t)), eb.and([eb('c.created_at', '=', new Date(before.t)), eb('c.id', '<', before.id)])]));
     return query.orderBy('c.created_at', 'desc').orderBy('c.id', 'desc').limit(limit + 1).execute();
   }
@@ -625,19 +731,22 @@ export class SocialService {
       .where('status', '=', 'ready')
       .where('hashtags', '@>', sql<string[]>`array[${tag}]::text[]`)
       .executeTakeFirstOrThrow();
-    let query = this.videoRows().where('v.status', '=', 'ready').where('v.hashtags', '@>', sql<string[]>`array[${tag}]::text[]`);
+    let query = this.videoRows().where('v.status', '=', 'ready').where('v.moderation', '<>', 'removed').where('v.hashtags', '@>', sql<string[]>`array[${tag}]::text[]`);
     if (before) query = query.where((eb) => eb.or([eb('v.hot', '<', before.h), eb.and([eb('v.hot', '=', before.h), eb('v.id', '<', before.id)])]));
     const rows = await query.orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(limit + 1).execute();
     return { tag, videoCount: Number(count.n), rows };
   }
 
-  async search(q: string, limit: number) {
+  async search(q: string, limit: number, viewer?: string) {
     const term = q.trim();
+    const hidden = await this.hiddenAuthors(viewer);
     const tag = foldTag(term.replace(/^#/, ''));
     const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await this.videoRows()
       .where('v.status', '=', 'ready')
+      .where('v.moderation', '<>', 'removed')
       .where((eb) => eb.or([eb('v.caption', 'ilike', pattern), eb('v.hashtags', '@>', sql<string[]>`array[${tag}]::text[]`)]))
+      .$if(hidden.size > 0, (query) => query.where('v.author', 'not in', [...hidden]))
       .orderBy('v.hot', 'desc')
       .limit(limit)
       .execute();

@@ -14,6 +14,8 @@ export interface ProfileTable {
   video_count: Counter;
   like_count: Counter;
   created_at: Generated<Date>;
+  /** Set by a moderation decision (suspend_account); the profile cannot post until then. */
+  suspended_until: Date | null;
 }
 
 export interface RenditionRow {
@@ -42,6 +44,8 @@ export interface VideoTable {
   hot: Generated<number>;
   created_at: Timestamp;
   ready_at: Date | null;
+  /** A moderation decision's effect: restricted videos stay off For You, removed ones are gone for all but the author. */
+  moderation: Generated<'none' | 'restricted' | 'removed'>;
 }
 
 export interface FollowTable {
@@ -62,6 +66,8 @@ export interface CommentTable {
   author: string;
   text: string;
   created_at: Timestamp;
+  /** Hidden by a moderation decision. */
+  removed_at: Generated<Date | null>;
 }
 
 export interface WatchEventTable {
@@ -110,7 +116,21 @@ export interface UploadTable {
   created_at: Generated<Date>;
 }
 
+export interface BlockTable {
+  blocker: string;
+  blocked: string;
+  created_at: Generated<Date>;
+}
+
+export interface MuteTable {
+  muter: string;
+  muted: string;
+  created_at: Generated<Date>;
+}
+
 export interface SocialDB {
+  blocks: BlockTable;
+  mutes: MuteTable;
   profiles: ProfileTable;
   videos: VideoTable;
   follows: FollowTable;

@@ -231,6 +231,8 @@ export interface Profile {
   avatarUrl: string | null;
   counts: { followers: number; following: number; videos: number; likes: number };
   followedByMe: boolean;
+  blockedByMe: boolean;
+  mutedByMe: boolean;
 }
 
 export interface Comment {

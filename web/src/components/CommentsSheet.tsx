@@ -10,6 +10,7 @@ import { authPath } from '../lib/next';
 import { Sheet } from './Sheet';
 import { ErrorNote, Loading } from './Alert';
 import { useFormErrors } from './useFormErrors';
+import { ReportButton } from '../moderation/ReportButton';
 
 export function CommentsSheet({ videoId, open, onClose, onPosted }: { videoId: string; open: boolean; onClose(): void; onPosted?(): void }) {
   const { t, i18n } = useTranslation();
@@ -43,6 +44,7 @@ export function CommentsSheet({ videoId, open, onClose, onPosted }: { videoId: s
           <li key={c.id}>
             <Link to={`/@${c.author.handle}`}>@{c.author.handle}</Link> <span className="muted small">{formatDateTime(c.createdAt, i18n.language)}</span>
             <p>{c.text}</p>
+            {user && user.handle !== c.author.handle && <ReportButton kind="comment" id={c.id} className="link small" />}
           </li>
         ))}
         {comments.data && comments.data.items.length === 0 && <li className="muted">{t('comments.empty')}</li>}

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { FeedItem, Profile, Video } from '../api/types';
 import { useSession } from '../api/session';
+import { ReportButton } from '../moderation/ReportButton';
 import { formatCount, formatIdrRange } from '../lib/format';
 import { reasonText } from '../lib/reason';
 import { authPath, type SignInReason } from '../lib/next';
@@ -103,6 +104,7 @@ export function FeedVideo({ item, active, preload, muted, onToggleMute }: { item
           <Icon name="share" size={30} />
           <span>{formatCount(counts.shares, i18n.language)}</span>
         </button>
+        {user?.handle !== item.author.handle && <ReportButton kind="video" id={item.id} className="rail-btn" rail />}
       </div>
       <div className="overlay">
         <Link to={`/@${item.author.handle}`} className="handle">

@@ -14,6 +14,7 @@ import { Icon } from '../components/Icon';
 import { FollowShopButton, WishlistButton } from '../components/Favourites';
 import { ReviewItem } from '../components/ReviewItem';
 import { FlashDealCard, useFlashDeals } from '../components/FlashDeal';
+import { ReportButton } from '../moderation/ReportButton';
 
 export default function ProductPage() {
   const { id = '' } = useParams();
@@ -64,6 +65,11 @@ export default function ProductPage() {
         <WishlistButton productId={p.id} />
         <FollowShopButton shopId={p.shopId} />
       </div>
+      {!ownShop && (
+        <p>
+          <ReportButton kind="product" id={p.id} />
+        </p>
+      )}
       <p className="pre">{p.description}</p>
       {p.externalUrl ? (
         <a className="button primary" href={p.externalUrl} target="_blank" rel="noopener noreferrer">

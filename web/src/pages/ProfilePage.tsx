@@ -8,6 +8,7 @@ import { formatCount } from '../lib/format';
 import { authPath } from '../lib/next';
 import { VideoGrid } from '../components/VideoGrid';
 import { ErrorNote, Loading } from '../components/Alert';
+import { ReportButton } from '../moderation/ReportButton';
 
 export default function ProfilePage() {
   const params = useParams();
@@ -22,6 +23,13 @@ export default function ProfilePage() {
   const follow = useMutation({
     mutationFn: (on: boolean) => api<Profile>(`/api/social/users/${encodeURIComponent(handle)}/follow`, { method: on ? 'POST' : 'DELETE' }),
     onSuccess: (p) => client.setQueryData(['profile', handle], p),
+  });
+  const relation = useMutation({
+    mutationFn: ({ what, on }: { what: 'block' | 'mute'; on: boolean }) => api<Profile>(`/api/social/users/${encodeURIComponent(handle)}/${what}`, { method: on ? 'POST' : 'DELETE' }),
+    onSuccess: (p) => {
+      client.setQueryData(['profile', handle], p);
+      void client.invalidateQueries({ queryKey: ['profile-videos', handle] });
+    },
   });
   if (profile.isLoading) return <Loading />;
   if (!profile.data) return <ErrorNote error={profile.error} />;
@@ -57,10 +65,25 @@ export default function ProfilePage() {
             </Link>
           </div>
         ) : (
+          <div className="actions">
           <button type="button" className="primary" aria-pressed={p.followedByMe} disabled={follow.isPending} onClick={() => (user ? follow.mutate(!p.followedByMe) : navigate(authPath('/masuk', `/@${handle}`, 'follow')))}>
             {p.followedByMe ? t('profile.unfollow') : t('profile.follow')}
           </button>
+          <ReportButton kind="profile" id={p.handle} />
+          {user && (
+            <>
+              <button type="button" aria-pressed={p.blockedByMe} disabled={relation.isPending} onClick={() => relation.mutate({ what: 'block', on: !p.blockedByMe })}>
+                {p.blockedByMe ? t('block.unblock') : t('block.block')}
+              </button>
+              <button type="button" aria-pressed={p.mutedByMe} disabled={relation.isPending} onClick={() => relation.mutate({ what: 'mute', on: !p.mutedByMe })}>
+                {p.mutedByMe ? t('block.unmute') : t('block.mute')}
+              </button>
+            </>
+          )}
+          </div>
         )}
+        {p.blockedByMe && <p className="muted">{t('block.blockedNote')}</p>}
+        <ErrorNote error={relation.error} />
         <ErrorNote error={follow.error} />
       </div>
       <ErrorNote error={videos.error} />

@@ -6,6 +6,7 @@ import type { Page, ProductSummary, Shop } from '../api/types';
 import { ProductCard } from '../components/ProductCard';
 import { ErrorNote, Loading } from '../components/Alert';
 import { FollowShopButton } from '../components/Favourites';
+import { ReportButton } from '../moderation/ReportButton';
 
 export default function ShopPage() {
   const { slug = '' } = useParams();
@@ -23,6 +24,9 @@ export default function ShopPage() {
         </p>
         {shop.data.description && <p>{shop.data.description}</p>}
         <FollowShopButton shopId={shop.data.id} />
+        <p>
+          <ReportButton kind="shop" id={shop.data.id} />
+        </p>
         {shop.data.commissionPercent > 0 && <p className="badge">{t('shop.affiliate', { percent: shop.data.commissionPercent })}</p>}
       </div>
       <h2>{t('shop.products')}</h2>

@@ -25,6 +25,7 @@ export default function VideoPage() {
           </div>
         </div>
       )}
+
     </section>
   );
 }

@@ -277,7 +277,7 @@ export function SellerBalance({ shop }: { shop: Shop }) {
         </div>
         {statement.isLoading && <Loading />}
         {!statement.isLoading && lines.length === 0 && <p className="muted">{t('balance.noLines')}</p>}
-        <ul className="plain statement">
+        <ul className="plain ledger-statement">
           {lines.map((line) => (
             <li key={line.id} className="statement-line" data-reason={line.reason}>
               <div>

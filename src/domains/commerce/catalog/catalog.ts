@@ -29,6 +29,8 @@ export interface ShopRow {
   province: string;
   commission_percent: number;
   created_at: Date;
+  /** Set by a moderation decision (suspend_shop). */
+  suspended_until?: Date | null;
 }
 
 export const shopView = (row: ShopRow) => ({
@@ -216,7 +218,8 @@ export class CatalogService {
     const errors = this.productErrors(input);
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
     const productId = await this.db.transaction().execute(async (trx) => {
-      await this.ownedShop(trx, subject, shopId);
+      const shop = await this.ownedShop(trx, subject, shopId);
+      assertShopMayList(shop);
       return this.insertProduct(trx, shopId, input);
     });
     return this.product(productId);
@@ -559,4 +562,11 @@ export function productSummary(row: ProductRow) {
     rating: { average: row.rating_count ? Math.round((row.rating_sum / row.rating_count) * 10) / 10 : null, count: row.rating_count },
     createdAt: new Date(row.created_at).toISOString(),
   };
+}
+
+/** A shop suspended by a moderation decision lists nothing new until the suspension ends. */
+export function assertShopMayList(shop: { suspended_until?: Date | string | null }): void {
+  if (shop.suspended_until && new Date(shop.suspended_until) > new Date()) {
+    throw forbidden(`This shop is suspended until ${new Date(shop.suspended_until).toISOString()}; the statement of reasons and how to appeal are on your moderation page.`);
+  }
 }

@@ -16,7 +16,7 @@ export async function followingRows(service: SocialService, viewer: string, limi
       select n.* from follows f
       cross join lateral (
         select * from videos n
-        where n.author = f.followee and n.status = 'ready' ${after}
+        where n.author = f.followee and n.status = 'ready' and n.moderation <> 'removed' ${after}
         order by n.created_at desc, n.id desc
         limit ${limit + 1}
       ) n

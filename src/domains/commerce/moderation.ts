@@ -1,0 +1,74 @@
+import { sql, type Kysely } from 'kysely';
+import type { AnyDB, Database } from '../../platform/db.js';
+import { ModerationEngine, type ModerationDomain } from '../../platform/moderation/engine.js';
+import { publishProduct } from './catalog/events.js';
+import { productViews } from './catalog/cache.js';
+
+export const COMMERCE_ITEM_KINDS = ['product', 'shop', 'review'] as const;
+export type CommerceItemKind = (typeof COMMERCE_ITEM_KINDS)[number];
+export const COMMERCE_ACTIONS = ['delist_product', 'suspend_shop', 'remove', 'warn'] as const;
+export type CommerceAction = (typeof COMMERCE_ACTIONS)[number];
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A suspension with no end is kept as a date no one reaches. */
+const NO_END = new Date('9999-12-31T00:00:00Z');
+const labelOf = (text: string, fallback: string) => {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line === '' ? fallback : [...line].slice(0, 80).join('');
+};
+
+/**
+ * Commerce's side of moderation: products, shops and reviews, owned by commerce pseudonyms, in
+ * commerce's own tables. A delisting is kept on the product (`delisted_by`), so a reversal puts
+ * back exactly what that decision took down and nothing the seller removed themselves.
+ */
+export function commerceModeration(db: Database): ModerationEngine<CommerceItemKind, CommerceAction> {
+  // Products a decision changed, forgotten by the product cache once the decision is committed.
+  const touched = new Set<string>();
+  const domain: ModerationDomain<CommerceItemKind, CommerceAction> = {
+    name: 'commerce',
+    kinds: COMMERCE_ITEM_KINDS,
+    actions: { product: ['delist_product', 'warn'], shop: ['suspend_shop', 'warn'], review: ['remove', 'warn'] },
+    async resolve(kind, id, { asOperator }) {
+      if (!UUID.test(id)) return undefined;
+      if (kind === 'product') {
+        const row = (await sql<{ id: string; title: string; owner_subject: string | null; removed_at: Date | null; delisted_by: string | null }>`
+          select p.id, p.title, s.owner_subject, p.removed_at, p.delisted_by from products p join shops s on s.id = p.shop_id where p.id = ${id}`.execute(db)).rows[0];
+        if (!row || (row.removed_at && !(asOperator && row.delisted_by))) return undefined;
+        return { id: row.id, owner: row.owner_subject, label: labelOf(row.title, 'product') };
+      }
+      if (kind === 'shop') {
+        const row = (await db.selectFrom('shops').select(['id', 'name', 'owner_subject']).where('id', '=', id).executeTakeFirst()) as { id: string; name: string; owner_subject: string | null } | undefined;
+        return row ? { id: row.id, owner: row.owner_subject, label: labelOf(row.name, 'shop') } : undefined;
+      }
+      const row = (await db.selectFrom('reviews').select(['id', 'subject', 'text', 'removed_at']).where('id', '=', id).executeTakeFirst()) as
+        | { id: string; subject: string | null; text: string; removed_at: Date | null }
+        | undefined;
+      if (!row || (!asOperator && row.removed_at)) return undefined;
+      return { id: row.id, owner: row.subject, label: labelOf(row.text, 'review') };
+    },
+    async apply(trx, decision, on) {
+      if (decision.action === 'warn') return;
+      if (decision.kind === 'review') {
+        await trx.updateTable('reviews').set({ removed_at: on ? new Date() : null }).where('id', '=', decision.itemId).execute();
+        return;
+      }
+      if (decision.kind === 'shop') {
+        await trx.updateTable('shops').set({ suspended_until: on ? (decision.endsAt ?? NO_END) : null }).where('id', '=', decision.itemId).execute();
+      }
+      const scope = decision.kind === 'shop' ? sql`shop_id = ${decision.itemId}` : sql`id = ${decision.itemId}`;
+      const changed = on
+        ? await sql<{ id: string }>`update products set removed_at = now(), delisted_by = ${decision.id} where ${scope} and removed_at is null returning id`.execute(trx)
+        : await sql<{ id: string }>`update products set removed_at = null, delisted_by = null where ${scope} and delisted_by = ${decision.id} returning id`.execute(trx);
+      for (const { id } of changed.rows) {
+        await publishProduct(trx, id);
+        touched.add(id);
+      }
+    },
+    changed() {
+      productViews.forget([...touched]);
+      touched.clear();
+    },
+  };
+  return new ModerationEngine(db as Kysely<AnyDB>, domain);
+}
