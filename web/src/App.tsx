@@ -9,6 +9,7 @@ import SignUp from './pages/SignUp';
 import NotFound from './pages/NotFound';
 import { Loading } from './components/Alert';
 import { Icon } from './components/Icon';
+import { VerifyEmailBanner } from './components/VerifyEmailBanner';
 
 const VideoPage = lazy(() => import('./pages/VideoPage'));
 const ProductPage = lazy(() => import('./pages/ProductPage'));
@@ -30,6 +31,7 @@ const Wishlist = lazy(() => import('./pages/Wishlist'));
 const FollowedShops = lazy(() => import('./pages/FollowedShops'));
 const AddressBook = lazy(() => import('./pages/AddressBook'));
 const EditProfile = lazy(() => import('./pages/EditProfile'));
+const VerifyEmail = lazy(() => import('./pages/VerifyEmail'));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -112,6 +114,7 @@ function Me() {
     <section className="card stack" aria-labelledby="me-title">
       <h1 id="me-title">{t('home.welcome', { name: user.displayName })}</h1>
       {params.get('akun') && <p className="ok">{t('privacy.deleted')}</p>}
+      <VerifyEmailBanner />
       <ul className="menu">
         <li>
           <Link to={`/@${user.handle}`}>{t('nav.profile')}</Link>
@@ -197,6 +200,7 @@ export default function App() {
             <Route path="/daftar" element={<SignUp />} />
             <Route path="/sandi/lupa" element={<ForgotPassword />} />
             <Route path="/sandi/baru" element={<ResetPassword />} />
+            <Route path="/email/verifikasi" element={<VerifyEmail />} />
             <Route path="/:segment" element={<HandleOrNotFound />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

@@ -9,6 +9,7 @@ import { identityRoutes } from './routes.js';
 import { LOGIN_BACKOFF, LoginThrottle } from './throttle.js';
 import { Mailer } from './mail.js';
 import { PasswordRecovery, recoveryRoutes } from './recovery.js';
+import { EmailConfirmation, emailRoutes } from './email.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -40,10 +41,16 @@ export function start(
   const backoff = redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-login-') : new MemoryBackoff(LOGIN_BACKOFF);
   const mailer = new Mailer({ smtpUrl: mail.smtpUrl, from: mail.from, dataDir: deps.dataDir });
   const recovery = new PasswordRecovery({ db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl });
+  const confirmation = new EmailConfirmation({ db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl });
   return {
     routes: async (app) => {
-      await app.register(identityRoutes(service, new LoginThrottle(backoff, secrets.sessionPepper)));
+      await app.register(
+        identityRoutes(service, new LoginThrottle(backoff, secrets.sessionPepper), {
+          registered: (account) => confirmation.inBackground(() => confirmation.mailVerification(account.id), 'verification'),
+        }),
+      );
       await app.register(recoveryRoutes(recovery));
+      await app.register(emailRoutes(confirmation));
     },
     authenticate: (token) => service.authenticate(token),
     subjectFor: (domain, accountId) => service.subjectFor(domain, accountId),
@@ -51,6 +58,9 @@ export function start(
     exportSubject: async (accountId) => ({ data: await service.exportAccount(accountId) }),
     eraseSubject: (accountId) => service.eraseAccount(accountId),
     health: async () => true,
-    stop: () => recovery.stop(),
+    stop: async () => {
+      await confirmation.stop();
+      await recovery.stop();
+    },
   };
 }

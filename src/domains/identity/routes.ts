@@ -14,6 +14,7 @@ const User = Type.Object(
     displayName: Type.String(),
     email: Type.Optional(Type.String()),
     roles: Type.Array(Type.String()),
+    emailVerified: Type.Boolean({ description: 'Whether the address was confirmed; opening a shop, payouts and going live need it' }),
   },
   { $id: 'User' },
 );
@@ -43,9 +44,15 @@ const userOf = (account: Account, withEmail = true) => ({
   displayName: account.displayName,
   ...(withEmail ? { email: account.email } : {}),
   roles: account.roles,
+  emailVerified: account.emailVerified,
 });
 
-export function identityRoutes(service: IdentityService, throttle: LoginThrottle): FastifyPluginAsyncTypebox {
+export interface IdentityRouteHooks {
+  /** After an account is created and signed in (the verification mail goes out from here). */
+  registered?: (account: Account) => void;
+}
+
+export function identityRoutes(service: IdentityService, throttle: LoginThrottle, hooks: IdentityRouteHooks = {}): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addSchema(User);
 
@@ -65,6 +72,7 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
         const session = await service.createSession(account.id);
         setSessionCookie(request, reply, session.token);
         throttle.rememberDevice(request, reply, throttle.emailKeyOf(account.email));
+        hooks.registered?.(account);
         return reply.code(201).send({ user: userOf(account), token: session.token });
       },
     );

@@ -28,6 +28,8 @@ export interface Account {
   handle: string;
   displayName: string;
   roles: string[];
+  /** Whether the current address was confirmed by a mailed link. */
+  emailVerified: boolean;
   /** 'erasing' once the person asked to be erased: every sign-in and session is refused. */
   status?: 'active' | 'erasing';
 }
@@ -81,6 +83,7 @@ interface AccountRow {
   handle: string;
   display_name: string;
   roles: string[];
+  email_verified_at: Date | null;
 }
 
 /**
@@ -116,7 +119,7 @@ export class IdentityService {
 
   private toAccount(row: AccountRow): Account {
     const roles = this.operators.has(row.email) && !row.roles.includes('operator') ? [...row.roles, 'operator'] : row.roles;
-    return { id: row.id, email: row.email, handle: row.handle, displayName: row.display_name, roles };
+    return { id: row.id, email: row.email, handle: row.handle, displayName: row.display_name, roles, emailVerified: row.email_verified_at !== null };
   }
 
   /** `sub = base64url(HMAC-SHA256(key_of_domain, accountId))`: stable, and different per domain. */
@@ -143,7 +146,7 @@ export class IdentityService {
       const row = await this.db
         .insertInto('accounts')
         .values({ id, email: clean.email, handle: clean.handle, display_name: clean.displayName, password_hash: passwordHash, locale: input.locale ?? 'id' })
-        .returning(['id', 'email', 'handle', 'display_name', 'roles'])
+        .returning(['id', 'email', 'handle', 'display_name', 'roles', 'email_verified_at'])
         .executeTakeFirstOrThrow();
       return this.toAccount(row as AccountRow);
     } catch (error) {
@@ -160,7 +163,7 @@ export class IdentityService {
   async verifyCredentials(email: string, password: string): Promise<Account> {
     const row = await this.db
       .selectFrom('accounts')
-      .select(['id', 'email', 'handle', 'display_name', 'roles', 'password_hash', 'status'])
+      .select(['id', 'email', 'handle', 'display_name', 'roles', 'email_verified_at', 'password_hash', 'status'])
       .where('email', '=', normaliseEmail(email))
       .executeTakeFirst();
     const hash = row && row.status === 'active' ? (row.password_hash as string) : await this.dummyHash;
@@ -198,7 +201,7 @@ export class IdentityService {
       const row = await this.db
         .selectFrom('sessions as s')
         .innerJoin('accounts as a', 'a.id', 's.account_id')
-        .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 'a.status', 's.expires_at', 's.last_seen_at'])
+        .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 'a.email_verified_at', 'a.status', 's.expires_at', 's.last_seen_at'])
         .where('s.token_hash', '=', tokenHash)
         .where('s.revoked_at', 'is', null)
         .where('s.expires_at', '>', sql<Date>`now()`)
@@ -245,7 +248,8 @@ export class IdentityService {
     this.forgetCachedSessions(accountId);
   }
 
-  private forgetCachedSessions(accountId: string): void {
+  /** Drops this process's cached sessions of the account, so its next request reads the account afresh. */
+  forgetCachedSessions(accountId: string): void {
     for (const [key, cached] of this.sessions.entries()) if (cached.account.id === accountId) this.sessions.delete(key);
   }
 
