@@ -32,6 +32,9 @@ const FollowedShops = lazy(() => import('./pages/FollowedShops'));
 const AddressBook = lazy(() => import('./pages/AddressBook'));
 const EditProfile = lazy(() => import('./pages/EditProfile'));
 const VerifyEmail = lazy(() => import('./pages/VerifyEmail'));
+const ChangeEmail = lazy(() => import('./pages/ChangeEmail'));
+const Security = lazy(() => import('./pages/Security'));
+const Sessions = lazy(() => import('./pages/Sessions'));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -123,6 +126,15 @@ function Me() {
           <Link to="/saya/profil">{t('nav.editProfile')}</Link>
         </li>
         <li>
+          <Link to="/saya/keamanan">{t('nav.security')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/sesi">{t('nav.sessions')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/email">{t('nav.changeEmail')}</Link>
+        </li>
+        <li>
           <Link to="/pesanan">{t('nav.orders')}</Link>
         </li>
         <li>
@@ -201,6 +213,10 @@ export default function App() {
             <Route path="/sandi/lupa" element={<ForgotPassword />} />
             <Route path="/sandi/baru" element={<ResetPassword />} />
             <Route path="/email/verifikasi" element={<VerifyEmail />} />
+            <Route path="/email/ganti" element={<VerifyEmail change />} />
+            <Route path="/saya/email" element={<ChangeEmail />} />
+            <Route path="/saya/keamanan" element={<Security />} />
+            <Route path="/saya/sesi" element={<Sessions />} />
             <Route path="/:segment" element={<HandleOrNotFound />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

@@ -4,10 +4,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requireSubject, SESSION_COOKIE, sessionTokenOf } from '../../platform/http.js';
 import { unauthorized } from '../../platform/errors.js';
 import { localeOf } from './mail.js';
-import { SESSION_TTL_MS, type Account, type IdentityService } from './service.js';
+import { SESSION_TTL_MS, type Account, type IdentityService, type SessionDevice } from './service.js';
 import type { LoginThrottle } from './throttle.js';
 
-const User = Type.Object(
+export const User = Type.Object(
   {
     id: Type.String(),
     handle: Type.String(),
@@ -19,7 +19,15 @@ const User = Type.Object(
   { $id: 'User' },
 );
 
-const AuthResult = Type.Object({ user: Type.Ref(User), token: Type.String() });
+export const AuthResult = Type.Object({ user: Type.Ref(User), token: Type.String() });
+const SecondFactorNeeded = Type.Object(
+  {
+    secondFactorRequired: Type.Literal(true),
+    challenge: Type.String({ description: 'Give it with a code to POST /api/auth/login/second-factor within 5 minutes' }),
+    methods: Type.Array(Type.String()),
+  },
+  { description: 'The password was right; the account asks for its second factor before a session' },
+);
 
 const Credentials = {
   email: Type.String({ minLength: 1, maxLength: 254 }),
@@ -38,7 +46,19 @@ export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, t
   });
 }
 
-const userOf = (account: Account, withEmail = true) => ({
+/**
+ * The device a session is opened on: its User-Agent, and the country a CDN in front put in
+ * CF-IPCountry (nothing when there is none; no address is kept or looked up).
+ */
+export function deviceOf(request: FastifyRequest): SessionDevice {
+  const country = request.headers['cf-ipcountry'];
+  return {
+    userAgent: request.headers['user-agent'],
+    country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) && country !== 'XX' ? country : undefined,
+  };
+}
+
+export const userOf = (account: Account, withEmail = true) => ({
   id: account.id,
   handle: account.handle,
   displayName: account.displayName,
@@ -50,11 +70,12 @@ const userOf = (account: Account, withEmail = true) => ({
 export interface IdentityRouteHooks {
   /** After an account is created and signed in (the verification mail goes out from here). */
   registered?: (account: Account) => void;
+  /** When the account has a second factor, a challenge to sign in with it instead of a session. */
+  secondFactorChallenge?: (account: Account) => Promise<string | undefined>;
 }
 
 export function identityRoutes(service: IdentityService, throttle: LoginThrottle, hooks: IdentityRouteHooks = {}): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addSchema(User);
 
     app.post(
       '/auth/register',
@@ -69,7 +90,7 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
       },
       async (request, reply) => {
         const account = await service.register({ ...request.body, locale: localeOf(request, request.body.locale) });
-        const session = await service.createSession(account.id);
+        const session = await service.createSession(account.id, deviceOf(request));
         setSessionCookie(request, reply, session.token);
         throttle.rememberDevice(request, reply, throttle.emailKeyOf(account.email));
         hooks.registered?.(account);
@@ -84,7 +105,7 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
           tags: ['identity'],
           summary: 'Sign in',
           body: Type.Object(Credentials),
-          response: { 200: AuthResult, ...problems },
+          response: { 200: AuthResult, 202: SecondFactorNeeded, ...problems },
         },
         // The per-address request limit caps the password hashing one address can ask for;
         // guessing itself is slowed by the throttle, which never locks an owner out.
@@ -93,8 +114,10 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
       async (request, reply) => {
         const attempt = await throttle.begin(request, request.body.email);
         const account = await service.verifyCredentials(request.body.email, request.body.password);
-        const session = await service.createSession(account.id);
+        const challenge = await hooks.secondFactorChallenge?.(account);
         await throttle.succeeded(request, reply, attempt);
+        if (challenge) return reply.code(202).send({ secondFactorRequired: true as const, challenge, methods: ['totp', 'recovery-code'] });
+        const session = await service.createSession(account.id, deviceOf(request));
         setSessionCookie(request, reply, session.token);
         return { user: userOf(account), token: session.token };
       },

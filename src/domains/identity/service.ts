@@ -7,6 +7,7 @@ import type { Database } from '../../platform/db.js';
 import { conflict, unauthorized, validationFailed, type FieldErrors } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { textProblem } from '../../platform/text.js';
+import { describeUserAgent } from './user-agent.js';
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Sliding expiry is pushed forward at most this often, so reads stay reads. */
@@ -32,6 +33,23 @@ export interface Account {
   emailVerified: boolean;
   /** 'erasing' once the person asked to be erased: every sign-in and session is refused. */
   status?: 'active' | 'erasing';
+}
+
+/** What is kept about the device a session was opened on. */
+export interface SessionDevice {
+  userAgent?: string;
+  /** ISO 3166 alpha-2, only when a proxy in front of the app said so. */
+  country?: string;
+}
+
+export interface SessionView {
+  id: string;
+  browser: string | null;
+  os: string | null;
+  country: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  current: boolean;
 }
 
 export interface RegisterInput {
@@ -177,14 +195,89 @@ export class IdentityService {
     return this.toAccount(row as AccountRow);
   }
 
-  async createSession(accountId: string): Promise<{ token: string; expiresAt: Date }> {
+  async accountById(accountId: string): Promise<Account | undefined> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select(['id', 'email', 'handle', 'display_name', 'roles', 'email_verified_at'])
+      .where('id', '=', accountId)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return row ? this.toAccount(row as AccountRow) : undefined;
+  }
+
+  /** Whether `password` is the account's (for re-authentication before a sensitive change). */
+  async passwordMatches(accountId: string, password: string): Promise<boolean> {
+    const row = await this.db.selectFrom('accounts').select(['password_hash']).where('id', '=', accountId).where('status', '=', 'active').executeTakeFirst();
+    try {
+      return await argon2.verify(row ? (row.password_hash as string) : await this.dummyHash, password) && row !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  async createSession(accountId: string, device: SessionDevice = {}): Promise<{ token: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     await this.db
       .insertInto('sessions')
-      .values({ token_hash: this.hashToken(token), account_id: accountId, expires_at: expiresAt })
+      .values({
+        id: uuidv7(),
+        token_hash: this.hashToken(token),
+        account_id: accountId,
+        expires_at: expiresAt,
+        user_agent: device.userAgent?.slice(0, 512) ?? null,
+        country: device.country && /^[A-Z]{2}$/.test(device.country) ? device.country : null,
+      })
       .execute();
     return { token, expiresAt };
+  }
+
+  /** The account's live sessions, newest first; `current` marks the one `token` belongs to. */
+  async listSessions(accountId: string, token: string | undefined): Promise<SessionView[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['id', 'token_hash', 'user_agent', 'country', 'created_at', 'last_seen_at'])
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .orderBy('last_seen_at', 'desc')
+      .orderBy('created_at', 'desc')
+      .execute();
+    const currentHash = token ? this.hashToken(token) : undefined;
+    return rows.map((row) => ({
+      id: row.id as string,
+      ...describeUserAgent(row.user_agent as string | null),
+      country: (row.country as string | null) ?? null,
+      createdAt: new Date(row.created_at as Date).toISOString(),
+      lastSeenAt: new Date(row.last_seen_at as Date).toISOString(),
+      current: row.token_hash === currentHash,
+    }));
+  }
+
+  /** Ends one of the account's sessions by its id; false when it has no such live session. */
+  async endSession(accountId: string, sessionId: string): Promise<boolean> {
+    const ended = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: sql`now()` })
+      .where('id', '=', sessionId)
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    this.forgetCachedSessions(accountId);
+    return ended.numUpdatedRows > 0n;
+  }
+
+  /** Ends every session of the account but the one `token` belongs to; answers how many. */
+  async endOtherSessions(accountId: string, token: string): Promise<number> {
+    const ended = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: sql`now()` })
+      .where('account_id', '=', accountId)
+      .where('token_hash', '!=', this.hashToken(token))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    this.forgetCachedSessions(accountId);
+    return Number(ended.numUpdatedRows);
   }
 
   /**
