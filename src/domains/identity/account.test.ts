@@ -325,4 +325,23 @@ describe(`signed-in devices (${STORE_LABEL})`, () => {
     expect((await call('GET', '/api/auth/sessions', phone)).json().items).toHaveLength(1);
     expect((await call('GET', '/api/me', omar.token)).statusCode).toBe(200);
   });
+
+  it('changes the password with the current one and leaves ending the others to the person', async () => {
+    const putu = await register('putu_sesi');
+    const other = await loginFrom(putu.email, { 'user-agent': MAC });
+    const changePassword = (body: Record<string, unknown>) => call('POST', '/api/auth/password/change', putu.token, body);
+    const before = await t.sekat.stores.identity.db.selectFrom('accounts').select('password_hash').where('id', '=', putu.id).executeTakeFirstOrThrow();
+    expect((await changePassword({ password: 'bukan-sandinya-putu', newPassword: 'bakso-malang-urat-pedas' })).statusCode).toBe(403);
+    const weak = await changePassword({ password: 'rendang-padang-pedas', newPassword: 'password123' });
+    expect(weak.statusCode).toBe(400);
+    expect(weak.json().errors).toHaveProperty('newPassword');
+    expect((await call('POST', '/api/auth/password/change', undefined, { password: 'rendang-padang-pedas', newPassword: 'bakso-malang-urat-pedas' })).statusCode).toBe(401);
+    expect(await t.sekat.stores.identity.db.selectFrom('accounts').select('password_hash').where('id', '=', putu.id).executeTakeFirstOrThrow()).toEqual(before);
+
+    expect((await changePassword({ password: 'rendang-padang-pedas', newPassword: 'bakso-malang-urat-pedas' })).statusCode).toBe(204);
+    expect((await call('GET', '/api/me', other)).statusCode).toBe(200);
+    expect((await call('POST', '/api/auth/login', undefined, { email: putu.email, password: 'bakso-malang-urat-pedas' })).statusCode).toBe(200);
+    expect((await call('POST', '/api/auth/sessions/end-others', putu.token)).json()).toEqual({ ended: 2 });
+    expect((await call('GET', '/api/me', other)).statusCode).toBe(401);
+  });
 });

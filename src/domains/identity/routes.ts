@@ -124,6 +124,23 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
     );
 
     app.post(
+      '/auth/password/change',
+      {
+        schema: {
+          tags: ['identity'],
+          summary: 'Change the password (the current one is asked again); the web then offers to sign out the other devices',
+          body: Type.Object({ password: Credentials.password, newPassword: Type.String({ minLength: 1, maxLength: 1024 }) }),
+          response: { 204: Type.Null(), 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 403: Type.Ref('Problem'), 429: Type.Ref('Problem') },
+        },
+        config: { rateLimit: { max: 10, timeWindow: '15 minutes' } },
+      },
+      async (request, reply) => {
+        await service.changePassword(requireSubject(request), request.body.password, request.body.newPassword);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
       '/auth/logout',
       { schema: { tags: ['identity'], summary: 'Sign out (revokes the session)', response: { 204: Type.Null() } } },
       async (request, reply) => {

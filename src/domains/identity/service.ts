@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../../platform/db.js';
-import { conflict, unauthorized, validationFailed, type FieldErrors } from '../../platform/errors.js';
+import { conflict, HttpProblem, unauthorized, validationFailed, type FieldErrors } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { textProblem } from '../../platform/text.js';
 import { describeUserAgent } from './user-agent.js';
@@ -203,6 +203,16 @@ export class IdentityService {
       .where('status', '=', 'active')
       .executeTakeFirst();
     return row ? this.toAccount(row as AccountRow) : undefined;
+  }
+
+  /** Sets a new password after the current one is given; other sessions stay until the person ends them. */
+  async changePassword(accountId: string, current: string, next: string): Promise<void> {
+    const problems = passwordProblems(next);
+    if (problems) throw validationFailed({ newPassword: problems });
+    if (!(await this.passwordMatches(accountId, current))) {
+      throw new HttpProblem(403, 'reauthentication-failed', 'Re-authentication failed', 'That password is not right; this change needs it again.');
+    }
+    await this.db.updateTable('accounts').set({ password_hash: await hashPassword(next) }).where('id', '=', accountId).where('status', '=', 'active').execute();
   }
 
   /** Whether `password` is the account's (for re-authentication before a sensitive change). */

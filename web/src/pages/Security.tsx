@@ -201,6 +201,55 @@ function TwoFactor() {
   );
 }
 
+function ChangePassword() {
+  const { t } = useTranslation();
+  const errors = useFormErrors();
+  const [busy, setBusy] = useState(false);
+  const [form, setForm] = useState({ password: '', newPassword: '' });
+  const [changed, setChanged] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    errors.clear();
+    if (!errors.requireFilled(form)) return;
+    setBusy(true);
+    try {
+      await api('/api/auth/password/change', { body: form });
+      setChanged(true);
+      setForm({ password: '', newPassword: '' });
+    } catch (error) {
+      errors.show(error, { 403: t('changeEmail.wrongPassword') });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card stack" aria-labelledby="password-title">
+      <h2 id="password-title">{t('security.passwordTitle')}</h2>
+      {changed && <EndOtherSessions reason={t('sessions.afterPassword')} />}
+      {errors.message && (
+        <p className="alert" role="alert">
+          {errors.message}
+        </p>
+      )}
+      <form onSubmit={submit} noValidate>
+        <Field label={t('changeEmail.currentPassword')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={(e) => {
+            setForm({ ...form, password: e.target.value });
+            errors.clearField('password');
+          }} errors={errors.fields.password} required />
+        <Field label={t('recovery.newPassword')} name="newPassword" type="password" autoComplete="new-password" hint={t('auth.passwordHint')} value={form.newPassword} onChange={(e) => {
+            setForm({ ...form, newPassword: e.target.value });
+            errors.clearField('newPassword');
+          }} errors={errors.fields.newPassword} required />
+        <button type="submit" disabled={busy}>
+          {busy ? t('auth.working') : t('security.changePassword')}
+        </button>
+      </form>
+    </section>
+  );
+}
+
 export default function Security() {
   const { t } = useTranslation();
   return (
@@ -208,6 +257,7 @@ export default function Security() {
       <div className="stack">
         <h1>{t('security.title')}</h1>
         <TwoFactor />
+        <ChangePassword />
         <p>
           <Link to="/saya/sesi">{t('nav.sessions')}</Link> · <Link to="/saya/email">{t('nav.changeEmail')}</Link>
         </p>
