@@ -40,7 +40,7 @@ describe.skipIf(!DATABASE_URL)('two processes on one PostgreSQL', () => {
   });
 
   it('start at once, and a shop opened through one sells through the other', { timeout: 240_000 }, async () => {
-    const env = { DATABASE_URL: DATABASE_URL!, DATABASE_PREFIX: prefix, DATA_DIR: dataDir, NATS_URL: NATS_URL ?? '', NATS_STREAM: stream };
+    const env = { DATABASE_URL: DATABASE_URL!, DATABASE_PREFIX: prefix, DATA_DIR: dataDir, NATS_URL: NATS_URL ?? '', NATS_STREAM: stream, REQUIRE_VERIFIED_EMAIL: 'false' };
     const ports = [await freePort(), await freePort()];
     // Both create the same databases, extensions and tables at the same moment.
     children.push(...(await Promise.all(ports.map((port) => startServer(env, port)))));

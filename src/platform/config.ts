@@ -60,6 +60,11 @@ export interface Config {
   mailFrom: string;
   /** Where people reach the web app, for links in mail (PUBLIC_URL, default http://localhost:PORT). */
   publicUrl: string;
+  /**
+   * Whether opening a shop, withdrawing money and going live wait for a verified email
+   * (REQUIRE_VERIFIED_EMAIL, default true; `false` only for tests and local trials).
+   */
+  requireVerifiedEmail: boolean;
   secrets: Secrets;
 }
 
@@ -76,6 +81,14 @@ function intVar(env: Env, name: string, fallback: number, min: number, max: numb
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function boolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(`${name} must be "true" or "false", got "${raw}"`);
 }
 
 function urlVar(env: Env, name: string, protocols: string[]): string | undefined {
@@ -253,6 +266,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom,
     publicUrl: (urlVar(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    requireVerifiedEmail: boolVar(env, 'REQUIRE_VERIFIED_EMAIL', true),
     secrets: loadSecrets(env, dataDir),
   };
 }

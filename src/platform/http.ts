@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { badRequest, unauthorized } from './errors.js';
+import { badRequest, HttpProblem, unauthorized } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -9,12 +9,29 @@ declare module 'fastify' {
      * domain sees only its own pairwise pseudonym. Undefined when not signed in.
      */
     subject?: string;
+    /**
+     * Whether the caller's email counts as verified, a claim identity adds to the session the
+     * composition root passes to every domain (true for all when REQUIRE_VERIFIED_EMAIL=false).
+     */
+    emailVerified?: boolean;
   }
 }
 
 export function requireSubject(request: FastifyRequest): string {
   if (!request.subject) throw unauthorized();
   return request.subject;
+}
+
+/**
+ * The subject, for an action that waits for a verified email (opening a shop, a payout, going
+ * live): 401 when not signed in, 403 `email-not-verified` naming the rule when not verified.
+ */
+export function requireVerifiedEmail(request: FastifyRequest, action: string): string {
+  const subject = requireSubject(request);
+  if (!request.emailVerified) {
+    throw new HttpProblem(403, 'email-not-verified', 'Email not verified', `Verify your email before ${action}: open the link we mailed you, or ask for a new one.`);
+  }
+  return subject;
 }
 
 export const PageQuery = Type.Object({

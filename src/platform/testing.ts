@@ -16,6 +16,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: process.env.DATABASE_URL,
     DATABASE_PREFIX: `sekat_t${randomBytes(5).toString('hex')}`,
+    // Most tests open shops right after signing up; the tests of the rule itself turn it on.
+    REQUIRE_VERIFIED_EMAIL: 'false',
     ...overrides,
   });
 }

@@ -124,6 +124,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   const publicProfileOf = new WeakMap<FastifyRequest, { handle: string; displayName: string }>();
   // Requests from the platform's operators (OPERATOR_EMAILS). Commerce hears only yes or no.
   const operatorRequests = new WeakSet<FastifyRequest>();
+  // Requests whose account confirmed its email: every domain hears this claim, and nothing more.
+  const verifiedRequests = new WeakSet<FastifyRequest>();
 
   // One client for every counter kept in Redis: request rate limits and sign-in throttling.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
@@ -251,6 +253,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
         accountOf.set(request, session.account.id);
         publicProfileOf.set(request, { handle: session.account.handle, displayName: session.account.displayName });
         if (session.account.roles.includes('operator')) operatorRequests.add(request);
+        if (session.account.emailVerified || !config.requireVerifiedEmail) verifiedRequests.add(request);
         if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
           setSessionCookie(request, reply, token);
         }
@@ -263,7 +266,10 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
       async (scope) => {
         scope.addHook('onRequest', (request, _reply, done) => {
           const accountId = accountOf.get(request);
-          if (accountId) request.subject = domain === 'identity' ? accountId : domains.identity.subjectFor(domain, accountId);
+          if (accountId) {
+            request.subject = domain === 'identity' ? accountId : domains.identity.subjectFor(domain, accountId);
+            request.emailVerified = verifiedRequests.has(request);
+          }
           done();
         });
         await scope.register(domains[domain].routes);

@@ -10,6 +10,7 @@ import NotFound from './pages/NotFound';
 import { Loading } from './components/Alert';
 import { Icon } from './components/Icon';
 import { authPath, safeNext, signInReason } from './lib/next';
+import { VerifyEmailBanner } from './components/VerifyEmailBanner';
 
 const VideoPage = lazy(() => import('./pages/VideoPage'));
 const ProductPage = lazy(() => import('./pages/ProductPage'));
@@ -50,6 +51,10 @@ function useAuthLinks(): { signIn: string; signUp: string } {
   const reason = onAuthPage ? signInReason(params.get('alasan')) : null;
   return { signIn: authPath('/masuk', next, reason), signUp: authPath('/daftar', next, reason) };
 }
+const VerifyEmail = lazy(() => import('./pages/VerifyEmail'));
+const ChangeEmail = lazy(() => import('./pages/ChangeEmail'));
+const Security = lazy(() => import('./pages/Security'));
+const Sessions = lazy(() => import('./pages/Sessions'));
 
 function Header() {
   const { t, i18n } = useTranslation();
@@ -133,12 +138,22 @@ function Me() {
     <section className="card stack" aria-labelledby="me-title">
       <h1 id="me-title">{t('home.welcome', { name: user.displayName })}</h1>
       {params.get('akun') && <p className="ok">{t('privacy.deleted')}</p>}
+      <VerifyEmailBanner />
       <ul className="menu">
         <li>
           <Link to={`/@${user.handle}`}>{t('nav.profile')}</Link>
         </li>
         <li>
           <Link to="/saya/profil">{t('nav.editProfile')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/keamanan">{t('nav.security')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/sesi">{t('nav.sessions')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/email">{t('nav.changeEmail')}</Link>
         </li>
         <li>
           <Link to="/pesanan">{t('nav.orders')}</Link>
@@ -236,6 +251,11 @@ export default function App() {
             <Route path="/daftar" element={<SignUp />} />
             <Route path="/sandi/lupa" element={<ForgotPassword />} />
             <Route path="/sandi/baru" element={<ResetPassword />} />
+            <Route path="/email/verifikasi" element={<VerifyEmail />} />
+            <Route path="/email/ganti" element={<VerifyEmail change />} />
+            <Route path="/saya/email" element={<ChangeEmail />} />
+            <Route path="/saya/keamanan" element={<Security />} />
+            <Route path="/saya/sesi" element={<Sessions />} />
             <Route path="/:segment" element={<HandleOrNotFound />} />
             <Route path="*" element={<NotFound />} />
           </Routes>

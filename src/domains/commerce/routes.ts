@@ -3,7 +3,7 @@ import { UUID } from './uuid.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, forbidden, HttpProblem, notFound } from '../../platform/errors.js';
-import { PageQuery, requireSubject } from '../../platform/http.js';
+import { PageQuery, requireSubject, requireVerifiedEmail } from '../../platform/http.js';
 import { DisplayName, FreeText, Title } from '../../platform/text.js';
 import { shopView, type CatalogService } from './catalog/catalog.js';
 import { CATEGORY_CODES } from './catalog/categories.js';
@@ -261,10 +261,10 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
             city: Title({ minLength: 1, maxLength: 100 }),
             province: Type.Optional(Title({ maxLength: 100, description: 'Needed when the city is not a well-known one' })),
           }),
-          response: { 201: Shop, ...problems(400, 401, 409) },
+          response: { 201: Shop, ...problems(400, 401, 403, 409) },
         },
       },
-      async (request, reply) => reply.code(201).send(await s.catalog.createShop(requireSubject(request), request.body)),
+      async (request, reply) => reply.code(201).send(await s.catalog.createShop(requireVerifiedEmail(request, 'opening a shop'), request.body)),
     );
 
     app.get(

@@ -5,10 +5,15 @@ import type { IdentityPort } from '../../contracts/ports.js';
 import type { Redis } from 'ioredis';
 import { MemoryBackoff, RedisBackoff } from '../../platform/backoff.js';
 import { IdentityService, type Account } from './service.js';
-import { identityRoutes } from './routes.js';
+import { identityRoutes, User } from './routes.js';
 import { LOGIN_BACKOFF, LoginThrottle } from './throttle.js';
 import { Mailer } from './mail.js';
 import { PasswordRecovery, recoveryRoutes } from './recovery.js';
+import { EmailConfirmation, emailRoutes } from './email.js';
+import { Reauthentication } from './reauth.js';
+import { TotpFactor } from './totp.js';
+import { totpRoutes } from './totp.routes.js';
+import { sessionRoutes } from './sessions.routes.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -40,10 +45,24 @@ export function start(
   const backoff = redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-login-') : new MemoryBackoff(LOGIN_BACKOFF);
   const mailer = new Mailer({ smtpUrl: mail.smtpUrl, from: mail.from, dataDir: deps.dataDir });
   const recovery = new PasswordRecovery({ db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl });
+  const reauth = new Reauthentication(service);
+  const totp = new TotpFactor(deps.db, secrets.sessionPepper, redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-totp-') : new MemoryBackoff(LOGIN_BACKOFF));
+  reauth.acceptCodes((accountId, code) => totp.checkCode(accountId, code));
+  const confirmation = new EmailConfirmation({ db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl, reauth });
   return {
     routes: async (app) => {
-      await app.register(identityRoutes(service, new LoginThrottle(backoff, secrets.sessionPepper)));
+      // Shared by every identity route file that answers with a user.
+      app.addSchema(User);
+      await app.register(
+        identityRoutes(service, new LoginThrottle(backoff, secrets.sessionPepper), {
+          registered: (account) => confirmation.inBackground(() => confirmation.mailVerification(account.id), 'verification'),
+          secondFactorChallenge: async (account) => ((await totp.isEnabled(account.id)) ? totp.issueChallenge(account.id) : undefined),
+        }),
+      );
+      await app.register(totpRoutes(service, totp, reauth));
+      await app.register(sessionRoutes(service));
       await app.register(recoveryRoutes(recovery));
+      await app.register(emailRoutes(confirmation));
     },
     authenticate: (token) => service.authenticate(token),
     subjectFor: (domain, accountId) => service.subjectFor(domain, accountId),
@@ -51,6 +70,9 @@ export function start(
     exportSubject: async (accountId) => ({ data: await service.exportAccount(accountId) }),
     eraseSubject: (accountId) => service.eraseAccount(accountId),
     health: async () => true,
-    stop: () => recovery.stop(),
+    stop: async () => {
+      await confirmation.stop();
+      await recovery.stop();
+    },
   };
 }

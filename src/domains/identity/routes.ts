@@ -4,21 +4,30 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { requireSubject, SESSION_COOKIE, sessionTokenOf } from '../../platform/http.js';
 import { unauthorized } from '../../platform/errors.js';
 import { localeOf } from './mail.js';
-import { SESSION_TTL_MS, type Account, type IdentityService } from './service.js';
+import { SESSION_TTL_MS, type Account, type IdentityService, type SessionDevice } from './service.js';
 import type { LoginThrottle } from './throttle.js';
 
-const User = Type.Object(
+export const User = Type.Object(
   {
     id: Type.String(),
     handle: Type.String(),
     displayName: Type.String(),
     email: Type.Optional(Type.String()),
     roles: Type.Array(Type.String()),
+    emailVerified: Type.Boolean({ description: 'Whether the address was confirmed; opening a shop, payouts and going live need it' }),
   },
   { $id: 'User' },
 );
 
-const AuthResult = Type.Object({ user: Type.Ref(User), token: Type.String() });
+export const AuthResult = Type.Object({ user: Type.Ref(User), token: Type.String() });
+const SecondFactorNeeded = Type.Object(
+  {
+    secondFactorRequired: Type.Literal(true),
+    challenge: Type.String({ description: 'Give it with a code to POST /api/auth/login/second-factor within 5 minutes' }),
+    methods: Type.Array(Type.String()),
+  },
+  { description: 'The password was right; the account asks for its second factor before a session' },
+);
 
 const Credentials = {
   email: Type.String({ minLength: 1, maxLength: 254 }),
@@ -37,17 +46,36 @@ export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, t
   });
 }
 
-const userOf = (account: Account, withEmail = true) => ({
+/**
+ * The device a session is opened on: its User-Agent, and the country a CDN in front put in
+ * CF-IPCountry (nothing when there is none; no address is kept or looked up).
+ */
+export function deviceOf(request: FastifyRequest): SessionDevice {
+  const country = request.headers['cf-ipcountry'];
+  return {
+    userAgent: request.headers['user-agent'],
+    country: typeof country === 'string' && /^[A-Z]{2}$/.test(country) && country !== 'XX' ? country : undefined,
+  };
+}
+
+export const userOf = (account: Account, withEmail = true) => ({
   id: account.id,
   handle: account.handle,
   displayName: account.displayName,
   ...(withEmail ? { email: account.email } : {}),
   roles: account.roles,
+  emailVerified: account.emailVerified,
 });
 
-export function identityRoutes(service: IdentityService, throttle: LoginThrottle): FastifyPluginAsyncTypebox {
+export interface IdentityRouteHooks {
+  /** After an account is created and signed in (the verification mail goes out from here). */
+  registered?: (account: Account) => void;
+  /** When the account has a second factor, a challenge to sign in with it instead of a session. */
+  secondFactorChallenge?: (account: Account) => Promise<string | undefined>;
+}
+
+export function identityRoutes(service: IdentityService, throttle: LoginThrottle, hooks: IdentityRouteHooks = {}): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.addSchema(User);
 
     app.post(
       '/auth/register',
@@ -62,9 +90,10 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
       },
       async (request, reply) => {
         const account = await service.register({ ...request.body, locale: localeOf(request, request.body.locale) });
-        const session = await service.createSession(account.id);
+        const session = await service.createSession(account.id, deviceOf(request));
         setSessionCookie(request, reply, session.token);
         throttle.rememberDevice(request, reply, throttle.emailKeyOf(account.email));
+        hooks.registered?.(account);
         return reply.code(201).send({ user: userOf(account), token: session.token });
       },
     );
@@ -76,7 +105,7 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
           tags: ['identity'],
           summary: 'Sign in',
           body: Type.Object(Credentials),
-          response: { 200: AuthResult, ...problems },
+          response: { 200: AuthResult, 202: SecondFactorNeeded, ...problems },
         },
         // The per-address request limit caps the password hashing one address can ask for;
         // guessing itself is slowed by the throttle, which never locks an owner out.
@@ -85,10 +114,29 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
       async (request, reply) => {
         const attempt = await throttle.begin(request, request.body.email);
         const account = await service.verifyCredentials(request.body.email, request.body.password);
-        const session = await service.createSession(account.id);
+        const challenge = await hooks.secondFactorChallenge?.(account);
         await throttle.succeeded(request, reply, attempt);
+        if (challenge) return reply.code(202).send({ secondFactorRequired: true as const, challenge, methods: ['totp', 'recovery-code'] });
+        const session = await service.createSession(account.id, deviceOf(request));
         setSessionCookie(request, reply, session.token);
         return { user: userOf(account), token: session.token };
+      },
+    );
+
+    app.post(
+      '/auth/password/change',
+      {
+        schema: {
+          tags: ['identity'],
+          summary: 'Change the password (the current one is asked again); the web then offers to sign out the other devices',
+          body: Type.Object({ password: Credentials.password, newPassword: Type.String({ minLength: 1, maxLength: 1024 }) }),
+          response: { 204: Type.Null(), 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 403: Type.Ref('Problem'), 429: Type.Ref('Problem') },
+        },
+        config: { rateLimit: { max: 10, timeWindow: '15 minutes' } },
+      },
+      async (request, reply) => {
+        await service.changePassword(requireSubject(request), request.body.password, request.body.newPassword);
+        return reply.code(204).send(null);
       },
     );
 

@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../../platform/db.js';
-import { conflict, unauthorized, validationFailed, type FieldErrors } from '../../platform/errors.js';
+import { conflict, HttpProblem, unauthorized, validationFailed, type FieldErrors } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { textProblem } from '../../platform/text.js';
+import { describeUserAgent } from './user-agent.js';
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Sliding expiry is pushed forward at most this often, so reads stay reads. */
@@ -28,8 +29,27 @@ export interface Account {
   handle: string;
   displayName: string;
   roles: string[];
+  /** Whether the current address was confirmed by a mailed link. */
+  emailVerified: boolean;
   /** 'erasing' once the person asked to be erased: every sign-in and session is refused. */
   status?: 'active' | 'erasing';
+}
+
+/** What is kept about the device a session was opened on. */
+export interface SessionDevice {
+  userAgent?: string;
+  /** ISO 3166 alpha-2, only when a proxy in front of the app said so. */
+  country?: string;
+}
+
+export interface SessionView {
+  id: string;
+  browser: string | null;
+  os: string | null;
+  country: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+  current: boolean;
 }
 
 export interface RegisterInput {
@@ -81,6 +101,7 @@ interface AccountRow {
   handle: string;
   display_name: string;
   roles: string[];
+  email_verified_at: Date | null;
 }
 
 /**
@@ -116,7 +137,7 @@ export class IdentityService {
 
   private toAccount(row: AccountRow): Account {
     const roles = this.operators.has(row.email) && !row.roles.includes('operator') ? [...row.roles, 'operator'] : row.roles;
-    return { id: row.id, email: row.email, handle: row.handle, displayName: row.display_name, roles };
+    return { id: row.id, email: row.email, handle: row.handle, displayName: row.display_name, roles, emailVerified: row.email_verified_at !== null };
   }
 
   /** `sub = base64url(HMAC-SHA256(key_of_domain, accountId))`: stable, and different per domain. */
@@ -143,7 +164,7 @@ export class IdentityService {
       const row = await this.db
         .insertInto('accounts')
         .values({ id, email: clean.email, handle: clean.handle, display_name: clean.displayName, password_hash: passwordHash, locale: input.locale ?? 'id' })
-        .returning(['id', 'email', 'handle', 'display_name', 'roles'])
+        .returning(['id', 'email', 'handle', 'display_name', 'roles', 'email_verified_at'])
         .executeTakeFirstOrThrow();
       return this.toAccount(row as AccountRow);
     } catch (error) {
@@ -160,7 +181,7 @@ export class IdentityService {
   async verifyCredentials(email: string, password: string): Promise<Account> {
     const row = await this.db
       .selectFrom('accounts')
-      .select(['id', 'email', 'handle', 'display_name', 'roles', 'password_hash', 'status'])
+      .select(['id', 'email', 'handle', 'display_name', 'roles', 'email_verified_at', 'password_hash', 'status'])
       .where('email', '=', normaliseEmail(email))
       .executeTakeFirst();
     const hash = row && row.status === 'active' ? (row.password_hash as string) : await this.dummyHash;
@@ -174,14 +195,99 @@ export class IdentityService {
     return this.toAccount(row as AccountRow);
   }
 
-  async createSession(accountId: string): Promise<{ token: string; expiresAt: Date }> {
+  async accountById(accountId: string): Promise<Account | undefined> {
+    const row = await this.db
+      .selectFrom('accounts')
+      .select(['id', 'email', 'handle', 'display_name', 'roles', 'email_verified_at'])
+      .where('id', '=', accountId)
+      .where('status', '=', 'active')
+      .executeTakeFirst();
+    return row ? this.toAccount(row as AccountRow) : undefined;
+  }
+
+  /** Sets a new password after the current one is given; other sessions stay until the person ends them. */
+  async changePassword(accountId: string, current: string, next: string): Promise<void> {
+    const problems = passwordProblems(next);
+    if (problems) throw validationFailed({ newPassword: problems });
+    if (!(await this.passwordMatches(accountId, current))) {
+      throw new HttpProblem(403, 'reauthentication-failed', 'Re-authentication failed', 'That password is not right; this change needs it again.');
+    }
+    await this.db.updateTable('accounts').set({ password_hash: await hashPassword(next) }).where('id', '=', accountId).where('status', '=', 'active').execute();
+  }
+
+  /** Whether `password` is the account's (for re-authentication before a sensitive change). */
+  async passwordMatches(accountId: string, password: string): Promise<boolean> {
+    const row = await this.db.selectFrom('accounts').select(['password_hash']).where('id', '=', accountId).where('status', '=', 'active').executeTakeFirst();
+    try {
+      return await argon2.verify(row ? (row.password_hash as string) : await this.dummyHash, password) && row !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  async createSession(accountId: string, device: SessionDevice = {}): Promise<{ token: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
     const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
     await this.db
       .insertInto('sessions')
-      .values({ token_hash: this.hashToken(token), account_id: accountId, expires_at: expiresAt })
+      .values({
+        id: uuidv7(),
+        token_hash: this.hashToken(token),
+        account_id: accountId,
+        expires_at: expiresAt,
+        user_agent: device.userAgent?.slice(0, 512) ?? null,
+        country: device.country && /^[A-Z]{2}$/.test(device.country) ? device.country : null,
+      })
       .execute();
     return { token, expiresAt };
+  }
+
+  /** The account's live sessions, newest first; `current` marks the one `token` belongs to. */
+  async listSessions(accountId: string, token: string | undefined): Promise<SessionView[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .select(['id', 'token_hash', 'user_agent', 'country', 'created_at', 'last_seen_at'])
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', sql<Date>`now()`)
+      .orderBy('last_seen_at', 'desc')
+      .orderBy('created_at', 'desc')
+      .execute();
+    const currentHash = token ? this.hashToken(token) : undefined;
+    return rows.map((row) => ({
+      id: row.id as string,
+      ...describeUserAgent(row.user_agent as string | null),
+      country: (row.country as string | null) ?? null,
+      createdAt: new Date(row.created_at as Date).toISOString(),
+      lastSeenAt: new Date(row.last_seen_at as Date).toISOString(),
+      current: row.token_hash === currentHash,
+    }));
+  }
+
+  /** Ends one of the account's sessions by its id; false when it has no such live session. */
+  async endSession(accountId: string, sessionId: string): Promise<boolean> {
+    const ended = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: sql`now()` })
+      .where('id', '=', sessionId)
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    this.forgetCachedSessions(accountId);
+    return ended.numUpdatedRows > 0n;
+  }
+
+  /** Ends every session of the account but the one `token` belongs to; answers how many. */
+  async endOtherSessions(accountId: string, token: string): Promise<number> {
+    const ended = await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: sql`now()` })
+      .where('account_id', '=', accountId)
+      .where('token_hash', '!=', this.hashToken(token))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    this.forgetCachedSessions(accountId);
+    return Number(ended.numUpdatedRows);
   }
 
   /**
@@ -198,7 +304,7 @@ export class IdentityService {
       const row = await this.db
         .selectFrom('sessions as s')
         .innerJoin('accounts as a', 'a.id', 's.account_id')
-        .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 'a.status', 's.expires_at', 's.last_seen_at'])
+        .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 'a.email_verified_at', 'a.status', 's.expires_at', 's.last_seen_at'])
         .where('s.token_hash', '=', tokenHash)
         .where('s.revoked_at', 'is', null)
         .where('s.expires_at', '>', sql<Date>`now()`)
@@ -245,7 +351,8 @@ export class IdentityService {
     this.forgetCachedSessions(accountId);
   }
 
-  private forgetCachedSessions(accountId: string): void {
+  /** Drops this process's cached sessions of the account, so its next request reads the account afresh. */
+  forgetCachedSessions(accountId: string): void {
     for (const [key, cached] of this.sessions.entries()) if (cached.account.id === accountId) this.sessions.delete(key);
   }
 

@@ -59,4 +59,6 @@ export interface User {
   handle: string;
   displayName: string;
   roles: string[];
+  /** Opening a shop, payouts and going live wait for it. */
+  emailVerified: boolean;
 }

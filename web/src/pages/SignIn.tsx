@@ -18,6 +18,9 @@ export default function SignIn() {
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
   const [form, setForm] = useState({ email: '', password: '' });
+  // Set when the password was right and the account asks for its second factor.
+  const [challenge, setChallenge] = useState<string | null>(null);
+  const [code, setCode] = useState('');
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -25,7 +28,11 @@ export default function SignIn() {
     if (!errors.requireFilled(form)) return;
     setBusy(true);
     try {
-      await api<{ user: User }>('/api/auth/login', { body: form });
+      const result = await api<{ user: User } | { secondFactorRequired: true; challenge: string }>('/api/auth/login', { body: form });
+      if ('secondFactorRequired' in result) {
+        setChallenge(result.challenge);
+        return;
+      }
       await session.refresh();
       // Replaced, so Back from where they land does not show this form again.
       navigate(target, { replace: true });
@@ -38,6 +45,53 @@ export default function SignIn() {
 
   // Someone already signed in (Back after a purchase, an old link) goes where this form would send them.
   if (session.user && !busy) return <Navigate to={target} replace />;
+  async function submitCode(event: FormEvent) {
+    event.preventDefault();
+    errors.clear();
+    if (!errors.requireFilled({ code })) return;
+    setBusy(true);
+    try {
+      await api<{ user: User }>('/api/auth/login/second-factor', { body: { challenge, code } });
+      await session.refresh();
+      navigate(target, { replace: true });
+    } catch (error) {
+      errors.show(error, { 401: t('twoFactor.wrongCode'), 429: t('twoFactor.slowDown') });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (challenge) {
+    return (
+      <section className="card" aria-labelledby="signin-code-title">
+        <h1 id="signin-code-title">{t('twoFactor.signInTitle')}</h1>
+        <p>{t('twoFactor.signInIntro')}</p>
+        {errors.message && (
+          <p className="alert" role="alert">
+            {errors.message}
+          </p>
+        )}
+        <form onSubmit={submitCode} noValidate>
+          <Field label={t('twoFactor.code')} hint={t('twoFactor.codeHint')} name="code" inputMode="text" autoComplete="one-time-code" autoCapitalize="none" value={code} onChange={(e) => {
+              setCode(e.target.value);
+              errors.clearField('code');
+            }} errors={errors.fields.code} required />
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? t('auth.working') : t('twoFactor.verify')}
+          </button>
+        </form>
+        <p>
+          <button type="button" className="link" onClick={() => {
+              setChallenge(null);
+              setCode('');
+              errors.clear();
+            }}>
+            {t('twoFactor.startOver')}
+          </button>
+        </p>
+      </section>
+    );
+  }
 
   return (
     <section className="card" aria-labelledby="signin-title">

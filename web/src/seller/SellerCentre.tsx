@@ -16,6 +16,7 @@ import { SellerShop } from './SellerShop';
 import { SellerVouchers } from './SellerVouchers';
 import { SellerFlash } from './SellerFlash';
 import { SellerBalance } from './SellerBalance';
+import { VerifyEmailBanner } from '../components/VerifyEmailBanner';
 
 function OpenShop({ owned, onOpened }: { owned: Shop[]; onOpened(shop: Shop): void }) {
   const { t } = useTranslation();
@@ -32,7 +33,7 @@ function OpenShop({ owned, onOpened }: { owned: Shop[]; onOpened(shop: Shop): vo
       const shop = await api<Shop>('/api/commerce/shops', { body: { ...form, description: form.description || undefined, province: form.province || undefined } });
       onOpened(shop);
     } catch (error) {
-      errors.show(error, { 409: t('seller.slugTaken') });
+      errors.show(error, { 403: t('verify.required'), 409: t('seller.slugTaken') });
     } finally {
       setBusy(false);
     }
@@ -40,6 +41,7 @@ function OpenShop({ owned, onOpened }: { owned: Shop[]; onOpened(shop: Shop): vo
 
   return (
     <div className="stack">
+      <VerifyEmailBanner reason={t('verify.shopReason')} />
       <form className="card" onSubmit={submit} noValidate aria-labelledby="open-shop-title">
         <h2 id="open-shop-title">{t('seller.openShop')}</h2>
         <p className="muted">{t('seller.openShopIntro')}</p>
