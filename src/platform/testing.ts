@@ -16,6 +16,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: process.env.DATABASE_URL,
     DATABASE_PREFIX: `sekat_t${randomBytes(5).toString('hex')}`,
+    // Only the live tests take RTMP (on a free port): one ingest per process.
+    RTMP_PORT: 'off',
     ...overrides,
   });
 }
