@@ -125,7 +125,8 @@ function publishOf(session: NmsSession, onGone: Set<() => void>): Publish {
       broadcast.postPlay(subscriber);
       return () => broadcast.donePlay(subscriber);
     },
-    close: () => session.close(),
+    // A cut, not a goodbye: a publisher that only sends may never read a half-close.
+    close: () => (session.socket ? session.socket.destroy() : session.close()),
     onClose(listener) {
       onGone.add(listener);
     },
@@ -168,7 +169,7 @@ async function startShared(host: string, port: number, log: Logger): Promise<Sha
           if (await handler(publish).catch((error: unknown) => (log.error({ err: error }, 'live publish failed'), false))) return;
         }
         log.info('RTMP publish refused: unknown, rotated or ended stream key');
-        session.close();
+        publish.close();
       })();
     });
   });

@@ -215,19 +215,21 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
     );
 
     // ---- the room
-    app.get(
-      '/social/lives/:id/room',
-      {
-        websocket: true,
-        schema: {
+    app.route({
+      method: 'GET',
+      url: '/social/lives/:id/room',
+      schema: {
           tags: ['social'],
           summary: 'The live room (WebSocket)',
           description:
             'Server → client JSON: `hello` (the live, recent comments, you), `comment`, `deleted`, `likes` (batched, twice a second), `viewers`, `pin`, `stream`, `offair`, `ended`, `error`; each with `at`, the server time. Client → server: `{type:"comment",text}`, `{type:"like",count}`, `{type:"ping"}`. Anything else, a binary frame, over 4 KB, or more than 20 messages in 5 s closes the socket (1008).',
           params: LiveId,
-        },
+          response: { ...problems(400, 426) },
       },
-      (socket: WebSocket, request) => {
+      handler: async () => {
+        throw new HttpProblem(426, 'upgrade-required', 'Upgrade required', 'Open the live room with a WebSocket.');
+      },
+      wsHandler: (socket: WebSocket, request) => {
         const { id: liveId } = request.params as { id: string };
         let viewer: Viewer | undefined;
         const recent: number[] = [];
@@ -274,6 +276,6 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
           });
         });
       },
-    );
+    });
   };
 }
