@@ -111,7 +111,8 @@ export default function LivePage() {
   if (live.error instanceof ApiError && live.error.problem.status === 404) return <p className="card">{t('live.notFound')}</p>;
   if (!live.data) return <ErrorNote error={live.error} />;
   if (state.refused === 'removed') return <p className="card" role="alert">{t('live.removedYou')}</p>;
-  const current = state.live ? { ...live.data, ...state.live, counts: live.data.counts, products: live.data.products } : live.data;
+  // The room's view is the freshest while it is open; the page's own fetch knows when it ended.
+  const current = state.live ? { ...live.data, ...state.live, status: live.data.status === 'ended' ? live.data.status : state.live.status, counts: live.data.counts, products: live.data.products } : live.data;
   const ended = state.ended ?? (current.status === 'ended' ? { replayVideoId: current.replayVideoId } : null);
   const pinned = state.live ? state.pinned : current.pinned;
   const playlist = ended ? null : state.live ? state.playlistUrl : current.playlistUrl;

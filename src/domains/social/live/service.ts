@@ -395,6 +395,8 @@ export class LiveService {
     if (row.status === 'ended') throw conflict('This live has already ended.');
     const ended = await this.db.updateTable('lives').set({ status: 'ended', on_air: false, ended_at: new Date() }).where('id', '=', liveId).where('status', '<>', 'ended').returning('id').executeTakeFirst();
     if (!ended) throw conflict('This live has already ended.');
+    // Viewers hear it at once; the replay's id follows when the recording is handed over.
+    this.rooms.send(liveId, { type: 'ended', replayVideoId: null });
     await this.finish(liveId);
     return this.get(liveId);
   }
