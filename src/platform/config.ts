@@ -50,6 +50,11 @@ export interface Config {
   transcodeConcurrency: number;
   /** Largest video upload in bytes (VIDEO_MAX_BYTES, default 512 MiB). */
   videoMaxBytes: number;
+  /**
+   * Where creators publish their live streams over RTMP (RTMP_HOST, RTMP_PORT; 0 picks a free port),
+   * and the URL they are told to publish to (RTMP_PUBLIC_URL); null when RTMP_PORT=off.
+   */
+  rtmp: { host: string; port: number; publicUrl: string | undefined } | null;
   /** x264 preset for transcoding (TRANSCODE_PRESET, default superfast: over 2× real time on 2 cores). */
   transcodePreset: string;
   /** Accounts (by email) that operate the platform, e.g. issue platform vouchers (OPERATOR_EMAILS, comma-separated). */
@@ -207,6 +212,13 @@ function x264Preset(raw: string | undefined): string {
   return raw;
 }
 
+function rtmpVar(env: Env): Config['rtmp'] {
+  if (env.RTMP_PORT === 'off') return null;
+  const host = env.RTMP_HOST || '0.0.0.0';
+  if (isIP(host) === 0) throw new ConfigError(`RTMP_HOST must be an IP address to listen on, got "${host}"`);
+  return { host, port: intVar(env, 'RTMP_PORT', 1935, 0, 65535), publicUrl: urlVar(env, 'RTMP_PUBLIC_URL', ['rtmp:', 'rtmps:'])?.replace(/\/+$/, '') };
+}
+
 function httpTimeouts(env: Env): Config['http'] {
   const headersTimeoutMs = intVar(env, 'HTTP_HEADERS_TIMEOUT_MS', 15_000, 100, 300_000);
   // A tus upload sends 5 MiB chunks, one request each: ten minutes lets a chunk through at about 70 kbit/s.
@@ -262,6 +274,7 @@ export function loadConfig(env: Env = process.env): Config {
     transcodeConcurrency: intVar(env, 'TRANSCODE_CONCURRENCY', 1, 1, 32),
     videoMaxBytes: intVar(env, 'VIDEO_MAX_BYTES', 512 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     transcodePreset: x264Preset(env.TRANSCODE_PRESET),
+    rtmp: rtmpVar(env),
     operatorEmails: emailList(env, 'OPERATOR_EMAILS'),
     smtpUrl: urlVar(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom,

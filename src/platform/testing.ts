@@ -18,6 +18,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DATABASE_PREFIX: `sekat_t${randomBytes(5).toString('hex')}`,
     // Most tests open shops right after signing up; the tests of the rule itself turn it on.
     REQUIRE_VERIFIED_EMAIL: 'false',
+    // Only the live tests take RTMP (on a free port): one ingest per process.
+    RTMP_PORT: 'off',
     ...overrides,
   });
 }

@@ -158,6 +158,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     maxUploadBytes: config.videoMaxBytes,
     transcodePreset: config.transcodePreset,
     attributionKey: config.secrets.attributionKey,
+    rtmp: config.rtmp,
+    publicUrl: config.publicUrl,
     authorizeTag: async (request, productId) => {
       const subjects = subjectsOf(request);
       if (!subjects || !bridgeDomain) return { allowed: false, ownShop: false, reason: 'Sign in first.' };

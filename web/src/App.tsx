@@ -26,6 +26,7 @@ const Privacy = lazy(() => import('./pages/Privacy'));
 const SellerCentre = lazy(() => import('./seller/SellerCentre'));
 const PlatformVouchers = lazy(() => import('./pages/PlatformVouchers'));
 const Studio = lazy(() => import('./studio/Studio'));
+const LivePage = lazy(() => import('./live/LivePage'));
 const ForgotPassword = lazy(() => import('./pages/ForgotPassword'));
 const ResetPassword = lazy(() => import('./pages/ResetPassword'));
 const Wishlist = lazy(() => import('./pages/Wishlist'));
@@ -247,6 +248,7 @@ export default function App() {
             <Route path="/saya/moderasi" element={<MyDecisions />} />
             <Route path="/transparansi" element={<Transparency />} />
             <Route path="/studio/*" element={<Studio />} />
+            <Route path="/live/:id" element={<LivePage />} />
             <Route path="/masuk" element={<SignIn />} />
             <Route path="/daftar" element={<SignUp />} />
             <Route path="/sandi/lupa" element={<ForgotPassword />} />

@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import type { SocialDB } from './store.js';
+import { requireSubject } from '../../platform/http.js';
 import { SocialService, type ProfileSeed } from './service.js';
 import { CounterFold } from './counters.js';
 import type { CacheStats } from './feed/shortLived.js';
@@ -21,6 +22,12 @@ import { attachVideoFacts } from './tags/attach.js';
 import type { TagsDb } from './tags/store.js';
 import { socialModeration } from './moderation.js';
 import { moderationRoutes } from '../../platform/moderation/routes.js';
+import websocket from '@fastify/websocket';
+import { openIngest, RTMP_APP, type Ingest } from './live/ingest.js';
+import { Rooms } from './live/room.js';
+import { LiveService } from './live/service.js';
+import { liveRoutes } from './live/routes.js';
+import type { LiveDb } from './live/store.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -41,6 +48,10 @@ export interface SocialOptions {
   authorizeTag?: AuthorizeTag;
   /** Whether the caller operates the platform (the composition root knows; social hears yes or no). */
   isOperator?: (request: FastifyRequest) => boolean;
+  /** Where RTMP listens (null: this process takes no live streams) and the URL creators are told. */
+  rtmp?: { host: string; port: number; publicUrl: string | undefined } | null;
+  /** Where people reach the app; the RTMP URL shown to creators uses its host name by default. */
+  publicUrl?: string;
 }
 
 export interface SocialInstance extends DomainInstance {
@@ -59,6 +70,9 @@ export interface SocialInstance extends DomainInstance {
   rebuildProductCards(snapshot: () => Promise<ProductUpserted[]>): Promise<number>;
   /** What the bridge may call (contracts/ports.ts). */
   port: SocialPort;
+  lives: LiveService;
+  /** The RTMP port this process listens on, once routes are registered (undefined without RTMP). */
+  rtmpPort(): number | undefined;
 }
 
 export function start(deps: DomainDeps, options: SocialOptions): SocialInstance {
@@ -74,6 +88,17 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   const authorizeTag: AuthorizeTag =
     options.authorizeTag ?? (async () => ({ allowed: false, ownShop: false, reason: 'Tagging is not available.' }));
   const moderation = socialModeration(db, () => service.videosChanged());
+  let ingest: Ingest | undefined;
+  const rtmpUrl = () => {
+    if (!ingest || !options.rtmp) return null;
+    if (options.rtmp.publicUrl) return options.rtmp.publicUrl;
+    const host = options.publicUrl ? new URL(options.publicUrl).hostname : 'localhost';
+    return `rtmp://${host}:${ingest.port}/${RTMP_APP}`;
+  };
+  let lives: LiveService;
+  const rooms = new Rooms((totals) => lives.recordTotals(totals));
+  lives = new LiveService({ db: db as unknown as LiveDb, media, social: service, rooms, log: deps.log.child({ part: 'live' }), rtmpUrl });
+  const profileSeed = options.profileSeed ?? (() => undefined);
   const core = socialRoutes({
     service,
     productTags: cards,
@@ -86,6 +111,26 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       await app.register(core);
       await app.register(tagRoutes(tags, authorizeTag));
       await app.register(moderationRoutes(moderation, { isOperator: options.isOperator ?? (() => false) }));
+      await app.register(async (scope) => {
+        await scope.register(websocket, { options: { maxPayload: 4096 } });
+        await scope.register(
+          liveRoutes({
+            lives,
+            me: async (request) => {
+              const subject = requireSubject(request);
+              await service.ensureProfile(subject, profileSeed(request));
+              return subject;
+            },
+            ensureViewerProfile: async (request) => {
+              if (!request.subject) return undefined;
+              await service.ensureProfile(request.subject, profileSeed(request));
+              return request.subject;
+            },
+            authorize: authorizeTag,
+          }),
+        );
+      });
+      if (options.rtmp && !ingest) ingest = await openIngest(options.rtmp.host, options.rtmp.port, deps.log.child({ part: 'rtmp' }), (publish) => lives.takePublish(publish));
     },
     media: mediaRoutes(media),
     exportSubject: (subject) => service.exportSubject(subject),
@@ -108,9 +153,10 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
         }));
         const avatar = avatarFileOf(media, data.profile?.avatarUrl ?? null);
         if (avatar) files.push({ path: avatar, name: `avatar${path.extname(avatar)}` });
-        return { data: { ...data, videos, ...(await tags.exportOf(subject)), moderation: await moderation.exportOf(subject) }, files };
+        return { data: { ...data, videos, ...(await tags.exportOf(subject)), ...(await lives.exportOf(subject)), moderation: await moderation.exportOf(subject) }, files };
       },
       eraseSubject: async (subject) => {
+        await lives.eraseOf(subject);
         await tags.eraseOf(subject);
         await moderation.eraseOf(db as never, subject);
         await service.eraseSubject(subject);
@@ -122,7 +168,15 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       setPurchaseCategories: (subject, categories) => tags.setPurchaseCategories(subject, categories),
       creatorStats: (subject, from, to) => tags.creatorStats(subject, from, to),
     },
+    lives,
+    rtmpPort: () => ingest?.port,
     health: async () => true,
-    stop: () => counters.stop(),
+    stop: async () => {
+      await ingest?.close();
+      ingest = undefined;
+      await lives.stop();
+      await rooms.stop();
+      await counters.stop();
+    },
   };
 }

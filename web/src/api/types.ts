@@ -327,3 +327,32 @@ export interface FlashDeals {
   serverTime: string;
   items: FlashDeal[];
 }
+
+export interface Live {
+  id: string;
+  title: string;
+  status: 'scheduled' | 'live' | 'ended';
+  onAir: boolean;
+  scheduledAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  host: Author;
+  playlistUrl: string | null;
+  products: ProductTag[];
+  pinned: ProductTag | null;
+  viewers: number;
+  counts: { likes: number; comments: number; peakViewers: number; totalViewers: number };
+  replayVideoId: string | null;
+}
+
+export interface LiveComment {
+  id: string;
+  text: string;
+  author: Author;
+  at: string;
+}
+
+export interface StreamAccess {
+  rtmpUrl: string | null;
+  streamKey: string;
+}

@@ -7,6 +7,7 @@ import type { FeedItem, Page } from '../api/types';
 import { useSession } from '../api/session';
 import { FeedVideo } from '../components/FeedVideo';
 import { ErrorNote, Loading } from '../components/Alert';
+import { LiveStrip } from '../live/LiveStrip';
 
 const PERSONALIZED_KEY = 'sekat.personalized';
 
@@ -76,6 +77,7 @@ export default function Feed({ kind }: { kind: 'for-you' | 'following' }) {
           </label>
         )}
       </div>
+      <LiveStrip feed={kind} enabled={kind === 'for-you' || !!user} />
       {kind === 'following' && !user && !loading ? (
         <div className="card">
           <p>{t('feed.followingSignIn')}</p>

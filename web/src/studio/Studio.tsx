@@ -10,6 +10,7 @@ import { UploadForm } from './Upload';
 import { VideoManage } from './VideoManage';
 import { Affiliate } from './Affiliate';
 import { Analytics } from './Analytics';
+import { GoLive } from '../live/GoLive';
 
 function MyVideos() {
   const { t, i18n } = useTranslation();
@@ -62,12 +63,14 @@ export default function Studio() {
           </NavLink>
           <NavLink to="/studio/afiliasi">{t('studio.affiliate')}</NavLink>
           <NavLink to="/studio/analitik">{t('studio.analytics')}</NavLink>
+          <NavLink to="/studio/live">{t('live.tab')}</NavLink>
         </nav>
         <Routes>
           <Route index element={<Home />} />
           <Route path="video/:id" element={<VideoManage />} />
           <Route path="afiliasi" element={<Affiliate />} />
           <Route path="analitik" element={<Analytics />} />
+          <Route path="live" element={<GoLive />} />
         </Routes>
       </section>
     </RequireUser>

@@ -1,0 +1,281 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import { requireSubject } from '../../../platform/http.js';
+import { HttpProblem, problemOf } from '../../../platform/errors.js';
+import { Title } from '../../../platform/text.js';
+import type { PromotionCheck } from '../../../contracts/ports.js';
+import { ProductCard, problems } from '../schemas.js';
+import { FLOOD_MESSAGES, FLOOD_WINDOW_MS, type Viewer } from './room.js';
+import { LiveService, MAX_LIVE_COMMENT, MAX_LIVE_PRODUCTS } from './service.js';
+
+const Uuid = Type.String({ format: 'uuid' });
+const LiveId = Type.Object({ id: Uuid });
+const Author = Type.Object({ handle: Type.String(), displayName: Type.String(), avatarUrl: Type.Union([Type.String(), Type.Null()]) });
+
+export const LiveSchema = Type.Object(
+  {
+    id: Type.String(),
+    title: Type.String(),
+    status: Type.Union([Type.Literal('scheduled'), Type.Literal('live'), Type.Literal('ended')]),
+    onAir: Type.Boolean({ description: 'A publisher is connected and the stream can be watched now' }),
+    scheduledAt: Type.String(),
+    startedAt: Type.Union([Type.String(), Type.Null()]),
+    endedAt: Type.Union([Type.String(), Type.Null()]),
+    host: Author,
+    playlistUrl: Type.Union([Type.String(), Type.Null()], { description: 'HLS (fMP4, 1 s segments, program-date-time) while on air' }),
+    products: Type.Array(ProductCard),
+    pinned: Type.Union([ProductCard, Type.Null()]),
+    viewers: Type.Integer({ description: 'Viewers connected to this server process now' }),
+    counts: Type.Object({ likes: Type.Integer(), comments: Type.Integer(), peakViewers: Type.Integer(), totalViewers: Type.Integer() }),
+    replayVideoId: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'SocialLive' },
+);
+const Live = Type.Ref('SocialLive');
+const LiveComment = Type.Object({ id: Type.String(), text: Type.String(), author: Author, at: Type.String() });
+const StreamAccess = Type.Object({
+  rtmpUrl: Type.Union([Type.String(), Type.Null()], { description: 'Where to publish (null when this server takes no RTMP)' }),
+  streamKey: Type.String({ description: 'Secret; shown only here. Rotate it to stop a leaked one.' }),
+});
+
+export interface LiveRouteOptions {
+  lives: LiveService;
+  /** The caller's social subject, with their profile created on first use. */
+  me: (request: FastifyRequest) => Promise<string>;
+  ensureViewerProfile: (request: FastifyRequest) => Promise<string | undefined>;
+  authorize: (request: FastifyRequest, productId: string) => Promise<PromotionCheck>;
+}
+
+/** Whether a WebSocket handshake comes from Sekat's own pages (or from no browser at all). */
+function sameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === request.host;
+  } catch {
+    return false;
+  }
+}
+
+type Incoming = { type: 'comment'; text: string } | { type: 'like'; count: number } | { type: 'ping' };
+
+/** A message a viewer may send, or undefined for anything else (which closes the socket). */
+function parseIncoming(data: string): Incoming | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const message = value as Record<string, unknown>;
+  if (message.type === 'comment' && typeof message.text === 'string' && message.text.length <= MAX_LIVE_COMMENT * 4) return { type: 'comment', text: message.text };
+  if (message.type === 'like') {
+    const count = message.count ?? 1;
+    if (Number.isInteger(count) && (count as number) >= 1 && (count as number) <= 50) return { type: 'like', count: count as number };
+    return undefined;
+  }
+  if (message.type === 'ping') return { type: 'ping' };
+  return undefined;
+}
+
+export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRouteOptions): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.addSchema(LiveSchema);
+
+    app.post(
+      '/social/lives',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Create a live: now or scheduled, with the products it shows',
+          description: `Answers the RTMP URL and a secret stream key (kept only hashed; rotate it with POST /social/lives/:id/key). At most ${MAX_LIVE_PRODUCTS} products, each your own shop's or one you promote as a linked affiliate.`,
+          body: Type.Object({
+            title: Title({ minLength: 1, maxLength: 120 }),
+            scheduledAt: Type.Optional(Type.String({ format: 'date-time' })),
+            productIds: Type.Optional(Type.Array(Uuid, { maxItems: MAX_LIVE_PRODUCTS })),
+          }),
+          response: { 201: Type.Object({ live: Live, rtmpUrl: StreamAccess.properties.rtmpUrl, streamKey: Type.String() }), ...problems(400, 401, 403, 422) },
+        },
+      },
+      async (request, reply) => {
+        const subject = await me(request);
+        const created = await lives.create(subject, { title: request.body.title, scheduledAt: request.body.scheduledAt, productIds: request.body.productIds ?? [] }, (productId) =>
+          authorize(request, productId),
+        );
+        return reply.code(201).send(created);
+      },
+    );
+
+    app.get(
+      '/social/lives',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Lives on air now, for the top of For You (`feed=for-you`) or Following (`feed=following`)',
+          querystring: Type.Object({ feed: Type.Optional(Type.Union([Type.Literal('for-you'), Type.Literal('following')], { default: 'for-you' })) }),
+          response: { 200: Type.Object({ items: Type.Array(Live) }), ...problems(400) },
+        },
+      },
+      async (request) => ({ items: await lives.onAir(request.subject, request.query.feed === 'following') }),
+    );
+
+    app.get(
+      '/social/me/lives',
+      { schema: { tags: ['social'], summary: 'Your lives, newest first', response: { 200: Type.Object({ items: Type.Array(Live) }), ...problems(401, 422) } } },
+      async (request) => ({ items: await lives.hostLives(await me(request)) }),
+    );
+
+    app.get(
+      '/social/lives/:id',
+      { schema: { tags: ['social'], summary: 'A live', params: LiveId, response: { 200: Live, ...problems(400, 404) } } },
+      async (request) => {
+        if ((await lives.standing(request.params.id, request.subject)) === 'removed') throw new HttpProblem(404, 'not-found', 'Not found', 'No such live.');
+        return lives.get(request.params.id);
+      },
+    );
+
+    app.post(
+      '/social/lives/:id/key',
+      { schema: { tags: ['social'], summary: 'A new stream key (host only): the old one stops working and its publisher is cut off', params: LiveId, response: { 200: StreamAccess, ...problems(400, 401, 404, 409) } } },
+      async (request) => lives.rotateKey(request.params.id, await me(request)),
+    );
+
+    app.put(
+      '/social/lives/:id/pin',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Pin one of the live’s products for every viewer (host only); null unpins',
+          params: LiveId,
+          body: Type.Object({ productId: Type.Union([Uuid, Type.Null()]) }),
+          response: { 200: Live, ...problems(400, 401, 404, 409) },
+        },
+      },
+      async (request) => lives.pin(request.params.id, await me(request), request.body.productId),
+    );
+
+    app.post(
+      '/social/lives/:id/end',
+      { schema: { tags: ['social'], summary: 'End the live (host only); the recording becomes a video on your profile', params: LiveId, response: { 200: Live, ...problems(400, 401, 404, 409) } } },
+      async (request) => lives.end(request.params.id, await me(request)),
+    );
+
+    app.post(
+      '/social/lives/:id/comments',
+      {
+        schema: {
+          tags: ['social'],
+          summary: `Comment in a live (1–${MAX_LIVE_COMMENT} characters; about one a second, ten per 30 s)`,
+          params: LiveId,
+          body: Type.Object({ text: Type.String({ maxLength: 2000 }) }),
+          response: { 201: LiveComment, ...problems(400, 401, 403, 404, 409, 429) },
+        },
+      },
+      async (request, reply) => reply.code(201).send(await lives.comment(request.params.id, await me(request), request.body.text)),
+    );
+
+    app.get(
+      '/social/lives/:id/comments',
+      { schema: { tags: ['social'], summary: 'The latest comments of a live, oldest first', params: LiveId, response: { 200: Type.Object({ items: Type.Array(LiveComment) }), ...problems(400, 404) } } },
+      async (request) => {
+        await lives.get(request.params.id);
+        return { items: await lives.recentComments(request.params.id) };
+      },
+    );
+
+    app.delete(
+      '/social/lives/:id/comments/:commentId',
+      {
+        schema: { tags: ['social'], summary: 'Delete a comment (host only)', params: Type.Object({ id: Uuid, commentId: Uuid }), response: { 204: Type.Null(), ...problems(400, 401, 404) } },
+      },
+      async (request, reply) => {
+        await lives.deleteComment(request.params.id, await me(request), request.params.commentId);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/social/lives/:id/moderation',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Mute, unmute or remove a viewer (host only); a removed viewer cannot come back to this live',
+          params: LiveId,
+          body: Type.Object({ handle: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.]+$' }), action: Type.Union([Type.Literal('mute'), Type.Literal('unmute'), Type.Literal('remove')]) }),
+          response: { 204: Type.Null(), ...problems(400, 401, 404) },
+        },
+      },
+      async (request, reply) => {
+        await lives.moderate(request.params.id, await me(request), request.body.handle, request.body.action);
+        return reply.code(204).send(null);
+      },
+    );
+
+    // ---- the room
+    app.route({
+      method: 'GET',
+      url: '/social/lives/:id/room',
+      schema: {
+          tags: ['social'],
+          summary: 'The live room (WebSocket)',
+          description:
+            'Server → client JSON: `hello` (the live, recent comments, you), `comment`, `deleted`, `likes` (batched, twice a second), `viewers`, `pin`, `stream`, `offair`, `ended`, `error`; each with `at`, the server time. Client → server: `{type:"comment",text}`, `{type:"like",count}`, `{type:"ping"}`. Anything else, a binary frame, over 4 KB, or more than 20 messages in 5 s closes the socket (1008).',
+          params: LiveId,
+          response: { ...problems(400, 426) },
+      },
+      handler: async () => {
+        throw new HttpProblem(426, 'upgrade-required', 'Upgrade required', 'Open the live room with a WebSocket.');
+      },
+      wsHandler: (socket: WebSocket, request) => {
+        const { id: liveId } = request.params as { id: string };
+        let viewer: Viewer | undefined;
+        const recent: number[] = [];
+        const send = (message: Record<string, unknown>) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ ...message, at: new Date().toISOString() }));
+        };
+        // Messages are handled in order, each after the room was joined.
+        let chain: Promise<void>;
+        const ready = (async () => {
+          if (!sameOrigin(request)) return socket.close(1008, 'cross-site');
+          const subject = await ensureViewerProfile(request);
+          const live = await lives.get(liveId).catch(() => undefined);
+          if (!live || live.status === 'ended') return socket.close(4404, 'no such live');
+          const standing = await lives.standing(liveId, subject);
+          if (standing === 'removed') return socket.close(4403, 'removed by the host');
+          if (socket.readyState !== socket.OPEN) return;
+          viewer = { socket, subject, handle: undefined, host: subject !== undefined && (await lives.isHost(liveId, subject)), recent };
+          const count = lives.rooms.join(liveId, viewer, live.counts.likes);
+          socket.once('close', () => viewer && lives.rooms.leave(liveId, viewer));
+          send({ type: 'hello', live: { ...live, viewers: count }, comments: await lives.recentComments(liveId), you: { signedIn: subject !== undefined, host: viewer.host, muted: standing === 'muted' } });
+        })().catch((error: unknown) => {
+          request.log.warn({ err: error }, 'live room join failed');
+          socket.close(1011, 'try again');
+        });
+        chain = ready;
+        socket.on('message', (data, isBinary) => {
+          const now = Date.now();
+          while (recent.length > 0 && now - recent[0]! > FLOOD_WINDOW_MS) recent.shift();
+          recent.push(now);
+          if (recent.length > FLOOD_MESSAGES) return socket.close(1008, 'too many messages');
+          const message = isBinary ? undefined : parseIncoming(data.toString());
+          if (!message) return socket.close(1008, 'not a room message');
+          chain = chain.then(async () => {
+            if (!viewer || socket.readyState !== socket.OPEN) return;
+            if (message.type === 'ping') return send({ type: 'pong' });
+            if (message.type === 'like') return lives.rooms.like(liveId, message.count);
+            if (!viewer.subject) return send({ type: 'error', status: 401, detail: 'Sign in to comment.' });
+            try {
+              await lives.comment(liveId, viewer.subject, message.text);
+            } catch (error) {
+              const problem = problemOf(error);
+              send({ type: 'error', status: problem.status, detail: problem.detail, errors: problem.errors });
+            }
+          });
+        });
+      },
+    });
+  };
+}
