@@ -39,10 +39,10 @@ describe('seller product editor in Chromium', () => {
     await page.getByRole('button', { name: id.seller.manageProduct }).click();
     await page.getByLabel(id.seller.addPhotos).setInputFiles([photo('merah.png', 'red'), photo('biru.jpg', 'blue')]);
     // Shown before they go up; nothing is uploaded until asked.
-    await page.getByRole('img', { name: id.seller.previewN.replace('{{n}}', '2') }).waitFor();
+    await page.getByRole('img', { name: id.seller.previewN.replace('{{n}}', '2'), exact: true }).waitFor();
     expect((await current()).imageUrls).toEqual([]);
     await page.getByRole('button', { name: id.seller.uploadPicked_other.replace('{{count}}', '2') }).click();
-    await page.getByRole('img', { name: id.seller.photoN.replace('{{n}}', '2') }).waitFor();
+    await page.getByRole('img', { name: id.seller.photoN.replace('{{n}}', '2'), exact: true }).waitFor();
     const uploaded = (await current()).imageUrls;
     expect(uploaded).toHaveLength(2);
     // Both are written anew as JPEG (without metadata), in the order they were picked.
@@ -50,7 +50,7 @@ describe('seller product editor in Chromium', () => {
 
     await page.getByRole('button', { name: id.seller.makeCoverN.replace('{{n}}', '2') }).click();
     await expect.poll(async () => (await current()).imageUrls).toEqual([uploaded[1], uploaded[0]]);
-    await expect.poll(() => page.getByRole('img', { name: id.seller.photoN.replace('{{n}}', '1') }).getAttribute('src')).toBe(uploaded[1]);
+    await expect.poll(() => page.getByRole('img', { name: id.seller.photoN.replace('{{n}}', '1'), exact: true }).getAttribute('src')).toBe(uploaded[1]);
 
     await page.getByLabel(id.seller.productTitle).fill('Kopi Arabika Gayo');
     await page.getByLabel(id.seller.price).fill('92000');

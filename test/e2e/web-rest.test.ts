@@ -95,13 +95,13 @@ describe('the rest of issue 14 in Chromium', () => {
 
     // Two photos picked: both shown before anything is sent; one is taken out again, one goes up.
     await item.getByLabel(L.seller.addPhotos).setInputFiles([still('merah.jpg', 'red'), still('biru.png', 'blue')]);
-    await item.getByRole('img', { name: L.seller.previewN.replace('{{n}}', '2') }).waitFor();
+    await item.getByRole('img', { name: L.seller.previewN.replace('{{n}}', '2'), exact: true }).waitFor();
     expect((await current()).imageUrls).toEqual([]);
     await screenshot(page, `web-rest-photo-preview-${lang}-${size}`);
-    await item.getByRole('button', { name: L.seller.unpickN.replace('{{n}}', '2') }).click();
-    await item.getByRole('img', { name: L.seller.previewN.replace('{{n}}', '2') }).waitFor({ state: 'detached' });
+    await item.getByRole('button', { name: L.seller.unpickN.replace('{{n}}', '2'), exact: true }).click();
+    await item.getByRole('img', { name: L.seller.previewN.replace('{{n}}', '2'), exact: true }).waitFor({ state: 'detached' });
     await item.getByRole('button', { name: L.seller.uploadPicked_one.replace('{{count}}', '1') }).click();
-    await item.getByRole('img', { name: L.seller.photoN.replace('{{n}}', '1') }).waitFor();
+    await item.getByRole('img', { name: L.seller.photoN.replace('{{n}}', '1'), exact: true }).waitFor();
     await expect.poll(async () => (await current()).imageUrls.length).toBe(1);
 
     // The 500 g is in an unpaid order: asked first, then refused with the reason, and it stays.
@@ -146,12 +146,12 @@ describe('the rest of issue 14 in Chromium', () => {
     await creating.getByLabel(L.seller.stock).fill('9');
     await creating.getByLabel(L.seller.weight).fill('250');
     await creating.getByLabel(L.seller.addPhotos).setInputFiles(still('hijau.jpg', 'green'));
-    await creating.getByRole('img', { name: L.seller.previewN.replace('{{n}}', '1') }).waitFor();
+    await creating.getByRole('img', { name: L.seller.previewN.replace('{{n}}', '1'), exact: true }).waitFor();
     await screenshot(page, `web-rest-new-product-${lang}-${size}`);
     await creating.getByRole('button', { name: L.seller.saveProduct }).click();
     await page.getByRole('status').filter({ hasText: L.seller.productSaved }).waitFor();
     const tea = page.locator('li.card').filter({ hasText: 'Teh Tarik' });
-    await tea.getByRole('img', { name: L.seller.photoN.replace('{{n}}', '1') }).waitFor();
+    await tea.getByRole('img', { name: L.seller.photoN.replace('{{n}}', '1'), exact: true }).waitFor();
     const listed = (await (await page.request.get(`${sekat.base}/api/commerce/products?q=${encodeURIComponent('Teh Tarik')}`)).json()) as { items: { title: string; imageUrl: string | null }[] };
     expect(listed.items.find((p) => p.title === 'Teh Tarik')?.imageUrl).toMatch(/^\/api\/commerce\/media\/.+\.jpg$/);
     await buyer.context.close();

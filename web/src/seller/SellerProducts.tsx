@@ -51,7 +51,7 @@ function PhotoPicker({ id, files, room, onChange }: { id: string; files: File[];
   return (
     <div className="stack">
       {files.length > 0 && (
-        <ul className="plain photo-grid" aria-label={t('seller.photosPicked')}>
+        <ul className="plain photo-grid picked" aria-label={t('seller.photosPicked')}>
           {files.map((file, i) => (
             <li key={`${file.name}-${file.size}-${i}`} className="stack">
               {previews[i] && <img src={previews[i]} alt={t('seller.previewN', { n: i + 1 })} width={96} height={96} style={{ objectFit: 'cover' }} />}
