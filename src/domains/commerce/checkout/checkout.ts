@@ -477,8 +477,8 @@ export class CheckoutService {
     // payment, its orders, their lines, reservations and first events, the expiry job, the use of
     // the address in the buyer's book, the emptied cart, the idempotent response — and the stock.
     // Each line takes units only if enough are available (a conditional UPDATE); if any line
-    // cannot, the caller's transaction rolls back and with it everything else. Variant rows are the hot ones in a flash
-    // sale, and they stay locked only from this statement to the commit right after it.
+    // cannot, the caller's transaction rolls back and with it everything else. Variant rows are hot
+    // under contention, and they stay locked only from this statement to the commit soon after it.
     // Flash lines' units are already held (the deal's allocation counts as reserved): they touch
     // the deal's row at the very end instead, and their variant's row not at all.
     const stockLines = lines.filter((line) => !line.deal);
