@@ -44,6 +44,8 @@ export interface Config {
   /** HTTP timeouts in milliseconds: for a request's headers, for a whole request, for an idle keep-alive connection. */
   http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   paymentProvider: 'sandbox';
+  /** Who pays sellers out (commerce): the loopback Iris sandbox, or Midtrans Iris with its keys. */
+  disbursement: { provider: 'sandbox' } | { provider: 'iris'; baseUrl: string; creatorKey: string; approverKey: string; merchantKey: string };
   /** Minutes an unpaid payment stays open, by kind (commerce). */
   paymentExpiry: { vaMinutes: number; qrisMinutes: number; ewalletMinutes: number };
   /** How many videos one process transcodes at once (TRANSCODE_CONCURRENCY, default 1). */
@@ -94,6 +96,23 @@ function boolVar(env: Env, name: string, fallback: boolean): boolean {
   if (raw === 'true') return true;
   if (raw === 'false') return false;
   throw new ConfigError(`${name} must be "true" or "false", got "${raw}"`);
+}
+
+function disbursementVar(env: Env): Config['disbursement'] {
+  const provider = env.DISBURSEMENT_PROVIDER || 'sandbox';
+  if (provider === 'sandbox') return { provider };
+  if (provider !== 'iris') throw new ConfigError(`DISBURSEMENT_PROVIDER must be "sandbox" or "iris", got "${provider}"`);
+  const baseUrl = urlVar(env, 'IRIS_BASE_URL', ['https:', 'http:']);
+  if (!baseUrl) throw new ConfigError('IRIS_BASE_URL is needed with DISBURSEMENT_PROVIDER=iris (e.g. https://app.sandbox.midtrans.com/iris)');
+  const keys = { creatorKey: 'IRIS_CREATOR_KEY', approverKey: 'IRIS_APPROVER_KEY', merchantKey: 'IRIS_MERCHANT_KEY' } as const;
+  const values = Object.fromEntries(
+    Object.entries(keys).map(([field, name]) => {
+      const value = env[name];
+      if (!value || value.length < 8) throw new ConfigError(`${name} is needed with DISBURSEMENT_PROVIDER=iris (at least 8 characters)`);
+      return [field, value];
+    }),
+  ) as Record<keyof typeof keys, string>;
+  return { provider: 'iris', baseUrl: baseUrl.replace(/\/+$/, ''), ...values };
 }
 
 function urlVar(env: Env, name: string, protocols: string[]): string | undefined {
@@ -266,6 +285,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxyVar(env.TRUST_PROXY),
     http: httpTimeouts(env),
     paymentProvider: 'sandbox',
+    disbursement: disbursementVar(env),
     paymentExpiry: {
       vaMinutes: intVar(env, 'PAYMENT_EXPIRY_VA_MINUTES', 24 * 60, 1, 7 * 24 * 60),
       qrisMinutes: intVar(env, 'PAYMENT_EXPIRY_QRIS_MINUTES', 15, 1, 24 * 60),

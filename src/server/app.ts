@@ -149,7 +149,12 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   const commerceDomain = commerce.start(
     deps.commerce,
     { attributionKey: config.secrets.attributionKey, paymentServerKey: config.secrets.paymentServerKey },
-    { paymentProvider: config.paymentProvider, paymentExpiry: config.paymentExpiry, isOperator: (request) => operatorRequests.has(request) },
+    {
+      paymentProvider: config.paymentProvider,
+      paymentExpiry: config.paymentExpiry,
+      isOperator: (request) => operatorRequests.has(request),
+      iris: config.disbursement.provider === 'iris' ? config.disbursement : undefined,
+    },
   );
   let bridgeDomain: bridge.BridgeInstance | undefined;
   const socialDomain = social.start(deps.social, {

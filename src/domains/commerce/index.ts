@@ -34,7 +34,7 @@ import { flashRoutes } from './flash/routes.js';
 import { RELEASE_SETTLEMENT_JOB } from './ledger/ledger.js';
 import { releaseSettlementJob } from './ledger/settlement.job.js';
 import { SandboxDisbursement, type IrisSandbox } from './ledger/iris-sandbox.js';
-import type { DisbursementProvider } from './ledger/disbursement.js';
+import { IrisClient, type IrisCredentials } from './ledger/disbursement.js';
 import { PayoutService, SEND_PAYOUT_JOB, sendPayoutJob } from './ledger/payouts.js';
 import { StatementService } from './ledger/statement.js';
 import { ledgerRoutes } from './ledger/routes.js';
@@ -56,8 +56,8 @@ export interface CommerceSettings {
   paymentExpiry?: PaymentExpiry;
   /** Whether the caller operates the platform (the composition root knows; commerce hears yes or no). */
   isOperator?: (request: FastifyRequest) => boolean;
-  /** Pays sellers out; the embedded default is an Iris sandbox on loopback. */
-  disbursement?: DisbursementProvider;
+  /** Pays sellers out: Midtrans Iris with these keys, else (the embedded default) an Iris sandbox on loopback. */
+  iris?: IrisCredentials;
 }
 
 export interface CommerceInstance extends DomainInstance {
@@ -90,8 +90,8 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
   deps.jobs.register(FLASH_END_JOB, flashEndJob(deps.db));
   deps.jobs.register(SEND_REFUND_JOB, sendRefundJob(deps.db, provider, deps.log));
-  const sandboxDisbursement = settings.disbursement ? undefined : new SandboxDisbursement();
-  const payouts = new PayoutService(deps.db, settings.disbursement ?? sandboxDisbursement!, deps.log);
+  const sandboxDisbursement = settings.iris ? undefined : new SandboxDisbursement();
+  const payouts = new PayoutService(deps.db, settings.iris ? new IrisClient(settings.iris) : sandboxDisbursement!, deps.log);
   // Without a callback URL the sandbox hands its signed notifications to the same function the
   // webhook route calls, as the payment sandbox's simulate does.
   if (sandboxDisbursement) sandboxDisbursement.sandbox.deliver = async (n) => void (await payouts.receiveNotification(n.body, n.signature));

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../../platform/db.js';
-import { minimiseOrder } from './orders/transition.js';
+import { ERASED, minimiseOrder } from './orders/transition.js';
 import { CLOSED_STATUSES } from './orders/state.js';
 import { publishProduct } from './catalog/events.js';
 import { productViews } from './catalog/cache.js';
@@ -21,6 +21,7 @@ export class PrivacyService {
     const orders = await db.selectFrom('orders').selectAll().where('buyer_subject', '=', subject).orderBy('created_at').execute();
     const orderIds = orders.map((o) => o.id as string);
     const some = <T>(ids: string[], run: () => Promise<T[]>) => (ids.length ? run() : Promise.resolve([] as T[]));
+    const ownShops = db.selectFrom('shops').select('id').where('owner_subject', '=', subject);
     return {
       subject,
       exportedAt: new Date().toISOString(),
@@ -42,6 +43,10 @@ export class PrivacyService {
       commissions: await sql`select c.* from commissions c join affiliates a on a.id = c.affiliate_id where a.subject = ${subject}`
         .execute(db)
         .then((r) => r.rows),
+      // A seller's money: their shops' bank accounts, withdrawals and every ledger line on their accounts.
+      bankAccounts: await db.selectFrom('bank_accounts').select(['id', 'shop_id', 'bank_code', 'account_number', 'holder_name', 'validated_name', 'validated_at']).where('shop_id', 'in', ownShops).execute(),
+      payouts: await db.selectFrom('payouts').select(['id', 'shop_id', 'amount_idr', 'status', 'failure_code', 'created_at', 'updated_at']).where('shop_id', 'in', ownShops).orderBy('created_at').execute(),
+      shopLedger: await db.selectFrom('ledger_lines').select(['id', 'shop_id', 'account', 'amount_idr', 'reason', 'order_id', 'payout_id', 'created_at']).where('shop_id', 'in', ownShops).orderBy('id').execute(),
     };
   }
 
@@ -68,6 +73,11 @@ export class PrivacyService {
         const ids = closedProducts.map((p) => p.id);
         await trx.deleteFrom('cart_items').where('variant_id', 'in', trx.selectFrom('variants').select('id').where('product_id', 'in', ids)).execute();
         for (const id of ids) await publishProduct(trx, id);
+      }
+      if (shops.length > 0) {
+        // The ledger and payouts stay (money law); the bank accounts keep only their last digits.
+        await sql`update bank_accounts set account_number = right(account_number, 4), holder_name = ${ERASED}, validated_name = ${ERASED}
+          where shop_id in (${sql.join(shops.map((shop) => shop.id))})`.execute(trx);
       }
       await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('addresses').where('subject', '=', subject).execute();

@@ -44,7 +44,8 @@ export interface SandboxNotification {
  * A stand-in for Midtrans Iris on loopback, speaking its protocol: Basic auth with the creator
  * key (create, validate) or the approver key (approve); `X-Idempotency-Key` on create returns the
  * first answer again; approval settles the payout and sends a notification signed with
- * `Iris-Signature` = SHA-512(body + merchant key), to `callbackUrl` when set, else to `deliver`.
+ * `Iris-Signature` = SHA-512(body + merchant key), to `callbackUrl` when set, else to `deliver`,
+ * again with backoff until it is taken.
  */
 export class IrisSandbox {
   readonly creatorKey = `iris-creator-${randomBytes(8).toString('hex')}`;
@@ -206,19 +207,29 @@ export class IrisSandbox {
     void task.finally(() => this.inFlight.delete(task));
   }
 
+  /**
+   * Delivers a notification, retrying with backoff as Iris does when the merchant does not answer
+   * 2xx (e.g. the notification overtook the create call's answer and the merchant does not know
+   * the reference yet).
+   */
   private async notify(notification: SandboxNotification): Promise<void> {
-    try {
-      if (this.callbackUrl) {
-        const response = await fetch(this.callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'iris-signature': notification.signature }, body: notification.body });
-        if (!response.ok) this.undelivered.push(notification);
-      } else if (this.deliver) {
-        await this.deliver(notification);
-      } else {
-        this.undelivered.push(notification);
+    for (let attempt = 0; attempt < 8; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** (attempt - 1)));
+      try {
+        if (this.callbackUrl) {
+          const response = await fetch(this.callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'iris-signature': notification.signature }, body: notification.body });
+          if (response.ok) return;
+        } else if (this.deliver) {
+          await this.deliver(notification);
+          return;
+        } else {
+          break;
+        }
+      } catch {
+        // Not answered: try again.
       }
-    } catch {
-      this.undelivered.push(notification);
     }
+    this.undelivered.push(notification);
   }
 }
 
