@@ -28,10 +28,15 @@ afterAll(async () => {
   if (config) await disposeTestConfig(config);
 });
 
+/** The one reset mail on disk (sign-up also wrote its verification mail there). */
 async function onlyMail() {
   const folder = path.join(config.dataDir, 'mail');
-  await vi.waitFor(() => expect(readdirSync(folder).filter((f) => f.endsWith('.eml'))).toHaveLength(1), { timeout: 10_000 });
-  return simpleParser(readFileSync(path.join(folder, readdirSync(folder)[0]!)));
+  const resets = async () => {
+    const mails = await Promise.all(readdirSync(folder).filter((f) => f.endsWith('.eml')).map((f) => simpleParser(readFileSync(path.join(folder, f)))));
+    return mails.filter((mail) => mail.subject === 'Atur ulang kata sandi Sekat Anda');
+  };
+  await vi.waitFor(async () => expect(await resets()).toHaveLength(1), { timeout: 10_000 });
+  return (await resets())[0]!;
 }
 
 describe('password reset in Chromium', () => {
