@@ -169,4 +169,42 @@ describe(`commerce moderation (${STORE_LABEL})`, () => {
     expect(socialText).toContain(socialReport.json().id);
     expect(commerceText).not.toContain(socialReport.json().id);
   });
+
+  it('holds a listing that matches a prohibited-item rule for review, and refuses cross-border goods under USD 100', async () => {
+    const otherSeller = await registerUser(sekat.app, 'modimpor');
+    const otherShop = await openShop(sekat.app, otherSeller);
+    const list = (extra: Record<string, unknown>, priceIdr = 250_000) =>
+      inject('POST', `/api/commerce/shops/${otherShop.id}/products`, otherSeller, {
+        title: 'Kemeja flanel',
+        description: 'Katun tebal',
+        category: 'fashion',
+        variants: [{ sku: `SKU-${Math.random().toString(36).slice(2, 8)}`, name: 'M', priceIdr, stock: 5, weightGrams: 300 }],
+        ...extra,
+      });
+    const held = await list({ title: 'Airsoft murah', description: 'Bisa pakai peluru, mirip Senjata Api asli!' });
+    expect(held.statusCode).toBe(202);
+    expect(held.json()).toMatchObject({ status: 'held_for_review', rule: { id: 'weapons', description: expect.stringContaining('Firearms') } });
+    const heldId = held.json().id as string;
+    expect((await inject('GET', `/api/commerce/products/${heldId}`, null)).statusCode).toBe(404);
+    expect((await inject('GET', `/api/commerce/products?shop=${otherShop.slug}`, null)).json().items).toEqual([]);
+    expect((await list({ category: 'kesehatan', title: 'Vitamin C' })).statusCode).toBe(202);
+    expect((await list({ title: 'Kemeja senjata-apik' })).statusCode).toBe(201);
+
+    const queue = (await inject('GET', '/api/commerce/moderation/queue', opOne)).json().items as { item: { id: string }; reasons: string[]; actions: string[] }[];
+    expect(queue.find((entry) => entry.item.id === heldId)).toMatchObject({ reasons: ['prohibited_product'], actions: ['delist_product', 'warn'] });
+    const about = (await inject('GET', '/api/commerce/reports/about-me', otherSeller)).json().items;
+    expect(about).toEqual([]);
+    const released = await inject('POST', '/api/commerce/moderation/dismissals', opOne, { itemKind: 'product', itemId: heldId, explanation: 'Airsoft gun berpeluru plastik, bukan senjata api.' });
+    expect(released.json()).toEqual({ dismissed: 1 });
+    expect((await inject('GET', `/api/commerce/products/${heldId}`, null)).statusCode).toBe(200);
+
+    const before = (await sql<{ n: number }>`select count(*)::int as n from products`.execute(db)).rows[0]!.n;
+    const cheap = await list({ crossBorder: true }, 1_599_999);
+    expect(cheap.statusCode).toBe(422);
+    expect(cheap.json().detail).toMatch(/Permendag 31\/2023/);
+    expect(cheap.json().errors['variants.0.priceIdr']).toBeDefined();
+    expect((await sql<{ n: number }>`select count(*)::int as n from products`.execute(db)).rows[0]!.n).toBe(before);
+    expect((await list({ crossBorder: true }, 1_600_000)).statusCode).toBe(201);
+    expect((await list({ crossBorder: false }, 1_599_999)).statusCode).toBe(201);
+  });
 });

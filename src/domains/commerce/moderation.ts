@@ -32,9 +32,9 @@ export function commerceModeration(db: Database): ModerationEngine<CommerceItemK
     async resolve(kind, id, { asOperator }) {
       if (!UUID.test(id)) return undefined;
       if (kind === 'product') {
-        const row = (await sql<{ id: string; title: string; owner_subject: string | null; removed_at: Date | null; delisted_by: string | null }>`
-          select p.id, p.title, s.owner_subject, p.removed_at, p.delisted_by from products p join shops s on s.id = p.shop_id where p.id = ${id}`.execute(db)).rows[0];
-        if (!row || (row.removed_at && !(asOperator && row.delisted_by))) return undefined;
+        const row = (await sql<{ id: string; title: string; owner_subject: string | null; removed_at: Date | null; delisted_by: string | null; held_rule: string | null }>`
+          select p.id, p.title, s.owner_subject, p.removed_at, p.delisted_by, p.held_rule from products p join shops s on s.id = p.shop_id where p.id = ${id}`.execute(db)).rows[0];
+        if (!row || (row.removed_at && !(asOperator && (row.delisted_by || row.held_rule)))) return undefined;
         return { id: row.id, owner: row.owner_subject, label: labelOf(row.title, 'product') };
       }
       if (kind === 'shop') {
@@ -58,9 +58,19 @@ export function commerceModeration(db: Database): ModerationEngine<CommerceItemK
       }
       const scope = decision.kind === 'shop' ? sql`shop_id = ${decision.itemId}` : sql`id = ${decision.itemId}`;
       const changed = on
-        ? await sql<{ id: string }>`update products set removed_at = now(), delisted_by = ${decision.id} where ${scope} and removed_at is null returning id`.execute(trx)
+        ? await sql<{ id: string }>`update products set removed_at = coalesce(removed_at, now()), delisted_by = ${decision.id}, held_rule = null
+            where ${scope} and (removed_at is null or held_rule is not null) returning id`.execute(trx)
         : await sql<{ id: string }>`update products set removed_at = null, delisted_by = null where ${scope} and delisted_by = ${decision.id} returning id`.execute(trx);
       for (const { id } of changed.rows) {
+        await publishProduct(trx, id);
+        touched.add(id);
+      }
+    },
+    async dismissed(trx, kind, itemId) {
+      if (kind !== 'product') return;
+      // No violation: a listing held by the rules goes live.
+      const released = await sql<{ id: string }>`update products set removed_at = null, held_rule = null where id = ${itemId} and held_rule is not null returning id`.execute(trx);
+      for (const { id } of released.rows) {
         await publishProduct(trx, id);
         touched.add(id);
       }

@@ -372,12 +372,23 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
             category: Category,
             imageUrls: Type.Optional(ImageUrls),
             externalUrl: Type.Optional(Type.String({ maxLength: 2048 })),
+            crossBorder: Type.Optional(Type.Boolean({ description: 'Sold directly from abroad: at least USD 100 a unit (Permendag 31/2023), else 422' })),
             variants: Type.Array(VariantBody, { minItems: 1, maxItems: 100 }),
           }),
-          response: { 201: Product, ...problems(400, 401, 403, 404, 409) },
+          response: {
+            201: Product,
+            202: Type.Object(
+              { id: Type.String(), status: Type.Literal('held_for_review'), rule: Type.Object({ id: Type.String(), description: Type.String() }) },
+              { description: 'The listing matched a prohibited-item rule: it is held, not live, until an operator reviews it' },
+            ),
+            ...problems(400, 401, 403, 404, 409, 422),
+          },
         },
       },
-      async (request, reply) => reply.code(201).send(await s.catalog.createProduct(requireSubject(request), request.params.shopId, request.body)),
+      async (request, reply) => {
+        const created = await s.catalog.listProduct(requireSubject(request), request.params.shopId, request.body);
+        return 'held' in created ? reply.code(202).send(created.held) : reply.code(201).send(created);
+      },
     );
 
     app.get(

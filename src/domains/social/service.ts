@@ -797,6 +797,7 @@ export class SocialService {
       .execute();
     const shares = await this.db.selectFrom('shares').select(['video_id as videoId', 'created_at as createdAt']).where('subject', '=', subject).execute();
     const hashtagAffinity = await this.db.selectFrom('viewer_hashtags').select(['tag', 'score']).where('subject', '=', subject).execute();
+    const blocks = await this.blockList(subject);
     return {
       profile: profile ? { handle: profile.handle, displayName: profile.display_name, bio: profile.bio, avatarUrl: profile.avatar_url, createdAt: profile.created_at } : null,
       videos: withFiles,
@@ -806,6 +807,7 @@ export class SocialService {
       watchHistory,
       shares,
       hashtagAffinity,
+      blocks,
     };
   }
 

@@ -53,6 +53,8 @@ export interface ModerationDomain<Kind extends string, Action extends string> {
   resolve(kind: Kind, id: string, options: { asOperator: boolean }): Promise<ResolvedItem | undefined>;
   /** Makes the action take effect (on = true) or undoes it after a reversal, in the decision's transaction. */
   apply(trx: Transaction<AnyDB>, decision: { id: string; kind: Kind; itemId: string; action: Action; endsAt: Date | null }, on: boolean): Promise<void>;
+  /** Called in the transaction that closes an item's reports with no action (e.g. to release a held listing). */
+  dismissed?(trx: Transaction<AnyDB>, kind: Kind, itemId: string): Promise<void>;
   /** Called after a decision or reversal is committed (to drop caches). */
   changed?(): void;
 }
@@ -64,7 +66,7 @@ export interface ReportRow {
   item_owner: string | null;
   item_label: string;
   reporter: string;
-  source: 'person' | 'authority';
+  source: 'person' | 'authority' | 'automated';
   reason: ReportReason;
   text: string;
   urgent: boolean;
@@ -165,6 +167,22 @@ function checkedText(field: string, raw: string | undefined, { required, max }: 
   const problem = textProblem('free-text', text);
   if (problem) throw validationFailed({ [field]: [problem] });
   return text;
+}
+
+/**
+ * A report filed by the platform's own rules (no person reported it), in the caller's transaction:
+ * e.g. a listing held by the prohibited-item rules before it goes live.
+ */
+export async function fileAutomatedReport(
+  trx: Transaction<AnyDB>,
+  domain: string,
+  report: { kind: string; id: string; owner: string | null; label: string; reason: ReportReason; text: string },
+): Promise<void> {
+  const now = new Date();
+  await trx
+    .insertInto(`${domain}_reports`)
+    .values({ id: uuidv7(now.getTime()), item_kind: report.kind, item_id: report.id, item_owner: report.owner, item_label: report.label, reporter: 'sekat:rules', source: 'automated', reason: report.reason, text: report.text, urgent: false, status: 'open', created_at: now, updated_at: now })
+    .execute();
 }
 
 export class ModerationEngine<Kind extends string, Action extends string> {
@@ -339,9 +357,11 @@ export class ModerationEngine<Kind extends string, Action extends string> {
         .where('status', '=', 'open')
         .returning('id')
         .execute();
+      await this.domain.dismissed?.(trx, item.kind, item.id);
       await this.audit(trx, operator, 'dismiss', item.kind, item.id, null, explanation);
       return rows.length;
     });
+    this.domain.changed?.();
     return { dismissed };
   }
 

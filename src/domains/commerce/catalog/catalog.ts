@@ -11,6 +11,8 @@ import { publishProduct } from './events.js';
 import type { OrderStatus } from '../orders/state.js';
 import { productViews } from './cache.js';
 import { MEDIA_FILE, MEDIA_URL_PREFIX } from './images.js';
+import { assertCrossBorderPrice, LISTING_RULES, listingRuleMatched } from './prohibited.js';
+import { fileAutomatedReport } from '../../../platform/moderation/engine.js';
 
 /** The most variants a product has. */
 export const MAX_VARIANTS = 100;
@@ -58,6 +60,8 @@ export interface ProductInput {
   category: string;
   imageUrls?: string[];
   externalUrl?: string;
+  /** Sold directly from abroad: Permendag 31/2023's minimum price applies (catalog/prohibited.ts). */
+  crossBorder?: boolean;
   variants: VariantInput[];
 }
 
@@ -214,7 +218,15 @@ export class CatalogService {
     return errors;
   }
 
-  async createProduct(subject: string, shopId: string, input: ProductInput) {
+  /** Lists a product that no listing rule holds (the harness's seeds); a held one is an error here. */
+  async createProduct(subject: string, shopId: string, input: ProductInput): Promise<ProductView> {
+    const listed = await this.listProduct(subject, shopId, input);
+    if ('held' in listed) throw conflict(`The listing is held for review under rule ${listed.held.rule.id}.`);
+    return listed;
+  }
+
+  /** Lists a product: live at once, or held for an operator when it matches a prohibited-item rule. */
+  async listProduct(subject: string, shopId: string, input: ProductInput) {
     const errors = this.productErrors(input);
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
     const productId = await this.db.transaction().execute(async (trx) => {
@@ -222,11 +234,17 @@ export class CatalogService {
       assertShopMayList(shop);
       return this.insertProduct(trx, shopId, input);
     });
+    const held = (await this.db.selectFrom('products').select('held_rule').where('id', '=', productId).executeTakeFirstOrThrow()) as { held_rule: string | null };
+    const rule = LISTING_RULES.find((r) => r.id === held.held_rule);
+    if (rule) return { held: { id: productId, status: 'held_for_review' as const, rule: { id: rule.id, description: rule.description } } };
     return this.product(productId);
   }
   /** Inserts a validated product with its variants and publishes it, in the caller's transaction. */
   async insertProduct(trx: Transaction<AnyDB>, shopId: string, input: ProductInput): Promise<string> {
+    assertCrossBorderPrice(input.crossBorder, input.variants);
     const productId = uuidv7();
+    // A listing that matches a prohibited-item rule is held (not live) and queued for an operator.
+    const rule = listingRuleMatched(input);
     const skus = input.variants.map((variant) => variant.sku.trim());
     await trx
       .insertInto('products')
@@ -238,6 +256,9 @@ export class CatalogService {
         category: input.category,
         image_urls: JSON.stringify(input.imageUrls ?? []),
         external_url: input.externalUrl ?? null,
+        cross_border: input.crossBorder ?? false,
+        held_rule: rule?.id ?? null,
+        removed_at: rule ? new Date() : null,
       })
       .execute();
     const taken = await trx.selectFrom('variants').select('sku').where('shop_id', '=', shopId).where('sku', 'in', skus).execute();
@@ -262,10 +283,19 @@ export class CatalogService {
         if ((error as { code?: string }).code === '23505') throw conflict('A SKU is already used in this shop.', { sku: ['is taken'] });
         throw error;
       });
+    if (rule) {
+      await fileAutomatedReport(trx, 'commerce', { kind: 'product', id: productId, owner: (await this.shopOwner(trx, shopId)) ?? null, label: clean(input.title), reason: 'prohibited_product', text: `Listing rule ${rule.id}: ${rule.description}` });
+      return productId;
+    }
     await publishProduct(trx, productId);
     return productId;
   }
 
+
+  private async shopOwner(trx: Transaction<AnyDB>, shopId: string): Promise<string | null> {
+    const row = (await trx.selectFrom('shops').select('owner_subject').where('id', '=', shopId).executeTakeFirst()) as { owner_subject: string | null } | undefined;
+    return row?.owner_subject ?? null;
+  }
 
   product(productId: string): Promise<ProductView> {
     return productViews.get(productId, () => this.loadProduct(productId));
