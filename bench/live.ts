@@ -141,7 +141,19 @@ async function main() {
         }
         const text = await (await fetch(`${base}${playlistUrl}`)).text();
         const sequence = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(text)?.[1] ?? 0);
-        const entries = [...text.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)\s+#EXTINF:([\d.]+),/g)].map((m) => ({ pdt: Date.parse(m[1]!), duration: Number(m[2]) }));
+        // Each segment: its tags (program-date-time, EXTINF, in either order), then its URI.
+        const entries: { pdt: number; duration: number }[] = [];
+        let pdt = NaN;
+        let duration = NaN;
+        for (const line of text.split('\n')) {
+          if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pdt = Date.parse(line.slice(25));
+          else if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8));
+          else if (line.trim() !== '' && !line.startsWith('#')) {
+            entries.push({ pdt, duration });
+            pdt = NaN;
+            duration = NaN;
+          }
+        }
         entries.forEach((entry, i) => {
           const seq = sequence + i;
           if (seq <= lastSeq) return;
