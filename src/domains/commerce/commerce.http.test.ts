@@ -670,7 +670,7 @@ describe(`product images (${STORE_LABEL})`, () => {
     for (const path of ['/api/commerce/checkout', '/api/commerce/payments/webhooks/{provider}', '/api/commerce/products/{id}', '/api/commerce/orders/{id}/ship']) {
       expect(paths).toContain(path);
     }
-    for (const path of paths) for (const op of Object.values(doc.paths[path]) as { tags: string[] }[]) expect(op.tags).toEqual(['commerce']);
+    for (const path of paths) for (const op of Object.values(doc.paths[path]) as { tags: string[] }[]) expect(op.tags[0]).toBe('commerce');
   });
 
   it('keeps the last checkout address for its buyer only, follows a new one, and forgets it on request', async () => {
