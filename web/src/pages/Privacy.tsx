@@ -96,7 +96,7 @@ interface ErasurePreview {
 
 function DeleteAccount() {
   const { t } = useTranslation();
-  const { user } = useSession();
+  const { user, signOut } = useSession();
   const client = useQueryClient();
   const navigate = useNavigate();
   const [confirming, setConfirming] = useState(false);
@@ -108,14 +108,17 @@ function DeleteAccount() {
   const anyOpen = open.asBuyer + open.asSeller > 0;
   const erase = useMutation({
     mutationFn: (afterOpenOrders: boolean) => api<{ waitingForOrders: boolean }>(`/api/me${afterOpenOrders ? '?afterOpenOrders=true' : ''}`, { method: 'DELETE' }),
-    onSuccess: (result) => {
+    onSuccess: async (result) => {
       if (result.waitingForOrders) {
         void client.invalidateQueries({ queryKey: ['erasure'] });
         setConfirming(false);
         return;
       }
-      client.setQueryData(['me'], null);
-      void client.invalidateQueries();
+      // The account is going: this browser's session ends now, not when the erasure finishes, so
+      // the person is signed out everywhere the app looks (the sign-in page included).
+      await signOut().catch(() => {
+        client.setQueryData(['me'], null);
+      });
       navigate('/?akun=dihapus');
     },
   });
