@@ -44,3 +44,14 @@ export function useFormErrors() {
     },
   };
 }
+
+/**
+ * The `onChange` of one field of a form kept in one state object: it sets that field's value
+ * and clears its message, as a person editing a flagged field expects.
+ */
+export function fieldChange<F extends Record<string, string>>(form: F, setForm: (next: F) => void, errors: { clearField(...names: string[]): void }) {
+  return (key: keyof F & string) => (event: { target: { value: string } }) => {
+    setForm({ ...form, [key]: event.target.value });
+    errors.clearField(key);
+  };
+}

@@ -4,13 +4,14 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import { Field } from '../components/Field';
 import { RequireUser } from '../components/RequireUser';
-import { useFormErrors } from '../components/useFormErrors';
+import { fieldChange, useFormErrors } from '../components/useFormErrors';
 
 function ChangeEmailForm() {
   const { t } = useTranslation();
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
   const [form, setForm] = useState({ newEmail: '', password: '' });
+  const change = fieldChange(form, setForm, errors);
   const [sentTo, setSentTo] = useState<string | null>(null);
 
   async function submit(event: FormEvent) {
@@ -44,14 +45,8 @@ function ChangeEmailForm() {
         </p>
       )}
       <form onSubmit={submit} noValidate>
-        <Field label={t('changeEmail.newEmail')} name="newEmail" type="email" autoComplete="email" value={form.newEmail} onChange={(e) => {
-            setForm({ ...form, newEmail: e.target.value });
-            errors.clearField('newEmail');
-          }} errors={errors.fields.newEmail} required />
-        <Field label={t('changeEmail.currentPassword')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={(e) => {
-            setForm({ ...form, password: e.target.value });
-            errors.clearField('password');
-          }} errors={errors.fields.password} required />
+        <Field label={t('changeEmail.newEmail')} name="newEmail" type="email" autoComplete="email" value={form.newEmail} onChange={change('newEmail')} errors={errors.fields.newEmail} required />
+        <Field label={t('changeEmail.currentPassword')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={change('password')} errors={errors.fields.password} required />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? t('auth.working') : t('changeEmail.submit')}
         </button>

@@ -6,7 +6,7 @@ import { api } from '../api/client';
 import { Field } from '../components/Field';
 import { Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
-import { useFormErrors } from '../components/useFormErrors';
+import { fieldChange, useFormErrors } from '../components/useFormErrors';
 import { EndOtherSessions } from './Sessions';
 
 interface TotpStatus {
@@ -206,6 +206,7 @@ function ChangePassword() {
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
   const [form, setForm] = useState({ password: '', newPassword: '' });
+  const change = fieldChange(form, setForm, errors);
   const [changed, setChanged] = useState(false);
 
   async function submit(event: FormEvent) {
@@ -234,14 +235,8 @@ function ChangePassword() {
         </p>
       )}
       <form onSubmit={submit} noValidate>
-        <Field label={t('changeEmail.currentPassword')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={(e) => {
-            setForm({ ...form, password: e.target.value });
-            errors.clearField('password');
-          }} errors={errors.fields.password} required />
-        <Field label={t('recovery.newPassword')} name="newPassword" type="password" autoComplete="new-password" hint={t('auth.passwordHint')} value={form.newPassword} onChange={(e) => {
-            setForm({ ...form, newPassword: e.target.value });
-            errors.clearField('newPassword');
-          }} errors={errors.fields.newPassword} required />
+        <Field label={t('changeEmail.currentPassword')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={change('password')} errors={errors.fields.password} required />
+        <Field label={t('recovery.newPassword')} name="newPassword" type="password" autoComplete="new-password" hint={t('auth.passwordHint')} value={form.newPassword} onChange={change('newPassword')} errors={errors.fields.newPassword} required />
         <button type="submit" disabled={busy}>
           {busy ? t('auth.working') : t('security.changePassword')}
         </button>

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type User } from '../api/client';
 import { useSession } from '../api/session';
 import { Field } from '../components/Field';
-import { useFormErrors } from '../components/useFormErrors';
+import { fieldChange, useFormErrors } from '../components/useFormErrors';
 import { authPath, safeNext, signInReason } from '../lib/next';
 
 export default function SignIn() {
@@ -18,6 +18,7 @@ export default function SignIn() {
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
   const [form, setForm] = useState({ email: '', password: '' });
+  const change = fieldChange(form, setForm, errors);
   // Set when the password was right and the account asks for its second factor.
   const [challenge, setChallenge] = useState<string | null>(null);
   const [code, setCode] = useState('');
@@ -112,14 +113,8 @@ export default function SignIn() {
         </p>
       )}
       <form onSubmit={submit} noValidate>
-        <Field label={t('auth.email')} name="email" type="email" autoComplete="email" value={form.email} onChange={(e) => {
-            setForm({ ...form, email: e.target.value });
-            errors.clearField('email');
-          }} errors={errors.fields.email} required />
-        <Field label={t('auth.password')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={(e) => {
-            setForm({ ...form, password: e.target.value });
-            errors.clearField('password');
-          }} errors={errors.fields.password} required />
+        <Field label={t('auth.email')} name="email" type="email" autoComplete="email" value={form.email} onChange={change('email')} errors={errors.fields.email} required />
+        <Field label={t('auth.password')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={change('password')} errors={errors.fields.password} required />
         <button type="submit" className="primary" disabled={busy}>
           {busy ? t('auth.working') : t('auth.submitSignIn')}
         </button>

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { api, type User } from '../api/client';
 import { useSession } from '../api/session';
 import { Field } from '../components/Field';
-import { useFormErrors } from '../components/useFormErrors';
+import { fieldChange, useFormErrors } from '../components/useFormErrors';
 import { authPath, safeNext, signInReason } from '../lib/next';
 
 export default function SignUp() {
@@ -18,10 +18,7 @@ export default function SignUp() {
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
   const [form, setForm] = useState({ email: '', password: '', handle: '', displayName: '' });
-  const set = (key: keyof typeof form) => (event: { target: { value: string } }) => {
-    setForm({ ...form, [key]: event.target.value });
-    errors.clearField(key);
-  };
+  const set = fieldChange(form, setForm, errors);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
