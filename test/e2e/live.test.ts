@@ -77,7 +77,16 @@ describe('live shopping in Chromium', () => {
     await strip.getByRole('link').first().click();
     await viewer.page.waitForURL(/\/live\//);
     await viewer.page.getByRole('heading', { name: 'Live Batik Sore' }).waitFor();
-    await expect.poll(() => viewer.page.getByTestId('live-video').evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 30_000 }).toBeGreaterThan(0.5);
+    const video = viewer.page.getByTestId('live-video');
+    const playing = await expect
+      .poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 60_000 })
+      .toBeGreaterThan(0.5)
+      .then(() => true, () => false);
+    if (!playing) {
+      // Say why before failing: what the element and hls.js last reported.
+      const state = await video.evaluate((v: HTMLVideoElement) => ({ src: v.currentSrc, readyState: v.readyState, networkState: v.networkState, error: v.error?.message, lastError: v.dataset.lastError, buffered: v.buffered.length }));
+      expect.fail(`the live did not play: ${JSON.stringify(state)}; page errors ${JSON.stringify(viewer.errors)}`);
+    }
     await viewer.page.getByLabel(en.live.commentLabel).fill('Ready size XL?');
     await viewer.page.getByRole('button', { name: en.live.send }).click();
     await viewer.page.getByRole('list', { name: en.live.comments }).getByText('Ready size XL?').waitFor();

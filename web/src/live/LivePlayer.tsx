@@ -11,6 +11,7 @@ export function LivePlayer({ url, label }: { url: string; label: string }) {
     if (!element) return;
     let hls: Hls | undefined;
     let cancelled = false;
+    let retry: number | undefined;
     if (element.canPlayType(HLS_TYPE)) {
       element.src = url;
       void element.play().catch(() => undefined);
@@ -22,10 +23,19 @@ export function LivePlayer({ url, label }: { url: string; label: string }) {
         hls.loadSource(url);
         hls.attachMedia(element);
         hls.on(HlsJs.Events.MANIFEST_PARSED, () => void element.play().catch(() => undefined));
+        // A live edge moves: a playlist or segment that is late, or a decoder hiccup, is retried
+        // rather than leaving a black player. The last error is kept on the element for diagnosis.
+        hls.on(HlsJs.Events.ERROR, (_event, data) => {
+          element.dataset.lastError = `${data.type}:${data.details}${data.fatal ? ':fatal' : ''}`;
+          if (!data.fatal || !hls) return;
+          if (data.type === HlsJs.ErrorTypes.MEDIA_ERROR) hls.recoverMediaError();
+          else retry = window.setTimeout(() => hls?.startLoad(), 1_000);
+        });
       });
     }
     return () => {
       cancelled = true;
+      window.clearTimeout(retry);
       hls?.destroy();
       element.removeAttribute('src');
     };
