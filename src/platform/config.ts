@@ -30,6 +30,12 @@ export interface Config {
   databasePrefix: string;
   /** Connections per domain's PostgreSQL pool (DATABASE_POOL_MAX, default 10). */
   databasePoolMax: number;
+  /**
+   * A folder of migrated PGlite snapshots, `<domain>.tar` (PGLITE_TEMPLATE_DIR): a new embedded
+   * store starts as a copy of its snapshot instead of running initdb. The test suite makes them once
+   * per run; unset (the default), a new store is made from nothing.
+   */
+  pgliteTemplateDir: string | undefined;
   redisUrl: string | undefined;
   /** NATS server with JetStream for events between domains (NATS_URL); the in-process bus when unset. */
   natsUrl: string | undefined;
@@ -278,6 +284,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePrefix,
     databasePoolMax: intVar(env, 'DATABASE_POOL_MAX', 10, 1, 200),
+    pgliteTemplateDir: env.PGLITE_TEMPLATE_DIR ? path.resolve(env.PGLITE_TEMPLATE_DIR) : undefined,
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     natsUrl: urlVar(env, 'NATS_URL', ['nats:', 'tls:']),
     natsStream,

@@ -11,7 +11,8 @@ const config = testConfig();
 let store: DomainStore;
 
 beforeAll(async () => {
-  store = await openDomainStore('identity', config);
+  // From nothing, not from the suite's migrated snapshot: the migration tests below start empty.
+  store = await openDomainStore('identity', { ...config, pgliteTemplateDir: undefined });
   await sql`create table counter (id int primary key, value int not null)`.execute(store.db);
   await sql`insert into counter values (1, 0)`.execute(store.db);
 });
@@ -100,5 +101,34 @@ describe(`migrations (${STORE_LABEL})`, () => {
     const folder = mkdtempSync(path.join(tmpdir(), 'sekat-mig-'));
     writeFileSync(path.join(folder, '1_bad.sql'), 'select 1;');
     await expect(migrate(store.db, 'identity', folder)).rejects.toThrow(/NNN_name/);
+  });
+});
+
+describe.skipIf(STORE_LABEL !== 'pglite')('PGlite snapshots', () => {
+  it('starts a new store as a copy of a snapshot, and never loads one over existing data', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sekat-snap-'));
+    writeFileSync(path.join(dir, 'identity.tar'), await store.snapshot!());
+    const copy = await openDomainStore('identity', { dataDir: mkdtempSync(path.join(tmpdir(), 'sekat-copy-')), databasePrefix: 'sekat', pgliteTemplateDir: dir });
+    try {
+      const { rows } = await sql<{ value: number }>`select value from counter where id = 1`.execute(copy.db);
+      expect(rows).toEqual([{ value: 0 }]);
+      // The copy is its own store: a write there leaves the original alone.
+      await sql`update counter set value = 7 where id = 1`.execute(copy.db);
+      expect((await sql<{ value: number }>`select value from counter where id = 1`.execute(store.db)).rows).toEqual([{ value: 0 }]);
+    } finally {
+      await copy.close();
+    }
+    // A store with data of its own opens as it is (the snapshot is for new stores only).
+    const own = mkdtempSync(path.join(tmpdir(), 'sekat-own-'));
+    const first = await openDomainStore('identity', { dataDir: own, databasePrefix: 'sekat' });
+    await sql`create table mine (id int)`.execute(first.db);
+    await first.close();
+    const again = await openDomainStore('identity', { dataDir: own, databasePrefix: 'sekat', pgliteTemplateDir: dir });
+    try {
+      expect((await sql<{ n: number }>`select count(*) as n from mine`.execute(again.db)).rows).toEqual([{ n: 0 }]);
+      await expect(sql`select 1 from counter`.execute(again.db)).rejects.toThrow(/counter/);
+    } finally {
+      await again.close();
+    }
   });
 });

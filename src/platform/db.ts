@@ -3,7 +3,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import path from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
 /** Tables are typed per domain by each domain's store; the platform sees rows as records. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -14,6 +14,8 @@ export interface DomainStore {
   db: Kysely<AnyDB>;
   kind: 'pglite' | 'postgres';
   ping(): Promise<boolean>;
+  /** The embedded store's data folder as a tar (PGlite only): a template for new stores. */
+  snapshot?(): Promise<Uint8Array>;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,8 @@ export interface StoreOptions {
   poolMax?: number;
   /** In-memory PGlite (tests that need no files). */
   memory?: boolean;
+  /** A folder of `<domain>.tar` PGlite snapshots a new embedded store starts from (see Config). */
+  pgliteTemplateDir?: string;
 }
 
 export function databaseName(prefix: string, domain: string): string {
@@ -175,8 +179,12 @@ export async function openDomainStore(domain: string, options: StoreOptions): Pr
     dataDir = path.join(options.dataDir, domain);
     mkdirSync(dataDir, { recursive: true });
   }
+  // A new store (no PG_VERSION yet) starts from its migrated snapshot when one is given.
+  const template = options.pgliteTemplateDir ? path.join(options.pgliteTemplateDir, `${domain}.tar`) : undefined;
+  const fromTemplate = template !== undefined && existsSync(template) && !(dataDir && existsSync(path.join(dataDir, 'PG_VERSION')));
   const pglite = await PGlite.create({
     dataDir,
+    loadDataDir: fromTemplate ? new Blob([readFileSync(template)]) : undefined,
     extensions: { pg_trgm },
     parsers: { [pgliteTypes.INT8]: (value: string) => Number(value) },
   });
@@ -189,6 +197,7 @@ export async function openDomainStore(domain: string, options: StoreOptions): Pr
       await sql`select 1`.execute(db);
       return true;
     },
+    snapshot: async () => new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer()),
     close: () => db.destroy(),
   };
 }

@@ -16,6 +16,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATABASE_URL: process.env.DATABASE_URL,
     DATABASE_PREFIX: `sekat_t${randomBytes(5).toString('hex')}`,
+    // The suite's migrated PGlite snapshots (test/support/global-setup.ts), when it made them.
+    PGLITE_TEMPLATE_DIR: process.env.PGLITE_TEMPLATE_DIR,
     // Most tests open shops right after signing up; the tests of the rule itself turn it on.
     REQUIRE_VERIFIED_EMAIL: 'false',
     // Only the live tests take RTMP (on a free port): one ingest per process.

@@ -91,6 +91,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
           databasePrefix: config.databasePrefix,
           poolMax: config.databasePoolMax,
           memory: options.memory,
+          pgliteTemplateDir: config.pgliteTemplateDir,
         });
         stores[domain] = store;
         await migrate(store.db, domain, migrationFolders[domain]);

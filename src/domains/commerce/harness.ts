@@ -35,7 +35,7 @@ let seeded = 0;
 let keys = 0;
 
 export async function openCommerceHarness(config: Config): Promise<CommerceHarness> {
-  const store = await openDomainStore('commerce', { dataDir: config.dataDir, databaseUrl: config.databaseUrl, databasePrefix: config.databasePrefix });
+  const store = await openDomainStore('commerce', { dataDir: config.dataDir, databaseUrl: config.databaseUrl, databasePrefix: config.databasePrefix, pgliteTemplateDir: config.pgliteTemplateDir });
   await migrate(store.db, 'commerce', MIGRATIONS);
   const provider = new SandboxProvider(config.secrets.paymentServerKey, store.db);
   const catalog = new CatalogService(store.db);
