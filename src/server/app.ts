@@ -68,6 +68,14 @@ export interface Sekat {
   close(): Promise<void>;
 }
 
+/** Each domain's migrations folder. */
+export const MIGRATION_FOLDERS: Record<DomainName, string> = {
+  identity: identity.MIGRATIONS,
+  social: social.MIGRATIONS,
+  commerce: commerce.MIGRATIONS,
+  bridge: bridge.MIGRATIONS,
+};
+
 /** The composition root: config → stores → domains → one Fastify app. */
 export async function buildSekat(config: Config, options: BuildOptions = {}): Promise<Sekat> {
   const log = createLogger(config.logLevel, options.logDestination);
@@ -75,12 +83,6 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   const deps = {} as Record<DomainName, DomainDeps>;
   // Several processes share events through NATS JetStream; one process needs no server for them.
   const bus: Bus = config.natsUrl ? await NatsBus.connect({ url: config.natsUrl, stream: config.natsStream, log: log.child({ part: 'bus' }) }) : new MemoryBus();
-  const migrationFolders: Record<DomainName, string> = {
-    identity: identity.MIGRATIONS,
-    social: social.MIGRATIONS,
-    commerce: commerce.MIGRATIONS,
-    bridge: bridge.MIGRATIONS,
-  };
   try {
     // Each domain's store opens and migrates on its own, so they start side by side.
     const opened = await Promise.allSettled(
@@ -94,7 +96,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
           pgliteTemplateDir: config.pgliteTemplateDir,
         });
         stores[domain] = store;
-        await migrate(store.db, domain, migrationFolders[domain]);
+        await migrate(store.db, domain, MIGRATION_FOLDERS[domain]);
         const domainLog = log.child({ domain });
         deps[domain] = {
           db: store.db,

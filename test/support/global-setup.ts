@@ -4,12 +4,7 @@ import path from 'node:path';
 import { DOMAINS } from '../../src/platform/config.js';
 import { openDomainStore } from '../../src/platform/db.js';
 import { migrate } from '../../src/platform/migrate.js';
-import * as identity from '../../src/domains/identity/index.js';
-import * as social from '../../src/domains/social/index.js';
-import * as commerce from '../../src/domains/commerce/index.js';
-import * as bridge from '../../src/domains/bridge/index.js';
-
-const MIGRATIONS = { identity: identity.MIGRATIONS, social: social.MIGRATIONS, commerce: commerce.MIGRATIONS, bridge: bridge.MIGRATIONS };
+import { MIGRATION_FOLDERS } from '../../src/server/app.js';
 
 /**
  * Once per run on PGlite: migrate each domain's store once and keep it as a tar, so that every test
@@ -24,7 +19,7 @@ export async function setup(): Promise<() => void> {
     DOMAINS.map(async (domain) => {
       const store = await openDomainStore(domain, { dataDir: dir, databasePrefix: 'sekat', memory: true });
       try {
-        await migrate(store.db, domain, MIGRATIONS[domain]);
+        await migrate(store.db, domain, MIGRATION_FOLDERS[domain]);
         writeFileSync(path.join(dir, `${domain}.tar`), await store.snapshot!());
       } finally {
         await store.close();
