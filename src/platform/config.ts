@@ -52,6 +52,8 @@ export interface Config {
   paymentProvider: 'sandbox';
   /** Who pays sellers out (commerce): the loopback Iris sandbox, or Midtrans Iris with its keys. */
   disbursement: { provider: 'sandbox' } | { provider: 'iris'; baseUrl: string; creatorKey: string; approverKey: string; merchantKey: string };
+  /** Who carries parcels (commerce): the loopback Biteship sandbox, or Biteship with its key and webhook secret. */
+  courier: { provider: 'sandbox' } | { provider: 'biteship'; baseUrl: string; apiKey: string; webhookHeader: string; webhookSecret: string };
   /** Minutes an unpaid payment stays open, by kind (commerce). */
   paymentExpiry: { vaMinutes: number; qrisMinutes: number; ewalletMinutes: number };
   /** How many videos one process transcodes at once (TRANSCODE_CONCURRENCY, default 1). */
@@ -119,6 +121,20 @@ function disbursementVar(env: Env): Config['disbursement'] {
     }),
   ) as Record<keyof typeof keys, string>;
   return { provider: 'iris', baseUrl: baseUrl.replace(/\/+$/, ''), ...values };
+}
+
+function courierVar(env: Env): Config['courier'] {
+  const provider = env.COURIER_PROVIDER || 'sandbox';
+  if (provider === 'sandbox') return { provider };
+  if (provider !== 'biteship') throw new ConfigError(`COURIER_PROVIDER must be "sandbox" or "biteship", got "${provider}"`);
+  const baseUrl = urlVar(env, 'BITESHIP_BASE_URL', ['https:', 'http:']) ?? 'https://api.biteship.com';
+  const apiKey = env.BITESHIP_API_KEY;
+  if (!apiKey || apiKey.length < 8) throw new ConfigError('BITESHIP_API_KEY is needed with COURIER_PROVIDER=biteship (at least 8 characters)');
+  const webhookSecret = env.BITESHIP_WEBHOOK_SECRET;
+  if (!webhookSecret || webhookSecret.length < 16) throw new ConfigError('BITESHIP_WEBHOOK_SECRET is needed with COURIER_PROVIDER=biteship (at least 16 characters)');
+  const webhookHeader = env.BITESHIP_WEBHOOK_HEADER || 'x-biteship-webhook-secret';
+  if (!/^[A-Za-z0-9-]{1,64}$/.test(webhookHeader)) throw new ConfigError('BITESHIP_WEBHOOK_HEADER must be a header name (letters, digits, dashes)');
+  return { provider: 'biteship', baseUrl: baseUrl.replace(/\/+$/, ''), apiKey, webhookHeader: webhookHeader.toLowerCase(), webhookSecret };
 }
 
 function urlVar(env: Env, name: string, protocols: string[]): string | undefined {
@@ -293,6 +309,7 @@ export function loadConfig(env: Env = process.env): Config {
     http: httpTimeouts(env),
     paymentProvider: 'sandbox',
     disbursement: disbursementVar(env),
+    courier: courierVar(env),
     paymentExpiry: {
       vaMinutes: intVar(env, 'PAYMENT_EXPIRY_VA_MINUTES', 24 * 60, 1, 7 * 24 * 60),
       qrisMinutes: intVar(env, 'PAYMENT_EXPIRY_QRIS_MINUTES', 15, 1, 24 * 60),

@@ -157,6 +157,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
       paymentExpiry: config.paymentExpiry,
       isOperator: (request) => operatorRequests.has(request),
       iris: config.disbursement.provider === 'iris' ? config.disbursement : undefined,
+      biteship: config.courier.provider === 'biteship' ? config.courier : undefined,
     },
   );
   let bridgeDomain: bridge.BridgeInstance | undefined;

@@ -35,6 +35,11 @@ import { RELEASE_SETTLEMENT_JOB } from './ledger/ledger.js';
 import { releaseSettlementJob } from './ledger/settlement.job.js';
 import { SandboxDisbursement, type IrisSandbox } from './ledger/iris-sandbox.js';
 import { IrisClient, type IrisCredentials } from './ledger/disbursement.js';
+import { BiteshipClient, type BiteshipCredentials } from './shipping/courier.js';
+import { SandboxCourier, type BiteshipSandbox } from './shipping/biteship-sandbox.js';
+import { ShipmentService } from './shipping/shipments.js';
+import { shippingRoutes } from './shipping/routes.js';
+import { DISPATCH_DEADLINE_JOB } from './orders/transition.js';
 import { PayoutService, SEND_PAYOUT_JOB, sendPayoutJob } from './ledger/payouts.js';
 import { StatementService } from './ledger/statement.js';
 import { ledgerRoutes } from './ledger/routes.js';
@@ -58,6 +63,8 @@ export interface CommerceSettings {
   isOperator?: (request: FastifyRequest) => boolean;
   /** Pays sellers out: Midtrans Iris with these keys, else (the embedded default) an Iris sandbox on loopback. */
   iris?: IrisCredentials;
+  /** Carries parcels: Biteship with these keys, else (the embedded default) a Biteship sandbox on loopback. */
+  biteship?: BiteshipCredentials;
 }
 
 export interface CommerceInstance extends DomainInstance {
@@ -73,6 +80,8 @@ export interface CommerceInstance extends DomainInstance {
   port: CommercePort;
   /** The embedded Iris sandbox, when no real disbursement provider was given (for tests and demos). */
   disbursementSandbox: IrisSandbox | undefined;
+  /** The embedded Biteship sandbox, when no real courier aggregator was given. */
+  courierSandbox: BiteshipSandbox | undefined;
 }
 
 export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: CommerceSettings = {}): CommerceInstance {
@@ -95,6 +104,11 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   // Without a callback URL the sandbox hands its signed notifications to the same function the
   // webhook route calls, as the payment sandbox's simulate does.
   if (sandboxDisbursement) sandboxDisbursement.sandbox.deliver = async (n) => void (await payouts.receiveNotification(n.body, n.signature));
+  const sandboxCourier = settings.biteship ? undefined : new SandboxCourier();
+  const shipments = new ShipmentService(deps.db, settings.biteship ? new BiteshipClient(settings.biteship) : sandboxCourier!, deps.log);
+  // As with payouts: without a callback URL the sandbox hands its webhooks to the route's function.
+  if (sandboxCourier) sandboxCourier.sandbox.deliver = async (w) => void (await shipments.receiveWebhook(w.body, w.headers));
+  deps.jobs.register(DISPATCH_DEADLINE_JOB, shipments.dispatchJob());
   deps.jobs.register(RELEASE_SETTLEMENT_JOB, releaseSettlementJob(deps.db));
   deps.jobs.register(SEND_PAYOUT_JOB, sendPayoutJob(payouts));
   schedulePurge(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
@@ -105,6 +119,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     cart: new CartService(deps.db),
     checkout: new CheckoutService(deps.db, provider, { attributionKey: secrets.attributionKey, expiry }, deps.log),
     orders: new OrderService(deps.db),
+    shipments,
     reviews,
     affiliates: new AffiliateService(deps.db),
     provider,
@@ -130,13 +145,16 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(reviewRoutes(reviews, reviewPhotos));
       await app.register(flashRoutes(new FlashSaleService(deps.db)));
       await app.register(ledgerRoutes(new StatementService(deps.db), payouts));
+      await app.register(shippingRoutes(shipments, sandboxCourier?.sandbox));
       await app.register(moderationRoutes(moderation, { isOperator: settings.isOperator ?? (() => false) }));
     },
     health: async () => true,
     stop: async () => {
       await sandboxDisbursement?.stop();
+      await sandboxCourier?.stop();
     },
     disbursementSandbox: sandboxDisbursement?.sandbox,
+    courierSandbox: sandboxCourier?.sandbox,
     exportSubject: (subject) => privacy.exportSubject(subject),
     eraseSubject: (subject) => privacy.eraseSubject(subject),
     createPlatformVoucher: (input) => createVoucher(deps.db, null, input),

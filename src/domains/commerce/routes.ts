@@ -19,6 +19,8 @@ import { receiveNotification, simulatePayment } from './payments/ledger.js';
 import { PAYMENT_METHOD_CODES, PAYMENT_METHODS } from './payments/methods.js';
 import type { PaymentProvider } from './payments/provider.js';
 import { COURIER_CODES, quotesFor } from './shipping/rates.js';
+import type { ShipmentService } from './shipping/shipments.js';
+import { SHIPMENT_STAGES, type ShipmentStage } from './shipping/courier.js';
 import type { Database } from '../../platform/db.js';
 import { IMAGE_TYPES, MAX_IMAGE_BYTES, type ProductImages } from './catalog/images.js';
 
@@ -29,6 +31,7 @@ export interface CommerceServices {
   cart: CartService;
   checkout: CheckoutService;
   orders: OrderService;
+  shipments: ShipmentService;
   reviews: ReviewService;
   affiliates: AffiliateService;
   provider: PaymentProvider;
@@ -45,6 +48,7 @@ const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c,
 const Price = Type.Integer({ minimum: 1, maximum: 100_000_000_000 });
 const Quantity = Type.Integer({ minimum: 1, maximum: 999 });
 // Spelled out so the types narrow; the lists they mirror are the source of truth (checked below).
+const Stage = Type.Unsafe<ShipmentStage>({ type: 'string', enum: [...SHIPMENT_STAGES] });
 const Courier = Type.Union([Type.Literal('jne_reg'), Type.Literal('jnt_ez'), Type.Literal('sicepat_reg'), Type.Literal('anteraja_reg'), Type.Literal('gosend_instant')]);
 const PaymentMethod = Type.Union([Type.Literal('va_bca'), Type.Literal('va_bni'), Type.Literal('va_bri'), Type.Literal('va_mandiri'), Type.Literal('va_permata'), Type.Literal('qris'), Type.Literal('gopay'), Type.Literal('ovo'), Type.Literal('dana'), Type.Literal('shopeepay'), Type.Literal('cod')]);
 const Category = Type.Union([Type.Literal('fashion'), Type.Literal('kecantikan'), Type.Literal('elektronik'), Type.Literal('makanan'), Type.Literal('rumah'), Type.Literal('hobi'), Type.Literal('olahraga'), Type.Literal('kesehatan'), Type.Literal('ibu_bayi'), Type.Literal('otomotif'), Type.Literal('buku')]);
@@ -198,6 +202,25 @@ const OrderDetail = Type.Object({
   payment: Type.Object({ id: Type.String(), method: Type.String(), status: Type.String() }, { additionalProperties: true }),
   events: Type.Array(
     Type.Object({ from: Nullable(Type.String()), to: Type.String(), action: Type.String(), actor: Type.String(), reason: Nullable(Type.String()), at: Type.String() }),
+  ),
+  shipment: Nullable(
+    Type.Object(
+      {
+        provider: Type.String(),
+        courier: Type.String(),
+        waybill: Type.String({ description: 'The AWB (resi)' }),
+        status: Stage,
+        events: Type.Array(
+          Type.Object({
+            status: Nullable(Stage),
+            providerStatus: Type.String(),
+            note: Type.String(),
+            at: Type.String(),
+          }),
+        ),
+      },
+      { description: 'The courier’s booking and timeline, oldest first; null before the order ships' },
+    ),
   ),
 });
 const CartView = Type.Object({
@@ -813,11 +836,13 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
 
     action(
       'ship',
-      'Seller hands the parcel to the courier',
-      (subject, id, body) => s.orders.act(subject, id, 'ship', { courier: body.courier as never, trackingNumber: String(body.trackingNumber) }),
-      Type.Object({ courier: Courier, trackingNumber: Type.String({ minLength: 4, maxLength: 40, pattern: '^[A-Za-z0-9-]+$' }) }),
+      'Seller hands the parcel to the courier: the order is booked with the courier aggregator (Biteship), whose AWB becomes its tracking number; its tracking then marks it delivered',
+      async (subject, id, body) => {
+        await s.shipments.ship(subject, id, body.courier as never);
+        return s.orders.order(subject, id);
+      },
+      Type.Object({ courier: Type.Optional(Courier) }),
     );
-    action('deliver', 'Seller marks the parcel delivered', (subject, id) => s.orders.act(subject, id, 'deliver'));
     action('complete', 'Buyer confirms receipt', (subject, id) => s.orders.act(subject, id, 'complete'));
     action(
       'cancel',

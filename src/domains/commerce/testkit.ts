@@ -64,6 +64,13 @@ export async function listProduct(app: FastifyInstance, owner: TestUser, shopId:
   return response.json() as { id: string; variants: { id: string; available: number; priceIdr: number }[] };
 }
 
+/** The sandbox courier carries a shipped order's parcel to `stage` (delivered by default), through its webhooks. */
+export async function courierMoves(app: FastifyInstance, user: TestUser, orderId: string, stage = 'delivered') {
+  const response = await app.inject({ method: 'POST', url: `/api/commerce/orders/${orderId}/courier/simulate`, headers: user.headers, payload: { stage } });
+  if (response.statusCode !== 200) throw new Error(`courier failed: ${response.body}`);
+  return response;
+}
+
 let keyCounter = 0;
 export const newKey = () => `key-${Date.now()}-${++keyCounter}`;
 
@@ -78,7 +85,7 @@ export function checkout(app: FastifyInstance, buyer: TestUser, body: Record<str
 
 /** A fingerprint of everything a rejected request must leave alone. */
 export async function storeSnapshot(db: Database): Promise<string> {
-  const tables = ['shops', 'products', 'variants', 'stock_audit', 'cart_items', 'addresses', 'shop_subscribers', 'wishlist_items', 'vouchers', 'voucher_redemptions', 'idempotency_keys', 'payments', 'payment_notifications', 'orders', 'order_lines', 'reservations', 'order_events', 'reviews', 'affiliates', 'commissions', 'ledger_postings', 'ledger_lines', 'ledger_settlements', 'bank_accounts', 'payouts', 'outbox'];
+  const tables = ['shops', 'products', 'variants', 'stock_audit', 'cart_items', 'addresses', 'shop_subscribers', 'wishlist_items', 'vouchers', 'voucher_redemptions', 'idempotency_keys', 'payments', 'payment_notifications', 'orders', 'order_lines', 'reservations', 'order_events', 'shipments', 'shipment_events', 'reviews', 'affiliates', 'commissions', 'ledger_postings', 'ledger_lines', 'ledger_settlements', 'bank_accounts', 'payouts', 'outbox'];
   const counts: Record<string, unknown> = {};
   for (const table of tables) {
     counts[table] = (await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)}`.execute(db)).rows[0]?.n;

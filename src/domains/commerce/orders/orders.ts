@@ -8,6 +8,7 @@ import { lockPayment, releasePayment, type PaymentRow } from '../payments/ledger
 import { applyTransition, lockOrder, type OrderRow } from './transition.js';
 import { ACTION_ACTORS, CLOSED_STATUSES, type OrderAction, type OrderStatus } from './state.js';
 import { orderViews, paymentView, withQrImage } from './views.js';
+import { shipmentView } from '../shipping/shipments.js';
 
 type Position = { i: string };
 /** A seller narrowing their orders: one status, and text found in the order number, recipient or a product title. */
@@ -86,6 +87,7 @@ export class OrderService {
         : null,
       payment: row.buyer_subject === subject ? await withQrImage(paymentView(payment)) : { id: payment.id, method: payment.method, status: payment.status },
       events: events.map((e) => ({ from: e.from_status, to: e.to_status, action: e.action, actor: e.actor, reason: e.reason, at: new Date(e.at).toISOString() })),
+      shipment: await shipmentView(this.db, orderId),
     };
   }
 

@@ -32,6 +32,7 @@ export const ORDER_ACTIONS = [
   'approve_return',
   'reject_return',
   'refund',
+  'courier_return',
 ] as const;
 export type OrderAction = (typeof ORDER_ACTIONS)[number];
 
@@ -44,14 +45,17 @@ export const ACTION_ACTORS: Record<OrderAction, Actor[]> = {
   fail_payment: ['provider'],
   expire: ['system', 'provider'],
   buyer_cancel: ['buyer'],
-  seller_cancel: ['seller'],
+  // The system cancels an order the seller did not ship in time.
+  seller_cancel: ['seller', 'system'],
   ship: ['seller'],
-  deliver: ['seller'],
+  // Delivery is the courier's word (its tracking), never the seller's.
+  deliver: ['provider'],
   complete: ['buyer', 'system'],
   request_return: ['buyer'],
   approve_return: ['seller'],
   reject_return: ['seller'],
   refund: ['provider'],
+  courier_return: ['provider'],
 };
 
 export const TRANSITIONS: Record<OrderStatus, Partial<Record<OrderAction, OrderStatus>>> = {
@@ -59,7 +63,8 @@ export const TRANSITIONS: Record<OrderStatus, Partial<Record<OrderAction, OrderS
   // Seller cancels before shipping; a paid order's money goes back.
   confirmed: { ship: 'shipped', buyer_cancel: 'cancelled', seller_cancel: 'cancelled' },
   paid: { ship: 'shipped', seller_cancel: 'refunded', refund: 'refunded' },
-  shipped: { deliver: 'delivered', refund: 'refunded' },
+  // A parcel the courier brings back to the seller is refunded to the buyer.
+  shipped: { deliver: 'delivered', refund: 'refunded', courier_return: 'refunded' },
   delivered: { complete: 'completed', request_return: 'return_requested', refund: 'refunded' },
   return_requested: { approve_return: 'refunded', reject_return: 'delivered', refund: 'refunded' },
   completed: {},
@@ -85,6 +90,7 @@ const REFUSED: Record<OrderAction, string> = {
   approve_return: 'there is no return to approve',
   reject_return: 'there is no return to reject',
   refund: 'it cannot be refunded',
+  courier_return: 'it is not on its way',
 };
 
 /** The status an action leads to, or a 409 problem when the machine does not allow it. */

@@ -12,6 +12,26 @@ import { CLOSED_STATUSES, nextStatus, type Actor, type OrderAction, type OrderSt
 export const AUTO_COMPLETE_JOB = 'commerce.order.auto-complete';
 export const AUTO_COMPLETE_AFTER_MS = 3 * 24 * 60 * 60 * 1000;
 export const RETURN_WINDOW_MS = 2 * 24 * 60 * 60 * 1000;
+export const DISPATCH_DEADLINE_JOB = 'commerce.order.dispatch-deadline';
+export const DISPATCH_WORKING_DAYS = 3;
+const WIB_MS = 7 * 60 * 60 * 1000;
+
+/**
+ * When a paid or confirmed order must have been handed to the courier: the end of the third
+ * working day (Monday to Friday, in WIB) after the day it was paid. Public holidays are not counted
+ * out yet.
+ */
+export function dispatchDeadline(paidAt: Date, workingDays = DISPATCH_WORKING_DAYS): Date {
+  const local = new Date(paidAt.getTime() + WIB_MS);
+  let day = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
+  for (let left = workingDays; left > 0; ) {
+    day += 24 * 60 * 60 * 1000;
+    const weekday = new Date(day).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) left--;
+  }
+  // The end of that day in WIB, as an instant.
+  return new Date(day + 24 * 60 * 60 * 1000 - WIB_MS);
+}
 
 export interface OrderRow {
   id: string;
@@ -172,9 +192,10 @@ export async function applyTransition(
     moveStock = SELL;
     opensCommissions = true;
     if (to === 'paid') set.paid_at = sql`now()`;
+    await enqueueJob(trx, DISPATCH_DEADLINE_JOB, { orderId: order.id }, { runAt: dispatchDeadline(new Date()), dedupeKey: `dispatch:${order.id}` });
   } else if (from === 'awaiting_payment') {
     moveStock = RELEASE;
-  } else if (to === 'cancelled' || (to === 'refunded' && from === 'paid')) {
+  } else if (to === 'cancelled' || (to === 'refunded' && (from === 'paid' || action === 'courier_return'))) {
     moveStock = RESTOCK;
   }
   if (to === 'refunded') {
