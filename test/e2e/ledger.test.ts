@@ -32,7 +32,7 @@ async function sellOne(seller: APIRequestContext, buyer: APIRequestContext, vari
   );
   await ok(await buyer.post(`${base}/api/commerce/payments/${placed.payment.id}/simulate`, { data: { outcome: 'paid' } }));
   await ok(await seller.post(`${base}/api/commerce/orders/${placed.order.id}/ship`, { data: { courier: 'jne_reg', trackingNumber: 'JNE0012345' } }));
-  await ok(await seller.post(`${base}/api/commerce/orders/${placed.order.id}/deliver`, { data: {} }));
+  await ok(await seller.post(`${base}/api/commerce/orders/${placed.order.id}/courier/simulate`, { data: { stage: 'delivered' } }));
   await ok(await buyer.post(`${base}/api/commerce/orders/${placed.order.id}/complete`, { data: {} }));
   return { totalIdr: placed.order.totalIdr };
 }

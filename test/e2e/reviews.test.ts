@@ -49,7 +49,7 @@ describe('review photos and replies in Chromium', () => {
     ).json()) as { order: { id: string }; payment: { id: string } };
     expect((await page.request.post(`${sekat.base}/api/commerce/payments/${placed.payment.id}/simulate`, { data: { outcome: 'paid' } })).status()).toBe(200);
     expect((await seller.request.post(`${sekat.base}/api/commerce/orders/${placed.order.id}/ship`, { data: { courier: 'jne_reg', trackingNumber: 'JNE42' } })).status()).toBe(200);
-    expect((await seller.request.post(`${sekat.base}/api/commerce/orders/${placed.order.id}/deliver`, { data: {} })).status()).toBe(200);
+    expect((await seller.request.post(`${sekat.base}/api/commerce/orders/${placed.order.id}/courier/simulate`, { data: { stage: 'delivered' } })).status()).toBe(200);
     expect((await page.request.post(`${sekat.base}/api/commerce/orders/${placed.order.id}/complete`, { data: {} })).status()).toBe(200);
 
     await page.goto(`${sekat.base}/pesanan/${placed.order.id}`);

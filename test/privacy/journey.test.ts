@@ -158,7 +158,7 @@ describe(`the bridge and the privacy line (${STORE_LABEL})`, () => {
     const paymentId = checkout.json().payment.id;
     expect((await api('POST', `/api/commerce/payments/${paymentId}/simulate`, buyer, { outcome: 'paid' })).statusCode).toBeLessThan(300);
     expect((await api('POST', `/api/commerce/orders/${orderId}/ship`, seller, { courier: 'jne_reg', trackingNumber: 'JNE12345678' })).statusCode).toBe(200);
-    expect((await api('POST', `/api/commerce/orders/${orderId}/deliver`, seller)).statusCode).toBe(200);
+    expect((await api('POST', `/api/commerce/orders/${orderId}/courier/simulate`, seller, { stage: 'delivered' })).statusCode).toBe(200);
     expect((await api('POST', `/api/commerce/orders/${orderId}/complete`, buyer)).statusCode).toBe(200);
     expect((await api('POST', `/api/commerce/orders/${orderId}/reviews`, buyer, { rating: 5, text: 'Bagus sekali' })).statusCode).toBe(201);
     // Following the shop, Favorit and the address book are commerce facts that never reach social.

@@ -81,7 +81,7 @@ describe(`commerce over HTTP (${STORE_LABEL})`, () => {
     const paid = await simulate(buyer, payment.id);
     expect(paid.json()).toMatchObject({ status: 'paid', applied: true });
     expect((await act(seller, order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE0012345' })).json().status).toBe('shipped');
-    expect((await act(seller, order.id, 'deliver')).json().status).toBe('delivered');
+    expect((await act(seller, order.id, 'courier/simulate', { stage: 'delivered' })).json()).toEqual({ moved: true });
     expect((await act(buyer, order.id, 'complete')).json().status).toBe('completed');
     const review = await inject({ method: 'POST', url: `/api/commerce/orders/${order.id}/reviews`, headers: buyer.headers, payload: { rating: 5, text: 'Bagus sekali' } });
     expect(review.statusCode, review.body).toBe(201);
@@ -300,9 +300,8 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     const placed = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
     await rejects(() => act(seller, placed.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE999999' }), 409);
     await rejects(() => act(buyer, placed.order.id, 'complete'), 409);
-    await rejects(() => act(seller, placed.order.id, 'deliver'), 409);
-    await rejects(() => inject({ method: 'POST', url: `/api/commerce/orders/${placed.order.id}/ship`, headers: seller.headers }), 400);
-    await rejects(() => act(seller, placed.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'x' }), 400);
+    await rejects(() => act(seller, placed.order.id, 'courier/simulate', { stage: 'delivered' }), 409);
+    await rejects(() => act(seller, placed.order.id, 'ship', { courier: 'pos_kilat' }), 400);
     await rejects(() => act(buyer, placed.order.id, 'return', {}), 400);
   });
 
@@ -385,7 +384,7 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     expect(cod.payment.status).toBe('cod_pending');
     await rejects(() => simulate(buyer, cod.payment.id), 409);
     await act(seller, cod.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE123456' });
-    await act(seller, cod.order.id, 'deliver');
+    await act(seller, cod.order.id, 'courier/simulate', { stage: 'delivered' });
     expect((await inject({ method: 'GET', url: `/api/commerce/payments/${cod.payment.id}`, headers: buyer.headers })).json().status).toBe('paid');
   });
 
@@ -455,7 +454,7 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     const three = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
     await simulate(buyer, three.payment.id);
     await act(seller, three.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE777777' });
-    await act(seller, three.order.id, 'deliver');
+    await act(seller, three.order.id, 'courier/simulate', { stage: 'delivered' });
     expect((await act(buyer, three.order.id, 'return', { reason: 'ukuran salah' })).json().status).toBe('return_requested');
     expect((await act(seller, three.order.id, 'return/reject')).json().status).toBe('delivered');
     await rejects(() => act(buyer, three.order.id, 'return', { reason: 'lagi' }), 409);
@@ -463,7 +462,7 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     const four = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
     await simulate(buyer, four.payment.id);
     await act(seller, four.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE888888' });
-    await act(seller, four.order.id, 'deliver');
+    await act(seller, four.order.id, 'courier/simulate', { stage: 'delivered' });
     await db.updateTable('orders').set({ delivered_at: new Date(Date.now() - 2 * 86_400_000 - 60_000) }).where('id', '=', four.order.id).execute();
     await rejects(() => act(buyer, four.order.id, 'return', { reason: 'telat' }), 409);
     expect(await autoComplete(db, four.order.id)).toBe(false);
@@ -472,7 +471,7 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     const five = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
     await simulate(buyer, five.payment.id);
     await act(seller, five.order.id, 'ship', { courier: 'sicepat_reg', trackingNumber: 'SCP999999' });
-    await act(seller, five.order.id, 'deliver');
+    await act(seller, five.order.id, 'courier/simulate', { stage: 'delivered' });
     await act(buyer, five.order.id, 'return', { reason: 'barang cacat' });
     await rejects(() => act(buyer, five.order.id, 'return/approve'), 403);
     const approved = (await act(seller, five.order.id, 'return/approve')).json();
@@ -742,7 +741,7 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(orders.sort()).toEqual(all.map((o) => o.id as string).sort());
 
     await act(seller, kept.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE010101' });
-    await act(seller, kept.order.id, 'deliver');
+    await act(seller, kept.order.id, 'courier/simulate', { stage: 'delivered' });
     await act(buyer, kept.order.id, 'complete');
     await act(seller, refunded.order.id, 'cancel');
     mine = (await inject({ method: 'GET', url: '/api/commerce/affiliates/me/commissions', headers: creator.headers })).json();
@@ -773,7 +772,7 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(await db.selectFrom('cart_items').select('variant_id').where('subject', '=', subject).execute()).toHaveLength(0);
     expect(await db.selectFrom('addresses').select('subject').where('subject', '=', subject).execute()).toHaveLength(0);
     await act(seller, open.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE020202' });
-    await act(seller, open.order.id, 'deliver');
+    await act(seller, open.order.id, 'courier/simulate', { stage: 'delivered' });
     await db.updateTable('orders').set({ delivered_at: new Date(Date.now() - 4 * 86_400_000) }).where('id', '=', open.order.id).execute();
     await autoComplete(db, open.order.id);
     const openRow = await db.selectFrom('orders').selectAll().where('id', '=', open.order.id).executeTakeFirstOrThrow();

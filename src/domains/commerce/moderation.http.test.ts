@@ -60,7 +60,7 @@ beforeAll(async () => {
   const placed = (await checkout(sekat.app, buyer, { items: [{ variantId: second.variants[0]!.id, quantity: 1 }] })).json();
   await inject('POST', `/api/commerce/payments/${placed.payment.id}/simulate`, buyer, { outcome: 'paid' });
   await inject('POST', `/api/commerce/orders/${placed.order.id}/ship`, seller, { courier: 'jne_reg', trackingNumber: 'JNE778' });
-  await inject('POST', `/api/commerce/orders/${placed.order.id}/deliver`, seller, {});
+  await inject('POST', `/api/commerce/orders/${placed.order.id}/courier/simulate`, seller, { stage: 'delivered' });
   await inject('POST', `/api/commerce/orders/${placed.order.id}/complete`, buyer, {});
   const review = await inject('POST', `/api/commerce/orders/${placed.order.id}/reviews`, buyer, { rating: 1, text: 'Penjual ini penipu, transfer ke rekening saya saja' });
   expect(review.statusCode, review.body).toBe(201);

@@ -47,7 +47,7 @@ beforeAll(async () => {
   const placed = (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1 }] })).json();
   await inject('POST', `/api/commerce/payments/${placed.payment.id}/simulate`, buyer, { outcome: 'paid' });
   await inject('POST', `/api/commerce/orders/${placed.order.id}/ship`, seller, { courier: 'jne_reg', trackingNumber: 'JNE777' });
-  await inject('POST', `/api/commerce/orders/${placed.order.id}/deliver`, seller, {});
+  await inject('POST', `/api/commerce/orders/${placed.order.id}/courier/simulate`, seller, { stage: 'delivered' });
   await inject('POST', `/api/commerce/orders/${placed.order.id}/complete`, buyer, {});
   const review = await inject('POST', `/api/commerce/orders/${placed.order.id}/reviews`, buyer, { rating: 4, text: 'Jahitan rapi' });
   expect(review.statusCode, review.body).toBe(201);

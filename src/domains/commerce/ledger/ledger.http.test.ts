@@ -42,7 +42,7 @@ async function sellAndComplete(variantId: string, quantity = 1): Promise<{ order
   const { order, payment } = placed.json();
   expect((await inject({ method: 'POST', url: `/api/commerce/payments/${payment.id}/simulate`, headers: buyer.headers, payload: { outcome: 'paid' } })).statusCode).toBe(200);
   expect((await act(seller, order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE0012345' })).statusCode).toBe(200);
-  expect((await act(seller, order.id, 'deliver')).statusCode).toBe(200);
+  expect((await act(seller, order.id, 'courier/simulate', { stage: 'delivered' })).statusCode).toBe(200);
   expect((await act(buyer, order.id, 'complete')).json().status).toBe('completed');
   return { orderId: order.id, totalIdr: order.totalIdr };
 }
