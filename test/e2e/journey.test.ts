@@ -191,17 +191,23 @@ async function journey(lang: 'id' | 'en'): Promise<void> {
   await viewer.getByRole('link', { name: /#/ }).first().click();
   await viewer.getByText(L.orders.status.paid).first().waitFor();
 
-  // ── The seller ships with a tracking number and marks it delivered.
+  // ── The seller ships: the courier is booked and its AWB shown; the sandbox courier's tracking
+  // (Biteship webhooks) carries the parcel to the buyer. Nobody marks it delivered by hand.
   await seller.goto(`${base}/seller/pesanan`);
-  await seller.getByLabel(L.seller.trackingNumber).fill(`JNE${tag.toUpperCase()}01`);
   await seller.getByRole('button', { name: L.seller.ship }).click();
-  await seller.getByRole('button', { name: L.seller.markDelivered }).click();
+  await seller.locator('[data-shipment-status="booked"]').waitFor();
+  for (const stage of ['picked_up', 'in_transit', 'out_for_delivery', 'delivered'] as const) {
+    await seller.getByRole('button', { name: L.courier.sandboxMove.replace('{{stage}}', L.courier.stage[stage]), exact: true }).click();
+    if (stage !== 'delivered') await seller.locator(`[data-shipment-status="${stage}"]`).waitFor();
+  }
   // In the list, not the status filter's option of the same name.
   await seller.locator('.order-list').getByText(L.orders.status.delivered).waitFor();
   await check(seller, `${lang}-seller-orders`);
 
-  // ── The viewer completes the order and reviews it.
+  // ── The viewer sees the courier's timeline, completes the order and reviews it.
   await viewer.reload();
+  await viewer.locator('[data-shipment-status="delivered"]').getByText(L.courier.stage.delivered).first().waitFor();
+  await check(viewer, `${lang}-order-tracking`);
   await viewer.getByRole('button', { name: L.orders.complete }).click();
   await viewer.getByLabel(L.orders.reviewText).fill('Bahannya adem, jahitan rapi. Mantap!');
   await viewer.getByRole('button', { name: L.orders.sendReview }).click();

@@ -163,6 +163,18 @@ export interface OrderDetail extends Order {
   /** The payment arrived after the order closed; `refund` sends it back. */
   latePayment: { amountIdr: number; receivedAt: string } | null;
   events: { from: string | null; to: string; action: string; actor: string; reason: string | null; at: string }[];
+  /** The courier's booking and timeline, oldest first; null before the order ships. */
+  shipment: Shipment | null;
+}
+
+export type ShipmentStage = 'booked' | 'picked_up' | 'in_transit' | 'out_for_delivery' | 'delivered' | 'returning' | 'returned';
+
+export interface Shipment {
+  provider: string;
+  courier: string;
+  waybill: string;
+  status: ShipmentStage;
+  events: { status: ShipmentStage | null; providerStatus: string; note: string; at: string }[];
 }
 
 export interface PaymentInstructions {

@@ -7,6 +7,7 @@ import type { OrderDetail } from '../api/types';
 import { formatIdr, orderNumber } from '../lib/format';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { Timeline } from '../components/Timeline';
+import { CourierTracking } from '../components/CourierTracking';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 import { useFormErrors } from '../components/useFormErrors';
@@ -143,6 +144,7 @@ function OrderView() {
       <div className="card">
         <Timeline order={o} />
       </div>
+      <CourierTracking order={o} queryKeys={[['order', id], ['orders']]} />
       <div className="card">
         <ul className="plain">
           {o.lines.map((l) => (

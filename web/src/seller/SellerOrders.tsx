@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
-import type { Order, Page, Shop } from '../api/types';
+import type { Order, OrderDetail, Page, Shop } from '../api/types';
+import { CourierTracking } from '../components/CourierTracking';
 import { formatDateTime, formatIdr, orderNumber } from '../lib/format';
 import { ORDER_STATUSES } from '../lib/orders';
 import { COURIERS } from '../lib/provinces';
@@ -11,11 +12,17 @@ import { useFormErrors } from '../components/useFormErrors';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { OrderThumb } from '../components/OrderThumb';
 
+/** A shipped order's courier timeline (the list carries no timeline, so it is read on its own). */
+function SellerTracking({ orderId, shopId }: { orderId: string; shopId: string }) {
+  const detail = useQuery({ queryKey: ['order', orderId], queryFn: () => api<OrderDetail>(`/api/commerce/orders/${orderId}`) });
+  if (!detail.data) return <ErrorNote error={detail.error} />;
+  return <CourierTracking order={detail.data} queryKeys={[['order', orderId], ['shop-orders', shopId]]} />;
+}
+
 function OrderCard({ order, shop }: { order: Order; shop: Shop }) {
   const { t, i18n } = useTranslation();
   const client = useQueryClient();
   const errors = useFormErrors();
-  const [tracking, setTracking] = useState('');
   const [courier, setCourier] = useState(order.courier);
   const act = useMutation({
     mutationFn: ({ action, body }: { action: string; body?: unknown }) => api(`/api/commerce/orders/${order.id}/${action}`, { body: body ?? {} }),
@@ -54,7 +61,7 @@ function OrderCard({ order, shop }: { order: Order; shop: Shop }) {
             noValidate
             onSubmit={(e) => {
               e.preventDefault();
-              act.mutate({ action: 'ship', body: { courier, trackingNumber: tracking.trim() } });
+              act.mutate({ action: 'ship', body: { courier } });
             }}
           >
             <div className="field">
@@ -67,11 +74,7 @@ function OrderCard({ order, shop }: { order: Order; shop: Shop }) {
                 ))}
               </select>
             </div>
-            <div className="field">
-              <label htmlFor={`tracking-${order.id}`}>{t('seller.trackingNumber')}</label>
-              <input id={`tracking-${order.id}`} value={tracking} onChange={(e) => setTracking(e.target.value)} aria-invalid={errors.fields.trackingNumber ? true : undefined} />
-              {errors.fields.trackingNumber && <small className="error">{errors.fields.trackingNumber.join(' ')}</small>}
-            </div>
+            <p className="muted small">{t('courier.bookedNote')}</p>
             <div className="actions">
               <button type="submit" className="primary" disabled={act.isPending}>
                 {t('seller.ship')}
@@ -90,11 +93,7 @@ function OrderCard({ order, shop }: { order: Order; shop: Shop }) {
           </form>
         </>
       )}
-      {order.status === 'shipped' && (
-        <button type="button" className="primary" disabled={act.isPending} onClick={() => act.mutate({ action: 'deliver' })}>
-          {t('seller.markDelivered')}
-        </button>
-      )}
+      {order.status === 'shipped' && <SellerTracking orderId={order.id} shopId={shop.id} />}
       {order.status === 'return_requested' && (
         <>
           <p>
