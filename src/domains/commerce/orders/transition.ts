@@ -160,6 +160,8 @@ export async function minimiseOrder(trx: Transaction<AnyDB>, orderId: string): P
     .set({ buyer_subject: null, recipient: ERASED, phone: ERASED, line1: ERASED, postal_code: '00000', return_reason: null, erase_pending: false })
     .where('id', '=', orderId)
     .execute();
+  // A courier's notes can name who took the parcel in; the stages and times stay.
+  await trx.updateTable('shipment_events').set({ note: '' }).where('order_id', '=', orderId).execute();
   // The payment loses its subject too once none of its orders is open.
   await sql`update payments p set buyer_subject = null where p.id = (select payment_id from orders where id = ${orderId})
     and not exists (select 1 from orders o where o.payment_id = p.id and o.closed_at is null and o.id <> ${orderId})`.execute(trx);
