@@ -45,16 +45,19 @@ export function CourierTracking({ order, queryKeys }: { order: OrderDetail; quer
         <p className="muted small">{t('courier.waiting')}</p>
       ) : (
         <ol className="timeline courier-timeline">
-          {[...shipment.events].reverse().map((e) => (
+          {[...shipment.events].reverse().map((e) => {
+            const label = e.status ? t(`courier.stage.${e.status}`) : e.providerStatus;
+            return (
             <li key={`${e.at}-${e.providerStatus}`} className="done">
               <span className="dot" aria-hidden="true">
                 ●
               </span>
-              <span>{e.status ? t(`courier.stage.${e.status}`) : e.providerStatus}</span>
-              {e.note && <span className="small"> — {e.note}</span>}
+              <span>{label}</span>
+              {e.note && e.note !== label && <span className="small"> — {e.note}</span>}
               <span className="muted small"> · {formatDateTime(e.at, i18n.language)}</span>
             </li>
-          ))}
+            );
+          })}
         </ol>
       )}
       {next && (
