@@ -48,14 +48,14 @@ export function CourierTracking({ order, queryKeys }: { order: OrderDetail; quer
           {[...shipment.events].reverse().map((e) => {
             const label = e.status ? t(`courier.stage.${e.status}`) : e.providerStatus;
             return (
-            <li key={`${e.at}-${e.providerStatus}`} className="done">
-              <span className="dot" aria-hidden="true">
-                ●
-              </span>
-              <span>{label}</span>
-              {e.note && e.note !== label && <span className="small"> — {e.note}</span>}
-              <span className="muted small"> · {formatDateTime(e.at, i18n.language)}</span>
-            </li>
+              <li key={`${e.at}-${e.providerStatus}`} className="done">
+                <span className="dot" aria-hidden="true">
+                  ●
+                </span>
+                <span>{label}</span>
+                {e.note && e.note !== label && <span className="small"> — {e.note}</span>}
+                <span className="muted small"> · {formatDateTime(e.at, i18n.language)}</span>
+              </li>
             );
           })}
         </ol>
