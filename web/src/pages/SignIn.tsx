@@ -146,6 +146,14 @@ export default function SignIn() {
           {errors.message}
         </p>
       )}
+      {passkeysSupported() && (
+        <div className="stack passkey-sign-in">
+          <button type="button" disabled={busy} onClick={() => void withPasskey(null)}>
+            {t('passkeys.signIn')}
+          </button>
+          <p className="muted or">{t('passkeys.or')}</p>
+        </div>
+      )}
       <form onSubmit={submit} noValidate>
         <Field label={t('auth.email')} name="email" type="email" autoComplete="email" value={form.email} onChange={change('email')} errors={errors.fields.email} required />
         <Field label={t('auth.password')} name="password" type="password" autoComplete="current-password" value={form.password} onChange={change('password')} errors={errors.fields.password} required />
@@ -153,14 +161,6 @@ export default function SignIn() {
           {busy ? t('auth.working') : t('auth.submitSignIn')}
         </button>
       </form>
-      {passkeysSupported() && (
-        <div className="stack passkey-sign-in">
-          <p className="muted or">{t('passkeys.or')}</p>
-          <button type="button" disabled={busy} onClick={() => void withPasskey(null)}>
-            {t('passkeys.signIn')}
-          </button>
-        </div>
-      )}
       <p>
         <Link to="/sandi/lupa">{t('recovery.forgotLink')}</Link>
       </p>
