@@ -55,6 +55,8 @@ async function virtualAuthenticator(page: Page) {
   });
   return {
     credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    /** Whether the authenticator's user check (PIN, fingerprint) passes. */
+    userVerifies: (isUserVerified: boolean) => cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified }),
   };
 }
 
@@ -81,6 +83,7 @@ interface Words {
   none: string;
   neverUsed: RegExp;
   lastUsed: RegExp;
+  refused: string;
 }
 
 const ID: Words = {
@@ -106,6 +109,7 @@ const ID: Words = {
   none: 'Belum ada passkey.',
   neverUsed: /belum pernah dipakai/,
   lastUsed: /terakhir dipakai/,
+  refused: 'Tidak ada passkey yang dipakai: permintaan dibatalkan atau perangkat menolak. Coba lagi.',
 };
 
 const EN: Words = {
@@ -131,6 +135,7 @@ const EN: Words = {
   none: 'No passkeys yet.',
   neverUsed: /never used/,
   lastUsed: /last used/,
+  refused: 'No passkey was used: the request was cancelled or the device refused. Try again.',
 };
 
 async function signOut(page: Page, w: Words) {
@@ -174,6 +179,12 @@ async function passkeyJourney(page: Page, errors: string[], w: Words, handle: st
   await page.getByRole('button', { name: w.signInWithPasskey }).waitFor();
   await shot(page, `sign-in-${screen}`);
   expect(await seriousViolations(page)).toEqual([]);
+  // A user check that fails (a wrong fingerprint) signs nobody in and says so.
+  await authenticator.userVerifies(false);
+  await page.getByRole('button', { name: w.signInWithPasskey }).click();
+  await page.getByRole('alert').getByText(w.refused).waitFor();
+  expect((await (await page.request.get(`${base}/api/session`)).json()).signedIn).toBe(false);
+  await authenticator.userVerifies(true);
   await page.getByRole('button', { name: w.signInWithPasskey }).click();
   await page.getByRole('link', { name: `@${handle}` }).waitFor();
 
