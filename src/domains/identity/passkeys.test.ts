@@ -77,6 +77,7 @@ describe(`registering passkeys (${STORE_LABEL})`, () => {
     expect(renamed.statusCode).toBe(200);
     expect(renamed.json().name).toBe('Laptop kantor');
     expectProblem(await call('PATCH', `/api/auth/passkeys/${id}`, ana.token, { name: '' }), 400);
+    expectProblem(await call('PATCH', `/api/auth/passkeys/${id}`, ana.token, { name: '   ' }), 400);
     expectProblem(await call('PATCH', `/api/auth/passkeys/${id}`, ana.token, { name: 'x'.repeat(61) }), 400);
 
     // Someone else cannot see, rename or remove it; nor can removal go without the password.

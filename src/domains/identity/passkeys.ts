@@ -11,7 +11,7 @@ import {
 } from '@simplewebauthn/server';
 import { sql } from 'kysely';
 import type { Database } from '../../platform/db.js';
-import { conflict, HttpProblem, notFound } from '../../platform/errors.js';
+import { conflict, HttpProblem, notFound, validationFailed } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { describeUserAgent } from './user-agent.js';
 
@@ -210,9 +210,11 @@ export class Passkeys {
   }
 
   async rename(accountId: string, passkeyId: string, name: string): Promise<PasskeyView> {
+    const clean = name.trim();
+    if (!clean) throw validationFailed({ name: ['is required'] });
     const row = await this.db
       .updateTable('passkeys')
-      .set({ name: name.trim() })
+      .set({ name: clean })
       .where('id', '=', passkeyId)
       .where('account_id', '=', accountId)
       .returningAll()
