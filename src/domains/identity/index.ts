@@ -14,6 +14,9 @@ import { Reauthentication } from './reauth.js';
 import { TotpFactor } from './totp.js';
 import { totpRoutes } from './totp.routes.js';
 import { sessionRoutes } from './sessions.routes.js';
+import { Passkeys, relyingPartyOf } from './passkeys.js';
+import { passkeyRoutes } from './passkeys.routes.js';
+import type { SecondFactorMethod } from './routes.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -48,6 +51,7 @@ export function start(
   const reauth = new Reauthentication(service);
   const totp = new TotpFactor(deps.db, secrets.sessionPepper, redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-totp-') : new MemoryBackoff(LOGIN_BACKOFF));
   reauth.acceptCodes((accountId, code) => totp.checkCode(accountId, code));
+  const passkeys = new Passkeys(deps.db, secrets.sessionPepper, relyingPartyOf(mail.publicUrl));
   const confirmation = new EmailConfirmation({ db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl, reauth });
   return {
     routes: async (app) => {
@@ -56,11 +60,16 @@ export function start(
       await app.register(
         identityRoutes(service, new LoginThrottle(backoff, secrets.sessionPepper), {
           registered: (account) => confirmation.inBackground(() => confirmation.mailVerification(account.id), 'verification'),
-          secondFactorChallenge: async (account) => ((await totp.isEnabled(account.id)) ? totp.issueChallenge(account.id) : undefined),
+          secondFactorChallenge: async (account) => {
+            const factors = await service.secondFactorsOf(account.id);
+            const methods: SecondFactorMethod[] = [...(factors.totp ? (['totp', 'recovery-code'] as const) : []), ...(factors.passkeys > 0 ? (['passkey'] as const) : [])];
+            return methods.length > 0 ? { challenge: await totp.issueChallenge(account.id), methods } : undefined;
+          },
         }),
       );
       await app.register(totpRoutes(service, totp, reauth));
       await app.register(sessionRoutes(service));
+      await app.register(passkeyRoutes(service, passkeys, totp, reauth));
       await app.register(recoveryRoutes(recovery));
       await app.register(emailRoutes(confirmation));
     },

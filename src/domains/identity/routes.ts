@@ -19,12 +19,14 @@ export const User = Type.Object(
   { $id: 'User' },
 );
 
+export type SecondFactorMethod = 'totp' | 'recovery-code' | 'passkey';
+
 export const AuthResult = Type.Object({ user: Type.Ref(User), token: Type.String() });
 const SecondFactorNeeded = Type.Object(
   {
     secondFactorRequired: Type.Literal(true),
-    challenge: Type.String({ description: 'Give it with a code to POST /api/auth/login/second-factor within 5 minutes' }),
-    methods: Type.Array(Type.String()),
+    challenge: Type.String({ description: 'Give it with a code to POST /api/auth/login/second-factor (or a passkey answer to …/second-factor/passkey) within 5 minutes' }),
+    methods: Type.Array(Type.Union([Type.Literal('totp'), Type.Literal('recovery-code'), Type.Literal('passkey')]), { description: 'The factors the account has' }),
   },
   { description: 'The password was right; the account asks for its second factor before a session' },
 );
@@ -70,8 +72,8 @@ export const userOf = (account: Account, withEmail = true) => ({
 export interface IdentityRouteHooks {
   /** After an account is created and signed in (the verification mail goes out from here). */
   registered?: (account: Account) => void;
-  /** When the account has a second factor, a challenge to sign in with it instead of a session. */
-  secondFactorChallenge?: (account: Account) => Promise<string | undefined>;
+  /** When the account has a second factor, a challenge to sign in with it instead of a session, and the factors that may answer. */
+  secondFactorChallenge?: (account: Account) => Promise<{ challenge: string; methods: SecondFactorMethod[] } | undefined>;
 }
 
 export function identityRoutes(service: IdentityService, throttle: LoginThrottle, hooks: IdentityRouteHooks = {}): FastifyPluginAsyncTypebox {
@@ -114,9 +116,9 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
       async (request, reply) => {
         const attempt = await throttle.begin(request, request.body.email);
         const account = await service.verifyCredentials(request.body.email, request.body.password);
-        const challenge = await hooks.secondFactorChallenge?.(account);
+        const second = await hooks.secondFactorChallenge?.(account);
         await throttle.succeeded(request, reply, attempt);
-        if (challenge) return reply.code(202).send({ secondFactorRequired: true as const, challenge, methods: ['totp', 'recovery-code'] });
+        if (second) return reply.code(202).send({ secondFactorRequired: true as const, ...second });
         const session = await service.createSession(account.id, deviceOf(request));
         setSessionCookie(request, reply, session.token);
         return { user: userOf(account), token: session.token };

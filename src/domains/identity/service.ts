@@ -364,6 +364,19 @@ export class IdentityService {
     }
   }
 
+  /** Which second factors the account has: a confirmed TOTP app, and how many passkeys. */
+  async secondFactorsOf(accountId: string): Promise<{ totp: boolean; passkeys: number }> {
+    const row = await this.db
+      .selectFrom('accounts as a')
+      .select((eb) => [
+        eb.exists(eb.selectFrom('totp_factors').select('account_id').whereRef('account_id', '=', 'a.id').where('confirmed_at', 'is not', null)).as('totp'),
+        eb.selectFrom('passkeys').select((p) => p.fn.countAll<string>().as('n')).whereRef('account_id', '=', 'a.id').as('passkeys'),
+      ])
+      .where('a.id', '=', accountId)
+      .executeTakeFirst();
+    return { totp: Boolean(row?.totp), passkeys: Number(row?.passkeys ?? 0) };
+  }
+
   async exportAccount(accountId: string) {
     const account = await this.db
       .selectFrom('accounts')
@@ -376,16 +389,32 @@ export class IdentityService {
       .where('account_id', '=', accountId)
       .orderBy('created_at')
       .execute();
+    const passkeys = await this.db
+      .selectFrom('passkeys')
+      .select(['name', 'credential_id', 'public_key', 'transports', 'counter', 'backed_up', 'created_at', 'last_used_at'])
+      .where('account_id', '=', accountId)
+      .orderBy('created_at')
+      .execute();
     const iso = (value: unknown) => (value ? new Date(value as Date).toISOString() : null);
     return {
       account: account
         ? { id: account.id, email: account.email, handle: account.handle, displayName: account.display_name, roles: account.roles, locale: account.locale, createdAt: iso(account.created_at) }
         : null,
       sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), lastSeenAt: iso(s.last_seen_at), expiresAt: iso(s.expires_at), revokedAt: iso(s.revoked_at) })),
+      passkeys: passkeys.map((p) => ({
+        name: p.name,
+        credentialId: p.credential_id,
+        publicKey: Buffer.from(p.public_key as Uint8Array).toString('base64url'),
+        transports: p.transports,
+        signCount: Number(p.counter),
+        backedUp: p.backed_up,
+        createdAt: iso(p.created_at),
+        lastUsedAt: iso(p.last_used_at),
+      })),
     };
   }
 
-  /** Deletes the account and its sessions; erasing twice is the same as once. */
+  /** Deletes the account with its sessions, factors and passkeys (they cascade); erasing twice is the same as once. */
   async eraseAccount(accountId: string): Promise<void> {
     await this.db.deleteFrom('accounts').where('id', '=', accountId).execute();
     this.forgetCachedSessions(accountId);

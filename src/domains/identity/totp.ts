@@ -186,24 +186,35 @@ export class TotpFactor {
     return challenge;
   }
 
-  /** The account a live challenge is for, once `code` is right; the challenge is then spent. */
-  async completeChallenge(challenge: string, code: string): Promise<string> {
-    const hash = this.hashChallenge(challenge);
+  /** The account a live, unspent sign-in challenge is for (any second factor may answer it). */
+  async pendingChallenge(challenge: string): Promise<string | undefined> {
     const row = await this.db
       .selectFrom('sign_in_challenges')
       .select('account_id')
-      .where('token_hash', '=', hash)
+      .where('token_hash', '=', this.hashChallenge(challenge))
       .where('used_at', 'is', null)
       .where('expires_at', '>', new Date())
       .executeTakeFirst();
-    if (!row) throw unauthorized('This sign-in has expired; enter your email and password again.');
-    const accountId = row.account_id as string;
+    return row?.account_id as string | undefined;
+  }
+
+  /** Spends a sign-in challenge once its second factor was right; refused when it was spent meanwhile. */
+  async spendChallenge(challenge: string, db: Database = this.db): Promise<void> {
+    const spent = await db.updateTable('sign_in_challenges').set({ used_at: new Date() }).where('token_hash', '=', this.hashChallenge(challenge)).where('used_at', 'is', null).executeTakeFirst();
+    if (spent.numUpdatedRows === 0n) throw signInExpired();
+  }
+
+  /** The account a live challenge is for, once `code` is right; the challenge is then spent. */
+  async completeChallenge(challenge: string, code: string): Promise<string> {
+    const accountId = await this.pendingChallenge(challenge);
+    if (!accountId) throw signInExpired();
     if (!(await this.checkCode(accountId, code))) throw unauthorized('That code is not right.');
-    const spent = await this.db.updateTable('sign_in_challenges').set({ used_at: new Date() }).where('token_hash', '=', hash).where('used_at', 'is', null).executeTakeFirst();
-    if (spent.numUpdatedRows === 0n) throw unauthorized('This sign-in has expired; enter your email and password again.');
+    await this.spendChallenge(challenge);
     return accountId;
   }
 }
+
+export const signInExpired = () => unauthorized('This sign-in has expired; enter your email and password again.');
 
 function newRecoveryCode(): string {
   const chars = Array.from({ length: 10 }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]!);

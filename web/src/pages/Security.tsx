@@ -8,6 +8,7 @@ import { Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 import { fieldChange, useFormErrors } from '../components/useFormErrors';
 import { EndOtherSessions } from './Sessions';
+import { PasskeysSection } from './Passkeys';
 
 interface TotpStatus {
   enabled: boolean;
@@ -252,6 +253,7 @@ export default function Security() {
       <div className="stack">
         <h1>{t('security.title')}</h1>
         <TwoFactor />
+        <PasskeysSection />
         <ChangePassword />
         <p>
           <Link to="/saya/sesi">{t('nav.sessions')}</Link> · <Link to="/saya/email">{t('nav.changeEmail')}</Link>

@@ -6,6 +6,8 @@ import { useSession } from '../api/session';
 import { Field } from '../components/Field';
 import { fieldChange, useFormErrors } from '../components/useFormErrors';
 import { authPath, safeNext, signInReason } from '../lib/next';
+import { passkeySecondFactor, passkeysSupported, signInWithPasskey } from '../lib/passkeys';
+import { passkeyProblem } from './Passkeys';
 
 export default function SignIn() {
   const { t } = useTranslation();
@@ -21,6 +23,7 @@ export default function SignIn() {
   const change = fieldChange(form, setForm, errors);
   // Set when the password was right and the account asks for its second factor.
   const [challenge, setChallenge] = useState<string | null>(null);
+  const [methods, setMethods] = useState<string[]>([]);
   const [code, setCode] = useState('');
 
   async function submit(event: FormEvent) {
@@ -29,9 +32,10 @@ export default function SignIn() {
     if (!errors.requireFilled(form)) return;
     setBusy(true);
     try {
-      const result = await api<{ user: User } | { secondFactorRequired: true; challenge: string }>('/api/auth/login', { body: form });
+      const result = await api<{ user: User } | { secondFactorRequired: true; challenge: string; methods: string[] }>('/api/auth/login', { body: form });
       if ('secondFactorRequired' in result) {
         setChallenge(result.challenge);
+        setMethods(result.methods);
         return;
       }
       await session.refresh();
@@ -46,6 +50,23 @@ export default function SignIn() {
 
   // Someone already signed in (Back after a purchase, an old link) goes where this form would send them.
   if (session.user && !busy) return <Navigate to={target} replace />;
+  /** A passkey ceremony that ends signed in: alone (no challenge) or as the step after the password. */
+  async function withPasskey(secondStep: string | null) {
+    errors.clear();
+    setBusy(true);
+    try {
+      await (secondStep ? passkeySecondFactor(secondStep) : signInWithPasskey());
+      await session.refresh();
+      navigate(target, { replace: true });
+    } catch (error) {
+      const special = passkeyProblem(t, error);
+      if (special) errors.set(special);
+      else errors.show(error, { 401: t('passkeys.expired'), 429: t('twoFactor.slowDown') });
+    } finally {
+      setBusy(false);
+    }
+  }
+
   async function submitCode(event: FormEvent) {
     event.preventDefault();
     errors.clear();
@@ -63,24 +84,37 @@ export default function SignIn() {
   }
 
   if (challenge) {
+    const hasPasskey = methods.includes('passkey') && passkeysSupported();
+    const hasCode = methods.includes('totp');
     return (
       <section className="card" aria-labelledby="signin-code-title">
-        <h1 id="signin-code-title">{t('twoFactor.signInTitle')}</h1>
-        <p>{t('twoFactor.signInIntro')}</p>
+        <h1 id="signin-code-title">{hasPasskey ? t('passkeys.secondStepTitle') : t('twoFactor.signInTitle')}</h1>
+        <p>{hasPasskey ? t('passkeys.secondStepIntro') : t('twoFactor.signInIntro')}</p>
         {errors.message && (
           <p className="alert" role="alert">
             {errors.message}
           </p>
         )}
+        {hasPasskey && (
+          <p>
+            <button type="button" className="primary" disabled={busy} onClick={() => void withPasskey(challenge)}>
+              {busy ? t('auth.working') : t('passkeys.use')}
+            </button>
+          </p>
+        )}
+        {methods.includes('passkey') && !hasPasskey && <p className="note">{t('passkeys.unsupported')}</p>}
+        {hasCode && hasPasskey && <p className="muted">{t('passkeys.orCode')}</p>}
+        {hasCode && (
         <form onSubmit={submitCode} noValidate>
           <Field label={t('twoFactor.code')} hint={t('twoFactor.codeHint')} name="code" inputMode="text" autoComplete="one-time-code" autoCapitalize="none" value={code} onChange={(e) => {
               setCode(e.target.value);
               errors.clearField('code');
             }} errors={errors.fields.code} required />
-          <button type="submit" className="primary" disabled={busy}>
+          <button type="submit" className={hasPasskey ? undefined : 'primary'} disabled={busy}>
             {busy ? t('auth.working') : t('twoFactor.verify')}
           </button>
         </form>
+        )}
         <p>
           <button type="button" className="link" onClick={() => {
               setChallenge(null);
@@ -111,6 +145,14 @@ export default function SignIn() {
         <p className="alert" role="alert">
           {errors.message}
         </p>
+      )}
+      {passkeysSupported() && (
+        <div className="stack passkey-sign-in">
+          <button type="button" disabled={busy} onClick={() => void withPasskey(null)}>
+            {t('passkeys.signIn')}
+          </button>
+          <p className="muted or">{t('passkeys.or')}</p>
+        </div>
       )}
       <form onSubmit={submit} noValidate>
         <Field label={t('auth.email')} name="email" type="email" autoComplete="email" value={form.email} onChange={change('email')} errors={errors.fields.email} required />
