@@ -93,7 +93,7 @@ describe('a newcomer in Chromium', () => {
   it.each([
     ['id', 'phone'],
     ['en', 'desktop'],
-  ] as const)('sees every photo the seller uploaded on the product page, the cover first (%s, %s)', async (lang, size) => {
+  ] as const)('sees every photo the seller uploaded on the product page, the cover first, beside the details on a wide screen (%s, %s)', async (lang, size) => {
     const L = lang === 'id' ? id : en;
     const { page: seller } = await phonePage(sekat.browser);
     const { product } = await shopWithProduct(seller, `galeri_${lang}`);
@@ -112,6 +112,14 @@ describe('a newcomer in Chromium', () => {
     await page.getByRole('img', { name: of(2) }).waitFor();
     expect(await page.getByRole('img', { name: of(2) }).getAttribute('src')).not.toBe(cover);
     expect(await photos.getByRole('button', { name: L.newcomer.showPhoto.replace('{{n}}', '2') }).getAttribute('aria-pressed')).toBe('true');
+    if (size === 'desktop') {
+      // Wide screens: the photos beside the details, so "Buy now" is on screen without scrolling.
+      const photo = (await page.getByRole('img', { name: of(2) }).boundingBox())!;
+      const title = (await page.getByRole('heading', { name: product.title, level: 1 }).boundingBox())!;
+      expect(title.x).toBeGreaterThan(photo.x + photo.width);
+      const buy = (await page.getByRole('button', { name: L.product.buyNow }).boundingBox())!;
+      expect(buy.y + buy.height).toBeLessThan(800);
+    }
     await shot(page, `gallery-${lang}-${size}`);
     expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);

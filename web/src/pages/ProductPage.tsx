@@ -74,7 +74,7 @@ export default function ProductPage() {
   const p = product.data;
   const ownShop = mine.data?.items.some((shop) => shop.id === p.shopId) ?? false;
   return (
-    <article className="card stack" aria-labelledby="product-title">
+    <article className="card stack product-page" aria-labelledby="product-title">
       {p.imageUrls[0] ? <Gallery urls={p.imageUrls} title={p.title} /> : <div className="hero placeholder" aria-hidden="true">
               <Icon name="bag" size={36} />
             </div>}
