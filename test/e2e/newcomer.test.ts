@@ -160,4 +160,30 @@ describe('a newcomer in Chromium', () => {
     expect(errors).toEqual([]);
     await page.context().close();
   }, 120_000);
+
+  it('hears and sees which checkout choices are missing: the province, the courier and the payment method', async () => {
+    const { page: seller } = await phonePage(sekat.browser);
+    const { product } = await shopWithProduct(seller, 'toko_provinsi');
+    await seller.context().close();
+    const { page, errors } = await phonePage(sekat.browser);
+    page.setDefaultTimeout(15_000);
+    await inLanguage(page, 'id');
+    expect((await sekat.register(page.request, 'pembeli_provinsi')).status()).toBe(201);
+    const variant = ((await (await page.request.get(`${sekat.base}/api/commerce/products/${product.id}`)).json()) as { variants: { id: string }[] }).variants[0]!;
+    expect((await page.request.post(`${sekat.base}/api/commerce/cart/items`, { data: { variantId: variant.id, quantity: 1 } })).status()).toBeLessThan(300);
+    await page.goto(`${sekat.base}/checkout`);
+    await page.getByRole('button', { name: id.checkout.placeOrder }).click();
+    const province = page.getByLabel(id.checkout.province);
+    await province.and(page.locator('[aria-invalid="true"]')).waitFor();
+    // Before, the province's "Wajib diisi" was plain text beside the select: not tied to it, not announced.
+    expect(await province.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent)).toBe(id.errors.rule.required);
+    expect(await province.evaluate((el) => getComputedStyle(el).borderColor)).toBe(await page.getByLabel(id.checkout.city).evaluate((el) => getComputedStyle(el).borderColor));
+    for (const legend of [id.checkout.courier, id.checkout.payment]) {
+      await page.getByRole('group', { name: legend }).getByRole('alert').filter({ hasText: id.errors.rule.required }).waitFor();
+    }
+    await shot(page, 'checkout-missing-choices-id-phone');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
 });
