@@ -84,6 +84,12 @@ describe('a newcomer in Chromium', () => {
     await page.getByText(`@${handle}`, { exact: true }).last().waitFor();
     await page.getByRole('link', { name: L.nav.editProfile }).waitFor();
     expect(await page.getByRole('alert').count()).toBe(0);
+    // Only one's own page makes a profile: asking for another handle stays "not found" and makes none.
+    const other = `belum_${lang}`;
+    expect((await page.request.get(`${sekat.base}/api/social/users/${other}`)).status()).toBe(404);
+    expect((await sekat.register(page.request, other)).status()).toBe(201);
+    await page.context().clearCookies();
+    expect((await page.request.get(`${sekat.base}/api/social/users/${other}`)).status()).toBe(404);
     await shot(page, `own-profile-${lang}-${size}`);
     expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
