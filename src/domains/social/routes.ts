@@ -59,6 +59,15 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
       return subject;
     };
 
+    /**
+     * A person who signed up and has not acted socially yet has no profile row; their own page
+     * (the header links there) creates it rather than answering 404.
+     */
+    const ensureOwnProfile = async (request: FastifyRequest, handle: string) => {
+      const seed = profileSeed(request);
+      if (request.subject && seed && seed.handle.toLowerCase() === handle.toLowerCase()) await service.ensureProfile(request.subject, seed);
+    };
+
     // ---- upload (multipart), in its own scope so the multipart parser applies only here
     await app.register(async (scope) => {
       await scope.register(multipart, {
@@ -274,7 +283,10 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
     app.get(
       '/social/users/:handle',
       { schema: { tags: ['social'], summary: 'A profile with its counts', params: Handle, response: { 200: Profile, ...problems(400, 404) } } },
-      async (request) => service.getProfile(request.params.handle, request.subject),
+      async (request) => {
+        await ensureOwnProfile(request, request.params.handle);
+        return service.getProfile(request.params.handle, request.subject);
+      },
     );
 
     app.patch(
@@ -308,6 +320,7 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
       },
       async (request) => {
         const limit = request.query.limit ?? 20;
+        await ensureOwnProfile(request, request.params.handle);
         const rows = await service.listAuthorVideos(request.params.handle, request.subject, limit, decodeCursor(request.query.cursor, TimeCursor));
         return page(rows, limit, (row) => videoView(row, request.subject));
       },

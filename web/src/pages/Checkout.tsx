@@ -165,7 +165,7 @@ function CheckoutForm() {
         <Field label={t('checkout.city')} name="city" autoComplete="address-level2" value={address.city} onChange={set('city')} errors={field('city')} required />
         <div className="field">
           <label htmlFor="province">{t('checkout.province')}</label>
-          <select id="province" name="province" value={address.province} onChange={set('province')} aria-invalid={field('province') ? true : undefined} required>
+          <select id="province" name="province" value={address.province} onChange={set('province')} aria-invalid={field('province') ? true : undefined} aria-describedby={field('province') ? 'province-error' : undefined} required>
             <option value="">{t('checkout.chooseProvince')}</option>
             {PROVINCES.map((p) => (
               <option key={p} value={p}>
@@ -173,7 +173,11 @@ function CheckoutForm() {
               </option>
             ))}
           </select>
-          {field('province') && <small className="error">{field('province')!.join(' ')}</small>}
+          {field('province') && (
+            <small id="province-error" className="error" role="alert">
+              {field('province')!.join(' ')}
+            </small>
+          )}
         </div>
         <Field label={t('checkout.postalCode')} name="postalCode" inputMode="numeric" autoComplete="postal-code" maxLength={5} value={address.postalCode} onChange={set('postalCode')} errors={field('postalCode')} required />
       </fieldset>
@@ -196,7 +200,7 @@ function CheckoutForm() {
             <span>{formatIdr(c.priceIdr)}</span>
           </label>
         ))}
-        {errors.fields.courier && <small className="error">{errors.fields.courier.join(' ')}</small>}
+        {errors.fields.courier && <small className="error" role="alert">{errors.fields.courier.join(' ')}</small>}
       </fieldset>
 
       <fieldset className="card">
@@ -212,7 +216,7 @@ function CheckoutForm() {
             <span className="muted small">{t(`checkout.kind.${m.kind}`)}</span>
           </label>
         ))}
-        {errors.fields.paymentMethod && <small className="error">{errors.fields.paymentMethod.join(' ')}</small>}
+        {errors.fields.paymentMethod && <small className="error" role="alert">{errors.fields.paymentMethod.join(' ')}</small>}
       </fieldset>
 
       <div className="card">

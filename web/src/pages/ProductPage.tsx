@@ -16,6 +16,29 @@ import { ReviewItem } from '../components/ReviewItem';
 import { FlashDealCard, useFlashDeals } from '../components/FlashDeal';
 import { ReportButton } from '../moderation/ReportButton';
 
+/** Every photo the seller uploaded, the cover first; a tap on a thumbnail shows that one large. */
+function Gallery({ urls, title }: { urls: string[]; title: string }) {
+  const { t } = useTranslation();
+  const [shown, setShown] = useState(0);
+  const current = Math.min(shown, urls.length - 1);
+  return (
+    <div className="gallery stack">
+      <img src={urls[current]} alt={urls.length > 1 ? t('newcomer.photoOf', { title, n: current + 1, count: urls.length }) : title} className="hero" />
+      {urls.length > 1 && (
+        <ul className="plain gallery-thumbs" aria-label={t('newcomer.photos')}>
+          {urls.map((url, i) => (
+            <li key={url}>
+              <button type="button" aria-pressed={i === current} aria-label={t('newcomer.showPhoto', { n: i + 1 })} onClick={() => setShown(i)}>
+                <img src={url} alt="" width={56} height={56} />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
 export default function ProductPage() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
@@ -51,8 +74,8 @@ export default function ProductPage() {
   const p = product.data;
   const ownShop = mine.data?.items.some((shop) => shop.id === p.shopId) ?? false;
   return (
-    <article className="card stack" aria-labelledby="product-title">
-      {p.imageUrls[0] ? <img src={p.imageUrls[0]} alt={p.title} className="hero" /> : <div className="hero placeholder" aria-hidden="true">
+    <article className="card stack product-page" aria-labelledby="product-title">
+      {p.imageUrls[0] ? <Gallery urls={p.imageUrls} title={p.title} /> : <div className="hero placeholder" aria-hidden="true">
               <Icon name="bag" size={36} />
             </div>}
       <h1 id="product-title">{p.title}</h1>

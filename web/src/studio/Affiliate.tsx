@@ -21,7 +21,7 @@ export function useCommissions() {
 }
 
 /** Whether the creator's profile is linked to their affiliate id: the ledger's consent says so. */
-function useLinked() {
+export function useLinked() {
   return useQuery({
     queryKey: ['consents'],
     queryFn: () => api<{ items: Consent[] }>('/api/privacy/consents'),

@@ -9,11 +9,14 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { useFormErrors } from '../components/useFormErrors';
 import { Icon } from '../components/Icon';
 import { ConfirmButton } from '../components/ConfirmButton';
+import { useLinked } from './Affiliate';
 
 function TagProducts({ video }: { video: Video }) {
   const { t } = useTranslation();
   const client = useQueryClient();
   const errors = useFormErrors();
+  // Once linked, a refusal is the shop's (it pays no commission), not a missing set-up.
+  const linked = useLinked();
   const [q, setQ] = useState('');
   const [query, setQuery] = useState('');
   const results = useQuery({ queryKey: ['tag-search', query], queryFn: () => api<Page<ProductSummary>>(`/api/commerce/products?q=${encodeURIComponent(query)}&limit=10`), enabled: !!query });
@@ -28,7 +31,7 @@ function TagProducts({ video }: { video: Video }) {
       errors.clear();
       void client.invalidateQueries({ queryKey: ['video', video.id] });
     },
-    onError: (error) => errors.show(error, { 403: t('studio.tagNotAllowed'), 409: t('studio.tagConflict') }),
+    onError: (error) => errors.show(error, { 403: linked.data ? t('newcomer.tagNoProgramme') : t('studio.tagNotAllowed'), 409: t('studio.tagConflict') }),
   });
   return (
     <section className="card stack" aria-labelledby="tags-title">
@@ -65,7 +68,7 @@ function TagProducts({ video }: { video: Video }) {
       {errors.message && (
         <p className="alert" role="alert">
           {errors.message}
-          {tag.error instanceof ApiError && tag.error.problem.status === 403 && (
+          {tag.error instanceof ApiError && tag.error.problem.status === 403 && !linked.data && (
             <>
               {' '}
               <Link to="/studio/afiliasi">{t('studio.setUpLink')}</Link>
