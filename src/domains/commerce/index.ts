@@ -73,6 +73,8 @@ export interface CommerceInstance extends DomainInstance {
   port: CommercePort;
   /** The embedded Iris sandbox, when no real disbursement provider was given (for tests and demos). */
   disbursementSandbox: IrisSandbox | undefined;
+  /** Whether this commerce subject owns a shop: the composition root's one question, answered yes or no. */
+  isSeller(subject: string): Promise<boolean>;
 }
 
 export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: CommerceSettings = {}): CommerceInstance {
@@ -137,6 +139,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await sandboxDisbursement?.stop();
     },
     disbursementSandbox: sandboxDisbursement?.sandbox,
+    isSeller: async (subject) => (await deps.db.selectFrom('shops').select('id').where('owner_subject', '=', subject).limit(1).executeTakeFirst()) !== undefined,
     exportSubject: (subject) => privacy.exportSubject(subject),
     eraseSubject: (subject) => privacy.eraseSubject(subject),
     createPlatformVoucher: (input) => createVoucher(deps.db, null, input),
