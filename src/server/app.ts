@@ -142,8 +142,11 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     if (refusal) throw identity.secondFactorRequired(refusal);
     return operatorRequests.has(request);
   };
-  // Accounts commerce said own no shop, asked again after a minute (a shop may open meanwhile).
-  const knownNonSellers = new LRUCache<string, true>({ max: 100_000, ttl: 60_000 });
+  // Accounts commerce said own no shop, and when it said so: asked again after a minute, so a
+  // session takes the seller lifetime within a minute of its shop opening.
+  const clock = options.clock ?? Date.now;
+  const notSellerAt = new LRUCache<string, number>({ max: 100_000 });
+  const knownNonSeller = (accountId: string) => clock() - (notSellerAt.get(accountId) ?? -Infinity) < 60_000;
 
   // One client for every counter kept in Redis: request rate limits and sign-in throttling.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
@@ -153,7 +156,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl },
     config.operatorEmails,
     redis,
-    options.clock,
+    clock,
   );
   const subjectsFor = (accountId: string): SubjectSet => ({
     identity: accountId,
@@ -290,9 +293,9 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
         if (session.recentlyAuthenticated) recentlyAuthenticatedRequests.add(request);
         // A seller's session runs on the short lifetime. Identity does not ask commerce; this
         // root asks commerce "does this subject own a shop?" and tells identity only the answer.
-        if (!session.strict && !knownNonSellers.has(accountId)) {
+        if (!session.strict && !knownNonSeller(accountId)) {
           if (await domains.commerce.isSeller(domains.identity.subjectFor('commerce', accountId))) await domains.identity.holdToSellerLifetime(token);
-          else knownNonSellers.set(accountId, true);
+          else notSellerAt.set(accountId, clock());
         }
         if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
           setSessionCookie(request, reply, token);
