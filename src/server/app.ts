@@ -277,6 +277,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
         if (!session) return;
         if ('expired' in session) {
           request.sessionExpired = true;
+          // Said once: the next page load is simply signed out, and the sign-in page shows.
+          if (request.cookies[SESSION_COOKIE] === token) reply.clearCookie(SESSION_COOKIE, { path: '/' });
           return;
         }
         if (session.account.status === 'erasing') {

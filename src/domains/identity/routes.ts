@@ -139,6 +139,9 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
       },
       async (request, reply) => {
         await service.changePassword(requireSubject(request), request.body.password, request.body.newPassword);
+        // The current password was just given: signing the other devices out next needs no prompt.
+        const token = sessionTokenOf(request);
+        if (token) await service.markReauthenticated(token);
         return reply.code(204).send(null);
       },
     );
