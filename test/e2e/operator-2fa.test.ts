@@ -3,7 +3,8 @@
  * moderation console and sent to set it up; with TOTP on but a session signed in by password
  * alone they are asked to sign in again; signed in with a code they see the queue. On a phone in
  * Indonesian, and on a desktop in English (another operator refused, then one signing in with a
- * recovery code).
+ * recovery code). Then a seller: urged on Saldo to set TOTP up, asked for the password again
+ * before adding a bank account, and sent to sign in (and back) once the session ran out.
  */
 import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -15,7 +16,10 @@ import { desktopPage, phonePage, useBrowserSekat } from './browser.js';
 import { seriousViolations } from './a11y.js';
 
 const PASSWORD = 'nasi-uduk-betawi-enak';
-const sekat = useBrowserSekat({ env: { OPERATOR_EMAILS: 'opa2fa@contoh.id,opi2fa@contoh.id' } });
+// Session lifetimes and re-authentication follow this clock; "later" is a shift, not a sleep.
+let shift = 0;
+const MINUTE = 60_000;
+const sekat = useBrowserSekat({ env: { OPERATOR_EMAILS: 'opa2fa@contoh.id,opi2fa@contoh.id' }, clock: () => Date.now() + shift });
 const shot = async (page: Page, name: string) => {
   mkdirSync('/tmp/shots', { recursive: true });
   await page.screenshot({ path: `/tmp/shots/sessions-${name}.png`, fullPage: true });
@@ -97,5 +101,46 @@ describe('operators need a second factor in Chromium', () => {
     expect(errors).toEqual([]);
     expect(other.errors).toEqual([]);
     expect(desktop.errors).toEqual([]);
+  });
+
+  it('urges a seller to set up TOTP, asks for the password again before a bank account, and signs in again after expiry', async () => {
+    const { page, errors } = await phonePage(sekat.browser);
+    page.setDefaultTimeout(15_000);
+    expect((await sekat.register(page.request, 'penjual2fa')).status()).toBe(201);
+    expect((await page.request.post(`${sekat.base}/api/commerce/shops`, { data: { name: 'Toko Dua Langkah', slug: 'toko-dua-langkah', city: 'Bandung' } })).status()).toBe(201);
+    await page.goto(`${sekat.base}/seller/saldo`);
+    const nudge = page.getByRole('region', { name: id.guard.suggestTitle });
+    await nudge.getByText(id.guard.suggestBody).waitFor();
+    await nudge.getByRole('link', { name: id.guard.setUpTotp }).waitFor();
+    await shot(page, 'saldo-nudge-phone');
+
+    // Eleven minutes after signing in, a new bank account wants the password again.
+    shift += 11 * MINUTE;
+    await page.getByLabel(id.balance.bank, { exact: true }).selectOption('bca');
+    await page.getByLabel(id.balance.accountNumber, { exact: true }).fill('1234567890');
+    await page.getByLabel(id.balance.holderName, { exact: true }).fill('Budi Santoso');
+    await page.getByRole('button', { name: id.balance.addAccountSubmit }).click();
+    const prompt = page.getByRole('dialog', { name: id.guard.reauthTitle });
+    await prompt.getByLabel(id.guard.reauthPassword).fill('bukan-kata-sandinya');
+    await prompt.getByRole('button', { name: id.guard.reauthSubmit }).click();
+    await prompt.getByRole('alert').getByText(id.guard.reauthWrong).waitFor();
+    await shot(page, 'reauth-prompt-phone');
+    await prompt.getByLabel(id.guard.reauthPassword).fill(PASSWORD);
+    await prompt.getByRole('button', { name: id.guard.reauthSubmit }).click();
+    await expect.poll(async () => (await page.getByLabel(id.balance.toAccount, { exact: true }).locator('option').first().textContent()) ?? '').toContain('Budi Santoso');
+    expect(await prompt.count()).toBe(0);
+
+    // Half an hour without a request ends a seller's session: the next page asks to sign in, and returns.
+    shift += 31 * MINUTE;
+    await page.reload();
+    await page.waitForURL(/\/masuk\?next=%2Fseller%2Fsaldo&sesi=berakhir/);
+    await page.getByRole('status').getByText(id.guard.expired).waitFor();
+    await shot(page, 'session-expired-phone');
+    await page.getByLabel(id.auth.email).fill('penjual2fa@contoh.id');
+    await page.getByLabel(id.auth.password).fill(PASSWORD);
+    await page.getByRole('button', { name: id.auth.submitSignIn }).last().click();
+    await page.waitForURL(`${sekat.base}/seller/saldo`);
+    await page.getByRole('region', { name: id.guard.suggestTitle }).waitFor();
+    expect(errors).toEqual([]);
   });
 });
