@@ -68,10 +68,21 @@ describe(`session lifetimes (${STORE_LABEL})`, () => {
 
   it('ends a seller’s session after 30 minutes idle, and after 12 hours however busy', async () => {
     const bayu = await register('bayu_life');
-    expect((await call('POST', '/api/commerce/shops', bayu.token, { name: 'Toko Bayu', slug: 'toko-bayu-life', city: 'Bandung' })).statusCode).toBe(201);
+    const shop = await call('POST', '/api/commerce/shops', bayu.token, { name: 'Toko Bayu', slug: 'toko-bayu-life', city: 'Bandung' });
+    expect(shop.statusCode).toBe(201);
     // The seller lifetime starts within a minute of the shop opening.
     now += MINUTE + 1;
     expect((await me(bayu.token)).statusCode).toBe(200);
+    // Identity keeps only that the session is strict: nothing of the shop or the commerce pseudonym.
+    const identityDb = t.sekat.stores.identity.db;
+    const kept = JSON.stringify([
+      await identityDb.selectFrom('sessions').selectAll().where('account_id', '=', bayu.id).execute(),
+      await identityDb.selectFrom('accounts').selectAll().where('id', '=', bayu.id).execute(),
+    ]);
+    expect(kept).toContain('strict_since');
+    for (const commerceFact of [shop.json().id, 'toko-bayu-life', 'Toko Bayu', t.sekat.domains.identity.subjectFor('commerce', bayu.id)]) expect(kept).not.toContain(commerceFact);
+    const strictRows = await identityDb.selectFrom('sessions').select('strict_since').where('account_id', '=', bayu.id).execute();
+    expect(strictRows.some((row) => row.strict_since !== null)).toBe(true);
     now += 29 * MINUTE;
     expect((await me(bayu.token)).statusCode).toBe(200);
     now += 31 * MINUTE;
