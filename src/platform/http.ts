@@ -14,12 +14,35 @@ declare module 'fastify' {
      * composition root passes to every domain (true for all when REQUIRE_VERIFIED_EMAIL=false).
      */
     emailVerified?: boolean;
+    /**
+     * Whether the caller signed in, or gave the password or a code again, within the last few
+     * minutes: identity's claim, passed to every domain like emailVerified.
+     */
+    recentlyAuthenticated?: boolean;
+    /** The request came with a session that has run out (so "not signed in" says why). */
+    sessionExpired?: boolean;
   }
 }
 
+/** 401 for a session that ran out: the web sends the person to sign in again and back. */
+export const sessionExpired = () => new HttpProblem(401, 'session-expired', 'Session expired', 'Your session has ended; sign in again.');
+
 export function requireSubject(request: FastifyRequest): string {
-  if (!request.subject) throw unauthorized();
+  if (!request.subject) throw request.sessionExpired ? sessionExpired() : unauthorized();
   return request.subject;
+}
+
+/**
+ * The subject, for a sensitive action (a bank account, a withdrawal, signing out other devices):
+ * 403 `reauthentication-required` unless the person signed in or proved it again recently
+ * (POST /api/auth/reauth with the password or a code).
+ */
+export function requireRecentAuthentication(request: FastifyRequest, action: string): string {
+  const subject = requireSubject(request);
+  if (!request.recentlyAuthenticated) {
+    throw new HttpProblem(403, 'reauthentication-required', 'Re-authentication required', `Give your password (or a code from your authenticator app) again before ${action}.`);
+  }
+  return subject;
 }
 
 /**
@@ -80,6 +103,7 @@ export const ProblemSchema = Type.Object(
     errors: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
     moreErrors: Type.Optional(Type.Integer({ description: 'How many more fields had errors than `errors` lists (it lists at most 20)' })),
     availableIdr: Type.Optional(Type.Integer({ description: 'A withdrawal over the balance: what is available to withdraw' })),
+    enrolled: Type.Optional(Type.Boolean({ description: '`second-factor-required`: whether the account has a second factor (then sign in again with it) or must set one up' })),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details' },
 );

@@ -34,6 +34,7 @@ import { setSessionCookie } from '../domains/identity/routes.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { refuseCrossSiteRequests } from './csrf.js';
 import type { SubjectSet } from '../contracts/ports.js';
+import { LRUCache } from 'lru-cache';
 
 const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
@@ -44,6 +45,8 @@ export interface BuildOptions {
   background?: boolean;
   /** Where log lines go (default stdout); tests read them to prove what is never logged. */
   logDestination?: DestinationStream;
+  /** The clock session lifetimes are measured by (default Date.now); tests move a fake one. */
+  clock?: () => number;
 }
 
 /**
@@ -61,7 +64,7 @@ export function clientAddressTrust(trust: TrustProxy): false | string[] | ((addr
 export interface Sekat {
   app: FastifyInstance;
   stores: Record<DomainName, DomainStore>;
-  domains: { identity: identity.IdentityInstance; social: social.SocialInstance } & Record<Exclude<DomainName, 'identity' | 'social'>, DomainInstance>;
+  domains: { identity: identity.IdentityInstance; social: social.SocialInstance; commerce: commerce.CommerceInstance } & Record<Exclude<DomainName, 'identity' | 'social' | 'commerce'>, DomainInstance>;
   deps: Record<DomainName, DomainDeps>;
   bus: Bus;
   log: Logger;
@@ -127,8 +130,23 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   const publicProfileOf = new WeakMap<FastifyRequest, { handle: string; displayName: string }>();
   // Requests from the platform's operators (OPERATOR_EMAILS). Commerce hears only yes or no.
   const operatorRequests = new WeakSet<FastifyRequest>();
+  // Operators whose session lacks the second factor: their operator routes answer 403
+  // `second-factor-required` from here, so the domains still hear only yes or no.
+  const operatorRefusals = new WeakMap<FastifyRequest, Exclude<identity.OperatorStanding, 'ready'>>();
   // Requests whose account confirmed its email: every domain hears this claim, and nothing more.
   const verifiedRequests = new WeakSet<FastifyRequest>();
+  // Requests whose session signed in or re-authenticated a few minutes ago (identity's claim).
+  const recentlyAuthenticatedRequests = new WeakSet<FastifyRequest>();
+  const isOperator = (request: FastifyRequest): boolean => {
+    const refusal = operatorRefusals.get(request);
+    if (refusal) throw identity.secondFactorRequired(refusal);
+    return operatorRequests.has(request);
+  };
+  // Accounts commerce said own no shop, and when it said so: asked again after a minute, so a
+  // session takes the seller lifetime within a minute of its shop opening.
+  const clock = options.clock ?? Date.now;
+  const notSellerAt = new LRUCache<string, number>({ max: 100_000 });
+  const knownNonSeller = (accountId: string) => clock() - (notSellerAt.get(accountId) ?? -Infinity) < 60_000;
 
   // One client for every counter kept in Redis: request rate limits and sign-in throttling.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
@@ -138,6 +156,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl },
     config.operatorEmails,
     redis,
+    clock,
   );
   const subjectsFor = (accountId: string): SubjectSet => ({
     identity: accountId,
@@ -155,14 +174,14 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     {
       paymentProvider: config.paymentProvider,
       paymentExpiry: config.paymentExpiry,
-      isOperator: (request) => operatorRequests.has(request),
+      isOperator,
       iris: config.disbursement.provider === 'iris' ? config.disbursement : undefined,
       biteship: config.courier.provider === 'biteship' ? config.courier : undefined,
     },
   );
   let bridgeDomain: bridge.BridgeInstance | undefined;
   const socialDomain = social.start(deps.social, {
-    isOperator: (request) => operatorRequests.has(request),
+    isOperator,
     profileSeed: (request) => publicProfileOf.get(request),
     maxUploadBytes: config.videoMaxBytes,
     transcodePreset: config.transcodePreset,
@@ -255,16 +274,32 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     if (!token) return done();
     domains.identity
       .authenticate(token)
-      .then((session) => {
+      .then(async (session) => {
         if (!session) return;
+        if ('expired' in session) {
+          request.sessionExpired = true;
+          // Said once: the next page load is simply signed out, and the sign-in page shows.
+          if (request.cookies[SESSION_COOKIE] === token) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+          return;
+        }
         if (session.account.status === 'erasing') {
           erasingAccountOf.set(request, session.account.id);
           return;
         }
-        accountOf.set(request, session.account.id);
+        const accountId = session.account.id;
+        accountOf.set(request, accountId);
         publicProfileOf.set(request, { handle: session.account.handle, displayName: session.account.displayName });
-        if (session.account.roles.includes('operator')) operatorRequests.add(request);
+        const standing = await domains.identity.operatorStanding(session);
+        if (standing === 'ready') operatorRequests.add(request);
+        else if (standing) operatorRefusals.set(request, standing);
         if (session.account.emailVerified || !config.requireVerifiedEmail) verifiedRequests.add(request);
+        if (session.recentlyAuthenticated) recentlyAuthenticatedRequests.add(request);
+        // A seller's session runs on the short lifetime. Identity does not ask commerce; this
+        // root asks commerce "does this subject own a shop?" and tells identity only the answer.
+        if (!session.strict && !knownNonSeller(accountId)) {
+          if (await domains.commerce.isSeller(domains.identity.subjectFor('commerce', accountId))) await domains.identity.holdToSellerLifetime(token);
+          else notSellerAt.set(accountId, clock());
+        }
         if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
           setSessionCookie(request, reply, token);
         }
@@ -280,6 +315,7 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
           if (accountId) {
             request.subject = domain === 'identity' ? accountId : domains.identity.subjectFor(domain, accountId);
             request.emailVerified = verifiedRequests.has(request);
+            request.recentlyAuthenticated = recentlyAuthenticatedRequests.has(request);
           }
           done();
         });

@@ -10,6 +10,7 @@ import id from '../../web/src/i18n/id.json' with { type: 'json' };
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
 import { desktopPage, phonePage, screenshot, useBrowserSekat } from './browser.js';
 import { seedReadyVideo } from '../../src/domains/social/testkit.js';
+import { signInWithTotpIn } from '../support/second-factor.js';
 
 const sekat = useBrowserSekat({ env: { OPERATOR_EMAILS: 'opsatu@contoh.id,opdua@contoh.id' } });
 
@@ -25,6 +26,9 @@ describe('reports, moderation and appeals in Chromium', () => {
     expect((await sekat.register(creator.request, 'kreator_obat')).status()).toBe(201);
     expect((await sekat.register(opOne.request, 'opsatu')).status()).toBe(201);
     expect((await sekat.register(opTwo.request, 'opdua')).status()).toBe(201);
+    // Operators act only in a session signed in with their second factor.
+    await signInWithTotpIn(opOne.request, sekat.base, 'opsatu@contoh.id', 'nasi-uduk-betawi-enak');
+    await signInWithTotpIn(opTwo.request, sekat.base, 'opdua@contoh.id', 'nasi-uduk-betawi-enak');
     const creatorAccount = ((await (await creator.request.get(`${sekat.base}/api/me`)).json()) as { id: string }).id;
     const social = sekat.app.sekat.domains;
     const caption = 'Obat pelangsing ajaib 3 hari #promo';

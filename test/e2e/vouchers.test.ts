@@ -10,6 +10,7 @@ import id from '../../web/src/i18n/id.json' with { type: 'json' };
 import { useSekat } from '../support/sekat.js';
 import { launchBrowser, phonePage, screenshot } from './browser.js';
 import { seriousViolations } from './a11y.js';
+import { signInWithTotpIn } from '../support/second-factor.js';
 
 const OPERATOR_EMAIL = 'operasional@sekat.id';
 const app = useSekat({ env: { OPERATOR_EMAILS: OPERATOR_EMAIL } });
@@ -159,6 +160,8 @@ describe('vouchers in Chromium', () => {
       data: { email: OPERATOR_EMAIL, password: 'kopi-susu-gula-aren-42', handle: 'operasional', displayName: 'Tim Sekat' },
     });
     expect(registered.status()).toBe(201);
+    // Operators act only in a session signed in with their second factor.
+    await signInWithTotpIn(page.request, base, OPERATOR_EMAIL, 'kopi-susu-gula-aren-42');
 
     await page.goto(`${base}/saya`);
     await page.getByRole('link', { name: id.nav.platformVouchers }).click();

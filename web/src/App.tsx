@@ -11,6 +11,7 @@ import { Loading } from './components/Alert';
 import { Icon } from './components/Icon';
 import { authPath, safeNext, signInReason } from './lib/next';
 import { VerifyEmailBanner } from './components/VerifyEmailBanner';
+import { ReauthDialog, SessionExpiredRedirect } from './guards/Guards';
 
 const VideoPage = lazy(() => import('./pages/VideoPage'));
 const ProductPage = lazy(() => import('./pages/ProductPage'));
@@ -216,6 +217,8 @@ export default function App() {
         {t('app.skip')}
       </a>
       <Header />
+      <SessionExpiredRedirect />
+      <ReauthDialog />
       <main id="main">
         {params.get('akun') === 'dihapus' && (
           <p className="ok card" role="status">

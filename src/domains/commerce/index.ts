@@ -82,6 +82,8 @@ export interface CommerceInstance extends DomainInstance {
   disbursementSandbox: IrisSandbox | undefined;
   /** The embedded Biteship sandbox, when no real courier aggregator was given. */
   courierSandbox: BiteshipSandbox | undefined;
+  /** Whether this commerce subject owns a shop: the composition root's one question, answered yes or no. */
+  isSeller(subject: string): Promise<boolean>;
 }
 
 export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: CommerceSettings = {}): CommerceInstance {
@@ -155,6 +157,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     },
     disbursementSandbox: sandboxDisbursement?.sandbox,
     courierSandbox: sandboxCourier?.sandbox,
+    isSeller: async (subject) => (await deps.db.selectFrom('shops').select('id').where('owner_subject', '=', subject).limit(1).executeTakeFirst()) !== undefined,
     exportSubject: (subject) => privacy.exportSubject(subject),
     eraseSubject: (subject) => privacy.eraseSubject(subject),
     createPlatformVoucher: (input) => createVoucher(deps.db, null, input),

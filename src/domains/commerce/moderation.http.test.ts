@@ -11,6 +11,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testi
 import type { Config } from '../../platform/config.js';
 import type { Database } from '../../platform/db.js';
 import { checkout, listProduct, openShop, registerUser, type TestUser } from './testkit.js';
+import { signInWithTotp } from '../../../test/support/second-factor.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -31,7 +32,9 @@ const accountOf = async (who: TestUser) => (await inject('GET', '/api/me', who))
 async function registerOperator(email: string, handle: string): Promise<TestUser> {
   const response = await sekat.app.inject({ method: 'POST', url: '/api/auth/register', remoteAddress: `10.77.0.${handle.length}`, payload: { email, password: 'kopi-susu-gula-aren-42', handle, displayName: handle } });
   expect(response.statusCode, response.body).toBe(201);
-  return { token: response.json().token, headers: { authorization: `Bearer ${response.json().token}` } };
+  // Operators act only in a session signed in with their second factor.
+  const token = await signInWithTotp(sekat.app, response.json().token, email, 'kopi-susu-gula-aren-42', `10.77.1.${handle.length}`);
+  return { token, headers: { authorization: `Bearer ${token}` } };
 }
 
 /** Every row of every table in a database, as text. */

@@ -8,6 +8,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testi
 import type { Config } from '../../platform/config.js';
 import type { Database } from '../../platform/db.js';
 import { ADDRESS, checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
+import { signInWithTotp } from '../../../test/support/second-factor.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -38,7 +39,9 @@ beforeAll(async () => {
     payload: { email: 'operasional@sekat.id', password: 'kopi-susu-gula-aren-42', handle: 'operasional', displayName: 'Tim Sekat' },
   });
   expect(registered.statusCode).toBe(201);
-  operator = { token: registered.json().token, headers: { authorization: `Bearer ${registered.json().token}` } };
+  // Operators act only in a session signed in with their second factor.
+  const token = await signInWithTotp(sekat.app, registered.json().token, 'operasional@sekat.id', 'kopi-susu-gula-aren-42');
+  operator = { token, headers: { authorization: `Bearer ${token}` } };
   someone = await registerUser(sekat.app, 'penjual');
 });
 

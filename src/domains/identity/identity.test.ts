@@ -27,7 +27,7 @@ describe(`identity (${STORE_LABEL})`, () => {
 
     const me = await t.sekat.app.inject({ url: '/api/me', cookies: { sid: body.token } });
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toEqual({ id: body.user.id, handle: 'sari.w', displayName: 'Sari Wulandari', roles: ['user'], emailVerified: false });
+    expect(me.json()).toEqual({ id: body.user.id, handle: 'sari.w', displayName: 'Sari Wulandari', roles: ['user'], emailVerified: false, secondFactor: false });
 
     const signIn = await login('SARI@contoh.id', 'kopi-susu-gula-aren');
     expect(signIn.statusCode).toBe(200);
@@ -52,7 +52,7 @@ describe(`identity (${STORE_LABEL})`, () => {
     const { token, user } = (await register({ email: 'sesi@contoh.id', password: 'kopi-tubruk-pahit-manis', handle: 'sesi', displayName: 'Sesi' })).json();
     const signedIn = await t.sekat.app.inject({ url: '/api/session', cookies: { sid: token } });
     expect(signedIn.statusCode).toBe(200);
-    expect(signedIn.json()).toEqual({ signedIn: true, user: { id: user.id, handle: 'sesi', displayName: 'Sesi', roles: ['user'], emailVerified: false } });
+    expect(signedIn.json()).toEqual({ signedIn: true, user: { id: user.id, handle: 'sesi', displayName: 'Sesi', roles: ['user'], emailVerified: false, secondFactor: false } });
     await t.sekat.app.inject({ method: 'POST', url: '/api/auth/logout', cookies: { sid: token } });
     expect((await t.sekat.app.inject({ url: '/api/session', cookies: { sid: token } })).json()).toEqual({ signedIn: false });
   });

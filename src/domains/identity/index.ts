@@ -4,7 +4,8 @@ import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import type { IdentityPort } from '../../contracts/ports.js';
 import type { Redis } from 'ioredis';
 import { MemoryBackoff, RedisBackoff } from '../../platform/backoff.js';
-import { IdentityService, type Account } from './service.js';
+import { IdentityService, type AuthenticatedSession, type Clock, type ExpiredSession } from './service.js';
+import { hasSecondFactor, secondFactorsOf, type OperatorStanding, type SecondFactors } from './factors.js';
 import { identityRoutes, User } from './routes.js';
 import { LOGIN_BACKOFF, LoginThrottle } from './throttle.js';
 import { Mailer } from './mail.js';
@@ -18,11 +19,18 @@ import { Passkeys, relyingPartyOf } from './passkeys.js';
 import { passkeyRoutes } from './passkeys.routes.js';
 import type { SecondFactorMethod } from './routes.js';
 
+export { secondFactorRequired, type OperatorStanding, type SecondFactors } from './factors.js';
+
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
 export interface IdentityInstance extends DomainInstance, IdentityPort {
-  authenticate(token: string): Promise<{ account: Account; renewedUntil?: Date } | undefined>;
+  authenticate(token: string): Promise<AuthenticatedSession | ExpiredSession | undefined>;
   subjectFor(domain: string, accountId: string): string;
+  /** Undefined for an account that is not an operator; else whether it may act as one in this session. */
+  operatorStanding(session: AuthenticatedSession): Promise<OperatorStanding | undefined>;
+  /** The composition root's word that the account is a seller: the session takes the seller lifetime. */
+  holdToSellerLifetime(token: string): Promise<void>;
+  secondFactorsOf(accountId: string): Promise<SecondFactors>;
 }
 
 export interface IdentitySecrets {
@@ -43,8 +51,10 @@ export function start(
   mail: IdentityMailOptions,
   operatorEmails: string[] = [],
   redis?: Redis,
+  clock: Clock = Date.now,
 ): IdentityInstance {
-  const service = new IdentityService(deps.db, secrets, operatorEmails);
+  const service = new IdentityService(deps.db, secrets, operatorEmails, clock);
+  const factorsOf = (accountId: string) => secondFactorsOf(deps.db, accountId);
   const backoff = redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-login-') : new MemoryBackoff(LOGIN_BACKOFF);
   const mailer = new Mailer({ smtpUrl: mail.smtpUrl, from: mail.from, dataDir: deps.dataDir });
   const recovery = new PasswordRecovery({ db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl });
@@ -65,16 +75,24 @@ export function start(
             const methods: SecondFactorMethod[] = [...(factors.totp ? (['totp', 'recovery-code'] as const) : []), ...(factors.passkeys > 0 ? (['passkey'] as const) : [])];
             return methods.length > 0 ? { challenge: await totp.issueChallenge(account.id), methods } : undefined;
           },
+          hasSecondFactor: async (accountId) => hasSecondFactor(await factorsOf(accountId)),
         }),
       );
       await app.register(totpRoutes(service, totp, reauth));
-      await app.register(sessionRoutes(service));
+      await app.register(sessionRoutes(service, reauth));
       await app.register(passkeyRoutes(service, passkeys, totp, reauth));
       await app.register(recoveryRoutes(recovery));
       await app.register(emailRoutes(confirmation));
     },
     authenticate: (token) => service.authenticate(token),
     subjectFor: (domain, accountId) => service.subjectFor(domain, accountId),
+    operatorStanding: async (session) => {
+      if (!session.account.roles.includes('operator')) return undefined;
+      if (session.secondFactor) return 'ready';
+      return hasSecondFactor(await factorsOf(session.account.id)) ? 'second-factor-not-used' : 'second-factor-missing';
+    },
+    holdToSellerLifetime: (token) => service.holdToSellerLifetime(token),
+    secondFactorsOf: factorsOf,
     beginErasure: (accountId) => service.beginErasure(accountId),
     exportSubject: async (accountId) => ({ data: await service.exportAccount(accountId) }),
     eraseSubject: (accountId) => service.eraseAccount(accountId),

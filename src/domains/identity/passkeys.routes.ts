@@ -176,7 +176,7 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
         await passkeys.completeSecondFactor(accountId, challenge, flow, response as AuthenticationResponseJSON, (trx) => totp.spendChallenge(challenge, trx));
         const account = await service.accountById(accountId);
         if (!account) throw unauthorized();
-        const session = await service.createSession(account.id, deviceOf(request));
+        const session = await service.createSession(account.id, deviceOf(request), 'passkey');
         setSessionCookie(request, reply, session.token);
         return { user: userOf(account), token: session.token };
       },
@@ -206,7 +206,7 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
         const accountId = await passkeys.completePasswordless(request.body.flow, request.body.response as AuthenticationResponseJSON);
         const account = await service.accountById(accountId);
         if (!account) throw unauthorized('This account cannot sign in.');
-        const session = await service.createSession(account.id, deviceOf(request));
+        const session = await service.createSession(account.id, deviceOf(request), 'passkey');
         setSessionCookie(request, reply, session.token);
         return { user: userOf(account), token: session.token };
       },

@@ -15,6 +15,7 @@ export const User = Type.Object(
     email: Type.Optional(Type.String()),
     roles: Type.Array(Type.String()),
     emailVerified: Type.Boolean({ description: 'Whether the address was confirmed; opening a shop, payouts and going live need it' }),
+    secondFactor: Type.Optional(Type.Boolean({ description: 'Whether the account has a second factor (TOTP or a passkey); operators need one, sellers are urged to' })),
   },
   { $id: 'User' },
 );
@@ -74,6 +75,8 @@ export interface IdentityRouteHooks {
   registered?: (account: Account) => void;
   /** When the account has a second factor, a challenge to sign in with it instead of a session, and the factors that may answer. */
   secondFactorChallenge?: (account: Account) => Promise<{ challenge: string; methods: SecondFactorMethod[] } | undefined>;
+  /** Whether the account has any second factor (GET /api/me and /api/session say so). */
+  hasSecondFactor?: (accountId: string) => Promise<boolean>;
 }
 
 export function identityRoutes(service: IdentityService, throttle: LoginThrottle, hooks: IdentityRouteHooks = {}): FastifyPluginAsyncTypebox {
@@ -138,6 +141,9 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
       },
       async (request, reply) => {
         await service.changePassword(requireSubject(request), request.body.password, request.body.newPassword);
+        // The current password was just given: signing the other devices out next needs no prompt.
+        const token = sessionTokenOf(request);
+        if (token) await service.markReauthenticated(token);
         return reply.code(204).send(null);
       },
     );
@@ -166,8 +172,8 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
         requireSubject(request);
         const token = sessionTokenOf(request);
         const session = token ? await service.authenticate(token) : undefined;
-        if (!session) throw unauthorized();
-        return userOf(session.account, false);
+        if (!session || 'expired' in session) throw unauthorized();
+        return { ...userOf(session.account, false), secondFactor: (await hooks.hasSecondFactor?.(session.account.id)) ?? false };
       },
     );
 
@@ -178,13 +184,20 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
         schema: {
           tags: ['identity'],
           summary: 'Whether the caller is signed in, and as whom (200 either way)',
-          response: { 200: Type.Union([Type.Object({ signedIn: Type.Literal(true), user: Type.Ref(User) }), Type.Object({ signedIn: Type.Literal(false) })]) },
+          response: {
+            200: Type.Union([
+              Type.Object({ signedIn: Type.Literal(true), user: Type.Ref(User) }),
+              Type.Object({ signedIn: Type.Literal(false), expired: Type.Optional(Type.Boolean({ description: 'The request came with a session that has run out' })) }),
+            ]),
+          },
         },
       },
       async (request) => {
         const token = sessionTokenOf(request);
         const session = token ? await service.authenticate(token) : undefined;
-        return session ? { signedIn: true as const, user: userOf(session.account, false) } : { signedIn: false as const };
+        if (!session) return { signedIn: false as const };
+        if ('expired' in session) return { signedIn: false as const, expired: true };
+        return { signedIn: true as const, user: { ...userOf(session.account, false), secondFactor: (await hooks.hasSecondFactor?.(session.account.id)) ?? false } };
       },
     );
   };

@@ -8,10 +8,42 @@ import { conflict, HttpProblem, unauthorized, validationFailed, type FieldErrors
 import { uuidv7 } from '../../platform/ids.js';
 import { textProblem } from '../../platform/text.js';
 import { describeUserAgent } from './user-agent.js';
+import { secondFactorsOf, totpExport, type SecondFactors } from './factors.js';
 
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /** Sliding expiry is pushed forward at most this often, so reads stay reads. */
 const SESSION_RENEW_AFTER_MS = 60 * 60 * 1000;
+/** Sellers' and operators' sessions end after this long without a request… */
+export const STRICT_IDLE_MS = 30 * 60 * 1000;
+/** …and this long after they began, however busy. */
+export const STRICT_ABSOLUTE_MS = 12 * 60 * 60 * 1000;
+/** A strict session's last activity is written at most this often (its idle time is kept to within this). */
+const STRICT_RENEW_AFTER_MS = 60 * 1000;
+/** How long a sign-in, or the password or a code given again, counts for sensitive actions. */
+export const REAUTH_WINDOW_MS = 10 * 60 * 1000;
+
+/** Milliseconds since the epoch; tests pass a clock they move by hand. */
+export type Clock = () => number;
+
+/** The factor a session was signed in with beyond the password. */
+export type SessionSecondFactor = 'totp' | 'passkey';
+
+/**
+ * What identity says about a live session. `strict`: the seller and operator lifetime applies;
+ * `recentlyAuthenticated`: signed in, or proved again, within REAUTH_WINDOW_MS.
+ */
+export interface AuthenticatedSession {
+  account: Account;
+  renewedUntil?: Date;
+  secondFactor: SessionSecondFactor | null;
+  strict: boolean;
+  recentlyAuthenticated: boolean;
+}
+
+/** A token that named a session which has run out: the person is told so, not just "sign in". */
+export interface ExpiredSession {
+  expired: true;
+}
 
 /** OWASP's minimum for argon2id: m = 19 MiB, t = 2, p = 1. */
 const ARGON2_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -112,9 +144,15 @@ const SESSION_CACHE_TTL_MS = 15_000;
 
 interface CachedSession {
   account: Account;
+  createdAt: number;
   lastSeenAt: number;
   expiresAt: number;
+  strictSince: number | null;
+  authenticatedAt: number;
+  secondFactor: SessionSecondFactor | null;
 }
+
+const millis = (value: unknown): number => new Date(value as Date).getTime();
 
 export class IdentityService {
   private readonly dummyHash: Promise<string>;
@@ -129,6 +167,7 @@ export class IdentityService {
     private readonly db: Database,
     private readonly secrets: { sessionPepper: string; subjectKeys: Record<string, string> },
     operatorEmails: string[] = [],
+    readonly now: Clock = Date.now,
   ) {
     this.operators = new Set(operatorEmails.map(normaliseEmail));
     // Verified against when the email is unknown, so both failures cost the same time.
@@ -225,15 +264,21 @@ export class IdentityService {
     }
   }
 
-  async createSession(accountId: string, device: SessionDevice = {}): Promise<{ token: string; expiresAt: Date }> {
+  /** A new session; `secondFactor` names the factor the person gave at sign-in besides the password. */
+  async createSession(accountId: string, device: SessionDevice = {}, secondFactor: SessionSecondFactor | null = null): Promise<{ token: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
-    const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+    const now = new Date(this.now());
+    const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
     await this.db
       .insertInto('sessions')
       .values({
         id: uuidv7(),
         token_hash: this.hashToken(token),
         account_id: accountId,
+        created_at: now,
+        last_seen_at: now,
+        authenticated_at: now,
+        second_factor: secondFactor,
         expires_at: expiresAt,
         user_agent: device.userAgent?.slice(0, 512) ?? null,
         country: device.country && /^[A-Z]{2}$/.test(device.country) ? device.country : null,
@@ -249,7 +294,7 @@ export class IdentityService {
       .select(['id', 'token_hash', 'user_agent', 'country', 'created_at', 'last_seen_at'])
       .where('account_id', '=', accountId)
       .where('revoked_at', 'is', null)
-      .where('expires_at', '>', sql<Date>`now()`)
+      .where('expires_at', '>', new Date(this.now()))
       .orderBy('last_seen_at', 'desc')
       .orderBy('created_at', 'desc')
       .execute();
@@ -291,10 +336,13 @@ export class IdentityService {
   }
 
   /**
-   * The account behind a session token, or undefined. Renews the sliding expiry when it is more
-   * than an hour old; `renewedUntil` tells the caller to refresh the cookie.
+   * The account behind a session token; `{ expired: true }` when the token named a session that
+   * ran out, undefined when it names none (or a revoked one). Everyone's session slides for 30
+   * days, renewed at most hourly (`renewedUntil` tells the caller to refresh the cookie). A
+   * seller's or operator's session is strict: it ends after 30 minutes without a request or 12
+   * hours after it began, whichever comes first.
    */
-  async authenticate(token: string): Promise<{ account: Account; renewedUntil?: Date } | undefined> {
+  async authenticate(token: string): Promise<AuthenticatedSession | ExpiredSession | undefined> {
     if (token.length < 20 || token.length > 100) return undefined;
     // The in-process cache is keyed by the token itself, so a hit costs no hashing; only the
     // hash is ever stored in the database.
@@ -304,35 +352,87 @@ export class IdentityService {
       const row = await this.db
         .selectFrom('sessions as s')
         .innerJoin('accounts as a', 'a.id', 's.account_id')
-        .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 'a.email_verified_at', 'a.status', 's.expires_at', 's.last_seen_at'])
+        .select(['a.id', 'a.email', 'a.handle', 'a.display_name', 'a.roles', 'a.email_verified_at', 'a.status'])
+        .select(['s.expires_at', 's.created_at', 's.last_seen_at', 's.strict_since', 's.authenticated_at', 's.second_factor'])
         .where('s.token_hash', '=', tokenHash)
         .where('s.revoked_at', 'is', null)
-        .where('s.expires_at', '>', sql<Date>`now()`)
         .where('a.status', 'in', ['active', 'erasing'])
         .executeTakeFirst();
       if (!row) return undefined;
       session = {
         account: { ...this.toAccount(row as AccountRow), status: row.status as 'active' | 'erasing' },
-        lastSeenAt: new Date(row.last_seen_at as Date).getTime(),
-        expiresAt: new Date(row.expires_at as Date).getTime(),
+        createdAt: millis(row.created_at),
+        lastSeenAt: millis(row.last_seen_at),
+        expiresAt: millis(row.expires_at),
+        strictSince: row.strict_since ? millis(row.strict_since) : null,
+        authenticatedAt: millis(row.authenticated_at ?? row.created_at),
+        secondFactor: (row.second_factor as SessionSecondFactor | null) ?? null,
       };
       this.sessions.set(token, session);
     }
-    const now = Date.now();
-    if (session.expiresAt <= now) {
+    const now = this.now();
+    const strict = this.isStrict(session);
+    if (session.expiresAt <= now || (strict && this.strictDeadline(session) <= now)) {
       this.sessions.delete(token);
-      return undefined;
+      return { expired: true };
     }
-    if (now - session.lastSeenAt < SESSION_RENEW_AFTER_MS) return { account: session.account };
+    const claims = (renewedUntil?: Date): AuthenticatedSession => ({
+      account: session.account,
+      ...(renewedUntil ? { renewedUntil } : {}),
+      secondFactor: session.secondFactor,
+      strict,
+      recentlyAuthenticated: now - session.authenticatedAt < REAUTH_WINDOW_MS,
+    });
+    if (now - session.lastSeenAt < (strict ? STRICT_RENEW_AFTER_MS : SESSION_RENEW_AFTER_MS)) return claims();
+    session.lastSeenAt = now;
+    if (strict) {
+      session.expiresAt = this.strictDeadline(session);
+      await this.db.updateTable('sessions').set({ last_seen_at: new Date(now), expires_at: new Date(session.expiresAt) }).where('token_hash', '=', this.hashToken(token)).execute();
+      // The cookie outlives a strict session on purpose: the next request then hears "expired".
+      return claims();
+    }
     const renewedUntil = new Date(now + SESSION_TTL_MS);
+    session.expiresAt = renewedUntil.getTime();
+    await this.db.updateTable('sessions').set({ last_seen_at: new Date(now), expires_at: renewedUntil }).where('token_hash', '=', this.hashToken(token)).execute();
+    return claims(renewedUntil);
+  }
+
+  private isStrict(session: CachedSession): boolean {
+    return session.strictSince !== null || session.account.roles.includes('operator');
+  }
+
+  /** When a strict session ends: 30 minutes after its last request, 12 hours after it became strict. */
+  private strictDeadline(session: CachedSession): number {
+    return Math.min(session.lastSeenAt + STRICT_IDLE_MS, (session.strictSince ?? session.createdAt) + STRICT_ABSOLUTE_MS);
+  }
+
+  /**
+   * Puts a session on the seller lifetime from now on (the composition root says when the
+   * account is a seller; identity never asks commerce). Its 12 hours count from this moment.
+   */
+  async holdToSellerLifetime(token: string): Promise<void> {
+    const now = this.now();
+    const cached = this.sessions.get(token);
+    if (cached?.strictSince) return;
     await this.db
       .updateTable('sessions')
-      .set({ last_seen_at: sql`now()`, expires_at: renewedUntil })
+      .set({ strict_since: new Date(now), last_seen_at: new Date(now), expires_at: sql<Date>`least(expires_at, ${new Date(now + STRICT_IDLE_MS)})` })
       .where('token_hash', '=', this.hashToken(token))
+      .where('strict_since', 'is', null)
       .execute();
-    session.lastSeenAt = now;
-    session.expiresAt = renewedUntil.getTime();
-    return { account: session.account, renewedUntil };
+    if (cached) {
+      cached.strictSince = now;
+      cached.lastSeenAt = now;
+      cached.expiresAt = Math.min(cached.expiresAt, now + STRICT_IDLE_MS);
+    }
+  }
+
+  /** Records that the person proved who they are again in this session (see REAUTH_WINDOW_MS). */
+  async markReauthenticated(token: string): Promise<void> {
+    const now = this.now();
+    await this.db.updateTable('sessions').set({ authenticated_at: new Date(now) }).where('token_hash', '=', this.hashToken(token)).where('revoked_at', 'is', null).execute();
+    const cached = this.sessions.get(token);
+    if (cached) cached.authenticatedAt = now;
   }
 
   async revokeSession(token: string): Promise<void> {
@@ -365,16 +465,8 @@ export class IdentityService {
   }
 
   /** Which second factors the account has: a confirmed TOTP app, and how many passkeys. */
-  async secondFactorsOf(accountId: string): Promise<{ totp: boolean; passkeys: number }> {
-    const row = await this.db
-      .selectFrom('accounts as a')
-      .select((eb) => [
-        eb.exists(eb.selectFrom('totp_factors').select('account_id').whereRef('account_id', '=', 'a.id').where('confirmed_at', 'is not', null)).as('totp'),
-        eb.selectFrom('passkeys').select((p) => p.fn.countAll<string>().as('n')).whereRef('account_id', '=', 'a.id').as('passkeys'),
-      ])
-      .where('a.id', '=', accountId)
-      .executeTakeFirst();
-    return { totp: Boolean(row?.totp), passkeys: Number(row?.passkeys ?? 0) };
+  secondFactorsOf(accountId: string): Promise<SecondFactors> {
+    return secondFactorsOf(this.db, accountId);
   }
 
   async exportAccount(accountId: string) {
@@ -385,7 +477,7 @@ export class IdentityService {
       .executeTakeFirst();
     const sessions = await this.db
       .selectFrom('sessions')
-      .select(['created_at', 'last_seen_at', 'expires_at', 'revoked_at'])
+      .select(['created_at', 'last_seen_at', 'expires_at', 'revoked_at', 'user_agent', 'country', 'second_factor'])
       .where('account_id', '=', accountId)
       .orderBy('created_at')
       .execute();
@@ -400,7 +492,17 @@ export class IdentityService {
       account: account
         ? { id: account.id, email: account.email, handle: account.handle, displayName: account.display_name, roles: account.roles, locale: account.locale, createdAt: iso(account.created_at) }
         : null,
-      sessions: sessions.map((s) => ({ createdAt: iso(s.created_at), lastSeenAt: iso(s.last_seen_at), expiresAt: iso(s.expires_at), revokedAt: iso(s.revoked_at) })),
+      totp: await totpExport(this.db, accountId),
+      // The devices as the sessions page names them; the token (or its hash) is never exported.
+      sessions: sessions.map((s) => ({
+        ...describeUserAgent(s.user_agent as string | null),
+        country: (s.country as string | null) ?? null,
+        signedInWith: s.second_factor ? ['password', s.second_factor as string] : ['password'],
+        createdAt: iso(s.created_at),
+        lastSeenAt: iso(s.last_seen_at),
+        expiresAt: iso(s.expires_at),
+        revokedAt: iso(s.revoked_at),
+      })),
       passkeys: passkeys.map((p) => ({
         name: p.name,
         credentialId: p.credential_id,

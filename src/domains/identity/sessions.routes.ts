@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { requireSubject, sessionTokenOf } from '../../platform/http.js';
+import { requireRecentAuthentication, requireSubject, sessionTokenOf } from '../../platform/http.js';
 import { notFound, unauthorized } from '../../platform/errors.js';
-import type { IdentityService } from './service.js';
+import { REAUTH_WINDOW_MS, type IdentityService } from './service.js';
+import { ProofFields, type Reauthentication } from './reauth.js';
 
 const tags = ['identity'];
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -16,8 +17,29 @@ const SessionItem = Type.Object({
   current: Type.Boolean({ description: 'The session this request came with' }),
 });
 
-export function sessionRoutes(service: IdentityService): FastifyPluginAsyncTypebox {
+export function sessionRoutes(service: IdentityService, reauth: Reauthentication): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.post(
+      '/auth/reauth',
+      {
+        schema: {
+          tags,
+          summary: `Prove it is you again (the password, or a code from the authenticator app): sensitive actions then go through for ${REAUTH_WINDOW_MS / 60_000} minutes`,
+          body: Type.Object(ProofFields),
+          response: { 204: Type.Null(), 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 403: Type.Ref('Problem'), 429: Type.Ref('Problem') },
+        },
+        config: { rateLimit: { max: 10, timeWindow: '15 minutes' } },
+      },
+      async (request, reply) => {
+        const accountId = requireSubject(request);
+        const token = sessionTokenOf(request);
+        if (!token) throw unauthorized();
+        await reauth.confirm(accountId, request.body);
+        await service.markReauthenticated(token);
+        return reply.code(204).send(null);
+      },
+    );
+
     app.get(
       '/auth/sessions',
       { schema: { tags, summary: 'The devices signed in to this account', response: { 200: Type.Object({ items: Type.Array(SessionItem) }), 401: Type.Ref('Problem') } } },
@@ -45,12 +67,12 @@ export function sessionRoutes(service: IdentityService): FastifyPluginAsyncTypeb
       {
         schema: {
           tags,
-          summary: 'Sign out every device but this one',
-          response: { 200: Type.Object({ ended: Type.Integer() }), 401: Type.Ref('Problem') },
+          summary: 'Sign out every device but this one (403 `reauthentication-required` unless signed in or re-authenticated recently)',
+          response: { 200: Type.Object({ ended: Type.Integer() }), 401: Type.Ref('Problem'), 403: Type.Ref('Problem') },
         },
       },
       async (request) => {
-        const accountId = requireSubject(request);
+        const accountId = requireRecentAuthentication(request, 'signing out your other devices');
         const token = sessionTokenOf(request);
         if (!token) throw unauthorized();
         return { ended: await service.endOtherSessions(accountId, token) };

@@ -91,7 +91,7 @@ export function totpRoutes(service: IdentityService, totp: TotpFactor, reauth: R
         const accountId = await totp.completeChallenge(request.body.challenge, request.body.code);
         const account = await service.accountById(accountId);
         if (!account) throw unauthorized();
-        const session = await service.createSession(account.id, deviceOf(request));
+        const session = await service.createSession(account.id, deviceOf(request), 'totp');
         setSessionCookie(request, reply, session.token);
         return { user: userOf(account), token: session.token };
       },

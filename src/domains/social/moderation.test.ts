@@ -9,6 +9,7 @@ import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
 import { registerUser, seedReadyVideo, type TestUser } from './testkit.js';
+import { signInWithTotp } from '../../../test/support/second-factor.js';
 
 describe(`social moderation (${STORE_LABEL})`, () => {
   let config: Config;
@@ -32,6 +33,11 @@ describe(`social moderation (${STORE_LABEL})`, () => {
     sekat = await buildSekat(config, { background: false });
     [creator, viewer, other] = [await registerUser(sekat.app), await registerUser(sekat.app), await registerUser(sekat.app)];
     [opOne, opTwo] = [await registerUser(sekat.app, 'modsatu'), await registerUser(sekat.app, 'moddua')];
+    // Operators act only in a session signed in with their second factor.
+    for (const op of [opOne, opTwo]) {
+      op.token = await signInWithTotp(sekat.app, op.token, op.email, 'kata-sandi-yang-panjang');
+      op.auth = { authorization: `Bearer ${op.token}` };
+    }
     video = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(creator), handle: creator.handle }, 'Obat ajaib #promo');
     quiet = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(creator), handle: creator.handle }, 'Pemandangan sore');
     await inject('GET', '/api/social/me', viewer);

@@ -7,7 +7,12 @@ export interface Problem {
   errors?: Record<string, string[]>;
   /** How many more fields had errors than `errors` lists (the API lists 20 at most). */
   moreErrors?: number;
+  /** `second-factor-required`: whether the account has a second factor (then sign in again with it). */
+  enrolled?: boolean;
 }
+
+/** Sent on window when the API says the session ran out; the app then goes to sign-in. */
+export const SESSION_EXPIRED_EVENT = 'sekat:session-expired';
 
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {
@@ -42,6 +47,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   }
   if (!response.ok) {
     const problem = (data ?? {}) as Partial<Problem>;
+    if (response.status === 401 && problem.type?.endsWith('/problems/session-expired')) window.dispatchEvent(new Event(SESSION_EXPIRED_EVENT));
     throw new ApiError({
       type: problem.type ?? 'about:blank',
       title: problem.title ?? response.statusText,
@@ -49,6 +55,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
       detail: problem.detail ?? response.statusText,
       errors: problem.errors,
       moreErrors: problem.moreErrors,
+      enrolled: problem.enrolled,
     });
   }
   return data as T;
@@ -61,4 +68,6 @@ export interface User {
   roles: string[];
   /** Opening a shop, payouts and going live wait for it. */
   emailVerified: boolean;
+  /** Whether the account has a second factor (TOTP; passkeys later). */
+  secondFactor?: boolean;
 }

@@ -1,6 +1,6 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { api, type User } from './client';
+import { api, SESSION_EXPIRED_EVENT, type User } from './client';
 
 interface SessionValue {
   user: User | null;
@@ -17,7 +17,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     queryKey: ['me'],
     // Asked in a way whose "no one" is a 200, so an anonymous page load logs no 401.
     queryFn: async () => {
-      const session = await api<{ signedIn: true; user: User } | { signedIn: false }>('/api/session');
+      const session = await api<{ signedIn: true; user: User } | { signedIn: false; expired?: boolean }>('/api/session');
+      if (!session.signedIn && session.expired) window.dispatchEvent(new Event(SESSION_EXPIRED_EVENT));
       return session.signedIn ? session.user : null;
     },
     staleTime: 60_000,

@@ -6,6 +6,8 @@ import { api } from '../api/client';
 import type { Live, Page, ProductSummary, StreamAccess } from '../api/types';
 import { formatDateTime, formatIdrRange } from '../lib/format';
 import { ErrorNote } from '../components/Alert';
+import { EmailNotVerified } from '../guards/Guards';
+import { isProblem } from '../guards/reauth';
 import { useFormErrors } from '../components/useFormErrors';
 import { Field } from '../components/Field';
 
@@ -55,7 +57,8 @@ export function StreamSetup({ access, liveId, onRotated }: { access: StreamAcces
       <button type="button" disabled={rotate.isPending} onClick={() => rotate.mutate()}>
         {t('live.rotate')}
       </button>
-      <ErrorNote error={rotate.error} />
+      <EmailNotVerified error={rotate.error} reason={t('guard.liveNeedsEmail')} />
+      {!isProblem(rotate.error, 'email-not-verified') && <ErrorNote error={rotate.error} />}
       <h3>{t('live.obsTitle')}</h3>
       <ol className="steps">
         <li>{t('live.obs1')}</li>
@@ -99,7 +102,10 @@ export function GoLive() {
       setCreated({ live: body.live, access: { rtmpUrl: body.rtmpUrl, streamKey: body.streamKey } });
       void client.invalidateQueries({ queryKey: ['my-lives'] });
     },
-    onError: (error) => errors.show(error, { 403: t('live.productNotAllowed') }),
+    onError: (error) => {
+      if (isProblem(error, 'email-not-verified')) errors.clear();
+      else errors.show(error, { 403: t('live.productNotAllowed') });
+    },
   });
   if (created) {
     return <StreamSetup access={created.access} liveId={created.live.id} onRotated={(access) => setCreated({ ...created, access })} />;
@@ -179,6 +185,7 @@ export function GoLive() {
               {errors.message}
             </p>
           )}
+          <EmailNotVerified error={create.error} reason={t('guard.liveNeedsEmail')} />
           <button type="submit" className="primary" disabled={create.isPending}>
             {t('live.create')}
           </button>

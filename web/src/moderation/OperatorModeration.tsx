@@ -8,6 +8,8 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { formatDateTime } from '../lib/format';
 import { REASONS, type Domain, type PendingAppeal, type QueueEntry, type Reason, type Statement } from './api';
 import { StatementOfReasons } from './Statement';
+import { SecondFactorRequired } from '../guards/Guards';
+import { isProblem } from '../guards/reauth';
 
 function DecisionForm({ domain, entry }: { domain: Domain; entry: QueueEntry }) {
   const { t } = useTranslation();
@@ -120,6 +122,14 @@ function Console() {
   const appeals = useQuery({ queryKey: ['moderation', domain, 'appeals'], queryFn: () => api<{ items: PendingAppeal[] }>(`/api/${domain}/moderation/appeals`), enabled: user?.roles.includes('operator') });
   const [open, setOpen] = useState<string | null>(null);
   if (!user?.roles.includes('operator')) return <p className="card">{t('operator.only')}</p>;
+  if (isProblem(queue.error, 'second-factor-required')) {
+    return (
+      <section className="stack" aria-labelledby="operator-title">
+        <h1 id="operator-title">{t('operator.title')}</h1>
+        <SecondFactorRequired error={queue.error} />
+      </section>
+    );
+  }
   return (
     <section className="stack" aria-labelledby="operator-title">
       <h1 id="operator-title">{t('operator.title')}</h1>

@@ -1,4 +1,8 @@
 import { Link } from 'react-router';
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../api/client';
+import { SecondFactorRequired } from '../guards/Guards';
+import { isProblem } from '../guards/reauth';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../api/session';
 import { RequireUser } from '../components/RequireUser';
@@ -7,6 +11,17 @@ import { VoucherPanel } from '../seller/SellerVouchers';
 function OperatorVouchers() {
   const { t } = useTranslation();
   const { user } = useSession();
+  const isOperator = user?.roles.includes('operator') ?? false;
+  // The same query the panel makes: an operator without a second factor is told what to do instead.
+  const vouchers = useQuery({ queryKey: ['vouchers', '/api/commerce/vouchers'], queryFn: () => api<{ items: unknown[] }>('/api/commerce/vouchers'), enabled: isOperator });
+  if (isOperator && isProblem(vouchers.error, 'second-factor-required')) {
+    return (
+      <section className="stack" aria-labelledby="platform-vouchers-title">
+        <h1 id="platform-vouchers-title">{t('vouchers.platformTitle')}</h1>
+        <SecondFactorRequired error={vouchers.error} />
+      </section>
+    );
+  }
   return (
     <section className="stack" aria-labelledby="platform-vouchers-title">
       <h1 id="platform-vouchers-title">{t('vouchers.platformTitle')}</h1>

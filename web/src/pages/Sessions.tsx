@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import { Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
+import { withReauth } from '../guards/reauth';
 
 interface SessionItem {
   id: string;
@@ -28,7 +29,7 @@ export function EndOtherSessions({ reason }: { reason: string }) {
     setBusy(true);
     setFailed(false);
     try {
-      const result = await api<{ ended: number }>('/api/auth/sessions/end-others', { method: 'POST' });
+      const result = await withReauth(() => api<{ ended: number }>('/api/auth/sessions/end-others', { method: 'POST' }));
       setEnded(result.ended);
       await client.invalidateQueries({ queryKey: ['sessions'] });
     } catch {

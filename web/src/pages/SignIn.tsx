@@ -136,6 +136,11 @@ export default function SignIn() {
           {t('recovery.changed')}
         </p>
       )}
+      {params.get('sesi') === 'berakhir' && (
+        <p className="note" role="status">
+          {t('guard.expired')}
+        </p>
+      )}
       {reason && (
         <p className="note" role="status">
           {t(`auth.reason.${reason}`)}

@@ -7,6 +7,8 @@ import { formatDateTime, formatIdr, orderNumber } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
 import { Field } from '../components/Field';
 import { useFormErrors } from '../components/useFormErrors';
+import { EmailNotVerified, SuggestSecondFactor } from '../guards/Guards';
+import { isProblem, withReauth } from '../guards/reauth';
 
 interface Balance {
   availableIdr: number;
@@ -60,7 +62,8 @@ function AddBankAccount({ shop, onAdded }: { shop: Shop; onAdded(): void }) {
     setForm({ ...form, [k]: e.target.value });
   };
   const add = useMutation({
-    mutationFn: () => api<BankAccount>(`/api/commerce/shops/${shop.id}/bank-accounts`, { body: { bankCode: form.bankCode, accountNumber: form.accountNumber.replace(/[\s.-]/g, ''), holderName: form.holderName.trim() } }),
+    mutationFn: () =>
+      withReauth(() => api<BankAccount>(`/api/commerce/shops/${shop.id}/bank-accounts`, { body: { bankCode: form.bankCode, accountNumber: form.accountNumber.replace(/[\s.-]/g, ''), holderName: form.holderName.trim() } })),
     onSuccess: () => {
       errors.clear();
       setForm({ ...form, accountNumber: '', holderName: '' });
@@ -109,7 +112,8 @@ function Withdraw({ shop, balance, accounts, onDone }: { shop: Shop; balance: Ba
   const [key, setKey] = useState(newKey);
   const chosen = accountId || accounts[0]?.id || '';
   const withdraw = useMutation({
-    mutationFn: () => api<Payout>(`/api/commerce/shops/${shop.id}/payouts`, { body: { amountIdr: amount.trim() === '' ? Number.NaN : Number(amount), bankAccountId: chosen }, headers: { 'idempotency-key': key } }),
+    mutationFn: () =>
+      withReauth(() => api<Payout>(`/api/commerce/shops/${shop.id}/payouts`, { body: { amountIdr: amount.trim() === '' ? Number.NaN : Number(amount), bankAccountId: chosen }, headers: { 'idempotency-key': key } })),
     onSuccess: () => {
       errors.clear();
       setAmount('');
@@ -117,6 +121,10 @@ function Withdraw({ shop, balance, accounts, onDone }: { shop: Shop; balance: Ba
       onDone();
     },
     onError: (error) => {
+      if (isProblem(error, 'email-not-verified')) {
+        errors.clear();
+        return;
+      }
       if (error instanceof ApiError && error.problem.status === 409) {
         errors.clear();
         errors.set(t('balance.overAvailable', { amount: formatIdr(balance.availableIdr) }));
@@ -168,6 +176,7 @@ function Withdraw({ shop, balance, accounts, onDone }: { shop: Shop; balance: Ba
         errors={errors.fields.amountIdr}
         required
       />
+      <EmailNotVerified error={withdraw.error} reason={t('guard.withdrawNeedsEmail')} />
       <button type="submit" className="primary" disabled={withdraw.isPending}>
         {withdraw.isPending ? t('auth.working') : t('balance.withdrawSubmit')}
       </button>
@@ -247,6 +256,7 @@ export function SellerBalance({ shop }: { shop: Shop }) {
         </p>
       </section>
 
+      <SuggestSecondFactor />
       <Withdraw shop={shop} balance={b} accounts={accounts.data?.items ?? []} onDone={refresh} />
 
       {(payouts.data?.items.length ?? 0) > 0 && (

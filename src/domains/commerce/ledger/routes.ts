@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { badRequest } from '../../../platform/errors.js';
-import { PageQuery, requireSubject } from '../../../platform/http.js';
+import { PageQuery, requireRecentAuthentication, requireSubject, requireVerifiedEmail } from '../../../platform/http.js';
 import { DisplayName } from '../../../platform/text.js';
 import { BANKS } from './banks.js';
 import { REASONS, SHOP_ACCOUNTS } from './ledger.js';
@@ -95,7 +95,7 @@ export function ledgerRoutes(statements: StatementService, payouts: PayoutServic
       {
         schema: {
           tags,
-          summary: 'Add a bank account; saved only once the provider’s account validation confirms it and its holder',
+          summary: 'Add a bank account; saved only once the provider’s account validation confirms it and its holder (403 `reauthentication-required` unless signed in or re-authenticated recently)',
           params: ShopParams,
           body: Type.Object(
             {
@@ -109,7 +109,7 @@ export function ledgerRoutes(statements: StatementService, payouts: PayoutServic
         },
       },
       async (request, reply) => {
-        const result = await payouts.addBankAccount(requireSubject(request), request.params.shopId, request.body);
+        const result = await payouts.addBankAccount(requireRecentAuthentication(request, 'adding a bank account'), request.params.shopId, request.body);
         return reply.code(result.created ? 201 : 200).send(result.account);
       },
     );
@@ -123,7 +123,8 @@ export function ledgerRoutes(statements: StatementService, payouts: PayoutServic
       {
         schema: {
           tags,
-          summary: 'Withdraw from the available balance to a validated account (header Idempotency-Key required); 409 with `availableIdr` when it is more than available',
+          summary:
+            'Withdraw from the available balance to a validated account (header Idempotency-Key required); 409 with `availableIdr` when it is more than available; 403 `email-not-verified` or `reauthentication-required` first when the email is unconfirmed or the sign-in not recent',
           params: ShopParams,
           headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
           body: Type.Object({ amountIdr: Type.Integer({ minimum: 10_000, maximum: 100_000_000_000 }), bankAccountId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
@@ -131,7 +132,8 @@ export function ledgerRoutes(statements: StatementService, payouts: PayoutServic
         },
       },
       async (request, reply) => {
-        const subject = requireSubject(request);
+        requireVerifiedEmail(request, 'withdrawing money');
+        const subject = requireRecentAuthentication(request, 'withdrawing money');
         const key = request.headers['idempotency-key'];
         if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
           throw badRequest('The Idempotency-Key header is required: 1–255 visible ASCII characters.', { 'Idempotency-Key': ['is required'] });

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { requireSubject } from '../../../platform/http.js';
+import { requireSubject, requireVerifiedEmail } from '../../../platform/http.js';
 import { HttpProblem, problemOf } from '../../../platform/errors.js';
 import { Title } from '../../../platform/text.js';
 import type { PromotionCheck } from '../../../contracts/ports.js';
@@ -90,7 +90,7 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
       {
         schema: {
           tags: ['social'],
-          summary: 'Create a live: now or scheduled, with the products it shows',
+          summary: 'Create a live: now or scheduled, with the products it shows (403 `email-not-verified` until the email is confirmed)',
           description: `Answers the RTMP URL and a secret stream key (kept only hashed; rotate it with POST /social/lives/:id/key). At most ${MAX_LIVE_PRODUCTS} products, each your own shop's or one you promote as a linked affiliate.`,
           body: Type.Object({
             title: Title({ minLength: 1, maxLength: 120 }),
@@ -101,6 +101,7 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
         },
       },
       async (request, reply) => {
+        requireVerifiedEmail(request, 'going live');
         const subject = await me(request);
         const created = await lives.create(subject, { title: request.body.title, scheduledAt: request.body.scheduledAt, productIds: request.body.productIds ?? [] }, (productId) =>
           authorize(request, productId),
@@ -139,8 +140,11 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
 
     app.post(
       '/social/lives/:id/key',
-      { schema: { tags: ['social'], summary: 'A new stream key (host only): the old one stops working and its publisher is cut off', params: LiveId, response: { 200: StreamAccess, ...problems(400, 401, 404, 409) } } },
-      async (request) => lives.rotateKey(request.params.id, await me(request)),
+      { schema: { tags: ['social'], summary: 'A new stream key (host only, verified email): the old one stops working and its publisher is cut off', params: LiveId, response: { 200: StreamAccess, ...problems(400, 401, 403, 404, 409) } } },
+      async (request) => {
+        requireVerifiedEmail(request, 'going live');
+        return lives.rotateKey(request.params.id, await me(request));
+      },
     );
 
     app.put(
