@@ -73,6 +73,11 @@ export class Rooms {
     room.viewers.delete(viewer);
   }
 
+  /** The lives that have a room here now. */
+  liveIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
   viewerCount(liveId: string): number {
     return this.rooms.get(liveId)?.viewers.size ?? 0;
   }

@@ -130,8 +130,9 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
 
     app.get(
       '/social/lives/:id',
-      { schema: { tags: ['social'], summary: 'A live', params: LiveId, response: { 200: Live, ...problems(400, 404) } } },
+      { schema: { tags: ['social'], summary: 'A live; not found where you and the host block each other; 403 for an age-gated one until you confirm being 18 or older', params: LiveId, response: { 200: Live, ...problems(400, 403, 404) } } },
       async (request) => {
+        await lives.assertReachable(request.params.id, request.subject);
         if ((await lives.standing(request.params.id, request.subject)) === 'removed') throw new HttpProblem(404, 'not-found', 'Not found', 'No such live.');
         return lives.get(request.params.id);
       },
@@ -179,9 +180,9 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
 
     app.get(
       '/social/lives/:id/comments',
-      { schema: { tags: ['social'], summary: 'The latest comments of a live, oldest first', params: LiveId, response: { 200: Type.Object({ items: Type.Array(LiveComment) }), ...problems(400, 404) } } },
+      { schema: { tags: ['social'], summary: 'The latest comments of a live, oldest first', params: LiveId, response: { 200: Type.Object({ items: Type.Array(LiveComment) }), ...problems(400, 403, 404) } } },
       async (request) => {
-        await lives.get(request.params.id);
+        await lives.assertReachable(request.params.id, request.subject);
         return { items: await lives.recentComments(request.params.id) };
       },
     );
@@ -241,7 +242,12 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
         const ready = (async () => {
           if (!sameOrigin(request)) return socket.close(1008, 'cross-site');
           const subject = await ensureViewerProfile(request);
-          const live = await lives.get(liveId).catch(() => undefined);
+          const reachable = await lives.assertReachable(liveId, subject).then(
+            () => 'ok' as const,
+            (error: unknown) => (problemOf(error).status === 403 ? ('age' as const) : ('none' as const)),
+          );
+          if (reachable === 'age') return socket.close(4403, 'age confirmation required');
+          const live = reachable === 'ok' ? await lives.get(liveId).catch(() => undefined) : undefined;
           if (!live || live.status === 'ended') return socket.close(4404, 'no such live');
           const standing = await lives.standing(liveId, subject);
           if (standing === 'removed') return socket.close(4403, 'removed by the host');
