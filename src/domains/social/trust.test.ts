@@ -278,7 +278,7 @@ describe(`trust and safety, social (${STORE_LABEL})`, () => {
       expect(await onAirIds()).not.toContain(liveId);
       expect((await api('GET', `/api/social/lives/${liveId}`, person)).statusCode).toBe(403);
       const refused = await room(liveId, person);
-      expect(await refused.closed).toBe(4403);
+      expect(await refused.closed).toBe(4451);
       await api('PUT', '/api/social/me/age', person, { adult: true });
       expect(await onAirIds(person)).toContain(liveId);
       const admitted = await room(liveId, person);

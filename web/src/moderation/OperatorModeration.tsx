@@ -42,7 +42,7 @@ function DecisionForm({ domain, entry }: { domain: Domain; entry: QueueEntry }) 
         <select value={action} onChange={(e) => setAction(e.target.value)}>
           {entry.actions.map((a) => (
             <option key={a} value={a}>
-              {t(`moderation.action.${a}`)}
+              {t(`moderation.action.${a}`, { defaultValue: t(`trust.action.${a}`) })}
             </option>
           ))}
         </select>
