@@ -11,6 +11,7 @@ import { LivePlayer } from './LivePlayer';
 import { useRoom } from './useRoom';
 import { ReportButton } from '../moderation/ReportButton';
 import { AgeGate, isAgeGated } from '../trust/AgeGate';
+import { useSession } from '../api/session';
 
 function PinnedCard({ product }: { product: ProductTag }) {
   const { t } = useTranslation();
@@ -102,6 +103,7 @@ export default function LivePage() {
   const { id } = useParams();
   const { t, i18n } = useTranslation();
   const live = useQuery({ queryKey: ['live', id], queryFn: () => api<Live>(`/api/social/lives/${id}`), refetchInterval: 5000 });
+  const { user } = useSession();
   const { state, comment, like } = useRoom(live.data && live.data.status !== 'ended' ? id : undefined);
   const [text, setText] = useState('');
   const list = useRef<HTMLOListElement>(null);
@@ -148,14 +150,14 @@ export default function LivePage() {
         <h1 id="live-title">{current.title}</h1>
         <p className="muted small">
           <Link to={`/@${current.host.handle}`}>{current.host.displayName}</Link> · ♥ {formatCount(state.likes || current.counts.likes, i18n.language)}
-          {!state.you?.host && (
+          {!state.you?.host && user?.handle !== current.host.handle && (
             <>
               {' · '}
               <ReportButton kind="live" id={current.id} className="link small" />
             </>
           )}
         </p>
-        {state.you?.host && ended && (
+        {user?.handle === current.host.handle && ended && (
           <p className="small">
             <Link to="/saya/moderasi">{t('trust.hostDecisions')}</Link>
           </p>

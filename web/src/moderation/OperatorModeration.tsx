@@ -141,7 +141,7 @@ function Console() {
           return (
             <li key={key} className={`card stack${entry.urgent ? ' urgent' : ''}`}>
               <p>
-                <strong>{t(`report.kind.${entry.item.kind}`)}</strong>: {entry.item.label}
+                <strong>{t(`report.kind.${entry.item.kind}`, { defaultValue: t(`trust.kind.${entry.item.kind}`) })}</strong>: {entry.item.label}
               </p>
               <p className="muted small">
                 {t('operator.reports', { count: entry.reports })} · {entry.reasons.map((r) => t(`report.reason.${r}`)).join(', ')} · {t('operator.since', { date: formatDateTime(entry.oldestAt, i18n.language) })}
