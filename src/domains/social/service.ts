@@ -291,7 +291,18 @@ export class SocialService {
   /** What a viewer may be shown: the authors hidden from them and whether they said they are 18 or older. */
   async audience(viewer: string | undefined): Promise<Audience> {
     if (!viewer) return ANONYMOUS;
-    const [hidden, adult] = await Promise.all([this.hiddenAuthors(viewer), this.isAdult(viewer)]);
+    // One round trip on every feed request: the hidden authors, and a marker row when the viewer is an adult.
+    const { rows } = await sql<{ subject: string | null }>`
+      select blocked as subject from blocks where blocker = ${viewer}
+      union select blocker from blocks where blocked = ${viewer}
+      union select muted from mutes where muter = ${viewer}
+      union all select null from profiles where subject = ${viewer} and adult_confirmed_at is not null`.execute(this.db);
+    const hidden = new Set<string>();
+    let adult = false;
+    for (const row of rows) {
+      if (row.subject === null) adult = true;
+      else hidden.add(row.subject);
+    }
     return { hidden, adult };
   }
 
