@@ -213,6 +213,36 @@ describe(`trust and safety, social (${STORE_LABEL})`, () => {
       expect(await onAirIds(person)).toContain(liveId);
     });
 
+    it('does not show a viewer live comments by someone they mute, in the list or the room', async () => {
+      const creator = await registerUser(sekat.app);
+      const person = await registerUser(sekat.app);
+      const loud = await registerUser(sekat.app);
+      for (const who of [person, loud]) await api('GET', '/api/social/me', who);
+      const liveId = await goLive(creator, 'Live obrolan');
+      await api('POST', `/api/social/users/${loud.handle}/mute`, person);
+      expect((await api('POST', `/api/social/lives/${liveId}/comments`, loud, { text: 'Komentar pertama' })).statusCode).toBe(201);
+      const texts = async (who: TestUser) => ((await api('GET', `/api/social/lives/${liveId}/comments`, who)).json().items as { text: string }[]).map((c) => c.text);
+      expect(await texts(person)).toEqual([]);
+      expect(await texts(stranger)).toEqual(['Komentar pertama']);
+      const theirs = await room(liveId, person);
+      const others = await room(liveId, stranger);
+      const hello = (await theirs.first) as { comments: unknown[] };
+      expect(hello.comments).toEqual([]);
+      await others.first;
+      const heard: string[] = [];
+      theirs.ws.on('message', (data) => heard.push(String(JSON.parse(data.toString()).type)));
+      const otherHeard = new Promise((done) => others.ws.on('message', (data) => JSON.parse(data.toString()).type === 'comment' && done(true)));
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect((await api('POST', `/api/social/lives/${liveId}/comments`, loud, { text: 'Komentar kedua' })).statusCode).toBe(201);
+      expect((await api('POST', `/api/social/lives/${liveId}/comments`, stranger, { text: 'Komentar ketiga' })).statusCode).toBe(201);
+      await otherHeard;
+      await waitFor(async () => (heard.includes('comment') ? true : undefined), 5_000);
+      // The person heard the stranger's comment and not the muted one's.
+      expect(heard.filter((type) => type === 'comment')).toHaveLength(1);
+      theirs.ws.close();
+      others.ws.close();
+    });
+
     it('a tag on a video cannot be opened between two who block each other', async () => {
       const creator = await registerUser(sekat.app);
       const person = await registerUser(sekat.app);

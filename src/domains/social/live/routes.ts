@@ -183,7 +183,7 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
       { schema: { tags: ['social'], summary: 'The latest comments of a live, oldest first', params: LiveId, response: { 200: Type.Object({ items: Type.Array(LiveComment) }), ...problems(400, 403, 404) } } },
       async (request) => {
         await lives.assertReachable(request.params.id, request.subject);
-        return { items: await lives.recentComments(request.params.id) };
+        return { items: await lives.recentComments(request.params.id, 50, await lives.hiddenFrom(request.subject)) };
       },
     );
 
@@ -252,10 +252,11 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
           const standing = await lives.standing(liveId, subject);
           if (standing === 'removed') return socket.close(4403, 'removed by the host');
           if (socket.readyState !== socket.OPEN) return;
-          viewer = { socket, subject, handle: undefined, host: subject !== undefined && (await lives.isHost(liveId, subject)), recent };
+          const hidden = await lives.hiddenFrom(subject);
+          viewer = { socket, subject, handle: undefined, host: subject !== undefined && (await lives.isHost(liveId, subject)), recent, hidden };
           const count = lives.rooms.join(liveId, viewer, live.counts.likes);
           socket.once('close', () => viewer && lives.rooms.leave(liveId, viewer));
-          send({ type: 'hello', live: { ...live, viewers: count }, comments: await lives.recentComments(liveId), you: { signedIn: subject !== undefined, host: viewer.host, muted: standing === 'muted' } });
+          send({ type: 'hello', live: { ...live, viewers: count }, comments: await lives.recentComments(liveId, 50, hidden), you: { signedIn: subject !== undefined, host: viewer.host, muted: standing === 'muted' } });
         })().catch((error: unknown) => {
           request.log.warn({ err: error }, 'live room join failed');
           socket.close(1011, 'try again');

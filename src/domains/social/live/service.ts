@@ -259,6 +259,11 @@ export class LiveService {
     if (row.age_gated && !(await this.options.social.isAdult(subject))) throw ageConfirmationRequired('live', subject);
   }
 
+  /** Authors whose live comments the viewer is not shown (blocks either way, mutes). */
+  async hiddenFrom(subject: string | undefined): Promise<ReadonlySet<string>> {
+    return (await this.options.social.audience(subject)).hidden;
+  }
+
   /** After a block: neither stays in a live room of the other. */
   async separate(blocker: string, blocked: string): Promise<void> {
     const hosted = await this.db.selectFrom('lives').select(['id', 'host']).where('host', 'in', [blocker, blocked]).where('status', '<>', 'ended').execute();
@@ -312,17 +317,19 @@ export class LiveService {
     });
     const author = await this.db.selectFrom('profiles').select(['handle', 'display_name', 'avatar_url']).where('subject', '=', subject).executeTakeFirstOrThrow();
     const view: LiveCommentView = { id, text, author: { handle: author.handle, displayName: author.display_name, avatarUrl: author.avatar_url }, at: new Date().toISOString() };
-    this.rooms.send(liveId, { type: 'comment', comment: view });
+    this.rooms.send(liveId, { type: 'comment', comment: view }, subject);
     return view;
   }
 
-  async recentComments(liveId: string, limit = 50): Promise<LiveCommentView[]> {
+  /** The latest comments, without those by authors the viewer does not see. */
+  async recentComments(liveId: string, limit = 50, hidden: ReadonlySet<string> = new Set()): Promise<LiveCommentView[]> {
     const rows = await this.db
       .selectFrom('live_comments as c')
       .innerJoin('profiles as p', 'p.subject', 'c.author')
       .select(['c.id', 'c.text', 'c.created_at', 'p.handle', 'p.display_name', 'p.avatar_url'])
       .where('c.live_id', '=', liveId)
       .where('c.deleted', '=', false)
+      .$if(hidden.size > 0, (query) => query.where('c.author', 'not in', [...hidden]))
       .orderBy('c.created_at', 'desc')
       .limit(limit)
       .execute();
