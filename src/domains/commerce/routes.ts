@@ -469,10 +469,20 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
               ),
             ),
           }),
-          response: { 200: Product, ...problems(400, 401, 403, 404) },
+          response: {
+            200: Product,
+            202: Type.Object(
+              { id: Type.String(), status: Type.Literal('held_for_review'), rule: Type.Object({ id: Type.String(), description: Type.String() }) },
+              { description: 'The edited listing matched a prohibited-item rule: it is taken down and held until an operator reviews it' },
+            ),
+            ...problems(400, 401, 403, 404, 422),
+          },
         },
       },
-      async (request) => s.catalog.patchProduct(requireSubject(request), request.params.id, request.body),
+      async (request, reply) => {
+        const changed = await s.catalog.patchProduct(requireSubject(request), request.params.id, request.body);
+        return 'held' in changed ? reply.code(202).send(changed.held) : changed;
+      },
     );
 
     app.delete(

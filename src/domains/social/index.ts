@@ -87,7 +87,12 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   const tags = new TagService(db as unknown as TagsDb, cards, options.attributionKey, (subject) => service.signals.forget(subject));
   const authorizeTag: AuthorizeTag =
     options.authorizeTag ?? (async () => ({ allowed: false, ownShop: false, reason: 'Tagging is not available.' }));
-  const moderation = socialModeration(db, () => service.videosChanged());
+  // A decision that ends a live is carried out at once by the process that packages it (and by
+  // any other within its poll).
+  const moderation = socialModeration(db, () => {
+    service.videosChanged();
+    void lives.endWhatOthersEnded();
+  });
   let ingest: Ingest | undefined;
   const rtmpUrl = () => {
     if (!ingest || !options.rtmp) return null;
@@ -98,6 +103,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   let lives: LiveService;
   const rooms = new Rooms((totals) => lives.recordTotals(totals));
   lives = new LiveService({ db: db as unknown as LiveDb, media, social: service, rooms, log: deps.log.child({ part: 'live' }), rtmpUrl });
+  service.onBlock.push((blocker, blocked) => void lives.separate(blocker, blocked).catch(() => undefined));
   const profileSeed = options.profileSeed ?? (() => undefined);
   const core = socialRoutes({
     service,

@@ -95,7 +95,7 @@ describe(`social moderation (${STORE_LABEL})`, () => {
     const queue = (await inject('GET', '/api/social/moderation/queue', opOne)).json().items as { item: { kind: string; id: string }; reports: number; urgent: boolean; reasons: string[]; actions: string[] }[];
     expect(queue.map((entry) => `${entry.item.kind}:${entry.item.id}`)).toEqual([`video:${quiet}`, `video:${video}`, `profile:${creator.handle}`]);
     expect(queue[0]).toMatchObject({ urgent: true, reports: 1 });
-    expect(queue[1]).toMatchObject({ reports: 2, actions: ['remove', 'restrict', 'warn'] });
+    expect(queue[1]).toMatchObject({ reports: 2, actions: ['remove', 'restrict', 'age_gate', 'warn'] });
     expect(queue[1]!.reasons.sort()).toEqual(['scam', 'spam']);
   });
 

@@ -130,7 +130,7 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
     // ---- videos
     app.get(
       '/social/videos/:id',
-      { schema: { tags: ['social'], summary: 'A video; its author also sees it while processing or failed', params: VideoId, response: { 200: Video, ...problems(400, 404) } } },
+      { schema: { tags: ['social'], summary: 'A video; its author also sees it while processing or failed. An age-gated video answers 403 (age-confirmation-required) to a viewer who has not confirmed being 18 or older', params: VideoId, response: { 200: Video, ...problems(400, 403, 404) } } },
       async (request) => videoView(await service.getVideo(request.params.id, request.subject), request.subject),
     );
 
@@ -249,6 +249,29 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
         const profile = await service.db.selectFrom('profiles').select('handle').where('subject', '=', subject).executeTakeFirstOrThrow();
         return service.getProfile(profile.handle, subject);
       },
+    );
+
+    const AgeState = Type.Object({ adultConfirmed: Type.Boolean(), confirmedAt: Type.Union([Type.String(), Type.Null()]) });
+    app.get(
+      '/social/me/age',
+      { schema: { tags: ['social'], summary: 'Whether you said you are 18 or older (opens age-gated videos and lives)', response: { 200: AgeState, ...problems(401, 422) } } },
+      async (request) => {
+        const subject = await me(request);
+        const row = await service.db.selectFrom('profiles').select('adult_confirmed_at').where('subject', '=', subject).executeTakeFirstOrThrow();
+        return { adultConfirmed: row.adult_confirmed_at !== null, confirmedAt: row.adult_confirmed_at ? new Date(row.adult_confirmed_at).toISOString() : null };
+      },
+    );
+    app.put(
+      '/social/me/age',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Say you are 18 or older (self-declared), or take it back',
+          body: Type.Object({ adult: Type.Boolean({ description: 'true: I am 18 or older' }) }),
+          response: { 200: AgeState, ...problems(400, 401, 422) },
+        },
+      },
+      async (request) => service.confirmAdult(await me(request), request.body.adult),
     );
 
     // ---- avatar: the picture's own bytes, in a scope of its own so only here are images parsed
@@ -395,10 +418,9 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
       },
       async (request) => {
         const limit = request.query.limit ?? 20;
-        const result = await service.hashtagVideos(request.params.tag, limit, decodeCursor(request.query.cursor, HotCursor));
+        const result = await service.hashtagVideos(request.params.tag, limit, decodeCursor(request.query.cursor, HotCursor), await service.audience(request.subject));
         const more = result.rows.length > limit;
-        const hidden = await service.hiddenAuthors(request.subject);
-        const kept = (more ? result.rows.slice(0, limit) : result.rows).filter((row) => !hidden.has(row.author));
+        const kept = more ? result.rows.slice(0, limit) : result.rows;
         const last = kept.at(-1);
         return {
           tag: result.tag,
@@ -451,11 +473,11 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
       async (request, reply) => {
         const limit = request.query.limit ?? 20;
         const personalized = request.query.personalized !== false && request.subject !== undefined;
-        const result = await forYouPage(service, request.subject, personalized, limit, request.query.cursor);
-        // Ranking is shared; what a viewer blocked, muted or is blocked by is left out of their page.
-        const hidden = await service.hiddenAuthors(request.subject);
-        if (hidden.size > 0) return sendFeedPage(reply, request.subject, result.items.filter((item) => !hidden.has(item.row.author)), result.nextCursor);
-        return sendFeedPage(reply, request.subject, result.items, result.nextCursor, request.query.cursor ? undefined : result);
+        // Ranking is shared; what a viewer blocked, muted or is blocked by (and age-gated videos for
+        // one who has not confirmed being 18 or older) is left out as their page is taken.
+        const audience = await service.audience(request.subject);
+        const result = await forYouPage(service, request.subject, personalized, limit, request.query.cursor, audience);
+        return sendFeedPage(reply, request.subject, result.items, result.nextCursor, request.query.cursor || audience.hidden.size > 0 ? undefined : result);
       },
     );
 
@@ -472,10 +494,8 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
       async (request, reply) => {
         const subject = requireSubject(request);
         const limit = request.query.limit ?? 20;
-        const rows = await followingPage(service, subject, limit, decodeCursor(request.query.cursor, TimeCursor));
+        const rows = await followingPage(service, subject, limit, decodeCursor(request.query.cursor, TimeCursor), await service.audience(subject));
         const result = page(rows, limit, (row) => ({ row, why: { code: 'followed' as const, handle: row.handle } }));
-        const hidden = await service.hiddenAuthors(subject);
-        if (hidden.size > 0) return sendFeedPage(reply, subject, result.items.filter((item) => !hidden.has(item.row.author)), result.nextCursor);
         return sendFeedPage(reply, subject, result.items, result.nextCursor, request.query.cursor ? undefined : rows);
       },
     );

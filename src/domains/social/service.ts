@@ -5,7 +5,7 @@ import type { JobRunner } from '../../platform/jobs.js';
 import { enqueueJob } from '../../platform/jobs.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { textProblem } from '../../platform/text.js';
-import { conflict, forbidden, notFound, tooManyRequests, unprocessable, validationFailed } from '../../platform/errors.js';
+import { conflict, forbidden, HttpProblem, notFound, tooManyRequests, unprocessable, validationFailed } from '../../platform/errors.js';
 import type { ProfileTable, SocialDB, VideoRow } from './store.js';
 import { SignalCache } from './feed/signals.js';
 import { FollowingFirstPages } from './feed/followingCache.js';
@@ -96,6 +96,26 @@ const isForeignKeyViolation = (error: unknown) => (error as { code?: string }).c
 const isUniqueViolation = (error: unknown, constraint?: string) =>
   (error as { code?: string }).code === '23505' &&
   (constraint === undefined || String((error as { constraint?: string; message?: string }).constraint ?? (error as Error).message).includes(constraint));
+
+/** Who a page is for: authors hidden from the viewer (blocks either way, mutes) and whether they confirmed being 18 or older. */
+export interface Audience {
+  hidden: ReadonlySet<string>;
+  adult: boolean;
+}
+
+export const ANONYMOUS: Audience = Object.freeze({ hidden: new Set<string>(), adult: false });
+
+/** Whether a video (or live) row may be shown to this audience. */
+export const visibleTo = (audience: Audience, row: { author: string; age_gated: boolean }) => !audience.hidden.has(row.author) && (audience.adult || !row.age_gated);
+
+/** An age-gated item for a viewer who has not said they are 18 or older (anonymous: sign in first). */
+export const ageConfirmationRequired = (what: 'video' | 'live', viewer: string | undefined) =>
+  new HttpProblem(
+    403,
+    'age-confirmation-required',
+    'Age confirmation required',
+    viewer ? `This ${what} is for viewers 18 or older: confirm your age first (PUT /api/social/me/age).` : `This ${what} is for viewers 18 or older: sign in and confirm your age first.`,
+  );
 
 export class SocialService {
   /** For You candidates, shared by all requests; dropped whenever something here changes a ranking. */
@@ -268,6 +288,45 @@ export class SocialService {
     return new Set(rows.map((row) => row.subject));
   }
 
+  /** What a viewer may be shown: the authors hidden from them and whether they said they are 18 or older. */
+  async audience(viewer: string | undefined): Promise<Audience> {
+    if (!viewer) return ANONYMOUS;
+    // One round trip on every feed request: the hidden authors, and a marker row when the viewer is an adult.
+    const { rows } = await sql<{ subject: string | null }>`
+      select blocked as subject from blocks where blocker = ${viewer}
+      union select blocker from blocks where blocked = ${viewer}
+      union select muted from mutes where muter = ${viewer}
+      union all select null from profiles where subject = ${viewer} and adult_confirmed_at is not null`.execute(this.db);
+    const hidden = new Set<string>();
+    let adult = false;
+    for (const row of rows) {
+      if (row.subject === null) adult = true;
+      else hidden.add(row.subject);
+    }
+    return { hidden, adult };
+  }
+
+  async isAdult(viewer: string | undefined): Promise<boolean> {
+    if (!viewer) return false;
+    const row = await this.db.selectFrom('profiles').select('adult_confirmed_at').where('subject', '=', viewer).executeTakeFirst();
+    return Boolean(row?.adult_confirmed_at);
+  }
+
+  /** The viewer's own statement that they are 18 or older (on), or its withdrawal; it opens age-gated videos and lives. */
+  async confirmAdult(subject: string, on: boolean): Promise<{ adultConfirmed: boolean; confirmedAt: string | null }> {
+    const row = await this.db
+      .updateTable('profiles')
+      .set({ adult_confirmed_at: on ? sql<Date>`coalesce(adult_confirmed_at, now())` : null })
+      .where('subject', '=', subject)
+      .returning('adult_confirmed_at')
+      .executeTakeFirstOrThrow();
+    this.forgetViewer(subject);
+    return { adultConfirmed: row.adult_confirmed_at !== null, confirmedAt: row.adult_confirmed_at ? new Date(row.adult_confirmed_at).toISOString() : null };
+  }
+
+  /** Hooks run after a block is committed (the live rooms put the blocked one out of the blocker's lives). */
+  readonly onBlock: ((blocker: string, blocked: string) => void)[] = [];
+
   /** Blocks a profile: each stops seeing the other, and follows between them end both ways. */
   async block(subject: string, handle: string): Promise<ProfileView> {
     const target = await this.visibleProfile(subject, handle);
@@ -283,6 +342,7 @@ export class SocialService {
     });
     this.forgetViewer(subject);
     this.forgetViewer(target.subject);
+    for (const hook of this.onBlock) hook(subject, target.subject);
     return this.getProfile(target.handle, subject);
   }
 
@@ -479,6 +539,7 @@ export class SocialService {
       .executeTakeFirst();
     if (!found || ((found.status !== 'ready' || found.moderation === 'removed') && found.author !== viewer)) throw notFound('No such video.');
     if (viewer && viewer !== found.author && (await this.blockBetween(viewer, found.author)).blockedBy) throw notFound('No such video.');
+    if (found.age_gated && viewer !== found.author && !(await this.isAdult(viewer))) throw ageConfirmationRequired('video', viewer);
     // One video read alone counts what the fold has not reached yet, so it is exact at once.
     const { pending_views, pending_likes, pending_comments, pending_shares, ...row } = found;
     row.view_count += Number(pending_views ?? 0);
@@ -544,6 +605,7 @@ export class SocialService {
     const profile = viewer ? await this.visibleProfile(viewer, handle) : await this.profileByHandle(handle);
     let query = this.videoRows().where('v.author', '=', profile.subject);
     if (profile.subject !== viewer) query = query.where('v.status', '=', 'ready').where('v.moderation', '<>', 'removed');
+    if (profile.subject !== viewer && !(await this.isAdult(viewer))) query = query.where('v.age_gated', '=', false);
     if (before) query = query.where((eb) => eb.or([eb('v.created_at', '<', new Date(before.t)), eb.and([eb('v.created_at', '=', new Date(before.t)), eb('v.id', '<', before.id)])]));
     return query.orderBy('v.created_at', 'desc').orderBy('v.id', 'desc').limit(limit + 1).execute();
   }
@@ -723,7 +785,7 @@ export class SocialService {
 
   // ---- hashtags and search
 
-  async hashtagVideos(rawTag: string, limit: number, before?: { h: number; id: string }) {
+  async hashtagVideos(rawTag: string, limit: number, before?: { h: number; id: string }, audience: Audience = ANONYMOUS) {
     const tag = foldTag(rawTag.replace(/^#/, ''));
     const count = await this.db
       .selectFrom('videos')
@@ -732,6 +794,8 @@ export class SocialService {
       .where('hashtags', '@>', sql<string[]>`array[${tag}]::text[]`)
       .executeTakeFirstOrThrow();
     let query = this.videoRows().where('v.status', '=', 'ready').where('v.moderation', '<>', 'removed').where('v.hashtags', '@>', sql<string[]>`array[${tag}]::text[]`);
+    // Left out before the page is cut, so a page is full while more videos exist.
+    query = query.$if(audience.hidden.size > 0, (q) => q.where('v.author', 'not in', [...audience.hidden])).$if(!audience.adult, (q) => q.where('v.age_gated', '=', false));
     if (before) query = query.where((eb) => eb.or([eb('v.hot', '<', before.h), eb.and([eb('v.hot', '=', before.h), eb('v.id', '<', before.id)])]));
     const rows = await query.orderBy('v.hot', 'desc').orderBy('v.id', 'desc').limit(limit + 1).execute();
     return { tag, videoCount: Number(count.n), rows };
@@ -739,7 +803,7 @@ export class SocialService {
 
   async search(q: string, limit: number, viewer?: string) {
     const term = q.trim();
-    const hidden = await this.hiddenAuthors(viewer);
+    const { hidden, adult } = await this.audience(viewer);
     const tag = foldTag(term.replace(/^#/, ''));
     const pattern = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await this.videoRows()
@@ -747,6 +811,7 @@ export class SocialService {
       .where('v.moderation', '<>', 'removed')
       .where((eb) => eb.or([eb('v.caption', 'ilike', pattern), eb('v.hashtags', '@>', sql<string[]>`array[${tag}]::text[]`)]))
       .$if(hidden.size > 0, (query) => query.where('v.author', 'not in', [...hidden]))
+      .$if(!adult, (query) => query.where('v.age_gated', '=', false))
       .orderBy('v.hot', 'desc')
       .limit(limit)
       .execute();

@@ -16,6 +16,8 @@ export interface ProfileTable {
   created_at: Generated<Date>;
   /** Set by a moderation decision (suspend_account); the profile cannot post until then. */
   suspended_until: Date | null;
+  /** When the person said they are 18 or older (self-declared), or null. */
+  adult_confirmed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface RenditionRow {
@@ -46,6 +48,8 @@ export interface VideoTable {
   ready_at: Date | null;
   /** A moderation decision's effect: restricted videos stay off For You, removed ones are gone for all but the author. */
   moderation: Generated<'none' | 'restricted' | 'removed'>;
+  /** An age-gate decision: shown only to signed-in viewers who confirmed they are 18 or older. */
+  age_gated: Generated<boolean>;
 }
 
 export interface FollowTable {

@@ -9,6 +9,9 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { LivePlayer } from './LivePlayer';
 import { useRoom } from './useRoom';
+import { ReportButton } from '../moderation/ReportButton';
+import { AgeGate, isAgeGated } from '../trust/AgeGate';
+import { useSession } from '../api/session';
 
 function PinnedCard({ product }: { product: ProductTag }) {
   const { t } = useTranslation();
@@ -100,6 +103,7 @@ export default function LivePage() {
   const { id } = useParams();
   const { t, i18n } = useTranslation();
   const live = useQuery({ queryKey: ['live', id], queryFn: () => api<Live>(`/api/social/lives/${id}`), refetchInterval: 5000 });
+  const { user } = useSession();
   const { state, comment, like } = useRoom(live.data && live.data.status !== 'ended' ? id : undefined);
   const [text, setText] = useState('');
   const list = useRef<HTMLOListElement>(null);
@@ -109,6 +113,7 @@ export default function LivePage() {
 
   if (live.isLoading) return <Loading />;
   if (live.error instanceof ApiError && live.error.problem.status === 404) return <p className="card">{t('live.notFound')}</p>;
+  if (isAgeGated(live.error)) return <AgeGate what="live" />;
   if (!live.data) return <ErrorNote error={live.error} />;
   if (state.refused === 'removed') return <p className="card" role="alert">{t('live.removedYou')}</p>;
   // The room's view is the freshest while it is open; the page's own fetch knows when it ended.
@@ -145,7 +150,18 @@ export default function LivePage() {
         <h1 id="live-title">{current.title}</h1>
         <p className="muted small">
           <Link to={`/@${current.host.handle}`}>{current.host.displayName}</Link> · ♥ {formatCount(state.likes || current.counts.likes, i18n.language)}
+          {!state.you?.host && user?.handle !== current.host.handle && (
+            <>
+              {' · '}
+              <ReportButton kind="live" id={current.id} className="link small" />
+            </>
+          )}
         </p>
+        {user?.handle === current.host.handle && ended && (
+          <p className="small">
+            <Link to="/saya/moderasi">{t('trust.hostDecisions')}</Link>
+          </p>
+        )}
         <ol className="plain live-comments" ref={list} aria-label={t('live.comments')} aria-live="polite">
           {state.comments.map((c) => (
             <li key={c.id}>

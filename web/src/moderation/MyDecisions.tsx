@@ -47,7 +47,7 @@ function Decisions() {
       {decisions.data && items.length === 0 && <p className="muted">{t('moderation.none')}</p>}
       <ul className="stack plain">
         {items.map(({ domain, item: s }) => (
-          <li key={s.id} className="card stack" aria-label={t(`moderation.action.${s.action}`)}>
+          <li key={s.id} className="card stack" aria-label={t(`moderation.action.${s.action}`, { defaultValue: t(`trust.action.${s.action}`) })}>
             <StatementOfReasons statement={s} />
             {s.appeal.appeal ? (
               <p role="status">

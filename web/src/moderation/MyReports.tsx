@@ -20,7 +20,7 @@ function Reports() {
         {items.map(({ item: r }) => (
           <li key={r.id} className="card report-row">
             <p>
-              <strong>{t(`report.kind.${r.item.kind}`)}</strong>: {r.item.label}
+              <strong>{t(`report.kind.${r.item.kind}`, { defaultValue: t(`trust.kind.${r.item.kind}`) })}</strong>: {r.item.label}
             </p>
             <p className="muted small">
               {t(`report.reason.${r.reason}`)} · {formatDateTime(r.updatedAt, i18n.language)}

@@ -44,7 +44,7 @@ function DecisionForm({ domain, entry }: { domain: Domain; entry: QueueEntry }) 
         <select value={action} onChange={(e) => setAction(e.target.value)}>
           {entry.actions.map((a) => (
             <option key={a} value={a}>
-              {t(`moderation.action.${a}`)}
+              {t(`moderation.action.${a}`, { defaultValue: t(`trust.action.${a}`) })}
             </option>
           ))}
         </select>
@@ -151,7 +151,7 @@ function Console() {
           return (
             <li key={key} className={`card stack${entry.urgent ? ' urgent' : ''}`}>
               <p>
-                <strong>{t(`report.kind.${entry.item.kind}`)}</strong>: {entry.item.label}
+                <strong>{t(`report.kind.${entry.item.kind}`, { defaultValue: t(`trust.kind.${entry.item.kind}`) })}</strong>: {entry.item.label}
               </p>
               <p className="muted small">
                 {t('operator.reports', { count: entry.reports })} · {entry.reasons.map((r) => t(`report.reason.${r}`)).join(', ')} · {t('operator.since', { date: formatDateTime(entry.oldestAt, i18n.language) })}

@@ -37,7 +37,7 @@ export function ReportButton({ kind, id, className, rail }: { kind: ItemKind; id
           t('report.button')
         )}
       </button>
-      <Sheet title={t(`report.title.${kind}`)} open={open} onClose={() => { setOpen(false); send.reset(); }}>
+      <Sheet title={t(`report.title.${kind}`, { defaultValue: t(`trust.reportTitle.${kind}`) })} open={open} onClose={() => { setOpen(false); send.reset(); }}>
         {!user ? (
           <p>
             <Link to={authPath('/masuk', location.pathname)}>{t('report.signIn')}</Link>

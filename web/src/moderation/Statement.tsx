@@ -9,7 +9,7 @@ export function StatementOfReasons({ statement: s }: { statement: Statement }) {
     <dl className="statement">
       <dt>{t('moderation.what')}</dt>
       <dd>
-        {t(`moderation.action.${s.action}`)} — {t(`report.kind.${s.item.kind}`)}: {s.item.label}
+        {t(`moderation.action.${s.action}`, { defaultValue: t(`trust.action.${s.action}`) })} — {t(`report.kind.${s.item.kind}`, { defaultValue: t(`trust.kind.${s.item.kind}`) })}: {s.item.label}
       </dd>
       <dt>{t('moderation.why')}</dt>
       <dd>

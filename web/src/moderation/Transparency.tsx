@@ -58,7 +58,7 @@ export default function Transparency() {
               <tbody>
                 {Object.entries(m.actionsByType).map(([action, n]) => (
                   <tr key={action}>
-                    <th scope="row">{t(`moderation.action.${action}`)}</th>
+                    <th scope="row">{t(`moderation.action.${action}`, { defaultValue: t(`trust.action.${action}`) })}</th>
                     <td>{n}</td>
                   </tr>
                 ))}

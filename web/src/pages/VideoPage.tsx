@@ -6,6 +6,7 @@ import { api } from '../api/client';
 import type { Video } from '../api/types';
 import { FeedVideo } from '../components/FeedVideo';
 import { ErrorNote, Loading } from '../components/Alert';
+import { AgeGate, isAgeGated } from '../trust/AgeGate';
 
 export default function VideoPage() {
   const { id = '' } = useParams();
@@ -16,7 +17,7 @@ export default function VideoPage() {
     <section className="feed-page" aria-label={t('feed.video')}>
       <h1 className="visually-hidden">{video.data?.caption || t('feed.video')}</h1>
       {video.isLoading && <Loading />}
-      <ErrorNote error={video.error} />
+      {isAgeGated(video.error) ? <AgeGate what="video" /> : <ErrorNote error={video.error} />}
       {video.data && video.data.status !== 'ready' && <p className="card">{t(`studio.status.${video.data.status}`)}</p>}
       {video.data?.status === 'ready' && (
         <div className="feed single">

@@ -11,7 +11,7 @@ import { publishProduct } from './events.js';
 import type { OrderStatus } from '../orders/state.js';
 import { productViews } from './cache.js';
 import { MEDIA_FILE, MEDIA_URL_PREFIX } from './images.js';
-import { assertCrossBorderPrice, LISTING_RULES, listingRuleMatched } from './prohibited.js';
+import { assertCrossBorderPrice, CROSS_BORDER_MIN_PRICE_IDR, crossBorderRule, LISTING_RULES, listingRuleMatched, type ListingRule } from './prohibited.js';
 import { fileAutomatedReport } from '../../../platform/moderation/engine.js';
 
 /** The most variants a product has. */
@@ -354,7 +354,7 @@ export class CatalogService {
     const errors: FieldErrors = {};
     validateProductFields(patch, errors);
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
-    const dropped = await this.db.transaction().execute(async (trx) => {
+    const { dropped, held } = await this.db.transaction().execute(async (trx) => {
       await this.ownedProduct(trx, subject, productId);
       const set: Record<string, unknown> = {};
       if (patch.title !== undefined) set.title = clean(patch.title);
@@ -390,13 +390,48 @@ export class CatalogService {
           .executeTakeFirst();
         if (Number(updated.numUpdatedRows) === 0) throw validationFailed({ [`variants.${i}.id`]: ['is not a variant of this product'] });
       }
+      const held = await this.recheckListing(trx, productId, patch);
       await publishProduct(trx, productId);
-      return dropped;
+      return { dropped, held };
     });
     this.forget(productId);
     // After the commit: a rolled-back change must not have lost its photos.
     await this.discardImages(dropped);
+    if (held) return { held: { id: productId, status: 'held_for_review' as const, rule: { id: held.id, description: held.description } } };
     return this.product(productId);
+  }
+
+  /**
+   * The listing rules again after an edit, as when it was listed: the cross-border minimum price
+   * for every live variant (refused), and the prohibited-item rules when the title, description or
+   * category changed (the product is taken down and held for an operator). In the edit's transaction.
+   */
+  private async recheckListing(trx: Transaction<AnyDB>, productId: string, patch: ProductPatch): Promise<ListingRule | undefined> {
+    const product = (await trx.selectFrom('products').select(['shop_id', 'title', 'description', 'category', 'cross_border']).where('id', '=', productId).executeTakeFirstOrThrow()) as {
+      shop_id: string;
+      title: string;
+      description: string;
+      category: string;
+      cross_border: boolean;
+    };
+    if (product.cross_border) {
+      const variants = (await trx.selectFrom('variants').select(['id', 'price_idr']).where('product_id', '=', productId).where('removed_at', 'is', null).orderBy('id').execute()) as { id: string; price_idr: number }[];
+      const edited = new Map((patch.variants ?? []).map((variant, i) => [variant.id, i]));
+      const errors: FieldErrors = {};
+      for (const variant of variants) {
+        if (Number(variant.price_idr) >= CROSS_BORDER_MIN_PRICE_IDR) continue;
+        // Named as the seller sent it: the index in the patch, else the variant's id.
+        const at = edited.get(variant.id);
+        errors[at === undefined ? `variant.${variant.id}.priceIdr` : `variants.${at}.priceIdr`] = [`must be at least ${CROSS_BORDER_MIN_PRICE_IDR} for a cross-border listing`];
+      }
+      if (Object.keys(errors).length > 0) throw unprocessable(crossBorderRule(), errors);
+    }
+    if (patch.title === undefined && patch.description === undefined && patch.category === undefined) return undefined;
+    const rule = listingRuleMatched(product);
+    if (!rule) return undefined;
+    await trx.updateTable('products').set({ held_rule: rule.id, removed_at: sql`coalesce(removed_at, now())` }).where('id', '=', productId).execute();
+    await fileAutomatedReport(trx, 'commerce', { kind: 'product', id: productId, owner: await this.shopOwner(trx, product.shop_id), label: product.title, reason: 'prohibited_product', text: `Listing rule ${rule.id} (after an edit): ${rule.description}` });
+    return rule;
   }
 
   async removeProduct(subject: string, productId: string): Promise<void> {
@@ -429,6 +464,8 @@ export class CatalogService {
       if (live.length >= MAX_VARIANTS) throw unprocessable(`A product has at most ${MAX_VARIANTS} variants.`, { variants: [`at most ${MAX_VARIANTS}`] });
       const taken = await trx.selectFrom('variants').select('sku').where('shop_id', '=', product.shop_id).where('sku', '=', sku).executeTakeFirst();
       if (taken) throw conflict('A SKU is already used in this shop.', { sku: [`${sku} is taken`] });
+      const { cross_border: crossBorder } = (await trx.selectFrom('products').select('cross_border').where('id', '=', productId).executeTakeFirstOrThrow()) as { cross_border: boolean };
+      if (crossBorder && input.priceIdr < CROSS_BORDER_MIN_PRICE_IDR) throw unprocessable(crossBorderRule(), { priceIdr: [`must be at least ${CROSS_BORDER_MIN_PRICE_IDR} for a cross-border listing`] });
       await trx
         .insertInto('variants')
         .values({ id: uuidv7(), product_id: productId, shop_id: product.shop_id, sku, name: clean(input.name), price_idr: input.priceIdr, stock: input.stock, weight_grams: input.weightGrams })

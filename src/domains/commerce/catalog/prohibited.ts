@@ -37,6 +37,9 @@ export function listingRuleMatched(input: { title: string; description: string; 
  */
 export const CROSS_BORDER_MIN_PRICE_IDR = 1_600_000;
 
+export const crossBorderRule = () =>
+  `Permendag 31/2023: goods sold directly from abroad must cost at least USD 100 (Rp ${CROSS_BORDER_MIN_PRICE_IDR.toLocaleString('id-ID')}) per unit.`;
+
 export function assertCrossBorderPrice(crossBorder: boolean | undefined, variants: readonly { priceIdr: number }[]): void {
   if (!crossBorder) return;
   const errors: Record<string, string[]> = {};
@@ -44,9 +47,6 @@ export function assertCrossBorderPrice(crossBorder: boolean | undefined, variant
     if (variant.priceIdr < CROSS_BORDER_MIN_PRICE_IDR) errors[`variants.${i}.priceIdr`] = [`must be at least ${CROSS_BORDER_MIN_PRICE_IDR} for a cross-border listing`];
   });
   if (Object.keys(errors).length > 0) {
-    throw unprocessable(
-      `Permendag 31/2023: goods sold directly from abroad must cost at least USD 100 (Rp ${CROSS_BORDER_MIN_PRICE_IDR.toLocaleString('id-ID')}) per unit.`,
-      errors,
-    );
+    throw unprocessable(crossBorderRule(), errors);
   }
 }

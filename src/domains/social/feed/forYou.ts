@@ -1,5 +1,5 @@
 import { badRequest } from '../../../platform/errors.js';
-import type { SocialService } from '../service.js';
+import { ANONYMOUS, visibleTo, type Audience, type SocialService } from '../service.js';
 import type { VideoRow } from '../store.js';
 import { SeenFilter } from './bloom.js';
 import type { Candidates } from './candidates.js';
@@ -87,6 +87,7 @@ export async function forYouPage(
   wantPersonalized: boolean,
   limit: number,
   rawCursor: string | undefined,
+  audience: Audience = ANONYMOUS,
 ): Promise<ForYouResult> {
   const cursor = decodeForYouCursor(rawCursor);
   const personalized = (cursor ? cursor.personalized : wantPersonalized) && viewer !== undefined;
@@ -94,14 +95,17 @@ export async function forYouPage(
     service.candidates.get(),
     personalized ? service.signals.get(viewer!) : Promise.resolve(undefined),
   ]);
+  const page = { service, viewer, audience, personalized };
   if (cursor) {
-    const key = ForYouWindows.key(viewer, rawCursor!, personalized);
+    const key = windowKey(page, rawCursor!);
     const window = service.forYouWindows.cache.get(key);
     if (window && sameConsent(window.purchases, signals?.purchaseCategories) && (window.exhausted || window.scored.length + window.explore.length >= limit)) {
-      return takePage(service, viewer, rowsById(candidates), window, limit, cursor, personalized);
+      return takePage(page, rowsById(candidates), window, limit, cursor);
     }
-    return rankPage(service, viewer, candidates, signals, limit, cursor);
+    return rankPage(page, candidates, signals, limit, cursor);
   }
+  // A viewer who hides authors gets a first page of their own; the rest share it per age audience.
+  if (audience.hidden.size > 0) return rankPage(page, candidates, signals, limit, undefined);
   const owner: object = signals ?? candidates;
   let cached = firstPages.get(owner);
   if (!cached || cached.candidates !== candidates) {
@@ -109,13 +113,31 @@ export async function forYouPage(
     firstPages.set(owner, cached);
   }
   const entry = cached;
-  let page = entry.byLimit.get(limit);
-  if (!page) {
-    page = rankPage(service, viewer, candidates, signals, limit, undefined);
-    entry.byLimit.set(limit, page);
-    page.catch(() => entry.byLimit.delete(limit));
+  const cacheKey = audience.adult ? -limit : limit;
+  let first = entry.byLimit.get(cacheKey);
+  if (!first) {
+    first = rankPage(page, candidates, signals, limit, undefined);
+    entry.byLimit.set(cacheKey, first);
+    first.catch(() => entry.byLimit.delete(cacheKey));
   }
-  return page;
+  return first;
+}
+
+/** One request's page: whose it is and what they may be shown. */
+interface PageFor {
+  service: SocialService;
+  viewer: string | undefined;
+  audience: Audience;
+  personalized: boolean;
+}
+
+/**
+ * A window is shared only between viewers it was filtered the same for: personalised or hiding
+ * authors, it is the viewer's own; otherwise everyone of the same age audience shares it.
+ */
+function windowKey(page: PageFor, cursor: string): string {
+  if (page.personalized || page.audience.hidden.size > 0) return ForYouWindows.key(page.viewer, cursor, true);
+  return ForYouWindows.key(undefined, `${page.audience.adult ? 'a' : 'g'}|${cursor}`, false);
 }
 
 /** Ranked with the purchase categories the viewer's signals hold now (they follow consent within the signals' TTL). */
@@ -126,17 +148,13 @@ function sameConsent(ranked: Set<string> | undefined, now: Set<string> | undefin
 }
 
 /** Ranks a window from the candidates (skipping what the cursor has seen) and takes a page from it. */
-async function rankPage(
-  service: SocialService,
-  viewer: string | undefined,
-  candidates: Candidates,
-  signals: Signals | undefined,
-  limit: number,
-  cursor: ForYouCursor | undefined,
-): Promise<ForYouResult> {
+async function rankPage(page: PageFor, candidates: Candidates, signals: Signals | undefined, limit: number, cursor: ForYouCursor | undefined): Promise<ForYouResult> {
+  const { service } = page;
   const { ranked, fresh } = candidates;
   const seen = cursor?.seen ?? SeenFilter.empty();
-  const eligible = (row: VideoRow) => !seen.has(row.id) && !signals?.completed.has(row.id);
+  // What the viewer may not be shown is left out here, before the window and its pages are cut,
+  // so a page is full while eligible videos remain.
+  const eligible = (row: VideoRow) => !seen.has(row.id) && !signals?.completed.has(row.id) && visibleTo(page.audience, row);
   // Categories of the products tagged on candidate videos, read only when the viewer consented
   // to purchase-based personalization (their categories are then in the signals).
   const categoriesOf =
@@ -191,19 +209,12 @@ async function rankPage(
     exhausted: scanned >= ranked.length && kept >= scored.length,
     purchases: signals?.purchaseCategories,
   };
-  return takePage(service, viewer, rowsById(candidates), built, limit, cursor ?? { personalized: signals !== undefined, served: 0, lastAuthor: '', seen }, signals !== undefined);
+  return takePage({ ...page, personalized: signals !== undefined }, rowsById(candidates), built, limit, cursor ?? { personalized: signals !== undefined, served: 0, lastAuthor: '', seen });
 }
 
 /** Takes a page from a window, never the same creator twice in a row, and keeps the rest for the next page. */
-function takePage(
-  service: SocialService,
-  viewer: string | undefined,
-  rows: Map<string, VideoRow>,
-  window: Window,
-  limit: number,
-  cursor: ForYouCursor,
-  personalized: boolean,
-): ForYouResult {
+function takePage(page: PageFor, rows: Map<string, VideoRow>, window: Window, limit: number, cursor: ForYouCursor): ForYouResult {
+  const { service, personalized } = page;
   const scored = window.scored.slice();
   const explore = window.explore.slice();
   const seen = cursor.seen;
@@ -215,7 +226,7 @@ function takePage(
       // A video gone from the candidates since the window was ranked (deleted, say) is dropped,
       // and so is one already shown from the other pool (a fresh video can be in both).
       const row = rows.get(slot.id);
-      if (!row || seen.has(slot.id)) {
+      if (!row || seen.has(slot.id) || !visibleTo(page.audience, row)) {
         pool.splice(i--, 1);
         continue;
       }
@@ -237,6 +248,6 @@ function takePage(
   if (!more) return { items, nextCursor: null };
   const nextCursor = encodeForYouCursor({ personalized, served: cursor.served + items.length, lastAuthor, seen });
   const rest: Window = { scored, explore, exhausted: window.exhausted, purchases: window.purchases };
-  service.forYouWindows.cache.set(ForYouWindows.key(viewer, nextCursor, personalized), rest);
+  service.forYouWindows.cache.set(windowKey(page, nextCursor), rest);
   return { items, nextCursor };
 }

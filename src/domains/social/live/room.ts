@@ -21,6 +21,8 @@ export interface Viewer {
   subject: string | undefined;
   handle: string | undefined;
   host: boolean;
+  /** Authors this viewer does not see (blocks either way, mutes), as of joining: their comments are not sent to them. */
+  hidden?: ReadonlySet<string>;
   /** Times of this socket's recent messages (flood control). */
   recent: number[];
 }
@@ -73,16 +75,22 @@ export class Rooms {
     room.viewers.delete(viewer);
   }
 
+  /** The lives that have a room here now. */
+  liveIds(): string[] {
+    return [...this.rooms.keys()];
+  }
+
   viewerCount(liveId: string): number {
     return this.rooms.get(liveId)?.viewers.size ?? 0;
   }
 
-  /** Sends one message to everyone in the room, written once. */
-  send(liveId: string, message: Record<string, unknown>): void {
+  /** Sends one message to everyone in the room, written once; one `from` an author goes to no one who hides them. */
+  send(liveId: string, message: Record<string, unknown>, from?: string): void {
     const room = this.rooms.get(liveId);
     if (!room || room.viewers.size === 0) return;
     const text = JSON.stringify({ ...message, at: new Date().toISOString() });
     for (const viewer of room.viewers) {
+      if (from !== undefined && viewer.hidden?.has(from)) continue;
       if (viewer.socket.readyState === viewer.socket.OPEN) viewer.socket.send(text);
     }
   }

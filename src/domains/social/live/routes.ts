@@ -131,8 +131,9 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
 
     app.get(
       '/social/lives/:id',
-      { schema: { tags: ['social'], summary: 'A live', params: LiveId, response: { 200: Live, ...problems(400, 404) } } },
+      { schema: { tags: ['social'], summary: 'A live; not found where you and the host block each other; 403 for an age-gated one until you confirm being 18 or older', params: LiveId, response: { 200: Live, ...problems(400, 403, 404) } } },
       async (request) => {
+        await lives.assertReachable(request.params.id, request.subject);
         if ((await lives.standing(request.params.id, request.subject)) === 'removed') throw new HttpProblem(404, 'not-found', 'Not found', 'No such live.');
         return lives.get(request.params.id);
       },
@@ -183,10 +184,10 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
 
     app.get(
       '/social/lives/:id/comments',
-      { schema: { tags: ['social'], summary: 'The latest comments of a live, oldest first', params: LiveId, response: { 200: Type.Object({ items: Type.Array(LiveComment) }), ...problems(400, 404) } } },
+      { schema: { tags: ['social'], summary: 'The latest comments of a live, oldest first', params: LiveId, response: { 200: Type.Object({ items: Type.Array(LiveComment) }), ...problems(400, 403, 404) } } },
       async (request) => {
-        await lives.get(request.params.id);
-        return { items: await lives.recentComments(request.params.id) };
+        await lives.assertReachable(request.params.id, request.subject);
+        return { items: await lives.recentComments(request.params.id, 50, await lives.hiddenFrom(request.subject)) };
       },
     );
 
@@ -226,7 +227,7 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
           tags: ['social'],
           summary: 'The live room (WebSocket)',
           description:
-            'Server → client JSON: `hello` (the live, recent comments, you), `comment`, `deleted`, `likes` (batched, twice a second), `viewers`, `pin`, `stream`, `offair`, `ended`, `error`; each with `at`, the server time. Client → server: `{type:"comment",text}`, `{type:"like",count}`, `{type:"ping"}`. Anything else, a binary frame, over 4 KB, or more than 20 messages in 5 s closes the socket (1008).',
+            'Server → client JSON: `hello` (the live, recent comments, you), `comment`, `deleted`, `likes` (batched, twice a second), `viewers`, `pin`, `stream`, `offair`, `ended`, `error`; each with `at`, the server time. Client → server: `{type:"comment",text}`, `{type:"like",count}`, `{type:"ping"}`. A viewer the host removed is closed with 4403, one who may not reach the live (blocks) with 4404, one who has not confirmed being 18 or older for an age-gated live with 4451. Anything else, a binary frame, over 4 KB, or more than 20 messages in 5 s closes the socket (1008).',
           params: LiveId,
           response: { ...problems(400, 426) },
       },
@@ -245,15 +246,21 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
         const ready = (async () => {
           if (!sameOrigin(request)) return socket.close(1008, 'cross-site');
           const subject = await ensureViewerProfile(request);
-          const live = await lives.get(liveId).catch(() => undefined);
+          const reachable = await lives.assertReachable(liveId, subject).then(
+            () => 'ok' as const,
+            (error: unknown) => (problemOf(error).status === 403 ? ('age' as const) : ('none' as const)),
+          );
+          if (reachable === 'age') return socket.close(4451, 'age confirmation required');
+          const live = reachable === 'ok' ? await lives.get(liveId).catch(() => undefined) : undefined;
           if (!live || live.status === 'ended') return socket.close(4404, 'no such live');
           const standing = await lives.standing(liveId, subject);
           if (standing === 'removed') return socket.close(4403, 'removed by the host');
           if (socket.readyState !== socket.OPEN) return;
-          viewer = { socket, subject, handle: undefined, host: subject !== undefined && (await lives.isHost(liveId, subject)), recent };
+          const hidden = await lives.hiddenFrom(subject);
+          viewer = { socket, subject, handle: undefined, host: subject !== undefined && (await lives.isHost(liveId, subject)), recent, hidden };
           const count = lives.rooms.join(liveId, viewer, live.counts.likes);
           socket.once('close', () => viewer && lives.rooms.leave(liveId, viewer));
-          send({ type: 'hello', live: { ...live, viewers: count }, comments: await lives.recentComments(liveId), you: { signedIn: subject !== undefined, host: viewer.host, muted: standing === 'muted' } });
+          send({ type: 'hello', live: { ...live, viewers: count }, comments: await lives.recentComments(liveId, 50, hidden), you: { signedIn: subject !== undefined, host: viewer.host, muted: standing === 'muted' } });
         })().catch((error: unknown) => {
           request.log.warn({ err: error }, 'live room join failed');
           socket.close(1011, 'try again');

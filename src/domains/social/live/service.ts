@@ -11,7 +11,7 @@ import { livePlaylistUrl, type MediaPaths } from '../media/paths.js';
 import { probeVideo } from '../media/probe.js';
 import { CARD_COLUMNS, toCard, type ProductCard } from '../tags/cards.js';
 import { MAX_TAGS_PER_VIDEO } from '../tags/tags.js';
-import type { SocialService } from '../service.js';
+import { ageConfirmationRequired, type SocialService } from '../service.js';
 import type { Publish } from './ingest.js';
 import { startPackaging, type Packaging } from './packager.js';
 import type { Rooms, RoomTotals } from './room.js';
@@ -208,9 +208,16 @@ export class LiveService {
     return rows.map((r) => this.view(r, cards.get(r.id) ?? []));
   }
 
-  /** Lives on air now, most recently started first; `following` only from creators `subject` follows. */
+  /**
+   * Lives on air now, most recently started first; `following` only from creators `subject` follows.
+   * Never a restricted live, one whose host and the viewer block each other or the viewer muted,
+   * nor an age-gated one for a viewer who has not confirmed being 18 or older.
+   */
   async onAir(subject: string | undefined, following: boolean): Promise<LiveView[]> {
-    let query = this.baseQuery().where('l.on_air', '=', true).where('l.status', '=', 'live');
+    const audience = await this.options.social.audience(subject);
+    let query = this.baseQuery().where('l.on_air', '=', true).where('l.status', '=', 'live').where('l.restricted', '=', false);
+    if (audience.hidden.size > 0) query = query.where('l.host', 'not in', [...audience.hidden]);
+    if (!audience.adult) query = query.where('l.age_gated', '=', false);
     if (following) {
       if (!subject) return [];
       query = query.where('l.host', 'in', this.db.selectFrom('follows').select('followee').where('follower', '=', subject));
@@ -234,6 +241,33 @@ export class LiveService {
   async isHost(liveId: string, subject: string): Promise<boolean> {
     const row = await this.db.selectFrom('lives').select('host').where('id', '=', liveId).executeTakeFirst();
     return row?.host === subject;
+  }
+
+  /**
+   * Whether the viewer may reach this live at all: not when the host and they block each other
+   * (to each, the other's live is not there: 404), and an age-gated one only after they confirmed
+   * being 18 or older (403). The host always reaches their own.
+   */
+  async assertReachable(liveId: string, subject: string | undefined): Promise<void> {
+    const row = await this.db.selectFrom('lives').select(['host', 'age_gated']).where('id', '=', liveId).executeTakeFirst();
+    if (!row) throw notFound('No such live.');
+    if (subject === row.host) return;
+    if (subject) {
+      const between = await this.options.social.blockBetween(subject, row.host);
+      if (between.blocks || between.blockedBy) throw notFound('No such live.');
+    }
+    if (row.age_gated && !(await this.options.social.isAdult(subject))) throw ageConfirmationRequired('live', subject);
+  }
+
+  /** Authors whose live comments the viewer is not shown (blocks either way, mutes). */
+  async hiddenFrom(subject: string | undefined): Promise<ReadonlySet<string>> {
+    return (await this.options.social.audience(subject)).hidden;
+  }
+
+  /** After a block: neither stays in a live room of the other. */
+  async separate(blocker: string, blocked: string): Promise<void> {
+    const hosted = await this.db.selectFrom('lives').select(['id', 'host']).where('host', 'in', [blocker, blocked]).where('status', '<>', 'ended').execute();
+    for (const live of hosted) this.rooms.kick(live.id, live.host === blocker ? blocked : blocker, 4404, 'no such live');
   }
 
   /** What a viewer may do in a live: watch (not removed) and comment (not muted). */
@@ -269,6 +303,7 @@ export class LiveService {
     const problem = LiveService.commentProblem(rawText);
     if (problem) throw validationFailed({ text: [problem] });
     const row = await this.row(liveId);
+    await this.assertReachable(liveId, subject);
     if (row.status !== 'live') throw conflict('This live is not on now.');
     const standing = await this.standing(liveId, subject);
     if (standing === 'removed') throw notFound('No such live.');
@@ -282,17 +317,19 @@ export class LiveService {
     });
     const author = await this.db.selectFrom('profiles').select(['handle', 'display_name', 'avatar_url']).where('subject', '=', subject).executeTakeFirstOrThrow();
     const view: LiveCommentView = { id, text, author: { handle: author.handle, displayName: author.display_name, avatarUrl: author.avatar_url }, at: new Date().toISOString() };
-    this.rooms.send(liveId, { type: 'comment', comment: view });
+    this.rooms.send(liveId, { type: 'comment', comment: view }, subject);
     return view;
   }
 
-  async recentComments(liveId: string, limit = 50): Promise<LiveCommentView[]> {
+  /** The latest comments, without those by authors the viewer does not see. */
+  async recentComments(liveId: string, limit = 50, hidden: ReadonlySet<string> = new Set()): Promise<LiveCommentView[]> {
     const rows = await this.db
       .selectFrom('live_comments as c')
       .innerJoin('profiles as p', 'p.subject', 'c.author')
       .select(['c.id', 'c.text', 'c.created_at', 'p.handle', 'p.display_name', 'p.avatar_url'])
       .where('c.live_id', '=', liveId)
       .where('c.deleted', '=', false)
+      .$if(hidden.size > 0, (query) => query.where('c.author', 'not in', [...hidden]))
       .orderBy('c.created_at', 'desc')
       .limit(limit)
       .execute();
@@ -418,9 +455,12 @@ export class LiveService {
     this.rooms.close(liveId, { type: 'ended', replayVideoId });
   }
 
-  private async endWhatOthersEnded(): Promise<void> {
-    if (this.active.size === 0) return;
-    const ended = await this.db.selectFrom('lives').select('id').where('id', 'in', [...this.active.keys()]).where('status', '=', 'ended').execute().catch(() => []);
+  /** Finishes the lives this process packages that were ended elsewhere (another process, a moderation decision). */
+  async endWhatOthersEnded(): Promise<void> {
+    // Rooms too: viewers waiting in a live that never went on air here hear that it ended.
+    const ids = [...new Set([...this.active.keys(), ...this.rooms.liveIds()])];
+    if (ids.length === 0) return;
+    const ended = await this.db.selectFrom('lives').select('id').where('id', 'in', ids).where('status', '=', 'ended').execute().catch(() => []);
     for (const { id } of ended) await this.finish(id);
   }
 
@@ -435,7 +475,7 @@ export class LiveService {
       const probe = await probeVideo(file).catch(() => undefined);
       if (probe && (!best || probe.durationMs > best.probe.durationMs)) best = { file, probe };
     }
-    const claimed = await this.db.selectFrom('lives').select(['host', 'title', 'replay_video_id']).where('id', '=', liveId).executeTakeFirstOrThrow();
+    const claimed = await this.db.selectFrom('lives').select(['host', 'title', 'replay_video_id', 'replay_removed', 'age_gated']).where('id', '=', liveId).executeTakeFirstOrThrow();
     if (!best || claimed.replay_video_id) {
       await Promise.all(names.map((n) => rm(path.join(this.options.media.recordings, n), { force: true })));
       return claimed.replay_video_id;
@@ -448,6 +488,10 @@ export class LiveService {
         await trx.insertInto('video_product_tags').values(products.map((p, position) => ({ video_id: videoId, product_id: p.product_id, position }))).onConflict((oc) => oc.doNothing()).execute();
       }
       await trx.updateTable('lives').set({ replay_video_id: videoId }).where('id', '=', liveId).execute();
+      // Decisions on the live hold for its replay: a removed replay is born removed, a gated live's replay gated.
+      if (claimed.replay_removed || claimed.age_gated) {
+        await sql`update videos set moderation = case when ${claimed.replay_removed} then 'removed' else moderation end, age_gated = ${claimed.age_gated} where id = ${videoId}`.execute(trx);
+      }
     });
     await Promise.all(names.map((n) => rm(path.join(this.options.media.recordings, n), { force: true })));
     return videoId;

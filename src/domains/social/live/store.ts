@@ -21,6 +21,10 @@ export interface LiveTable {
   like_count: ColumnType<number, number | undefined, number>;
   comment_count: Generated<number>;
   created_at: Generated<Date>;
+  /** Moderation decisions on the live (social/moderation.ts). */
+  age_gated: Generated<boolean>;
+  restricted: Generated<boolean>;
+  replay_removed: Generated<boolean>;
 }
 
 export interface LiveShownProductTable {

@@ -61,7 +61,7 @@ export function tagRoutes(tags: TagService, authorizeTag: AuthorizeTag): Fastify
         },
         config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
       },
-      async (request) => tags.open(request.params.id, request.params.productId),
+      async (request) => tags.open(request.params.id, request.params.productId, request.subject),
     );
   };
 }

@@ -63,17 +63,26 @@ export class TagService {
    * signed token naming the affiliate id, the video and the product — nothing about the viewer,
    * signed in or not. The tap is counted per video and day, without who tapped.
    */
-  async open(videoId: string, productId: string): Promise<{ attributionToken: string | null; product: ProductCard }> {
+  async open(videoId: string, productId: string, viewer?: string): Promise<{ attributionToken: string | null; product: ProductCard }> {
     const row = await this.db
       .selectFrom('video_product_tags as t')
       .innerJoin('videos as v', 'v.id', 't.video_id')
       .innerJoin('product_cards as c', 'c.product_id', 't.product_id')
       .leftJoin('creator_affiliate_refs as r', 'r.subject', 'v.author')
-      .select([...CARD_COLUMNS, 'c.removed', 'r.affiliate_ref', 'v.status'])
+      .select([...CARD_COLUMNS, 'c.removed', 'r.affiliate_ref', 'v.status', 'v.moderation', 'v.age_gated', 'v.author'])
       .where('t.video_id', '=', videoId)
       .where('t.product_id', '=', productId)
       .executeTakeFirst();
-    if (!row || row.removed || row.status !== 'ready') throw notFound('This video has no such product tag.');
+    if (!row || row.removed || row.status !== 'ready' || row.moderation === 'removed') throw notFound('This video has no such product tag.');
+    // A tap is the one person-to-person act on a tag (it credits the creator): not between two
+    // people where either blocks the other, and not on an age-gated video the viewer may not watch.
+    if (viewer && viewer !== row.author) {
+      const { rows } = await sql<{ blocked: boolean; adult: boolean }>`
+        select exists (select 1 from blocks where (blocker = ${viewer} and blocked = ${row.author}) or (blocker = ${row.author} and blocked = ${viewer})) as blocked,
+          exists (select 1 from profiles where subject = ${viewer} and adult_confirmed_at is not null) as adult`.execute(this.db);
+      if (rows[0]!.blocked) throw notFound('This video has no such product tag.');
+      if (row.age_gated && !rows[0]!.adult) throw notFound('This video has no such product tag.');
+    } else if (!viewer && row.age_gated) throw notFound('This video has no such product tag.');
     await sql`insert into tag_taps (video_id, day, taps) values (${videoId}, ${JAKARTA_DAY}, 1)
       on conflict (video_id, day) do update set taps = tag_taps.taps + 1`.execute(this.db);
     const claims: AttributionClaims | undefined = row.affiliate_ref
