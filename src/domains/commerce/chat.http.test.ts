@@ -294,7 +294,7 @@ describe(`buyer–seller chat (${STORE_LABEL})`, () => {
   });
 
   it('opens the stream only from Sekat’s own pages: another origin gets 403 even with the session', async () => {
-    for (const headers of [{ origin: 'https://jahat.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }]) {
+    for (const headers of [{ origin: 'https://jahat.example' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'null' }] as Record<string, string>[]) {
       const response = await fetch(`${base}/api/commerce/chat/events`, { headers: { ...buyer.headers, ...headers } });
       expect(response.status, JSON.stringify(headers)).toBe(403);
       expect(response.headers.get('content-type')).toContain('application/problem+json');

@@ -478,7 +478,7 @@ export class ChatService {
     const asBuyer = (await this.db.selectFrom('chat_conversations').select(['id', 'shop_id', 'buyer_tag', 'created_at', 'last_message_at']).where('buyer_subject', '=', subject).orderBy('created_at').execute()) as { id: string }[];
     const ids = asBuyer.map((c) => c.id);
     const messages = ids.length
-      ? ((await this.db.selectFrom('chat_messages').select(['id', 'conversation_id', 'sender', 'kind', 'text', 'product_id', 'order_id', 'photo_url', 'created_at']).where('conversation_id', 'in', ids).orderBy('id').execute()) as { photo_url: string | null }[])
+      ? ((await this.db.selectFrom('chat_messages').select(['id', 'conversation_id', 'sender', 'kind', 'text', 'product_id', 'order_id', 'photo_url', 'created_at']).where('conversation_id', 'in', ids).orderBy('id').execute()) as { id: string; sender: Side; kind: string; text: string; photo_url: string | null }[])
       : [];
     const asShop = await sql`select m.id, m.conversation_id, c.shop_id, m.kind, m.text, m.product_id, m.order_id, m.photo_url, m.created_at
       from chat_messages m join chat_conversations c on c.id = m.conversation_id join shops s on s.id = c.shop_id

@@ -10,6 +10,7 @@ import { Timeline } from '../components/Timeline';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 import { useFormErrors } from '../components/useFormErrors';
+import { ChatButton } from '../chat/ChatButton';
 
 /** As the server allows (review photos). */
 const MAX_REVIEW_PHOTOS = 5;
@@ -140,6 +141,7 @@ function OrderView() {
       <p className={`status status-${o.status}`} role="status">
         {t(`orders.status.${o.status}`)}
       </p>
+      <ChatButton shopId={o.shopId} orderId={o.id} />
       <div className="card">
         <Timeline order={o} />
       </div>

@@ -15,6 +15,7 @@ import { FollowShopButton, WishlistButton } from '../components/Favourites';
 import { ReviewItem } from '../components/ReviewItem';
 import { FlashDealCard, useFlashDeals } from '../components/FlashDeal';
 import { ReportButton } from '../moderation/ReportButton';
+import { ChatButton } from '../chat/ChatButton';
 
 export default function ProductPage() {
   const { id = '' } = useParams();
@@ -64,6 +65,7 @@ export default function ProductPage() {
       <div className="favourite">
         <WishlistButton productId={p.id} />
         <FollowShopButton shopId={p.shopId} />
+        <ChatButton shopId={p.shopId} productId={p.id} />
       </div>
       {!ownShop && (
         <p>

@@ -7,6 +7,7 @@ import { ProductCard } from '../components/ProductCard';
 import { ErrorNote, Loading } from '../components/Alert';
 import { FollowShopButton } from '../components/Favourites';
 import { ReportButton } from '../moderation/ReportButton';
+import { ChatButton } from '../chat/ChatButton';
 
 export default function ShopPage() {
   const { slug = '' } = useParams();
@@ -23,7 +24,10 @@ export default function ShopPage() {
           {shop.data.city}, {shop.data.province}
         </p>
         {shop.data.description && <p>{shop.data.description}</p>}
-        <FollowShopButton shopId={shop.data.id} />
+        <div className="favourite">
+          <FollowShopButton shopId={shop.data.id} />
+          <ChatButton shopId={shop.data.id} />
+        </div>
         <p>
           <ReportButton kind="shop" id={shop.data.id} />
         </p>
