@@ -43,6 +43,7 @@ describe('buyer–seller chat in Chromium', () => {
     // The buyer opens the chat from the product and sends the card and a question.
     await buyer.page.goto(`${sekat.base}/produk/${product.id}`);
     await buyer.page.getByRole('heading', { name: 'Kopi Arabika Gayo 250 g' }).waitFor();
+    await shot(buyer.page, 'buyer-product-id-390');
     await buyer.page.getByRole('button', { name: id.chat.button }).click();
     await buyer.page.waitForURL(/\/chat\/[0-9a-f-]{36}\?produk=/);
     await buyer.page.getByRole('heading', { name: 'Kopi Gayo' }).waitFor();
@@ -91,6 +92,11 @@ describe('buyer–seller chat in Chromium', () => {
     await buyer.page.getByRole('textbox', { name: id.chat.write }).fill('a'.repeat(1001));
     await buyer.page.getByRole('button', { name: id.chat.send }).click();
     await buyer.page.getByText(id.chat.tooLong.replace('{{max}}', '1000')).waitFor();
+
+    // The shop page now shows that the shop answers, and offers the chat too.
+    await buyer.page.goto(`${sekat.base}/toko/kopi-gayo`);
+    await buyer.page.getByText(id.chat.ratePublic.replace('{{percent}}', '100')).waitFor();
+    await buyer.page.getByRole('button', { name: id.chat.button }).waitFor();
 
     // The buyer's inbox under Saya lists the shop.
     await buyer.page.goto(`${sekat.base}/saya`);

@@ -7,6 +7,7 @@ import type { Shop } from '../api/types';
 import { useSession } from '../api/session';
 import { problemMessage } from '../lib/errors';
 import { authPath } from '../lib/next';
+import { Icon } from '../components/Icon';
 import { openConversation } from './api';
 
 /**
@@ -41,7 +42,7 @@ export function ChatButton({ shopId, productId, orderId }: { shopId: string; pro
   return (
     <>
       <button type="button" className="chat-open" onClick={open} disabled={busy}>
-        <span aria-hidden="true">💬</span> {t('chat.button')}
+        <Icon name="comment" size={18} /> {t('chat.button')}
       </button>
       {error && (
         <p className="alert" role="alert">

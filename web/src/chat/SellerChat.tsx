@@ -28,6 +28,14 @@ export function SellerChat({ shop }: { shop: Shop }) {
   );
 }
 
+/** The shop's response rate for buyers, on its public page (nothing while there is none). */
+export function ShopResponseRate({ shopId }: { shopId: string }) {
+  const { t } = useTranslation();
+  const rate = useQuery({ queryKey: ['chat-rate', shopId], queryFn: () => api<ResponseRate>(`/api/commerce/shops/${shopId}/chat/response-rate`) });
+  if (rate.data?.responseRatePercent == null) return null;
+  return <p className="muted chat-rate">{t('chat.ratePublic', { percent: rate.data.responseRatePercent })}</p>;
+}
+
 /** The unread count of one shop, for its tab. */
 export function useShopUnread(unread: { shops: { shopId: string; unread: number }[] } | undefined, shopId: string): number {
   return unread?.shops.find((s) => s.shopId === shopId)?.unread ?? 0;

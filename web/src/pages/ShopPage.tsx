@@ -8,6 +8,7 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { FollowShopButton } from '../components/Favourites';
 import { ReportButton } from '../moderation/ReportButton';
 import { ChatButton } from '../chat/ChatButton';
+import { ShopResponseRate } from '../chat/SellerChat';
 
 export default function ShopPage() {
   const { slug = '' } = useParams();
@@ -28,6 +29,7 @@ export default function ShopPage() {
           <FollowShopButton shopId={shop.data.id} />
           <ChatButton shopId={shop.data.id} />
         </div>
+        <ShopResponseRate shopId={shop.data.id} />
         <p>
           <ReportButton kind="shop" id={shop.data.id} />
         </p>
