@@ -302,6 +302,10 @@ describe(`buyer–seller chat (${STORE_LABEL})`, () => {
     }
     const anonymous = await fetch(`${base}/api/commerce/chat/events`);
     expect(anonymous.status).toBe(401);
+    // Only an EventSource's request opens the stream; a plain call gets a problem, not a hung connection.
+    const plain = await sekat.app.inject({ url: '/api/commerce/chat/events', headers: buyer.headers });
+    expect(plain.statusCode).toBe(406);
+    expect(plain.headers['content-type']).toContain('application/problem+json');
     const own = await openStream(buyer, { origin: base, 'sec-fetch-site': 'same-origin' });
     expect((await own.next('hello')).unread).toBeDefined();
     own.close();

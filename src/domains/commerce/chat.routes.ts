@@ -270,13 +270,17 @@ export function chatRoutes(chat: ChatService): FastifyPluginAsyncTypebox {
           tags,
           summary: 'Your chat, live (Server-Sent Events)',
           description:
-            'text/event-stream. `hello` (unread counts), then `message` (`{conversationId, message}`), `read` (`{conversationId, by, upTo}`) and `removed` (`{conversationId, messageId}`) as they happen, for every conversation you are in (as a buyer and for your shops). Only from Sekat’s own pages: another origin gets 403.',
-          response: problems(401, 403),
+            'text/event-stream. `hello` (unread counts), then `message` (`{conversationId, message}`), `read` (`{conversationId, by, upTo}`) and `removed` (`{conversationId, messageId}`) as they happen, for every conversation you are in (as a buyer and for your shops). Only from Sekat’s own pages: another origin gets 403; a request without `Accept: text/event-stream` gets 406.',
+          response: problems(401, 403, 406),
         },
       },
       async (request, reply) => {
         const subject = requireSubject(request);
         if (!sameOrigin(request)) throw new HttpProblem(403, 'cross-site', 'Forbidden', 'The chat stream opens only from Sekat’s own pages.');
+        // An EventSource asks for the stream; anything else would hold a connection it cannot read.
+        if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
+          throw new HttpProblem(406, 'not-acceptable', 'Not acceptable', 'Open the chat stream with Accept: text/event-stream (an EventSource does).');
+        }
         const unread = await chat.unread(subject);
         reply.hijack();
         const stream = reply.raw;
