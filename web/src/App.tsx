@@ -12,6 +12,7 @@ import { Icon } from './components/Icon';
 import { authPath, safeNext, signInReason } from './lib/next';
 import { VerifyEmailBanner } from './components/VerifyEmailBanner';
 import { ReauthDialog, SessionExpiredRedirect } from './guards/Guards';
+import { useUnread } from './chat/api';
 
 const VideoPage = lazy(() => import('./pages/VideoPage'));
 const ProductPage = lazy(() => import('./pages/ProductPage'));
@@ -38,6 +39,8 @@ const MyReports = lazy(() => import('./moderation/MyReports'));
 const MyDecisions = lazy(() => import('./moderation/MyDecisions'));
 const OperatorModeration = lazy(() => import('./moderation/OperatorModeration'));
 const Transparency = lazy(() => import('./moderation/Transparency'));
+const ChatInbox = lazy(() => import('./chat/Inbox'));
+const ChatConversation = lazy(() => import('./chat/ConversationPage'));
 
 /**
  * Where the header's "Masuk"/"Daftar" bring a person back to: the page they are on, or, on the
@@ -135,6 +138,7 @@ function Me() {
   const { t } = useTranslation();
   const { user } = useSession();
   const [params] = useSearchParams();
+  const unread = useUnread();
   if (!user) return <SignIn />;
   return (
     <section className="card stack" aria-labelledby="me-title">
@@ -159,6 +163,16 @@ function Me() {
         </li>
         <li>
           <Link to="/pesanan">{t('nav.orders')}</Link>
+        </li>
+        <li>
+          <Link to="/saya/chat">
+            {t('chat.inboxTitle')}
+            {!!unread?.asBuyer && (
+              <span className="chat-badge" aria-label={t('chat.unreadCount', { count: unread.asBuyer })}>
+                {unread.asBuyer}
+              </span>
+            )}
+          </Link>
         </li>
         <li>
           <Link to="/saya/alamat">{t('nav.addresses')}</Link>
@@ -250,6 +264,8 @@ export default function App() {
             <Route path="/saya/laporan" element={<MyReports />} />
             <Route path="/saya/moderasi" element={<MyDecisions />} />
             <Route path="/transparansi" element={<Transparency />} />
+            <Route path="/saya/chat" element={<ChatInbox />} />
+            <Route path="/chat/:id" element={<ChatConversation />} />
             <Route path="/studio/*" element={<Studio />} />
             <Route path="/live/:id" element={<LivePage />} />
             <Route path="/masuk" element={<SignIn />} />

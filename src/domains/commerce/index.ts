@@ -45,6 +45,8 @@ import { StatementService } from './ledger/statement.js';
 import { ledgerRoutes } from './ledger/routes.js';
 import { commerceModeration } from './moderation.js';
 import { moderationRoutes } from '../../platform/moderation/routes.js';
+import { ChatService } from './chat.js';
+import { chatRoutes } from './chat.routes.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -93,9 +95,10 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const catalog = new CatalogService(deps.db, (urls) => images.discard(urls));
   const reviewPhotos = new ReviewPhotos(deps.db, deps.dataDir);
   const reviews = new ReviewService(deps.db);
-  const privacy = new PrivacyService(deps.db, reviewPhotos);
+  const chat = new ChatService(deps.db, deps.dataDir);
+  const privacy = new PrivacyService(deps.db, reviewPhotos, chat);
   const bridgePort = new CommerceBridgePort(deps.db);
-  const moderation = commerceModeration(deps.db);
+  const moderation = commerceModeration(deps.db, (messageId) => void chat.removed(messageId).catch((error: unknown) => deps.log.warn({ err: error }, 'could not tell the chat a message was removed')));
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
   deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
   deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
@@ -148,6 +151,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(flashRoutes(new FlashSaleService(deps.db)));
       await app.register(ledgerRoutes(new StatementService(deps.db), payouts));
       await app.register(shippingRoutes(shipments, sandboxCourier?.sandbox));
+      await app.register(chatRoutes(chat));
       await app.register(moderationRoutes(moderation, { isOperator: settings.isOperator ?? (() => false) }));
     },
     health: async () => true,
@@ -165,7 +169,8 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     port: {
       exportSubject: async (subject) => {
         const data = { ...(await privacy.exportSubject(subject)), moderation: await moderation.exportOf(subject) };
-        return { data, files: reviewPhotos.filesOf(data.reviews.flatMap((review) => review.photo_urls as string[])) };
+        const chatPhotos = [...data.chat.messages, ...(data.chat.shopMessages as { photo_url: string | null }[])].map((m) => m.photo_url);
+        return { data, files: [...reviewPhotos.filesOf(data.reviews.flatMap((review) => review.photo_urls as string[])), ...chat.filesOf(chatPhotos)] };
       },
       eraseSubject: async (subject) => {
         await moderation.eraseOf(deps.db, subject);

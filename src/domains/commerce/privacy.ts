@@ -5,6 +5,7 @@ import { CLOSED_STATUSES } from './orders/state.js';
 import { publishProduct } from './catalog/events.js';
 import { productViews } from './catalog/cache.js';
 import type { ReviewPhotos } from './review-photos.js';
+import type { ChatService } from './chat.js';
 
 /**
  * What commerce holds about one commerce subject, for the bridge's privacy requests. Commerce
@@ -14,6 +15,7 @@ export class PrivacyService {
   constructor(
     private readonly db: Database,
     private readonly reviewPhotos: ReviewPhotos,
+    private readonly chat: ChatService,
   ) {}
 
   async exportSubject(subject: string) {
@@ -46,6 +48,8 @@ export class PrivacyService {
       // A seller's money: their shops' bank accounts, withdrawals and every ledger line on their accounts.
       bankAccounts: await db.selectFrom('bank_accounts').select(['id', 'shop_id', 'bank_code', 'account_number', 'holder_name', 'validated_name', 'validated_at']).where('shop_id', 'in', ownShops).execute(),
       payouts: await db.selectFrom('payouts').select(['id', 'shop_id', 'amount_idr', 'status', 'failure_code', 'created_at', 'updated_at']).where('shop_id', 'in', ownShops).orderBy('created_at').execute(),
+      // Chat: the buyer's conversations with every message, and what the person's shops wrote.
+      chat: await this.chat.exportOf(subject),
       shopLedger: await db.selectFrom('ledger_lines').select(['id', 'shop_id', 'account', 'amount_idr', 'reason', 'order_id', 'payout_id', 'created_at']).where('shop_id', 'in', ownShops).orderBy('id').execute(),
     };
   }
@@ -56,6 +60,7 @@ export class PrivacyService {
    * close. Reviews (without their photos), payments and the affiliate ledger stay, detached from the subject. The
    * person's shops close: their products leave sale (and the social side hears `product.removed`)
    * and the shop keeps no owner, so nobody can act for it. Their orders stay, for the buyers.
+   * Chat: the buyer's own messages and photos go; the shop keeps its side, under "Pembeli #…" only.
    */
   async eraseSubject(subject: string): Promise<{ closedOrdersMinimised: number; openOrdersPending: number; shopsClosed: number }> {
     const result = await this.db.transaction().execute(async (trx) => {
@@ -79,6 +84,7 @@ export class PrivacyService {
         await sql`update bank_accounts set account_number = right(account_number, 4), holder_name = ${ERASED}, validated_name = ${ERASED}
           where shop_id in (${sql.join(shops.map((shop) => shop.id))})`.execute(trx);
       }
+      const chatPhotos = await this.chat.eraseOf(trx, subject);
       await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('addresses').where('subject', '=', subject).execute();
       await trx.deleteFrom('shop_subscribers').where('subject', '=', subject).execute();
@@ -117,10 +123,12 @@ export class PrivacyService {
         shopsClosed: shops.length,
         closedProducts: closedProducts.map((p) => p.id),
         photos: reviewed.flatMap((r) => r.photo_urls),
+        chatPhotos,
       };
     });
     productViews.forget(result.closedProducts);
     await this.reviewPhotos.remove(result.photos);
+    await this.chat.removePhotos(result.chatPhotos);
     return { closedOrdersMinimised: result.closedOrdersMinimised, openOrdersPending: result.openOrdersPending, shopsClosed: result.shopsClosed };
   }
 }

@@ -41,6 +41,11 @@ export interface ResolvedItem {
   owner: string | null;
   /** Public words that name the item for the reporter and operators (a caption, a title). */
   label: string;
+  /**
+   * The owner is not shown reports on this item (`reportsAbout`): a message in a two-person chat,
+   * where being told of a report would tell them who made it. Decisions still reach them.
+   */
+  reportsHiddenFromOwner?: boolean;
 }
 
 export interface ModerationDomain<Kind extends string, Action extends string> {
@@ -49,8 +54,11 @@ export interface ModerationDomain<Kind extends string, Action extends string> {
   kinds: readonly Kind[];
   /** Which actions apply to each kind of item. */
   actions: Record<Kind, readonly Action[]>;
-  /** The item, as anyone may see it (`asOperator` also finds one already removed); undefined when absent. */
-  resolve(kind: Kind, id: string, options: { asOperator: boolean }): Promise<ResolvedItem | undefined>;
+  /**
+   * The item, as anyone may see it (`asOperator` also finds one already removed); undefined when
+   * absent. `caller` is the reporter, for items only some people may see (a chat message).
+   */
+  resolve(kind: Kind, id: string, options: { asOperator: boolean; caller?: string }): Promise<ResolvedItem | undefined>;
   /** Makes the action take effect (on = true) or undoes it after a reversal, in the decision's transaction. */
   apply(trx: Transaction<AnyDB>, decision: { id: string; kind: Kind; itemId: string; action: Action; endsAt: Date | null }, on: boolean): Promise<void>;
   /** Called in the transaction that closes an item's reports with no action (e.g. to release a held listing). */
@@ -203,9 +211,9 @@ export class ModerationEngine<Kind extends string, Action extends string> {
     return kind as Kind;
   }
 
-  private async item(kind: string, id: string, asOperator: boolean): Promise<ResolvedItem & { kind: Kind }> {
+  private async item(kind: string, id: string, asOperator: boolean, caller?: string): Promise<ResolvedItem & { kind: Kind }> {
     const checked = this.kindOf(kind);
-    const item = await this.domain.resolve(checked, id, { asOperator });
+    const item = await this.domain.resolve(checked, id, { asOperator, caller });
     if (!item) throw notFound(`No such ${checked}.`);
     return { ...item, kind: checked };
   }
@@ -215,7 +223,7 @@ export class ModerationEngine<Kind extends string, Action extends string> {
   /** Files a report, or updates the reporter's open report on the same item. */
   async report(reporter: string, input: ReportInput) {
     const text = checkedText('text', input.text, { required: false, max: MAX_REPORT_TEXT });
-    const item = await this.item(input.itemKind, input.itemId, false);
+    const item = await this.item(input.itemKind, input.itemId, false, reporter);
     if (item.owner === reporter) {
       throw unprocessable(`You cannot report your own ${item.kind}: reports are about someone else's content.`, { itemId: ['is your own'] });
     }
@@ -240,7 +248,7 @@ export class ModerationEngine<Kind extends string, Action extends string> {
       }
       return trx
         .insertInto(this.t.reports)
-        .values({ id: uuidv7(now.getTime()), item_kind: item.kind, item_id: item.id, item_owner: item.owner, item_label: item.label, reporter, source: 'person', reason: input.reason, text, urgent: false, status: 'open', created_at: now, updated_at: now })
+        .values({ id: uuidv7(now.getTime()), item_kind: item.kind, item_id: item.id, item_owner: item.reportsHiddenFromOwner ? null : item.owner, item_label: item.label, reporter, source: 'person', reason: input.reason, text, urgent: false, status: 'open', created_at: now, updated_at: now })
         .returningAll()
         .executeTakeFirstOrThrow() as Promise<ReportRow>;
     });

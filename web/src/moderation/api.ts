@@ -2,8 +2,8 @@ import { api } from '../api/client';
 
 /** Each side moderates its own: social reports go to social, commerce reports to commerce. */
 export type Domain = 'social' | 'commerce';
-export type ItemKind = 'video' | 'comment' | 'profile' | 'live' | 'product' | 'shop' | 'review';
-export const DOMAIN_OF: Record<ItemKind, Domain> = { video: 'social', comment: 'social', profile: 'social', live: 'social', product: 'commerce', shop: 'commerce', review: 'commerce' };
+export type ItemKind = 'video' | 'comment' | 'profile' | 'live' | 'product' | 'shop' | 'review' | 'chat_message';
+export const DOMAIN_OF: Record<ItemKind, Domain> = { video: 'social', comment: 'social', profile: 'social', live: 'social', product: 'commerce', shop: 'commerce', review: 'commerce', chat_message: 'commerce' };
 export const REASONS = ['spam', 'harassment', 'hate', 'violence', 'sexual_content', 'privacy', 'intellectual_property', 'counterfeit', 'prohibited_product', 'scam', 'other'] as const;
 export type Reason = (typeof REASONS)[number];
 

@@ -11,6 +11,7 @@ import { CourierTracking } from '../components/CourierTracking';
 import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 import { useFormErrors } from '../components/useFormErrors';
+import { ChatButton } from '../chat/ChatButton';
 
 /** As the server allows (review photos). */
 const MAX_REVIEW_PHOTOS = 5;
@@ -141,6 +142,7 @@ function OrderView() {
       <p className={`status status-${o.status}`} role="status">
         {t(`orders.status.${o.status}`)}
       </p>
+      <ChatButton shopId={o.shopId} orderId={o.id} />
       <div className="card">
         <Timeline order={o} />
       </div>

@@ -15,6 +15,7 @@ import { FollowShopButton, WishlistButton } from '../components/Favourites';
 import { ReviewItem } from '../components/ReviewItem';
 import { FlashDealCard, useFlashDeals } from '../components/FlashDeal';
 import { ReportButton } from '../moderation/ReportButton';
+import { ChatButton } from '../chat/ChatButton';
 
 /** Every photo the seller uploaded, the cover first; a tap on a thumbnail shows that one large. */
 function Gallery({ urls, title }: { urls: string[]; title: string }) {
@@ -87,6 +88,7 @@ export default function ProductPage() {
       <div className="favourite">
         <WishlistButton productId={p.id} />
         <FollowShopButton shopId={p.shopId} />
+        <ChatButton shopId={p.shopId} productId={p.id} />
       </div>
       {!ownShop && (
         <p>

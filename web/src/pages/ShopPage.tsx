@@ -7,6 +7,8 @@ import { ProductCard } from '../components/ProductCard';
 import { ErrorNote, Loading } from '../components/Alert';
 import { FollowShopButton } from '../components/Favourites';
 import { ReportButton } from '../moderation/ReportButton';
+import { ChatButton } from '../chat/ChatButton';
+import { ShopResponseRate } from '../chat/SellerChat';
 
 export default function ShopPage() {
   const { slug = '' } = useParams();
@@ -23,7 +25,11 @@ export default function ShopPage() {
           {shop.data.city}, {shop.data.province}
         </p>
         {shop.data.description && <p>{shop.data.description}</p>}
-        <FollowShopButton shopId={shop.data.id} />
+        <div className="favourite">
+          <FollowShopButton shopId={shop.data.id} />
+          <ChatButton shopId={shop.data.id} />
+        </div>
+        <ShopResponseRate shopId={shop.data.id} />
         <p>
           <ReportButton kind="shop" id={shop.data.id} />
         </p>

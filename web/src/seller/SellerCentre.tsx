@@ -17,6 +17,8 @@ import { SellerVouchers } from './SellerVouchers';
 import { SellerFlash } from './SellerFlash';
 import { SellerBalance } from './SellerBalance';
 import { VerifyEmailBanner } from '../components/VerifyEmailBanner';
+import { SellerChat, useShopUnread } from '../chat/SellerChat';
+import { useUnread } from '../chat/api';
 
 function OpenShop({ owned, onOpened }: { owned: Shop[]; onOpened(shop: Shop): void }) {
   const { t } = useTranslation();
@@ -101,6 +103,7 @@ function Centre() {
   const owned = mine.data?.items ?? [];
   const slug = choosing ? null : (picked ?? owned[0]?.slug ?? null);
   const shop = useQuery({ queryKey: ['shop', slug], queryFn: () => api<Shop>(`/api/commerce/shops/${encodeURIComponent(slug!)}`), enabled: !!slug });
+  const shopUnread = useShopUnread(useUnread(), shop.data?.id ?? '');
 
   function opened(s: Shop) {
     client.setQueryData(['shop', s.slug], s);
@@ -145,6 +148,14 @@ function Centre() {
             <NavLink to="/seller/voucher">{t('seller.vouchers')}</NavLink>
             <NavLink to="/seller/flash-sale">{t('seller.flashSale')}</NavLink>
             <NavLink to="/seller/saldo">{t('seller.balance')}</NavLink>
+            <NavLink to="/seller/chat">
+              {t('chat.sellerTab')}
+              {shopUnread > 0 && (
+                <span className="chat-badge" aria-label={t('chat.unreadCount', { count: shopUnread })}>
+                  {shopUnread}
+                </span>
+              )}
+            </NavLink>
           </nav>
           <Routes>
             <Route index element={<SellerShop shop={shop.data} />} />
@@ -153,6 +164,7 @@ function Centre() {
             <Route path="voucher" element={<SellerVouchers shop={shop.data} />} />
             <Route path="flash-sale" element={<SellerFlash shop={shop.data} />} />
             <Route path="saldo" element={<SellerBalance shop={shop.data} />} />
+            <Route path="chat" element={<SellerChat shop={shop.data} />} />
           </Routes>
         </>
       ) : null}
