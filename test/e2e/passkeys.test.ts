@@ -61,6 +61,8 @@ async function virtualAuthenticator(page: Page) {
 }
 
 interface Words {
+  recoveryTitle: string;
+  codesSaved: string;
   lang: 'id' | 'en';
   security: string;
   currentPassword: string;
@@ -87,6 +89,8 @@ interface Words {
 }
 
 const ID: Words = {
+  recoveryTitle: 'Kode pemulihan',
+  codesSaved: 'Saya sudah menyimpan kode ini',
   lang: 'id',
   security: 'Keamanan akun',
   currentPassword: 'Kata sandi saat ini',
@@ -113,6 +117,8 @@ const ID: Words = {
 };
 
 const EN: Words = {
+  recoveryTitle: 'Recovery codes',
+  codesSaved: 'I have saved these codes',
   lang: 'en',
   security: 'Account security',
   currentPassword: 'Current password',
@@ -159,6 +165,11 @@ async function passkeyJourney(page: Page, errors: string[], w: Words, handle: st
   await section.getByLabel(w.currentPassword).fill(PASSWORD);
   await section.getByRole('button', { name: w.add }).click();
   await section.getByRole('status').getByText(w.added).waitFor();
+  // The first passkey comes with recovery codes, shown once: the way back if the device is lost.
+  const codes = section.getByRole('region', { name: w.recoveryTitle }).locator('code');
+  await codes.first().waitFor();
+  expect(await codes.count()).toBe(10);
+  await section.getByRole('button', { name: w.codesSaved }).click();
   const item = section.getByRole('listitem', { name: `Ponsel ${handle}` });
   await item.getByText(w.neverUsed).waitFor();
   expect(await authenticator.credentials()).toHaveLength(1);
@@ -195,8 +206,8 @@ async function passkeyJourney(page: Page, errors: string[], w: Words, handle: st
   await page.getByLabel(w.password, { exact: true }).fill(PASSWORD);
   await page.locator('form').getByRole('button', { name: w.signIn, exact: true }).click();
   await page.getByRole('heading', { name: w.secondStep }).waitFor();
-  // No code field: this account has no authenticator app.
-  expect(await page.getByRole('textbox').count()).toBe(0);
+  // The code field takes a recovery code (the account has no authenticator app).
+  expect(await page.getByRole('textbox').count()).toBe(1);
   await shot(page, `second-step-${screen}`);
   expect(await seriousViolations(page)).toEqual([]);
   await page.getByRole('button', { name: w.usePasskey }).click();

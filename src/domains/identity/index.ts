@@ -72,7 +72,8 @@ export function start(
           registered: (account) => confirmation.inBackground(() => confirmation.mailVerification(account.id), 'verification'),
           secondFactorChallenge: async (account) => {
             const factors = await service.secondFactorsOf(account.id);
-            const methods: SecondFactorMethod[] = [...(factors.totp ? (['totp', 'recovery-code'] as const) : []), ...(factors.passkeys > 0 ? (['passkey'] as const) : [])];
+            const methods: SecondFactorMethod[] = [...(factors.totp ? (['totp'] as const) : []), ...(factors.passkeys > 0 ? (['passkey'] as const) : [])];
+            if (methods.length > 0 && (factors.totp || (await totp.hasRecoveryCodes(account.id)))) methods.push('recovery-code');
             return methods.length > 0 ? { challenge: await totp.issueChallenge(account.id), methods } : undefined;
           },
           hasSecondFactor: async (accountId) => hasSecondFactor(await factorsOf(accountId)),

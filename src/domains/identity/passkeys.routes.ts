@@ -100,7 +100,10 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
           tags,
           summary: 'Finish registering a passkey with the authenticator’s answer, within 3 minutes of its options, from the same session',
           body: Type.Object({ flow: Flow, response: RegistrationResponse, name: Type.Optional(Name) }),
-          response: { 201: Passkey, ...problems },
+          response: {
+            201: Type.Object({ ...Passkey.properties, recoveryCodes: Type.Optional(Type.Array(Type.String(), { description: 'With the first passkey of an account that has no recovery codes: ten, shown once' })) }),
+            ...problems,
+          },
         },
         config: { rateLimit: { max: 20, timeWindow: '15 minutes' } },
       },
@@ -108,7 +111,8 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
         const accountId = requireSubject(request);
         const { flow, response, name } = request.body;
         const passkey = await passkeys.register(accountId, sessionOf(request), flow, response as RegistrationResponseJSON, name, request.headers['user-agent']);
-        return reply.code(201).send(passkey);
+        const recoveryCodes = await totp.issueRecoveryCodesIfNone(accountId);
+        return reply.code(201).send(recoveryCodes ? { ...passkey, recoveryCodes } : passkey);
       },
     );
 

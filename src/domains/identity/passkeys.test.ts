@@ -152,8 +152,8 @@ describe(`a passkey as the second factor (${STORE_LABEL})`, () => {
     const { credential, id } = await addPasskey(eka.token, 'Kunci Eka');
 
     const step = await passwordStep(eka.email);
-    expect(step.methods).toEqual(['passkey']);
-    // A code cannot answer for an account without TOTP.
+    expect(step.methods).toEqual(['passkey', 'recovery-code']);
+    // A TOTP code cannot answer for an account without TOTP.
     expectProblem(await call('POST', '/api/auth/login/second-factor', undefined, { challenge: step.challenge, code: '123456' }), 401);
     const { flow, options } = await passkeyStep(step.challenge);
     expect(options.allowCredentials.map((c) => c.id)).toEqual([credential.id.toString('base64url')]);
@@ -169,6 +169,29 @@ describe(`a passkey as the second factor (${STORE_LABEL})`, () => {
     // Replaying the same answer, or the spent password step, signs nothing in.
     expectProblem(await call('POST', '/api/auth/login/second-factor/passkey', undefined, { challenge: step.challenge, flow, response: answer }), 401);
     expectProblem(await call('POST', '/api/auth/login/second-factor/passkey/options', undefined, { challenge: step.challenge }), 401);
+  });
+
+  it('gives ten recovery codes with the first passkey, so a lost device does not lose the account', async () => {
+    const nina = await register('nina_recovery');
+    const { flow, options } = await registrationOptions(nina.token);
+    const first = await call('POST', '/api/auth/passkeys', nina.token, { flow, response: soft.create(options).response });
+    expect(first.statusCode, first.body).toBe(201);
+    const codes = first.json().recoveryCodes as string[];
+    expect(codes).toHaveLength(10);
+    expect(new Set(codes).size).toBe(10);
+    // A second passkey brings no new codes; the first ones still hold.
+    const second = await registrationOptions(nina.token);
+    const again = await call('POST', '/api/auth/passkeys', nina.token, { flow: second.flow, response: soft.create(second.options).response });
+    expect(again.statusCode, again.body).toBe(201);
+    expect(again.json().recoveryCodes).toBeUndefined();
+    // The phone is lost: the password, then a recovery code, signs in; that code works once.
+    const step = await passwordStep(nina.email);
+    expect(step.methods).toContain('recovery-code');
+    const done = await call('POST', '/api/auth/login/second-factor', undefined, { challenge: step.challenge, code: codes[0] });
+    expect(done.statusCode, done.body).toBe(200);
+    const retry = await passwordStep(nina.email);
+    expectProblem(await call('POST', '/api/auth/login/second-factor', undefined, { challenge: retry.challenge, code: codes[0] }), 401);
+    expect((await call('POST', '/api/auth/login/second-factor', undefined, { challenge: retry.challenge, code: codes[1] })).statusCode).toBe(200);
   });
 
   it('refuses a wrong origin, an unknown or someone else’s credential, a counter that went back and a foreign flow, changing nothing', async () => {

@@ -113,6 +113,28 @@ export class TotpFactor {
     return codes;
   }
 
+  /**
+   * Ten recovery codes for an account that has none left, shown once; undefined when it still has
+   * some. A passkey alone must not be the only way past the second step: losing the device would
+   * lose the account, so the first passkey comes with codes as TOTP does.
+   */
+  async issueRecoveryCodesIfNone(accountId: string): Promise<string[] | undefined> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().executeTakeFirst();
+      const left = await trx.selectFrom('recovery_codes').select('account_id').where('account_id', '=', accountId).where('used_at', 'is', null).executeTakeFirst();
+      if (left) return undefined;
+      const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => newRecoveryCode());
+      await trx.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
+      await trx.insertInto('recovery_codes').values(codes.map((c) => ({ account_id: accountId, code_hash: this.hashRecoveryCode(accountId, c) }))).execute();
+      return codes;
+    });
+  }
+
+  /** Whether the account has an unused recovery code. */
+  async hasRecoveryCodes(accountId: string): Promise<boolean> {
+    return (await this.db.selectFrom('recovery_codes').select('account_id').where('account_id', '=', accountId).where('used_at', 'is', null).executeTakeFirst()) !== undefined;
+  }
+
   private matchingStep(secret: string, code: string, now = Date.now()): number | undefined {
     const token = code.replace(/\s+/g, '');
     if (!/^\d{6}$/.test(token)) return undefined;
@@ -165,7 +187,9 @@ export class TotpFactor {
     if (!(await this.isEnabled(accountId))) throw conflict('Two-step sign-in is not on.', undefined, 'totp-disabled');
     if (!(await this.checkCode(accountId, code))) throw badRequest('That code is not right.', { code: ['is not a current or recovery code'] });
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
+      // Recovery codes stay while a passkey is still a second factor: they are its way back.
+      const passkey = await trx.selectFrom('passkeys').select('id').where('account_id', '=', accountId).executeTakeFirst();
+      if (!passkey) await trx.deleteFrom('recovery_codes').where('account_id', '=', accountId).execute();
       await trx.deleteFrom('totp_factors').where('account_id', '=', accountId).execute();
     });
   }

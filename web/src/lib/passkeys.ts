@@ -27,10 +27,10 @@ async function ceremony<T>(run: () => Promise<T>): Promise<T> {
 
 type Options<K extends 'create' | 'get'> = K extends 'create' ? Parameters<typeof startRegistration>[0]['optionsJSON'] : Parameters<typeof startAuthentication>[0]['optionsJSON'];
 
-export async function registerPasskey(password: string, name?: string): Promise<PasskeyItem> {
+export async function registerPasskey(password: string, name?: string): Promise<PasskeyItem & { recoveryCodes?: string[] }> {
   const { flow, options } = await api<{ flow: string; options: Options<'create'> }>('/api/auth/passkeys/registration/options', { body: { password } });
   const response = await ceremony(() => startRegistration({ optionsJSON: options }));
-  return api<PasskeyItem>('/api/auth/passkeys', { body: { flow, response, ...(name?.trim() ? { name: name.trim() } : {}) } });
+  return api<PasskeyItem & { recoveryCodes?: string[] }>('/api/auth/passkeys', { body: { flow, response, ...(name?.trim() ? { name: name.trim() } : {}) } });
 }
 
 export async function signInWithPasskey(): Promise<{ user: User }> {

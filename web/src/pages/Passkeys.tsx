@@ -21,7 +21,7 @@ export function passkeyProblem(t: (key: string) => string, error: unknown): stri
   return undefined;
 }
 
-function AddPasskey({ onAdded }: { onAdded(): void }) {
+function AddPasskey({ onAdded }: { onAdded(recoveryCodes?: string[]): void }) {
   const { t } = useTranslation();
   const errors = useFormErrors();
   const [busy, setBusy] = useState(false);
@@ -34,10 +34,10 @@ function AddPasskey({ onAdded }: { onAdded(): void }) {
     if (!errors.requireFilled({ password })) return;
     setBusy(true);
     try {
-      await registerPasskey(password, name);
+      const added = await registerPasskey(password, name);
       setPassword('');
       setName('');
-      onAdded();
+      onAdded(added.recoveryCodes);
     } catch (error) {
       const special = passkeyProblem(t, error);
       if (special) errors.set(special);
@@ -170,6 +170,7 @@ export function PasskeysSection() {
   const client = useQueryClient();
   const list = useQuery({ queryKey: ['passkeys'], queryFn: () => api<{ items: PasskeyItem[] }>('/api/auth/passkeys') });
   const [done, setDone] = useState<'added' | 'renamed' | 'removed' | null>(null);
+  const [recoveryCodes, setRecoveryCodes] = useState<string[] | null>(null);
   const refresh = () => client.invalidateQueries({ queryKey: ['passkeys'] });
   const items = list.data?.items ?? [];
 
@@ -182,6 +183,22 @@ export function PasskeysSection() {
         <p className="ok" role="status">
           {t(`passkeys.${done}`)}
         </p>
+      )}
+      {recoveryCodes && (
+        <div className="stack" role="region" aria-labelledby="passkey-recovery-title">
+          <h3 id="passkey-recovery-title">{t('twoFactor.recoveryTitle')}</h3>
+          <p>{t('passkeys.recoveryIntro')}</p>
+          <ol className="recovery-codes">
+            {recoveryCodes.map((code) => (
+              <li key={code}>
+                <code>{code}</code>
+              </li>
+            ))}
+          </ol>
+          <button type="button" onClick={() => setRecoveryCodes(null)}>
+            {t('twoFactor.saved')}
+          </button>
+        </div>
       )}
       {done === 'added' && <EndOtherSessions reason={t('sessions.afterFactorOff')} />}
       {list.data && items.length === 0 && <p>{t('passkeys.none')}</p>}
@@ -201,8 +218,9 @@ export function PasskeysSection() {
       )}
       {passkeysSupported() ? (
         <AddPasskey
-          onAdded={() => {
+          onAdded={(codes) => {
             setDone('added');
+            if (codes) setRecoveryCodes(codes);
             void refresh();
           }}
         />

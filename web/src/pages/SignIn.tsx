@@ -85,7 +85,7 @@ export default function SignIn() {
 
   if (challenge) {
     const hasPasskey = methods.includes('passkey') && passkeysSupported();
-    const hasCode = methods.includes('totp');
+    const hasCode = methods.includes('totp') || methods.includes('recovery-code');
     return (
       <section className="card" aria-labelledby="signin-code-title">
         <h1 id="signin-code-title">{hasPasskey ? t('passkeys.secondStepTitle') : t('twoFactor.signInTitle')}</h1>
