@@ -13,6 +13,7 @@ import en from '../../web/src/i18n/en.json' with { type: 'json' };
 import { desktopPage, phonePage, useBrowserSekat } from './browser.js';
 import { seedReadyVideo } from '../../src/domains/social/testkit.js';
 import type { LiveDb } from '../../src/domains/social/live/store.js';
+import { signInWithTotpIn } from '../support/second-factor.js';
 
 const sekat = useBrowserSekat({ env: { OPERATOR_EMAILS: 'optrust@contoh.id' } });
 
@@ -34,6 +35,8 @@ describe('trust and safety around lives in Chromium', () => {
       expect((await sekat.register(page.request, handle)).status()).toBe(201);
       expect((await page.request.get(`${sekat.base}/api/social/me`)).status()).toBe(200);
     }
+    // Operators act only in a session signed in with their second factor.
+    await signInWithTotpIn(operator.request, sekat.base, 'optrust@contoh.id', 'nasi-uduk-betawi-enak');
     const made = await host.request.post(`${sekat.base}/api/social/lives`, { data: { title: 'Obral batik malam ini' } });
     expect(made.status()).toBe(201);
     const liveId = ((await made.json()) as { live: { id: string } }).live.id;

@@ -18,6 +18,7 @@ import type { Config } from '../../platform/config.js';
 import type { Database } from '../../platform/db.js';
 import type { CommerceInstance } from './index.js';
 import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
+import { signInWithTotp } from '../../../test/support/second-factor.js';
 
 const run = promisify(execFile);
 let config: Config;
@@ -121,7 +122,9 @@ beforeAll(async () => {
   buyer = await registerUser(sekat.app, BUYER_HANDLE_PREFIX);
   stranger = await registerUser(sekat.app, 'chatlain');
   const op = await sekat.app.inject({ method: 'POST', url: '/api/auth/register', remoteAddress: '10.88.0.1', payload: { email: 'chat@ops.sekat.id', password: 'kopi-susu-gula-aren-42', handle: 'opchat', displayName: 'Op' } });
-  operator = { token: op.json().token, headers: { authorization: `Bearer ${op.json().token}` } };
+  // Operators act only in a session signed in with their second factor.
+  const opToken = await signInWithTotp(sekat.app, op.json().token, 'chat@ops.sekat.id', 'kopi-susu-gula-aren-42', '10.88.0.2');
+  operator = { token: opToken, headers: { authorization: `Bearer ${opToken}` } };
   shop = await openShop(sekat.app, seller, { name: 'Toko Obrolan' });
   otherShop = await openShop(sekat.app, stranger, { name: 'Toko Lain' });
   const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 5 }]);

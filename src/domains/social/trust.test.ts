@@ -13,6 +13,7 @@ import { disposeTestConfig, testConfig, STORE_LABEL } from '../../platform/testi
 import type { Config } from '../../platform/config.js';
 import { seedReadyVideo, waitFor, type TestUser } from './testkit.js';
 import type { LiveDb } from './live/store.js';
+import { signInWithTotp } from '../../../test/support/second-factor.js';
 
 describe(`trust and safety, social (${STORE_LABEL})`, () => {
   let config: Config;
@@ -85,6 +86,11 @@ describe(`trust and safety, social (${STORE_LABEL})`, () => {
     [host, viewer, stranger] = [await registerUser(sekat.app), await registerUser(sekat.app), await registerUser(sekat.app)];
     operator = await registerUser(sekat.app, 'optrust');
     reviewer = await registerUser(sekat.app, 'optrev');
+    // Operators act only in a session signed in with their second factor.
+    for (const [i, op] of [operator, reviewer].entries()) {
+      op.token = await signInWithTotp(sekat.app, op.token, op.email, 'kata-sandi-yang-panjang', `10.94.0.${i + 1}`);
+      op.auth = { authorization: `Bearer ${op.token}` };
+    }
     for (const who of [host, viewer, stranger, operator]) await api('GET', '/api/social/me', who);
   }, 120_000);
   afterAll(async () => {
