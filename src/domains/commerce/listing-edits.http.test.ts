@@ -9,6 +9,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testi
 import type { Config } from '../../platform/config.js';
 import type { Database } from '../../platform/db.js';
 import { listProduct, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
+import { signInWithTotp } from '../../../test/support/second-factor.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -27,7 +28,9 @@ beforeAll(async () => {
   seller = await registerUser(sekat.app, 'editjual');
   const registered = await sekat.app.inject({ method: 'POST', url: '/api/auth/register', remoteAddress: '10.78.0.1', payload: { email: 'edit@ops.sekat.id', password: 'kopi-susu-gula-aren-42', handle: 'opedit', displayName: 'opedit' } });
   expect(registered.statusCode, registered.body).toBe(201);
-  operator = { token: registered.json().token, headers: { authorization: `Bearer ${registered.json().token}` } } as TestUser;
+  // Operators act only in a session signed in with their second factor.
+  const opToken = await signInWithTotp(sekat.app, registered.json().token, 'edit@ops.sekat.id', 'kopi-susu-gula-aren-42', '10.78.0.2');
+  operator = { token: opToken, headers: { authorization: `Bearer ${opToken}` } } as TestUser;
   shop = await openShop(sekat.app, seller);
 }, 180_000);
 

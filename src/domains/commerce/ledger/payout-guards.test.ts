@@ -45,7 +45,7 @@ describe(`withdrawals need a verified email and a recent sign-in (${STORE_LABEL}
     const { order, payment } = placed.json();
     expect((await inject('POST', `/api/commerce/payments/${payment.id}/simulate`, buyer, { outcome: 'paid' })).statusCode).toBe(200);
     expect((await inject('POST', `/api/commerce/orders/${order.id}/ship`, seller, { courier: 'jne_reg', trackingNumber: 'JNE0012345' })).statusCode).toBe(200);
-    expect((await inject('POST', `/api/commerce/orders/${order.id}/deliver`, seller)).statusCode).toBe(200);
+    expect((await inject('POST', `/api/commerce/orders/${order.id}/courier/simulate`, seller, { stage: 'delivered' })).statusCode).toBe(200);
     expect((await inject('POST', `/api/commerce/orders/${order.id}/complete`, buyer)).statusCode).toBe(200);
     await releaseDueSettlements(t.sekat.stores.commerce.db, new Date(Date.now() + 30 * DAY));
     const account = await inject('POST', `/api/commerce/shops/${shopId}/bank-accounts`, seller, { bankCode: 'bca', accountNumber: '1234567890', holderName: 'Budi Santoso' });
