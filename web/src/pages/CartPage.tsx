@@ -27,7 +27,9 @@ function CartView() {
       addPendingNow();
     }
   }, [pending, addPendingNow]);
-  const cart = useQuery({ queryKey: ['cart'], queryFn: () => api<Cart>('/api/commerce/cart'), enabled: !pending || !addPending.isPending });
+  // Read only once the pending add has settled: a read started beside it could answer last with
+  // the cart as it was before, and hide the item just added.
+  const cart = useQuery({ queryKey: ['cart'], queryFn: () => api<Cart>('/api/commerce/cart'), enabled: !pending || addPending.isSuccess || addPending.isError });
   const change = useMutation({
     mutationFn: ({ variantId, quantity }: { variantId: string; quantity: number }) =>
       quantity > 0 ? api<Cart>(`/api/commerce/cart/items/${variantId}`, { method: 'PATCH', body: { quantity } }) : api<Cart>(`/api/commerce/cart/items/${variantId}`, { method: 'DELETE' }),
