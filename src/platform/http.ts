@@ -149,3 +149,20 @@ function nulAt(value: unknown, depth: number): string[] | undefined {
   }
   return undefined;
 }
+
+/**
+ * Whether a request that reads or opens something with the session cookie (an event stream, a
+ * WebSocket) comes from Sekat's own pages or from no browser at all: `Sec-Fetch-Site` when the
+ * browser sends it, else the `Origin` host. The cookie alone never opens another site's view.
+ */
+export function fromOwnSite(request: FastifyRequest): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = request.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === request.host;
+  } catch {
+    return false;
+  }
+}

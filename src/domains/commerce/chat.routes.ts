@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../../platform/errors.js';
-import { PageQuery, requireSubject } from '../../platform/http.js';
+import { fromOwnSite, PageQuery, requireSubject } from '../../platform/http.js';
 import { MAX_PICTURE_BYTES, PICTURE_TYPES } from '../../platform/pictures.js';
 import { CHAT_FLOOD_MESSAGES, CHAT_FLOOD_WINDOW_MS, MAX_CHAT_TEXT, type ChatEvent, type ChatService } from './chat.js';
 
@@ -59,22 +59,6 @@ export const ChatMessageSchema = Type.Object(
 const Conversation = Type.Ref('ChatConversation');
 const Message = Type.Ref('ChatMessage');
 const NextCursor = Nullable(Type.String());
-
-/**
- * Whether the stream is asked for by Sekat's own pages (or by no browser at all): the session
- * cookie alone never opens another site's view of someone's chat.
- */
-export function sameOrigin(request: FastifyRequest): boolean {
-  const site = request.headers['sec-fetch-site'];
-  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === request.host;
-  } catch {
-    return false;
-  }
-}
 
 /** Buyer–seller chat: conversations, messages, photos, read markers, blocks, the live stream. */
 export function chatRoutes(chat: ChatService): FastifyPluginAsyncTypebox {
@@ -276,7 +260,7 @@ export function chatRoutes(chat: ChatService): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const subject = requireSubject(request);
-        if (!sameOrigin(request)) throw new HttpProblem(403, 'cross-site', 'Forbidden', 'The chat stream opens only from Sekat’s own pages.');
+        if (!fromOwnSite(request)) throw new HttpProblem(403, 'cross-site', 'Forbidden', 'The chat stream opens only from Sekat’s own pages.');
         // An EventSource asks for the stream; anything else would hold a connection it cannot read.
         if (!String(request.headers.accept ?? '').includes('text/event-stream')) {
           throw new HttpProblem(406, 'not-acceptable', 'Not acceptable', 'Open the chat stream with Accept: text/event-stream (an EventSource does).');

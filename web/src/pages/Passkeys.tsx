@@ -8,6 +8,7 @@ import { ConfirmButton } from '../components/ConfirmButton';
 import { useFormErrors } from '../components/useFormErrors';
 import { PasskeyCancelled, passkeysSupported, registerPasskey, type PasskeyItem } from '../lib/passkeys';
 import { EndOtherSessions } from './Sessions';
+import { RecoveryCodes } from '../components/RecoveryCodes';
 
 /** The passkey words for a failed ceremony or call; undefined when the usual problem message fits. */
 export function passkeyProblem(t: (key: string) => string, error: unknown): string | undefined {
@@ -184,22 +185,7 @@ export function PasskeysSection() {
           {t(`passkeys.${done}`)}
         </p>
       )}
-      {recoveryCodes && (
-        <div className="stack" role="region" aria-labelledby="passkey-recovery-title">
-          <h3 id="passkey-recovery-title">{t('twoFactor.recoveryTitle')}</h3>
-          <p>{t('passkeys.recoveryIntro')}</p>
-          <ol className="recovery-codes">
-            {recoveryCodes.map((code) => (
-              <li key={code}>
-                <code>{code}</code>
-              </li>
-            ))}
-          </ol>
-          <button type="button" onClick={() => setRecoveryCodes(null)}>
-            {t('twoFactor.saved')}
-          </button>
-        </div>
-      )}
+      {recoveryCodes && <RecoveryCodes id="passkey-recovery-title" codes={recoveryCodes} intro={t('passkeys.recoveryIntro')} onSaved={() => setRecoveryCodes(null)} />}
       {done === 'added' && <EndOtherSessions reason={t('sessions.afterFactorOff')} />}
       {list.data && items.length === 0 && <p>{t('passkeys.none')}</p>}
       {items.length > 0 && (

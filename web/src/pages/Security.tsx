@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import { Field } from '../components/Field';
 import { Loading } from '../components/Alert';
+import { RecoveryCodes } from '../components/RecoveryCodes';
 import { RequireUser } from '../components/RequireUser';
 import { fieldChange, useFormErrors } from '../components/useFormErrors';
 import { EndOtherSessions } from './Sessions';
@@ -150,23 +151,17 @@ function TwoFactor() {
       <p className="muted">{t('twoFactor.intro')}</p>
       {status.isLoading && <Loading />}
       {recoveryCodes && (
-        <div className="stack" role="region" aria-labelledby="recovery-title">
-          <p className="ok" role="status">
-            {t('twoFactor.on')}
-          </p>
-          <h3 id="recovery-title">{t('twoFactor.recoveryTitle')}</h3>
-          <p>{t('twoFactor.recoveryIntro')}</p>
-          <ol className="recovery-codes">
-            {recoveryCodes.map((code) => (
-              <li key={code}>
-                <code>{code}</code>
-              </li>
-            ))}
-          </ol>
-          <button type="button" onClick={() => setRecoveryCodes(null)}>
-            {t('twoFactor.saved')}
-          </button>
-        </div>
+        <RecoveryCodes
+          id="recovery-title"
+          codes={recoveryCodes}
+          intro={t('twoFactor.recoveryIntro')}
+          before={
+            <p className="ok" role="status">
+              {t('twoFactor.on')}
+            </p>
+          }
+          onSaved={() => setRecoveryCodes(null)}
+        />
       )}
       {changed && <EndOtherSessions reason={t(changed === 'on' ? 'sessions.afterFactorOn' : 'sessions.afterFactorOff')} />}
       {status.data && !recoveryCodes && (

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { requireSubject, requireVerifiedEmail } from '../../../platform/http.js';
+import { fromOwnSite, requireSubject, requireVerifiedEmail } from '../../../platform/http.js';
 import { HttpProblem, problemOf } from '../../../platform/errors.js';
 import { Title } from '../../../platform/text.js';
 import type { PromotionCheck } from '../../../contracts/ports.js';
@@ -46,17 +46,6 @@ export interface LiveRouteOptions {
   me: (request: FastifyRequest) => Promise<string>;
   ensureViewerProfile: (request: FastifyRequest) => Promise<string | undefined>;
   authorize: (request: FastifyRequest, productId: string) => Promise<PromotionCheck>;
-}
-
-/** Whether a WebSocket handshake comes from Sekat's own pages (or from no browser at all). */
-function sameOrigin(request: FastifyRequest): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === request.host;
-  } catch {
-    return false;
-  }
 }
 
 type Incoming = { type: 'comment'; text: string } | { type: 'like'; count: number } | { type: 'ping' };
@@ -244,7 +233,7 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
         // Messages are handled in order, each after the room was joined.
         let chain: Promise<void>;
         const ready = (async () => {
-          if (!sameOrigin(request)) return socket.close(1008, 'cross-site');
+          if (!fromOwnSite(request)) return socket.close(1008, 'cross-site');
           const subject = await ensureViewerProfile(request);
           const reachable = await lives.assertReachable(liveId, subject).then(
             () => 'ok' as const,
