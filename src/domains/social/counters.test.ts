@@ -187,7 +187,7 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
 
   it('stores watch batches that arrive together in one write, and a vanished video fails only its own batch', async () => {
     const doomed = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(author), handle: author.handle }, 'Hilang di tengah');
-    const view = (videoId: string, i: number) => ({ type: 'view', videoId, watchedMs: 500 + i, completed: i % 2 === 0 });
+    const view = (videoId: string, i: number) => ({ type: 'view' as const, videoId, watchedMs: 500 + i, completed: i % 2 === 0 });
     // Checked once by this process, then deleted by another: this process's caches do not hear of it.
     expect((await inject('POST', '/api/social/events', viewers[7], { events: [view(doomed, 0)] })).statusCode).toBe(202);
     await db().deleteFrom('videos').where('id', '=', doomed).execute();
