@@ -107,6 +107,21 @@ export interface Audience {
 
 export const ANONYMOUS: Audience = Object.freeze({ hidden: new Set<string>(), adult: false });
 
+/** A video that can be engaged with: ready and not removed. */
+function ready(row: VideoRow): VideoRow {
+  if (row.status !== 'ready') throw unprocessable(`The video is ${row.status}, not ready.`);
+  if (row.moderation === 'removed') throw notFound('No such video.');
+  return row;
+}
+
+/** Counter deltas a video read adds, because the fold has not reached them yet. */
+interface PendingCounts {
+  pending_views: number | null;
+  pending_likes: number | null;
+  pending_comments: number | null;
+  pending_shares: number | null;
+}
+
 /** A viewer's audience, and the authors who block them (their videos and profile are 404 to the viewer). */
 interface ViewerAudience extends Audience {
   blockedBy: ReadonlySet<string>;
@@ -586,6 +601,11 @@ export class SocialService {
       .select(['pending.pending_views', 'pending.pending_likes', 'pending.pending_comments', 'pending.pending_shares'])
       .where('v.id', '=', id)
       .executeTakeFirst();
+    return this.visibleVideo(found, viewer);
+  }
+
+  /** A video row read with its deltas not folded yet, as the viewer may see it (or the problem why not). */
+  private async visibleVideo(found: (VideoRow & PendingCounts) | undefined, viewer?: string): Promise<VideoRow> {
     if (!found || ((found.status !== 'ready' || found.moderation === 'removed') && found.author !== viewer)) throw notFound('No such video.');
     if (viewer && viewer !== found.author && (await this.viewerAudience(viewer)).blockedBy.has(found.author)) throw notFound('No such video.');
     if (found.age_gated && viewer !== found.author && !(await this.isAdult(viewer))) throw ageConfirmationRequired('video', viewer);
@@ -599,10 +619,7 @@ export class SocialService {
   }
 
   private async readyVideo(id: string, viewer?: string): Promise<VideoRow> {
-    const row = await this.getVideo(id, viewer);
-    if (row.status !== 'ready') throw unprocessable(`The video is ${row.status}, not ready.`);
-    if (row.moderation === 'removed') throw notFound('No such video.');
-    return row;
+    return ready(await this.getVideo(id, viewer));
   }
 
   private async ownVideo(id: string, subject: string): Promise<VideoRow> {
@@ -667,16 +684,24 @@ export class SocialService {
    * adds the deltas not yet folded, so the caller sees their own like, comment or share at once.
    */
   async like(id: string, subject: string): Promise<VideoRow> {
-    // Nothing is stored for a video the viewer may not see (the read after says why).
+    // Nothing is stored for a video the viewer may not see (the read in the same statement says why).
+    // The read's snapshot predates the like, so the like it just added is counted on top.
     const { adult } = await this.viewerAudience(subject);
-    await sql`
+    const { rows } = await sql<VideoRow & PendingCounts>`
       with liked as (
         insert into likes (video_id, subject) select id, ${subject} from videos where id = ${id} and status = 'ready' and moderation <> 'removed'
           and (not age_gated or author = ${subject} or ${adult}::boolean)
           and not exists (select 1 from blocks b where b.blocker = videos.author and b.blocked = ${subject})
-        on conflict do nothing returning video_id)
-      insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked`.execute(this.db);
-    const row = await this.readyVideo(id, subject);
+        on conflict do nothing returning video_id),
+      counted as (insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked returning likes)
+      select v.*, p.handle, p.display_name, p.avatar_url, d.pending_views, d.pending_likes + (select count(*)::int from counted) as pending_likes,
+        d.pending_comments, d.pending_shares
+      from videos v join profiles p on p.subject = v.author
+      cross join lateral (select coalesce(sum(views), 0)::int as pending_views, coalesce(sum(likes), 0)::int as pending_likes,
+        coalesce(sum(comments), 0)::int as pending_comments, coalesce(sum(shares), 0)::int as pending_shares
+        from video_counter_deltas where video_id = v.id) d
+      where v.id = ${id}`.execute(this.db);
+    const row = ready(await this.visibleVideo(rows[0], subject));
     this.liked.changed(subject, id, true);
     return row;
   }
