@@ -187,6 +187,8 @@ async function benchStore(store: string, databaseUrl: string | undefined): Promi
     );
     const address = await sekat.app.listen({ port: 0, host: '127.0.0.1' });
     const before = new Map(sekat.domains.social.cacheStats().map((s) => [s.name, s]));
+    const writes = sekat.domains.social.service.watchWrites;
+    const writesBefore = { writes: writes.writes, items: writes.items };
     const output = await load({ base: address, mode: 'crowd', tokens, viral });
     const after = sekat.domains.social.cacheStats();
     const heap = process.memoryUsage();
@@ -206,6 +208,8 @@ async function benchStore(store: string, databaseUrl: string | undefined): Promi
     console.log(`  share of bare Fastify: ${((perSecond / baseline.loop) * 100).toFixed(1)} % (same loop), ${((perSecond / baseline.autocannon) * 100).toFixed(1)} % (autocannon)`);
     console.log(`  share of the one-query ceiling: ${((perSecond / ceiling.read) * 100).toFixed(1)} %; writes (likes + event batches) ${Math.round(((output.latencies['like']?.length ?? 0) + (output.latencies['watch events']?.length ?? 0)) / output.seconds)}/s against a ceiling of ${ceiling.write}/s`);
     console.log(`  watch events ingested: ${Math.round(output.events / output.seconds)} events/s (${output.viralEvents} to the viral video), feed p99 ${percentile(feeds, 99).toFixed(1)} ms; likes ${Math.round(output.likes / output.seconds)}/s (${output.viralLikes} to the viral video)`);
+    const grouped = { writes: writes.writes - writesBefore.writes, items: writes.items - writesBefore.items };
+    console.log(`  watch batches stored by group commit: ${grouped.items} batches in ${grouped.writes} writes (${(grouped.items / Math.max(1, grouped.writes)).toFixed(1)} per write)`);
     if (Object.keys(output.statuses).length > 0) console.log(`  refused: ${JSON.stringify(output.statuses)}`);
     console.log('  caches (during the measured run):');
     for (const stat of after) {

@@ -185,6 +185,29 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
     expect((await countersAndFacts(viral)).facts.views).toBe(before.facts.views);
   });
 
+  it('stores watch batches that arrive together in one write, and a vanished video fails only its own batch', async () => {
+    const doomed = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(author), handle: author.handle }, 'Hilang di tengah');
+    const view = (videoId: string, i: number) => ({ type: 'view' as const, videoId, watchedMs: 500 + i, completed: i % 2 === 0 });
+    // Checked once by this process, then deleted by another: this process's caches do not hear of it.
+    expect((await inject('POST', '/api/social/events', viewers[7], { events: [view(doomed, 0)] })).statusCode).toBe(202);
+    await db().deleteFrom('videos').where('id', '=', doomed).execute();
+    const writes = sekat.domains.social.service.watchWrites;
+    const before = { writes: writes.writes, items: writes.items, facts: (await countersAndFacts(viral)).facts.views };
+    const service = sekat.domains.social.service;
+    const subjects = Array.from({ length: CROWD }, (_, n) => `group-commit-viewer-${n}`);
+    const results = await Promise.allSettled(
+      subjects.map((subject, n) => service.recordEvents(subject, n === 7 ? [view(viral, n), view(doomed, n)] : [view(viral, n), view(viral, n + 1)])),
+    );
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results[7]!.status).toBe('rejected');
+    // Thirty batches took fewer writes than batches (the first is written alone, the rest queue behind it).
+    expect(writes.items - before.items).toBeGreaterThanOrEqual(CROWD);
+    expect(writes.writes - before.writes).toBeLessThan(CROWD);
+    expect((await countersAndFacts(viral)).facts.views).toBe(before.facts + 2 * (CROWD - 1));
+    const completions = await db().selectFrom('viewer_completions').select('subject').where('subject', 'in', subjects).execute();
+    expect(new Set(completions.map((row) => row.subject)).size).toBe(CROWD - 1);
+  });
+
   it('folds what is left when the domain stops cleanly', async () => {
     await inject('POST', `/api/social/videos/${viral}/like`, viewers[5]);
     await inject('POST', '/api/social/events', viewers[5], { events: [{ type: 'view', videoId: viral, watchedMs: 9_000, completed: true }] });

@@ -55,7 +55,7 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
     /** The caller's social subject, with their profile created on first use. */
     const me = async (request: FastifyRequest) => {
       const subject = requireSubject(request);
-      await service.ensureProfile(subject, profileSeed(request));
+      await service.ensureProfileExists(subject, profileSeed(request));
       return subject;
     };
 

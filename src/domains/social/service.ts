@@ -10,8 +10,10 @@ import type { ProfileTable, SocialDB, VideoRow } from './store.js';
 import { SignalCache } from './feed/signals.js';
 import { FollowingFirstPages } from './feed/followingCache.js';
 import { ForYouWindows } from './feed/windows.js';
-import { BoundedCache, type CacheStats } from './feed/shortLived.js';
+import { BoundedCache, ShortLived, type CacheStats } from './feed/shortLived.js';
 import { LikedCache } from './feed/liked.js';
+import type { GroupCommit } from '../../platform/group-commit.js';
+import { watchWriter, type WatchBatch } from './watch-writer.js';
 import { CandidateCache, FRESH_DAYS, FRESH_DEPTH, FRESH_MAX_VIEWS, RANKED_DEPTH } from './feed/candidates.js';
 import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
 import { AVATAR_URL_PREFIX, MediaPaths, masterUrl, posterUrl } from './media/paths.js';
@@ -105,6 +107,26 @@ export interface Audience {
 
 export const ANONYMOUS: Audience = Object.freeze({ hidden: new Set<string>(), adult: false });
 
+/** A video that can be engaged with: ready and not removed. */
+function ready(row: VideoRow): VideoRow {
+  if (row.status !== 'ready') throw unprocessable(`The video is ${row.status}, not ready.`);
+  if (row.moderation === 'removed') throw notFound('No such video.');
+  return row;
+}
+
+/** Counter deltas a video read adds, because the fold has not reached them yet. */
+interface PendingCounts {
+  pending_views: number | null;
+  pending_likes: number | null;
+  pending_comments: number | null;
+  pending_shares: number | null;
+}
+
+/** A viewer's audience, and the authors who block them (their videos and profile are 404 to the viewer). */
+interface ViewerAudience extends Audience {
+  blockedBy: ReadonlySet<string>;
+}
+
 /** Whether a video (or live) row may be shown to this audience. */
 export const visibleTo = (audience: Audience, row: { author: string; age_gated: boolean }) => !audience.hidden.has(row.author) && (audience.adult || !row.age_gated);
 
@@ -138,6 +160,23 @@ export class SocialService {
   readonly forYouWindows = new ForYouWindows();
   /** Which videos each viewer likes, briefly cached; dropped when the viewer likes or unlikes. */
   readonly liked: LikedCache;
+  /**
+   * Each signed-in viewer's audience (whom they block, mute or are blocked by, and the age they
+   * said), read on every feed page, like and video view. This process drops an entry the moment a
+   * block, mute or age statement of that viewer commits; another process's change shows within
+   * the time to live.
+   */
+  private readonly audiences = new ShortLived<ViewerAudience>({
+    name: 'viewer audiences',
+    ttlMs: 2_000,
+    maxEntries: 20_000,
+    maxBytes: 16 * 1024 * 1024,
+    sizeOf: (audience) => 120 + 80 * (audience.hidden.size + audience.blockedBy.size),
+  });
+  /** Subjects whose profile row is known to exist, so acting socially does not read it each time. */
+  /** Watch batches of concurrent requests, stored together (group commit). */
+  readonly watchWrites: GroupCommit<WatchBatch>;
+  private readonly profiled = new BoundedCache<true>({ name: 'profiles known', maxEntries: 50_000, maxBytes: 8 * 1024 * 1024, ttlMs: 60_000, sizeOf: () => 16 });
 
   constructor(
     readonly db: Kysely<SocialDB>,
@@ -148,11 +187,21 @@ export class SocialService {
     this.candidates = new CandidateCache(() => this.loadCandidates(), candidateTtlMs);
     this.signals = new SignalCache(db);
     this.liked = new LikedCache(db);
+    this.watchWrites = watchWriter(db);
   }
 
   /** Hits, misses and size of every cache the feeds keep. */
   cacheStats(): CacheStats[] {
-    return [this.candidates.stats(), this.signals.stats(), this.liked.stats(), this.followingFirstPages.stats(), this.forYouWindows.cache.stats(), this.watchable.stats()];
+    return [
+      this.candidates.stats(),
+      this.signals.stats(),
+      this.liked.stats(),
+      this.audiences.stats(),
+      this.profiled.stats(),
+      this.followingFirstPages.stats(),
+      this.forYouWindows.cache.stats(),
+      this.watchable.stats(),
+    ];
   }
 
   /** Which of these videos the viewer likes. */
@@ -203,6 +252,13 @@ export class SocialService {
   // ---- profiles
 
   /** The caller's profile, created from the seed the first time they act socially. */
+  /** `ensureProfile` for a caller who only needs the row to exist: no read once this process has seen it. */
+  async ensureProfileExists(subject: string, seed: ProfileSeed | undefined): Promise<void> {
+    if (this.profiled.get(subject)) return;
+    await this.ensureProfile(subject, seed);
+    this.profiled.set(subject, true);
+  }
+
   async ensureProfile(subject: string, seed: ProfileSeed | undefined): Promise<Selectable<ProfileTable>> {
     const existing = await this.db.selectFrom('profiles').selectAll().where('subject', '=', subject).executeTakeFirst();
     if (existing) return existing;
@@ -290,26 +346,33 @@ export class SocialService {
 
   /** What a viewer may be shown: the authors hidden from them and whether they said they are 18 or older. */
   async audience(viewer: string | undefined): Promise<Audience> {
-    if (!viewer) return ANONYMOUS;
-    // One round trip on every feed request: the hidden authors, and a marker row when the viewer is an adult.
-    const { rows } = await sql<{ subject: string | null }>`
-      select blocked as subject from blocks where blocker = ${viewer}
-      union select blocker from blocks where blocked = ${viewer}
-      union select muted from mutes where muter = ${viewer}
-      union all select null from profiles where subject = ${viewer} and adult_confirmed_at is not null`.execute(this.db);
-    const hidden = new Set<string>();
-    let adult = false;
-    for (const row of rows) {
-      if (row.subject === null) adult = true;
-      else hidden.add(row.subject);
-    }
-    return { hidden, adult };
+    return viewer ? this.viewerAudience(viewer) : ANONYMOUS;
+  }
+
+  private viewerAudience(viewer: string): Promise<ViewerAudience> {
+    return this.audiences.get(viewer, async () => {
+      // One round trip: the hidden authors, who of them blocks the viewer, and a marker row when the viewer is an adult.
+      const { rows } = await sql<{ subject: string | null; blocks_viewer: boolean }>`
+        select blocked as subject, false as blocks_viewer from blocks where blocker = ${viewer}
+        union all select blocker, true from blocks where blocked = ${viewer}
+        union all select muted, false from mutes where muter = ${viewer}
+        union all select null, false from profiles where subject = ${viewer} and adult_confirmed_at is not null`.execute(this.db);
+      const hidden = new Set<string>();
+      const blockedBy = new Set<string>();
+      let adult = false;
+      for (const row of rows) {
+        if (row.subject === null) adult = true;
+        else {
+          hidden.add(row.subject);
+          if (row.blocks_viewer) blockedBy.add(row.subject);
+        }
+      }
+      return { hidden, blockedBy, adult };
+    });
   }
 
   async isAdult(viewer: string | undefined): Promise<boolean> {
-    if (!viewer) return false;
-    const row = await this.db.selectFrom('profiles').select('adult_confirmed_at').where('subject', '=', viewer).executeTakeFirst();
-    return Boolean(row?.adult_confirmed_at);
+    return viewer ? (await this.viewerAudience(viewer)).adult : false;
   }
 
   /** The viewer's own statement that they are 18 or older (on), or its withdrawal; it opens age-gated videos and lives. */
@@ -380,6 +443,7 @@ export class SocialService {
   }
 
   private forgetViewer(subject: string): void {
+    this.audiences.delete(subject);
     this.signals.forget(subject);
     this.followingFirstPages.forget(subject);
   }
@@ -537,8 +601,13 @@ export class SocialService {
       .select(['pending.pending_views', 'pending.pending_likes', 'pending.pending_comments', 'pending.pending_shares'])
       .where('v.id', '=', id)
       .executeTakeFirst();
+    return this.visibleVideo(found, viewer);
+  }
+
+  /** A video row read with its deltas not folded yet, as the viewer may see it (or the problem why not). */
+  private async visibleVideo(found: (VideoRow & PendingCounts) | undefined, viewer?: string): Promise<VideoRow> {
     if (!found || ((found.status !== 'ready' || found.moderation === 'removed') && found.author !== viewer)) throw notFound('No such video.');
-    if (viewer && viewer !== found.author && (await this.blockBetween(viewer, found.author)).blockedBy) throw notFound('No such video.');
+    if (viewer && viewer !== found.author && (await this.viewerAudience(viewer)).blockedBy.has(found.author)) throw notFound('No such video.');
     if (found.age_gated && viewer !== found.author && !(await this.isAdult(viewer))) throw ageConfirmationRequired('video', viewer);
     // One video read alone counts what the fold has not reached yet, so it is exact at once.
     const { pending_views, pending_likes, pending_comments, pending_shares, ...row } = found;
@@ -550,10 +619,7 @@ export class SocialService {
   }
 
   private async readyVideo(id: string, viewer?: string): Promise<VideoRow> {
-    const row = await this.getVideo(id, viewer);
-    if (row.status !== 'ready') throw unprocessable(`The video is ${row.status}, not ready.`);
-    if (row.moderation === 'removed') throw notFound('No such video.');
-    return row;
+    return ready(await this.getVideo(id, viewer));
   }
 
   private async ownVideo(id: string, subject: string): Promise<VideoRow> {
@@ -618,13 +684,24 @@ export class SocialService {
    * adds the deltas not yet folded, so the caller sees their own like, comment or share at once.
    */
   async like(id: string, subject: string): Promise<VideoRow> {
-    await sql`
+    // Nothing is stored for a video the viewer may not see (the read in the same statement says why).
+    // The read's snapshot predates the like, so the like it just added is counted on top.
+    const { adult } = await this.viewerAudience(subject);
+    const { rows } = await sql<VideoRow & PendingCounts>`
       with liked as (
         insert into likes (video_id, subject) select id, ${subject} from videos where id = ${id} and status = 'ready' and moderation <> 'removed'
+          and (not age_gated or author = ${subject} or ${adult}::boolean)
           and not exists (select 1 from blocks b where b.blocker = videos.author and b.blocked = ${subject})
-        on conflict do nothing returning video_id)
-      insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked`.execute(this.db);
-    const row = await this.readyVideo(id, subject);
+        on conflict do nothing returning video_id),
+      counted as (insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked returning likes)
+      select v.*, p.handle, p.display_name, p.avatar_url, d.pending_views, d.pending_likes + (select count(*)::int from counted) as pending_likes,
+        d.pending_comments, d.pending_shares
+      from videos v join profiles p on p.subject = v.author
+      cross join lateral (select coalesce(sum(views), 0)::int as pending_views, coalesce(sum(likes), 0)::int as pending_likes,
+        coalesce(sum(comments), 0)::int as pending_comments, coalesce(sum(shares), 0)::int as pending_shares
+        from video_counter_deltas where video_id = v.id) d
+      where v.id = ${id}`.execute(this.db);
+    const row = ready(await this.visibleVideo(rows[0], subject));
     this.liked.changed(subject, id, true);
     return row;
   }
@@ -745,33 +822,18 @@ export class SocialService {
       stats.fraction += Math.min(1, event.watchedMs / Math.max(1, duration));
       perVideo.set(event.videoId, stats);
     }
-    // Anonymous viewers add to the counts only. A viewer's rows are written in a fixed order, so
-    // two batches of one viewer at once cannot deadlock.
+    // Anonymous viewers add to the counts only.
     const completedIds = subject ? [...new Set(events.filter((e) => e.completed).map((e) => e.videoId))].sort() : [];
     const affinity = new Map<string, number>();
     for (const id of completedIds) for (const tag of byId.get(id)!.hashtags) affinity.set(tag, (affinity.get(tag) ?? 0) + 1);
-    const tags = [...affinity.keys()].sort();
-    const deltas = [...perVideo];
-    const append = sql`
-      with appended as (
-        insert into watch_events (subject, video_id, watched_ms, completed)
-        select ${subject ?? null}::text, e.video_id, e.watched_ms, e.completed
-        from unnest(${events.map((e) => e.videoId)}::uuid[], ${events.map((e) => e.watchedMs)}::int[], ${events.map((e) => e.completed)}::bool[])
-          as e(video_id, watched_ms, completed)
-      ), counted as (
-        insert into video_counter_deltas (video_id, views, completed, fraction)
-        select * from unnest(${deltas.map(([id]) => id)}::uuid[], ${deltas.map(([, d]) => d.views)}::int[],
-          ${deltas.map(([, d]) => d.completed)}::int[], ${deltas.map(([, d]) => d.fraction)}::float8[])
-      ), completions as (
-        insert into viewer_completions (subject, video_id, completed_at)
-        select ${subject ?? ''}, c.video_id, now() from unnest(${completedIds}::uuid[]) as c(video_id)
-        on conflict (subject, video_id) do update set completed_at = excluded.completed_at
-      )
-      insert into viewer_hashtags (subject, tag, score)
-      select ${subject ?? ''}, t.tag, t.score from unnest(${tags}::text[], ${tags.map((tag) => affinity.get(tag)!)}::float8[]) as t(tag, score)
-      on conflict (subject, tag) do update set score = viewer_hashtags.score + excluded.score`;
     try {
-      await append.execute(this.db);
+      await this.watchWrites.write({
+        subject: subject ?? null,
+        events: events.map((e) => ({ videoId: e.videoId, watchedMs: e.watchedMs, completed: e.completed })),
+        perVideo,
+        completedIds,
+        affinity,
+      });
     } catch (error) {
       // A video was deleted after it was checked: nothing was stored; check the batch again.
       if (!isForeignKeyViolation(error) || retried) throw error;
@@ -905,7 +967,8 @@ export class SocialService {
       await trx.deleteFrom('profiles').where('subject', '=', subject).execute();
     });
     this.videosChanged();
-    this.signals.forget(subject);
+    this.forgetViewer(subject);
+    this.profiled.delete(subject);
     this.liked.forget(subject);
     this.followingFirstPages.forget(subject);
     for (const id of videoIds) await this.removeVideoFiles(id);

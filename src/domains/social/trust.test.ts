@@ -282,6 +282,11 @@ describe(`trust and safety, social (${STORE_LABEL})`, () => {
       expect(anonymous.statusCode).toBe(403);
       expect(anonymous.json().type).toContain('age-confirmation-required');
       expect((await api('GET', `/api/social/videos/${video}`, adult)).statusCode).toBe(403);
+      // Liking what one may not see is refused and stores nothing (no like, no counter delta).
+      const likesBefore = await db().selectFrom('likes').select((eb) => eb.fn.countAll<number>().as('n')).where('video_id', '=', video).executeTakeFirstOrThrow();
+      expect((await api('POST', `/api/social/videos/${video}/like`, adult)).statusCode).toBe(403);
+      const likesAfter = await db().selectFrom('likes').select((eb) => eb.fn.countAll<number>().as('n')).where('video_id', '=', video).executeTakeFirstOrThrow();
+      expect(Number(likesAfter.n)).toBe(Number(likesBefore.n));
       expect(await forYouIds()).not.toContain(video);
       expect(await forYouIds(adult)).not.toContain(video);
       expect(((await api('GET', '/api/social/hashtags/seni')).json().items as { id: string }[]).map((v) => v.id)).not.toContain(video);
