@@ -23,6 +23,7 @@ import type { TagsDb } from './tags/store.js';
 import { socialModeration } from './moderation.js';
 import { moderationRoutes } from '../../platform/moderation/routes.js';
 import websocket from '@fastify/websocket';
+import { MAX_PUBLISH_CHUNK_BYTES } from './live/browser-publish.js';
 import { openIngest, RTMP_APP, type Ingest } from './live/ingest.js';
 import { Rooms } from './live/room.js';
 import { LiveService } from './live/service.js';
@@ -118,7 +119,8 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       await app.register(tagRoutes(tags, authorizeTag));
       await app.register(moderationRoutes(moderation, { isOperator: options.isOperator ?? (() => false) }));
       await app.register(async (scope) => {
-        await scope.register(websocket, { options: { maxPayload: 4096 } });
+        // The largest frame any of these sockets takes: a browser publisher's chunk; the room checks its own 4 KB.
+        await scope.register(websocket, { options: { maxPayload: MAX_PUBLISH_CHUNK_BYTES } });
         await scope.register(
           liveRoutes({
             lives,

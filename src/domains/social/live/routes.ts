@@ -7,7 +7,8 @@ import { HttpProblem, problemOf } from '../../../platform/errors.js';
 import { Title } from '../../../platform/text.js';
 import type { PromotionCheck } from '../../../contracts/ports.js';
 import { ProductCard, problems } from '../schemas.js';
-import { FLOOD_MESSAGES, FLOOD_WINDOW_MS, type Viewer } from './room.js';
+import { FLOOD_MESSAGES, FLOOD_WINDOW_MS, MAX_ROOM_MESSAGE_BYTES, type Viewer } from './room.js';
+import { BrowserPublish, containerOf, MAX_PUBLISH_CHUNK_BYTES, PUBLISH_CLOSE } from './browser-publish.js';
 import { LiveService, MAX_LIVE_COMMENT, MAX_LIVE_PRODUCTS } from './service.js';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -69,6 +70,9 @@ function parseIncoming(data: string): Incoming | undefined {
   if (message.type === 'ping') return { type: 'ping' };
   return undefined;
 }
+
+const byteLength = (data: Buffer | ArrayBuffer | Buffer[]) => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
+const asBuffer = (data: Buffer | ArrayBuffer | Buffer[]) => (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
 
 export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRouteOptions): FastifyPluginAsyncTypebox {
   return async (app) => {
@@ -208,6 +212,69 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
       },
     );
 
+    // ---- "Live dari kamera": the host's browser publishes its MediaRecorder chunks
+    app.route({
+      method: 'GET',
+      url: '/social/lives/:id/publish',
+      schema: {
+        tags: ['social'],
+        summary: 'Publish to your live from the browser (WebSocket; host only, verified email)',
+        description: `Send the MediaRecorder's chunks as binary frames (WebM with VP8/VP9 and Opus, or fragmented MP4), each at most ${MAX_PUBLISH_CHUNK_BYTES} bytes, after the server's \`{type:"ready"}\`; one ffmpeg per live encodes them to H.264/AAC HLS as for RTMP. Closing the socket ends the publish. Server → client: \`ready\` (send now), \`publishing\` (ffmpeg took the stream; the room hears \`stream\` once it can be watched), \`error\`. Closed with 1003 for bytes that are no recording (or that ffmpeg cannot read), 1008 cross-site, 1009 for a chunk too big, 4401 without sign-in, 4403 without a verified email, 4404 for a live not yours, 4409 for an ended live or one someone already publishes to.`,
+        params: LiveId,
+        response: { ...problems(400, 426) },
+      },
+      handler: async () => {
+        throw new HttpProblem(426, 'upgrade-required', 'Upgrade required', 'Publish with a WebSocket.');
+      },
+      wsHandler: (socket: WebSocket, request) => {
+        const { id: liveId } = request.params as { id: string };
+        const send = (message: Record<string, unknown>) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ ...message, at: new Date().toISOString() }));
+        };
+        const refuse = (error: unknown) => {
+          const problem = problemOf(error);
+          const code = problem.status === 401 ? PUBLISH_CLOSE.signIn : problem.status === 403 ? PUBLISH_CLOSE.forbidden : problem.status === 409 ? PUBLISH_CLOSE.busy : PUBLISH_CLOSE.notFound;
+          send({ type: 'error', status: problem.status, detail: problem.detail });
+          socket.close(code, problem.title.slice(0, 120));
+        };
+        let host: string | undefined;
+        let publish: BrowserPublish | undefined;
+        let chain: Promise<void> = (async () => {
+          if (!fromOwnSite(request)) return socket.close(PUBLISH_CLOSE.crossSite, 'cross-site');
+          try {
+            requireVerifiedEmail(request, 'going live');
+            const subject = await me(request);
+            await lives.assertCanPublish(liveId, subject);
+            host = subject;
+            send({ type: 'ready' });
+          } catch (error) {
+            refuse(error);
+          }
+        })();
+        socket.on('message', (data, isBinary) => {
+          if (byteLength(data) > MAX_PUBLISH_CHUNK_BYTES) return socket.close(PUBLISH_CLOSE.tooBig, 'chunk too big');
+          if (!isBinary) return socket.close(PUBLISH_CLOSE.unplayable, 'send the recording as binary frames');
+          const chunk = asBuffer(data);
+          if (publish) return publish.push(chunk);
+          chain = chain.then(async () => {
+            if (!host || socket.readyState !== socket.OPEN) return;
+            if (publish) return publish.push(chunk);
+            const container = containerOf(chunk);
+            if (!container) return socket.close(PUBLISH_CLOSE.unplayable, 'not a WebM or MP4 recording');
+            const taking = new BrowserPublish(container, socket);
+            taking.push(chunk);
+            try {
+              await lives.takeBrowserPublish(liveId, host, taking);
+              publish = taking;
+              send({ type: 'publishing' });
+            } catch (error) {
+              refuse(error);
+            }
+          });
+        });
+      },
+    });
+
     // ---- the room
     app.route({
       method: 'GET',
@@ -260,6 +327,8 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
           while (recent.length > 0 && now - recent[0]! > FLOOD_WINDOW_MS) recent.shift();
           recent.push(now);
           if (recent.length > FLOOD_MESSAGES) return socket.close(1008, 'too many messages');
+          // The socket layer admits a browser publisher's larger chunks; a room message stays small.
+          if (byteLength(data) > MAX_ROOM_MESSAGE_BYTES) return socket.close(1009, 'message too big');
           const message = isBinary ? undefined : parseIncoming(data.toString());
           if (!message) return socket.close(1008, 'not a room message');
           chain = chain.then(async () => {

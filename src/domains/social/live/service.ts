@@ -77,6 +77,8 @@ export interface LiveOptions {
 export class LiveService {
   private readonly db: LiveDb;
   private readonly active = new Map<string, Active>();
+  /** Lives whose publisher is being set up, so a second one arriving meanwhile is refused. */
+  private readonly claiming = new Set<string>();
   /** Per viewer and live: the times of their recent comments. */
   private readonly commentTimes = new Map<string, number[]>();
   private readonly endPoll: NodeJS.Timeout;
@@ -383,25 +385,55 @@ export class LiveService {
   async takePublish(publish: Publish): Promise<boolean> {
     const live = await this.db.selectFrom('lives').select(['id', 'status']).where('key_hash', '=', hashKey(publish.streamKey)).executeTakeFirst();
     if (!live || live.status === 'ended') return false;
-    if (this.active.has(live.id)) return false;
-    const claimed = await this.db
-      .updateTable('lives')
-      .set((eb) => ({ publish_count: eb('publish_count', '+', 1), status: 'live', started_at: sql`coalesce(started_at, now())` }))
-      .where('id', '=', live.id)
-      .where('status', '<>', 'ended')
-      .where('key_hash', '=', hashKey(publish.streamKey))
-      .returning('publish_count')
-      .executeTakeFirst();
-    if (!claimed) return false;
-    const number = claimed.publish_count;
-    const log = this.options.log.child({ liveId: live.id, publish: number });
-    const outDir = this.options.media.livePublishDir(live.id, number);
-    const packaging = await startPackaging(publish, outDir, this.options.media.recordingOf(live.id, number), log);
-    const active: Active = { publish, packaging, number };
-    this.active.set(live.id, active);
-    publish.onClose(() => void this.publishGone(live.id, active));
-    void this.goOnAirOnceWatchable(live.id, active, path.join(outDir, 'index.m3u8'));
-    return true;
+    return this.startPublish(live.id, publish, hashKey(publish.streamKey));
+  }
+
+  /**
+   * Whether the host may publish from the browser to this live now: their own, not ended, and
+   * nobody publishing to it in this process. Throws the problem otherwise.
+   */
+  async assertCanPublish(liveId: string, host: string): Promise<void> {
+    const row = await this.ownLive(liveId, host);
+    if (row.status === 'ended') throw conflict('This live has ended.');
+    if (this.active.has(liveId) || this.claiming.has(liveId)) throw conflict('Someone is already publishing to this live.');
+  }
+
+  /** Takes a browser's recording ("Live dari kamera") for the host's own live. */
+  async takeBrowserPublish(liveId: string, host: string, publish: Publish): Promise<void> {
+    await this.assertCanPublish(liveId, host);
+    if (!(await this.startPublish(liveId, publish))) throw conflict('This live cannot take a publish now.');
+  }
+
+  /** One publisher per live: claims the live (a stream key, when given, must still be its key) and starts its one ffmpeg. */
+  private async startPublish(liveId: string, publish: Publish, keyHash?: string): Promise<boolean> {
+    if (this.active.has(liveId) || this.claiming.has(liveId)) return false;
+    this.claiming.add(liveId);
+    try {
+      const claimed = await this.db
+        .updateTable('lives')
+        .set((eb) => ({ publish_count: eb('publish_count', '+', 1), status: 'live', started_at: sql`coalesce(started_at, now())` }))
+        .where('id', '=', liveId)
+        .where('status', '<>', 'ended')
+        .$if(keyHash !== undefined, (query) => query.where('key_hash', '=', keyHash!))
+        .returning('publish_count')
+        .executeTakeFirst();
+      if (!claimed) return false;
+      const number = claimed.publish_count;
+      const log = this.options.log.child({ liveId, publish: number });
+      const outDir = this.options.media.livePublishDir(liveId, number);
+      const packaging = await startPackaging(publish, outDir, this.options.media.recordingOf(liveId, number), log);
+      const active: Active = { publish, packaging, number };
+      this.active.set(liveId, active);
+      publish.onClose(() => void this.publishGone(liveId, active));
+      // ffmpeg giving up on its own (bytes it cannot read) cuts the publisher off; the live may be tried again.
+      void packaging.done.then(() => {
+        if (this.active.get(liveId) === active) publish.close('unplayable');
+      });
+      void this.goOnAirOnceWatchable(liveId, active, path.join(outDir, 'index.m3u8'));
+      return true;
+    } finally {
+      this.claiming.delete(liveId);
+    }
   }
 
   private async goOnAirOnceWatchable(liveId: string, active: Active, playlist: string): Promise<void> {
