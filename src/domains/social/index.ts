@@ -13,7 +13,7 @@ import { avatarFileOf } from './media/avatar.js';
 import { MediaPaths } from './media/paths.js';
 import { mediaRoutes } from './media/serve.js';
 import { TRANSCODE_JOB, transcodeJob } from './media/transcode.job.js';
-import type { SocialPort } from '../../contracts/ports.js';
+import type { LiveOffer, LiveOfferRef, SocialPort } from '../../contracts/ports.js';
 import type { ProductUpserted } from '../../contracts/commerce.js';
 import { ProductCards } from './tags/cards.js';
 import { TagService } from './tags/tags.js';
@@ -47,6 +47,8 @@ export interface SocialOptions {
   attributionKey: string;
   /** Asks the bridge whether the caller may tag a product; without it only nothing may be tagged. */
   authorizeTag?: AuthorizeTag;
+  /** Asks the bridge for the public facts of one of the caller's own shop's vouchers or flash deals (a live drop). */
+  liveOffer?: (request: FastifyRequest, ref: LiveOfferRef) => Promise<LiveOffer | undefined>;
   /** Whether the caller operates the platform (the composition root knows; social hears yes or no). */
   isOperator?: (request: FastifyRequest) => boolean;
   /** Where RTMP listens (null: this process takes no live streams) and the URL creators are told. */
@@ -103,7 +105,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   };
   let lives: LiveService;
   const rooms = new Rooms((totals) => lives.recordTotals(totals));
-  lives = new LiveService({ db: db as unknown as LiveDb, media, social: service, rooms, log: deps.log.child({ part: 'live' }), rtmpUrl });
+  lives = new LiveService({ db: db as unknown as LiveDb, media, social: service, rooms, log: deps.log.child({ part: 'live' }), rtmpUrl, attributionKey: options.attributionKey });
   service.onBlock.push((blocker, blocked) => void lives.separate(blocker, blocked).catch(() => undefined));
   const profileSeed = options.profileSeed ?? (() => undefined);
   const core = socialRoutes({
@@ -135,6 +137,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
               return request.subject;
             },
             authorize: authorizeTag,
+            liveOffer: options.liveOffer ?? (async () => undefined),
           }),
         );
       });
@@ -175,6 +178,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       },
       setPurchaseCategories: (subject, categories) => tags.setPurchaseCategories(subject, categories),
       creatorStats: (subject, from, to) => tags.creatorStats(subject, from, to),
+      liveStats: (subject, liveId) => lives.statsOf(liveId, subject),
     },
     lives,
     rtmpPort: () => ingest?.port,

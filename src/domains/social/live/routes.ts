@@ -3,9 +3,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { fromOwnSite, requireSubject, requireVerifiedEmail } from '../../../platform/http.js';
-import { HttpProblem, problemOf } from '../../../platform/errors.js';
+import { HttpProblem, problemOf, validationFailed } from '../../../platform/errors.js';
 import { Title } from '../../../platform/text.js';
-import type { PromotionCheck } from '../../../contracts/ports.js';
+import type { LiveOffer, LiveOfferRef, PromotionCheck } from '../../../contracts/ports.js';
 import { ProductCard, problems } from '../schemas.js';
 import { FLOOD_MESSAGES, FLOOD_WINDOW_MS, MAX_ROOM_MESSAGE_BYTES, type Viewer } from './room.js';
 import { BrowserPublish, containerOf, MAX_PUBLISH_CHUNK_BYTES, PUBLISH_CLOSE } from './browser-publish.js';
@@ -47,7 +47,30 @@ export interface LiveRouteOptions {
   me: (request: FastifyRequest) => Promise<string>;
   ensureViewerProfile: (request: FastifyRequest) => Promise<string | undefined>;
   authorize: (request: FastifyRequest, productId: string) => Promise<PromotionCheck>;
+  /** The public facts of one of the caller's own shop's offers, through the bridge. */
+  liveOffer: (request: FastifyRequest, ref: LiveOfferRef) => Promise<LiveOffer | undefined>;
 }
+
+const Drop = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('voucher'), Type.Literal('flash')]),
+  offer: Type.Record(Type.String(), Type.Unknown(), { description: 'The public facts of the voucher or flash deal, as its shop shows them' }),
+  startsAt: Type.String({ description: 'Count down to this (a flash deal not yet open), then to endsAt' }),
+  endsAt: Type.String(),
+  droppedAt: Type.String(),
+});
+const LiveStatsSchema = Type.Object({
+  liveId: Type.String(),
+  title: Type.String(),
+  status: Type.String(),
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  endedAt: Type.Union([Type.String(), Type.Null()]),
+  peakViewers: Type.Integer(),
+  totalViewers: Type.Integer(),
+  comments: Type.Integer(),
+  likes: Type.Integer(),
+  productTaps: Type.Integer(),
+});
 
 type Incoming = { type: 'comment'; text: string } | { type: 'like'; count: number } | { type: 'ping' };
 
@@ -74,7 +97,7 @@ function parseIncoming(data: string): Incoming | undefined {
 const byteLength = (data: Buffer | ArrayBuffer | Buffer[]) => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
 const asBuffer = (data: Buffer | ArrayBuffer | Buffer[]) => (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
 
-export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRouteOptions): FastifyPluginAsyncTypebox {
+export function liveRoutes({ lives, me, ensureViewerProfile, authorize, liveOffer }: LiveRouteOptions): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addSchema(LiveSchema);
 
@@ -212,6 +235,77 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
       },
     );
 
+    app.post(
+      '/social/lives/:id/drops',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Drop one of your shop’s vouchers, or start the countdown of one of its flash deals, in the room (host only)',
+          description: 'Give exactly one of `voucherCode` and `flashDealId`. Commerce answers only a current offer of your own shop, and a flash deal only for a product this live shows (400 naming the field otherwise). Every viewer gets a `drop` message stamped with the server time.',
+          params: LiveId,
+          body: Type.Object({ voucherCode: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })), flashDealId: Type.Optional(Uuid) }),
+          response: { 201: Drop, ...problems(400, 401, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const { voucherCode, flashDealId } = request.body;
+        if ((voucherCode === undefined) === (flashDealId === undefined)) {
+          throw validationFailed({ voucherCode: ['give this or flashDealId, not both'] }, 'Give exactly one of voucherCode and flashDealId.');
+        }
+        const ref: LiveOfferRef = voucherCode !== undefined ? { kind: 'voucher', code: voucherCode.trim() } : { kind: 'flash', dealId: flashDealId! };
+        const host = await me(request);
+        return reply.code(201).send(await lives.drop(request.params.id, host, ref, (r) => liveOffer(request, r)));
+      },
+    );
+
+    app.get(
+      '/social/lives/:id/drops',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'The vouchers and flash deals in the room now, with the server time to count down against',
+          params: LiveId,
+          response: { 200: Type.Object({ items: Type.Array(Drop), serverTime: Type.String() }), ...problems(400, 403, 404) },
+        },
+      },
+      async (request) => {
+        await lives.assertReachable(request.params.id, request.subject);
+        return { items: await lives.activeDrops(request.params.id), serverTime: new Date().toISOString() };
+      },
+    );
+
+    app.delete(
+      '/social/lives/:id/drops/:dropId',
+      { schema: { tags: ['social'], summary: 'Take a drop out of the room (host only)', params: Type.Object({ id: Uuid, dropId: Uuid }), response: { 204: Type.Null(), ...problems(400, 401, 404) } } },
+      async (request, reply) => {
+        await lives.withdrawDrop(request.params.id, await me(request), request.params.dropId);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/social/lives/:id/products/:productId/open',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'A viewer taps one of the live’s products: counted for the host, with an attribution token that names the live and no viewer',
+          params: Type.Object({ id: Uuid, productId: Uuid }),
+          response: { 200: Type.Object({ attributionToken: Type.Union([Type.String(), Type.Null()]), product: ProductCard }), ...problems(400, 403, 404) },
+        },
+      },
+      async (request) => lives.openProduct(request.params.id, request.params.productId, request.subject),
+    );
+
+    app.get(
+      '/social/lives/:id/stats',
+      { schema: { tags: ['social'], summary: 'Your live’s viewers, comments, likes and product taps (host only; orders are at /api/creator/lives/:id/analytics)', params: LiveId, response: { 200: LiveStatsSchema, ...problems(400, 401, 404) } } },
+      async (request) => {
+        const stats = await lives.statsOf(request.params.id, await me(request));
+        if (!stats) throw new HttpProblem(404, 'not-found', 'Not found', 'No such live.');
+        return stats;
+      },
+    );
+
     // ---- "Live dari kamera": the host's browser publishes its MediaRecorder chunks
     app.route({
       method: 'GET',
@@ -316,7 +410,7 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
           viewer = { socket, subject, handle: undefined, host: subject !== undefined && (await lives.isHost(liveId, subject)), recent, hidden };
           const count = lives.rooms.join(liveId, viewer, live.counts.likes);
           socket.once('close', () => viewer && lives.rooms.leave(liveId, viewer));
-          send({ type: 'hello', live: { ...live, viewers: count }, comments: await lives.recentComments(liveId, 50, hidden), you: { signedIn: subject !== undefined, host: viewer.host, muted: standing === 'muted' } });
+          send({ type: 'hello', live: { ...live, viewers: count }, comments: await lives.recentComments(liveId, 50, hidden), drops: await lives.activeDrops(liveId), you: { signedIn: subject !== undefined, host: viewer.host, muted: standing === 'muted' } });
         })().catch((error: unknown) => {
           request.log.warn({ err: error }, 'live room join failed');
           socket.close(1011, 'try again');
