@@ -82,6 +82,9 @@ export interface CartItem {
   variantName: string;
   imageUrl: string | null;
   unitPriceIdr: number;
+  /** The variant's normal price; the unit price is below it only while a flash deal's window is open. */
+  normalPriceIdr: number;
+  flashDealEndsAt: string | null;
   quantity: number;
   available: number;
   lineTotalIdr: number;
