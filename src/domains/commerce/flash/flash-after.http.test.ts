@@ -39,7 +39,7 @@ const openNow = (dealId: string) => sql`update flash_deals set announce_at = now
 const runOut = async (dealId: string) => {
   await sql`update flash_deals set announce_at = now() - interval '10 minutes', starts_at = now() - interval '9 minutes', ends_at = now() - interval '1 second' where id = ${dealId}`.execute(db());
 };
-const endJob = (dealId: string) => flashEndJob(db())({ id: 'x', type: 'commerce.flash.end', payload: { dealId }, attempts: 1, maxAttempts: 5 });
+const endJob = (dealId: string) => flashEndJob(db())({ payload: { dealId } });
 const cartLine = async (buyer: TestUser) => (await inject({ method: 'GET', url: '/api/commerce/cart', headers: buyer.headers })).json().items[0] as { unitPriceIdr: number; normalPriceIdr: number; lineTotalIdr: number; flashDealEndsAt: string | null };
 
 describe(`around a flash deal's window (${STORE_LABEL})`, () => {

@@ -377,7 +377,7 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize, liveOffe
           tags: ['social'],
           summary: 'The live room (WebSocket)',
           description:
-            'Server → client JSON: `hello` (the live, recent comments, you), `comment`, `deleted`, `likes` (batched, twice a second), `viewers`, `pin`, `stream`, `offair`, `ended`, `error`; each with `at`, the server time. Client → server: `{type:"comment",text}`, `{type:"like",count}`, `{type:"ping"}`. A viewer the host removed is closed with 4403, one who may not reach the live (blocks) with 4404, one who has not confirmed being 18 or older for an age-gated live with 4451. Anything else, a binary frame, over 4 KB, or more than 20 messages in 5 s closes the socket (1008).',
+            'Server → client JSON: `hello` (the live, recent comments, the drops in the room, you), `comment`, `drop` and `undrop` (vouchers and flash-sale countdowns), `deleted`, `likes` (batched, twice a second), `viewers`, `pin`, `stream`, `offair`, `ended`, `error`; each with `at`, the server time. Client → server: `{type:"comment",text}`, `{type:"like",count}`, `{type:"ping"}`. A viewer the host removed is closed with 4403, one who may not reach the live (blocks) with 4404, one who has not confirmed being 18 or older for an age-gated live with 4451. Anything else, a binary frame, over 4 KB, or more than 20 messages in 5 s closes the socket (1008).',
           params: LiveId,
           response: { ...problems(400, 426) },
       },
