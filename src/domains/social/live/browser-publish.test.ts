@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
 import { buildSekat, type Sekat } from '../../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../../platform/testing.js';
@@ -111,7 +112,7 @@ describe(`going live from the browser (${STORE_LABEL})`, () => {
     expect((await liveNow()).status).toBe('scheduled');
   });
 
-  it('closes a publisher that sends junk, a text frame or a chunk too big, and starts nothing', async () => {
+  it('closes a publisher that sends junk, a text frame or a chunk too big, and starts nothing', { timeout: 90_000 }, async () => {
     const junk = open(liveId, host);
     expect(await junk.ready).toBe(true);
     junk.ws.send(Buffer.from('GET / HTTP/1.1\r\nthis is no recording at all'), { binary: true });
@@ -130,6 +131,29 @@ describe(`going live from the browser (${STORE_LABEL})`, () => {
     // None of them claimed the live: it was never started, and no ffmpeg runs for it.
     const row = await sekat.stores.social.db.selectFrom('lives').select(['status', 'publish_count', 'on_air']).where('id', '=', liveId).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'scheduled', publish_count: 0, on_air: false });
+
+    // A valid WebM header followed by noise: ffmpeg starts, makes nothing, and the publisher is cut off.
+    const header = await new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      const recorder = webmRecorder(1);
+      children.push(recorder);
+      recorder.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+      recorder.on('close', () => resolve(Buffer.concat(chunks).subarray(0, 400)));
+    });
+    const noisy = open(liveId, host);
+    expect(await noisy.ready).toBe(true);
+    noisy.ws.send(header, { binary: true });
+    const noise = setInterval(() => noisy.ws.readyState === WebSocket.OPEN && noisy.ws.send(randomBytes(64 * 1024), { binary: true }), 200);
+    try {
+      expect(await within(noisy.closed, 40_000)).toBe(1003);
+    } finally {
+      clearInterval(noise);
+    }
+    await waitFor(async () => ((await liveNow()).onAir ? undefined : true), 5_000, 100);
+    expect((await liveNow()).onAir).toBe(false);
+    // It took the live's first publish; nothing of it is on air.
+    expect(await sekat.stores.social.db.selectFrom('lives').select(['publish_count', 'on_air']).where('id', '=', liveId).executeTakeFirstOrThrow()).toEqual({ publish_count: 1, on_air: false });
+
   });
 
   it('packages a WebM from the browser into H.264/AAC HLS that ffprobe plays; one publisher at a time; closing ends it; a retry works', async () => {
@@ -143,7 +167,7 @@ describe(`going live from the browser (${STORE_LABEL})`, () => {
     }, 30_000, 200);
     console.log(`first browser-live playlist ${Date.now() - started} ms after the recorder started`);
     expect(publisher.messages.map((m) => m.type)).toContain('publishing');
-    expect(live).toMatchObject({ status: 'live', playlistUrl: `/media/live/${liveId}/1/index.m3u8` });
+    expect(live).toMatchObject({ status: 'live', playlistUrl: `/media/live/${liveId}/2/index.m3u8` });
 
     // A few one-second segments in, each with its wall-clock time.
     await waitFor(async () => {
@@ -180,7 +204,7 @@ describe(`going live from the browser (${STORE_LABEL})`, () => {
       const body = await liveNow();
       return body.onAir ? body : undefined;
     }, 30_000, 200);
-    expect(back.playlistUrl).toBe(`/media/live/${liveId}/2/index.m3u8`);
+    expect(back.playlistUrl).toBe(`/media/live/${liveId}/3/index.m3u8`);
 
     // Ending the live closes the publisher; an ended live takes none.
     expect((await api('POST', `/api/social/lives/${liveId}/end`, host)).statusCode).toBe(200);

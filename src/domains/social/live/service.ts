@@ -30,6 +30,8 @@ export const COMMENT_WINDOW_MS = 30_000;
 const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3600_000;
 /** Each packaging process looks this often whether a live it packages was ended by another process. */
 const END_POLL_MS = 2_000;
+/** A publish whose first playlist has not appeared by then is cut off as unplayable. */
+export const FIRST_PLAYLIST_MS = 20_000;
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 const newStreamKey = () => `sk_${randomBytes(24).toString('base64url')}`;
@@ -558,7 +560,7 @@ export class LiveService {
   }
 
   private async goOnAirOnceWatchable(liveId: string, active: Active, playlist: string): Promise<void> {
-    const until = Date.now() + 20_000;
+    const until = Date.now() + FIRST_PLAYLIST_MS;
     while (Date.now() < until && this.active.get(liveId) === active) {
       if (await stat(playlist).catch(() => undefined)) {
         await this.db.updateTable('lives').set({ on_air: true }).where('id', '=', liveId).where('status', '=', 'live').where('publish_count', '=', active.number).execute();
@@ -567,6 +569,11 @@ export class LiveService {
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // A stream ffmpeg could not make one segment of (junk after a valid header) is cut off; the live may be tried again.
+    if (this.active.get(liveId) === active) {
+      this.options.log.warn({ liveId }, 'live publish gave no playable stream; cutting it off');
+      active.publish.close('unplayable');
     }
   }
 
