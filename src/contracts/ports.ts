@@ -38,10 +38,12 @@ export interface PromotionCheck {
   ownShop: boolean;
 }
 
-/** Per attributed video: distinct orders, revenue and commission (no buyer data). */
+/** Per attributed video (or live): distinct orders and buyers, revenue and commission (no buyer data). */
 export interface AttributedVideoStats {
   videoId: string;
   orders: number;
+  /** How many different buyers; what the k ≥ 5 withholding rule counts for a live. */
+  buyers?: number;
   revenueIdr: number;
   commissionIdr: number;
 }
@@ -51,7 +53,41 @@ export interface OpenOrders {
   asSeller: number;
 }
 
+/** Which offer a live's host drops: a voucher of their shop by its code, or a flash deal of their shop. */
+export type LiveOfferRef = { kind: 'voucher'; code: string } | { kind: 'flash'; dealId: string };
+
+/** The public facts of an offer, as a shop shows it to every buyer: what social may keep to show it in a live room. */
+export type LiveOffer =
+  | {
+      kind: 'voucher';
+      id: string;
+      shopId: string;
+      code: string;
+      voucherKind: 'fixed' | 'percent' | 'shipping';
+      value: number;
+      maxDiscountIdr: number | null;
+      minSpendIdr: number;
+      startsAt: string;
+      endsAt: string;
+    }
+  | {
+      kind: 'flash';
+      id: string;
+      shopId: string;
+      productId: string;
+      variantName: string;
+      dealPriceIdr: number;
+      normalPriceIdr: number;
+      allocation: number;
+      perBuyerLimit: number;
+      announceAt: string;
+      startsAt: string;
+      endsAt: string;
+    };
+
 export interface CommercePort extends PrivacyPort {
+  /** A voucher or flash deal of a shop this person owns, not yet over; undefined otherwise. */
+  liveOffer(commerceSubject: string, ref: LiveOfferRef): Promise<LiveOffer | undefined>;
   /** The caller's affiliate id if they enrolled as a creator affiliate. */
   affiliateIdOf(commerceSubject: string): Promise<string | undefined>;
   /** May this person promote this product (own shop, or an affiliate of a shop with a program)? */
@@ -82,7 +118,23 @@ export interface ProfileSeed {
   displayName: string;
 }
 
+/** A live's figures for its host, from social alone (commerce's are added by the bridge). */
+export interface LiveStats {
+  liveId: string;
+  title: string;
+  status: 'scheduled' | 'live' | 'ended';
+  startedAt: string | null;
+  endedAt: string | null;
+  peakViewers: number;
+  totalViewers: number;
+  comments: number;
+  likes: number;
+  productTaps: number;
+}
+
 export interface SocialPort extends PrivacyPort {
+  /** The host's own figures of one of their lives; undefined when it is not theirs. */
+  liveStats(socialSubject: string, liveId: string): Promise<LiveStats | undefined>;
   /**
    * Records (or clears, with null) the creator's affiliate id as an opaque reference. Linking is a
    * social act like posting or following, so with a seed it creates the profile on first use.

@@ -193,6 +193,11 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
       if (!subjects || !bridgeDomain) return { allowed: false, ownShop: false, reason: 'Sign in first.' };
       return bridgeDomain.authorizeTag(subjects, productId);
     },
+    liveOffer: async (request, ref) => {
+      const subjects = subjectsOf(request);
+      if (!subjects || !bridgeDomain) return undefined;
+      return bridgeDomain.liveOffer(subjects, ref);
+    },
   });
   bridgeDomain = bridge.start(deps.bridge, {
     ports: { identity: identityDomain, social: socialDomain.port, commerce: commerceDomain.port },

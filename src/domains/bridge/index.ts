@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import { enqueueJob } from '../../platform/jobs.js';
 import type { FastifyRequest } from 'fastify';
-import type { CommercePort, IdentityPort, ProfileSeed, PromotionCheck, SocialPort, SubjectSet } from '../../contracts/ports.js';
+import type { CommercePort, IdentityPort, LiveOffer, LiveOfferRef, ProfileSeed, PromotionCheck, SocialPort, SubjectSet } from '../../contracts/ports.js';
 import { BridgeService } from './service.js';
 import { PrivacyRequests, EXPORT_JOB, ERASE_JOB } from './privacy/requests.js';
 import { bridgeRoutes, type SubjectsOf } from './routes.js';
@@ -26,6 +26,8 @@ export interface BridgeOptions {
 export interface BridgeInstance extends DomainInstance {
   /** Asked by social before a product is tagged on a video. */
   authorizeTag(subjects: SubjectSet, productId: string): Promise<PromotionCheck>;
+  /** Asked by social when a live's host drops a voucher or flash deal: the public facts of one of their own shop's offers. */
+  liveOffer(subjects: SubjectSet, ref: LiveOfferRef): Promise<LiveOffer | undefined>;
 }
 
 export function start(deps: DomainDeps, options: BridgeOptions): BridgeInstance {
@@ -45,6 +47,7 @@ export function start(deps: DomainDeps, options: BridgeOptions): BridgeInstance 
   return {
     routes: bridgeRoutes(service, privacy, options.subjectsOf, options.profileSeedOf ?? (() => undefined)),
     authorizeTag: (subjects, productId) => service.authorizeTag(subjects, productId),
+    liveOffer: (subjects, ref) => options.ports.commerce.liveOffer(subjects.commerce, ref),
     health: async () => true,
     stop: async () => {},
   };

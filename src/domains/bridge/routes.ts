@@ -89,6 +89,40 @@ export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, s
     );
 
     app.get(
+      '/creator/lives/:id/analytics',
+      {
+        schema: {
+          tags: ['bridge'],
+          summary: 'One of your lives: peak and total viewers, comments, likes, product taps, and the orders attributed to it; order figures below 5 buyers are withheld',
+          params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+          response: {
+            200: Type.Object({
+              liveId: Type.String(),
+              title: Type.String(),
+              status: Type.String(),
+              startedAt: Type.Union([Type.String(), Type.Null()]),
+              endedAt: Type.Union([Type.String(), Type.Null()]),
+              peakViewers: Type.Integer(),
+              totalViewers: Type.Integer(),
+              comments: Type.Integer(),
+              likes: Type.Integer(),
+              productTaps: Type.Integer(),
+              linked: Type.Boolean({ description: 'Your creator profile is linked to an affiliate account (orders are attributed only then)' }),
+              minimumBuyersShown: Type.Integer(),
+              attributedOrders: Type.Union([Type.Integer(), Type.String({ description: '"< 5" when fewer than 5 buyers' })]),
+              revenueIdr: Type.Union([Type.Integer(), Type.Null()]),
+              commissionIdr: Type.Union([Type.Integer(), Type.Null()]),
+            }),
+            400: Problem,
+            401: Problem,
+            404: Problem,
+          },
+        },
+      },
+      async (request) => service.liveAnalytics(requireSubjects(request), request.params.id),
+    );
+
+    app.get(
       '/creator/analytics',
       {
         schema: {

@@ -125,6 +125,29 @@ export class BridgeService {
   }
 
   /**
+   * One live of the creator after (or during) it: its viewers, comments, likes and product taps
+   * from social; the orders attributed to it, with revenue and commission, from commerce. Order
+   * figures are shown only from MIN_ORDERS_SHOWN distinct buyers on, so no buyer can be picked out.
+   */
+  async liveAnalytics(subjects: SubjectSet, liveId: string) {
+    const live = await this.ports.social.liveStats(subjects.social, liveId);
+    if (!live) throw notFound('No such live.');
+    const affiliateId = await this.affiliateLinkOf(subjects.bridge);
+    const from = new Date(live.startedAt ?? 0);
+    const sales = affiliateId ? (await this.ports.commerce.attributedStats(affiliateId, from, new Date(Date.now() + 1000))).find((a) => a.videoId === liveId) : undefined;
+    const buyers = sales?.buyers ?? sales?.orders ?? 0;
+    const withheld = buyers > 0 && buyers < MIN_ORDERS_SHOWN;
+    return {
+      ...live,
+      linked: Boolean(affiliateId),
+      minimumBuyersShown: MIN_ORDERS_SHOWN,
+      attributedOrders: withheld ? `< ${MIN_ORDERS_SHOWN}` : (sales?.orders ?? 0),
+      revenueIdr: withheld ? null : (sales?.revenueIdr ?? 0),
+      commissionIdr: withheld ? null : (sales?.commissionIdr ?? 0),
+    };
+  }
+
+  /**
    * Per video: views, completion and taps from social; attributed orders, revenue and commission
    * from commerce. Order figures are shown only from MIN_ORDERS_SHOWN distinct orders on.
    */

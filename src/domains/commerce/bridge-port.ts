@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Database } from '../../platform/db.js';
-import type { AttributedVideoStats, PromotionCheck } from '../../contracts/ports.js';
+import type { AttributedVideoStats, LiveOffer, LiveOfferRef, PromotionCheck } from '../../contracts/ports.js';
 import type { ProductUpserted } from '../../contracts/commerce.js';
 import { CLOSED_STATUSES } from './orders/state.js';
 
@@ -56,9 +56,38 @@ export class CommerceBridgePort {
     return rows.map((r) => r.category);
   }
 
+  /** Only the shop owner's own offers, and only ones not yet over: the public facts a buyer sees. */
+  async liveOffer(subject: string, ref: LiveOfferRef): Promise<LiveOffer | undefined> {
+    if (ref.kind === 'voucher') {
+      const { rows } = await sql<{ id: string; shop_id: string; code: string; kind: 'fixed' | 'percent' | 'shipping'; value: number; max_discount_idr: number | null; min_spend_idr: number; starts_at: Date; ends_at: Date }>`
+        select v.id, v.shop_id, v.code, v.kind, v.value, v.max_discount_idr, v.min_spend_idr, v.starts_at, v.ends_at
+        from vouchers v join shops s on s.id = v.shop_id
+        where upper(v.code) = upper(${ref.code}) and s.owner_subject = ${subject} and v.ends_at > now() and v.used < v.quota`.execute(this.db);
+      const v = rows[0];
+      if (!v) return undefined;
+      return {
+        kind: 'voucher', id: v.id, shopId: v.shop_id, code: v.code, voucherKind: v.kind, value: Number(v.value),
+        maxDiscountIdr: v.max_discount_idr === null ? null : Number(v.max_discount_idr), minSpendIdr: Number(v.min_spend_idr),
+        startsAt: new Date(v.starts_at).toISOString(), endsAt: new Date(v.ends_at).toISOString(),
+      };
+    }
+    if (!/^[0-9a-f-]{36}$/i.test(ref.dealId)) return undefined;
+    const { rows } = await sql<{ id: string; shop_id: string; product_id: string; variant_name: string; deal_price_idr: number; price_idr: number; allocation: number; per_buyer_limit: number; announce_at: Date; starts_at: Date; ends_at: Date }>`
+      select d.id, d.shop_id, d.product_id, va.name as variant_name, d.deal_price_idr, va.price_idr, d.allocation, d.per_buyer_limit, d.announce_at, d.starts_at, d.ends_at
+      from flash_deals d join shops s on s.id = d.shop_id join variants va on va.id = d.variant_id
+      where d.id = ${ref.dealId} and s.owner_subject = ${subject} and d.ended_at is null and d.ends_at > now()`.execute(this.db);
+    const d = rows[0];
+    if (!d) return undefined;
+    return {
+      kind: 'flash', id: d.id, shopId: d.shop_id, productId: d.product_id, variantName: d.variant_name, dealPriceIdr: Number(d.deal_price_idr),
+      normalPriceIdr: Number(d.price_idr), allocation: d.allocation, perBuyerLimit: d.per_buyer_limit,
+      announceAt: new Date(d.announce_at).toISOString(), startsAt: new Date(d.starts_at).toISOString(), endsAt: new Date(d.ends_at).toISOString(),
+    };
+  }
+
   async attributedStats(affiliateId: string, from: Date, to: Date): Promise<AttributedVideoStats[]> {
-    const { rows } = await sql<{ video_id: string; orders: number; revenue_idr: number; commission_idr: number }>`
-      select l.video_id, count(distinct o.id)::int as orders,
+    const { rows } = await sql<{ video_id: string; orders: number; buyers: number; revenue_idr: number; commission_idr: number }>`
+      select l.video_id, count(distinct o.id)::int as orders, count(distinct o.buyer_subject)::int as buyers,
         coalesce(sum(l.line_total_idr), 0)::bigint as revenue_idr,
         coalesce(sum(c.amount_idr) filter (where c.state <> 'reversed'), 0)::bigint as commission_idr
       from order_lines l
@@ -68,7 +97,7 @@ export class CommerceBridgePort {
         and o.status in (${sql.join(SOLD_STATES)})
         and o.paid_at >= ${from} and o.paid_at < ${to}
       group by l.video_id`.execute(this.db);
-    return rows.map((r) => ({ videoId: r.video_id, orders: r.orders, revenueIdr: r.revenue_idr, commissionIdr: r.commission_idr }));
+    return rows.map((r) => ({ videoId: r.video_id, orders: r.orders, buyers: r.buyers, revenueIdr: r.revenue_idr, commissionIdr: r.commission_idr }));
   }
 
   /** Public facts of every listed product, for a consumer whose projection starts empty. */

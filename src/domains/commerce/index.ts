@@ -181,6 +181,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       mayPromote: (subject, productId) => bridgePort.mayPromote(subject, productId),
       purchaseCategories: (subject) => bridgePort.purchaseCategories(subject),
       attributedStats: (affiliateId, from, to) => bridgePort.attributedStats(affiliateId, from, to),
+      liveOffer: (subject, ref) => bridgePort.liveOffer(subject, ref),
     },
   };
 }

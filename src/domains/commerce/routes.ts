@@ -234,6 +234,8 @@ const CartView = Type.Object({
       variantName: Type.String(),
       imageUrl: Nullable(Type.String()),
       unitPriceIdr: Idr,
+      normalPriceIdr: Idr,
+      flashDealEndsAt: Nullable(Type.String({ description: 'Set while the line is priced at a flash deal inside its window' })),
       quantity: Type.Integer(),
       available: Type.Integer(),
       lineTotalIdr: Idr,

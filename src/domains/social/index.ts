@@ -13,7 +13,7 @@ import { avatarFileOf } from './media/avatar.js';
 import { MediaPaths } from './media/paths.js';
 import { mediaRoutes } from './media/serve.js';
 import { TRANSCODE_JOB, transcodeJob } from './media/transcode.job.js';
-import type { SocialPort } from '../../contracts/ports.js';
+import type { LiveOffer, LiveOfferRef, SocialPort } from '../../contracts/ports.js';
 import type { ProductUpserted } from '../../contracts/commerce.js';
 import { ProductCards } from './tags/cards.js';
 import { TagService } from './tags/tags.js';
@@ -23,6 +23,7 @@ import type { TagsDb } from './tags/store.js';
 import { socialModeration } from './moderation.js';
 import { moderationRoutes } from '../../platform/moderation/routes.js';
 import websocket from '@fastify/websocket';
+import { MAX_PUBLISH_CHUNK_BYTES } from './live/browser-publish.js';
 import { openIngest, RTMP_APP, type Ingest } from './live/ingest.js';
 import { Rooms } from './live/room.js';
 import { LiveService } from './live/service.js';
@@ -46,6 +47,8 @@ export interface SocialOptions {
   attributionKey: string;
   /** Asks the bridge whether the caller may tag a product; without it only nothing may be tagged. */
   authorizeTag?: AuthorizeTag;
+  /** Asks the bridge for the public facts of one of the caller's own shop's vouchers or flash deals (a live drop). */
+  liveOffer?: (request: FastifyRequest, ref: LiveOfferRef) => Promise<LiveOffer | undefined>;
   /** Whether the caller operates the platform (the composition root knows; social hears yes or no). */
   isOperator?: (request: FastifyRequest) => boolean;
   /** Where RTMP listens (null: this process takes no live streams) and the URL creators are told. */
@@ -102,7 +105,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   };
   let lives: LiveService;
   const rooms = new Rooms((totals) => lives.recordTotals(totals));
-  lives = new LiveService({ db: db as unknown as LiveDb, media, social: service, rooms, log: deps.log.child({ part: 'live' }), rtmpUrl });
+  lives = new LiveService({ db: db as unknown as LiveDb, media, social: service, rooms, log: deps.log.child({ part: 'live' }), rtmpUrl, attributionKey: options.attributionKey });
   service.onBlock.push((blocker, blocked) => void lives.separate(blocker, blocked).catch(() => undefined));
   const profileSeed = options.profileSeed ?? (() => undefined);
   const core = socialRoutes({
@@ -118,7 +121,8 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       await app.register(tagRoutes(tags, authorizeTag));
       await app.register(moderationRoutes(moderation, { isOperator: options.isOperator ?? (() => false) }));
       await app.register(async (scope) => {
-        await scope.register(websocket, { options: { maxPayload: 4096 } });
+        // The largest frame any of these sockets takes: a browser publisher's chunk; the room checks its own 4 KB.
+        await scope.register(websocket, { options: { maxPayload: MAX_PUBLISH_CHUNK_BYTES } });
         await scope.register(
           liveRoutes({
             lives,
@@ -133,6 +137,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
               return request.subject;
             },
             authorize: authorizeTag,
+            liveOffer: options.liveOffer ?? (async () => undefined),
           }),
         );
       });
@@ -173,6 +178,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       },
       setPurchaseCategories: (subject, categories) => tags.setPurchaseCategories(subject, categories),
       creatorStats: (subject, from, to) => tags.creatorStats(subject, from, to),
+      liveStats: (subject, liveId) => lives.statsOf(liveId, subject),
     },
     lives,
     rtmpPort: () => ingest?.port,

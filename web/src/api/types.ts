@@ -82,6 +82,9 @@ export interface CartItem {
   variantName: string;
   imageUrl: string | null;
   unitPriceIdr: number;
+  /** The variant's normal price; the unit price is below it only while a flash deal's window is open. */
+  normalPriceIdr: number;
+  flashDealEndsAt: string | null;
   quantity: number;
   available: number;
   lineTotalIdr: number;
@@ -367,4 +370,35 @@ export interface LiveComment {
 export interface StreamAccess {
   rtmpUrl: string | null;
   streamKey: string;
+}
+
+/** A voucher or flash deal the host dropped into a live room (public offer facts, as commerce shows them). */
+export interface LiveDrop {
+  id: string;
+  kind: 'voucher' | 'flash';
+  offer:
+    | { kind: 'voucher'; id: string; shopId: string; code: string; voucherKind: 'fixed' | 'percent' | 'shipping'; value: number; maxDiscountIdr: number | null; minSpendIdr: number; startsAt: string; endsAt: string }
+    | { kind: 'flash'; id: string; shopId: string; productId: string; variantName: string; dealPriceIdr: number; normalPriceIdr: number; allocation: number; perBuyerLimit: number; announceAt: string; startsAt: string; endsAt: string };
+  startsAt: string;
+  endsAt: string;
+  droppedAt: string;
+}
+
+/** A live's figures for its host; order figures are withheld ("< 5") below five buyers. */
+export interface LiveAnalytics {
+  liveId: string;
+  title: string;
+  status: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  peakViewers: number;
+  totalViewers: number;
+  comments: number;
+  likes: number;
+  productTaps: number;
+  linked: boolean;
+  minimumBuyersShown: number;
+  attributedOrders: number | string;
+  revenueIdr: number | null;
+  commissionIdr: number | null;
 }

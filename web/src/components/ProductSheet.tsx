@@ -14,7 +14,7 @@ import { ErrorNote, Loading } from './Alert';
 import { Icon } from './Icon';
 
 /** The shoppable tag's sheet: asks social for an attribution token, shows the product from commerce. */
-export function ProductSheet({ videoId, tag, open, onClose }: { videoId: string; tag: ProductTag; open: boolean; onClose(): void }) {
+export function ProductSheet({ videoId, tag, open, onClose, openPath }: { videoId: string; tag: ProductTag; open: boolean; onClose(): void; /** Where the tap is asked for its token (a live's product, not a video's tag). */ openPath?: string }) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const { user } = useSession();
@@ -24,8 +24,8 @@ export function ProductSheet({ videoId, tag, open, onClose }: { videoId: string;
   const [added, setAdded] = useState(false);
 
   const opened = useQuery({
-    queryKey: ['tag-open', videoId, tag.productId],
-    queryFn: () => api<{ attributionToken: string | null }>(`/api/social/videos/${videoId}/product-tags/${tag.productId}/open`, { method: 'POST', body: {} }),
+    queryKey: ['tag-open', videoId, tag.productId, openPath],
+    queryFn: () => api<{ attributionToken: string | null }>(openPath ?? `/api/social/videos/${videoId}/product-tags/${tag.productId}/open`, { method: 'POST', body: {} }),
     enabled: open,
     staleTime: Infinity,
     retry: false,

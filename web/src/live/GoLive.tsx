@@ -10,6 +10,7 @@ import { EmailNotVerified } from '../guards/Guards';
 import { isProblem } from '../guards/reauth';
 import { useFormErrors } from '../components/useFormErrors';
 import { Field } from '../components/Field';
+import { CameraLive } from './CameraLive';
 
 /** A value with a copy button (the stream key, the server URL). */
 function CopyField({ id, label, value, secret }: { id: string; label: string; value: string; secret?: boolean }) {
@@ -108,7 +109,12 @@ export function GoLive() {
     },
   });
   if (created) {
-    return <StreamSetup access={created.access} liveId={created.live.id} onRotated={(access) => setCreated({ ...created, access })} />;
+    return (
+      <div className="stack">
+        <CameraLive liveId={created.live.id} />
+        <StreamSetup access={created.access} liveId={created.live.id} onRotated={(access) => setCreated({ ...created, access })} />
+      </div>
+    );
   }
   return (
     <div className="stack">

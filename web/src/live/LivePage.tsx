@@ -9,6 +9,7 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { LivePlayer } from './LivePlayer';
 import { useRoom } from './useRoom';
+import { DropCards, HostDrops, LiveStatsPanel } from './LiveDrops';
 import { ReportButton } from '../moderation/ReportButton';
 import { AgeGate, isAgeGated } from '../trust/AgeGate';
 import { useSession } from '../api/session';
@@ -65,6 +66,7 @@ function HostConsole({ live, pinned, comments }: { live: Live; pinned: ProductTa
         ))}
         {live.products.length === 0 && <li className="muted">{t('live.noProducts')}</li>}
       </ul>
+      <HostDrops live={live} />
       <h3>{t('live.moderate')}</h3>
       {notice && (
         <p className="ok small" role="status">
@@ -162,6 +164,7 @@ export default function LivePage() {
             <Link to="/saya/moderasi">{t('trust.hostDecisions')}</Link>
           </p>
         )}
+        {!ended && <DropCards drops={state.drops} clockOffsetMs={state.clockOffsetMs} live={current} />}
         <ol className="plain live-comments" ref={list} aria-label={t('live.comments')} aria-live="polite">
           {state.comments.map((c) => (
             <li key={c.id}>
@@ -204,6 +207,7 @@ export default function LivePage() {
             </p>
           ))}
         {state.you?.host && !ended && <HostConsole live={current} pinned={pinned} comments={state.comments} />}
+        {user?.handle === current.host.handle && (ended || state.you?.host) && <LiveStatsPanel liveId={current.id} />}
       </div>
     </section>
   );

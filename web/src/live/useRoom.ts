@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Live, LiveComment, ProductTag } from '../api/types';
+import type { Live, LiveComment, LiveDrop, ProductTag } from '../api/types';
 
 export interface RoomState {
   live: Live | null;
@@ -16,9 +16,11 @@ export interface RoomState {
   error: string | null;
   /** Server time minus this device's time, from the stamps on every message. */
   clockOffsetMs: number;
+  /** Vouchers and flash-sale countdowns the host dropped. */
+  drops: LiveDrop[];
 }
 
-const initial: RoomState = { live: null, comments: [], viewers: 0, likes: 0, pinned: null, playlistUrl: null, ended: null, you: null, refused: null, error: null, clockOffsetMs: 0 };
+const initial: RoomState = { live: null, comments: [], viewers: 0, likes: 0, pinned: null, playlistUrl: null, ended: null, you: null, refused: null, error: null, clockOffsetMs: 0, drops: [] };
 
 type Message = { type: string; at?: string; [key: string]: unknown };
 
@@ -48,7 +50,7 @@ export function useRoom(liveId: string | undefined) {
           switch (message.type) {
             case 'hello': {
               const live = message.live as Live;
-              return { ...next, live, comments: message.comments as LiveComment[], viewers: live.viewers, likes: live.counts.likes, pinned: live.pinned, playlistUrl: live.playlistUrl, you: message.you as RoomState['you'], refused: null };
+              return { ...next, live, comments: message.comments as LiveComment[], viewers: live.viewers, likes: live.counts.likes, pinned: live.pinned, playlistUrl: live.playlistUrl, you: message.you as RoomState['you'], refused: null, drops: (message.drops as LiveDrop[] | undefined) ?? [] };
             }
             case 'comment':
               return { ...next, comments: [...s.comments, message.comment as LiveComment].slice(-100), error: null };
@@ -58,6 +60,10 @@ export function useRoom(liveId: string | undefined) {
               return { ...next, likes: Number(message.total) };
             case 'viewers':
               return { ...next, viewers: Number(message.count) };
+            case 'drop':
+              return { ...next, drops: [...s.drops.filter((d) => d.id !== (message.drop as LiveDrop).id), message.drop as LiveDrop] };
+            case 'undrop':
+              return { ...next, drops: s.drops.filter((d) => d.id !== message.dropId) };
             case 'pin':
               return { ...next, pinned: (message.product as ProductTag | null) ?? null };
             case 'stream':

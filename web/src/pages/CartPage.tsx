@@ -61,7 +61,15 @@ function CartView() {
                   <p className="muted small">
                     {item.variantName} · {item.shopName} {item.hasAttribution && `· ${t('cart.fromVideo')}`}
                   </p>
-                  <p>{formatIdr(item.lineTotalIdr)}</p>
+                  <p>
+                    {formatIdr(item.lineTotalIdr)}
+                    {item.flashDealEndsAt && item.normalPriceIdr > item.unitPriceIdr && (
+                      <>
+                        {' '}
+                        <s className="muted small">{formatIdr(item.normalPriceIdr * item.quantity)}</s> <span className="small">{t('liveExtra.cartFlash')}</span>
+                      </>
+                    )}
+                  </p>
                   {item.quantity >= item.available && (
                     <p className={item.quantity > item.available ? 'error small' : 'muted small'}>{t(item.quantity > item.available ? 'cart.overAvailable' : 'product.maxAvailable', { count: item.available })}</p>
                   )}

@@ -17,6 +17,9 @@ interface CartRow {
   image_urls: string[];
   shop_id: string;
   shop_name: string;
+  deal_price_idr: number | null;
+  deal_remaining: number | null;
+  deal_ends_at: Date | null;
 }
 
 export class CartService {
@@ -25,24 +28,34 @@ export class CartService {
   async cart(subject: string) {
     const rows = await sql<CartRow>`
       select c.variant_id, c.quantity, c.attribution_token, c.added_at, v.product_id, p.title, v.name as variant_name,
-        v.price_idr, v.stock - v.reserved as available, p.image_urls, s.id as shop_id, s.name as shop_name
+        v.price_idr, v.stock - v.reserved as available, p.image_urls, s.id as shop_id, s.name as shop_name,
+        d.deal_price_idr, d.remaining as deal_remaining, d.ends_at as deal_ends_at
       from cart_items c join variants v on v.id = c.variant_id join products p on p.id = v.product_id join shops s on s.id = v.shop_id
+      -- The deal checkout would honour: inside its window (server clock), not ended, units left.
+      left join flash_deals d on d.variant_id = v.id and d.ended_at is null and d.starts_at <= now() and d.ends_at > now() and d.remaining > 0
       where c.subject = ${subject} and v.removed_at is null and p.removed_at is null
       order by s.id, c.added_at`.execute(this.db);
-    const items = rows.rows.map((r) => ({
-      variantId: r.variant_id,
-      productId: r.product_id,
-      shopId: r.shop_id,
-      shopName: r.shop_name,
-      title: r.title,
-      variantName: r.variant_name,
-      imageUrl: r.image_urls[0] ?? null,
-      unitPriceIdr: r.price_idr,
-      quantity: r.quantity,
-      available: r.available,
-      lineTotalIdr: r.price_idr * r.quantity,
-      hasAttribution: r.attribution_token !== null,
-    }));
+    const items = rows.rows.map((r) => {
+      // A deal variant shows the deal price only inside its window with units enough left; outside it, the normal price.
+      const deal = r.deal_price_idr !== null && Number(r.deal_remaining) >= r.quantity;
+      const unit = deal ? Number(r.deal_price_idr) : Number(r.price_idr);
+      return {
+        variantId: r.variant_id,
+        productId: r.product_id,
+        shopId: r.shop_id,
+        shopName: r.shop_name,
+        title: r.title,
+        variantName: r.variant_name,
+        imageUrl: r.image_urls[0] ?? null,
+        unitPriceIdr: unit,
+        normalPriceIdr: Number(r.price_idr),
+        flashDealEndsAt: deal ? new Date(r.deal_ends_at!).toISOString() : null,
+        quantity: r.quantity,
+        available: r.available + (deal ? Number(r.deal_remaining) : 0),
+        lineTotalIdr: unit * r.quantity,
+        hasAttribution: r.attribution_token !== null,
+      };
+    });
     return { items, subtotalIdr: items.reduce((sum, item) => sum + item.lineTotalIdr, 0) };
   }
 

@@ -65,12 +65,14 @@ export interface PublishCodecs {
 /** One publisher on one stream key, as the handler that accepted it sees it. */
 export interface Publish {
   readonly streamKey: string;
+  /** What the bytes `pipe` hands on are: FLV (RTMP, the default) or a browser's WebM or MP4. */
+  readonly container?: 'flv' | 'matroska' | 'mp4';
   /** Waits (up to `waitMs`) for the sequence headers and says what the stream carries. */
   codecs(waitMs?: number): Promise<PublishCodecs>;
   /** Sends the stream as FLV bytes (header, sequence headers, the current GOP, then live) to `write`; returns the detach. */
   pipe(write: (chunk: Buffer) => void): () => void;
-  /** Disconnects the publisher. */
-  close(): void;
+  /** Disconnects the publisher (`unplayable`: its stream could not be packaged). */
+  close(reason?: 'ended' | 'unplayable'): void;
   /** Called once when the publisher's connection is gone. */
   onClose(listener: () => void): void;
 }

@@ -13,17 +13,32 @@ export const REPLAY_MAX_SECONDS = 600;
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
 
 /**
- * ffmpeg's arguments for one publish: FLV from the ingest on stdin (the FLV demuxer forced, the
- * pipe the only protocol), copied into fMP4 HLS when it is H.264/AAC, and encoded only where it is
- * not; a Matroska copy of the input becomes the replay.
+ * The container a publish arrives in: FLV from the RTMP ingest, or what a browser's MediaRecorder
+ * writes (WebM from Chromium and Firefox, fragmented MP4 from Safari), each read with its own
+ * demuxer forced.
  */
-export function packagingArgs(outDir: string, recording: string, codecs: PublishCodecs): string[] {
-  const args = ['-hide_banner', '-v', 'error', '-protocol_whitelist', 'pipe', '-analyzeduration', '2000000', '-f', 'flv', '-i', 'pipe:0'];
+export type PublishContainer = 'flv' | 'matroska' | 'mp4';
+
+const DEMUXER: Record<PublishContainer, string> = { flv: 'flv', matroska: 'matroska', mp4: 'mov' };
+
+/**
+ * ffmpeg's arguments for one publish: the stream on stdin (its demuxer forced, the pipe the only
+ * protocol), copied into fMP4 HLS when it is H.264/AAC, and encoded only where it is not; a
+ * Matroska copy of the input becomes the replay. A browser's recording may come without a sound
+ * track (no microphone), so its audio is mapped only if present.
+ */
+export function packagingArgs(outDir: string, recording: string, codecs: PublishCodecs, container: PublishContainer = 'flv'): string[] {
+  const args = ['-hide_banner', '-v', 'error', '-protocol_whitelist', 'pipe', '-analyzeduration', '2000000'];
+  if (container === 'mp4') args.push('-enable_drefs', '0');
+  args.push('-f', DEMUXER[container], '-i', 'pipe:0');
+  const audio = container === 'flv' ? '0:a:0' : '0:a:0?';
   args.push('-map', '0:v:0');
-  if (codecs.hasAudio) args.push('-map', '0:a:0');
+  if (codecs.hasAudio) args.push('-map', audio);
   if (codecs.h264) args.push('-c:v', 'copy');
   else {
     args.push(
+      // x264 in 4:2:0 needs even sides; a phone camera's may not be.
+      '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2',
       '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-profile:v', 'main', '-pix_fmt', 'yuv420p',
       '-force_key_frames', `expr:gte(t,n_forced*${LIVE_SEGMENT_SECONDS})`,
     );
@@ -40,7 +55,7 @@ export function packagingArgs(outDir: string, recording: string, codecs: Publish
     path.join(outDir, 'index.m3u8'),
   );
   args.push('-map', '0:v:0');
-  if (codecs.hasAudio) args.push('-map', '0:a:0');
+  if (codecs.hasAudio) args.push('-map', audio);
   args.push('-c', 'copy', '-t', String(REPLAY_MAX_SECONDS), '-f', 'matroska', recording);
   return args;
 }
@@ -56,9 +71,10 @@ export interface Packaging {
 /** Starts the one ffmpeg child that packages this publish. */
 export async function startPackaging(publish: Publish, outDir: string, recording: string, log: Logger): Promise<Packaging> {
   const codecs = await publish.codecs();
+  const container = publish.container ?? 'flv';
   await mkdir(outDir, { recursive: true });
   await mkdir(path.dirname(recording), { recursive: true });
-  const child = spawn('ffmpeg', packagingArgs(outDir, recording, codecs), { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn('ffmpeg', packagingArgs(outDir, recording, codecs, container), { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
@@ -92,6 +108,6 @@ export async function startPackaging(publish: Publish, outDir: string, recording
       resolve();
     });
   });
-  log.info({ codecs }, 'live packaging started');
+  log.info({ codecs, container }, 'live packaging started');
   return { done, stop, child };
 }

@@ -14,6 +14,8 @@ export const LIKE_FLUSH_MS = 500;
 /** More messages than this from one socket within FLOOD_WINDOW_MS closes it. */
 export const FLOOD_MESSAGES = 20;
 export const FLOOD_WINDOW_MS = 5_000;
+/** A room message is small; bigger closes the socket (1009). */
+export const MAX_ROOM_MESSAGE_BYTES = 4096;
 
 export interface Viewer {
   socket: WebSocket;

@@ -3,11 +3,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { fromOwnSite, requireSubject, requireVerifiedEmail } from '../../../platform/http.js';
-import { HttpProblem, problemOf } from '../../../platform/errors.js';
+import { HttpProblem, problemOf, validationFailed } from '../../../platform/errors.js';
 import { Title } from '../../../platform/text.js';
-import type { PromotionCheck } from '../../../contracts/ports.js';
+import type { LiveOffer, LiveOfferRef, PromotionCheck } from '../../../contracts/ports.js';
 import { ProductCard, problems } from '../schemas.js';
-import { FLOOD_MESSAGES, FLOOD_WINDOW_MS, type Viewer } from './room.js';
+import { FLOOD_MESSAGES, FLOOD_WINDOW_MS, MAX_ROOM_MESSAGE_BYTES, type Viewer } from './room.js';
+import { BrowserPublish, containerOf, MAX_PUBLISH_CHUNK_BYTES, PUBLISH_CLOSE } from './browser-publish.js';
 import { LiveService, MAX_LIVE_COMMENT, MAX_LIVE_PRODUCTS } from './service.js';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -46,7 +47,30 @@ export interface LiveRouteOptions {
   me: (request: FastifyRequest) => Promise<string>;
   ensureViewerProfile: (request: FastifyRequest) => Promise<string | undefined>;
   authorize: (request: FastifyRequest, productId: string) => Promise<PromotionCheck>;
+  /** The public facts of one of the caller's own shop's offers, through the bridge. */
+  liveOffer: (request: FastifyRequest, ref: LiveOfferRef) => Promise<LiveOffer | undefined>;
 }
+
+const Drop = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('voucher'), Type.Literal('flash')]),
+  offer: Type.Record(Type.String(), Type.Unknown(), { description: 'The public facts of the voucher or flash deal, as its shop shows them' }),
+  startsAt: Type.String({ description: 'Count down to this (a flash deal not yet open), then to endsAt' }),
+  endsAt: Type.String(),
+  droppedAt: Type.String(),
+});
+const LiveStatsSchema = Type.Object({
+  liveId: Type.String(),
+  title: Type.String(),
+  status: Type.String(),
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  endedAt: Type.Union([Type.String(), Type.Null()]),
+  peakViewers: Type.Integer(),
+  totalViewers: Type.Integer(),
+  comments: Type.Integer(),
+  likes: Type.Integer(),
+  productTaps: Type.Integer(),
+});
 
 type Incoming = { type: 'comment'; text: string } | { type: 'like'; count: number } | { type: 'ping' };
 
@@ -70,7 +94,10 @@ function parseIncoming(data: string): Incoming | undefined {
   return undefined;
 }
 
-export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRouteOptions): FastifyPluginAsyncTypebox {
+const byteLength = (data: Buffer | ArrayBuffer | Buffer[]) => (Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
+const asBuffer = (data: Buffer | ArrayBuffer | Buffer[]) => (Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data));
+
+export function liveRoutes({ lives, me, ensureViewerProfile, authorize, liveOffer }: LiveRouteOptions): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.addSchema(LiveSchema);
 
@@ -208,6 +235,140 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
       },
     );
 
+    app.post(
+      '/social/lives/:id/drops',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'Drop one of your shop’s vouchers, or start the countdown of one of its flash deals, in the room (host only)',
+          description: 'Give exactly one of `voucherCode` and `flashDealId`. Commerce answers only a current offer of your own shop, and a flash deal only for a product this live shows (400 naming the field otherwise). Every viewer gets a `drop` message stamped with the server time.',
+          params: LiveId,
+          body: Type.Object({ voucherCode: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })), flashDealId: Type.Optional(Uuid) }),
+          response: { 201: Drop, ...problems(400, 401, 404, 409) },
+        },
+      },
+      async (request, reply) => {
+        const { voucherCode, flashDealId } = request.body;
+        if ((voucherCode === undefined) === (flashDealId === undefined)) {
+          throw validationFailed({ voucherCode: ['give this or flashDealId, not both'] }, 'Give exactly one of voucherCode and flashDealId.');
+        }
+        const ref: LiveOfferRef = voucherCode !== undefined ? { kind: 'voucher', code: voucherCode.trim() } : { kind: 'flash', dealId: flashDealId! };
+        const host = await me(request);
+        return reply.code(201).send(await lives.drop(request.params.id, host, ref, (r) => liveOffer(request, r)));
+      },
+    );
+
+    app.get(
+      '/social/lives/:id/drops',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'The vouchers and flash deals in the room now, with the server time to count down against',
+          params: LiveId,
+          response: { 200: Type.Object({ items: Type.Array(Drop), serverTime: Type.String() }), ...problems(400, 403, 404) },
+        },
+      },
+      async (request) => {
+        await lives.assertReachable(request.params.id, request.subject);
+        return { items: await lives.activeDrops(request.params.id), serverTime: new Date().toISOString() };
+      },
+    );
+
+    app.delete(
+      '/social/lives/:id/drops/:dropId',
+      { schema: { tags: ['social'], summary: 'Take a drop out of the room (host only)', params: Type.Object({ id: Uuid, dropId: Uuid }), response: { 204: Type.Null(), ...problems(400, 401, 404) } } },
+      async (request, reply) => {
+        await lives.withdrawDrop(request.params.id, await me(request), request.params.dropId);
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.post(
+      '/social/lives/:id/products/:productId/open',
+      {
+        schema: {
+          tags: ['social'],
+          summary: 'A viewer taps one of the live’s products: counted for the host, with an attribution token that names the live and no viewer',
+          params: Type.Object({ id: Uuid, productId: Uuid }),
+          response: { 200: Type.Object({ attributionToken: Type.Union([Type.String(), Type.Null()]), product: ProductCard }), ...problems(400, 403, 404) },
+        },
+      },
+      async (request) => lives.openProduct(request.params.id, request.params.productId, request.subject),
+    );
+
+    app.get(
+      '/social/lives/:id/stats',
+      { schema: { tags: ['social'], summary: 'Your live’s viewers, comments, likes and product taps (host only; orders are at /api/creator/lives/:id/analytics)', params: LiveId, response: { 200: LiveStatsSchema, ...problems(400, 401, 404) } } },
+      async (request) => {
+        const stats = await lives.statsOf(request.params.id, await me(request));
+        if (!stats) throw new HttpProblem(404, 'not-found', 'Not found', 'No such live.');
+        return stats;
+      },
+    );
+
+    // ---- "Live dari kamera": the host's browser publishes its MediaRecorder chunks
+    app.route({
+      method: 'GET',
+      url: '/social/lives/:id/publish',
+      schema: {
+        tags: ['social'],
+        summary: 'Publish to your live from the browser (WebSocket; host only, verified email)',
+        description: `Send the MediaRecorder's chunks as binary frames (WebM with VP8/VP9 and Opus, or fragmented MP4), each at most ${MAX_PUBLISH_CHUNK_BYTES} bytes, after the server's \`{type:"ready"}\`; one ffmpeg per live encodes them to H.264/AAC HLS as for RTMP. Closing the socket ends the publish. Server → client: \`ready\` (send now), \`publishing\` (ffmpeg took the stream; the room hears \`stream\` once it can be watched), \`error\`. Closed with 1003 for bytes that are no recording (or that ffmpeg cannot read), 1008 cross-site, 1009 for a chunk too big, 4401 without sign-in, 4403 without a verified email, 4404 for a live not yours, 4409 for an ended live or one someone already publishes to.`,
+        params: LiveId,
+        response: { ...problems(400, 426) },
+      },
+      handler: async () => {
+        throw new HttpProblem(426, 'upgrade-required', 'Upgrade required', 'Publish with a WebSocket.');
+      },
+      wsHandler: (socket: WebSocket, request) => {
+        const { id: liveId } = request.params as { id: string };
+        const send = (message: Record<string, unknown>) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ ...message, at: new Date().toISOString() }));
+        };
+        const refuse = (error: unknown) => {
+          const problem = problemOf(error);
+          const code = problem.status === 401 ? PUBLISH_CLOSE.signIn : problem.status === 403 ? PUBLISH_CLOSE.forbidden : problem.status === 409 ? PUBLISH_CLOSE.busy : PUBLISH_CLOSE.notFound;
+          send({ type: 'error', status: problem.status, detail: problem.detail });
+          socket.close(code, problem.title.slice(0, 120));
+        };
+        let host: string | undefined;
+        let publish: BrowserPublish | undefined;
+        let chain: Promise<void> = (async () => {
+          if (!fromOwnSite(request)) return socket.close(PUBLISH_CLOSE.crossSite, 'cross-site');
+          try {
+            requireVerifiedEmail(request, 'going live');
+            const subject = await me(request);
+            await lives.assertCanPublish(liveId, subject);
+            host = subject;
+            send({ type: 'ready' });
+          } catch (error) {
+            refuse(error);
+          }
+        })();
+        socket.on('message', (data, isBinary) => {
+          if (byteLength(data) > MAX_PUBLISH_CHUNK_BYTES) return socket.close(PUBLISH_CLOSE.tooBig, 'chunk too big');
+          if (!isBinary) return socket.close(PUBLISH_CLOSE.unplayable, 'send the recording as binary frames');
+          const chunk = asBuffer(data);
+          if (publish) return publish.push(chunk);
+          chain = chain.then(async () => {
+            if (!host || socket.readyState !== socket.OPEN) return;
+            if (publish) return publish.push(chunk);
+            const container = containerOf(chunk);
+            if (!container) return socket.close(PUBLISH_CLOSE.unplayable, 'not a WebM or MP4 recording');
+            const taking = new BrowserPublish(container, socket);
+            taking.push(chunk);
+            try {
+              await lives.takeBrowserPublish(liveId, host, taking);
+              publish = taking;
+              send({ type: 'publishing' });
+            } catch (error) {
+              refuse(error);
+            }
+          });
+        });
+      },
+    });
+
     // ---- the room
     app.route({
       method: 'GET',
@@ -216,7 +377,7 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
           tags: ['social'],
           summary: 'The live room (WebSocket)',
           description:
-            'Server → client JSON: `hello` (the live, recent comments, you), `comment`, `deleted`, `likes` (batched, twice a second), `viewers`, `pin`, `stream`, `offair`, `ended`, `error`; each with `at`, the server time. Client → server: `{type:"comment",text}`, `{type:"like",count}`, `{type:"ping"}`. A viewer the host removed is closed with 4403, one who may not reach the live (blocks) with 4404, one who has not confirmed being 18 or older for an age-gated live with 4451. Anything else, a binary frame, over 4 KB, or more than 20 messages in 5 s closes the socket (1008).',
+            'Server → client JSON: `hello` (the live, recent comments, the drops in the room, you), `comment`, `drop` and `undrop` (vouchers and flash-sale countdowns), `deleted`, `likes` (batched, twice a second), `viewers`, `pin`, `stream`, `offair`, `ended`, `error`; each with `at`, the server time. Client → server: `{type:"comment",text}`, `{type:"like",count}`, `{type:"ping"}`. A viewer the host removed is closed with 4403, one who may not reach the live (blocks) with 4404, one who has not confirmed being 18 or older for an age-gated live with 4451. Anything else, a binary frame, over 4 KB, or more than 20 messages in 5 s closes the socket (1008).',
           params: LiveId,
           response: { ...problems(400, 426) },
       },
@@ -249,7 +410,7 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
           viewer = { socket, subject, handle: undefined, host: subject !== undefined && (await lives.isHost(liveId, subject)), recent, hidden };
           const count = lives.rooms.join(liveId, viewer, live.counts.likes);
           socket.once('close', () => viewer && lives.rooms.leave(liveId, viewer));
-          send({ type: 'hello', live: { ...live, viewers: count }, comments: await lives.recentComments(liveId, 50, hidden), you: { signedIn: subject !== undefined, host: viewer.host, muted: standing === 'muted' } });
+          send({ type: 'hello', live: { ...live, viewers: count }, comments: await lives.recentComments(liveId, 50, hidden), drops: await lives.activeDrops(liveId), you: { signedIn: subject !== undefined, host: viewer.host, muted: standing === 'muted' } });
         })().catch((error: unknown) => {
           request.log.warn({ err: error }, 'live room join failed');
           socket.close(1011, 'try again');
@@ -260,6 +421,8 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize }: LiveRo
           while (recent.length > 0 && now - recent[0]! > FLOOD_WINDOW_MS) recent.shift();
           recent.push(now);
           if (recent.length > FLOOD_MESSAGES) return socket.close(1008, 'too many messages');
+          // The socket layer admits a browser publisher's larger chunks; a room message stays small.
+          if (byteLength(data) > MAX_ROOM_MESSAGE_BYTES) return socket.close(1009, 'message too big');
           const message = isBinary ? undefined : parseIncoming(data.toString());
           if (!message) return socket.close(1008, 'not a room message');
           chain = chain.then(async () => {

@@ -6,7 +6,9 @@ import type { Logger } from 'pino';
 import { conflict, forbidden, notFound, tooManyRequests, validationFailed } from '../../../platform/errors.js';
 import { textProblem } from '../../../platform/text.js';
 import { uuidv7 } from '../../../platform/ids.js';
-import type { PromotionCheck } from '../../../contracts/ports.js';
+import type { LiveOffer, LiveOfferRef, LiveStats, PromotionCheck } from '../../../contracts/ports.js';
+import { ATTRIBUTION_TTL_SECONDS, type AttributionClaims } from '../../../contracts/attribution.js';
+import { signToken } from '../../../platform/tokens.js';
 import { livePlaylistUrl, type MediaPaths } from '../media/paths.js';
 import { probeVideo } from '../media/probe.js';
 import { CARD_COLUMNS, toCard, type ProductCard } from '../tags/cards.js';
@@ -28,6 +30,8 @@ export const COMMENT_WINDOW_MS = 30_000;
 const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 3600_000;
 /** Each packaging process looks this often whether a live it packages was ended by another process. */
 const END_POLL_MS = 2_000;
+/** A publish whose first playlist has not appeared by then is cut off as unplayable. */
+export const FIRST_PLAYLIST_MS = 20_000;
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 const newStreamKey = () => `sk_${randomBytes(24).toString('base64url')}`;
@@ -58,6 +62,19 @@ export interface LiveCommentView {
   at: string;
 }
 
+/** A voucher or flash deal the host dropped into the room, with the times every viewer counts down to. */
+export interface LiveDropView {
+  id: string;
+  kind: 'voucher' | 'flash';
+  offer: LiveOffer;
+  startsAt: string;
+  endsAt: string;
+  droppedAt: string;
+}
+
+/** At most this many drops are in a room at once. */
+export const MAX_ACTIVE_DROPS = 10;
+
 interface Active {
   publish: Publish;
   packaging: Packaging;
@@ -72,11 +89,15 @@ export interface LiveOptions {
   log: Logger;
   /** Where creators publish to (shown on the go-live page), known once the ingest listens. */
   rtmpUrl: () => string | null;
+  /** Signs the attribution token of a tap on a live's product (as for video tags). */
+  attributionKey: string;
 }
 
 export class LiveService {
   private readonly db: LiveDb;
   private readonly active = new Map<string, Active>();
+  /** Lives whose publisher is being set up, so a second one arriving meanwhile is refused. */
+  private readonly claiming = new Set<string>();
   /** Per viewer and live: the times of their recent comments. */
   private readonly commentTimes = new Map<string, number[]>();
   private readonly endPoll: NodeJS.Timeout;
@@ -238,6 +259,110 @@ export class LiveService {
     return this.get(liveId);
   }
 
+  // ---- drops: vouchers and flash-sale countdowns
+
+  private dropView(row: { id: string; kind: 'voucher' | 'flash'; offer_json: string; starts_at: Date | string; ends_at: Date | string; created_at: Date | string }): LiveDropView {
+    return {
+      id: row.id,
+      kind: row.kind,
+      offer: JSON.parse(row.offer_json) as LiveOffer,
+      startsAt: new Date(row.starts_at).toISOString(),
+      endsAt: new Date(row.ends_at).toISOString(),
+      droppedAt: new Date(row.created_at).toISOString(),
+    };
+  }
+
+  /**
+   * The host drops one of their shop's vouchers, or starts the countdown of one of their shop's
+   * flash deals for a product the live shows. Commerce (through the bridge) answers only its public
+   * facts, and only for the host's own shop; social keeps just those to show.
+   */
+  async drop(liveId: string, host: string, ref: LiveOfferRef, lookup: (ref: LiveOfferRef) => Promise<LiveOffer | undefined>): Promise<LiveDropView> {
+    const row = await this.ownLive(liveId, host);
+    if (row.status === 'ended') throw conflict('This live has ended.');
+    const field = ref.kind === 'voucher' ? 'voucherCode' : 'flashDealId';
+    const offer = await lookup(ref);
+    if (!offer) throw validationFailed({ [field]: [ref.kind === 'voucher' ? 'is not a current voucher of your shop' : 'is not a current flash deal of your shop'] });
+    if (offer.kind === 'flash') {
+      const shown = await this.db.selectFrom('live_shown_products').select('product_id').where('live_id', '=', liveId).where('product_id', '=', offer.productId).executeTakeFirst();
+      if (!shown) throw validationFailed({ flashDealId: ['is for a product this live does not show'] });
+    }
+    const active = await this.activeDrops(liveId);
+    if (active.some((d) => d.offer.id === offer.id)) throw conflict('This offer is already in the room.');
+    if (active.length >= MAX_ACTIVE_DROPS) throw conflict(`At most ${MAX_ACTIVE_DROPS} offers at once.`);
+    // A flash deal counts down to its start, then to its end; a voucher is good from now until it ends.
+    const startsAt = new Date(Math.max(Date.parse(offer.startsAt), offer.kind === 'voucher' ? Date.now() : 0));
+    const inserted = await this.db
+      .insertInto('live_drops')
+      .values({ id: uuidv7(), live_id: liveId, kind: offer.kind, offer_id: offer.id, offer_json: JSON.stringify(offer), starts_at: startsAt, ends_at: new Date(offer.endsAt) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const view = this.dropView(inserted);
+    this.rooms.send(liveId, { type: 'drop', drop: view });
+    return view;
+  }
+
+  /** The drops of a live not yet over, oldest first. */
+  async activeDrops(liveId: string): Promise<LiveDropView[]> {
+    const rows = await this.db.selectFrom('live_drops').selectAll().where('live_id', '=', liveId).where('ends_at', '>', new Date()).orderBy('created_at').execute();
+    return rows.map((r) => this.dropView(r));
+  }
+
+  /** The host takes a drop out of the room before it is over. */
+  async withdrawDrop(liveId: string, host: string, dropId: string): Promise<void> {
+    await this.ownLive(liveId, host);
+    const gone = await this.db.deleteFrom('live_drops').where('id', '=', dropId).where('live_id', '=', liveId).returning('id').executeTakeFirst();
+    if (!gone) throw notFound('No such drop.');
+    this.rooms.send(liveId, { type: 'undrop', dropId });
+  }
+
+  // ---- taps and the host's figures
+
+  /**
+   * A viewer taps one of the live's products: counted for the host, and an attribution token
+   * naming the live (as a video's tag names its video) and the host's affiliate id, never the viewer.
+   */
+  async openProduct(liveId: string, productId: string, viewer: string | undefined): Promise<{ attributionToken: string | null; product: ProductCard }> {
+    await this.assertReachable(liveId, viewer);
+    if ((await this.standing(liveId, viewer)) === 'removed') throw notFound('No such live.');
+    const row = await this.db
+      .selectFrom('live_shown_products as s')
+      .innerJoin('lives as l', 'l.id', 's.live_id')
+      .innerJoin('product_cards as c', 'c.product_id', 's.product_id')
+      .leftJoin('creator_affiliate_refs as r', 'r.subject', 'l.host')
+      .select([...CARD_COLUMNS, 'c.removed', 'r.affiliate_ref', 'l.host'])
+      .where('s.live_id', '=', liveId)
+      .where('s.product_id', '=', productId)
+      .executeTakeFirst();
+    if (!row || row.removed) throw notFound('This live shows no such product.');
+    if (viewer !== row.host) {
+      await this.db.updateTable('lives').set((eb) => ({ product_taps: eb('product_taps', '+', 1) })).where('id', '=', liveId).execute();
+    }
+    const claims: AttributionClaims | undefined = row.affiliate_ref
+      ? { v: 1, aff: row.affiliate_ref, vid: liveId, pid: productId, exp: Math.floor(Date.now() / 1000) + ATTRIBUTION_TTL_SECONDS, n: randomBytes(9).toString('base64url') }
+      : undefined;
+    return { attributionToken: claims ? signToken(this.options.attributionKey, { ...claims }) : null, product: toCard(row) };
+  }
+
+  /** The host's own figures of a live; undefined for anyone else's. */
+  async statsOf(liveId: string, host: string): Promise<LiveStats | undefined> {
+    const row = await this.db.selectFrom('lives').selectAll().where('id', '=', liveId).where('host', '=', host).executeTakeFirst();
+    if (!row) return undefined;
+    const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+    return {
+      liveId: row.id,
+      title: row.title,
+      status: row.status,
+      startedAt: iso(row.started_at),
+      endedAt: iso(row.ended_at),
+      peakViewers: row.peak_viewers,
+      totalViewers: row.total_viewers,
+      comments: row.comment_count,
+      likes: Number(row.like_count),
+      productTaps: row.product_taps,
+    };
+  }
+
   async isHost(liveId: string, subject: string): Promise<boolean> {
     const row = await this.db.selectFrom('lives').select('host').where('id', '=', liveId).executeTakeFirst();
     return row?.host === subject;
@@ -383,29 +508,59 @@ export class LiveService {
   async takePublish(publish: Publish): Promise<boolean> {
     const live = await this.db.selectFrom('lives').select(['id', 'status']).where('key_hash', '=', hashKey(publish.streamKey)).executeTakeFirst();
     if (!live || live.status === 'ended') return false;
-    if (this.active.has(live.id)) return false;
-    const claimed = await this.db
-      .updateTable('lives')
-      .set((eb) => ({ publish_count: eb('publish_count', '+', 1), status: 'live', started_at: sql`coalesce(started_at, now())` }))
-      .where('id', '=', live.id)
-      .where('status', '<>', 'ended')
-      .where('key_hash', '=', hashKey(publish.streamKey))
-      .returning('publish_count')
-      .executeTakeFirst();
-    if (!claimed) return false;
-    const number = claimed.publish_count;
-    const log = this.options.log.child({ liveId: live.id, publish: number });
-    const outDir = this.options.media.livePublishDir(live.id, number);
-    const packaging = await startPackaging(publish, outDir, this.options.media.recordingOf(live.id, number), log);
-    const active: Active = { publish, packaging, number };
-    this.active.set(live.id, active);
-    publish.onClose(() => void this.publishGone(live.id, active));
-    void this.goOnAirOnceWatchable(live.id, active, path.join(outDir, 'index.m3u8'));
-    return true;
+    return this.startPublish(live.id, publish, hashKey(publish.streamKey));
+  }
+
+  /**
+   * Whether the host may publish from the browser to this live now: their own, not ended, and
+   * nobody publishing to it in this process. Throws the problem otherwise.
+   */
+  async assertCanPublish(liveId: string, host: string): Promise<void> {
+    const row = await this.ownLive(liveId, host);
+    if (row.status === 'ended') throw conflict('This live has ended.');
+    if (this.active.has(liveId) || this.claiming.has(liveId)) throw conflict('Someone is already publishing to this live.');
+  }
+
+  /** Takes a browser's recording ("Live dari kamera") for the host's own live. */
+  async takeBrowserPublish(liveId: string, host: string, publish: Publish): Promise<void> {
+    await this.assertCanPublish(liveId, host);
+    if (!(await this.startPublish(liveId, publish))) throw conflict('This live cannot take a publish now.');
+  }
+
+  /** One publisher per live: claims the live (a stream key, when given, must still be its key) and starts its one ffmpeg. */
+  private async startPublish(liveId: string, publish: Publish, keyHash?: string): Promise<boolean> {
+    if (this.active.has(liveId) || this.claiming.has(liveId)) return false;
+    this.claiming.add(liveId);
+    try {
+      const claimed = await this.db
+        .updateTable('lives')
+        .set((eb) => ({ publish_count: eb('publish_count', '+', 1), status: 'live', started_at: sql`coalesce(started_at, now())` }))
+        .where('id', '=', liveId)
+        .where('status', '<>', 'ended')
+        .$if(keyHash !== undefined, (query) => query.where('key_hash', '=', keyHash!))
+        .returning('publish_count')
+        .executeTakeFirst();
+      if (!claimed) return false;
+      const number = claimed.publish_count;
+      const log = this.options.log.child({ liveId, publish: number });
+      const outDir = this.options.media.livePublishDir(liveId, number);
+      const packaging = await startPackaging(publish, outDir, this.options.media.recordingOf(liveId, number), log);
+      const active: Active = { publish, packaging, number };
+      this.active.set(liveId, active);
+      publish.onClose(() => void this.publishGone(liveId, active));
+      // ffmpeg giving up on its own (bytes it cannot read) cuts the publisher off; the live may be tried again.
+      void packaging.done.then(() => {
+        if (this.active.get(liveId) === active) publish.close('unplayable');
+      });
+      void this.goOnAirOnceWatchable(liveId, active, path.join(outDir, 'index.m3u8'));
+      return true;
+    } finally {
+      this.claiming.delete(liveId);
+    }
   }
 
   private async goOnAirOnceWatchable(liveId: string, active: Active, playlist: string): Promise<void> {
-    const until = Date.now() + 20_000;
+    const until = Date.now() + FIRST_PLAYLIST_MS;
     while (Date.now() < until && this.active.get(liveId) === active) {
       if (await stat(playlist).catch(() => undefined)) {
         await this.db.updateTable('lives').set({ on_air: true }).where('id', '=', liveId).where('status', '=', 'live').where('publish_count', '=', active.number).execute();
@@ -414,6 +569,11 @@ export class LiveService {
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // A stream ffmpeg could not make one segment of (junk after a valid header) is cut off; the live may be tried again.
+    if (this.active.get(liveId) === active) {
+      this.options.log.warn({ liveId }, 'live publish gave no playable stream; cutting it off');
+      active.publish.close('unplayable');
     }
   }
 

@@ -25,6 +25,18 @@ export interface LiveTable {
   age_gated: Generated<boolean>;
   restricted: Generated<boolean>;
   replay_removed: Generated<boolean>;
+  product_taps: Generated<number>;
+}
+
+export interface LiveDropTable {
+  id: string;
+  live_id: string;
+  kind: 'voucher' | 'flash';
+  offer_id: string;
+  offer_json: string;
+  starts_at: Timestamp;
+  ends_at: Timestamp;
+  created_at: Generated<Date>;
 }
 
 export interface LiveShownProductTable {
@@ -54,6 +66,7 @@ export interface LiveDB extends TagsDB {
   live_shown_products: LiveShownProductTable;
   live_comments: LiveCommentTable;
   live_bans: LiveBanTable;
+  live_drops: LiveDropTable;
 }
 
 export type LiveDb = Kysely<LiveDB>;
