@@ -69,6 +69,10 @@ describe(`a creator withdraws confirmed commission (${STORE_LABEL})`, () => {
     expect((await addAccount({ bankCode: 'bca', accountNumber: '1234567890', holderName: 'Budi Santoso' }, outsider)).statusCode).toBe(404);
     expect((await withdraw('outsider', { amountIdr: 10_000, bankAccountId: '00000000-0000-7000-8000-000000000000' }, outsider)).statusCode).toBe(404);
     expect((await w.get(`${ME}/balance`)).statusCode).toBe(401);
+    // Whether one is enrolled is asked without an error.
+    const enrolment = await w.get(ME, outsider);
+    expect(enrolment.statusCode).toBe(200);
+    expect(enrolment.json()).toEqual({ affiliateId: null });
     expect(await storeSnapshot(db())).toBe(before);
   });
 
@@ -78,6 +82,7 @@ describe(`a creator withdraws confirmed commission (${STORE_LABEL})`, () => {
     creator = await registerUser(t.sekat.app, 'kreator');
     shopId = (await openShop(t.sekat.app, seller)).id;
     affiliateId = (await w.post('/api/commerce/affiliates', creator)).json().affiliateId;
+    expect((await w.get(ME, creator)).json()).toEqual({ affiliateId });
     expect((await w.inject({ method: 'PUT', url: `/api/commerce/shops/${shopId}/affiliate`, headers: seller.headers, payload: { commissionPercent: 10 } })).statusCode).toBe(200);
     const product = await listProduct(t.sekat.app, seller, shopId, [{ stock: 20, priceIdr: 500_000 }]);
     completedOrders = [];
