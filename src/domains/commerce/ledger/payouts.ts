@@ -42,7 +42,10 @@ interface PayoutRow {
  * Who a bank account and a payout belong to: a shop (its owner withdraws the available balance)
  * or an affiliate (the creator withdraws confirmed commission). Everything else is the same.
  */
-export type PayoutOwner = { kind: 'shop'; id: string } | { kind: 'affiliate'; id: string };
+export type PayoutOwner = ({ kind: 'shop'; id: string } | { kind: 'affiliate'; id: string }) & {
+  /** Who was found to own it; the withdrawal checks again under the lock (an erasure may have come between). */
+  subject?: string;
+};
 
 /** The three accounts a withdrawal moves through, per kind of owner. */
 const OWNER_ACCOUNTS = {
@@ -68,9 +71,11 @@ async function availableOf(trx: Transaction<AnyDB>, owner: PayoutOwner): Promise
 
 /** Takes the owner's row lock: withdrawals of one owner run one at a time. */
 async function lockOwner(trx: Transaction<AnyDB>, owner: PayoutOwner): Promise<void> {
-  const table = owner.kind === 'shop' ? 'shops' : 'affiliates';
-  const row = await trx.selectFrom(table).select('id').where('id', '=', owner.id).forUpdate().executeTakeFirst();
+  const row = (owner.kind === 'shop'
+    ? await trx.selectFrom('shops').select('owner_subject as subject').where('id', '=', owner.id).forUpdate().executeTakeFirst()
+    : await trx.selectFrom('affiliates').select('subject').where('id', '=', owner.id).forUpdate().executeTakeFirst()) as { subject: string | null } | undefined;
   if (!row) throw notFound(owner.kind === 'shop' ? 'No such shop.' : 'You are not enrolled as an affiliate.');
+  if (owner.subject !== undefined && row.subject !== owner.subject) throw forbidden(owner.kind === 'shop' ? 'Only the shop owner may do this.' : 'This affiliate account is not yours.');
 }
 
 const bankName = (code: string) => BANKS.find((bank) => bank.code === code)?.name ?? code;
@@ -129,14 +134,14 @@ export class PayoutService {
     const shop = (await this.db.selectFrom('shops').select('owner_subject').where('id', '=', shopId).executeTakeFirst()) as { owner_subject: string | null } | undefined;
     if (!shop) throw notFound('No such shop.');
     if (shop.owner_subject !== subject) throw forbidden('Only the shop owner may do this.');
-    return { kind: 'shop', id: shopId };
+    return { kind: 'shop', id: shopId, subject };
   }
 
   /** The subject's affiliate as a payout owner; 404 when they never enrolled. */
   async affiliateOwner(subject: string): Promise<PayoutOwner> {
     const affiliate = (await this.db.selectFrom('affiliates').select('id').where('subject', '=', subject).executeTakeFirst()) as { id: string } | undefined;
     if (!affiliate) throw notFound('You are not enrolled as an affiliate.');
-    return { kind: 'affiliate', id: affiliate.id };
+    return { kind: 'affiliate', id: affiliate.id, subject };
   }
 
   private findAccount(owner: PayoutOwner, bankCode: string, accountNumber: string) {
