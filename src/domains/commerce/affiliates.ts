@@ -18,6 +18,12 @@ export class AffiliateService {
     return { affiliateId: row.id };
   }
 
+  /** The caller's affiliate id, or null when they have not enrolled. */
+  async enrolment(subject: string): Promise<{ affiliateId: string | null }> {
+    const row = (await this.db.selectFrom('affiliates').select('id').where('subject', '=', subject).executeTakeFirst()) as { id: string } | undefined;
+    return { affiliateId: row?.id ?? null };
+  }
+
   /** Amounts, products, states and dates; nothing about who bought. */
   async commissions(subject: string, limit: number, cursor?: string) {
     const affiliate = (await this.db.selectFrom('affiliates').select('id').where('subject', '=', subject).executeTakeFirst()) as { id: string } | undefined;

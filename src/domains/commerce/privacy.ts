@@ -24,6 +24,7 @@ export class PrivacyService {
     const orderIds = orders.map((o) => o.id as string);
     const some = <T>(ids: string[], run: () => Promise<T[]>) => (ids.length ? run() : Promise.resolve([] as T[]));
     const ownShops = db.selectFrom('shops').select('id').where('owner_subject', '=', subject);
+    const ownAffiliate = db.selectFrom('affiliates').select('id').where('subject', '=', subject);
     return {
       subject,
       exportedAt: new Date().toISOString(),
@@ -51,6 +52,10 @@ export class PrivacyService {
       // Chat: the buyer's conversations with every message, and what the person's shops wrote.
       chat: await this.chat.exportOf(subject),
       shopLedger: await db.selectFrom('ledger_lines').select(['id', 'shop_id', 'account', 'amount_idr', 'reason', 'order_id', 'payout_id', 'created_at']).where('shop_id', 'in', ownShops).orderBy('id').execute(),
+      // A creator's money: the bank accounts, withdrawals and commission lines of their affiliate id.
+      affiliateBankAccounts: await db.selectFrom('bank_accounts').select(['id', 'affiliate_id', 'bank_code', 'account_number', 'holder_name', 'validated_name', 'validated_at']).where('affiliate_id', 'in', ownAffiliate).execute(),
+      affiliatePayouts: await db.selectFrom('payouts').select(['id', 'affiliate_id', 'amount_idr', 'status', 'failure_code', 'created_at', 'updated_at']).where('affiliate_id', 'in', ownAffiliate).orderBy('created_at').execute(),
+      affiliateLedger: await db.selectFrom('ledger_lines').select(['id', 'affiliate_id', 'account', 'amount_idr', 'reason', 'order_id', 'payout_id', 'created_at']).where('affiliate_id', 'in', ownAffiliate).orderBy('id').execute(),
     };
   }
 
@@ -115,6 +120,9 @@ export class PrivacyService {
       // Reviews stay, detached; their photos (which may show the person or their home) go.
       const reviewed = (await trx.selectFrom('reviews').select('photo_urls').where('subject', '=', subject).forUpdate().execute()) as { photo_urls: string[] }[];
       await trx.updateTable('reviews').set({ subject: null, photo_urls: JSON.stringify([]) }).where('subject', '=', subject).execute();
+      // A creator's commission ledger and payouts stay too; their bank accounts keep only the last digits.
+      await sql`update bank_accounts set account_number = right(account_number, 4), holder_name = ${ERASED}, validated_name = ${ERASED}
+        where affiliate_id in (select id from affiliates where subject = ${subject})`.execute(trx);
       await trx.updateTable('affiliates').set({ subject: null }).where('subject', '=', subject).execute();
       await trx.updateTable('stock_audit').set({ actor_subject: null }).where('actor_subject', '=', subject).execute();
       return {

@@ -907,6 +907,17 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       { schema: { tags, summary: 'Enrol as a creator affiliate', response: { 200: Type.Object({ affiliateId: Type.String() }), ...problems(401) } } },
       async (request) => s.affiliates.enrol(requireSubject(request)),
     );
+    app.get(
+      '/commerce/affiliates/me',
+      {
+        schema: {
+          tags,
+          summary: 'Whether the caller is enrolled as an affiliate (their affiliate id, or null): asked before anything that needs enrolment, so not enrolling is no error',
+          response: { 200: Type.Object({ affiliateId: Type.Union([Type.String(), Type.Null()]) }), ...problems(401) },
+        },
+      },
+      async (request) => s.affiliates.enrolment(requireSubject(request)),
+    );
 
     app.get(
       '/commerce/affiliates/me/commissions',

@@ -10,7 +10,7 @@ import type { OrderStatus } from '../orders/state.js';
  * goes negative by what buyers paid in, and every other account holds its share of that money.
  */
 export const SHOP_ACCOUNTS = ['shop_escrow', 'shop_pending', 'shop_available', 'shop_payout_processing', 'shop_paid_out'] as const;
-export const AFFILIATE_ACCOUNTS = ['affiliate_commission_pending', 'affiliate_commission_payable'] as const;
+export const AFFILIATE_ACCOUNTS = ['affiliate_commission_pending', 'affiliate_commission_payable', 'affiliate_payout_processing', 'affiliate_paid_out'] as const;
 export const PLATFORM_ACCOUNTS = ['platform_gateway', 'platform_fee_income', 'platform_buyer_refunds'] as const;
 export type Account = (typeof SHOP_ACCOUNTS)[number] | (typeof AFFILIATE_ACCOUNTS)[number] | (typeof PLATFORM_ACCOUNTS)[number];
 
@@ -240,6 +240,20 @@ export async function releaseDueSettlements(db: Database, now = new Date()): Pro
 }
 
 export type ShopBalances = Record<(typeof SHOP_ACCOUNTS)[number], number>;
+export type AffiliateBalances = Record<(typeof AFFILIATE_ACCOUNTS)[number], number>;
+
+/** A creator's balance in each of their affiliate accounts. */
+export async function affiliateBalances(db: Database | Transaction<AnyDB>, affiliateId: string): Promise<AffiliateBalances> {
+  const rows = (await db
+    .selectFrom('ledger_lines')
+    .select(['account', sql<number>`sum(amount_idr)::bigint`.as('total')])
+    .where('affiliate_id', '=', affiliateId)
+    .groupBy('account')
+    .execute()) as { account: (typeof AFFILIATE_ACCOUNTS)[number]; total: number }[];
+  const balances = Object.fromEntries(AFFILIATE_ACCOUNTS.map((account) => [account, 0])) as AffiliateBalances;
+  for (const row of rows) balances[row.account] = Number(row.total);
+  return balances;
+}
 
 /** A shop's balance in each of its accounts (locked callers get a consistent view). */
 export async function shopBalances(db: Database | Transaction<AnyDB>, shopId: string): Promise<ShopBalances> {

@@ -7,13 +7,14 @@ import { uuidv7 } from '../../../platform/ids.js';
 import { enqueueJob, type Job } from '../../../platform/jobs.js';
 import { BANKS } from './banks.js';
 import type { DisbursementProvider } from './disbursement.js';
-import { move, post, shopBalances } from './ledger.js';
+import { affiliateBalances, move, post, shopBalances, type Account, type Line, type Reason } from './ledger.js';
 
 export const SEND_PAYOUT_JOB = 'commerce.payout.send';
 
 interface BankAccountRow {
   id: string;
-  shop_id: string;
+  shop_id: string | null;
+  affiliate_id: string | null;
   bank_code: string;
   account_number: string;
   holder_name: string;
@@ -24,7 +25,8 @@ interface BankAccountRow {
 
 interface PayoutRow {
   id: string;
-  shop_id: string;
+  shop_id: string | null;
+  affiliate_id: string | null;
   bank_account_id: string;
   amount_idr: number;
   idempotency_key: string;
@@ -34,6 +36,46 @@ interface PayoutRow {
   failure_message: string | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/**
+ * Who a bank account and a payout belong to: a shop (its owner withdraws the available balance)
+ * or an affiliate (the creator withdraws confirmed commission). Everything else is the same.
+ */
+export type PayoutOwner = ({ kind: 'shop'; id: string } | { kind: 'affiliate'; id: string }) & {
+  /** Who was found to own it; the withdrawal checks again under the lock (an erasure may have come between). */
+  subject?: string;
+};
+
+/** The three accounts a withdrawal moves through, per kind of owner. */
+const OWNER_ACCOUNTS = {
+  shop: { available: 'shop_available', processing: 'shop_payout_processing', paidOut: 'shop_paid_out' },
+  affiliate: { available: 'affiliate_commission_payable', processing: 'affiliate_payout_processing', paidOut: 'affiliate_paid_out' },
+} as const satisfies Record<PayoutOwner['kind'], Record<'available' | 'processing' | 'paidOut', Account>>;
+
+const ownerColumn = (owner: PayoutOwner) => (owner.kind === 'shop' ? 'shop_id' : 'affiliate_id');
+const ownerOfRow = (row: { shop_id: string | null; affiliate_id: string | null }): PayoutOwner =>
+  row.shop_id ? { kind: 'shop', id: row.shop_id } : { kind: 'affiliate', id: row.affiliate_id! };
+const ownerValues = (owner: PayoutOwner) => (owner.kind === 'shop' ? { shop_id: owner.id, affiliate_id: null } : { shop_id: null, affiliate_id: owner.id });
+
+/** A move between two of the owner's withdrawal accounts, as one posting's lines. */
+function ownerMove(owner: PayoutOwner, from: 'available' | 'processing', to: 'available' | 'processing' | 'paidOut', reason: Reason, amountIdr: number): Line[] {
+  const accounts = OWNER_ACCOUNTS[owner.kind];
+  const who = owner.kind === 'shop' ? { shopId: owner.id } : { affiliateId: owner.id };
+  return move({ account: accounts[from], reason, ...who }, { account: accounts[to], reason, ...who }, amountIdr);
+}
+
+async function availableOf(trx: Transaction<AnyDB>, owner: PayoutOwner): Promise<number> {
+  return owner.kind === 'shop' ? (await shopBalances(trx, owner.id)).shop_available : (await affiliateBalances(trx, owner.id)).affiliate_commission_payable;
+}
+
+/** Takes the owner's row lock: withdrawals of one owner run one at a time. */
+async function lockOwner(trx: Transaction<AnyDB>, owner: PayoutOwner): Promise<void> {
+  const row = (owner.kind === 'shop'
+    ? await trx.selectFrom('shops').select('owner_subject as subject').where('id', '=', owner.id).forUpdate().executeTakeFirst()
+    : await trx.selectFrom('affiliates').select('subject').where('id', '=', owner.id).forUpdate().executeTakeFirst()) as { subject: string | null } | undefined;
+  if (!row) throw notFound(owner.kind === 'shop' ? 'No such shop.' : 'You are not enrolled as an affiliate.');
+  if (owner.subject !== undefined && row.subject !== owner.subject) throw forbidden(owner.kind === 'shop' ? 'Only the shop owner may do this.' : 'This affiliate account is not yours.');
 }
 
 const bankName = (code: string) => BANKS.find((bank) => bank.code === code)?.name ?? code;
@@ -73,17 +115,12 @@ const comparable = (name: string) =>
     .filter((word) => word && !['bpk', 'bapak', 'ibu', 'sdr', 'sdri', 'tn', 'ny'].includes(word))
     .join(' ');
 
-async function lockOwnedShop(trx: Transaction<AnyDB>, subject: string, shopId: string): Promise<void> {
-  const shop = (await trx.selectFrom('shops').select('owner_subject').where('id', '=', shopId).forUpdate().executeTakeFirst()) as { owner_subject: string | null } | undefined;
-  if (!shop) throw notFound('No such shop.');
-  if (shop.owner_subject !== subject) throw forbidden('Only the shop owner may do this.');
-}
-
 /**
- * Bank accounts and withdrawals of a shop's available balance. A withdrawal takes the shop's row
- * lock, so two at once see each other: the balance can never be paid out twice. Money moves
- * available → processing when asked for, processing → paid out when the provider says completed,
- * and back to available (a reversing posting) when it says failed.
+ * Bank accounts and withdrawals, of a shop's available balance or of a creator's payable
+ * commission. A withdrawal takes its owner's row lock, so two at once see each other: the balance
+ * can never be paid out twice. Money moves available → processing when asked for, processing →
+ * paid out when the provider says completed, and back to available (a reversing posting) when it
+ * says failed.
  */
 export class PayoutService {
   constructor(
@@ -92,28 +129,39 @@ export class PayoutService {
     private readonly log: Logger,
   ) {}
 
-  private async ownedShop(subject: string, shopId: string): Promise<void> {
+  /** The shop as a payout owner, when the subject owns it. */
+  async shopOwner(subject: string, shopId: string): Promise<PayoutOwner> {
     const shop = (await this.db.selectFrom('shops').select('owner_subject').where('id', '=', shopId).executeTakeFirst()) as { owner_subject: string | null } | undefined;
     if (!shop) throw notFound('No such shop.');
     if (shop.owner_subject !== subject) throw forbidden('Only the shop owner may do this.');
+    return { kind: 'shop', id: shopId, subject };
   }
 
-  async bankAccounts(subject: string, shopId: string) {
-    await this.ownedShop(subject, shopId);
-    const rows = (await this.db.selectFrom('bank_accounts').selectAll().where('shop_id', '=', shopId).orderBy('created_at').execute()) as BankAccountRow[];
+  /** The subject's affiliate as a payout owner; 404 when they never enrolled. */
+  async affiliateOwner(subject: string): Promise<PayoutOwner> {
+    const affiliate = (await this.db.selectFrom('affiliates').select('id').where('subject', '=', subject).executeTakeFirst()) as { id: string } | undefined;
+    if (!affiliate) throw notFound('You are not enrolled as an affiliate.');
+    return { kind: 'affiliate', id: affiliate.id, subject };
+  }
+
+  private findAccount(owner: PayoutOwner, bankCode: string, accountNumber: string) {
+    return this.db
+      .selectFrom('bank_accounts')
+      .selectAll()
+      .where(ownerColumn(owner), '=', owner.id)
+      .where('bank_code', '=', bankCode)
+      .where('account_number', '=', accountNumber)
+      .executeTakeFirst() as Promise<BankAccountRow | undefined>;
+  }
+
+  async bankAccounts(owner: PayoutOwner) {
+    const rows = (await this.db.selectFrom('bank_accounts').selectAll().where(ownerColumn(owner), '=', owner.id).orderBy('created_at').execute()) as BankAccountRow[];
     return { items: rows.map(bankAccountView) };
   }
 
   /** Saves an account only once the bank, through the provider, confirmed it and its holder. */
-  async addBankAccount(subject: string, shopId: string, input: { bankCode: string; accountNumber: string; holderName: string }) {
-    await this.ownedShop(subject, shopId);
-    const existing = (await this.db
-      .selectFrom('bank_accounts')
-      .selectAll()
-      .where('shop_id', '=', shopId)
-      .where('bank_code', '=', input.bankCode)
-      .where('account_number', '=', input.accountNumber)
-      .executeTakeFirst()) as BankAccountRow | undefined;
+  async addBankAccount(owner: PayoutOwner, input: { bankCode: string; accountNumber: string; holderName: string }) {
+    const existing = await this.findAccount(owner, input.bankCode, input.accountNumber);
     if (existing) return { created: false, account: bankAccountView(existing) };
     const checked = await this.provider.validateAccount(input.bankCode, input.accountNumber);
     if (!checked.ok) throw unprocessable('The bank could not confirm this account.', { accountNumber: [checked.reason] });
@@ -122,63 +170,56 @@ export class PayoutService {
     }
     const row = (await this.db
       .insertInto('bank_accounts')
-      .values({ id: uuidv7(), shop_id: shopId, bank_code: input.bankCode, account_number: input.accountNumber, holder_name: input.holderName, validated_name: checked.accountName, validated_at: new Date() })
-      .onConflict((oc) => oc.columns(['shop_id', 'bank_code', 'account_number']).doNothing())
+      .values({ id: uuidv7(), ...ownerValues(owner), bank_code: input.bankCode, account_number: input.accountNumber, holder_name: input.holderName, validated_name: checked.accountName, validated_at: new Date() })
+      .onConflict((oc) => oc.columns([ownerColumn(owner), 'bank_code', 'account_number']).where(ownerColumn(owner), 'is not', null).doNothing())
       .returningAll()
       .executeTakeFirst()) as BankAccountRow | undefined;
     if (row) return { created: true, account: bankAccountView(row) };
     // Saved meanwhile by a concurrent request for the same account.
-    const saved = (await this.db
-      .selectFrom('bank_accounts')
-      .selectAll()
-      .where('shop_id', '=', shopId)
-      .where('bank_code', '=', input.bankCode)
-      .where('account_number', '=', input.accountNumber)
-      .executeTakeFirstOrThrow()) as BankAccountRow;
-    return { created: false, account: bankAccountView(saved) };
+    return { created: false, account: bankAccountView((await this.findAccount(owner, input.bankCode, input.accountNumber))!) };
   }
 
-  async payouts(subject: string, shopId: string) {
-    await this.ownedShop(subject, shopId);
-    const rows = (await this.db.selectFrom('payouts').selectAll().where('shop_id', '=', shopId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(50).execute()) as PayoutRow[];
+  async payouts(owner: PayoutOwner) {
+    const rows = (await this.db.selectFrom('payouts').selectAll().where(ownerColumn(owner), '=', owner.id).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(50).execute()) as PayoutRow[];
     return { items: rows.map(payoutView) };
   }
 
   /**
-   * Withdraws from the available balance. A repeat of an `Idempotency-Key` returns the first
-   * payout; more than is available is a 409 naming what is.
+   * Withdraws from the owner's available balance (a shop's available, a creator's payable
+   * commission). A repeat of an `Idempotency-Key` returns the first payout; more than is
+   * available is a 409 naming what is.
    */
-  async withdraw(subject: string, shopId: string, idempotencyKey: string, input: { amountIdr: number; bankAccountId: string }) {
+  async withdraw(owner: PayoutOwner, idempotencyKey: string, input: { amountIdr: number; bankAccountId: string }) {
+    const column = ownerColumn(owner);
     const outcome = await this.db.transaction().execute(async (trx) => {
-      await lockOwnedShop(trx, subject, shopId);
-      const earlier = (await trx.selectFrom('payouts').selectAll().where('shop_id', '=', shopId).where('idempotency_key', '=', idempotencyKey).executeTakeFirst()) as PayoutRow | undefined;
+      await lockOwner(trx, owner);
+      const earlier = (await trx.selectFrom('payouts').selectAll().where(column, '=', owner.id).where('idempotency_key', '=', idempotencyKey).executeTakeFirst()) as PayoutRow | undefined;
       if (earlier) {
         if (Number(earlier.amount_idr) !== input.amountIdr || earlier.bank_account_id !== input.bankAccountId) {
           throw unprocessable('This Idempotency-Key was used for a different withdrawal.', { 'Idempotency-Key': ['was used with another body'] });
         }
         return { created: false, payout: earlier };
       }
-      const account = await trx.selectFrom('bank_accounts').select('id').where('id', '=', input.bankAccountId).where('shop_id', '=', shopId).executeTakeFirst();
+      const account = await trx.selectFrom('bank_accounts').select('id').where('id', '=', input.bankAccountId).where(column, '=', owner.id).executeTakeFirst();
       if (!account) {
-        throw new HttpProblem(422, 'bank-account-not-validated', 'Bank account not validated', 'Withdraw only to one of this shop’s bank accounts the bank has confirmed.', { bankAccountId: ['is not a validated account of this shop'] });
+        throw new HttpProblem(422, 'bank-account-not-validated', 'Bank account not validated', 'Withdraw only to one of your own bank accounts the bank has confirmed.', { bankAccountId: ['is not a validated account of yours'] });
       }
-      const { shop_available: available } = await shopBalances(trx, shopId);
+      const available = await availableOf(trx, owner);
       if (input.amountIdr > available) {
         throw new HttpProblem(409, 'insufficient-balance', 'Not enough available balance', `Only Rp ${Math.max(0, available).toLocaleString('id-ID')} is available to withdraw.`, { amountIdr: ['is more than the available balance'] }, undefined, { availableIdr: Math.max(0, available) });
       }
       const id = uuidv7();
       const payout = (await trx
         .insertInto('payouts')
-        .values({ id, shop_id: shopId, bank_account_id: input.bankAccountId, amount_idr: input.amountIdr, idempotency_key: idempotencyKey, status: 'requested' })
+        .values({ id, ...ownerValues(owner), bank_account_id: input.bankAccountId, amount_idr: input.amountIdr, idempotency_key: idempotencyKey, status: 'requested' })
         .returningAll()
         .executeTakeFirstOrThrow()) as PayoutRow;
-      const shop = { shopId };
       await post(trx, {
         key: `payout:${id}:requested`,
         kind: 'payout_requested',
-        shopId,
+        shopId: owner.kind === 'shop' ? owner.id : undefined,
         payoutId: id,
-        lines: move({ account: 'shop_available', reason: 'payout_requested', ...shop }, { account: 'shop_payout_processing', reason: 'payout_requested', ...shop }, input.amountIdr),
+        lines: ownerMove(owner, 'available', 'processing', 'payout_requested', input.amountIdr),
       });
       // The job is the backstop if sending below is cut short; the provider's idempotency key
       // (the payout id) makes a second send the same payout.
@@ -223,23 +264,22 @@ export class PayoutService {
     await this.db.transaction().execute((trx) => this.fail(trx, row.id, ['requested'], result.code, result.message));
   }
 
-  /** A failed payout: its money goes back to available, by a reversing posting. */
+  /** A failed payout: its money goes back to available (or payable), by a reversing posting. */
   private async fail(trx: Transaction<AnyDB>, payoutId: string, from: PayoutRow['status'][], code: string, message: string): Promise<boolean> {
     const failed = (await trx
       .updateTable('payouts')
       .set({ status: 'failed', failure_code: code, failure_message: message.slice(0, 200), updated_at: sql`now()` })
       .where('id', '=', payoutId)
       .where('status', 'in', from)
-      .returning(['id', 'shop_id', 'amount_idr'])
-      .executeTakeFirst()) as { id: string; shop_id: string; amount_idr: number } | undefined;
+      .returning(['id', 'shop_id', 'affiliate_id', 'amount_idr'])
+      .executeTakeFirst()) as { id: string; shop_id: string | null; affiliate_id: string | null; amount_idr: number } | undefined;
     if (!failed) return false;
-    const shop = { shopId: failed.shop_id };
     await post(trx, {
       key: `payout:${payoutId}:failed`,
       kind: 'payout_failed',
-      shopId: failed.shop_id,
+      shopId: failed.shop_id ?? undefined,
       payoutId,
-      lines: move({ account: 'shop_payout_processing', reason: 'payout_failed', ...shop }, { account: 'shop_available', reason: 'payout_failed', ...shop }, Number(failed.amount_idr)),
+      lines: ownerMove(ownerOfRow(failed), 'processing', 'available', 'payout_failed', Number(failed.amount_idr)),
     });
     return true;
   }
@@ -274,13 +314,12 @@ export class PayoutService {
       if (status === 'completed') {
         const paid = await trx.updateTable('payouts').set({ status: 'paid', updated_at: sql`now()` }).where('id', '=', payout.id).where('status', '=', 'processing').returning('id').executeTakeFirst();
         if (!paid) return { applied: false };
-        const shop = { shopId: payout.shop_id };
         await post(trx, {
           key: `payout:${payout.id}:paid`,
           kind: 'payout_paid',
-          shopId: payout.shop_id,
+          shopId: payout.shop_id ?? undefined,
           payoutId: payout.id,
-          lines: move({ account: 'shop_payout_processing', reason: 'payout_paid', ...shop }, { account: 'shop_paid_out', reason: 'payout_paid', ...shop }, Number(payout.amount_idr)),
+          lines: ownerMove(ownerOfRow(payout), 'processing', 'paidOut', 'payout_paid', Number(payout.amount_idr)),
         });
         return { applied: true };
       }

@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../../../platform/errors.js';
 import { PageQuery, requireRecentAuthentication, requireSubject, requireVerifiedEmail } from '../../../platform/http.js';
 import { DisplayName } from '../../../platform/text.js';
 import { BANKS } from './banks.js';
-import { REASONS, SHOP_ACCOUNTS } from './ledger.js';
+import { AFFILIATE_ACCOUNTS, REASONS, SHOP_ACCOUNTS } from './ledger.js';
 import type { PayoutService } from './payouts.js';
 import type { StatementService } from './statement.js';
 
@@ -47,6 +48,44 @@ const Payout = Type.Object({
   updatedAt: DateTime,
 });
 const BankCode = Type.Union(BANKS.map((b) => Type.Literal(b.code)));
+const NewBankAccount = Type.Object(
+  {
+    bankCode: BankCode,
+    accountNumber: Type.String({ pattern: '^[0-9]{6,20}$', description: 'Digits only' }),
+    holderName: DisplayName({ minLength: 2, maxLength: 100 }),
+  },
+  { additionalProperties: false },
+);
+const NewPayout = Type.Object({ amountIdr: Type.Integer({ minimum: 10_000, maximum: 100_000_000_000 }), bankAccountId: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String()) });
+const AffiliateBalance = Type.Object({
+  pendingIdr: Type.Integer({ description: 'Commission on orders not completed yet' }),
+  withdrawableIdr: Type.Integer({ description: 'Confirmed (payable) commission the creator may withdraw now' }),
+  payoutProcessingIdr: Type.Integer(),
+  paidOutIdr: Type.Integer(),
+});
+const AffiliateStatementLine = Type.Object({
+  id: Type.String(),
+  at: DateTime,
+  account: Type.Union(AFFILIATE_ACCOUNTS.map((a) => Type.Literal(a))),
+  amountIdr: Type.Integer({ description: 'Into the account when positive, out of it when negative' }),
+  reason: Type.Union(REASONS.map((r) => Type.Literal(r))),
+  orderId: Type.Union([Type.String(), Type.Null()]),
+  payoutId: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** A withdrawal waits for a verified email and a recent sign-in, whoever withdraws. */
+function withdrawer(request: FastifyRequest): string {
+  requireVerifiedEmail(request, 'withdrawing money');
+  return requireRecentAuthentication(request, 'withdrawing money');
+}
+
+function idempotencyKey(key: unknown): string {
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
+    throw badRequest('The Idempotency-Key header is required: 1–255 visible ASCII characters.', { 'Idempotency-Key': ['is required'] });
+  }
+  return key;
+}
 
 /** The seller's balance (Saldo), statement, bank accounts and withdrawals; the payout callback. */
 export function ledgerRoutes(statements: StatementService, payouts: PayoutService): FastifyPluginAsyncTypebox {
@@ -88,7 +127,7 @@ export function ledgerRoutes(statements: StatementService, payouts: PayoutServic
     app.get(
       '/commerce/shops/:shopId/bank-accounts',
       { schema: { tags, summary: 'The shop’s validated bank accounts (owner only)', params: ShopParams, response: { 200: Type.Object({ items: Type.Array(BankAccount) }), 400: Problem, 401: Problem, 403: Problem, 404: Problem } } },
-      async (request) => payouts.bankAccounts(requireSubject(request), request.params.shopId),
+      async (request) => payouts.bankAccounts(await payouts.shopOwner(requireSubject(request), request.params.shopId)),
     );
     app.post(
       '/commerce/shops/:shopId/bank-accounts',
@@ -97,26 +136,20 @@ export function ledgerRoutes(statements: StatementService, payouts: PayoutServic
           tags,
           summary: 'Add a bank account; saved only once the provider’s account validation confirms it and its holder (403 `reauthentication-required` unless signed in or re-authenticated recently)',
           params: ShopParams,
-          body: Type.Object(
-            {
-              bankCode: BankCode,
-              accountNumber: Type.String({ pattern: '^[0-9]{6,20}$', description: 'Digits only' }),
-              holderName: DisplayName({ minLength: 2, maxLength: 100 }),
-            },
-            { additionalProperties: false },
-          ),
+          body: NewBankAccount,
           response: { 200: BankAccount, 201: BankAccount, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem },
         },
       },
       async (request, reply) => {
-        const result = await payouts.addBankAccount(requireRecentAuthentication(request, 'adding a bank account'), request.params.shopId, request.body);
+        const owner = await payouts.shopOwner(requireRecentAuthentication(request, 'adding a bank account'), request.params.shopId);
+        const result = await payouts.addBankAccount(owner, request.body);
         return reply.code(result.created ? 201 : 200).send(result.account);
       },
     );
     app.get(
       '/commerce/shops/:shopId/payouts',
       { schema: { tags, summary: 'The shop’s latest withdrawals (owner only)', params: ShopParams, response: { 200: Type.Object({ items: Type.Array(Payout) }), 400: Problem, 401: Problem, 403: Problem, 404: Problem } } },
-      async (request) => payouts.payouts(requireSubject(request), request.params.shopId),
+      async (request) => payouts.payouts(await payouts.shopOwner(requireSubject(request), request.params.shopId)),
     );
     app.post(
       '/commerce/shops/:shopId/payouts',
@@ -126,19 +159,89 @@ export function ledgerRoutes(statements: StatementService, payouts: PayoutServic
           summary:
             'Withdraw from the available balance to a validated account (header Idempotency-Key required); 409 with `availableIdr` when it is more than available; 403 `email-not-verified` or `reauthentication-required` first when the email is unconfirmed or the sign-in not recent',
           params: ShopParams,
-          headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String()) }),
-          body: Type.Object({ amountIdr: Type.Integer({ minimum: 10_000, maximum: 100_000_000_000 }), bankAccountId: Type.String({ format: 'uuid' }) }, { additionalProperties: false }),
+          headers: IdempotencyHeaders,
+          body: NewPayout,
           response: { 200: Payout, 201: Payout, 400: Problem, 401: Problem, 403: Problem, 404: Problem, 409: Problem, 422: Problem },
         },
       },
       async (request, reply) => {
-        requireVerifiedEmail(request, 'withdrawing money');
-        const subject = requireRecentAuthentication(request, 'withdrawing money');
-        const key = request.headers['idempotency-key'];
-        if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
-          throw badRequest('The Idempotency-Key header is required: 1–255 visible ASCII characters.', { 'Idempotency-Key': ['is required'] });
-        }
-        const result = await payouts.withdraw(subject, request.params.shopId, key, request.body);
+        const subject = withdrawer(request);
+        const key = idempotencyKey(request.headers['idempotency-key']);
+        const result = await payouts.withdraw(await payouts.shopOwner(subject, request.params.shopId), key, request.body);
+        if (!result.created) reply.header('idempotent-replayed', 'true');
+        return reply.code(result.created ? 201 : 200).send(result.payout);
+      },
+    );
+
+    // A creator's confirmed commission: the same bank accounts and withdrawals, owned by their affiliate id.
+    const notEnrolled = { 400: Problem, 401: Problem, 404: Problem };
+    app.get(
+      '/commerce/affiliates/me/balance',
+      { schema: { tags, summary: 'The creator’s commission: pending, withdrawable (confirmed), being transferred, paid out (404 when not enrolled)', response: { 200: AffiliateBalance, ...notEnrolled } } },
+      async (request) => statements.affiliateBalance(requireSubject(request)),
+    );
+    app.get(
+      '/commerce/affiliates/me/statement',
+      {
+        schema: {
+          tags,
+          summary: 'Every ledger line on the creator’s commission accounts, newest first, with its order, date and reason',
+          querystring: PageQuery,
+          response: { 200: Type.Object({ items: Type.Array(AffiliateStatementLine), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...notEnrolled },
+        },
+      },
+      async (request) => statements.affiliateStatement(requireSubject(request), request.query.limit ?? 20, request.query.cursor),
+    );
+    app.get(
+      '/commerce/affiliates/me/statement.csv',
+      { schema: { tags, summary: 'The creator’s whole commission statement as CSV, oldest first', response: { 200: Type.String({ description: 'text/csv' }), ...notEnrolled } } },
+      async (request, reply) => {
+        const csv = await statements.affiliateCsv(requireSubject(request));
+        return reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="komisi.csv"').send(csv);
+      },
+    );
+    app.get(
+      '/commerce/affiliates/me/bank-accounts',
+      { schema: { tags, summary: 'The creator’s validated bank accounts', response: { 200: Type.Object({ items: Type.Array(BankAccount) }), ...notEnrolled } } },
+      async (request) => payouts.bankAccounts(await payouts.affiliateOwner(requireSubject(request))),
+    );
+    app.post(
+      '/commerce/affiliates/me/bank-accounts',
+      {
+        schema: {
+          tags,
+          summary: 'Add a bank account for commission, checked by the provider’s account validation as a seller’s is (403 `reauthentication-required` unless signed in or re-authenticated recently)',
+          body: NewBankAccount,
+          response: { 200: BankAccount, 201: BankAccount, 403: Problem, 422: Problem, ...notEnrolled },
+        },
+      },
+      async (request, reply) => {
+        const owner = await payouts.affiliateOwner(requireRecentAuthentication(request, 'adding a bank account'));
+        const result = await payouts.addBankAccount(owner, request.body);
+        return reply.code(result.created ? 201 : 200).send(result.account);
+      },
+    );
+    app.get(
+      '/commerce/affiliates/me/payouts',
+      { schema: { tags, summary: 'The creator’s latest commission withdrawals', response: { 200: Type.Object({ items: Type.Array(Payout) }), ...notEnrolled } } },
+      async (request) => payouts.payouts(await payouts.affiliateOwner(requireSubject(request))),
+    );
+    app.post(
+      '/commerce/affiliates/me/payouts',
+      {
+        schema: {
+          tags,
+          summary:
+            'Withdraw confirmed commission to a validated account (header Idempotency-Key required); 409 with `availableIdr` when it is more than payable; 403 `email-not-verified` or `reauthentication-required` first, as for sellers',
+          headers: IdempotencyHeaders,
+          body: NewPayout,
+          response: { 200: Payout, 201: Payout, 403: Problem, 409: Problem, 422: Problem, ...notEnrolled },
+        },
+      },
+      async (request, reply) => {
+        const subject = withdrawer(request);
+        const key = idempotencyKey(request.headers['idempotency-key']);
+        const result = await payouts.withdraw(await payouts.affiliateOwner(subject), key, request.body);
         if (!result.created) reply.header('idempotent-replayed', 'true');
         return reply.code(result.created ? 201 : 200).send(result.payout);
       },
