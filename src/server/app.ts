@@ -7,7 +7,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import type { Config, DomainName, TrustProxy } from '../platform/config.js';
+import type { Config, DomainName } from '../platform/config.js';
+import { clientAddressTrust } from './trust-proxy.js';
 import { DOMAINS } from '../platform/config.js';
 import { openDomainStore, type DomainStore } from '../platform/db.js';
 import { migrate } from '../platform/migrate.js';
@@ -47,17 +48,7 @@ export interface BuildOptions {
   clock?: () => number;
 }
 
-/**
- * What Fastify's `trustProxy` is given for TRUST_PROXY. A hop count becomes a function because
- * Fastify (5.12) takes a bare number to mean "trust no peer" and would ignore X-Forwarded-For
- * altogether; proxy-addr calls it with each address from the socket's outwards (i = 0 is the
- * socket), so the client is the address right after the last trusted hop.
- */
-export function clientAddressTrust(trust: TrustProxy): false | string[] | ((address: string, i: number) => boolean) {
-  if (trust === false) return false;
-  if ('hops' in trust) return (_address, i) => i < trust.hops;
-  return trust.addresses;
-}
+export { clientAddressTrust } from './trust-proxy.js';
 
 export interface Sekat {
   app: FastifyInstance;
@@ -118,7 +109,10 @@ function unreachablePort<T extends object>(domain: DomainName): T {
  * builds the gateway instead (src/server/gateway.ts).
  */
 export async function buildProcess(config: Config, options: BuildOptions = {}): Promise<SekatProcess> {
-  if (config.gateway) return buildGateway(config, config.gateway, options);
+  if (config.gateway) {
+    const gateway = await buildGateway(config, config.gateway, options.logDestination);
+    return { ...gateway, stores: {}, domains: {}, deps: {}, bus: undefined, routes: [] };
+  }
   const log = createLogger(config.logLevel, options.logDestination);
   const here = config.domains;
   const has = (domain: DomainName) => here.includes(domain);

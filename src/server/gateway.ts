@@ -1,4 +1,4 @@
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import replyFrom from '@fastify/reply-from';
 import { LRUCache } from 'lru-cache';
@@ -6,11 +6,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Agent, request as undiciRequest } from 'undici';
 import type { Config, DomainName, GatewayConfig } from '../platform/config.js';
 import { DOMAINS } from '../platform/config.js';
-import { notFound, sendProblem, unavailable } from '../platform/errors.js';
+import { HttpProblem, notFound, sendProblem, unavailable } from '../platform/errors.js';
 import { SESSION_COOKIE, sessionTokenOf } from '../platform/http.js';
 import { createLogger, loggerOptions } from '../platform/log.js';
-import type { BuildOptions, SekatProcess } from './app.js';
-import { clientAddressTrust } from './app.js';
+import type { DestinationStream } from 'pino';
+import type { Logger } from '../platform/log.js';
+import { clientAddressTrust } from './trust-proxy.js';
 import { refuseCrossSiteRequests } from './csrf.js';
 import { TOKEN_EXCHANGE_PATH, TOKEN_TTL_SECONDS } from './domain-tokens.js';
 import { addSecurityHeaders } from './security-headers.js';
@@ -115,8 +116,14 @@ const GATEWAY_HEADERS = ['x-sekat-session'];
  * exchanges the session with identity for a domain token of the domain called (cached for half its
  * lifetime), and the domain sees that token instead of the session.
  */
-export async function buildGateway(config: Config, gateway: GatewayConfig, options: BuildOptions = {}): Promise<SekatProcess> {
-  const log = createLogger(config.logLevel, options.logDestination);
+export interface GatewayProcess {
+  app: FastifyInstance;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export async function buildGateway(config: Config, gateway: GatewayConfig, logDestination?: DestinationStream): Promise<GatewayProcess> {
+  const log = createLogger(config.logLevel, logDestination);
   const sets = Object.fromEntries(DOMAINS.map((domain) => [domain, new UpstreamSet(gateway.upstreams[domain])])) as Record<DomainName, UpstreamSet>;
   // One keep-alive pool per upstream origin, for proxied requests, health checks and exchanges alike.
   const dispatcher = new Agent({
@@ -138,7 +145,7 @@ export async function buildGateway(config: Config, gateway: GatewayConfig, optio
   healthTimer.unref();
 
   const app = Fastify({
-    logger: loggerOptions(config.logLevel, options.logDestination),
+    logger: loggerOptions(config.logLevel, logDestination),
     childLoggerFactory: (logger, bindings, childOptions) => (logger.level === 'silent' ? logger : logger.child(bindings, childOptions)),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -241,17 +248,20 @@ export async function buildGateway(config: Config, gateway: GatewayConfig, optio
           request.log.debug({ err: error, code, origin }, 'upstream error');
           if (NOT_CONNECTED.has(code ?? '')) {
             sets[domain].markDown(origin);
-            // Nothing reached that process; a request without a body can go to the next one.
-            const other = !retried && !hasBody ? sets[domain].pick(origin) : undefined;
+            // A refused connection reached nothing, so any request without a body can go to the
+            // next process; a connection cut mid-request only for a read.
+            const refused = code === 'ECONNREFUSED' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND';
+            const again = refused ? !hasBody : request.method === 'GET' || request.method === 'HEAD';
+            const other = !retried && again ? sets[domain].pick(origin) : undefined;
             if (other) return void send(other, true);
             return void sendProblem(errorReply as unknown as FastifyReply, request, unavailable(`The ${domain} service is unavailable right now; try again shortly.`, RETRY_AFTER_SECONDS));
           }
           const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || (error as { statusCode?: number }).statusCode === 504;
-          const problem = timedOut
-            ? unavailable(`The ${domain} service took too long to answer.`, RETRY_AFTER_SECONDS)
-            : unavailable(`The ${domain} service failed to answer.`, RETRY_AFTER_SECONDS);
           request.log.warn({ domain, origin, code }, 'upstream failed');
-          return void sendProblem(errorReply as unknown as FastifyReply, request, timedOut ? Object.assign(problem, { status: 504 }) : problem);
+          const problem = timedOut
+            ? new HttpProblem(504, 'upstream-timeout', 'Gateway timeout', `The ${domain} service took too long to answer.`, undefined, { 'retry-after': String(RETRY_AFTER_SECONDS) })
+            : unavailable(`The ${domain} service failed to answer.`, RETRY_AFTER_SECONDS);
+          return void sendProblem(errorReply as unknown as FastifyReply, request, problem);
         },
       });
     const origin = sets[domain].pick();
@@ -282,12 +292,7 @@ export async function buildGateway(config: Config, gateway: GatewayConfig, optio
   let closed = false;
   return {
     app,
-    stores: {},
-    domains: {},
-    deps: {},
-    bus: undefined,
     log,
-    routes: [],
     async close() {
       if (closed) return;
       closed = true;
