@@ -33,7 +33,7 @@ describe.skipIf(!DATABASE_URL || !NATS_URL)('Sekat split into processes, on Post
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('serves through the gateway, and checkout goes on with every social process stopped', { timeout: 300_000 }, async () => {
+  it('serves through the gateway, fails over when a social process is killed, and checkout goes on with every social process stopped', { timeout: 300_000 }, async () => {
     const basePort = 20_000 + Math.floor(Math.random() * 20_000);
     split = await startSplit({
       databaseUrl: DATABASE_URL!,
@@ -80,6 +80,14 @@ describe.skipIf(!DATABASE_URL || !NATS_URL)('Sekat split into processes, on Post
     // The web app comes from the gateway too.
     const page = await fetch(`${split.gatewayUrl}/`);
     expect([200, 404]).toContain(page.status);
+
+    // kill -9 one of the two social processes while requests go on: the gateway moves to the other.
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      if (i === 10) split.processes.find((p) => p.name === 'social-1')!.child.kill('SIGKILL');
+      statuses.push((await call('GET', '/social/feed/for-you', buyer)).status);
+    }
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
 
     await split.stop(['social-1', 'social-2']);
     const began = Date.now();

@@ -136,7 +136,7 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
     gatewayUrl: `http://127.0.0.1:${options.gatewayPort}`,
     processes,
     async stop(names) {
-      const chosen = processes.filter((p) => names.includes(p.name));
+      const chosen = processes.filter((p) => names.includes(p.name) && p.child.exitCode === null && p.child.signalCode === null);
       await Promise.all(
         chosen.map(async (p) => {
           const gone = exited(p.child);
