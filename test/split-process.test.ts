@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { WebSocket } from 'ws';
 import { createServer } from 'node:net';
 import pg from 'pg';
 import { loadConfig, DOMAINS, type DomainName } from '../src/platform/config.js';
@@ -148,6 +149,20 @@ describe(`Sekat split into processes (${STORE})`, () => {
     }
     const consents = await gateway.app.inject({ url: '/api/privacy/consents', headers: seller.headers });
     expect(consents.statusCode).toBe(200);
+    // The live room's WebSocket goes through too: social answers the upgrade, then says there is no such live.
+    const room = new WebSocket(`${url.gateway!.replace('http', 'ws')}/api/social/lives/${randomUUID()}/room`, { headers: seller.headers });
+    const opened = await new Promise<{ open: boolean; first?: string; code?: number }>((resolve) => {
+      let open = false;
+      room.on('open', () => (open = true));
+      room.on('message', (data) => {
+        resolve({ open, first: String(data) });
+        room.close();
+      });
+      room.on('close', (code) => resolve({ open, code }));
+      room.on('error', () => resolve({ open }));
+    });
+    expect(opened.open).toBe(true);
+    expect(opened.first ?? opened.code).toBeDefined();
   });
 
   it('hands each domain a token for it alone: social’s token is refused by commerce', async () => {

@@ -4,6 +4,9 @@ import replyFrom from '@fastify/reply-from';
 import { LRUCache } from 'lru-cache';
 import { createHash, randomUUID } from 'node:crypto';
 import { Agent, request as undiciRequest } from 'undici';
+import type { IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Config, DomainName, GatewayConfig } from '../platform/config.js';
 import { DOMAINS } from '../platform/config.js';
 import { HttpProblem, notFound, sendProblem, unavailable } from '../platform/errors.js';
@@ -227,6 +230,8 @@ export async function buildGateway(config: Config, gateway: GatewayConfig, logDe
     const hasBody = request.headers['content-length'] !== undefined ? request.headers['content-length'] !== '0' : request.headers['transfer-encoding'] !== undefined;
     const send = (origin: string, retried: boolean) =>
       reply.from(`${origin}${request.url}`, {
+        // An event stream is quiet between heartbeats (25 s): give it longer than a plain answer.
+        ...(String(request.headers.accept ?? '').includes('text/event-stream') ? { timeout: Math.max(gateway.timeoutMs, 120_000) } : {}),
         rewriteRequestHeaders: (_request, headers) => {
           const out: Record<string, string | string[] | undefined> = { ...headers };
           for (const name of GATEWAY_HEADERS) delete out[name];
@@ -284,6 +289,60 @@ export async function buildGateway(config: Config, gateway: GatewayConfig, logDe
     const ready = DOMAINS.every((domain) => sets[domain].anyHealthy());
     return reply.send({ status: 'ok', ready, upstreams });
   });
+
+  // WebSockets (the live room): the upgrade is passed to a healthy process of the domain with the
+  // same header rules as every request, then the two sockets are joined.
+  app.server.on('upgrade', (raw: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void tunnel(raw, socket, head).catch((error: unknown) => {
+      log.warn({ err: error, url: raw.url }, 'websocket upgrade failed');
+      socket.destroy();
+    });
+  });
+  const refuse = (socket: Duplex, status: string, extra = '') => socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n${extra}\r\n`);
+  const tunnel = async (raw: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const domain = domainOfRoute('GET', raw.url ?? '/');
+    if (!domain || raw.method !== 'GET') return refuse(socket, '404 Not Found');
+    const headers: Record<string, string | string[] | undefined> = { ...raw.headers };
+    for (const name of GATEWAY_HEADERS) delete headers[name];
+    if (domain !== 'identity') {
+      const cookies = app.parseCookie(raw.headers.cookie ?? '');
+      const bearer = /^Bearer\s+(\S+)$/i.exec(raw.headers.authorization ?? '')?.[1];
+      const session = bearer ?? cookies[SESSION_COOKIE];
+      delete headers.cookie;
+      delete headers.authorization;
+      if (session) {
+        const result = await exchange(session, domain).catch(() => undefined);
+        if (result && 'token' in result) headers.authorization = `Bearer ${result.token}`;
+        else if (result) headers['x-sekat-session'] = 'expired';
+      }
+    }
+    const origin = sets[domain].pick();
+    if (!origin) return refuse(socket, '503 Service Unavailable', `retry-after: ${RETRY_AFTER_SECONDS}\r\n`);
+    const target = new URL(origin);
+    headers['x-forwarded-for'] = raw.socket.remoteAddress ?? '';
+    headers['x-forwarded-host'] = raw.headers.host ?? target.host;
+    headers['x-forwarded-proto'] = 'http';
+    headers.host = target.host;
+    const upstream = connect(Number(target.port || 80), target.hostname);
+    upstream.setNoDelay(true);
+    const lines = [`GET ${raw.url} HTTP/1.1`];
+    for (const [name, value] of Object.entries(headers)) for (const v of [value].flat()) if (v !== undefined) lines.push(`${name}: ${v}`);
+    let connected = false;
+    upstream.once('connect', () => {
+      connected = true;
+      upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+    });
+    upstream.once('error', () => {
+      if (connected) socket.destroy();
+      else if (!socket.destroyed) refuse(socket, '503 Service Unavailable', `retry-after: ${RETRY_AFTER_SECONDS}\r\n`);
+    });
+    socket.once('error', () => upstream.destroy());
+    socket.once('close', () => upstream.destroy());
+    upstream.once('close', () => socket.destroy());
+  };
 
   const hasWeb = webIsBuilt();
   if (hasWeb) await registerWeb(app);
