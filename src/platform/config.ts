@@ -6,6 +6,8 @@ import { textProblem } from './text.js';
 
 export const DOMAINS = ['identity', 'social', 'commerce', 'bridge'] as const;
 export type DomainName = (typeof DOMAINS)[number];
+/** What SEKAT_DOMAINS may name: the domains, and the gateway in front of them. */
+export type ProcessPart = DomainName | 'gateway';
 
 /** Secrets the composition root hands out; each domain receives only what it needs. */
 export interface Secrets {
@@ -19,13 +21,43 @@ export interface Secrets {
   paymentServerKey: string;
   /** Signs short-lived links to download a personal-data export (bridge only). */
   exportLinkKey: string;
+  /** The rotating Ed25519 keys of the domain tokens are derived from it (identity only). */
+  tokenSigningKey: string;
+}
+
+/** Where the gateway sends each domain's requests, and how long it waits. */
+export interface GatewayConfig {
+  /** SEKAT_UPSTREAM_<DOMAIN>: one or more base URLs of that domain's processes. */
+  upstreams: Record<DomainName, string[]>;
+  /** GATEWAY_UPSTREAM_TIMEOUT_MS: the longest an upstream may take to answer (default 30 s). */
+  timeoutMs: number;
+  /** GATEWAY_HEALTH_INTERVAL_MS: how often each upstream's /healthz is asked (default 1 s). */
+  healthIntervalMs: number;
 }
 
 export interface Config {
+  /**
+   * The domains this process runs (SEKAT_DOMAINS; `all`, the default, runs every one of them and
+   * serves the web app in one process). In a split, a process is given only its own domains'
+   * stores and secrets.
+   */
+  domains: DomainName[];
+  /** Set when this process is the gateway (SEKAT_DOMAINS=gateway): it runs no domain. */
+  gateway: GatewayConfig | undefined;
+  /** Whether this process is one part of a split (SEKAT_DOMAINS other than `all`). */
+  split: boolean;
+  /**
+   * Where a domain without identity in its process fetches identity's public keys (IDENTITY_JWKS_URL),
+   * to verify the domain tokens the gateway forwards.
+   */
+  identityJwksUrl: string | undefined;
   port: number;
   host: string;
   dataDir: string;
+  /** A PostgreSQL server URL: each domain gets its own database `<prefix>_<domain>` on it. */
   databaseUrl: string | undefined;
+  /** DATABASE_URL_<DOMAIN>: that domain's own database (and role), used as given; over databaseUrl. */
+  databaseUrls: Partial<Record<DomainName, string>>;
   /** Prefix of the per-domain PostgreSQL database names (`<prefix>_<domain>`). */
   databasePrefix: string;
   /** Connections per domain's PostgreSQL pool (DATABASE_POOL_MAX, default 10). */
@@ -152,12 +184,123 @@ function urlVar(env: Env, name: string, protocols: string[]): string | undefined
   return raw;
 }
 
-const SECRET_ENV: Record<string, string> = {
+type SingleSecret = 'sessionPepper' | 'attributionKey' | 'paymentServerKey' | 'exportLinkKey' | 'tokenSigningKey';
+
+const SECRET_ENV: Record<SingleSecret, string> = {
   sessionPepper: 'SESSION_PEPPER',
   attributionKey: 'ATTRIBUTION_KEY',
   paymentServerKey: 'PAYMENT_SERVER_KEY',
   exportLinkKey: 'EXPORT_LINK_KEY',
+  tokenSigningKey: 'TOKEN_SIGNING_KEY',
 };
+
+/** Which domains hold each secret: a process is given only its own domains' secrets. */
+const SECRET_HOLDERS: Record<SingleSecret, DomainName[]> = {
+  sessionPepper: ['identity'],
+  tokenSigningKey: ['identity'],
+  attributionKey: ['social', 'commerce'],
+  paymentServerKey: ['commerce'],
+  exportLinkKey: ['bridge'],
+};
+
+/**
+ * Variables that carry a credential or reach a store, and the parts that may be given them. A
+ * process of a split given one that none of its parts needs refuses to start: a leaked social
+ * process must not hold commerce's keys.
+ */
+function holdersOf(name: string): ProcessPart[] | undefined {
+  const secret = (Object.keys(SECRET_ENV) as SingleSecret[]).find((key) => SECRET_ENV[key] === name);
+  if (secret) return SECRET_HOLDERS[secret];
+  if (name.startsWith('SUBJECT_KEY_')) return ['identity'];
+  const ownDatabase = /^DATABASE_URL_([A-Z]+)$/.exec(name);
+  if (ownDatabase) return DOMAINS.filter((domain) => domain.toUpperCase() === ownDatabase[1]);
+  if (name === 'DATABASE_URL') return [...DOMAINS];
+  if (name.startsWith('SEKAT_UPSTREAM_') || name.startsWith('GATEWAY_')) return ['gateway'];
+  if (['SMTP_URL', 'OPERATOR_EMAILS'].includes(name)) return ['identity'];
+  if (['IRIS_CREATOR_KEY', 'IRIS_APPROVER_KEY', 'IRIS_MERCHANT_KEY', 'BITESHIP_API_KEY', 'BITESHIP_WEBHOOK_SECRET'].includes(name)) return ['commerce'];
+  if (name === 'IDENTITY_JWKS_URL') return ['social', 'commerce', 'bridge'];
+  return undefined;
+}
+
+function processParts(raw: string | undefined): ProcessPart[] | 'all' {
+  const value = (raw ?? '').trim();
+  if (value === '' || value === 'all') return 'all';
+  const parts = value.split(',').map((part) => part.trim());
+  const known: string[] = [...DOMAINS, 'gateway'];
+  const bad = parts.find((part) => !known.includes(part));
+  if (bad !== undefined) throw new ConfigError(`SEKAT_DOMAINS must be "all" or a comma-separated list of ${known.join(', ')}; "${bad}" is none of these`);
+  if (parts.includes('gateway') && parts.length > 1) throw new ConfigError('SEKAT_DOMAINS=gateway runs alone: the gateway holds no domain (use "all" for one process with everything)');
+  return [...new Set(parts)] as ProcessPart[];
+}
+
+/** A process of a split is refused any credential or store address its parts do not need. */
+function refuseForeignConfig(env: Env, parts: ProcessPart[]): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || value === '') continue;
+    const holders = holdersOf(name);
+    if (holders && !holders.some((holder) => parts.includes(holder))) {
+      throw new ConfigError(`${name} is not needed by a process running ${parts.join(', ')} and must not be given to it (only ${holders.join(', ') || 'no process'} may hold it)`);
+    }
+  }
+}
+
+/** In a split every secret comes from the environment, and only the ones this process's domains hold. */
+function splitSecrets(env: Env, domains: DomainName[]): Secrets {
+  const needed = (key: SingleSecret): string => {
+    if (!SECRET_HOLDERS[key].some((holder) => domains.includes(holder))) return '';
+    const name = SECRET_ENV[key];
+    const value = env[name];
+    if (!value) throw new ConfigError(`${name} is needed by a process running ${domains.join(', ')} (at least 32 characters)`);
+    if (value.length < 32) throw new ConfigError(`${name} must be at least 32 characters`);
+    return value;
+  };
+  const subjectKeys = {} as Record<DomainName, string>;
+  for (const domain of DOMAINS) {
+    const name = `SUBJECT_KEY_${domain.toUpperCase()}`;
+    const value = env[name] ?? '';
+    if (domains.includes('identity')) {
+      if (!value) throw new ConfigError(`${name} is needed by a process running identity (at least 32 characters)`);
+      if (value.length < 32) throw new ConfigError(`${name} must be at least 32 characters`);
+    }
+    subjectKeys[domain] = value;
+  }
+  return {
+    sessionPepper: needed('sessionPepper'),
+    attributionKey: needed('attributionKey'),
+    paymentServerKey: needed('paymentServerKey'),
+    exportLinkKey: needed('exportLinkKey'),
+    tokenSigningKey: needed('tokenSigningKey'),
+    subjectKeys,
+  };
+}
+
+function upstreamList(env: Env, domain: DomainName): string[] {
+  const name = `SEKAT_UPSTREAM_${domain.toUpperCase()}`;
+  const raw = (env[name] ?? '').trim();
+  if (raw === '') throw new ConfigError(`${name} is needed by the gateway: the base URLs of the ${domain} processes, comma-separated`);
+  return raw.split(',').map((entry) => {
+    const url = entry.trim();
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ConfigError(`${name} must be a comma-separated list of http URLs, got "${url}"`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError(`${name} must use http: or https:, got "${parsed.protocol}"`);
+    if (parsed.pathname !== '/' || parsed.search !== '') throw new ConfigError(`${name} takes base URLs only (scheme, host and port), got "${url}"`);
+    return parsed.origin;
+  });
+}
+
+function gatewayVar(env: Env): GatewayConfig {
+  const upstreams = {} as Record<DomainName, string[]>;
+  for (const domain of DOMAINS) upstreams[domain] = upstreamList(env, domain);
+  return {
+    upstreams,
+    timeoutMs: intVar(env, 'GATEWAY_UPSTREAM_TIMEOUT_MS', 30_000, 100, 600_000),
+    healthIntervalMs: intVar(env, 'GATEWAY_HEALTH_INTERVAL_MS', 1000, 50, 60_000),
+  };
+}
 
 /**
  * Secrets come from the environment in production; on an embedded start they are generated once
@@ -174,8 +317,8 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
     }
   }
   const fresh = () => randomBytes(32).toString('base64url');
-  const pick = (key: 'sessionPepper' | 'attributionKey' | 'paymentServerKey' | 'exportLinkKey'): string => {
-    const envName = SECRET_ENV[key]!;
+  const pick = (key: SingleSecret): string => {
+    const envName = SECRET_ENV[key];
     const fromEnv = env[envName];
     if (fromEnv !== undefined && fromEnv !== '') {
       if (fromEnv.length < 32) throw new ConfigError(`${envName} must be at least 32 characters`);
@@ -196,6 +339,7 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
     attributionKey: pick('attributionKey'),
     paymentServerKey: pick('paymentServerKey'),
     exportLinkKey: pick('exportLinkKey'),
+    tokenSigningKey: pick('tokenSigningKey'),
     subjectKeys,
   };
   mkdirSync(dataDir, { recursive: true });
@@ -293,11 +437,29 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^[^\r\n<>]*<[^\s@<>]+@[^\s@<>]+>$|^[^\s@<>]+@[^\s@<>]+$/.test(mailFrom)) {
     throw new ConfigError(`MAIL_FROM must be an address or "Name <address>", got "${mailFrom}"`);
   }
+  const parts = processParts(env.SEKAT_DOMAINS);
+  const split = parts !== 'all';
+  const domains: DomainName[] = parts === 'all' ? [...DOMAINS] : parts.filter((part): part is DomainName => part !== 'gateway');
+  if (split) refuseForeignConfig(env, parts);
+  const databaseUrls: Partial<Record<DomainName, string>> = {};
+  for (const domain of domains) {
+    const url = urlVar(env, `DATABASE_URL_${domain.toUpperCase()}`, ['postgres:', 'postgresql:']);
+    if (url) databaseUrls[domain] = url;
+  }
+  const identityJwksUrl = urlVar(env, 'IDENTITY_JWKS_URL', ['http:', 'https:']);
+  if (split && !identityJwksUrl && !domains.includes('identity') && domains.length > 0) {
+    throw new ConfigError(`IDENTITY_JWKS_URL is needed by a process running ${domains.join(', ')} without identity: where identity publishes the keys its domain tokens are signed with`);
+  }
   return {
+    domains,
+    gateway: split && parts.includes('gateway') ? gatewayVar(env) : undefined,
+    split,
+    identityJwksUrl,
     port,
     host: env.HOST || '0.0.0.0',
     dataDir,
     databaseUrl: urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrls,
     databasePrefix,
     databasePoolMax: intVar(env, 'DATABASE_POOL_MAX', 10, 1, 200),
     pgliteTemplateDir: env.PGLITE_TEMPLATE_DIR ? path.resolve(env.PGLITE_TEMPLATE_DIR) : undefined,
@@ -324,6 +486,6 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom,
     publicUrl: (urlVar(env, 'PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     requireVerifiedEmail: boolVar(env, 'REQUIRE_VERIFIED_EMAIL', true),
-    secrets: loadSecrets(env, dataDir),
+    secrets: split ? splitSecrets(env, domains) : loadSecrets(env, dataDir),
   };
 }

@@ -101,6 +101,11 @@ export function prepareStatements(client: pg.PoolClient): void {
 export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string;
+  /**
+   * The domain's own database, used as given: neither created nor renamed, so its role needs no
+   * right beyond connecting to it (DATABASE_URL_<DOMAIN>). Over `databaseUrl`.
+   */
+  ownDatabaseUrl?: string;
   databasePrefix: string;
   /** Connections in the PostgreSQL pool (default 10). */
   poolMax?: number;
@@ -151,11 +156,15 @@ export async function dropPostgresDatabase(serverUrl: string, name: string): Pro
 }
 
 export async function openDomainStore(domain: string, options: StoreOptions): Promise<DomainStore> {
-  if (options.databaseUrl) {
-    const name = databaseName(options.databasePrefix, domain);
-    await ensurePostgresDatabase(options.databaseUrl, name);
-    const url = new URL(options.databaseUrl);
-    url.pathname = `/${name}`;
+  if (options.ownDatabaseUrl || options.databaseUrl) {
+    let url: URL;
+    if (options.ownDatabaseUrl) url = new URL(options.ownDatabaseUrl);
+    else {
+      const name = databaseName(options.databasePrefix, domain);
+      await ensurePostgresDatabase(options.databaseUrl!, name);
+      url = new URL(options.databaseUrl!);
+      url.pathname = `/${name}`;
+    }
     const pool = new pg.Pool({ connectionString: url.toString(), max: options.poolMax ?? 10 });
     pool.on('connect', prepareStatements);
     const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) });

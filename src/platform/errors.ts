@@ -33,6 +33,8 @@ export const conflict = (detail: string, errors?: FieldErrors, slug = 'conflict'
 export const tooLarge = (detail: string) => new HttpProblem(413, 'too-large', 'Payload too large', detail);
 export const unprocessable = (detail: string, errors?: FieldErrors) =>
   new HttpProblem(422, 'unprocessable', 'Unprocessable', detail, errors);
+export const unavailable = (detail: string, retryAfterSeconds: number) =>
+  new HttpProblem(503, 'unavailable', 'Service unavailable', detail, undefined, { 'retry-after': String(retryAfterSeconds) });
 export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
   new HttpProblem(429, 'rate-limited', 'Too many requests', detail, undefined, { 'retry-after': String(retryAfterSeconds) });
 

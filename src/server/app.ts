@@ -4,14 +4,11 @@ import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import fastifyStatic from '@fastify/static';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
-import type { Config, DomainName, TrustProxy } from '../platform/config.js';
+import type { Config, DomainName } from '../platform/config.js';
+import { clientAddressTrust } from './trust-proxy.js';
 import { DOMAINS } from '../platform/config.js';
 import { openDomainStore, type DomainStore } from '../platform/db.js';
 import { migrate } from '../platform/migrate.js';
@@ -23,8 +20,8 @@ import { createLogger, loggerOptions, type Logger } from '../platform/log.js';
 import { boundedValidatorCompiler } from '../platform/validation.js';
 import { TEXT_FORMATS } from '../platform/text.js';
 import type { DestinationStream } from 'pino';
-import { notFound, sendProblem, validationFailed } from '../platform/errors.js';
-import { fieldWithNul, ProblemSchema, SESSION_COOKIE, sessionTokenOf } from '../platform/http.js';
+import { sendProblem, unauthorized, unavailable, validationFailed } from '../platform/errors.js';
+import { fieldWithNul, ProblemSchema, SESSION_COOKIE, sessionExpired, sessionTokenOf } from '../platform/http.js';
 import type { DomainDeps, DomainInstance } from '../platform/domain.js';
 import * as identity from '../domains/identity/index.js';
 import * as social from '../domains/social/index.js';
@@ -32,11 +29,13 @@ import * as commerce from '../domains/commerce/index.js';
 import * as bridge from '../domains/bridge/index.js';
 import { setSessionCookie } from '../domains/identity/routes.js';
 import { addSecurityHeaders } from './security-headers.js';
+import { registerWeb, webIsBuilt, webOrNotFound } from './web.js';
+import { buildGateway } from './gateway.js';
+import { DomainTokenIssuer, DomainTokenVerifier, invalidDomainToken, JWKS_PATH, looksLikeJwt, TOKEN_EXCHANGE_PATH, type DomainClaims } from './domain-tokens.js';
 import { refuseCrossSiteRequests } from './csrf.js';
 import type { SubjectSet } from '../contracts/ports.js';
 import { LRUCache } from 'lru-cache';
 
-const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
 export interface BuildOptions {
   /** In-memory PGlite for every domain (tests). */
@@ -49,17 +48,7 @@ export interface BuildOptions {
   clock?: () => number;
 }
 
-/**
- * What Fastify's `trustProxy` is given for TRUST_PROXY. A hop count becomes a function because
- * Fastify (5.12) takes a bare number to mean "trust no peer" and would ignore X-Forwarded-For
- * altogether; proxy-addr calls it with each address from the socket's outwards (i = 0 is the
- * socket), so the client is the address right after the last trusted hop.
- */
-export function clientAddressTrust(trust: TrustProxy): false | string[] | ((address: string, i: number) => boolean) {
-  if (trust === false) return false;
-  if ('hops' in trust) return (_address, i) => i < trust.hops;
-  return trust.addresses;
-}
+export { clientAddressTrust } from './trust-proxy.js';
 
 export interface Sekat {
   app: FastifyInstance;
@@ -71,6 +60,19 @@ export interface Sekat {
   close(): Promise<void>;
 }
 
+/** One process of a split (or the whole of Sekat): only the domains it was given, and their stores. */
+export interface SekatProcess {
+  app: FastifyInstance;
+  stores: Partial<Record<DomainName, DomainStore>>;
+  domains: Partial<Sekat['domains']>;
+  deps: Partial<Record<DomainName, DomainDeps>>;
+  bus: Bus | undefined;
+  log: Logger;
+  /** Every route each domain of this process registered (what the gateway's routing is checked against). */
+  routes: { domain: DomainName; method: string; url: string }[];
+  close(): Promise<void>;
+}
+
 /** Each domain's migrations folder. */
 export const MIGRATION_FOLDERS: Record<DomainName, string> = {
   identity: identity.MIGRATIONS,
@@ -79,20 +81,53 @@ export const MIGRATION_FOLDERS: Record<DomainName, string> = {
   bridge: bridge.MIGRATIONS,
 };
 
-/** The composition root: config → stores → domains → one Fastify app. */
+/** Every domain in one process (the default, SEKAT_DOMAINS=all): what the tests and `npm start` run. */
 export async function buildSekat(config: Config, options: BuildOptions = {}): Promise<Sekat> {
+  const built = await buildProcess(config, options);
+  if (!DOMAINS.every((domain) => built.domains[domain] && built.stores[domain])) {
+    await built.close();
+    throw new Error(`buildSekat runs every domain; this config runs ${config.gateway ? 'the gateway' : config.domains.join(', ')} (use buildProcess)`);
+  }
+  return built as Sekat;
+}
+
+/** A port for a domain that runs in another process: the bridge cannot reach it in process. */
+function unreachablePort<T extends object>(domain: DomainName): T {
+  return new Proxy({} as T, {
+    get: (_target, property) =>
+      property === 'then'
+        ? undefined
+        : async () => {
+            throw unavailable(`The ${domain} domain runs in another process, which the bridge does not call over the network yet.`, 30);
+          },
+  });
+}
+
+/**
+ * The composition root: config → stores → domains → one Fastify app. It starts only the domains
+ * config.domains names (every one by default) and opens only their stores; SEKAT_DOMAINS=gateway
+ * builds the gateway instead (src/server/gateway.ts).
+ */
+export async function buildProcess(config: Config, options: BuildOptions = {}): Promise<SekatProcess> {
+  if (config.gateway) {
+    const gateway = await buildGateway(config, config.gateway, options.logDestination);
+    return { ...gateway, stores: {}, domains: {}, deps: {}, bus: undefined, routes: [] };
+  }
   const log = createLogger(config.logLevel, options.logDestination);
-  const stores = {} as Record<DomainName, DomainStore>;
+  const here = config.domains;
+  const has = (domain: DomainName) => here.includes(domain);
+  const stores: Partial<Record<DomainName, DomainStore>> = {};
   const deps = {} as Record<DomainName, DomainDeps>;
   // Several processes share events through NATS JetStream; one process needs no server for them.
   const bus: Bus = config.natsUrl ? await NatsBus.connect({ url: config.natsUrl, stream: config.natsStream, log: log.child({ part: 'bus' }) }) : new MemoryBus();
   try {
     // Each domain's store opens and migrates on its own, so they start side by side.
     const opened = await Promise.allSettled(
-      DOMAINS.map(async (domain) => {
+      here.map(async (domain) => {
         const store = await openDomainStore(domain, {
           dataDir: config.dataDir,
           databaseUrl: config.databaseUrl,
+          ownDatabaseUrl: config.databaseUrls[domain],
           databasePrefix: config.databasePrefix,
           poolMax: config.databasePoolMax,
           memory: options.memory,
@@ -133,6 +168,8 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
   // Operators whose session lacks the second factor: their operator routes answer 403
   // `second-factor-required` from here, so the domains still hear only yes or no.
   const operatorRefusals = new WeakMap<FastifyRequest, Exclude<identity.OperatorStanding, 'ready'>>();
+  // The standing itself, for the domain tokens minted for this request.
+  const operatorStandingOf = new WeakMap<FastifyRequest, identity.OperatorStanding>();
   // Requests whose account confirmed its email: every domain hears this claim, and nothing more.
   const verifiedRequests = new WeakSet<FastifyRequest>();
   // Requests whose session signed in or re-authenticated a few minutes ago (identity's claim).
@@ -150,64 +187,83 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
 
   // One client for every counter kept in Redis: request rate limits and sign-in throttling.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
-  const identityDomain = identity.start(
-    deps.identity,
-    config.secrets,
-    { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl },
-    config.operatorEmails,
-    redis,
-    clock,
-  );
+  const identityDomain = has('identity')
+    ? identity.start(deps.identity, config.secrets, { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl }, config.operatorEmails, redis, clock)
+    : undefined;
+  // Identity signs domain tokens for the domains that run in other processes.
+  const tokenIssuer = identityDomain && config.split ? new DomainTokenIssuer(config.secrets.tokenSigningKey, clock) : undefined;
   const subjectsFor = (accountId: string): SubjectSet => ({
     identity: accountId,
-    social: identityDomain.subjectFor('social', accountId),
-    commerce: identityDomain.subjectFor('commerce', accountId),
-    bridge: identityDomain.subjectFor('bridge', accountId),
+    social: identityDomain!.subjectFor('social', accountId),
+    commerce: identityDomain!.subjectFor('commerce', accountId),
+    bridge: identityDomain!.subjectFor('bridge', accountId),
   });
+  // Without identity in this process, the bridge's set of subjects arrives in its domain token.
+  const subjectsFromToken = new WeakMap<FastifyRequest, SubjectSet>();
   const subjectsOf: bridge.SubjectsOf = (request, options) => {
+    const fromToken = subjectsFromToken.get(request);
+    if (fromToken) return fromToken;
     const accountId = accountOf.get(request) ?? (options?.evenErasing ? erasingAccountOf.get(request) : undefined);
-    return accountId ? subjectsFor(accountId) : undefined;
+    return accountId && identityDomain ? subjectsFor(accountId) : undefined;
   };
-  const commerceDomain = commerce.start(
-    deps.commerce,
-    { attributionKey: config.secrets.attributionKey, paymentServerKey: config.secrets.paymentServerKey },
-    {
-      paymentProvider: config.paymentProvider,
-      paymentExpiry: config.paymentExpiry,
-      isOperator,
-      iris: config.disbursement.provider === 'iris' ? config.disbursement : undefined,
-      biteship: config.courier.provider === 'biteship' ? config.courier : undefined,
-    },
-  );
+  const commerceDomain = has('commerce')
+    ? commerce.start(
+        deps.commerce,
+        { attributionKey: config.secrets.attributionKey, paymentServerKey: config.secrets.paymentServerKey },
+        {
+          paymentProvider: config.paymentProvider,
+          paymentExpiry: config.paymentExpiry,
+          isOperator,
+          iris: config.disbursement.provider === 'iris' ? config.disbursement : undefined,
+          biteship: config.courier.provider === 'biteship' ? config.courier : undefined,
+        },
+      )
+    : undefined;
   let bridgeDomain: bridge.BridgeInstance | undefined;
-  const socialDomain = social.start(deps.social, {
-    isOperator,
-    profileSeed: (request) => publicProfileOf.get(request),
-    maxUploadBytes: config.videoMaxBytes,
-    transcodePreset: config.transcodePreset,
-    attributionKey: config.secrets.attributionKey,
-    rtmp: config.rtmp,
-    publicUrl: config.publicUrl,
-    authorizeTag: async (request, productId) => {
-      const subjects = subjectsOf(request);
-      if (!subjects || !bridgeDomain) return { allowed: false, ownShop: false, reason: 'Sign in first.' };
-      return bridgeDomain.authorizeTag(subjects, productId);
-    },
-    liveOffer: async (request, ref) => {
-      const subjects = subjectsOf(request);
-      if (!subjects || !bridgeDomain) return undefined;
-      return bridgeDomain.liveOffer(subjects, ref);
-    },
-  });
-  bridgeDomain = bridge.start(deps.bridge, {
-    ports: { identity: identityDomain, social: socialDomain.port, commerce: commerceDomain.port },
-    subjectsOf,
-    profileSeedOf: (request) => publicProfileOf.get(request),
-    linkKey: config.secrets.exportLinkKey,
-  });
-  const domains = { identity: identityDomain, social: socialDomain, commerce: commerceDomain, bridge: bridgeDomain };
-  // Social renders product tags from its own projection; fill it if this is its first start.
-  await socialDomain.rebuildProductCards(() => commerceDomain.productSnapshot());
+  const socialDomain = has('social')
+    ? social.start(deps.social, {
+        isOperator,
+        profileSeed: (request) => publicProfileOf.get(request),
+        maxUploadBytes: config.videoMaxBytes,
+        transcodePreset: config.transcodePreset,
+        attributionKey: config.secrets.attributionKey,
+        rtmp: config.rtmp,
+        publicUrl: config.publicUrl,
+        authorizeTag: async (request, productId) => {
+          const subjects = subjectsOf(request);
+          if (!subjects) return { allowed: false, ownShop: false, reason: 'Sign in first.' };
+          if (!bridgeDomain) return { allowed: false, ownShop: false, reason: 'Tagging products is not available right now; try again later.' };
+          return bridgeDomain.authorizeTag(subjects, productId);
+        },
+        liveOffer: async (request, ref) => {
+          const subjects = subjectsOf(request);
+          if (!subjects || !bridgeDomain) return undefined;
+          return bridgeDomain.liveOffer(subjects, ref);
+        },
+      })
+    : undefined;
+  bridgeDomain = has('bridge')
+    ? bridge.start(deps.bridge, {
+        ports: {
+          identity: identityDomain ?? unreachablePort('identity'),
+          social: socialDomain?.port ?? unreachablePort('social'),
+          commerce: commerceDomain?.port ?? unreachablePort('commerce'),
+        },
+        subjectsOf,
+        profileSeedOf: (request) => publicProfileOf.get(request),
+        linkKey: config.secrets.exportLinkKey,
+      })
+    : undefined;
+  const domains: SekatProcess['domains'] = {
+    ...(identityDomain ? { identity: identityDomain } : {}),
+    ...(socialDomain ? { social: socialDomain } : {}),
+    ...(commerceDomain ? { commerce: commerceDomain } : {}),
+    ...(bridgeDomain ? { bridge: bridgeDomain } : {}),
+  };
+  const domainOf = (domain: DomainName): DomainInstance => domains[domain]!;
+  // Social renders product tags from its own projection; fill it if this is its first start. (In
+  // a split the projection fills from commerce's events on the bus alone.)
+  if (socialDomain && commerceDomain) await socialDomain.rebuildProductCards(() => commerceDomain.productSnapshot());
 
   const app = Fastify({
     logger: loggerOptions(config.logLevel, options.logDestination),
@@ -274,71 +330,143 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
 
   // Resolve the session once; each domain then sees only its own view of the caller.
   app.decorateRequest('subject', undefined);
-  app.addHook('onRequest', (request, reply, done) => {
-    const token = request.url.startsWith('/api/') ? sessionTokenOf(request) : undefined;
-    if (!token) return done();
-    domains.identity
-      .authenticate(token)
-      .then(async (session) => {
-        if (!session) return;
-        if ('expired' in session) {
-          request.sessionExpired = true;
-          // Said once: the next page load is simply signed out, and the sign-in page shows.
-          if (request.cookies[SESSION_COOKIE] === token) reply.clearCookie(SESSION_COOKIE, { path: '/' });
-          return;
-        }
-        if (session.account.status === 'erasing') {
-          erasingAccountOf.set(request, session.account.id);
-          return;
-        }
-        const accountId = session.account.id;
-        accountOf.set(request, accountId);
-        publicProfileOf.set(request, { handle: session.account.handle, displayName: session.account.displayName });
-        const standing = await domains.identity.operatorStanding(session);
-        if (standing === 'ready') operatorRequests.add(request);
-        else if (standing) operatorRefusals.set(request, standing);
-        if (session.account.emailVerified || !config.requireVerifiedEmail) verifiedRequests.add(request);
-        if (session.recentlyAuthenticated) recentlyAuthenticatedRequests.add(request);
-        // A seller's session runs on the short lifetime. Identity does not ask commerce; this
-        // root asks commerce "does this subject own a shop?" and tells identity only the answer.
-        if (!session.strict && !knownNonSeller(accountId)) {
-          if (await domains.commerce.isSeller(domains.identity.subjectFor('commerce', accountId))) await domains.identity.holdToSellerLifetime(token);
-          else notSellerAt.set(accountId, clock());
-        }
-        if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
-          setSessionCookie(request, reply, token);
-        }
-      })
-      .then(() => done(), done);
-  });
+  if (identityDomain) {
+    app.addHook('onRequest', (request, reply, done) => {
+      const token = request.url.startsWith('/api/') ? sessionTokenOf(request) : undefined;
+      if (!token) return done();
+      identityDomain
+        .authenticate(token)
+        .then(async (session) => {
+          if (!session) return;
+          if ('expired' in session) {
+            request.sessionExpired = true;
+            // Said once: the next page load is simply signed out, and the sign-in page shows.
+            if (request.cookies[SESSION_COOKIE] === token) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+            return;
+          }
+          if (session.account.status === 'erasing') {
+            erasingAccountOf.set(request, session.account.id);
+            return;
+          }
+          const accountId = session.account.id;
+          accountOf.set(request, accountId);
+          publicProfileOf.set(request, { handle: session.account.handle, displayName: session.account.displayName });
+          const standing = await identityDomain.operatorStanding(session);
+          if (standing) operatorStandingOf.set(request, standing);
+          if (standing === 'ready') operatorRequests.add(request);
+          else if (standing) operatorRefusals.set(request, standing);
+          if (session.account.emailVerified || !config.requireVerifiedEmail) verifiedRequests.add(request);
+          if (session.recentlyAuthenticated) recentlyAuthenticatedRequests.add(request);
+          // A seller's session runs on the short lifetime. Identity does not ask commerce; this
+          // root asks commerce "does this subject own a shop?" and tells identity only the answer.
+          // (With commerce in another process the session keeps its lifetime: not yet asked across.)
+          if (commerceDomain && !session.strict && !knownNonSeller(accountId)) {
+            if (await commerceDomain.isSeller(identityDomain.subjectFor('commerce', accountId))) await identityDomain.holdToSellerLifetime(token);
+            else notSellerAt.set(accountId, clock());
+          }
+          if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
+            setSessionCookie(request, reply, token);
+          }
+        })
+        .then(() => done(), done);
+    });
+  }
 
-  for (const domain of DOMAINS) {
+  if (identityDomain && tokenIssuer) {
+    // The exchange the gateway makes per request: this session, seen by one domain only, signed.
+    app.post(
+      TOKEN_EXCHANGE_PATH,
+      {
+        schema: {
+          tags: ['identity'],
+          summary: 'Exchange the session for a short-lived domain token (called by the gateway)',
+          body: Type.Object({ audience: Type.Union([Type.Literal('social'), Type.Literal('commerce'), Type.Literal('bridge')]) }, { additionalProperties: false }),
+          response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.Integer() }), 401: Type.Ref('Problem') },
+        },
+      },
+      async (request) => {
+        const accountId = accountOf.get(request);
+        if (!accountId) throw request.sessionExpired ? sessionExpired() : unauthorized();
+        const audience = request.body.audience;
+        const standing = operatorStandingOf.get(request);
+        const claims: DomainClaims = {
+          sub: identityDomain.subjectFor(audience, accountId),
+          ev: verifiedRequests.has(request),
+          ra: recentlyAuthenticatedRequests.has(request),
+          ...(standing ? { op: standing } : {}),
+          ...(audience !== 'commerce' ? { profile: publicProfileOf.get(request) } : {}),
+          ...(audience === 'bridge' ? { subjects: subjectsFor(accountId) } : {}),
+        };
+        return tokenIssuer.mint(audience, claims);
+      },
+    );
+    app.get(JWKS_PATH, { schema: { hide: true } }, async (_request, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return tokenIssuer.jwks();
+    });
+  }
+
+  // A domain whose identity runs in another process takes the gateway's domain token instead of a session.
+  const verifiers = new Map<DomainName, DomainTokenVerifier>();
+  if (!identityDomain && config.identityJwksUrl) for (const domain of here) verifiers.set(domain, new DomainTokenVerifier(domain, config.identityJwksUrl));
+
+  const routes: SekatProcess['routes'] = [];
+  for (const domain of here) {
+    const verifier = verifiers.get(domain);
     await app.register(
       async (scope) => {
-        scope.addHook('onRequest', (request, _reply, done) => {
-          const accountId = accountOf.get(request);
-          if (accountId) {
-            request.subject = domain === 'identity' ? accountId : domains.identity.subjectFor(domain, accountId);
-            request.emailVerified = verifiedRequests.has(request);
-            request.recentlyAuthenticated = recentlyAuthenticatedRequests.has(request);
-          }
-          done();
+        scope.addHook('onRoute', (route) => {
+          for (const method of [route.method].flat()) routes.push({ domain, method, url: route.url });
         });
-        await scope.register(domains[domain].routes);
+        if (verifier) {
+          scope.addHook('onRequest', async (request) => {
+            if (request.headers['x-sekat-session'] === 'expired') request.sessionExpired = true;
+            const header = request.headers.authorization;
+            if (header === undefined) return;
+            const token = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+            if (!token || !looksLikeJwt(token)) throw invalidDomainToken('This process takes a domain token from the gateway, not a session.');
+            const claims = await verifier.verify(token);
+            request.subject = claims.sub;
+            request.emailVerified = claims.ev === true;
+            request.recentlyAuthenticated = claims.ra === true;
+            if (claims.profile) publicProfileOf.set(request, claims.profile);
+            if (claims.op === 'ready') operatorRequests.add(request);
+            else if (claims.op) operatorRefusals.set(request, claims.op);
+            if (domain === 'bridge' && claims.subjects) subjectsFromToken.set(request, claims.subjects);
+          });
+        } else {
+          scope.addHook('onRequest', (request, _reply, done) => {
+            const accountId = accountOf.get(request);
+            if (accountId && identityDomain) {
+              request.subject = domain === 'identity' ? accountId : identityDomain.subjectFor(domain, accountId);
+              request.emailVerified = verifiedRequests.has(request);
+              request.recentlyAuthenticated = recentlyAuthenticatedRequests.has(request);
+            }
+            done();
+          });
+        }
+        await scope.register(domainOf(domain).routes);
       },
       { prefix: '/api' },
     );
   }
 
   // Transcoded video (HLS playlists, segments, posters) under /media/videos/.
-  await app.register(domains.social.media);
+  if (socialDomain) {
+    await app.register(async (scope) => {
+      scope.addHook('onRoute', (route) => {
+        for (const method of [route.method].flat()) routes.push({ domain: 'social', method, url: route.url });
+      });
+      await scope.register(socialDomain.media);
+    });
+  }
 
   app.get(
     '/healthz',
     {
       schema: {
         tags: ['health'],
-        summary: 'Every domain store answers',
+        summary: 'Every domain store of this process answers',
         response: {
           200: Type.Object({ status: Type.Literal('ok'), domains: Type.Record(Type.String(), Type.String()) }),
           503: Type.Object({ status: Type.Literal('unavailable'), domains: Type.Record(Type.String(), Type.String()) }),
@@ -348,9 +476,9 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     async (_request, reply) => {
       const results: Record<string, string> = {};
       await Promise.all(
-        DOMAINS.map(async (domain) => {
+        here.map(async (domain) => {
           try {
-            const ok = (await stores[domain].ping()) && (await domains[domain].health());
+            const ok = (await stores[domain]!.ping()) && (await domainOf(domain).health());
             results[domain] = ok ? 'ok' : 'unavailable';
           } catch {
             results[domain] = 'unavailable';
@@ -364,28 +492,14 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const hasWeb = existsSync(path.join(WEB_DIST, 'index.html'));
-  if (hasWeb) {
-    await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false, index: false, maxAge: '1h' });
-  }
-  app.setNotFoundHandler(async (request, reply) => {
-    const url = request.url.split('?')[0] ?? '/';
-    if (hasWeb && request.method === 'GET' && !url.startsWith('/api/') && !url.startsWith('/media/')) {
-      if (url.startsWith('/assets/')) {
-        const file = url.slice(1);
-        if (existsSync(path.join(WEB_DIST, file))) return reply.header('cache-control', 'public, max-age=31536000, immutable').sendFile(file);
-        throw notFound(`No asset ${url}.`);
-      }
-      const file = url.slice(1);
-      if (file && !file.includes('..') && existsSync(path.join(WEB_DIST, file))) return reply.sendFile(file);
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
-    }
-    throw notFound(`No route ${request.method} ${url}.`);
-  });
+  // The web app is served by the one process, or in a split by the gateway alone.
+  const hasWeb = !config.split && webIsBuilt();
+  if (hasWeb) await registerWeb(app);
+  app.setNotFoundHandler(webOrNotFound(hasWeb));
 
   let started = false;
   if (options.background !== false) {
-    for (const domain of DOMAINS) {
+    for (const domain of here) {
       deps[domain].jobs.start();
       deps[domain].outbox.start();
     }
@@ -400,18 +514,19 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     deps,
     bus,
     log,
+    routes,
     async close() {
       if (closed) return;
       closed = true;
       await app.close();
       if (started) {
-        await Promise.allSettled(DOMAINS.map((d) => deps[d].jobs.stop()));
-        await Promise.allSettled(DOMAINS.map((d) => deps[d].outbox.stop()));
+        await Promise.allSettled(here.map((d) => deps[d].jobs.stop()));
+        await Promise.allSettled(here.map((d) => deps[d].outbox.stop()));
       }
-      await Promise.allSettled(DOMAINS.map((d) => domains[d].stop()));
+      await Promise.allSettled(here.map((d) => domainOf(d).stop()));
       await bus.close();
       redis?.disconnect();
-      await Promise.allSettled(DOMAINS.map((d) => stores[d].close()));
+      await Promise.allSettled(here.map((d) => stores[d]!.close()));
     },
   };
 }

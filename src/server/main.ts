@@ -1,5 +1,5 @@
 import { loadConfig, ConfigError } from '../platform/config.js';
-import { buildSekat } from './app.js';
+import { buildProcess } from './app.js';
 
 async function main(): Promise<void> {
   let config;
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const sekat = await buildSekat(config);
+  const sekat = await buildProcess(config);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -30,7 +30,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   const address = await sekat.app.listen({ port: config.port, host: config.host });
-  sekat.log.info({ address, dataDir: config.dataDir, store: config.databaseUrl ? 'postgres' : 'pglite', bus: config.natsUrl ? 'nats' : 'memory' }, 'Sekat is listening');
+  sekat.log.info(
+    {
+      address,
+      runs: config.gateway ? ['gateway'] : config.domains,
+      dataDir: config.dataDir,
+      store: config.gateway ? 'none' : config.databaseUrl || Object.keys(config.databaseUrls).length > 0 ? 'postgres' : 'pglite',
+      bus: config.natsUrl ? 'nats' : 'memory',
+    },
+    'Sekat is listening',
+  );
 }
 
 main().catch((error: unknown) => {
