@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { outboxWriteCount } from '../../platform/outbox.js';
+import type { JobHandler } from '../../platform/jobs.js';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import { CatalogService } from './catalog/catalog.js';
 import { ProductImages } from './catalog/images.js';
@@ -86,6 +87,8 @@ export interface CommerceInstance extends DomainInstance {
   disbursementSandbox: IrisSandbox | undefined;
   /** The embedded Biteship sandbox, when no real courier aggregator was given. */
   courierSandbox: BiteshipSandbox | undefined;
+  /** The return deadline job's handler on a given clock (tests run timers with a fake one). */
+  returnTimer(now: () => Date): JobHandler;
   /** Whether this commerce subject owns a shop: the composition root's one question, answered yes or no. */
   isSeller(subject: string): Promise<boolean>;
 }
@@ -167,6 +170,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     },
     disbursementSandbox: sandboxDisbursement?.sandbox,
     courierSandbox: sandboxCourier?.sandbox,
+    returnTimer: (now) => returns.deadlineJob(now),
     isSeller: async (subject) => (await deps.db.selectFrom('shops').select('id').where('owner_subject', '=', subject).limit(1).executeTakeFirst()) !== undefined,
     exportSubject: (subject) => privacy.exportSubject(subject),
     eraseSubject: (subject) => privacy.eraseSubject(subject),

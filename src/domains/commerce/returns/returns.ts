@@ -237,8 +237,9 @@ export class ReturnService {
    * Moves a locked return to `to`, records the step with the deadline it sets and enqueues the
    * timer for that deadline, in the caller's transaction.
    */
-  private async step(trx: Transaction<AnyDB>, row: ReturnRow, to: ReturnState, action: string, actor: Actor, extra: { note?: string | null; amountIdr?: number | null; timerMs?: number; set?: Record<string, unknown> } = {}) {
-    const deadline = extra.timerMs === undefined ? null : new Date(Date.now() + extra.timerMs);
+  private async step(trx: Transaction<AnyDB>, row: ReturnRow, to: ReturnState, action: string, actor: Actor, extra: { note?: string | null; amountIdr?: number | null; timerMs?: number; set?: Record<string, unknown>; now?: Date } = {}) {
+    // A timer's step counts its next deadline from the clock it ran by.
+    const deadline = extra.timerMs === undefined ? null : new Date((extra.now ?? new Date()).getTime() + extra.timerMs);
     const closes = !OPEN_STATES.has(to);
     await trx
       .updateTable('returns')
@@ -536,10 +537,10 @@ export class ReturnService {
       if (new Date(row.deadline_at).getTime() > now.getTime()) throw new Error('return deadline not due yet');
       switch (row.state) {
         case 'requested':
-          await this.step(trx, row, 'accepted', 'auto_accept', 'system', { note: 'the seller did not answer within 48 hours', timerMs: RETURN_TIMERS.shipBack });
+          await this.step(trx, row, 'accepted', 'auto_accept', 'system', { note: 'the seller did not answer within 48 hours', timerMs: RETURN_TIMERS.shipBack, now });
           return 'accepted';
         case 'offered':
-          await this.step(trx, row, 'declined', 'offer_lapsed', 'system', { note: 'the buyer did not answer the offer within 48 hours', timerMs: RETURN_TIMERS.escalate });
+          await this.step(trx, row, 'declined', 'offer_lapsed', 'system', { note: 'the buyer did not answer the offer within 48 hours', timerMs: RETURN_TIMERS.escalate, now });
           return 'declined';
         case 'refused':
         case 'declined':
