@@ -302,7 +302,7 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     await rejects(() => act(buyer, placed.order.id, 'complete'), 409);
     await rejects(() => act(seller, placed.order.id, 'courier/simulate', { stage: 'delivered' }), 409);
     await rejects(() => act(seller, placed.order.id, 'ship', { courier: 'pos_kilat' }), 400);
-    await rejects(() => act(buyer, placed.order.id, 'return', {}), 400);
+    await rejects(() => act(buyer, placed.order.id, 'returns', {}), 400);
   });
 
   it("another user's order, cart item or shop → 404/403", async () => {
