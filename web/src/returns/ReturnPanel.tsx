@@ -167,7 +167,8 @@ export function ReturnTimeline({ view }: { view: ReturnView }) {
           </span>
           <span>{t(`returns.actions.${e.action}`, { defaultValue: e.action })}</span>
           {e.amountIdr !== null && <span> · {formatIdr(e.amountIdr)}</span>}
-          {e.note && e.action !== 'request' && <span className="small"> — {e.note}</span>}
+          {/* People's own words; the system's and the courier's steps speak through their label. */}
+          {e.note && e.action !== 'request' && ['buyer', 'seller', 'operator'].includes(e.actor) && <span className="small"> — {e.note}</span>}
           <span className="muted small"> · {formatDateTime(e.at, i18n.language)}</span>
         </li>
       ))}
