@@ -144,7 +144,7 @@ describe(`returns with evidence (${STORE_LABEL})`, () => {
     const photo = await photoId(buyer, jpeg, 'image/jpeg');
     const asked = ok(await ask(buyer, orderId, { reasonCode: 'damaged', text: 'Kancingnya pecah', photoIds: [photo] }), 201);
     expect(asked).toMatchObject({ state: 'requested', reasonCode: 'damaged', reasonText: 'Kancingnya pecah', orderStatus: 'return_requested', buyer: { label: expect.stringMatching(/^Pembeli #[0-9A-F]{6}$/) } });
-    expect(asked.evidence).toEqual([{ party: 'buyer', url: expect.stringMatching(/^\/api\/commerce\/returns\/photos\/[0-9a-f-]{36}\.jpg$/), at: expect.any(String) }]);
+    expect(asked.evidence).toEqual([{ party: 'buyer', kind: 'photo', url: expect.stringMatching(/^\/api\/commerce\/returns\/photos\/[0-9a-f-]{36}\.jpg$/), at: expect.any(String) }]);
     expect(new Date(asked.deadlineAt).getTime() - new Date(asked.requestedAt).getTime()).toBeGreaterThan(RETURN_TIMERS.sellerAnswer - 60_000);
 
     // The photo was re-encoded (no metadata) and is seen by the buyer, the seller and operators only.
@@ -403,6 +403,46 @@ describe(`returns with evidence (${STORE_LABEL})`, () => {
     const openId = (await viewOf(buyer, orderId)).id as string;
     await rejects(() => inject('POST', `/api/commerce/operator/returns/${openId}/decision`, operator, { outcome: 'reject', statement: 'x' }), 409, 'transition-not-allowed');
     await rejects(() => inject('POST', '/api/commerce/operator/returns/01890000-0000-7000-8000-000000000000/decision', operator, { outcome: 'reject', statement: 'x' }), 404);
+  });
+
+  it('takes one short video as evidence: probed as the container it claims, remuxed without its metadata', async () => {
+    const { orderId } = await deliveredOrder();
+    const make = async (name: string, args: string[]) => {
+      const file = path.join(config.dataDir, name);
+      await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', ...args, file]);
+      return readFileSync(file);
+    };
+    const mp4 = await make('retak.mp4', ['testsrc=duration=2:size=320x240:rate=15', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-metadata', 'location=-6.2088+106.8456/', '-metadata', 'title=Rumah saya']);
+    const webm = await make('retak.webm', ['testsrc=duration=1:size=160x120:rate=10', '-c:v', 'libvpx', '-b:v', '200k']);
+    const long = await make('panjang.mp4', ['testsrc=duration=31:size=64x48:rate=5', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p']);
+    const video = (who: TestUser | null, body: Buffer | string, type: string) => inject('POST', '/api/commerce/returns/videos', who, body, type);
+    // The container it claims, and no other: a WebM sent as MP4 (and the reverse), or not a video at all.
+    await rejects(() => video(buyer, webm, 'video/mp4'), 415);
+    await rejects(() => video(buyer, mp4, 'video/webm'), 415);
+    await rejects(() => video(buyer, Buffer.concat([mp4.subarray(0, 12), Buffer.alloc(4000)]), 'video/mp4'), 415);
+    await rejects(() => video(buyer, 'bukan video', 'video/mp4'), 415);
+    await rejects(() => video(buyer, mp4, 'video/quicktime'), 415);
+    await rejects(() => video(buyer, long, 'video/mp4'), 422);
+    const sent = ok(await video(buyer, mp4, 'video/mp4'), 201);
+    expect(sent.url).toMatch(/\.mp4$/);
+    const stored = path.join(photosDir(), sent.url.split('/').at(-1));
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_entries', 'format_tags:stream=codec_name', stored]);
+    expect(stdout).not.toMatch(/106\.8456|Rumah saya/);
+    expect(stdout).toContain('h264');
+    const second = ok(await video(buyer, webm, 'video/webm'), 201);
+    // One video per side (a request names at most one), by its id.
+    await rejects(() => ask(buyer, orderId, { reasonCode: 'changed_mind', text: '', videoId: 'nope' }), 400);
+    const asked = ok(await ask(buyer, orderId, { reasonCode: 'damaged', text: 'Retak', photoIds: [await photoId(buyer)], videoId: sent.videoId }), 201);
+    expect(asked.evidence.map((e: { kind: string }) => e.kind).sort()).toEqual(['photo', 'video']);
+    const clip = asked.evidence.find((e: { kind: string }) => e.kind === 'video').url as string;
+    const got = await inject('GET', clip, seller);
+    expect(got.statusCode).toBe(200);
+    expect(got.headers['content-type']).toBe('video/mp4');
+    expect((await inject('GET', clip, stranger)).statusCode).toBe(404);
+    // A photo id is not a video id, nor the reverse.
+    const photoOnly = await photoId(seller);
+    await rejects(() => step(seller, orderId, 'return/response', { text: 'Lihat', videoId: photoOnly }), 422);
+    await rejects(() => step(seller, orderId, 'return/response', { text: 'Lihat', photoIds: [second.videoId] }), 422);
   });
 
   it('exports the buyer’s returns with their photos, and erasure minimises them', async () => {

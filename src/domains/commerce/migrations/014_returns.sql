@@ -36,13 +36,14 @@ create table returns (
 create index returns_shop on returns (shop_id, requested_at);
 create index returns_escalated on returns (state, updated_at) where state = 'escalated';
 
--- Photos each side gives. A photo is uploaded first (re-encoded, `return_id` null) by its
+-- Photos (and at most one short video) each side gives. A file is uploaded first (re-encoded, `return_id` null) by its
 -- uploader and claimed by the request or response that names it.
 create table return_evidence (
   id uuid primary key,
   return_id uuid references returns (id),
   uploader_subject text,
   party text not null check (party in ('buyer', 'seller')),
+  kind text not null default 'photo' check (kind in ('photo', 'video')),
   file text not null unique,
   created_at timestamptz not null default now()
 );

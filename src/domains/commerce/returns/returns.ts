@@ -9,6 +9,7 @@ import { enqueueJob, type Job } from '../../../platform/jobs.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import type { Logger } from '../../../platform/log.js';
 import { storePicture } from '../../../platform/pictures.js';
+import { storeVideo } from './video.js';
 import { lockPayment } from '../payments/ledger.js';
 import { applyTransition, lockOrder, RETURN_WINDOW_MS, type OrderRow } from '../orders/transition.js';
 import { shipmentView, type ShipmentService } from '../shipping/shipments.js';
@@ -23,7 +24,9 @@ export const MAX_RETURN_PHOTOS = 6;
 /** Photos uploaded and not yet sent with a request or a response, per person. */
 const MAX_UNCLAIMED_PHOTOS = 12;
 const RETURN_PHOTO_SIDE = 1600;
-export const RETURN_PHOTO_FILE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.jpg$/;
+/** An evidence file: a re-encoded photo, or a remuxed video. */
+export const RETURN_PHOTO_FILE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.(jpg|mp4|webm)$/;
+const CONTENT_TYPES: Record<string, string> = { jpg: 'image/jpeg', mp4: 'video/mp4', webm: 'video/webm' };
 export const RETURN_PHOTO_URL_PREFIX = '/api/commerce/returns/photos/';
 
 const HOUR = 60 * 60 * 1000;
@@ -100,13 +103,7 @@ export class ReturnService {
 
   /** A photo for a return request or a seller's response: checked by content, re-encoded, kept unclaimed until sent. */
   async uploadPhoto(subject: string, declaredType: string, bytes: Buffer): Promise<{ photoId: string; url: string }> {
-    const unclaimed = (await this.db
-      .selectFrom('return_evidence')
-      .select(sql<number>`count(*)::int`.as('n'))
-      .where('uploader_subject', '=', subject)
-      .where('return_id', 'is', null)
-      .executeTakeFirstOrThrow()) as { n: number };
-    if (unclaimed.n >= MAX_UNCLAIMED_PHOTOS) throw unprocessable(`At most ${MAX_UNCLAIMED_PHOTOS} photos can wait to be sent; send or discard some first.`, { file: ['too many unsent photos'] });
+    await this.roomForUnsent(subject);
     const id = uuidv7();
     const file = `${randomUUID()}.jpg`;
     const full = path.join(this.folder, file);
@@ -121,6 +118,30 @@ export class ReturnService {
     return { photoId: id, url: RETURN_PHOTO_URL_PREFIX + file };
   }
 
+  /** A short video for a return (one per side): checked as the container it claims by ffprobe, remuxed without metadata. */
+  async uploadVideo(subject: string, declaredType: string, bytes: Buffer): Promise<{ videoId: string; url: string }> {
+    await this.roomForUnsent(subject);
+    const id = uuidv7();
+    const file = await storeVideo(bytes, declaredType, this.incoming, path.join(this.folder, randomUUID()));
+    try {
+      await this.db.insertInto('return_evidence').values({ id, return_id: null, uploader_subject: subject, party: 'buyer', kind: 'video', file }).execute();
+    } catch (error) {
+      await rm(path.join(this.folder, file), { force: true });
+      throw error;
+    }
+    return { videoId: id, url: RETURN_PHOTO_URL_PREFIX + file };
+  }
+
+  private async roomForUnsent(subject: string) {
+    const unclaimed = (await this.db
+      .selectFrom('return_evidence')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('uploader_subject', '=', subject)
+      .where('return_id', 'is', null)
+      .executeTakeFirstOrThrow()) as { n: number };
+    if (unclaimed.n >= MAX_UNCLAIMED_PHOTOS) throw unprocessable(`At most ${MAX_UNCLAIMED_PHOTOS} files can wait to be sent; send or discard some first.`, { file: ['too many unsent files'] });
+  }
+
   /** A photo's bytes, for whoever may see it: its uploader, the return's buyer and seller, and operators. */
   async photo(subject: string, file: string, asOperator: boolean) {
     if (!RETURN_PHOTO_FILE.test(file)) throw notFound('No such photo.');
@@ -133,27 +154,34 @@ export class ReturnService {
       .executeTakeFirst()) as { uploader_subject: string | null; buyer_subject: string | null; owner_subject: string | null } | undefined;
     const full = path.join(this.folder, file);
     if (!row || !existsSync(full) || !(asOperator || [row.uploader_subject, row.buyer_subject, row.owner_subject].includes(subject))) throw notFound('No such photo.');
-    return createReadStream(full);
+    return { stream: createReadStream(full), contentType: CONTENT_TYPES[file.split('.').pop()!]! };
   }
 
   /** Claims the caller's unsent photos for a return, or a 422 naming the ones that are not theirs to send. */
-  private async claimPhotos(trx: Transaction<AnyDB>, subject: string, returnId: string, party: 'buyer' | 'seller', photoIds: string[]): Promise<void> {
-    if (photoIds.length === 0) return;
-    const unique = [...new Set(photoIds)];
+  private async claimPhotos(trx: Transaction<AnyDB>, subject: string, returnId: string, party: 'buyer' | 'seller', photoIds: string[], videoId?: string): Promise<void> {
+    await this.claim(trx, subject, returnId, party, 'photo', photoIds, MAX_RETURN_PHOTOS);
+    if (videoId) await this.claim(trx, subject, returnId, party, 'video', [videoId], 1);
+  }
+
+  private async claim(trx: Transaction<AnyDB>, subject: string, returnId: string, party: 'buyer' | 'seller', kind: 'photo' | 'video', ids: string[], most: number): Promise<void> {
+    if (ids.length === 0) return;
+    const field = kind === 'photo' ? 'photoIds' : 'videoId';
+    const unique = [...new Set(ids)];
     const claimed = await trx
       .updateTable('return_evidence')
       .set({ return_id: returnId, party })
       .where('id', 'in', unique)
+      .where('kind', '=', kind)
       .where('uploader_subject', '=', subject)
       .where('return_id', 'is', null)
       .returning('id')
       .execute();
     if (claimed.length !== unique.length) {
       const got = new Set(claimed.map((row) => row.id as string));
-      throw unprocessable('Some photos are not yours to send, or were sent already; upload them first.', { photoIds: unique.filter((id) => !got.has(id)).map((id) => `${id} is not an unsent photo of yours`) });
+      throw unprocessable(`Some ${kind}s are not yours to send, or were sent already; upload them first.`, { [field]: unique.filter((id) => !got.has(id)).map((id) => `${id} is not an unsent ${kind} of yours`) });
     }
-    const count = (await trx.selectFrom('return_evidence').select(sql<number>`count(*)::int`.as('n')).where('return_id', '=', returnId).where('party', '=', party).executeTakeFirstOrThrow()) as { n: number };
-    if (count.n > MAX_RETURN_PHOTOS) throw unprocessable(`Each side adds at most ${MAX_RETURN_PHOTOS} photos to a return.`, { photoIds: [`at most ${MAX_RETURN_PHOTOS} photos`] });
+    const count = (await trx.selectFrom('return_evidence').select(sql<number>`count(*)::int`.as('n')).where('return_id', '=', returnId).where('party', '=', party).where('kind', '=', kind).executeTakeFirstOrThrow()) as { n: number };
+    if (count.n > most) throw unprocessable(`Each side adds at most ${most} ${kind}${most === 1 ? '' : 's'} to a return.`, { [field]: [`at most ${most}`] });
   }
 
   // ── Reading ──────────────────────────────────────────────────────────────────────────────
@@ -184,8 +212,9 @@ export class ReturnService {
    * the timeline, and the return parcel. The buyer appears only as "Pembeli #<tag>".
    */
   private async render(row: ReturnRow) {
-    const evidence = (await this.db.selectFrom('return_evidence').select(['party', 'file', 'created_at']).where('return_id', '=', row.id).orderBy('created_at').orderBy('id').execute()) as {
+    const evidence = (await this.db.selectFrom('return_evidence').select(['party', 'kind', 'file', 'created_at']).where('return_id', '=', row.id).orderBy('created_at').orderBy('id').execute()) as {
       party: 'buyer' | 'seller';
+      kind: 'photo' | 'video';
       file: string;
       created_at: Date;
     }[];
@@ -216,7 +245,7 @@ export class ReturnService {
       deadlineAt: iso(row.deadline_at),
       requestedAt: iso(row.requested_at)!,
       closedAt: iso(row.closed_at),
-      evidence: evidence.map((e) => ({ party: e.party, url: RETURN_PHOTO_URL_PREFIX + e.file, at: iso(e.created_at)! })),
+      evidence: evidence.map((e) => ({ party: e.party, kind: e.kind, url: RETURN_PHOTO_URL_PREFIX + e.file, at: iso(e.created_at)! })),
       events: events.map((e) => ({
         from: e.from_state,
         to: e.to_state,
@@ -277,7 +306,7 @@ export class ReturnService {
   }
 
   /** The buyer asks for a return: within 6 days of delivery, with photos when the reason needs them. */
-  async request(subject: string, orderId: string, input: { reasonCode: ReturnReason; text: string; photoIds: string[] }) {
+  async request(subject: string, orderId: string, input: { reasonCode: ReturnReason; text: string; photoIds: string[]; videoId?: string }) {
     await this.db.transaction().execute(async (trx) => {
       const peek = (await trx.selectFrom('orders').select('payment_id').where('id', '=', orderId).executeTakeFirst()) as { payment_id: string } | undefined;
       if (!peek) throw notFound('No such order.');
@@ -321,7 +350,7 @@ export class ReturnService {
         closed_at: null,
       };
       await trx.insertInto('returns').values({ id, order_id: orderId, shop_id: order.shop_id, buyer_subject: subject, buyer_tag: row.buyer_tag, state: 'requested', reason_code: input.reasonCode, reason_text: input.text }).execute();
-      await this.claimPhotos(trx, subject, id, 'buyer', input.photoIds);
+      await this.claimPhotos(trx, subject, id, 'buyer', input.photoIds, input.videoId);
       await this.step(trx, row, 'requested', 'request', 'buyer', { note: input.text || null, timerMs: RETURN_TIMERS.sellerAnswer });
       await applyTransition(trx, order, 'request_return', 'buyer', { reason: input.reasonCode });
     });
@@ -399,11 +428,11 @@ export class ReturnService {
   }
 
   /** The seller's side of the story, with photos, while the return is open. */
-  async respond(subject: string, orderId: string, text: string, photoIds: string[]) {
+  async respond(subject: string, orderId: string, text: string, photoIds: string[], videoId?: string) {
     await this.db.transaction().execute(async (trx) => {
       const { row } = await this.locked(trx, subject, orderId, 'seller');
       if (!OPEN_STATES.has(row.state)) throw wrongState(row, 'a closed return takes no response');
-      await this.claimPhotos(trx, subject, row.id, 'seller', photoIds);
+      await this.claimPhotos(trx, subject, row.id, 'seller', photoIds, videoId);
       await trx.updateTable('returns').set({ seller_response: text, updated_at: sql`now()` }).where('id', '=', row.id).execute();
       // A response is a step on the timeline that leaves the state and its deadline as they are.
       await trx
@@ -569,7 +598,7 @@ export class ReturnService {
     const events = ids.length ? await this.db.selectFrom('return_events').selectAll().where('return_id', 'in', ids).orderBy('id').execute() : [];
     const evidence = (await this.db
       .selectFrom('return_evidence')
-      .select(['id', 'return_id', 'party', 'file', 'created_at'])
+      .select(['id', 'return_id', 'party', 'kind', 'file', 'created_at'])
       .where((eb) => eb.or([eb('uploader_subject', '=', subject), ...(ids.length ? [eb.and([eb('return_id', 'in', ids), eb('party', '=', 'buyer')])] : [])]))
       .orderBy('created_at')
       .execute()) as { id: string; return_id: string | null; party: string; file: string; created_at: Date }[];

@@ -8,6 +8,7 @@ import { FreeText } from '../../../platform/text.js';
 import type { BiteshipSandbox } from '../shipping/biteship-sandbox.js';
 import type { ShipmentService } from '../shipping/shipments.js';
 import { MAX_RETURN_PHOTOS, RETURN_REASONS, RETURN_STATES, type ReturnService } from './returns.js';
+import { MAX_VIDEO_BYTES, MAX_VIDEO_SECONDS, VIDEO_TYPES } from './video.js';
 
 const tags = ['commerce', 'returns'];
 const Uuid = Type.String({ format: 'uuid' });
@@ -36,7 +37,7 @@ const ReturnView = Type.Object({
   deadlineAt: Nullable(Type.String({ description: 'When the current state’s timer acts (null: none)' })),
   requestedAt: Type.String(),
   closedAt: Nullable(Type.String()),
-  evidence: Type.Array(Type.Object({ party: Type.String(), url: Type.String(), at: Type.String() })),
+  evidence: Type.Array(Type.Object({ party: Type.String(), kind: Type.String({ enum: ['photo', 'video'] }), url: Type.String(), at: Type.String() })),
   events: Type.Array(
     Type.Object({
       from: Nullable(Type.String()),
@@ -87,13 +88,32 @@ export function returnRoutes(returns: ReturnService, shipments: ShipmentService,
       },
     );
 
+    app.addContentTypeParser([...VIDEO_TYPES], { parseAs: 'buffer', bodyLimit: MAX_VIDEO_BYTES }, (_request, body, done) => done(null, body));
+    app.post(
+      '/commerce/returns/videos',
+      {
+        schema: {
+          tags,
+          summary: `Upload a short video (MP4 or WebM, at most ${MAX_VIDEO_SECONDS} s) for a return request or a seller’s response; one per side`,
+          description: 'Checked by ffprobe as the container its Content-Type claims (and no other), then remuxed with every metadata tag dropped.',
+          consumes: [...VIDEO_TYPES],
+          response: { 201: Type.Object({ videoId: Type.String(), url: Type.String() }), ...problems(400, 401, 413, 415, 422) },
+        },
+      },
+      async (request, reply) => {
+        const subject = requireSubject(request);
+        if (!Buffer.isBuffer(request.body)) throw new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', 'Send the video with Content-Type video/mp4 or video/webm.');
+        return reply.code(201).send(await returns.uploadVideo(subject, String(request.headers['content-type'] ?? ''), request.body));
+      },
+    );
+
     app.get(
       '/commerce/returns/photos/:file',
       {
         schema: {
           tags,
-          summary: 'A return photo, for its uploader, the return’s buyer and seller, and operators',
-          params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.jpg$' }) }),
+          summary: 'A return photo or video, for its uploader, the return’s buyer and seller, and operators',
+          params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(jpg|mp4|webm)$' }) }),
           response: problems(400, 401, 404),
         },
       },
@@ -105,8 +125,8 @@ export function returnRoutes(returns: ReturnService, shipments: ShipmentService,
         } catch {
           asOperator = false;
         }
-        const stream = await returns.photo(subject, request.params.file, asOperator);
-        return reply.type('image/jpeg').header('cache-control', 'private, max-age=3600').send(stream);
+        const { stream, contentType } = await returns.photo(subject, request.params.file, asOperator);
+        return reply.type(contentType).header('cache-control', 'private, max-age=3600').send(stream);
       },
     );
 
@@ -117,13 +137,13 @@ export function returnRoutes(returns: ReturnService, shipments: ShipmentService,
           tags,
           summary: 'Buyer asks for a return within 6 days of delivery: a reason, words, and photos (at least one for damaged, wrong_item, not_as_described, missing_parts)',
           params: IdParams,
-          body: Type.Object({ reasonCode: Reason, text: FreeText({ maxLength: 1000 }), photoIds: Type.Optional(PhotoIds) }),
+          body: Type.Object({ reasonCode: Reason, text: FreeText({ maxLength: 1000 }), photoIds: Type.Optional(PhotoIds), videoId: Type.Optional(Uuid) }),
           response: { 201: ReturnView, ...problems(400, 401, 403, 404, 409, 422) },
         },
       },
       async (request, reply) => {
-        const { reasonCode, text, photoIds } = request.body;
-        return reply.code(201).send(await returns.request(requireSubject(request), request.params.id, { reasonCode: reasonCode as (typeof RETURN_REASONS)[number], text: text.trim(), photoIds: photoIds ?? [] }));
+        const { reasonCode, text, photoIds, videoId } = request.body;
+        return reply.code(201).send(await returns.request(requireSubject(request), request.params.id, { reasonCode: reasonCode as (typeof RETURN_REASONS)[number], text: text.trim(), photoIds: photoIds ?? [], videoId }));
       },
     );
 
@@ -163,8 +183,8 @@ export function returnRoutes(returns: ReturnService, shipments: ShipmentService,
     step(
       'response',
       'Seller’s side of the story, with photos (uploaded first), while the return is open',
-      Type.Object({ text: FreeText({ minLength: 1, maxLength: 1000 }), photoIds: Type.Optional(PhotoIds) }),
-      (subject, id, body) => returns.respond(subject, id, String(body.text).trim(), (body.photoIds as string[] | undefined) ?? []),
+      Type.Object({ text: FreeText({ minLength: 1, maxLength: 1000 }), photoIds: Type.Optional(PhotoIds), videoId: Type.Optional(Uuid) }),
+      (subject, id, body) => returns.respond(subject, id, String(body.text).trim(), (body.photoIds as string[] | undefined) ?? [], body.videoId as string | undefined),
     );
     step('ship', 'Buyer books the return parcel with the courier (a return AWB); refunded when it reaches the shop, or 14 days after it left', Type.Object({ courier: Type.Optional(Courier) }), (subject, id, body) =>
       returns.ship(subject, id, body.courier as never),
