@@ -29,7 +29,7 @@ export interface ReturnView {
   deadlineAt: string | null;
   requestedAt: string;
   closedAt: string | null;
-  evidence: { party: 'buyer' | 'seller'; url: string; at: string }[];
+  evidence: { party: 'buyer' | 'seller'; kind: 'photo' | 'video'; url: string; at: string }[];
   events: { from: string | null; to: string; action: string; actor: string; note: string | null; amountIdr: number | null; deadlineAt: string | null; at: string }[];
   shipment: { courier: string; waybill: string; status: string; events: { status: string | null; providerStatus: string; note: string; at: string }[] } | null;
 }
@@ -65,18 +65,22 @@ function RequestForm({ orderId, onDone }: { orderId: string; onDone: () => void 
   const [reasonCode, setReasonCode] = useState<string>('damaged');
   const [text, setText] = useState('');
   const [files, setFiles] = useState<File[]>([]);
+  const [video, setVideo] = useState<File | null>(null);
   const errors = useFormErrors();
   const needsPhoto = PHOTO_REQUIRED.has(reasonCode);
   const send = useMutation({
     mutationFn: async () => {
       const photoIds = await uploadPhotos(files);
-      return api<ReturnView>(`/api/commerce/orders/${orderId}/returns`, { body: { reasonCode, text, photoIds } });
+      const videoId = video
+        ? (await api<{ videoId: string }>('/api/commerce/returns/videos', { raw: video, headers: { 'content-type': video.type || 'application/octet-stream' } })).videoId
+        : undefined;
+      return api<ReturnView>(`/api/commerce/orders/${orderId}/returns`, { body: { reasonCode, text, photoIds, ...(videoId ? { videoId } : {}) } });
     },
     onSuccess: () => {
       errors.clear();
       onDone();
     },
-    onError: (error) => errors.show(error, { 415: t('returns.notAPhoto') }),
+    onError: (error) => errors.show(error, { 415: t('returns.notAPhotoOrVideo') }),
   });
   return (
     <form
@@ -104,6 +108,13 @@ function RequestForm({ orderId, onDone }: { orderId: string; onDone: () => void 
         <textarea value={text} rows={3} maxLength={1000} onChange={(e) => setText(e.target.value)} />
       </label>
       <PhotoPicker id={`return-photos-${orderId}`} files={files} onChange={setFiles} />
+      <div className="field">
+        <label htmlFor={`return-video-${orderId}`}>{t('returns.video')}</label>
+        <input id={`return-video-${orderId}`} type="file" accept="video/mp4,video/webm" aria-describedby={`return-video-hint-${orderId}`} onChange={(e) => setVideo(e.target.files?.[0] ?? null)} />
+        <small id={`return-video-hint-${orderId}`} className="hint">
+          {t('returns.videoHint')}
+        </small>
+      </div>
       {needsPhoto && files.length === 0 && <p className="muted small">{t('returns.photoNeeded')}</p>}
       {errors.message && (
         <p className="alert" role="alert">
@@ -120,7 +131,11 @@ function RequestForm({ orderId, onDone }: { orderId: string; onDone: () => void 
 /** The two sides' words and photos. */
 export function ReturnEvidence({ view }: { view: ReturnView }) {
   const { t } = useTranslation();
-  const photos = (party: 'buyer' | 'seller') => view.evidence.filter((e) => e.party === party);
+  const photos = (party: 'buyer' | 'seller') => view.evidence.filter((e) => e.party === party && e.kind === 'photo');
+  const videos = (party: 'buyer' | 'seller') =>
+    view.evidence
+      .filter((e) => e.party === party && e.kind === 'video')
+      .map((v) => <video key={v.url} src={v.url} controls preload="metadata" width={240} aria-label={t('returns.videoAlt')} />);
   return (
     <div className="stack">
       <div>
@@ -135,6 +150,7 @@ export function ReturnEvidence({ view }: { view: ReturnView }) {
               <img src={p.url} alt={t('returns.photoAlt', { n: i + 1 })} width={96} height={96} loading="lazy" />
             </a>
           ))}
+          {videos('buyer')}
         </div>
       </div>
       {(view.sellerReason || view.sellerResponse || photos('seller').length > 0) && (
@@ -148,6 +164,7 @@ export function ReturnEvidence({ view }: { view: ReturnView }) {
                 <img src={p.url} alt={t('returns.sellerPhotoAlt', { n: i + 1 })} width={96} height={96} loading="lazy" />
               </a>
             ))}
+            {videos('seller')}
           </div>
         </div>
       )}
