@@ -39,7 +39,7 @@ import { IrisClient, type IrisCredentials } from './ledger/disbursement.js';
 import { BiteshipClient, type BiteshipCredentials } from './shipping/courier.js';
 import { SandboxCourier, type BiteshipSandbox } from './shipping/biteship-sandbox.js';
 import { ShipmentService } from './shipping/shipments.js';
-import { RETURN_DEADLINE_JOB, ReturnService } from './returns/returns.js';
+import { PURGE_UNSENT_EVIDENCE_JOB, RETURN_DEADLINE_JOB, ReturnService } from './returns/returns.js';
 import { returnRoutes } from './returns/routes.js';
 import { shippingRoutes } from './shipping/routes.js';
 import { DISPATCH_DEADLINE_JOB } from './orders/transition.js';
@@ -89,6 +89,8 @@ export interface CommerceInstance extends DomainInstance {
   courierSandbox: BiteshipSandbox | undefined;
   /** The return deadline job's handler on a given clock (tests run timers with a fake one). */
   returnTimer(now: () => Date): JobHandler;
+  /** Deletes return evidence uploaded a day before `now` and never sent (what the hourly job does). */
+  purgeUnsentReturnEvidence(now: Date): Promise<number>;
   /** Whether this commerce subject owns a shop: the composition root's one question, answered yes or no. */
   isSeller(subject: string): Promise<boolean>;
 }
@@ -121,6 +123,8 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   deps.jobs.register(DISPATCH_DEADLINE_JOB, shipments.dispatchJob());
   const returns = new ReturnService(deps.db, shipments, deps.dataDir, deps.log);
   deps.jobs.register(RETURN_DEADLINE_JOB, returns.deadlineJob());
+  deps.jobs.register(PURGE_UNSENT_EVIDENCE_JOB, returns.purgeJob());
+  returns.schedulePurge().catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the purge of unsent return evidence'));
   const privacy = new PrivacyService(deps.db, reviewPhotos, chat, returns);
   deps.jobs.register(RELEASE_SETTLEMENT_JOB, releaseSettlementJob(deps.db));
   deps.jobs.register(SEND_PAYOUT_JOB, sendPayoutJob(payouts));
@@ -171,6 +175,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     disbursementSandbox: sandboxDisbursement?.sandbox,
     courierSandbox: sandboxCourier?.sandbox,
     returnTimer: (now) => returns.deadlineJob(now),
+    purgeUnsentReturnEvidence: (now) => returns.purgeUnsent(now),
     isSeller: async (subject) => (await deps.db.selectFrom('shops').select('id').where('owner_subject', '=', subject).limit(1).executeTakeFirst()) !== undefined,
     exportSubject: (subject) => privacy.exportSubject(subject),
     eraseSubject: (subject) => privacy.eraseSubject(subject),

@@ -445,6 +445,21 @@ describe(`returns with evidence (${STORE_LABEL})`, () => {
     await rejects(() => step(seller, orderId, 'return/response', { text: 'Lihat', photoIds: [second.videoId] }), 422);
   });
 
+  it('deletes evidence uploaded and never sent after a day, and keeps what was sent', async () => {
+    const { orderId } = await deliveredOrder();
+    const kept = await photoId(buyer);
+    ok(await ask(buyer, orderId, { reasonCode: 'damaged', text: 'Pecah', photoIds: [kept] }), 201);
+    const stray = ok(await upload(buyer, png), 201);
+    const strayFile = stray.url.split('/').at(-1) as string;
+    expect(photoFiles()).toContain(strayFile);
+    expect(await commerce.purgeUnsentReturnEvidence(new Date(Date.now() + 23 * HOUR))).toBe(0);
+    expect(await commerce.purgeUnsentReturnEvidence(new Date(Date.now() + 25 * HOUR))).toBeGreaterThanOrEqual(1);
+    expect(photoFiles()).not.toContain(strayFile);
+    expect(await db.selectFrom('return_evidence').select('id').where('id', '=', stray.photoId).execute()).toEqual([]);
+    expect(await db.selectFrom('return_evidence').select('id').where('id', '=', kept).execute()).toHaveLength(1);
+    expect((await inject('GET', (await viewOf(buyer, orderId)).evidence[0].url, seller)).statusCode).toBe(200);
+  });
+
   it('exports the buyer’s returns with their photos, and erasure minimises them', async () => {
     const leaving = await registerUser(sekat.app, 'returpergi');
     const { orderId } = await deliveredOrder(leaving);

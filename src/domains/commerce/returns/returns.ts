@@ -46,6 +46,9 @@ export const RETURN_TIMERS = {
 } as const;
 
 export const RETURN_DEADLINE_JOB = 'commerce.return.deadline';
+export const PURGE_UNSENT_EVIDENCE_JOB = 'commerce.return.purge-unsent';
+/** Uploaded evidence never sent with a request or a response is deleted after this. */
+export const UNSENT_EVIDENCE_KEPT_MS = DAY;
 
 export const RETURN_STATES = ['requested', 'offered', 'refused', 'declined', 'escalated', 'accepted', 'shipped', 'refunded', 'partially_refunded', 'cancelled', 'closed'] as const;
 export type ReturnState = (typeof RETURN_STATES)[number];
@@ -630,6 +633,31 @@ export class ReturnService {
       .execute()) as { file: string }[];
     await trx.updateTable('return_evidence').set({ uploader_subject: null }).where('uploader_subject', '=', subject).execute();
     return [...unsent, ...closed].map((r) => r.file);
+  }
+
+  /** Deletes evidence uploaded more than a day before `now` and never sent; answers how many went. */
+  async purgeUnsent(now = new Date()): Promise<number> {
+    const gone = (await this.db
+      .deleteFrom('return_evidence')
+      .where('return_id', 'is', null)
+      .where('created_at', '<', new Date(now.getTime() - UNSENT_EVIDENCE_KEPT_MS))
+      .returning('file')
+      .execute()) as { file: string }[];
+    await this.removeFiles(gone.map((row) => row.file));
+    return gone.length;
+  }
+
+  /** The hourly purge of unsent evidence; the dedupe key makes every process agree on one job per hour. */
+  async schedulePurge(now = Date.now()): Promise<void> {
+    const nextHour = Math.floor(now / HOUR) + 1;
+    await enqueueJob(this.db, PURGE_UNSENT_EVIDENCE_JOB, {}, { runAt: new Date(nextHour * HOUR), dedupeKey: `return-evidence-purge:${nextHour}` });
+  }
+
+  purgeJob() {
+    return async (): Promise<void> => {
+      await this.purgeUnsent();
+      await this.schedulePurge();
+    };
   }
 
   async removeFiles(files: string[]): Promise<void> {
