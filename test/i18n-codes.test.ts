@@ -4,6 +4,7 @@ import { PAYMENT_METHOD_CODES, PAYMENT_METHODS } from '../src/domains/commerce/p
 import { COURIER_CODES } from '../src/domains/commerce/shipping/rates.js';
 import { REASONS, SETTLEMENT_HOLD, SHOP_ACCOUNTS } from '../src/domains/commerce/ledger/ledger.js';
 import { IRIS_FAILURES } from '../src/domains/commerce/ledger/iris-sandbox.js';
+import { RETURN_REASONS, RETURN_STATES } from '../src/domains/commerce/returns/returns.js';
 import id from '../web/src/i18n/id.json' with { type: 'json' };
 import en from '../web/src/i18n/en.json' with { type: 'json' };
 
@@ -35,6 +36,15 @@ describe('codes the server sends have text in Bahasa Indonesia and English', () 
       ...SHOP_ACCOUNTS.filter((c) => !section(s, 'account')[c]).map((c) => `${lang}: account.${c}`),
       ...[SETTLEMENT_HOLD].filter((c) => !section(s, 'hold')[c]).map((c) => `${lang}: hold.${c}`),
       ...Object.keys(IRIS_FAILURES).filter((c) => !section(s, 'failure')[c]).map((c) => `${lang}: failure.${c}`),
+    ]);
+    expect(gaps).toEqual([]);
+  });
+
+  it('every return reason and return state', () => {
+    const section = (lang: Record<string, Record<string, unknown>>, key: string) => ((lang.returns as Record<string, Record<string, string>>)?.[key] ?? {});
+    const gaps = Object.entries(LANGUAGES).flatMap(([lang, s]) => [
+      ...RETURN_REASONS.filter((c) => !section(s, 'reasons')[c]).map((c) => `${lang}: returns.reasons.${c}`),
+      ...RETURN_STATES.filter((c) => !section(s, 'states')[c]).map((c) => `${lang}: returns.states.${c}`),
     ]);
     expect(gaps).toEqual([]);
   });

@@ -83,7 +83,8 @@ const CASES: Record<'display name' | 'handle' | 'email' | 'title' | 'free text',
     { route: 'POST /api/commerce/shops/:shopId/products', field: 'description', send: json('POST', () => `/api/commerce/shops/${shopId}/products`, (v) => product({ description: v })) },
     { route: 'PATCH /api/commerce/products/:id', field: 'description', send: json('PATCH', () => `/api/commerce/products/${productId}`, (v) => ({ description: v })) },
     { route: 'POST /api/commerce/orders/:id/reviews', field: 'text', send: json('POST', () => `/api/commerce/orders/${UUID}/reviews`, (v) => ({ rating: 5, text: v })) },
-    { route: 'POST /api/commerce/orders/:id/return', field: 'reason', send: json('POST', () => `/api/commerce/orders/${UUID}/return`, (v) => ({ reason: v })) },
+    { route: 'POST /api/commerce/orders/:id/returns', field: 'text', send: json('POST', () => `/api/commerce/orders/${UUID}/returns`, (v) => ({ reasonCode: 'changed_mind', text: v })) },
+    { route: 'POST /api/commerce/orders/:id/return/refuse', field: 'reason', send: json('POST', () => `/api/commerce/orders/${UUID}/return/refuse`, (v) => ({ reason: v })) },
   ],
 };
 

@@ -302,7 +302,7 @@ describe(`bad input changes nothing (${STORE_LABEL})`, () => {
     await rejects(() => act(buyer, placed.order.id, 'complete'), 409);
     await rejects(() => act(seller, placed.order.id, 'courier/simulate', { stage: 'delivered' }), 409);
     await rejects(() => act(seller, placed.order.id, 'ship', { courier: 'pos_kilat' }), 400);
-    await rejects(() => act(buyer, placed.order.id, 'return', {}), 400);
+    await rejects(() => act(buyer, placed.order.id, 'returns', {}), 400);
   });
 
   it("another user's order, cart item or shop → 404/403", async () => {
@@ -455,16 +455,20 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     await simulate(buyer, three.payment.id);
     await act(seller, three.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE777777' });
     await act(seller, three.order.id, 'courier/simulate', { stage: 'delivered' });
-    expect((await act(buyer, three.order.id, 'return', { reason: 'ukuran salah' })).json().status).toBe('return_requested');
-    expect((await act(seller, three.order.id, 'return/reject')).json().status).toBe('delivered');
-    await rejects(() => act(buyer, three.order.id, 'return', { reason: 'lagi' }), 409);
+    // Returns have their own flow (returns.http.test.ts); here only how they meet the order.
+    const asked = await act(buyer, three.order.id, 'returns', { reasonCode: 'changed_mind', text: 'ukuran salah' });
+    expect(asked.statusCode, asked.body).toBe(201);
+    expect((await inject({ method: 'GET', url: `/api/commerce/orders/${three.order.id}`, headers: buyer.headers })).json().status).toBe('return_requested');
+    expect((await act(seller, three.order.id, 'return/refuse', { reason: 'sudah dipakai' })).json().state).toBe('refused');
+    await rejects(() => act(buyer, three.order.id, 'returns', { reasonCode: 'changed_mind', text: 'lagi' }), 409);
 
     const four = (await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).json();
     await simulate(buyer, four.payment.id);
     await act(seller, four.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE888888' });
     await act(seller, four.order.id, 'courier/simulate', { stage: 'delivered' });
-    await db.updateTable('orders').set({ delivered_at: new Date(Date.now() - 2 * 86_400_000 - 60_000) }).where('id', '=', four.order.id).execute();
-    await rejects(() => act(buyer, four.order.id, 'return', { reason: 'telat' }), 409);
+    await db.updateTable('orders').set({ delivered_at: new Date(Date.now() - 6 * 86_400_000 - 60_000) }).where('id', '=', four.order.id).execute();
+    await rejects(() => act(buyer, four.order.id, 'returns', { reasonCode: 'changed_mind', text: 'telat' }), 422);
+    // Completion waits a day past the return window: 7 days after delivery.
     expect(await autoComplete(db, four.order.id)).toBe(false);
     expect(await autoComplete(db, four.order.id, new Date(Date.now() + 86_400_000))).toBe(true);
     expect((await inject({ method: 'GET', url: `/api/commerce/orders/${four.order.id}`, headers: buyer.headers })).json().status).toBe('completed');
@@ -472,12 +476,15 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     await simulate(buyer, five.payment.id);
     await act(seller, five.order.id, 'ship', { courier: 'sicepat_reg', trackingNumber: 'SCP999999' });
     await act(seller, five.order.id, 'courier/simulate', { stage: 'delivered' });
-    await act(buyer, five.order.id, 'return', { reason: 'barang cacat' });
-    await rejects(() => act(buyer, five.order.id, 'return/approve'), 403);
-    const approved = (await act(seller, five.order.id, 'return/approve')).json();
+    await act(buyer, five.order.id, 'returns', { reasonCode: 'changed_mind', text: 'tidak jadi' });
+    await rejects(() => act(buyer, five.order.id, 'return/accept'), 403);
+    expect((await act(seller, five.order.id, 'return/accept')).json().state).toBe('accepted');
+    expect((await act(buyer, five.order.id, 'return/ship')).json().state).toBe('shipped');
+    expect((await act(buyer, five.order.id, 'return/courier/simulate', { stage: 'delivered' })).statusCode).toBe(200);
+    const approved = (await inject({ method: 'GET', url: `/api/commerce/orders/${five.order.id}`, headers: buyer.headers })).json();
     expect(approved.status).toBe('refunded');
     expect(approved.courier).toBe('sicepat_reg');
-    expect(approved.events.map((e: { action: string }) => e.action)).toEqual(['place', 'pay', 'ship', 'deliver', 'request_return', 'approve_return']);
+    expect(approved.events.map((e: { action: string }) => e.action)).toEqual(['place', 'pay', 'ship', 'deliver', 'request_return', 'refund_return']);
     const refundedPayment = await db.selectFrom('payments').select(['refunded_idr']).where('id', '=', five.payment.id).executeTakeFirstOrThrow();
     expect(refundedPayment.refunded_idr).toBe(five.order.totalIdr);
 
@@ -773,7 +780,7 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     expect(await db.selectFrom('addresses').select('subject').where('subject', '=', subject).execute()).toHaveLength(0);
     await act(seller, open.order.id, 'ship', { courier: 'jne_reg', trackingNumber: 'JNE020202' });
     await act(seller, open.order.id, 'courier/simulate', { stage: 'delivered' });
-    await db.updateTable('orders').set({ delivered_at: new Date(Date.now() - 4 * 86_400_000) }).where('id', '=', open.order.id).execute();
+    await db.updateTable('orders').set({ delivered_at: new Date(Date.now() - 8 * 86_400_000) }).where('id', '=', open.order.id).execute();
     await autoComplete(db, open.order.id);
     const openRow = await db.selectFrom('orders').selectAll().where('id', '=', open.order.id).executeTakeFirstOrThrow();
     expect(openRow).toMatchObject({ status: 'completed', buyer_subject: null, phone: '[dihapus]' });

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { outboxWriteCount } from '../../platform/outbox.js';
+import type { JobHandler } from '../../platform/jobs.js';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import { CatalogService } from './catalog/catalog.js';
 import { ProductImages } from './catalog/images.js';
@@ -38,6 +39,8 @@ import { IrisClient, type IrisCredentials } from './ledger/disbursement.js';
 import { BiteshipClient, type BiteshipCredentials } from './shipping/courier.js';
 import { SandboxCourier, type BiteshipSandbox } from './shipping/biteship-sandbox.js';
 import { ShipmentService } from './shipping/shipments.js';
+import { PURGE_UNSENT_EVIDENCE_JOB, RETURN_DEADLINE_JOB, ReturnService } from './returns/returns.js';
+import { returnRoutes } from './returns/routes.js';
 import { shippingRoutes } from './shipping/routes.js';
 import { DISPATCH_DEADLINE_JOB } from './orders/transition.js';
 import { PayoutService, SEND_PAYOUT_JOB, sendPayoutJob } from './ledger/payouts.js';
@@ -84,6 +87,10 @@ export interface CommerceInstance extends DomainInstance {
   disbursementSandbox: IrisSandbox | undefined;
   /** The embedded Biteship sandbox, when no real courier aggregator was given. */
   courierSandbox: BiteshipSandbox | undefined;
+  /** The return deadline job's handler on a given clock (tests run timers with a fake one). */
+  returnTimer(now: () => Date): JobHandler;
+  /** Deletes return evidence uploaded a day before `now` and never sent (what the hourly job does). */
+  purgeUnsentReturnEvidence(now: Date): Promise<number>;
   /** Whether this commerce subject owns a shop: the composition root's one question, answered yes or no. */
   isSeller(subject: string): Promise<boolean>;
 }
@@ -96,7 +103,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const reviewPhotos = new ReviewPhotos(deps.db, deps.dataDir);
   const reviews = new ReviewService(deps.db);
   const chat = new ChatService(deps.db, deps.dataDir);
-  const privacy = new PrivacyService(deps.db, reviewPhotos, chat);
+
   const bridgePort = new CommerceBridgePort(deps.db);
   const moderation = commerceModeration(deps.db, (messageId) => void chat.removed(messageId).catch((error: unknown) => deps.log.warn({ err: error }, 'could not tell the chat a message was removed')));
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
@@ -114,6 +121,11 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   // As with payouts: without a callback URL the sandbox hands its webhooks to the route's function.
   if (sandboxCourier) sandboxCourier.sandbox.deliver = async (w) => void (await shipments.receiveWebhook(w.body, w.headers));
   deps.jobs.register(DISPATCH_DEADLINE_JOB, shipments.dispatchJob());
+  const returns = new ReturnService(deps.db, shipments, deps.dataDir, deps.log);
+  deps.jobs.register(RETURN_DEADLINE_JOB, returns.deadlineJob());
+  deps.jobs.register(PURGE_UNSENT_EVIDENCE_JOB, returns.purgeJob());
+  returns.schedulePurge().catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the purge of unsent return evidence'));
+  const privacy = new PrivacyService(deps.db, reviewPhotos, chat, returns);
   deps.jobs.register(RELEASE_SETTLEMENT_JOB, releaseSettlementJob(deps.db));
   deps.jobs.register(SEND_PAYOUT_JOB, sendPayoutJob(payouts));
   schedulePurge(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
@@ -152,6 +164,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(ledgerRoutes(new StatementService(deps.db), payouts));
       await app.register(shippingRoutes(shipments, sandboxCourier?.sandbox));
       await app.register(chatRoutes(chat));
+      await app.register(returnRoutes(returns, shipments, sandboxCourier?.sandbox, settings.isOperator ?? (() => false)));
       await app.register(moderationRoutes(moderation, { isOperator: settings.isOperator ?? (() => false) }));
     },
     health: async () => true,
@@ -161,6 +174,8 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     },
     disbursementSandbox: sandboxDisbursement?.sandbox,
     courierSandbox: sandboxCourier?.sandbox,
+    returnTimer: (now) => returns.deadlineJob(now),
+    purgeUnsentReturnEvidence: (now) => returns.purgeUnsent(now),
     isSeller: async (subject) => (await deps.db.selectFrom('shops').select('id').where('owner_subject', '=', subject).limit(1).executeTakeFirst()) !== undefined,
     exportSubject: (subject) => privacy.exportSubject(subject),
     eraseSubject: (subject) => privacy.eraseSubject(subject),
@@ -170,7 +185,14 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       exportSubject: async (subject) => {
         const data = { ...(await privacy.exportSubject(subject)), moderation: await moderation.exportOf(subject) };
         const chatPhotos = [...data.chat.messages, ...(data.chat.shopMessages as { photo_url: string | null }[])].map((m) => m.photo_url);
-        return { data, files: [...reviewPhotos.filesOf(data.reviews.flatMap((review) => review.photo_urls as string[])), ...chat.filesOf(chatPhotos)] };
+        return {
+          data,
+          files: [
+            ...reviewPhotos.filesOf(data.reviews.flatMap((review) => review.photo_urls as string[])),
+            ...chat.filesOf(chatPhotos),
+            ...returns.filesOf(data.returns.returnEvidence.map((e) => e.file)),
+          ],
+        };
       },
       eraseSubject: async (subject) => {
         await moderation.eraseOf(deps.db, subject);

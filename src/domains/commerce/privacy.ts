@@ -6,6 +6,7 @@ import { publishProduct } from './catalog/events.js';
 import { productViews } from './catalog/cache.js';
 import type { ReviewPhotos } from './review-photos.js';
 import type { ChatService } from './chat.js';
+import type { ReturnService } from './returns/returns.js';
 
 /**
  * What commerce holds about one commerce subject, for the bridge's privacy requests. Commerce
@@ -16,6 +17,7 @@ export class PrivacyService {
     private readonly db: Database,
     private readonly reviewPhotos: ReviewPhotos,
     private readonly chat: ChatService,
+    private readonly returns: ReturnService,
   ) {}
 
   async exportSubject(subject: string) {
@@ -51,6 +53,8 @@ export class PrivacyService {
       payouts: await db.selectFrom('payouts').select(['id', 'shop_id', 'amount_idr', 'status', 'failure_code', 'created_at', 'updated_at']).where('shop_id', 'in', ownShops).orderBy('created_at').execute(),
       // Chat: the buyer's conversations with every message, and what the person's shops wrote.
       chat: await this.chat.exportOf(subject),
+      // Returns the person asked for: reasons, every step and their own photos.
+      returns: await this.returns.exportOf(subject),
       shopLedger: await db.selectFrom('ledger_lines').select(['id', 'shop_id', 'account', 'amount_idr', 'reason', 'order_id', 'payout_id', 'created_at']).where('shop_id', 'in', ownShops).orderBy('id').execute(),
       // A creator's money: the bank accounts, withdrawals and commission lines of their affiliate id.
       affiliateBankAccounts: await db.selectFrom('bank_accounts').select(['id', 'affiliate_id', 'bank_code', 'account_number', 'holder_name', 'validated_name', 'validated_at']).where('affiliate_id', 'in', ownAffiliate).execute(),
@@ -66,6 +70,8 @@ export class PrivacyService {
    * person's shops close: their products leave sale (and the social side hears `product.removed`)
    * and the shop keeps no owner, so nobody can act for it. Their orders stay, for the buyers.
    * Chat: the buyer's own messages and photos go; the shop keeps its side, under "Pembeli #…" only.
+   * Returns: unsent photos go; a closed order's return keeps its steps and amounts, without the
+   * buyer's words, photos or subject (an open one is minimised with its order when it closes).
    */
   async eraseSubject(subject: string): Promise<{ closedOrdersMinimised: number; openOrdersPending: number; shopsClosed: number }> {
     const result = await this.db.transaction().execute(async (trx) => {
@@ -90,6 +96,7 @@ export class PrivacyService {
           where shop_id in (${sql.join(shops.map((shop) => shop.id))})`.execute(trx);
       }
       const chatPhotos = await this.chat.eraseOf(trx, subject);
+      const returnPhotos = await this.returns.eraseOf(trx, subject);
       await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('addresses').where('subject', '=', subject).execute();
       await trx.deleteFrom('shop_subscribers').where('subject', '=', subject).execute();
@@ -132,11 +139,13 @@ export class PrivacyService {
         closedProducts: closedProducts.map((p) => p.id),
         photos: reviewed.flatMap((r) => r.photo_urls),
         chatPhotos,
+        returnPhotos,
       };
     });
     productViews.forget(result.closedProducts);
     await this.reviewPhotos.remove(result.photos);
     await this.chat.removePhotos(result.chatPhotos);
+    await this.returns.removeFiles(result.returnPhotos);
     return { closedOrdersMinimised: result.closedOrdersMinimised, openOrdersPending: result.openOrdersPending, shopsClosed: result.shopsClosed };
   }
 }

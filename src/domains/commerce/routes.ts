@@ -870,19 +870,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
       },
       Type.Object({ reason: Type.Optional(FreeText({ maxLength: 500 })) }),
     );
-    action(
-      'return',
-      'Buyer asks for a return and refund (within 2 days of delivery)',
-      (subject, id, body) => s.orders.act(subject, id, 'request_return', { reason: String(body.reason) }),
-      Type.Object({ reason: FreeText({ minLength: 1, maxLength: 1000 }) }),
-    );
-    action('return/approve', 'Seller approves the return: the order is refunded', (subject, id) => s.orders.act(subject, id, 'approve_return'));
-    action(
-      'return/reject',
-      'Seller rejects the return',
-      (subject, id, body) => s.orders.act(subject, id, 'reject_return', { reason: typeof body.reason === 'string' ? body.reason : undefined }),
-      Type.Object({ reason: Type.Optional(FreeText({ maxLength: 1000 })) }),
-    );
+    // Returns have their own routes (returns/routes.ts).
 
     app.post(
       '/commerce/orders/:id/reviews',

@@ -10,6 +10,7 @@ import { REASONS, type Domain, type PendingAppeal, type QueueEntry, type Reason,
 import { StatementOfReasons } from './Statement';
 import { SecondFactorRequired } from '../guards/Guards';
 import { isProblem } from '../guards/reauth';
+import { OperatorReturns } from '../returns/OperatorReturns';
 
 function DecisionForm({ domain, entry }: { domain: Domain; entry: QueueEntry }) {
   const { t } = useTranslation();
@@ -172,6 +173,7 @@ function Console() {
           );
         })}
       </ul>
+      {domain === 'commerce' && <OperatorReturns />}
       <h2>{t('operator.appeals')}</h2>
       {appeals.data?.items.length === 0 && <p className="muted">{t('operator.noAppeals')}</p>}
       <ErrorNote error={appeals.error} />

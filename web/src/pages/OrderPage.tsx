@@ -12,6 +12,7 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 import { useFormErrors } from '../components/useFormErrors';
 import { ChatButton } from '../chat/ChatButton';
+import { ReturnPanel } from '../returns/ReturnPanel';
 
 /** As the server allows (review photos). */
 const MAX_REVIEW_PHOTOS = 5;
@@ -122,15 +123,12 @@ function OrderView() {
   const { id = '' } = useParams();
   const { t } = useTranslation();
   const client = useQueryClient();
-  const [returnReason, setReturnReason] = useState('');
-  const [showReturn, setShowReturn] = useState(false);
   const order = useQuery({ queryKey: ['order', id], queryFn: () => api<OrderDetail>(`/api/commerce/orders/${id}`) });
   const act = useMutation({
     mutationFn: ({ action, body }: { action: string; body?: unknown }) => api<OrderDetail>(`/api/commerce/orders/${id}/${action}`, { body: body ?? {} }),
     onSuccess: (data) => {
       client.setQueryData(['order', id], data);
       void client.invalidateQueries({ queryKey: ['orders'] });
-      setShowReturn(false);
     },
   });
   if (order.isLoading) return <Loading />;
@@ -217,33 +215,12 @@ function OrderView() {
           </ConfirmButton>
         )}
         {o.status === 'delivered' && (
-          <>
-            <button type="button" className="primary" disabled={act.isPending} onClick={() => act.mutate({ action: 'complete' })}>
-              {t('orders.complete')}
-            </button>
-            <button type="button" onClick={() => setShowReturn(!showReturn)} aria-expanded={showReturn}>
-              {t('orders.requestReturn')}
-            </button>
-          </>
+          <button type="button" className="primary" disabled={act.isPending} onClick={() => act.mutate({ action: 'complete' })}>
+            {t('orders.complete')}
+          </button>
         )}
       </div>
-      {showReturn && (
-        <form
-          className="card stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (returnReason.trim()) act.mutate({ action: 'return', body: { reason: returnReason.trim() } });
-          }}
-        >
-          <label className="field">
-            {t('orders.returnReason')}
-            <textarea value={returnReason} rows={3} maxLength={1000} onChange={(e) => setReturnReason(e.target.value)} required />
-          </label>
-          <button type="submit" className="primary" disabled={!returnReason.trim() || act.isPending}>
-            {t('orders.sendReturn')}
-          </button>
-        </form>
-      )}
+      {(o.status === 'delivered' || o.returnReason !== null) && <ReturnPanel orderId={o.id} role="buyer" orderStatus={o.status} deliveredAt={o.deliveredAt} refreshKeys={[['order', id], ['orders']]} />}
       {o.status === 'completed' && (
         <div className="card">
           <ReviewForm order={o} />

@@ -11,6 +11,7 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { useFormErrors } from '../components/useFormErrors';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { OrderThumb } from '../components/OrderThumb';
+import { ReturnPanel } from '../returns/ReturnPanel';
 
 /** A shipped order's courier timeline (the list carries no timeline, so it is read on its own). */
 function SellerTracking({ orderId, shopId }: { orderId: string; shopId: string }) {
@@ -94,35 +95,7 @@ function OrderCard({ order, shop }: { order: Order; shop: Shop }) {
         </>
       )}
       {order.status === 'shipped' && <SellerTracking orderId={order.id} shopId={shop.id} />}
-      {order.status === 'return_requested' && (
-        <>
-          <p>
-            {t('seller.returnReason')}: {order.returnReason}
-          </p>
-          <div className="actions">
-            <ConfirmButton
-              className="primary"
-              label={t('seller.approveReturn')}
-              title={t('seller.confirmRefund.title', { id: orderNumber(order.id) })}
-              confirmLabel={t('seller.confirmRefund.confirm')}
-              disabled={act.isPending}
-              onConfirm={() => act.mutate({ action: 'return/approve' })}
-            >
-              <p>{t('seller.confirmRefund.body', { amount: formatIdr(order.totalIdr) })}</p>
-            </ConfirmButton>
-            <ConfirmButton
-              className=""
-              label={t('seller.rejectReturn')}
-              title={t('seller.confirmReject.title', { id: orderNumber(order.id) })}
-              confirmLabel={t('seller.confirmReject.confirm')}
-              disabled={act.isPending}
-              onConfirm={() => act.mutate({ action: 'return/reject' })}
-            >
-              <p>{t('seller.confirmReject.body')}</p>
-            </ConfirmButton>
-          </div>
-        </>
-      )}
+      {order.returnReason !== null && <ReturnPanel orderId={order.id} role="seller" orderStatus={order.status} deliveredAt={order.deliveredAt} refreshKeys={[['shop-orders', shop.id]]} />}
       {errors.message && (
         <p className="alert" role="alert">
           {errors.message}

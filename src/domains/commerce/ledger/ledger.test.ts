@@ -34,16 +34,20 @@ afterAll(async () => {
 });
 
 /** The actions a life may take; payment-side ones stand for what the gateway would send. */
-const LIFE_ACTIONS: OrderAction[] = ['pay', 'ship', 'deliver', 'complete', 'request_return', 'approve_return', 'reject_return', 'refund', 'seller_cancel', 'buyer_cancel', 'expire'];
+const LIFE_ACTIONS: OrderAction[] = ['pay', 'ship', 'deliver', 'complete', 'request_return', 'refund_return', 'close_return', 'refund', 'seller_cancel', 'buyer_cancel', 'expire'];
 
-async function act(orderId: string, action: OrderAction, replay: boolean): Promise<boolean> {
+/** A return closed with a partial refund gives back a third of the order (always less than escrow holds). */
+const partialOf = (total: number) => Math.floor(total / 3);
+
+async function act(orderId: string, action: OrderAction, replay: boolean, partial = false): Promise<boolean> {
   return h.store.db.transaction().execute(async (trx) => {
     const order = (await lockOrder(trx, orderId))!;
     if (!TRANSITIONS[order.status][action]) return false;
     const from = order.status;
-    const to = await applyTransition(trx, order, action, ACTION_ACTORS[action][0]!, { reason: 'uji' });
+    const partialRefundIdr = action === 'close_return' && partial ? partialOf(order.total_idr) : 0;
+    const to = await applyTransition(trx, order, action, ACTION_ACTORS[action][0]!, { reason: 'uji', partialRefundIdr });
     // The same move heard again (a webhook redelivered, a job run twice) must post nothing more.
-    if (replay) await postOrderMove(trx, order, from, to);
+    if (replay) await postOrderMove(trx, order, from, to, partialRefundIdr);
     return true;
   }).catch((error: unknown) => {
     // A second return after a rejected one is refused by the machine: the life goes on without it.
@@ -67,14 +71,14 @@ interface Model {
 const empty = (): Model => ({ escrow: 0, pending: 0, available: 0, fees: 0, refunds: 0, gateway: 0, commissionPending: 0, commissionPayable: 0, commissionPaidOut: 0 });
 
 const HAPPY_PATH: OrderAction[] = ['pay', 'ship', 'deliver', 'complete'];
-const randomSteps = fc.array(fc.record({ action: fc.constantFrom(...LIFE_ACTIONS), replay: fc.boolean() }), { minLength: 1, maxLength: 8 });
+const randomSteps = fc.array(fc.record({ action: fc.constantFrom(...LIFE_ACTIONS), replay: fc.boolean(), partial: fc.boolean() }), { minLength: 1, maxLength: 8 });
 
 const life = fc.record({
   cod: fc.boolean(),
   quantity: fc.integer({ min: 1, max: 3 }),
   commissionPercent: fc.constantFrom(0, 5, 12, 50),
   // Random walks seldom reach completion, so half the lives start down the happy path first.
-  steps: fc.oneof(randomSteps, fc.tuple(fc.integer({ min: 1, max: HAPPY_PATH.length }), randomSteps).map(([n, rest]) => [...HAPPY_PATH.slice(0, n).map((action) => ({ action, replay: false })), ...rest])),
+  steps: fc.oneof(randomSteps, fc.tuple(fc.integer({ min: 1, max: HAPPY_PATH.length }), randomSteps).map(([n, rest]) => [...HAPPY_PATH.slice(0, n).map((action) => ({ action, replay: false, partial: false })), ...rest])),
   // After the life, the creator withdraws a share of what is payable (more than all of it, at times),
   // to an account the bank pays or to one whose payouts fail.
   withdrawals: fc.array(fc.record({ share: fc.constantFrom(0.25, 0.5, 1, 1.5), fails: fc.boolean(), repeat: fc.boolean() }), { minLength: 1, maxLength: 3 }),
@@ -120,14 +124,18 @@ describe(`seller and creator ledger across random order lives (${STORE_LABEL})`,
           };
           for (const step of spec.steps) {
             const before = (await h.store.db.selectFrom('orders').select('status').where('id', '=', orderId).executeTakeFirstOrThrow()).status as OrderStatus;
-            if (!(await act(orderId, step.action, step.replay))) continue;
+            if (!(await act(orderId, step.action, step.replay, step.partial))) continue;
             const after = TRANSITIONS[before][step.action]!;
             if (after === 'paid' || after === 'delivered') escrow();
             if (after === 'completed') {
               escrow();
+              // A return closed with a partial refund: that part goes to the buyer, the rest settles.
+              const partial = step.action === 'close_return' && step.partial ? partialOf(total) : 0;
+              const feeNow = partial > 0 ? Math.floor((Math.max(0, Number(order.subtotal_idr) - Number(order.discount_idr) - partial) * 500) / 10_000) : fee;
               model.escrow -= total - commission;
-              model.pending += total - commission - fee;
-              model.fees += fee;
+              model.refunds += partial;
+              model.pending += total - commission - partial - feeNow;
+              model.fees += feeNow;
               model.commissionPending -= commission;
               model.commissionPayable += commission;
             }

@@ -160,16 +160,18 @@ async function postSettlement(trx: Transaction<AnyDB>, order: OrderRow): Promise
   const shop = { shopId: order.shop_id };
   const commissions = await commissionsOf(trx, order.id);
   const commission = commissions.reduce((sum, c) => sum + c.amount_idr, 0);
-  const fee = platformFee(order, tier.fee_basis_points);
+  // A partial refund already took its part out of escrow; the fee is on the goods money the shop keeps.
+  const refunded = await partiallyRefunded(trx, order.id);
+  const fee = platformFee({ subtotal_idr: order.subtotal_idr, discount_idr: order.discount_idr + refunded }, tier.fee_basis_points);
   const lines: Line[] = [
-    ...move({ account: 'shop_escrow', reason: 'settlement_started', ...shop }, { account: 'shop_pending', reason: 'settlement_started', ...shop }, order.total_idr - commission),
+    ...move({ account: 'shop_escrow', reason: 'settlement_started', ...shop }, { account: 'shop_pending', reason: 'settlement_started', ...shop }, order.total_idr - commission - refunded),
     ...move({ account: 'shop_pending', reason: 'platform_fee', ...shop }, { account: 'platform_fee_income', reason: 'platform_fee' }, fee),
   ];
   for (const c of commissions) {
     lines.push(...move({ account: 'affiliate_commission_pending', reason: 'affiliate_commission_confirmed', affiliateId: c.affiliate_id }, { account: 'affiliate_commission_payable', reason: 'affiliate_commission_confirmed', affiliateId: c.affiliate_id }, c.amount_idr));
   }
   await post(trx, { key, kind: 'order_settlement', shopId: order.shop_id, orderId: order.id, lines });
-  const net = order.total_idr - commission - fee;
+  const net = order.total_idr - commission - refunded - fee;
   const releaseAt = new Date(Date.now() + tier.settlement_days * DAY_MS);
   await trx
     .insertInto('ledger_settlements')
@@ -192,14 +194,45 @@ async function postRefund(trx: Transaction<AnyDB>, order: OrderRow): Promise<voi
   await post(trx, { key: `order:${order.id}:refund`, kind: 'order_refund', shopId: order.shop_id, orderId: order.id, lines });
 }
 
+const partialRefundKey = (orderId: string) => `order:${orderId}:partial-refund`;
+
+/** What a partial refund took out of the order's escrow (0 when none). */
+async function partiallyRefunded(trx: Transaction<AnyDB>, orderId: string): Promise<number> {
+  const row = (await trx
+    .selectFrom('ledger_lines as l')
+    .innerJoin('ledger_postings as p', 'p.id', 'l.posting_id')
+    .select(sql<number>`coalesce(sum(l.amount_idr), 0)::bigint`.as('total'))
+    .where('p.key', '=', partialRefundKey(orderId))
+    .where('l.account', '=', 'platform_buyer_refunds')
+    .executeTakeFirst()) as { total: number } | undefined;
+  return Number(row?.total ?? 0);
+}
+
+/**
+ * Part of the order's money goes back to the buyer (a return settled by a partial refund): new
+ * lines out of escrow, never an edit; the settlement that follows moves only what is left.
+ */
+async function postPartialRefund(trx: Transaction<AnyDB>, order: OrderRow, amountIdr: number): Promise<void> {
+  if (!(await posted(trx, escrowKey(order.id)))) return;
+  const shop = { shopId: order.shop_id };
+  await post(trx, {
+    key: partialRefundKey(order.id),
+    kind: 'order_partial_refund',
+    shopId: order.shop_id,
+    orderId: order.id,
+    lines: move({ account: 'shop_escrow', reason: 'refund', ...shop }, { account: 'platform_buyer_refunds', reason: 'refund' }, amountIdr),
+  });
+}
+
 /**
  * What an order's move means for the ledger, in the move's own transaction. Each posting has its
  * event's key, so a transition replayed (a webhook delivered twice, a job run again) posts nothing.
  */
-export async function postOrderMove(trx: Transaction<AnyDB>, order: OrderRow, from: OrderStatus, to: OrderStatus): Promise<void> {
+export async function postOrderMove(trx: Transaction<AnyDB>, order: OrderRow, from: OrderStatus, to: OrderStatus, partialRefundIdr = 0): Promise<void> {
   if (to === 'paid' || to === 'delivered') await postEscrow(trx, order);
   if (to === 'completed') {
     await postEscrow(trx, order);
+    if (partialRefundIdr > 0) await postPartialRefund(trx, order, partialRefundIdr);
     await postSettlement(trx, order);
   }
   // A completed order cannot be refunded in this machine; a refund always finds its money in escrow.

@@ -2,7 +2,10 @@ import type { Database } from '../../../platform/db.js';
 import type { Job } from '../../../platform/jobs.js';
 import { applyTransition, AUTO_COMPLETE_AFTER_MS, lockOrder } from './transition.js';
 
-/** Completes an order 3 days after delivery unless the buyer completed it or asked for a return. */
+/**
+ * Completes an order a day after its return window (7 days after delivery) unless the buyer
+ * completed it or a return is open (the order is then `return_requested`, and the return closes it).
+ */
 export function autoCompleteJob(db: Database) {
   return async (job: Job) => {
     const orderId = String(job.payload.orderId);
@@ -22,7 +25,7 @@ export async function autoComplete(db: Database, orderId: string, now = new Date
     const order = await lockOrder(trx, orderId);
     if (!order || order.status !== 'delivered' || !order.delivered_at) return false;
     if (new Date(order.delivered_at).getTime() + AUTO_COMPLETE_AFTER_MS > now.getTime()) return false;
-    await applyTransition(trx, order, 'complete', 'system', { reason: 'completed automatically 3 days after delivery' });
+    await applyTransition(trx, order, 'complete', 'system', { reason: 'completed automatically 7 days after delivery' });
     return true;
   });
 }

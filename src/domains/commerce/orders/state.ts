@@ -29,14 +29,14 @@ export const ORDER_ACTIONS = [
   'deliver',
   'complete',
   'request_return',
-  'approve_return',
-  'reject_return',
+  'refund_return',
+  'close_return',
   'refund',
   'courier_return',
 ] as const;
 export type OrderAction = (typeof ORDER_ACTIONS)[number];
 
-export type Actor = 'buyer' | 'seller' | 'system' | 'provider';
+export type Actor = 'buyer' | 'seller' | 'system' | 'provider' | 'operator';
 
 /** Who may take each action. */
 export const ACTION_ACTORS: Record<OrderAction, Actor[]> = {
@@ -51,9 +51,10 @@ export const ACTION_ACTORS: Record<OrderAction, Actor[]> = {
   // Delivery is the courier's word (its tracking), never the seller's.
   deliver: ['provider'],
   complete: ['buyer', 'system'],
+  // The return's own steps (returns.ts) decide these; the order hears only how the return ended.
   request_return: ['buyer'],
-  approve_return: ['seller'],
-  reject_return: ['seller'],
+  refund_return: ['system', 'provider', 'operator'],
+  close_return: ['buyer', 'system', 'operator'],
   refund: ['provider'],
   courier_return: ['provider'],
 };
@@ -66,7 +67,9 @@ export const TRANSITIONS: Record<OrderStatus, Partial<Record<OrderAction, OrderS
   // A parcel the courier brings back to the seller is refunded to the buyer.
   shipped: { deliver: 'delivered', refund: 'refunded', courier_return: 'refunded' },
   delivered: { complete: 'completed', request_return: 'return_requested', refund: 'refunded' },
-  return_requested: { approve_return: 'refunded', reject_return: 'delivered', refund: 'refunded' },
+  // While a return is open the order waits: refunded in full, or completed (a partial refund, a
+  // refusal that stands, a return never sent back).
+  return_requested: { refund_return: 'refunded', close_return: 'completed', refund: 'refunded' },
   completed: {},
   cancelled: {},
   expired: {},
@@ -87,8 +90,8 @@ const REFUSED: Record<OrderAction, string> = {
   deliver: 'it cannot be marked delivered',
   complete: 'it cannot be completed',
   request_return: 'a return cannot be requested',
-  approve_return: 'there is no return to approve',
-  reject_return: 'there is no return to reject',
+  refund_return: 'there is no open return to refund',
+  close_return: 'there is no open return to close',
   refund: 'it cannot be refunded',
   courier_return: 'it is not on its way',
 };
@@ -97,7 +100,7 @@ const REFUSED: Record<OrderAction, string> = {
 export function nextStatus(status: OrderStatus, action: OrderAction): OrderStatus {
   const next = TRANSITIONS[status][action];
   if (!next) {
-    const state = status === 'return_requested' ? 'waiting on a return request' : status.replace(/_/g, ' ');
+    const state = status === 'return_requested' ? 'waiting on a return' : status.replace(/_/g, ' ');
     throw conflict(`This order is ${state}: ${REFUSED[action]}.`, undefined, 'transition-not-allowed');
   }
   return next;

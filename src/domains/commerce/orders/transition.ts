@@ -10,8 +10,10 @@ import { postOrderMove } from '../ledger/ledger.js';
 import { CLOSED_STATUSES, nextStatus, type Actor, type OrderAction, type OrderStatus } from './state.js';
 
 export const AUTO_COMPLETE_JOB = 'commerce.order.auto-complete';
-export const AUTO_COMPLETE_AFTER_MS = 3 * 24 * 60 * 60 * 1000;
-export const RETURN_WINDOW_MS = 2 * 24 * 60 * 60 * 1000;
+/** A buyer may ask for a return until 6 days after delivery. */
+export const RETURN_WINDOW_MS = 6 * 24 * 60 * 60 * 1000;
+/** An order completes by itself a day after its return window closed (and never while a return is open). */
+export const AUTO_COMPLETE_AFTER_MS = RETURN_WINDOW_MS + 24 * 60 * 60 * 1000;
 export const DISPATCH_DEADLINE_JOB = 'commerce.order.dispatch-deadline';
 export const DISPATCH_WORKING_DAYS = 3;
 const WIB_MS = 7 * 60 * 60 * 1000;
@@ -160,6 +162,20 @@ export async function minimiseOrder(trx: Transaction<AnyDB>, orderId: string): P
     .set({ buyer_subject: null, recipient: ERASED, phone: ERASED, line1: ERASED, postal_code: '00000', return_reason: null, erase_pending: false })
     .where('id', '=', orderId)
     .execute();
+  // A return keeps its steps, amounts and dates; the buyer's words, photos and who they are go
+  // (erasure removes the photo files it collected before; see PrivacyService).
+  await trx.updateTable('returns').set({ buyer_subject: null, reason_text: ERASED }).where('order_id', '=', orderId).execute();
+  await trx
+    .updateTable('return_events')
+    .set({ note: null })
+    .where('actor', '=', 'buyer')
+    .where('return_id', 'in', trx.selectFrom('returns').select('id').where('order_id', '=', orderId))
+    .execute();
+  await trx
+    .deleteFrom('return_evidence')
+    .where('party', '=', 'buyer')
+    .where('return_id', 'in', trx.selectFrom('returns').select('id').where('order_id', '=', orderId))
+    .execute();
   // A courier's notes can name who took the parcel in; the stages and times stay.
   await trx.updateTable('shipment_events').set({ note: '' }).where('order_id', '=', orderId).execute();
   // The payment loses its subject too once none of its orders is open.
@@ -171,6 +187,10 @@ export interface TransitionOptions {
   reason?: string;
   trackingNumber?: string;
   courier?: string;
+  /** close_return: the part of the order's money that goes back to the buyer (posted before settlement). */
+  partialRefundIdr?: number;
+  /** refund_return: the returned goods reached the shop and go back on the shelf. */
+  restock?: boolean;
 }
 
 /**
@@ -197,7 +217,7 @@ export async function applyTransition(
     await enqueueJob(trx, DISPATCH_DEADLINE_JOB, { orderId: order.id }, { runAt: dispatchDeadline(new Date()), dedupeKey: `dispatch:${order.id}` });
   } else if (from === 'awaiting_payment') {
     moveStock = RELEASE;
-  } else if (to === 'cancelled' || (to === 'refunded' && (from === 'paid' || action === 'courier_return'))) {
+  } else if (to === 'cancelled' || (to === 'refunded' && (from === 'paid' || action === 'courier_return' || (action === 'refund_return' && options.restock)))) {
     moveStock = RESTOCK;
   }
   if (to === 'refunded') {
@@ -215,14 +235,14 @@ export async function applyTransition(
     set.tracking_number = options.trackingNumber ?? null;
     if (options.courier) set.courier = options.courier;
   }
-  if (action === 'request_return') {
-    if (order.return_rejected) throw conflict('A return was already asked for and rejected.', undefined, 'transition-not-allowed');
-    if (!order.delivered_at || Date.now() - new Date(order.delivered_at).getTime() > RETURN_WINDOW_MS) {
-      throw conflict('Returns can be asked for within 2 days of delivery.', undefined, 'transition-not-allowed');
-    }
-    set.return_reason = options.reason ?? null;
+  // The order keeps the return's reason code, for lists; the return itself is in `returns`.
+  if (action === 'request_return') set.return_reason = options.reason ?? null;
+  const partial = action === 'close_return' ? Math.max(0, Math.trunc(options.partialRefundIdr ?? 0)) : 0;
+  if (partial > 0) {
+    if (partial >= order.total_idr) throw conflict('A partial refund is less than the order’s total.', undefined, 'transition-not-allowed');
+    await sql`update payments set refunded_idr = refunded_idr + ${partial}, updated_at = now() where id = ${order.payment_id}`.execute(trx);
+    await requestRefund(trx, { paymentId: order.payment_id, orderId: order.id, amountIdr: partial, reason: options.reason ?? 'partial refund' });
   }
-  if (action === 'reject_return') set.return_rejected = true;
   if (to === 'delivered') {
     const deliveredAt = order.delivered_at ? new Date(order.delivered_at) : new Date();
     if (!order.delivered_at) set.delivered_at = deliveredAt;
@@ -255,7 +275,7 @@ export async function applyTransition(
     .returning(['order_events.id', moveStock ? sql<string[]>`(select coalesce(json_agg(product_id), '[]'::json) from stock)`.as('touched') : sql<string[]>`'[]'::json`.as('touched')])
     .execute()) as { id: number; touched: string[] }[];
   if (recorded.length !== 1) throw conflict('The order changed meanwhile; try again.');
-  await postOrderMove(trx, order, from, to);
+  await postOrderMove(trx, order, from, to, partial);
 
   if (to === 'delivered' && from === 'shipped') {
     // Cash on delivery: the courier collected the money when the last open order arrived.

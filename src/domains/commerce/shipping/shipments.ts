@@ -1,16 +1,20 @@
-import { sql } from 'kysely';
-import type { Database } from '../../../platform/db.js';
+import { sql, type Transaction } from 'kysely';
+import type { AnyDB, Database } from '../../../platform/db.js';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, unauthorized } from '../../../platform/errors.js';
 import type { Job } from '../../../platform/jobs.js';
 import type { Logger } from '../../../platform/log.js';
 import { lockPayment } from '../payments/ledger.js';
 import { nextStatus } from '../orders/state.js';
 import { applyTransition, dispatchDeadline, lockOrder, type OrderRow } from '../orders/transition.js';
-import { advances, SHIPMENT_STAGES, stageOf, type CourierProvider, type ShipmentStage } from './courier.js';
+import { advances, SHIPMENT_STAGES, stageOf, type Booking, type CourierProvider, type ShipmentStage } from './courier.js';
 import { COURIERS, type CourierCode } from './rates.js';
+
+/** An order's parcel to the buyer, or the buyer's return parcel back to the shop. */
+export type ShipmentKind = 'outbound' | 'return';
 
 export interface ShipmentRow {
   order_id: string;
+  kind: ShipmentKind;
   provider: string;
   provider_order_id: string;
   tracking_id: string;
@@ -29,14 +33,15 @@ export interface ShipmentView {
 
 const iso = (value: Date | string) => new Date(value).toISOString();
 
-/** The courier's timeline of an order, oldest first, or null before it shipped. */
-export async function shipmentView(db: Database, orderId: string): Promise<ShipmentView | null> {
-  const shipment = (await db.selectFrom('shipments').selectAll().where('order_id', '=', orderId).executeTakeFirst()) as ShipmentRow | undefined;
+/** The courier's timeline of an order's parcel (or its return parcel), oldest first, or null before it shipped. */
+export async function shipmentView(db: Database, orderId: string, kind: ShipmentKind = 'outbound'): Promise<ShipmentView | null> {
+  const shipment = (await db.selectFrom('shipments').selectAll().where('order_id', '=', orderId).where('kind', '=', kind).executeTakeFirst()) as ShipmentRow | undefined;
   if (!shipment) return null;
   const events = (await db
     .selectFrom('shipment_events')
     .select(['status', 'provider_status', 'note', 'occurred_at'])
     .where('order_id', '=', orderId)
+    .where('kind', '=', kind)
     .orderBy('occurred_at')
     .orderBy('id')
     .execute()) as { status: string; provider_status: string; note: string; occurred_at: Date }[];
@@ -59,6 +64,12 @@ export async function shipmentView(db: Database, orderId: string): Promise<Shipm
  * aggregator, whose tracking then carries the order to `delivered` (or back to the seller, refunded).
  */
 export class ShipmentService {
+  /**
+   * Told, in the tracking's own transaction, each time a return parcel moves on (returns.ts
+   * refunds the order when it reaches the shop).
+   */
+  onReturnStage: ((trx: Transaction<AnyDB>, orderId: string, stage: ShipmentStage, waybill: string) => Promise<void>) | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly courier: CourierProvider,
@@ -109,10 +120,29 @@ export class ShipmentService {
       });
     } catch (error) {
       // The order moved meanwhile (cancelled, shipped twice): nobody will hand this booking a parcel.
-      const taken = await this.db.selectFrom('shipments').select('tracking_id').where('order_id', '=', orderId).executeTakeFirst();
+      const taken = await this.db.selectFrom('shipments').select('tracking_id').where('order_id', '=', orderId).where('kind', '=', 'outbound').executeTakeFirst();
       if (!taken || (taken as { tracking_id: string }).tracking_id !== booked.trackingId) await this.courier.cancel(booked.orderId, 'order no longer ships');
       throw error;
     }
+  }
+
+  /** The courier aggregator's name, as kept on its shipments. */
+  get providerName(): string {
+    return this.courier.name;
+  }
+
+  /** Books a parcel (the return of an order) or answers the 502/503 problem the courier's refusal means. */
+  async book(booking: Booking): Promise<{ orderId: string; trackingId: string; waybillId: string }> {
+    const booked = await this.courier.book(booking);
+    if (!booked.ok) {
+      throw new HttpProblem(booked.retry ? 503 : 502, 'courier-unavailable', 'Courier unavailable', `The courier could not be booked: ${booked.message} Nothing changed; try again.`);
+    }
+    return booked;
+  }
+
+  /** Cancels a booking nobody will hand a parcel to (best effort). */
+  cancelBooking(providerOrderId: string, reason: string): Promise<void> {
+    return this.courier.cancel(providerOrderId, reason);
   }
 
   /**
@@ -149,7 +179,7 @@ export class ShipmentService {
       const peek = (await trx.selectFrom('orders').select('payment_id').where('id', '=', known.order_id).executeTakeFirstOrThrow()) as { payment_id: string };
       await lockPayment(trx, peek.payment_id);
       const order = await lockOrder(trx, known.order_id);
-      const shipment = (await trx.selectFrom('shipments').selectAll().where('order_id', '=', known.order_id).forUpdate().executeTakeFirstOrThrow()) as ShipmentRow;
+      const shipment = (await trx.selectFrom('shipments').selectAll().where('order_id', '=', known.order_id).where('kind', '=', known.kind).forUpdate().executeTakeFirstOrThrow()) as ShipmentRow;
       let stage = shipment.status;
       let picked = false;
       let fresh = 0;
@@ -158,15 +188,19 @@ export class ShipmentService {
         if (entry.status === 'picked') picked = true;
         const inserted = await trx
           .insertInto('shipment_events')
-          .values({ order_id: shipment.order_id, status: entryStage ?? entry.status, provider_status: entry.status, note: entry.note, occurred_at: new Date(entry.updatedAt) })
-          .onConflict((oc) => oc.columns(['order_id', 'provider_status', 'occurred_at']).doNothing())
+          .values({ order_id: shipment.order_id, kind: shipment.kind, status: entryStage ?? entry.status, provider_status: entry.status, note: entry.note, occurred_at: new Date(entry.updatedAt) })
+          .onConflict((oc) => oc.columns(['order_id', 'kind', 'provider_status', 'occurred_at']).doNothing())
           .returning('id')
           .executeTakeFirst();
         if (inserted) fresh++;
         if (entryStage && advances(stage, entryStage)) stage = entryStage;
       }
       if (stage === shipment.status) return { applied: fresh > 0 };
-      await trx.updateTable('shipments').set({ status: stage, updated_at: sql`now()` }).where('order_id', '=', shipment.order_id).execute();
+      await trx.updateTable('shipments').set({ status: stage, updated_at: sql`now()` }).where('order_id', '=', shipment.order_id).where('kind', '=', shipment.kind).execute();
+      if (shipment.kind === 'return') {
+        await this.onReturnStage?.(trx, shipment.order_id, stage, shipment.waybill_id);
+        return { applied: true };
+      }
       if (order && order.status === 'shipped') {
         if (stage === 'delivered') await applyTransition(trx, order, 'deliver', 'provider', { reason: `delivered (courier ${shipment.waybill_id})` });
         if (stage === 'returned') await applyTransition(trx, order, 'courier_return', 'provider', { reason: `the courier brought the parcel back to the seller (${shipment.waybill_id})` });
@@ -175,17 +209,17 @@ export class ShipmentService {
     });
   }
 
-  /** The tracking id of an order's shipment for its buyer or seller (the sandbox's simulate). */
-  async trackingIdFor(subject: string, orderId: string): Promise<string> {
+  /** The tracking id of an order's shipment (or return shipment) for its buyer or seller (the sandbox's simulate). */
+  async trackingIdFor(subject: string, orderId: string, kind: ShipmentKind = 'outbound'): Promise<string> {
     const row = (await this.db
       .selectFrom('orders')
       .innerJoin('shops', 'shops.id', 'orders.shop_id')
-      .leftJoin('shipments', 'shipments.order_id', 'orders.id')
+      .leftJoin('shipments', (join) => join.onRef('shipments.order_id', '=', 'orders.id').on('shipments.kind', '=', kind))
       .select(['orders.buyer_subject', 'shops.owner_subject', 'shipments.tracking_id'])
       .where('orders.id', '=', orderId)
       .executeTakeFirst()) as { buyer_subject: string | null; owner_subject: string | null; tracking_id: string | null } | undefined;
     if (!row || (row.buyer_subject !== subject && row.owner_subject !== subject)) throw notFound('No such order.');
-    if (!row.tracking_id) throw conflict('This order has not been handed to a courier.', undefined, 'not-shipped');
+    if (!row.tracking_id) throw conflict(kind === 'return' ? 'This order’s return has not been handed to a courier.' : 'This order has not been handed to a courier.', undefined, 'not-shipped');
     return row.tracking_id;
   }
 
