@@ -47,6 +47,8 @@ import { commerceModeration } from './moderation.js';
 import { moderationRoutes } from '../../platform/moderation/routes.js';
 import { ChatService } from './chat.js';
 import { chatRoutes } from './chat.routes.js';
+import { notificationRoutes } from '../../platform/notifications.js';
+import { commerceInbox, CommerceNotificationSchema } from './notifications.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -96,7 +98,8 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const reviewPhotos = new ReviewPhotos(deps.db, deps.dataDir);
   const reviews = new ReviewService(deps.db);
   const chat = new ChatService(deps.db, deps.dataDir);
-  const privacy = new PrivacyService(deps.db, reviewPhotos, chat);
+  const inbox = commerceInbox(deps.db);
+  const privacy = new PrivacyService(deps.db, reviewPhotos, chat, inbox);
   const bridgePort = new CommerceBridgePort(deps.db);
   const moderation = commerceModeration(deps.db, (messageId) => void chat.removed(messageId).catch((error: unknown) => deps.log.warn({ err: error }, 'could not tell the chat a message was removed')));
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
@@ -152,6 +155,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(ledgerRoutes(new StatementService(deps.db), payouts));
       await app.register(shippingRoutes(shipments, sandboxCourier?.sandbox));
       await app.register(chatRoutes(chat));
+      await app.register(notificationRoutes(inbox, CommerceNotificationSchema));
       await app.register(moderationRoutes(moderation, { isOperator: settings.isOperator ?? (() => false) }));
     },
     health: async () => true,

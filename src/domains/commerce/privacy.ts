@@ -6,6 +6,7 @@ import { publishProduct } from './catalog/events.js';
 import { productViews } from './catalog/cache.js';
 import type { ReviewPhotos } from './review-photos.js';
 import type { ChatService } from './chat.js';
+import type { Inbox } from '../../platform/notifications.js';
 
 /**
  * What commerce holds about one commerce subject, for the bridge's privacy requests. Commerce
@@ -16,6 +17,7 @@ export class PrivacyService {
     private readonly db: Database,
     private readonly reviewPhotos: ReviewPhotos,
     private readonly chat: ChatService,
+    private readonly inbox: Inbox,
   ) {}
 
   async exportSubject(subject: string) {
@@ -50,6 +52,8 @@ export class PrivacyService {
       payouts: await db.selectFrom('payouts').select(['id', 'shop_id', 'amount_idr', 'status', 'failure_code', 'created_at', 'updated_at']).where('shop_id', 'in', ownShops).orderBy('created_at').execute(),
       // Chat: the buyer's conversations with every message, and what the person's shops wrote.
       chat: await this.chat.exportOf(subject),
+      // The buyer's and the seller's notifications and which kinds they muted.
+      ...(await this.inbox.exportOf(subject)),
       shopLedger: await db.selectFrom('ledger_lines').select(['id', 'shop_id', 'account', 'amount_idr', 'reason', 'order_id', 'payout_id', 'created_at']).where('shop_id', 'in', ownShops).orderBy('id').execute(),
     };
   }
@@ -85,6 +89,7 @@ export class PrivacyService {
           where shop_id in (${sql.join(shops.map((shop) => shop.id))})`.execute(trx);
       }
       const chatPhotos = await this.chat.eraseOf(trx, subject);
+      await this.inbox.eraseOf(trx, subject);
       await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('addresses').where('subject', '=', subject).execute();
       await trx.deleteFrom('shop_subscribers').where('subject', '=', subject).execute();

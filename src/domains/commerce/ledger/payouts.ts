@@ -8,6 +8,7 @@ import { enqueueJob, type Job } from '../../../platform/jobs.js';
 import { BANKS } from './banks.js';
 import type { DisbursementProvider } from './disbursement.js';
 import { move, post, shopBalances } from './ledger.js';
+import { notifyShopOwner } from '../notifications.js';
 
 export const SEND_PAYOUT_JOB = 'commerce.payout.send';
 
@@ -234,6 +235,7 @@ export class PayoutService {
       .executeTakeFirst()) as { id: string; shop_id: string; amount_idr: number } | undefined;
     if (!failed) return false;
     const shop = { shopId: failed.shop_id };
+    await notifyShopOwner(trx, failed.shop_id, { kind: 'payout_failed', targetType: 'payout', targetId: payoutId, data: { amountIdr: Number(failed.amount_idr), code } });
     await post(trx, {
       key: `payout:${payoutId}:failed`,
       kind: 'payout_failed',
@@ -275,6 +277,7 @@ export class PayoutService {
         const paid = await trx.updateTable('payouts').set({ status: 'paid', updated_at: sql`now()` }).where('id', '=', payout.id).where('status', '=', 'processing').returning('id').executeTakeFirst();
         if (!paid) return { applied: false };
         const shop = { shopId: payout.shop_id };
+        await notifyShopOwner(trx, payout.shop_id, { kind: 'payout_paid', targetType: 'payout', targetId: payout.id, data: { amountIdr: Number(payout.amount_idr) } });
         await post(trx, {
           key: `payout:${payout.id}:paid`,
           kind: 'payout_paid',

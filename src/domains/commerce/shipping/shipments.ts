@@ -6,6 +6,7 @@ import type { Logger } from '../../../platform/log.js';
 import { lockPayment } from '../payments/ledger.js';
 import { nextStatus } from '../orders/state.js';
 import { applyTransition, dispatchDeadline, lockOrder, type OrderRow } from '../orders/transition.js';
+import { notifyOutForDelivery } from '../notifications.js';
 import { advances, SHIPMENT_STAGES, stageOf, type CourierProvider, type ShipmentStage } from './courier.js';
 import { COURIERS, type CourierCode } from './rates.js';
 
@@ -168,6 +169,7 @@ export class ShipmentService {
       if (stage === shipment.status) return { applied: fresh > 0 };
       await trx.updateTable('shipments').set({ status: stage, updated_at: sql`now()` }).where('order_id', '=', shipment.order_id).execute();
       if (order && order.status === 'shipped') {
+        if (stage === 'out_for_delivery') await notifyOutForDelivery(trx, order);
         if (stage === 'delivered') await applyTransition(trx, order, 'deliver', 'provider', { reason: `delivered (courier ${shipment.waybill_id})` });
         if (stage === 'returned') await applyTransition(trx, order, 'courier_return', 'provider', { reason: `the courier brought the parcel back to the seller (${shipment.waybill_id})` });
       }
