@@ -20,6 +20,7 @@ import type { ProbeResult } from './media/probe.js';
 import type { ProductCard } from './tags/cards.js';
 import { TRANSCODE_JOB, TRANSCODE_MAX_ATTEMPTS } from './media/transcode.job.js';
 import type { ProfileSeed } from '../../contracts/ports.js';
+import { engagementNotice, notifySocial, socialNotificationHub } from './notifications.js';
 
 /** The public facts a signed-in person chose to show; the composition root supplies them. */
 export type { ProfileSeed };
@@ -457,6 +458,7 @@ export class SocialService {
       if (!inserted) return;
       await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '+', 1) })).where('subject', '=', target.subject).execute();
       await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '+', 1) })).where('subject', '=', subject).execute();
+      await notifySocial(trx, { recipient: target.subject, kind: 'follow', groupKey: 'follow', actor: subject, targetType: 'profile', targetId: '' });
     });
     this.signals.forget(subject);
     this.followingFirstPages.forget(subject);
@@ -622,11 +624,19 @@ export class SocialService {
       with liked as (
         insert into likes (video_id, subject) select id, ${subject} from videos where id = ${id} and status = 'ready' and moderation <> 'removed'
           and not exists (select 1 from blocks b where b.blocker = videos.author and b.blocked = ${subject})
-        on conflict do nothing returning video_id)
-      insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked`.execute(this.db);
+        on conflict do nothing returning video_id),
+      counted as (insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked),
+      noticed as (${engagementNotice('liked', 'like', subject)})
+      select recipient from noticed`.execute(this.db)
+      .then((r) => this.noticed(r.rows as { recipient: string }[]));
     const row = await this.readyVideo(id, subject);
     this.liked.changed(subject, id, true);
     return row;
+  }
+
+  /** Wakes the live inbox streams of whoever a committed statement notified. */
+  private noticed(rows: { recipient: string }[]): void {
+    for (const row of rows) socialNotificationHub.touch(row.recipient);
   }
 
   async unlike(id: string, subject: string): Promise<VideoRow> {
@@ -663,8 +673,11 @@ export class SocialService {
     await sql`
       with written as (
         insert into comments (id, video_id, author, text, created_at) values (${commentId}, ${id}, ${subject}, ${text}, ${new Date()})
-        returning video_id)
-      insert into video_counter_deltas (video_id, comments) select video_id, 1 from written`.execute(this.db);
+        returning video_id),
+      counted as (insert into video_counter_deltas (video_id, comments) select video_id, 1 from written),
+      noticed as (${engagementNotice('written', 'comment', subject)})
+      select recipient from noticed`.execute(this.db)
+      .then((r) => this.noticed(r.rows as { recipient: string }[]));
     return (await this.commentRows(id).where('c.id', '=', commentId).executeTakeFirstOrThrow());
   }
 

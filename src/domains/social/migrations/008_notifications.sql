@@ -23,3 +23,6 @@ create table notification_preferences (
   updated_at timestamptz not null default now(),
   primary key (subject, kind)
 );
+
+-- One announcement per live, however often its host reconnects.
+create index notifications_live on notifications (target_id) where kind = 'live';
