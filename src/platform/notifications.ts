@@ -198,7 +198,7 @@ export class Inbox<V extends NotificationItem = NotificationItem> {
     return { items: this.options.kinds.map((kind) => ({ kind, muted: muted.has(kind) })) };
   }
 
-  /** Sets the muted kinds (the listed ones; the others are on). Unknown kinds: 422, nothing changes. */
+  /** Sets the muted kinds (the listed ones; the others are on). Unknown kinds: 400, nothing changes. */
   async setPreferences(subject: string, items: { kind: string; muted: boolean }[]): Promise<{ items: { kind: string; muted: boolean }[] }> {
     const unknown = items.filter((i) => !this.options.kinds.includes(i.kind)).map((i) => i.kind);
     if (unknown.length > 0) throw validationFailed({ items: [`unknown kind: ${unknown.slice(0, 5).join(', ')}`] }, `Kinds are: ${this.options.kinds.join(', ')}.`);
