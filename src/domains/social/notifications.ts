@@ -47,9 +47,9 @@ export async function announceLive(db: Kysely<AnyDB>, liveId: string): Promise<n
     select f.follower, 'live', null, l.host, 'live', l.id::text, jsonb_build_object('title', l.title)
     from lives l join follows f on f.followee = l.host
     where l.id = ${liveId}
-      and not exists (select 1 from notifications n where n.kind = 'live' and n.target_id = l.id::text)
       and not exists (select 1 from notification_preferences p where p.subject = f.follower and p.kind = 'live' and p.muted)
       and not exists (select 1 from blocks b where (b.blocker = f.follower and b.blocked = l.host) or (b.blocker = l.host and b.blocked = f.follower))
+    on conflict (recipient, target_id) where kind = 'live' do nothing
     returning recipient`.execute(db);
   for (const row of written.rows) socialNotificationHub.touch(row.recipient);
   return written.rows.length;

@@ -24,5 +24,5 @@ create table notification_preferences (
   primary key (subject, kind)
 );
 
--- One announcement per live, however often its host reconnects.
-create index notifications_live on notifications (target_id) where kind = 'live';
+-- One announcement per live and follower, however often (or concurrently) its host reconnects.
+create unique index notifications_live on notifications (recipient, target_id) where kind = 'live';
