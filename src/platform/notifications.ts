@@ -57,8 +57,14 @@ export class NotificationHub {
   }
 }
 
+/** A domain's two tables: its notifications and its muted kinds (each domain names its own). */
+export interface InboxTables {
+  items: string;
+  preferences: string;
+}
+
 /** Stores notifications in the caller's transaction, so they exist exactly when their cause does. A muted kind is not stored. */
-export async function storeNotifications(trx: Transaction<AnyDB> | Kysely<AnyDB>, hub: NotificationHub, inputs: NotificationInput[]): Promise<number> {
+export async function storeNotifications(trx: Transaction<AnyDB> | Kysely<AnyDB>, hub: NotificationHub, tables: InboxTables, inputs: NotificationInput[]): Promise<number> {
   const wanted = inputs.filter((n): n is NotificationInput & { recipient: string } => !!n.recipient && n.recipient !== n.actor);
   if (wanted.length === 0) return 0;
   const rows = sql.join(
@@ -67,9 +73,9 @@ export async function storeNotifications(trx: Transaction<AnyDB> | Kysely<AnyDB>
     ),
   );
   const written = await sql<{ recipient: string }>`
-    insert into notifications (recipient, kind, group_key, actor, target_type, target_id, data)
+    insert into ${sql.table(tables.items)} (recipient, kind, group_key, actor, target_type, target_id, data)
     select v.* from (values ${rows}) as v(recipient, kind, group_key, actor, target_type, target_id, data)
-    where not exists (select 1 from notification_preferences p where p.subject = v.recipient and p.kind = v.kind and p.muted)
+    where not exists (select 1 from ${sql.table(tables.preferences)} p where p.subject = v.recipient and p.kind = v.kind and p.muted)
     returning recipient`.execute(trx);
   for (const row of written.rows) hub.touch(row.recipient);
   return written.rows.length;
@@ -107,6 +113,7 @@ const isCursor = (v: Record<string, unknown>): v is { id: string } => typeof v.i
 
 export interface InboxOptions<V extends NotificationItem> {
   domain: 'commerce' | 'social';
+  tables: InboxTables;
   kinds: readonly string[];
   hub: NotificationHub;
   /** Adds what the domain shows about an item (social: who acted, by handle). */
@@ -124,6 +131,14 @@ export class Inbox<V extends NotificationItem = NotificationItem> {
     return this.options.hub;
   }
 
+  private get items() {
+    return sql.table(this.options.tables.items);
+  }
+
+  private get preferencesTable() {
+    return sql.table(this.options.tables.preferences);
+  }
+
   /** Newest first; an item is a group of rows with the same key and read state, placed at its newest row. */
   async list(subject: string, limit: number, cursor?: string): Promise<{ items: V[]; nextCursor: string | null }> {
     const before = decodeCursor(cursor, isCursor);
@@ -131,11 +146,11 @@ export class Inbox<V extends NotificationItem = NotificationItem> {
       await sql<ItemRow>`
         with items as (
           select max(id) as id, (read_at is null) as unread, count(*)::int as count, count(distinct coalesce(actor, id::text))::int as actors
-          from notifications where recipient = ${subject}
+          from ${this.items} where recipient = ${subject}
           group by coalesce(group_key, id::text), (read_at is null)
         )
         select n.id::text as id, n.kind, n.group_key, n.actor, n.target_type, n.target_id, n.data, i.unread, i.count, i.actors, n.created_at
-        from items i join notifications n on n.id = i.id
+        from items i join ${this.items} n on n.id = i.id
         ${before ? sql`where i.id < ${before.id}::bigint` : sql``}
         order by i.id desc limit ${limit + 1}`.execute(this.db)
     ).rows;
@@ -159,7 +174,7 @@ export class Inbox<V extends NotificationItem = NotificationItem> {
   /** Unread items, counted as the list shows them (a coalesced group is one). */
   async unreadCount(subject: string): Promise<number> {
     const row = (
-      await sql<{ n: number }>`select count(distinct coalesce(group_key, id::text))::int as n from notifications where recipient = ${subject} and read_at is null`.execute(this.db)
+      await sql<{ n: number }>`select count(distinct coalesce(group_key, id::text))::int as n from ${this.items} where recipient = ${subject} and read_at is null`.execute(this.db)
     ).rows[0];
     return Number(row?.n ?? 0);
   }
@@ -176,15 +191,15 @@ export class Inbox<V extends NotificationItem = NotificationItem> {
     }
     const marked = await this.db.transaction().execute(async (trx) => {
       if (input.all) {
-        const done = await sql`update notifications set read_at = now() where recipient = ${subject} and read_at is null`.execute(trx);
+        const done = await sql`update ${this.items} set read_at = now() where recipient = ${subject} and read_at is null`.execute(trx);
         return Number(done.numAffectedRows ?? 0);
       }
       const unique = [...new Set(ids)];
-      const owned = await sql<{ n: number }>`select count(*)::int as n from notifications where recipient = ${subject} and id in (${sql.join(unique.map((id) => sql`${id}::bigint`))})`.execute(trx);
+      const owned = await sql<{ n: number }>`select count(*)::int as n from ${this.items} where recipient = ${subject} and id in (${sql.join(unique.map((id) => sql`${id}::bigint`))})`.execute(trx);
       if (Number(owned.rows[0]?.n ?? 0) !== unique.length) throw notFound('Some of these notifications are not yours (or no longer exist); nothing was marked.');
       const done = await sql`
-        update notifications n set read_at = now()
-        from (select id, group_key from notifications where recipient = ${subject} and id in (${sql.join(unique.map((id) => sql`${id}::bigint`))})) r
+        update ${this.items} n set read_at = now()
+        from (select id, group_key from ${this.items} where recipient = ${subject} and id in (${sql.join(unique.map((id) => sql`${id}::bigint`))})) r
         where n.recipient = ${subject} and n.read_at is null
           and (n.id = r.id or (r.group_key is not null and n.group_key = r.group_key and n.id <= r.id))`.execute(trx);
       return Number(done.numAffectedRows ?? 0);
@@ -193,7 +208,7 @@ export class Inbox<V extends NotificationItem = NotificationItem> {
   }
 
   async preferences(subject: string): Promise<{ items: { kind: string; muted: boolean }[] }> {
-    const rows = (await this.db.selectFrom('notification_preferences').select(['kind', 'muted']).where('subject', '=', subject).execute()) as { kind: string; muted: boolean }[];
+    const rows = (await this.db.selectFrom(this.options.tables.preferences).select(['kind', 'muted']).where('subject', '=', subject).execute()) as { kind: string; muted: boolean }[];
     const muted = new Set(rows.filter((r) => r.muted).map((r) => r.kind));
     return { items: this.options.kinds.map((kind) => ({ kind, muted: muted.has(kind) })) };
   }
@@ -204,7 +219,7 @@ export class Inbox<V extends NotificationItem = NotificationItem> {
     if (unknown.length > 0) throw validationFailed({ items: [`unknown kind: ${unknown.slice(0, 5).join(', ')}`] }, `Kinds are: ${this.options.kinds.join(', ')}.`);
     await this.db.transaction().execute(async (trx) => {
       for (const item of items) {
-        await sql`insert into notification_preferences (subject, kind, muted) values (${subject}, ${item.kind}, ${item.muted})
+        await sql`insert into ${this.preferencesTable} (subject, kind, muted) values (${subject}, ${item.kind}, ${item.muted})
           on conflict (subject, kind) do update set muted = excluded.muted, updated_at = now()`.execute(trx);
       }
     });
@@ -212,15 +227,15 @@ export class Inbox<V extends NotificationItem = NotificationItem> {
   }
 
   async exportOf(subject: string) {
-    const notifications = await sql`select id::text as id, kind, group_key, target_type, target_id, data, read_at, created_at from notifications where recipient = ${subject} order by id`.execute(this.db);
-    const preferences = await this.db.selectFrom('notification_preferences').select(['kind', 'muted', 'updated_at']).where('subject', '=', subject).execute();
+    const notifications = await sql`select id::text as id, kind, group_key, target_type, target_id, data, read_at, created_at from ${this.items} where recipient = ${subject} order by id`.execute(this.db);
+    const preferences = await this.db.selectFrom(this.options.tables.preferences).select(['kind', 'muted', 'updated_at']).where('subject', '=', subject).execute();
     return { notifications: notifications.rows, notificationPreferences: preferences };
   }
 
   /** Erasure: the person's inbox and preferences, and what they caused in others' inboxes. */
   async eraseOf(trx: Transaction<AnyDB> | Kysely<AnyDB>, subject: string): Promise<void> {
-    await sql`delete from notifications where recipient = ${subject} or actor = ${subject}`.execute(trx);
-    await sql`delete from notification_preferences where subject = ${subject}`.execute(trx);
+    await sql`delete from ${this.items} where recipient = ${subject} or actor = ${subject}`.execute(trx);
+    await sql`delete from ${this.preferencesTable} where subject = ${subject}`.execute(trx);
   }
 }
 

@@ -40,8 +40,8 @@ const inbox = async (who: TestUser, query = '') => {
   return response.json() as { items: Item[]; nextCursor: string | null };
 };
 const unread = async (who: TestUser) => (await inject('GET', '/api/commerce/notifications/unread-count', who)).json().unread as number;
-const rows = async () => (await sql<{ n: number }>`select count(*)::int as n from notifications`.execute(db)).rows[0]!.n;
-const everything = async () => JSON.stringify((await sql`select * from notifications order by id`.execute(db)).rows);
+const rows = async () => (await sql<{ n: number }>`select count(*)::int as n from commerce_notifications`.execute(db)).rows[0]!.n;
+const everything = async () => JSON.stringify((await sql`select * from commerce_notifications order by id`.execute(db)).rows);
 
 async function placeAndPay(who: TestUser): Promise<string> {
   const placed = await checkout(sekat.app, who, { items: [{ variantId, quantity: 1 }] });
@@ -233,7 +233,11 @@ describe(`commerce notifications (${STORE_LABEL})`, () => {
     expect(stored).not.toContain(me.handle);
     expect(stored).not.toContain(me.id);
     const social = sekat.stores.social.db;
-    const socialRows = JSON.stringify((await sql`select * from notifications`.execute(social)).rows);
+    // Neither store holds the other's inbox table.
+    const tables = async (store: Database) => (await sql<{ t: string }>`select table_name as t from information_schema.tables where table_schema = 'public' and table_name like '%notification%'`.execute(store)).rows.map((r) => r.t).sort();
+    expect(await tables(db)).toEqual(['commerce_notification_preferences', 'commerce_notifications']);
+    expect(await tables(social)).toEqual(['social_notification_preferences', 'social_notifications']);
+    const socialRows = JSON.stringify((await sql`select * from social_notifications`.execute(social)).rows);
     expect(socialRows).not.toContain(commerceSubject);
     expect(socialRows).not.toContain('order_');
     expect(socialRows).not.toContain(shop.id);
@@ -249,8 +253,8 @@ describe(`commerce notifications (${STORE_LABEL})`, () => {
     expect(exported.notifications.map((n) => (n as { kind: string }).kind)).toEqual(['order_paid']);
     expect(exported.notificationPreferences).toMatchObject([{ kind: 'chat_message', muted: true }]);
     await commerce.eraseSubject(subject);
-    expect((await sql<{ n: number }>`select count(*)::int as n from notifications where recipient = ${subject}`.execute(db)).rows[0]!.n).toBe(0);
-    expect((await sql<{ n: number }>`select count(*)::int as n from notification_preferences where subject = ${subject}`.execute(db)).rows[0]!.n).toBe(0);
+    expect((await sql<{ n: number }>`select count(*)::int as n from commerce_notifications where recipient = ${subject}`.execute(db)).rows[0]!.n).toBe(0);
+    expect((await sql<{ n: number }>`select count(*)::int as n from commerce_notification_preferences where subject = ${subject}`.execute(db)).rows[0]!.n).toBe(0);
     // The seller keeps their own notice of the order.
     expect((await inbox(seller)).items.some((i) => i.target.id === orderId)).toBe(true);
   });

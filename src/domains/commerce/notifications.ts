@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Kysely, Transaction } from 'kysely';
 import type { AnyDB } from '../../platform/db.js';
-import { Inbox, NotificationHub, NotificationItemFields, storeNotifications, type NotificationInput } from '../../platform/notifications.js';
+import { Inbox, NotificationHub, NotificationItemFields, storeNotifications, type InboxTables, type NotificationInput } from '../../platform/notifications.js';
 import type { Actor, OrderAction, OrderStatus } from './orders/state.js';
 
 /**
@@ -27,6 +27,7 @@ export type CommerceNotificationKind = (typeof COMMERCE_NOTIFICATION_KINDS)[numb
 
 /** Streams in this process listen here; `notify` marks the recipients. */
 export const commerceNotificationHub = new NotificationHub();
+export const COMMERCE_NOTIFICATION_TABLES: InboxTables = { items: 'commerce_notifications', preferences: 'commerce_notification_preferences' };
 
 export interface CommerceNotification extends Omit<NotificationInput, 'kind' | 'actor'> {
   kind: CommerceNotificationKind;
@@ -37,7 +38,7 @@ export interface CommerceNotification extends Omit<NotificationInput, 'kind' | '
  * Anyone in commerce may call it: `notify(trx, { recipient, kind, targetType, targetId, data })`.
  */
 export function notify(trx: Transaction<AnyDB> | Kysely<AnyDB>, notifications: CommerceNotification | CommerceNotification[]): Promise<number> {
-  return storeNotifications(trx, commerceNotificationHub, [notifications].flat());
+  return storeNotifications(trx, commerceNotificationHub, COMMERCE_NOTIFICATION_TABLES, [notifications].flat());
 }
 
 /** The owner of a shop, to notify as its seller (none once the shop is closed). */
@@ -96,5 +97,5 @@ export function notifyOutForDelivery(trx: Transaction<AnyDB>, order: MovedOrder)
 export const CommerceNotificationSchema = Type.Object(NotificationItemFields);
 
 export function commerceInbox(db: Kysely<AnyDB>): Inbox {
-  return new Inbox(db, { domain: 'commerce', kinds: COMMERCE_NOTIFICATION_KINDS, hub: commerceNotificationHub });
+  return new Inbox(db, { domain: 'commerce', tables: COMMERCE_NOTIFICATION_TABLES, kinds: COMMERCE_NOTIFICATION_KINDS, hub: commerceNotificationHub });
 }

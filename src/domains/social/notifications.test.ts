@@ -39,7 +39,7 @@ const inbox = async (who: TestUser, query = '') => {
 const unread = async (who: TestUser) => (await inject('GET', '/api/social/notifications/unread-count', who)).json().unread as number;
 const db = () => sekat.stores.social.db;
 const subjectOf = (who: TestUser) => sekat.domains.identity.subjectFor('social', who.accountId);
-const everything = async () => JSON.stringify((await sql`select * from notifications order by id`.execute(db())).rows);
+const everything = async () => JSON.stringify((await sql`select * from social_notifications order by id`.execute(db())).rows);
 const like = (who: TestUser, id = video) => inject('POST', `/api/social/videos/${id}/like`, who);
 
 function expectProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): { status: number } }, status: number) {
@@ -107,7 +107,7 @@ describe(`social notifications (${STORE_LABEL})`, () => {
     expect(likes[0]).toMatchObject({ unread: true, count: 13, actors: 13, target: { type: 'video', id: video } });
     expect(likers.map((f) => f.handle)).toContain(likes[0]!.actor!.handle);
     expect(await unread(creator)).toBe(1);
-    const rows = (await sql<{ n: number }>`select count(*)::int as n from notifications where kind = 'like'`.execute(db())).rows[0]!.n;
+    const rows = (await sql<{ n: number }>`select count(*)::int as n from social_notifications where kind = 'like'`.execute(db())).rows[0]!.n;
     expect(rows).toBe(13);
 
     // Read, then one more like: a new unread item of one, the old group stays read.
@@ -219,7 +219,7 @@ describe(`social notifications (${STORE_LABEL})`, () => {
     expect(stored).not.toContain(commerceSubject);
     expect(stored).not.toContain(creator.accountId);
     expect(stored).not.toMatch(/order_|payout|chat_message/);
-    const commerceRows = JSON.stringify((await sql`select * from notifications`.execute(sekat.stores.commerce.db)).rows);
+    const commerceRows = JSON.stringify((await sql`select * from commerce_notifications`.execute(sekat.stores.commerce.db)).rows);
     expect(commerceRows).not.toContain(subject);
     expect(commerceRows).not.toContain(creator.handle);
     expect(commerceRows).not.toContain(video);
@@ -231,7 +231,7 @@ describe(`social notifications (${STORE_LABEL})`, () => {
     expect(exported.notifications.map((n) => n.kind)).toContain('like');
     // fans[0] followed and liked (in the creator's inbox) and was told of the live (their own).
     const fanSubject = await subjectOf(fans[0]!);
-    const count = async (where: ReturnType<typeof sql>) => (await sql<{ n: number }>`select count(*)::int as n from notifications where ${where}`.execute(db())).rows[0]!.n;
+    const count = async (where: ReturnType<typeof sql>) => (await sql<{ n: number }>`select count(*)::int as n from social_notifications where ${where}`.execute(db())).rows[0]!.n;
     expect(await count(sql`recipient = ${fanSubject}`)).toBe(1);
     expect(await count(sql`actor = ${fanSubject}`)).toBeGreaterThan(0);
     await sekat.domains.social.port.eraseSubject(fanSubject);

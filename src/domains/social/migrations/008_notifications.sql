@@ -1,6 +1,6 @@
 -- Social notifications: follows, likes, comments, lives of people you follow (social subjects only).
 -- Likes append one row each (no lock on the video); the list coalesces a video's likes into one item.
-create table notifications (
+create table social_notifications (
   id bigint generated always as identity primary key,
   recipient text not null,
   kind text not null,
@@ -12,11 +12,11 @@ create table notifications (
   read_at timestamptz,
   created_at timestamptz not null default now()
 );
-create index notifications_inbox on notifications (recipient, id desc);
-create index notifications_unread on notifications (recipient, group_key) where read_at is null;
+create index social_notifications_inbox on social_notifications (recipient, id desc);
+create index social_notifications_unread on social_notifications (recipient, group_key) where read_at is null;
 
 -- A muted kind is not stored while muted.
-create table notification_preferences (
+create table social_notification_preferences (
   subject text not null,
   kind text not null,
   muted boolean not null,
@@ -25,4 +25,4 @@ create table notification_preferences (
 );
 
 -- One announcement per live and follower, however often (or concurrently) its host reconnects.
-create unique index notifications_live on notifications (recipient, target_id) where kind = 'live';
+create unique index social_notifications_live on social_notifications (recipient, target_id) where kind = 'live';
