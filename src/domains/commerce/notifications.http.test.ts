@@ -234,7 +234,8 @@ describe(`commerce notifications (${STORE_LABEL})`, () => {
     expect(stored).not.toContain(me.id);
     const social = sekat.stores.social.db;
     // Neither store holds the other's inbox table.
-    const tables = async (store: Database) => (await sql<{ t: string }>`select table_name as t from information_schema.tables where table_schema = 'public' and table_name like '%notification%'`.execute(store)).rows.map((r) => r.t).sort();
+    const tables = async (store: Database) => (await sql<{ t: string }>`select table_name as t from information_schema.tables where table_schema = 'public'
+      and table_name in ('commerce_notifications', 'commerce_notification_preferences', 'social_notifications', 'social_notification_preferences')`.execute(store)).rows.map((r) => r.t).sort();
     expect(await tables(db)).toEqual(['commerce_notification_preferences', 'commerce_notifications']);
     expect(await tables(social)).toEqual(['social_notification_preferences', 'social_notifications']);
     const socialRows = JSON.stringify((await sql`select * from social_notifications`.execute(social)).rows);
