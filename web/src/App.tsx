@@ -13,6 +13,7 @@ import { authPath, safeNext, signInReason } from './lib/next';
 import { VerifyEmailBanner } from './components/VerifyEmailBanner';
 import { ReauthDialog, SessionExpiredRedirect } from './guards/Guards';
 import { useUnread } from './chat/api';
+import { NotificationBell } from './notifications/Bell';
 
 const VideoPage = lazy(() => import('./pages/VideoPage'));
 const ProductPage = lazy(() => import('./pages/ProductPage'));
@@ -41,6 +42,8 @@ const OperatorModeration = lazy(() => import('./moderation/OperatorModeration'))
 const Transparency = lazy(() => import('./moderation/Transparency'));
 const ChatInbox = lazy(() => import('./chat/Inbox'));
 const ChatConversation = lazy(() => import('./chat/ConversationPage'));
+const NotificationInbox = lazy(() => import('./notifications/InboxPage'));
+const NotificationPreferences = lazy(() => import('./notifications/Preferences'));
 
 /**
  * Where the header's "Masuk"/"Daftar" bring a person back to: the page they are on, or, on the
@@ -74,6 +77,7 @@ function Header() {
       <nav aria-label={t('nav.account')}>
         {user ? (
           <>
+            <NotificationBell />
             <Link to={`/@${user.handle}`} className="who">
               @{user.handle}
             </Link>
@@ -265,6 +269,8 @@ export default function App() {
             <Route path="/saya/moderasi" element={<MyDecisions />} />
             <Route path="/transparansi" element={<Transparency />} />
             <Route path="/saya/chat" element={<ChatInbox />} />
+            <Route path="/notifikasi" element={<NotificationInbox />} />
+            <Route path="/notifikasi/pengaturan" element={<NotificationPreferences />} />
             <Route path="/chat/:id" element={<ChatConversation />} />
             <Route path="/studio/*" element={<Studio />} />
             <Route path="/live/:id" element={<LivePage />} />

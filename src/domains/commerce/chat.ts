@@ -10,6 +10,7 @@ import { uuidv7 } from '../../platform/ids.js';
 import { writeOutbox } from '../../platform/outbox.js';
 import { storePicture } from '../../platform/pictures.js';
 import { textProblem } from '../../platform/text.js';
+import { notify } from './notifications.js';
 
 export const MAX_CHAT_TEXT = 1000;
 /** Flood limit: at most this many messages from one sender in the window. */
@@ -392,6 +393,12 @@ export class ChatService {
         .where('id', '=', row.id)
         .execute();
       // For notifications later (commerce's own); ids only, no words and no person.
+      await notify(
+        trx,
+        you === 'buyer'
+          ? { recipient: row.owner_subject, kind: 'chat_message', groupKey: `chat:${row.id}`, targetType: 'seller_chat', targetId: row.id, data: { buyer: buyerLabel(row.buyer_tag), shopId: row.shop_id, shopName: row.shop_name } }
+          : { recipient: row.buyer_subject, kind: 'chat_message', groupKey: `chat:${row.id}`, targetType: 'chat', targetId: row.id, data: { shopName: row.shop_name } },
+      );
       await writeOutbox(trx, CHAT_MESSAGE, { conversationId: row.id, messageId: id, shopId: row.shop_id, from: you, kind: values.kind }, row.id);
       return inserted;
     });

@@ -50,6 +50,8 @@ import { commerceModeration } from './moderation.js';
 import { moderationRoutes } from '../../platform/moderation/routes.js';
 import { ChatService } from './chat.js';
 import { chatRoutes } from './chat.routes.js';
+import { notificationRoutes } from '../../platform/notifications.js';
+import { commerceInbox, CommerceNotificationSchema } from './notifications.js';
 import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -103,7 +105,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const reviewPhotos = new ReviewPhotos(deps.db, deps.dataDir);
   const reviews = new ReviewService(deps.db);
   const chat = new ChatService(deps.db, deps.dataDir);
-
+  const inbox = commerceInbox(deps.db);
   const bridgePort = new CommerceBridgePort(deps.db);
   const moderation = commerceModeration(deps.db, (messageId) => void chat.removed(messageId).catch((error: unknown) => deps.log.warn({ err: error }, 'could not tell the chat a message was removed')));
   deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
@@ -125,7 +127,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   deps.jobs.register(RETURN_DEADLINE_JOB, returns.deadlineJob());
   deps.jobs.register(PURGE_UNSENT_EVIDENCE_JOB, returns.purgeJob());
   returns.schedulePurge().catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the purge of unsent return evidence'));
-  const privacy = new PrivacyService(deps.db, reviewPhotos, chat, returns);
+  const privacy = new PrivacyService(deps.db, reviewPhotos, chat, returns, inbox);
   deps.jobs.register(RELEASE_SETTLEMENT_JOB, releaseSettlementJob(deps.db));
   deps.jobs.register(SEND_PAYOUT_JOB, sendPayoutJob(payouts));
   schedulePurge(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
@@ -165,6 +167,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(shippingRoutes(shipments, sandboxCourier?.sandbox));
       await app.register(chatRoutes(chat));
       await app.register(returnRoutes(returns, shipments, sandboxCourier?.sandbox, settings.isOperator ?? (() => false)));
+      await app.register(notificationRoutes(inbox, CommerceNotificationSchema));
       await app.register(moderationRoutes(moderation, { isOperator: settings.isOperator ?? (() => false) }));
     },
     health: async () => true,

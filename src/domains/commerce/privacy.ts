@@ -7,6 +7,7 @@ import { productViews } from './catalog/cache.js';
 import type { ReviewPhotos } from './review-photos.js';
 import type { ChatService } from './chat.js';
 import type { ReturnService } from './returns/returns.js';
+import type { Inbox } from '../../platform/notifications.js';
 
 /**
  * What commerce holds about one commerce subject, for the bridge's privacy requests. Commerce
@@ -18,6 +19,7 @@ export class PrivacyService {
     private readonly reviewPhotos: ReviewPhotos,
     private readonly chat: ChatService,
     private readonly returns: ReturnService,
+    private readonly inbox: Inbox,
   ) {}
 
   async exportSubject(subject: string) {
@@ -55,6 +57,8 @@ export class PrivacyService {
       chat: await this.chat.exportOf(subject),
       // Returns the person asked for: reasons, every step and their own photos.
       returns: await this.returns.exportOf(subject),
+      // The buyer's and the seller's notifications and which kinds they muted.
+      ...(await this.inbox.exportOf(subject)),
       shopLedger: await db.selectFrom('ledger_lines').select(['id', 'shop_id', 'account', 'amount_idr', 'reason', 'order_id', 'payout_id', 'created_at']).where('shop_id', 'in', ownShops).orderBy('id').execute(),
       // A creator's money: the bank accounts, withdrawals and commission lines of their affiliate id.
       affiliateBankAccounts: await db.selectFrom('bank_accounts').select(['id', 'affiliate_id', 'bank_code', 'account_number', 'holder_name', 'validated_name', 'validated_at']).where('affiliate_id', 'in', ownAffiliate).execute(),
@@ -97,6 +101,7 @@ export class PrivacyService {
       }
       const chatPhotos = await this.chat.eraseOf(trx, subject);
       const returnPhotos = await this.returns.eraseOf(trx, subject);
+      await this.inbox.eraseOf(trx, subject);
       await trx.deleteFrom('cart_items').where('subject', '=', subject).execute();
       await trx.deleteFrom('addresses').where('subject', '=', subject).execute();
       await trx.deleteFrom('shop_subscribers').where('subject', '=', subject).execute();

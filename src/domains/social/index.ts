@@ -29,6 +29,8 @@ import { Rooms } from './live/room.js';
 import { LiveService } from './live/service.js';
 import { liveRoutes } from './live/routes.js';
 import type { LiveDb } from './live/store.js';
+import { notificationRoutes } from '../../platform/notifications.js';
+import { announceLive, forgetBetween, socialInbox, SocialNotificationSchema } from './notifications.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -107,6 +109,9 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   const rooms = new Rooms((totals) => lives.recordTotals(totals));
   lives = new LiveService({ db: db as unknown as LiveDb, media, social: service, rooms, log: deps.log.child({ part: 'live' }), rtmpUrl, attributionKey: options.attributionKey });
   service.onBlock.push((blocker, blocked) => void lives.separate(blocker, blocked).catch(() => undefined));
+  const inbox = socialInbox(db);
+  service.onBlock.push((blocker, blocked) => void forgetBetween(db, blocker, blocked).catch(() => undefined));
+  lives.whenOnAir.push((liveId) => void announceLive(db, liveId).catch((error: unknown) => deps.log.warn({ err: error, liveId }, 'could not tell followers a live started')));
   const profileSeed = options.profileSeed ?? (() => undefined);
   const core = socialRoutes({
     service,
@@ -120,6 +125,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       await app.register(core);
       await app.register(tagRoutes(tags, authorizeTag));
       await app.register(moderationRoutes(moderation, { isOperator: options.isOperator ?? (() => false) }));
+      await app.register(notificationRoutes(inbox, SocialNotificationSchema));
       await app.register(async (scope) => {
         // The largest frame any of these sockets takes: a browser publisher's chunk; the room checks its own 4 KB.
         await scope.register(websocket, { options: { maxPayload: MAX_PUBLISH_CHUNK_BYTES } });
@@ -164,10 +170,11 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
         }));
         const avatar = avatarFileOf(media, data.profile?.avatarUrl ?? null);
         if (avatar) files.push({ path: avatar, name: `avatar${path.extname(avatar)}` });
-        return { data: { ...data, videos, ...(await tags.exportOf(subject)), ...(await lives.exportOf(subject)), moderation: await moderation.exportOf(subject) }, files };
+        return { data: { ...data, videos, ...(await tags.exportOf(subject)), ...(await lives.exportOf(subject)), ...(await inbox.exportOf(subject)), moderation: await moderation.exportOf(subject) }, files };
       },
       eraseSubject: async (subject) => {
         await lives.eraseOf(subject);
+        await inbox.eraseOf(db as never, subject);
         await tags.eraseOf(subject);
         await moderation.eraseOf(db as never, subject);
         await service.eraseSubject(subject);

@@ -22,6 +22,7 @@ import type { ProbeResult } from './media/probe.js';
 import type { ProductCard } from './tags/cards.js';
 import { TRANSCODE_JOB, TRANSCODE_MAX_ATTEMPTS } from './media/transcode.job.js';
 import type { ProfileSeed } from '../../contracts/ports.js';
+import { engagementNotice, notifySocial, socialNotificationHub } from './notifications.js';
 
 /** The public facts a signed-in person chose to show; the composition root supplies them. */
 export type { ProfileSeed };
@@ -521,6 +522,7 @@ export class SocialService {
       if (!inserted) return;
       await trx.updateTable('profiles').set((eb) => ({ follower_count: eb('follower_count', '+', 1) })).where('subject', '=', target.subject).execute();
       await trx.updateTable('profiles').set((eb) => ({ following_count: eb('following_count', '+', 1) })).where('subject', '=', subject).execute();
+      await notifySocial(trx, { recipient: target.subject, kind: 'follow', groupKey: 'follow', actor: subject, targetType: 'profile', targetId: '' });
     });
     this.signals.forget(subject);
     this.followingFirstPages.forget(subject);
@@ -693,17 +695,27 @@ export class SocialService {
           and (not age_gated or author = ${subject} or ${adult}::boolean)
           and not exists (select 1 from blocks b where b.blocker = videos.author and b.blocked = ${subject})
         on conflict do nothing returning video_id),
-      counted as (insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked returning likes)
+      counted as (insert into video_counter_deltas (video_id, likes) select video_id, 1 from liked returning likes),
+      noticed as (${engagementNotice('liked', 'like', subject)})
       select v.*, p.handle, p.display_name, p.avatar_url, d.pending_views, d.pending_likes + (select count(*)::int from counted) as pending_likes,
-        d.pending_comments, d.pending_shares
+        d.pending_comments, d.pending_shares, (select coalesce(array_agg(recipient), '{}') from noticed) as noticed_to
       from videos v join profiles p on p.subject = v.author
       cross join lateral (select coalesce(sum(views), 0)::int as pending_views, coalesce(sum(likes), 0)::int as pending_likes,
         coalesce(sum(comments), 0)::int as pending_comments, coalesce(sum(shares), 0)::int as pending_shares
         from video_counter_deltas where video_id = v.id) d
       where v.id = ${id}`.execute(this.db);
-    const row = ready(await this.visibleVideo(rows[0], subject));
+    const found = rows[0] as (VideoRow & PendingCounts & { noticed_to?: string[] }) | undefined;
+    const noticedTo = found?.noticed_to ?? [];
+    if (found) delete found.noticed_to;
+    this.noticed(noticedTo.map((recipient) => ({ recipient })));
+    const row = ready(await this.visibleVideo(found, subject));
     this.liked.changed(subject, id, true);
     return row;
+  }
+
+  /** Wakes the live inbox streams of whoever a committed statement notified. */
+  private noticed(rows: { recipient: string }[]): void {
+    for (const row of rows) socialNotificationHub.touch(row.recipient);
   }
 
   async unlike(id: string, subject: string): Promise<VideoRow> {
@@ -740,8 +752,11 @@ export class SocialService {
     await sql`
       with written as (
         insert into comments (id, video_id, author, text, created_at) values (${commentId}, ${id}, ${subject}, ${text}, ${new Date()})
-        returning video_id)
-      insert into video_counter_deltas (video_id, comments) select video_id, 1 from written`.execute(this.db);
+        returning video_id),
+      counted as (insert into video_counter_deltas (video_id, comments) select video_id, 1 from written),
+      noticed as (${engagementNotice('written', 'comment', subject)})
+      select recipient from noticed`.execute(this.db)
+      .then((r) => this.noticed(r.rows as { recipient: string }[]));
     return (await this.commentRows(id).where('c.id', '=', commentId).executeTakeFirstOrThrow());
   }
 

@@ -13,6 +13,7 @@ const PATHS = {
   info: 'M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm-1 8v7h2v-7h-2zm0-3v2h2V7h-2z',
   play: 'M7 4l13 8-13 8V4z',
   bag: 'M6 7h12l1 14H5L6 7zm3 0a3 3 0 0 1 6 0h-2a1 1 0 0 0-2 0H9z',
+  bell: 'M12 2a1.5 1.5 0 0 1 1.5 1.5v.6A6 6 0 0 1 18 10v5l2 2v1H4v-1l2-2v-5a6 6 0 0 1 4.5-5.9v-.6A1.5 1.5 0 0 1 12 2zm-2 17h4a2 2 0 0 1-4 0z',
 } as const;
 
 export type IconName = keyof typeof PATHS;

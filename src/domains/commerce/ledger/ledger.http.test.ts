@@ -211,6 +211,9 @@ describe(`seller balance and payouts (${STORE_LABEL})`, () => {
     ]);
     const listed = (await inject({ url: `/api/commerce/shops/${shopId}/payouts`, headers: seller.headers })).json();
     expect(listed.items).toMatchObject([{ id: payoutId, status: 'paid', amountIdr: amount }]);
+    // The seller is told, once, in the transaction that marked it paid.
+    const told = (await inject({ url: '/api/commerce/notifications', headers: seller.headers })).json().items.filter((n: { kind: string }) => n.kind === 'payout_paid');
+    expect(told).toMatchObject([{ target: { type: 'payout', id: payoutId }, data: { amountIdr: amount } }]);
   });
 
   it('verifies the provider’s notifications: forged, repeated and late ones change nothing', async () => {
@@ -246,6 +249,8 @@ describe(`seller balance and payouts (${STORE_LABEL})`, () => {
     await expect.poll(async () => (await db.selectFrom('payouts').select('status').where('id', '=', payout.json().id).executeTakeFirstOrThrow()).status).toBe('failed');
     const failed = (await inject({ url: `/api/commerce/shops/${shopId}/payouts`, headers: seller.headers })).json().items[0];
     expect(failed).toMatchObject({ status: 'failed', failureCode: '012', failureMessage: 'Beneficiary account is blocked' });
+    const told = (await inject({ url: '/api/commerce/notifications', headers: seller.headers })).json().items[0];
+    expect(told).toMatchObject({ kind: 'payout_failed', unread: true, target: { type: 'payout', id: payout.json().id }, data: { amountIdr: 10_000, code: '012' } });
     expect(await balance()).toMatchObject({ availableIdr: available, payoutProcessingIdr: 0 });
     const lines = (await inject({ url: `/api/commerce/shops/${shopId}/statement?limit=2`, headers: seller.headers })).json().items;
     expect(lines.map((l: { account: string; reason: string; amountIdr: number }) => [l.account, l.reason, l.amountIdr])).toEqual([

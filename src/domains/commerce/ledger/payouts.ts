@@ -8,6 +8,7 @@ import { enqueueJob, type Job } from '../../../platform/jobs.js';
 import { BANKS } from './banks.js';
 import type { DisbursementProvider } from './disbursement.js';
 import { affiliateBalances, move, post, shopBalances, type Account, type Line, type Reason } from './ledger.js';
+import { notifyPayoutOwner } from '../notifications.js';
 
 export const SEND_PAYOUT_JOB = 'commerce.payout.send';
 
@@ -274,6 +275,7 @@ export class PayoutService {
       .returning(['id', 'shop_id', 'affiliate_id', 'amount_idr'])
       .executeTakeFirst()) as { id: string; shop_id: string | null; affiliate_id: string | null; amount_idr: number } | undefined;
     if (!failed) return false;
+    await notifyPayoutOwner(trx, failed, { kind: 'payout_failed', targetType: 'payout', targetId: payoutId, data: { amountIdr: Number(failed.amount_idr), code } });
     await post(trx, {
       key: `payout:${payoutId}:failed`,
       kind: 'payout_failed',
@@ -314,6 +316,7 @@ export class PayoutService {
       if (status === 'completed') {
         const paid = await trx.updateTable('payouts').set({ status: 'paid', updated_at: sql`now()` }).where('id', '=', payout.id).where('status', '=', 'processing').returning('id').executeTakeFirst();
         if (!paid) return { applied: false };
+        await notifyPayoutOwner(trx, payout, { kind: 'payout_paid', targetType: 'payout', targetId: payout.id, data: { amountIdr: Number(payout.amount_idr) } });
         await post(trx, {
           key: `payout:${payout.id}:paid`,
           kind: 'payout_paid',

@@ -7,6 +7,7 @@ import { publishIfAvailabilityChanged } from '../catalog/events.js';
 import { productViews } from '../catalog/cache.js';
 import { requestRefund } from '../payments/refund.job.js';
 import { postOrderMove } from '../ledger/ledger.js';
+import { notifyOrderMove } from '../notifications.js';
 import { CLOSED_STATUSES, nextStatus, type Actor, type OrderAction, type OrderStatus } from './state.js';
 
 export const AUTO_COMPLETE_JOB = 'commerce.order.auto-complete';
@@ -276,6 +277,8 @@ export async function applyTransition(
     .execute()) as { id: number; touched: string[] }[];
   if (recorded.length !== 1) throw conflict('The order changed meanwhile; try again.');
   await postOrderMove(trx, order, from, to, partial);
+  // Before a minimising erasure below drops the buyer's subject, and in this transaction.
+  await notifyOrderMove(trx, order, from, to, action, actor);
 
   if (to === 'delivered' && from === 'shipped') {
     // Cash on delivery: the courier collected the money when the last open order arrived.

@@ -7,6 +7,7 @@ import { lockPayment } from '../payments/ledger.js';
 import { nextStatus } from '../orders/state.js';
 import { applyTransition, dispatchDeadline, lockOrder, type OrderRow } from '../orders/transition.js';
 import { advances, SHIPMENT_STAGES, stageOf, type Booking, type CourierProvider, type ShipmentStage } from './courier.js';
+import { notifyOutForDelivery } from '../notifications.js';
 import { COURIERS, type CourierCode } from './rates.js';
 
 /** An order's parcel to the buyer, or the buyer's return parcel back to the shop. */
@@ -202,6 +203,7 @@ export class ShipmentService {
         return { applied: true };
       }
       if (order && order.status === 'shipped') {
+        if (stage === 'out_for_delivery') await notifyOutForDelivery(trx, order);
         if (stage === 'delivered') await applyTransition(trx, order, 'deliver', 'provider', { reason: `delivered (courier ${shipment.waybill_id})` });
         if (stage === 'returned') await applyTransition(trx, order, 'courier_return', 'provider', { reason: `the courier brought the parcel back to the seller (${shipment.waybill_id})` });
       }

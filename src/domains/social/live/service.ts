@@ -94,6 +94,8 @@ export interface LiveOptions {
 }
 
 export class LiveService {
+  /** Called once a publish is watchable (the live's followers hear of it once). */
+  readonly whenOnAir: ((liveId: string) => void)[] = [];
   private readonly db: LiveDb;
   private readonly active = new Map<string, Active>();
   /** Lives whose publisher is being set up, so a second one arriving meanwhile is refused. */
@@ -565,6 +567,7 @@ export class LiveService {
       if (await stat(playlist).catch(() => undefined)) {
         await this.db.updateTable('lives').set({ on_air: true }).where('id', '=', liveId).where('status', '=', 'live').where('publish_count', '=', active.number).execute();
         this.rooms.send(liveId, { type: 'stream', url: livePlaylistUrl(liveId, active.number) });
+        for (const hook of this.whenOnAir) hook(liveId);
         this.options.log.info({ liveId }, 'live on air');
         return;
       }
