@@ -119,12 +119,18 @@ describe(`commerce notifications (${STORE_LABEL})`, () => {
     expect((await inbox(seller)).items.map((i) => i.kind)).toEqual(['order_new']);
     expect(await unread(seller)).toBe(1);
 
-    // A return: asked by the buyer, the seller hears it; approved by the seller, the buyer hears the refund.
-    expect((await inject('POST', `/api/commerce/orders/${orderId}/return`, buyer, { reason: 'Rusak saat tiba' })).statusCode).toBeLessThan(300);
+    // A return: asked by the buyer, the seller hears it; accepted by the seller, the buyer hears that;
+    // the parcel back at the shop refunds the order, and both hear of the refund.
+    const asked = await inject('POST', `/api/commerce/orders/${orderId}/returns`, buyer, { reasonCode: 'changed_mind', text: 'Ukurannya tidak cocok', photoIds: [] });
+    expect(asked.statusCode, asked.body).toBe(201);
     expect((await inbox(seller)).items[0]!.kind).toBe('order_return');
-    expect((await inject('POST', `/api/commerce/orders/${orderId}/return/approve`, seller, {})).statusCode).toBeLessThan(300);
-    expect((await inbox(buyer)).items[0]!.kind).toBe('order_refunded');
+    expect((await inject('POST', `/api/commerce/orders/${orderId}/return/accept`, seller, {})).statusCode).toBe(200);
+    expect((await inbox(buyer)).items[0]).toMatchObject({ kind: 'order_return', data: { returnState: 'accepted' } });
     expect(await unread(buyer)).toBe(5);
+    expect((await inject('POST', `/api/commerce/orders/${orderId}/return/ship`, buyer, {})).statusCode).toBe(200);
+    expect((await inject('POST', `/api/commerce/orders/${orderId}/return/courier/simulate`, buyer, { stage: 'delivered' })).statusCode).toBe(200);
+    expect((await inbox(buyer)).items.map((i) => i.kind)).toContain('order_refunded');
+    expect((await inbox(seller)).items.map((i) => i.kind)).toContain('order_refunded');
   });
 
   it('a seller cancelling a paid order tells the buyer of the refund; a move the machine refuses writes nothing', async () => {

@@ -101,6 +101,23 @@ export async function notifyOrderMove(trx: Transaction<AnyDB>, order: MovedOrder
   await notify(trx, out);
 }
 
+/**
+ * A step of a return (accepted, refused, offered, shipped back, escalated, decided…) tells the side
+ * that did not take it; the request itself is told by the order's own move.
+ */
+export async function notifyReturnStep(
+  trx: Transaction<AnyDB>,
+  step: { orderId: string; shopId: string; buyerSubject: string | null; state: string; action: string; actor: string; amountIdr?: number | null },
+): Promise<void> {
+  if (step.action === 'request') return;
+  const shop = await shopOf(trx, step.shopId);
+  const data = { status: 'return_requested', returnState: step.state, action: step.action, shopName: shop?.name ?? '', ...(step.amountIdr ? { amountIdr: step.amountIdr } : {}) };
+  const out: CommerceNotification[] = [];
+  if (step.actor !== 'buyer') out.push({ recipient: step.buyerSubject, kind: 'order_return', targetType: 'order', targetId: step.orderId, data });
+  if (step.actor !== 'seller') out.push({ recipient: shop?.owner_subject ?? null, kind: 'order_return', targetType: 'seller_order', targetId: step.orderId, data });
+  await notify(trx, out);
+}
+
 /** The courier says the parcel is out for delivery today. */
 export function notifyOutForDelivery(trx: Transaction<AnyDB>, order: MovedOrder): Promise<number> {
   return notify(trx, { recipient: order.buyer_subject, kind: 'order_out_for_delivery', targetType: 'order', targetId: order.id, data: { status: 'out_for_delivery', totalIdr: Number(order.total_idr) } });

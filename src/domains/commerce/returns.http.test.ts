@@ -165,6 +165,10 @@ describe(`returns with evidence (${STORE_LABEL})`, () => {
 
     const accepted = ok(await step(seller, orderId, 'return/accept'));
     expect(accepted.state).toBe('accepted');
+    // The buyer hears of the seller's answer in their commerce inbox; the seller, who gave it, does not.
+    const inbox = async (who: TestUser) => ok(await inject('GET', '/api/commerce/notifications?limit=50', who)).items as { kind: string; target: { id: string }; data: { returnState?: string } }[];
+    expect((await inbox(buyer)).filter((n) => n.target.id === orderId && n.kind === 'order_return').map((n) => n.data.returnState)).toContain('accepted');
+    expect((await inbox(seller)).some((n) => n.target.id === orderId && n.data.returnState === 'accepted')).toBe(false);
     const shipped = ok(await step(buyer, orderId, 'return/ship'));
     expect(shipped).toMatchObject({ state: 'shipped', shipment: { provider: 'biteship', courier: 'jne_reg', status: 'booked' } });
     // The return AWB is a second booking of the order, apart from the first parcel.

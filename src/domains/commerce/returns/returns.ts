@@ -15,6 +15,7 @@ import { applyTransition, lockOrder, RETURN_WINDOW_MS, type OrderRow } from '../
 import { shipmentView, type ShipmentService } from '../shipping/shipments.js';
 import { COURIERS, type CourierCode } from '../shipping/rates.js';
 import type { ShipmentStage } from '../shipping/courier.js';
+import { notifyReturnStep } from '../notifications.js';
 
 export const RETURN_REASONS = ['damaged', 'wrong_item', 'not_as_described', 'missing_parts', 'changed_mind'] as const;
 export type ReturnReason = (typeof RETURN_REASONS)[number];
@@ -283,6 +284,7 @@ export class ReturnService {
       .values({ return_id: row.id, from_state: action === 'request' ? null : row.state, to_state: to, action, actor, note: extra.note ?? null, amount_idr: extra.amountIdr ?? null, deadline_at: deadline })
       .returning('id')
       .executeTakeFirstOrThrow()) as { id: number };
+    await notifyReturnStep(trx, { orderId: row.order_id, shopId: row.shop_id, buyerSubject: row.buyer_subject, state: to, action, actor, amountIdr: extra.amountIdr });
     if (deadline) {
       await enqueueJob(trx, RETURN_DEADLINE_JOB, { returnId: row.id, state: to, deadlineAt: deadline.toISOString() }, { runAt: deadline, dedupeKey: `return-deadline:${row.id}:${event.id}`, maxAttempts: 20 });
     }
