@@ -19,6 +19,7 @@ import type { Database } from '../../platform/db.js';
 import type { CommerceInstance } from './index.js';
 import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
 import { signInWithTotp } from '../../../test/support/second-factor.js';
+import { readServerEvents } from '../../../test/support/sse.js';
 
 const run = promisify(execFile);
 let config: Config;
@@ -64,7 +65,6 @@ async function openStream(who: TestUser, headers: Record<string, string> = {}): 
   const response = await fetch(`${base}/api/commerce/chat/events`, { headers: { ...who.headers, accept: 'text/event-stream', ...headers }, signal: controller.signal });
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toContain('text/event-stream');
-  const events: Stream['events'] = [];
   const waiting: { event: string; match: (data: Record<string, unknown>) => boolean; resolve: (data: Record<string, unknown>) => void; from: number }[] = [];
   const settle = () => {
     for (const w of [...waiting]) {
@@ -75,26 +75,7 @@ async function openStream(who: TestUser, headers: Record<string, string> = {}): 
       }
     }
   };
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-        }
-        settle();
-      }
-    } catch {
-      // aborted
-    }
-  })();
+  const events: Stream['events'] = readServerEvents(response, settle);
   return {
     events,
     next: (event, match = () => true) =>

@@ -12,6 +12,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testi
 import type { Config } from '../../platform/config.js';
 import type { Database } from '../../platform/db.js';
 import { checkout, courierMoves, listProduct, openShop, registerUser, type TestUser } from './testkit.js';
+import { readServerEvents } from '../../../test/support/sse.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -64,26 +65,7 @@ async function openStream(who: TestUser, url: string) {
   const controller = new AbortController();
   const response = await fetch(`${base}${url}`, { headers: { ...who.headers, accept: 'text/event-stream' }, signal: controller.signal });
   expect(response.status).toBe(200);
-  const events: { event: string; data: Record<string, unknown> }[] = [];
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) events.push({ event, data: JSON.parse(data) });
-        }
-      }
-    } catch {
-      // closed
-    }
-  })();
+  const events = readServerEvents(response);
   return { events, close: () => controller.abort() };
 }
 

@@ -10,6 +10,7 @@ import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
 import { seedReadyVideo, type TestUser } from './testkit.js';
+import { readServerEvents } from '../../../test/support/sse.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -126,26 +127,7 @@ describe(`social notifications (${STORE_LABEL})`, () => {
     const controller = new AbortController();
     const response = await fetch(`${base}/api/social/notifications/stream`, { headers: { ...creator.auth, accept: 'text/event-stream' }, signal: controller.signal });
     expect(response.status).toBe(200);
-    const events: { event: string; data: Record<string, unknown> }[] = [];
-    void (async () => {
-      const decoder = new TextDecoder();
-      let buffer = '';
-      try {
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true });
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const event = /^event: (.*)$/m.exec(block)?.[1];
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (event && data) events.push({ event, data: JSON.parse(data) });
-          }
-        }
-      } catch {
-        // closed
-      }
-    })();
+    const events = readServerEvents(response);
     try {
       await expect.poll(() => events.find((e) => e.event === 'hello')?.data).toEqual({ unread: 0 });
       const started = Date.now();
