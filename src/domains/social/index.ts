@@ -110,6 +110,14 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   lives = new LiveService({ db: db as unknown as LiveDb, media, social: service, rooms, log: deps.log.child({ part: 'live' }), rtmpUrl, attributionKey: options.attributionKey });
   service.onBlock.push((blocker, blocked) => void lives.separate(blocker, blocked).catch(() => undefined));
   const inbox = socialInbox(db);
+  /** Everything social holds of a person: their lives, inbox, tags, reports and then the rest. */
+  const eraseSubject = async (subject: string): Promise<void> => {
+    await lives.eraseOf(subject);
+    await inbox.eraseOf(db as never, subject);
+    await tags.eraseOf(subject);
+    await moderation.eraseOf(db as never, subject);
+    await service.eraseSubject(subject);
+  };
   service.onBlock.push((blocker, blocked) => void forgetBetween(db, blocker, blocked).catch(() => undefined));
   lives.whenOnAir.push((liveId) => void announceLive(db, liveId).catch((error: unknown) => deps.log.warn({ err: error, liveId }, 'could not tell followers a live started')));
   const profileSeed = options.profileSeed ?? (() => undefined);
@@ -151,7 +159,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
     },
     media: mediaRoutes(media),
     exportSubject: (subject) => service.exportSubject(subject),
-    eraseSubject: (subject) => service.eraseSubject(subject),
+    eraseSubject,
     service,
     counters,
     cacheStats: () => [...service.cacheStats(), cards.stats()],
@@ -172,13 +180,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
         if (avatar) files.push({ path: avatar, name: `avatar${path.extname(avatar)}` });
         return { data: { ...data, videos, ...(await tags.exportOf(subject)), ...(await lives.exportOf(subject)), ...(await inbox.exportOf(subject)), moderation: await moderation.exportOf(subject) }, files };
       },
-      eraseSubject: async (subject) => {
-        await lives.eraseOf(subject);
-        await inbox.eraseOf(db as never, subject);
-        await tags.eraseOf(subject);
-        await moderation.eraseOf(db as never, subject);
-        await service.eraseSubject(subject);
-      },
+      eraseSubject,
       setAffiliateRef: async (subject, ref, seed) => {
         if (ref !== null && seed) await service.ensureProfile(subject, seed);
         await tags.setAffiliateRef(subject, ref);
