@@ -464,12 +464,7 @@ export class ReturnService {
     if (data.return_state !== 'accepted') throw conflict(`This return is ${data.return_state.replace(/_/g, ' ')}: only an accepted return is sent back.`, undefined, 'transition-not-allowed');
     const courier = (courierOverride ?? data.courier) as CourierCode;
     if (!(courier in COURIERS)) throw unprocessable('Choose a courier.', { courier: ['is not a courier'] });
-    const lines = (await this.db
-      .selectFrom('order_lines as l')
-      .innerJoin('variants as v', 'v.id', 'l.variant_id')
-      .select(['l.title', 'l.unit_price_idr', 'l.quantity', 'v.weight_grams'])
-      .where('l.order_id', '=', orderId)
-      .execute()) as { title: string; unit_price_idr: number; quantity: number; weight_grams: number }[];
+    const lines = await this.shipments.parcelLines(orderId);
     const booked = await this.shipments.book({
       referenceId: `${orderId}:return`,
       courier,

@@ -91,12 +91,7 @@ export class ShipmentService {
     nextStatus(row.status, 'ship');
     const courier = (courierOverride ?? row.courier) as CourierCode;
     if (!(courier in COURIERS)) throw badRequest('Choose a courier.', { courier: ['is not a courier'] });
-    const lines = (await this.db
-      .selectFrom('order_lines as l')
-      .innerJoin('variants as v', 'v.id', 'l.variant_id')
-      .select(['l.title', 'l.unit_price_idr', 'l.quantity', 'v.weight_grams'])
-      .where('l.order_id', '=', orderId)
-      .execute()) as { title: string; unit_price_idr: number; quantity: number; weight_grams: number }[];
+    const lines = await this.parcelLines(orderId);
     const booked = await this.courier.book({
       referenceId: orderId,
       courier,
@@ -125,6 +120,16 @@ export class ShipmentService {
       if (!taken || (taken as { tracking_id: string }).tracking_id !== booked.trackingId) await this.courier.cancel(booked.orderId, 'order no longer ships');
       throw error;
     }
+  }
+
+  /** What an order's parcel holds, for a courier booking (the first parcel or a return). */
+  async parcelLines(orderId: string): Promise<{ title: string; unit_price_idr: number; quantity: number; weight_grams: number }[]> {
+    return (await this.db
+    .selectFrom('order_lines as l')
+    .innerJoin('variants as v', 'v.id', 'l.variant_id')
+    .select(['l.title', 'l.unit_price_idr', 'l.quantity', 'v.weight_grams'])
+    .where('l.order_id', '=', orderId)
+    .execute()) as { title: string; unit_price_idr: number; quantity: number; weight_grams: number }[];
   }
 
   /** The courier aggregator's name, as kept on its shipments. */
