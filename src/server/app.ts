@@ -14,6 +14,7 @@ import { openDomainStore, type DomainStore } from '../platform/db.js';
 import { migrate } from '../platform/migrate.js';
 import { MemoryBus, type Bus } from '../platform/bus.js';
 import { NatsBus } from '../platform/nats-bus.js';
+import { NatsBroadcast, type Broadcast } from '../platform/broadcast.js';
 import { JobRunner } from '../platform/jobs.js';
 import { OutboxRelay } from '../platform/outbox.js';
 import { createLogger, loggerOptions, type Logger } from '../platform/log.js';
@@ -46,6 +47,11 @@ export interface BuildOptions {
   logDestination?: DestinationStream;
   /** The clock session lifetimes are measured by (default Date.now); tests move a fake one. */
   clock?: () => number;
+  /**
+   * Stores another app of this process already opened, used instead of opening them (and left
+   * open at close): two apps on one embedded database, as tests of several processes on PGlite do.
+   */
+  sharedStores?: Partial<Record<DomainName, DomainStore>>;
 }
 
 export { clientAddressTrust } from './trust-proxy.js';
@@ -120,11 +126,16 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
   const deps = {} as Record<DomainName, DomainDeps>;
   // Several processes share events through NATS JetStream; one process needs no server for them.
   const bus: Bus = config.natsUrl ? await NatsBus.connect({ url: config.natsUrl, stream: config.natsStream, log: log.child({ part: 'bus' }) }) : new MemoryBus();
+  // Live rooms on several social processes hear each other over NATS core, apart from each stream's.
+  let broadcast: Broadcast | undefined;
   try {
+    if (config.natsUrl && has('social')) {
+      broadcast = await NatsBroadcast.connect({ url: config.natsUrl, namespace: `fanout.${config.natsStream.toLowerCase()}`, log: log.child({ part: 'fanout' }) });
+    }
     // Each domain's store opens and migrates on its own, so they start side by side.
     const opened = await Promise.allSettled(
       here.map(async (domain) => {
-        const store = await openDomainStore(domain, {
+        const store = options.sharedStores?.[domain] ?? await openDomainStore(domain, {
           dataDir: config.dataDir,
           databaseUrl: config.databaseUrl,
           ownDatabaseUrl: config.databaseUrls[domain],
@@ -144,13 +155,15 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
           jobs: new JobRunner(store.db, domainLog, domain === 'social' ? { concurrency: config.transcodeConcurrency } : {}),
           outbox: new OutboxRelay(store.db, domain, bus, domainLog),
           dataDir: config.dataDir,
+          ...(domain === 'social' && broadcast ? { broadcast } : {}),
         };
       }),
     );
     const failed = opened.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
   } catch (error) {
-    await Promise.allSettled(Object.values(stores).map((s) => s.close()));
+    await Promise.allSettled(here.filter((d) => stores[d] && !options.sharedStores?.[d]).map((d) => stores[d]!.close()));
+    await broadcast?.close();
     await bus.close();
     throw error;
   }
@@ -524,9 +537,10 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
         await Promise.allSettled(here.map((d) => deps[d].outbox.stop()));
       }
       await Promise.allSettled(here.map((d) => domainOf(d).stop()));
+      await broadcast?.close();
       await bus.close();
       redis?.disconnect();
-      await Promise.allSettled(here.map((d) => stores[d]!.close()));
+      await Promise.allSettled(here.filter((d) => !options.sharedStores?.[d]).map((d) => stores[d]!.close()));
     },
   };
 }

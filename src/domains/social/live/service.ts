@@ -103,6 +103,8 @@ export class LiveService {
   /** Per viewer and live: the times of their recent comments. */
   private readonly commentTimes = new Map<string, number[]>();
   private readonly endPoll: NodeJS.Timeout;
+  /** Lives being finished here after an end elsewhere. */
+  private readonly finishing = new Set<string>();
 
   constructor(private readonly options: LiveOptions) {
     this.db = options.db;
@@ -435,10 +437,25 @@ export class LiveService {
     const standing = await this.standing(liveId, subject);
     if (standing === 'removed') throw notFound('No such live.');
     if (standing === 'muted') throw forbidden('The host muted you in this live.');
+    // This process's own count turns a flood away before the database is asked.
     if (!this.takeCommentSlot(liveId, subject)) throw tooManyRequests('Too many comments; wait a moment.', 2);
     const id = uuidv7();
     const text = rawText.trim();
     await this.db.transaction().execute(async (trx) => {
+      // The same limit on every process: the viewer's comments in the database, read under a lock
+      // of their own, so two processes taking one of theirs at the same moment take turns.
+      await sql`select pg_advisory_xact_lock(hashtext(${`live-comment:${liveId}:${subject}`}))`.execute(trx);
+      const now = Date.now();
+      const recent = await trx
+        .selectFrom('live_comments')
+        .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('created_at').as('last')])
+        .where('author', '=', subject)
+        .where('live_id', '=', liveId)
+        .where('created_at', '>', new Date(now - COMMENT_WINDOW_MS))
+        .executeTakeFirstOrThrow();
+      if (Number(recent.n) >= COMMENTS_PER_WINDOW || (recent.last && now - new Date(recent.last).getTime() < COMMENT_GAP_MS)) {
+        throw tooManyRequests('Too many comments; wait a moment.', 2);
+      }
       await trx.insertInto('live_comments').values({ id, live_id: liveId, author: subject, text, created_at: new Date() }).execute();
       await trx.updateTable('lives').set((eb) => ({ comment_count: eb('comment_count', '+', 1) })).where('id', '=', liveId).execute();
     });
@@ -601,8 +618,11 @@ export class LiveService {
     return this.get(liveId);
   }
 
-  /** After the end (here or in another process): stop packaging, make the replay, close the room. */
-  private async finish(liveId: string): Promise<void> {
+  /**
+   * After the end (here or in another process): stop packaging, make the replay, close the room
+   * (on every process when the end was here; only here when another process ended it).
+   */
+  private async finish(liveId: string, scope: 'everywhere' | 'here' = 'everywhere'): Promise<void> {
     const active = this.active.get(liveId);
     this.active.delete(liveId);
     if (active) {
@@ -615,7 +635,7 @@ export class LiveService {
       return null;
     });
     await rm(path.join(this.options.media.live, liveId), { recursive: true, force: true });
-    this.rooms.close(liveId, { type: 'ended', replayVideoId });
+    this.rooms.close(liveId, { type: 'ended', replayVideoId }, scope);
   }
 
   /** Finishes the lives this process packages that were ended elsewhere (another process, a moderation decision). */
@@ -624,7 +644,16 @@ export class LiveService {
     const ids = [...new Set([...this.active.keys(), ...this.rooms.liveIds()])];
     if (ids.length === 0) return;
     const ended = await this.db.selectFrom('lives').select('id').where('id', 'in', ids).where('status', '=', 'ended').execute().catch(() => []);
-    for (const { id } of ended) await this.finish(id);
+    for (const { id } of ended) {
+      // The poll, a moderation decision and another process's close may all ask at once: one finish each.
+      if (this.finishing.has(id)) continue;
+      this.finishing.add(id);
+      try {
+        await this.finish(id, 'here');
+      } finally {
+        this.finishing.delete(id);
+      }
+    }
   }
 
   /** The longest recording of the live's publishes, as a video of the host with the live's products tagged. */
