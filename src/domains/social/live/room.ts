@@ -61,7 +61,9 @@ type Relay =
   | { o: string; k: 'likes'; n: number }
   | { o: string; k: 'kick'; subject: string; code: number; reason: string }
   | { o: string; k: 'close'; text: string }
-  | { o: string; k: 'count'; n: number };
+  | { o: string; k: 'count'; n: number }
+  /** Every socket of `subject` in every room (an erased person). */
+  | { o: string; k: 'forget'; subject: string; code: number; reason: string };
 type Outgoing = Relay extends infer R ? (R extends Relay ? Omit<R, 'o'> : never) : never;
 
 export interface RoomsOptions {
@@ -73,6 +75,8 @@ export interface RoomsOptions {
 }
 
 const roomSubject = (liveId: string) => `live.${liveId}`;
+/** Not a live id (those are UUIDs): the subject of messages about every room. */
+const FORGET_ROOM = 'every';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -132,6 +136,9 @@ export class Rooms {
       case 'close':
         if (typeof message.text === 'string') this.closeHere(liveId, message.text);
         this.options.onRemoteClose?.(liveId);
+        return;
+      case 'forget':
+        if (typeof message.subject === 'string') this.closeSocketsEverywhereOf(message.subject, message.code, String(message.reason));
         return;
       case 'count': {
         if (!Number.isInteger(message.n) || message.n < 0) return;
@@ -239,6 +246,16 @@ export class Rooms {
   kick(liveId: string, subject: string, code: number, reason: string): void {
     this.closeSocketsOf(liveId, subject, code, reason);
     this.relay(liveId, { k: 'kick', subject, code, reason });
+  }
+
+  private closeSocketsEverywhereOf(subject: string, code: number, reason: string): void {
+    for (const liveId of this.rooms.keys()) this.closeSocketsOf(liveId, subject, code, reason);
+  }
+
+  /** Closes every socket of `subject` in every room of every process (a person erased). */
+  forget(subject: string, code: number, reason: string): void {
+    this.closeSocketsEverywhereOf(subject, code, reason);
+    this.relay(FORGET_ROOM, { k: 'forget', subject, code, reason });
   }
 
   private closeHere(liveId: string, text: string): void {
