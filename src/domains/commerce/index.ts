@@ -32,6 +32,8 @@ import { reviewRoutes } from './reviews.routes.js';
 import type { CommercePort } from '../../contracts/ports.js';
 import { FLASH_END_JOB, FlashSaleService, flashEndJob } from './flash/flash.js';
 import { flashRoutes } from './flash/routes.js';
+import { ALLOCATION_END_JOB, AllocationService, allocationEndJob } from './flash/allocations.js';
+import { allocationRoutes } from './flash/allocation-routes.js';
 import { RELEASE_SETTLEMENT_JOB } from './ledger/ledger.js';
 import { releaseSettlementJob } from './ledger/settlement.job.js';
 import { SandboxDisbursement, type IrisSandbox } from './ledger/iris-sandbox.js';
@@ -112,6 +114,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
   deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
   deps.jobs.register(FLASH_END_JOB, flashEndJob(deps.db));
+  deps.jobs.register(ALLOCATION_END_JOB, allocationEndJob(deps.db));
   deps.jobs.register(SEND_REFUND_JOB, sendRefundJob(deps.db, provider, deps.log));
   const sandboxDisbursement = settings.iris ? undefined : new SandboxDisbursement();
   const payouts = new PayoutService(deps.db, settings.iris ? new IrisClient(settings.iris) : sandboxDisbursement!, deps.log);
@@ -163,6 +166,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(addressRoutes(deps.db, new AddressBookService(deps.db)));
       await app.register(reviewRoutes(reviews, reviewPhotos));
       await app.register(flashRoutes(new FlashSaleService(deps.db)));
+      await app.register(allocationRoutes(new AllocationService(deps.db), new FlashSaleService(deps.db)));
       await app.register(ledgerRoutes(new StatementService(deps.db), payouts));
       await app.register(shippingRoutes(shipments, sandboxCourier?.sandbox));
       await app.register(chatRoutes(chat));
