@@ -36,6 +36,8 @@ import { DomainTokenIssuer, DomainTokenVerifier, invalidDomainToken, JWKS_PATH, 
 import { refuseCrossSiteRequests } from './csrf.js';
 import type { SubjectSet } from '../contracts/ports.js';
 import { LRUCache } from 'lru-cache';
+import { createMetrics, type ProcessMetrics } from '../platform/metrics.js';
+import { registerHealth } from './health.js';
 
 
 export interface BuildOptions {
@@ -63,6 +65,7 @@ export interface Sekat {
   deps: Record<DomainName, DomainDeps>;
   bus: Bus;
   log: Logger;
+  metrics: ProcessMetrics;
   close(): Promise<void>;
 }
 
@@ -76,6 +79,8 @@ export interface SekatProcess {
   log: Logger;
   /** Every route each domain of this process registered (what the gateway's routing is checked against). */
   routes: { domain: DomainName; method: string; url: string }[];
+  /** Its Prometheus metrics (served on METRICS_PORT by main.ts). */
+  metrics: ProcessMetrics;
   close(): Promise<void>;
 }
 
@@ -300,6 +305,10 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     serializerOpts: { ajv: { formats: TEXT_FORMATS } },
     schemaController: { compilersFactory: { buildValidator: boundedValidatorCompiler() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const metrics = createMetrics(config.split ? here.join(',') : 'all');
+  metrics.instrument(app);
+  for (const domain of here) metrics.watchStore(domain, stores[domain]!.db);
+  if (bus.lag) metrics.watchBus(() => bus.lag!());
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
   // Many clients send `Content-Type: application/json` on a POST with no body; that is no body,
@@ -503,6 +512,12 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     },
   );
 
+  registerHealth(app, {
+    ...Object.fromEntries(here.map((domain) => [domain, () => stores[domain]!.ping()])),
+    bus: () => bus.ping?.() ?? Promise.resolve(true),
+    ...(redis ? { redis: async () => (await redis.ping()) === 'PONG' } : {}),
+  });
+
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // The web app is served by the one process, or in a split by the gateway alone.
@@ -528,6 +543,7 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     bus,
     log,
     routes,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;

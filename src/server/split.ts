@@ -25,6 +25,8 @@ export interface SplitOptions {
   /** The gateway's port; the domains listen on basePort, basePort + 1, … */
   gatewayPort: number;
   basePort: number;
+  /** Where the processes' metrics ports start (default basePort + 50), one each in plan order. */
+  metricsBasePort?: number;
   /** How many social processes (two show the gateway's failover). */
   socialProcesses?: number;
   logLevel?: string;
@@ -37,6 +39,8 @@ export interface SplitOptions {
 export interface SplitProcess {
   name: string;
   url: string;
+  /** Where its Prometheus metrics are (GET /metrics on its METRICS_PORT). */
+  metricsUrl: string;
   child: ChildProcess;
 }
 
@@ -45,6 +49,8 @@ export interface Split {
   processes: SplitProcess[];
   /** Stops the named processes (SIGTERM) and waits until they have exited. */
   stop(names: string[]): Promise<void>;
+  /** Starts the named (stopped) processes again and waits until each answers /readyz. */
+  restart(names: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -118,19 +124,28 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
     },
   });
 
-  const processes: SplitProcess[] = plan.map(({ name, port: listen, env }) => {
+  // Each process serves its metrics on a port of its own, above the domains' ports.
+  const metricsBase = options.metricsBasePort ?? options.basePort + 50;
+  const launch = (index: number): ChildProcess => {
+    const { name, port: listen, env } = plan[index]!;
     const dataDir = path.join(options.dataDir, name.replace(/-\d+$/, ''));
     mkdirSync(dataDir, { recursive: true });
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/main.ts')], {
       cwd: ROOT,
-      env: { ...base, ...env, PORT: String(listen), DATA_DIR: dataDir },
+      env: { ...base, ...env, PORT: String(listen), DATA_DIR: dataDir, METRICS_PORT: String(metricsBase + index) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const label = `[${name}]`.padEnd(12);
     for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream! }).on('line', (line) => write(`${label} ${line}`));
     child.once('exit', (code, signal) => write(`${label} exited (${signal ?? code})`));
-    return { name, url: `http://127.0.0.1:${listen}`, child };
-  });
+    return child;
+  };
+  const processes: SplitProcess[] = plan.map(({ name, port: listen }, index) => ({
+    name,
+    url: `http://127.0.0.1:${listen}`,
+    metricsUrl: `http://127.0.0.1:${metricsBase + index}/metrics`,
+    child: launch(index),
+  }));
 
   const split: Split = {
     gatewayUrl: `http://127.0.0.1:${options.gatewayPort}`,
@@ -142,6 +157,22 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
           const gone = exited(p.child);
           p.child.kill('SIGTERM');
           await gone;
+        }),
+      );
+    },
+    async restart(names) {
+      await Promise.all(
+        processes.map(async (p, index) => {
+          if (!names.includes(p.name) || (p.child.exitCode === null && p.child.signalCode === null)) return;
+          p.child = launch(index);
+          const deadline = Date.now() + 120_000;
+          for (;;) {
+            if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode} on restart`);
+            const ready = await fetch(`${p.url}/readyz`).then((res) => res.ok, () => false);
+            if (ready) return;
+            if (Date.now() > deadline) throw new Error(`${p.name} did not become ready in 120 s after a restart`);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
         }),
       );
     },
