@@ -12,7 +12,7 @@ import { socialRoutes } from './routes.js';
 import { avatarFileOf } from './media/avatar.js';
 import { MediaPaths } from './media/paths.js';
 import { mediaRoutes } from './media/serve.js';
-import { TRANSCODE_JOB, transcodeJob } from './media/transcode.job.js';
+import { registerSocialJobs } from './jobs.js';
 import type { LiveOffer, LiveOfferRef, SocialPort } from '../../contracts/ports.js';
 import type { ProductUpserted } from '../../contracts/commerce.js';
 import { ProductCards } from './tags/cards.js';
@@ -86,7 +86,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   const service = new SocialService(db, media, deps.jobs);
   const counters = new CounterFold(db, deps.log.child({ part: 'counters' }));
   counters.start();
-  deps.jobs.register(TRANSCODE_JOB, transcodeJob({ db, media, log: deps.log, preset: options.transcodePreset, onReady: () => service.videosChanged() }));
+  registerSocialJobs(deps.jobs, { transcode: { db, media, log: deps.log, preset: options.transcodePreset, onReady: () => service.videosChanged() } });
   const cards = new ProductCards(db as unknown as TagsDb, deps.log);
   cards.subscribe(deps.bus);
   const tags = new TagService(db as unknown as TagsDb, cards, options.attributionKey, (subject) => service.signals.forget(subject));

@@ -2,7 +2,6 @@ import { rename, rm, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { JobRunner } from '../../platform/jobs.js';
-import { enqueueJob } from '../../platform/jobs.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { textProblem } from '../../platform/text.js';
 import { conflict, forbidden, HttpProblem, notFound, tooManyRequests, unprocessable, validationFailed } from '../../platform/errors.js';
@@ -20,7 +19,7 @@ import { AVATAR_URL_PREFIX, MediaPaths, masterUrl, posterUrl } from './media/pat
 import { avatarFileOf } from './media/avatar.js';
 import type { ProbeResult } from './media/probe.js';
 import type { ProductCard } from './tags/cards.js';
-import { TRANSCODE_JOB, TRANSCODE_MAX_ATTEMPTS } from './media/transcode.job.js';
+import { TRANSCODE_MAX_ATTEMPTS, transcodeJobType } from './media/transcode.job.js';
 import type { ProfileSeed } from '../../contracts/ports.js';
 import { engagementNotice, notifySocial, socialNotificationHub } from './notifications.js';
 
@@ -573,7 +572,7 @@ export class SocialService {
           // Millisecond timestamps, so keyset cursors (which carry ms) match rows exactly.
           .values({ id, author: subject, caption, hashtags: parseHashtags(caption), created_at: new Date(), duration_ms: probe.durationMs, width: probe.width, height: probe.height, failure_reason: null, ready_at: null })
           .execute();
-        await enqueueJob(trx, TRANSCODE_JOB, { videoId: id }, { maxAttempts: TRANSCODE_MAX_ATTEMPTS, dedupeKey: `transcode:${id}` });
+        await transcodeJobType.enqueue(trx, { videoId: id }, { maxAttempts: TRANSCODE_MAX_ATTEMPTS, dedupeKey: `transcode:${id}` });
       });
     } catch (error) {
       await rm(this.media.sourceOf(id), { force: true });

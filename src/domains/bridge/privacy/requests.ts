@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import yazl from 'yazl';
 import type { Logger } from 'pino';
 import type { Database } from '../../../platform/db.js';
-import { enqueueJob, type Job, type JobRunner } from '../../../platform/jobs.js';
+import { defineJob, enqueueJob, type Job, type JobRunner } from '../../../platform/jobs.js';
 import { conflict, notFound } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { signToken, verifyToken } from '../../../platform/tokens.js';
@@ -14,6 +14,16 @@ import { exportReadme } from './readme.js';
 
 export const EXPORT_JOB = 'privacy.export';
 export const ERASE_JOB = 'privacy.erase';
+export interface PrivacyExport {
+  requestId: string;
+}
+export interface PrivacyErasure {
+  requestId: string;
+  /** Set while the erasure waits for the person's open orders to close. */
+  waitForOrders?: true;
+}
+export const privacyExportJobType = defineJob<PrivacyExport, PrivacyRequests>(EXPORT_JOB, (privacy) => (job) => privacy.runExport(job));
+export const privacyErasureJobType = defineJob<PrivacyErasure, PrivacyRequests>(ERASE_JOB, (privacy) => (job) => privacy.runErasure(job));
 /** A signed download link works this long. */
 const LINK_TTL_SECONDS = 15 * 60;
 /** The order erasure runs in: identity last, so the person cannot sign in while it runs. */
@@ -125,8 +135,8 @@ export class PrivacyRequests {
   }
 
   /** Job: gathers every domain's export into one zip. */
-  async runExport(job: Job): Promise<void> {
-    const requestId = String(job.payload.requestId);
+  async runExport(job: Job<PrivacyExport>): Promise<void> {
+    const { requestId } = job.payload;
     const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst()) as RequestRow | undefined;
     if (!row || row.status !== 'pending' || !row.subjects) return;
     const subjects = row.subjects;
@@ -256,8 +266,8 @@ export class PrivacyRequests {
   }
 
   /** Job: runs every erasure step not yet done; a failed step makes the job retry later. */
-  async runErasure(job: Job): Promise<void> {
-    const requestId = String(job.payload.requestId);
+  async runErasure(job: Job<PrivacyErasure>): Promise<void> {
+    const { requestId } = job.payload;
     const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst()) as RequestRow | undefined;
     if (!row || row.status !== 'pending' || !row.subjects) return;
     const subjects = row.subjects;

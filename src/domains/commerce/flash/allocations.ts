@@ -2,12 +2,17 @@ import { sql, type Transaction } from 'kysely';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, forbidden, HttpProblem, notFound, validationFailed } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
-import { jobInsert } from '../../../platform/jobs.js';
+import { defineJob, type Job } from '../../../platform/jobs.js';
 import { productViews } from '../catalog/cache.js';
 import { publishIfAvailabilityChanged } from '../catalog/events.js';
 import { dealWindow, insertDeal, lowestPriceOf30Days, type FlashDealInput } from './flash.js';
 
 export const ALLOCATION_END_JOB = 'commerce.allocation.end';
+/** The allocation-end job's payload. */
+export interface AllocationEnd {
+  allocationId: string;
+}
+
 export const MAX_ALLOCATION_UNITS = 1_000_000;
 
 export interface AllocationInput {
@@ -138,8 +143,8 @@ export async function endAllocation(trx: Transaction<AnyDB>, allocationId: strin
 
 /** The job that ends an allocation at its end time; running it again (or after a revoke) does nothing. */
 export function allocationEndJob(db: Database) {
-  return async (job: { payload: Record<string, unknown> }) => {
-    const allocationId = String(job.payload.allocationId);
+  return async (job: Pick<Job<AllocationEnd>, 'payload'>) => {
+    const { allocationId } = job.payload;
     const row = (await db.selectFrom('creator_allocations').select(['ends_at', 'ended_at']).where('id', '=', allocationId).executeTakeFirst()) as
       | { ends_at: Date | null; ended_at: Date | null }
       | undefined;
@@ -210,7 +215,7 @@ export class AllocationService {
         })
         .execute();
       await trx.updateTable('variants').set({ reserved: sql`reserved + ${input.units}` }).where('id', '=', variant.id).execute();
-      if (endsAt) await jobInsert(trx, uuidv7(), ALLOCATION_END_JOB, { allocationId }, { runAt: endsAt, dedupeKey: `allocation-end:${allocationId}` }).execute();
+      if (endsAt) await allocationEndJobType.insert(trx, uuidv7(), { allocationId }, { runAt: endsAt, dedupeKey: `allocation-end:${allocationId}` }).execute();
       await publishIfAvailabilityChanged(trx, [variant.product_id]);
       productViews.forget([variant.product_id]);
       return allocationId;
@@ -297,3 +302,5 @@ export class AllocationService {
     });
   }
 }
+
+export const allocationEndJobType = defineJob<AllocationEnd, Database>(ALLOCATION_END_JOB, allocationEndJob);

@@ -2,11 +2,14 @@ import { sql, type Transaction } from 'kysely';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, forbidden, notFound, validationFailed } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
-import { jobInsert } from '../../../platform/jobs.js';
+import { defineJob, type Job } from '../../../platform/jobs.js';
 import { productViews } from '../catalog/cache.js';
 import { publishIfAvailabilityChanged } from '../catalog/events.js';
 
 export const FLASH_END_JOB = 'commerce.flash.end';
+export interface FlashEnd {
+  dealId: string;
+}
 export const MIN_DURATION_MINUTES = 1;
 export const MAX_DURATION_MINUTES = 20;
 export const MIN_COUNTDOWN_SECONDS = 10;
@@ -183,7 +186,7 @@ export async function insertDeal(
       allocation_id: deal.allocationId,
     })
     .execute();
-  await jobInsert(trx, uuidv7(), FLASH_END_JOB, { dealId }, { runAt: endsAt, dedupeKey: `flash-end:${dealId}` }).execute();
+  await flashEndJobType.insert(trx, uuidv7(), { dealId }, { runAt: endsAt, dedupeKey: `flash-end:${dealId}` }).execute();
   return dealId;
 }
 
@@ -231,8 +234,8 @@ export async function endDeal(db: Database | Transaction<AnyDB>, dealId: string)
 
 /** The job that ends a deal at its end time; running it again (or after an early end) does nothing. */
 export function flashEndJob(db: Database) {
-  return async (job: { payload: Record<string, unknown> }) => {
-    const dealId = String(job.payload.dealId);
+  return async (job: Pick<Job<FlashEnd>, 'payload'>) => {
+    const { dealId } = job.payload;
     const deal = (await db.selectFrom('flash_deals').select(['ends_at', 'ended_at']).where('id', '=', dealId).executeTakeFirst()) as
       | { ends_at: Date; ended_at: Date | null }
       | undefined;
@@ -408,3 +411,5 @@ export async function claimFlashUnits(trx: Transaction<AnyDB>, subject: string, 
     }
   }
 }
+
+export const flashEndJobType = defineJob<FlashEnd, Database>(FLASH_END_JOB, flashEndJob);
