@@ -28,7 +28,7 @@ export const LiveSchema = Type.Object(
     playlistUrl: Type.Union([Type.String(), Type.Null()], { description: 'HLS (fMP4, 1 s segments, program-date-time) while on air' }),
     products: Type.Array(ProductCard),
     pinned: Type.Union([ProductCard, Type.Null()]),
-    viewers: Type.Integer({ description: 'Viewers connected to this server process now' }),
+    viewers: Type.Integer({ description: 'Viewers in the room now, on every server process' }),
     counts: Type.Object({ likes: Type.Integer(), comments: Type.Integer(), peakViewers: Type.Integer(), totalViewers: Type.Integer() }),
     replayVideoId: Type.Union([Type.String(), Type.Null()]),
   },
