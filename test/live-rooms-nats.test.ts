@@ -111,7 +111,8 @@ describe.skipIf(!NATS_URL)(`live rooms across two social processes over NATS (${
     const created = await api(one, 'POST', '/api/social/lives', host, { title: 'Live dua proses', productIds: [productId] });
     expect(created.statusCode, created.body).toBe(201);
     liveId = created.json().live.id;
-    // OBS publishes to process two; process one never packages this live.
+    // OBS publishes to process two's RTMP port (node-media-server keeps its sessions per Node
+    // process, so which app takes it is not certain here); one of them packages, the other relays.
     publisher = spawn(
       'ffmpeg',
       [
@@ -145,7 +146,7 @@ describe.skipIf(!NATS_URL)(`live rooms across two social processes over NATS (${
     const trollRoom = await join('two', troll);
     await Promise.all([hostRoom, fanRoom, anonymous, trollRoom].map((s) => s.next('hello', 20_000)));
 
-    // Process two packages the publish; viewers on process one hear that it can be watched.
+    // The packaging process's `stream` reaches the other's viewers too (each socket once, below).
     const stream = await fanRoom.next('stream', 30_000);
     expect(stream.url).toBe(`/media/live/${liveId}/1/index.m3u8`);
 
