@@ -15,6 +15,8 @@ export interface StampedeOptions {
   attempts: number;
   /** The deal's per-buyer limit. */
   limit: number;
+  /** Checkouts started per second, evenly spaced; 0: every one at once (a burst). */
+  rate: number;
 }
 
 export const stampedeOptionsFromEnv = (): StampedeOptions => ({
@@ -22,6 +24,7 @@ export const stampedeOptionsFromEnv = (): StampedeOptions => ({
   accounts: Number(process.env.FLASH_BUYERS ?? 50),
   attempts: Number(process.env.FLASH_ATTEMPTS ?? 20),
   limit: Number(process.env.FLASH_LIMIT ?? 5),
+  rate: Number(process.env.FLASH_RATE ?? 0),
 });
 
 export interface Stampede {
@@ -40,15 +43,20 @@ const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN :
 
 let keySeq = 0;
 
-/** Every buyer's attempts at once on `variantId`; figures of every answer. */
-export async function stampede(sekat: Sekat, buyers: TestUser[], variantId: string, attemptsEach: number): Promise<Stampede> {
-  const attempts = buyers.flatMap((buyer) => Array.from({ length: attemptsEach }, () => buyer));
+/**
+ * Every buyer's attempts on `variantId`, all at once (`rate` 0) or started `rate` per second,
+ * interleaved across buyers; figures of every answer. A burst's p99 is its drain time (attempts
+ * over throughput); a paced one's is the latency a buyer sees at that arrival rate.
+ */
+export async function stampede(sekat: Sekat, buyers: TestUser[], variantId: string, attemptsEach: number, rate = 0): Promise<Stampede> {
+  const attempts = Array.from({ length: attemptsEach }, () => buyers).flat();
   const all: number[] = [];
   const winners: number[] = [];
   const statuses: Record<number, number> = {};
   const started = performance.now();
   await Promise.all(
-    attempts.map(async (buyer) => {
+    attempts.map(async (buyer, i) => {
+      if (rate > 0) await new Promise((resolve) => setTimeout(resolve, started + (i * 1000) / rate - performance.now()));
       const t0 = performance.now();
       const response = await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }, `flash-bench-${process.pid}-${++keySeq}`);
       const ms = performance.now() - t0;
@@ -97,8 +105,8 @@ export async function flashStampede(sekat: Sekat, options: StampedeOptions): Pro
   await sql`update flash_deals set announce_at = now() - interval '20 seconds', starts_at = now() - interval '1 second' where id = ${created.json().id}`.execute(sekat.stores.commerce.db);
   const buyers = await Promise.all(Array.from({ length: options.accounts }, (_, i) => registerUser(sekat.app, `flashbuyer${i}`)));
   for (let i = 0; i < 20; i++) await checkout(sekat.app, buyers[i % options.accounts]!, { items: [{ variantId: warm.variants[0]!.id, quantity: 1 }] });
-  const baseline = await stampede(sekat, buyers, normal.variants[0]!.id, options.attempts);
-  const deal = await stampede(sekat, buyers, flash.variants[0]!.id, options.attempts);
+  const baseline = await stampede(sekat, buyers, normal.variants[0]!.id, options.attempts, options.rate);
+  const deal = await stampede(sekat, buyers, flash.variants[0]!.id, options.attempts, options.rate);
   return { baseline, deal };
 }
 
