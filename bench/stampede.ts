@@ -2,6 +2,7 @@
  * The flash-sale stampede shared by bench:flash and bench:live: many buyers at once on one deal's
  * allocation, next to the same stampede on a normal variant holding as many units (no deal).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import type { Sekat } from '../src/server/app.js';
 import { checkout, listProduct, openShop, registerUser, type TestUser } from '../src/domains/commerce/testkit.js';
@@ -37,6 +38,8 @@ export interface Stampede {
   statuses: Record<number, number>;
   errors: number;
   maxPerBuyer: number;
+  /** The p99 delay of this process's event loop during the stampede: time no request could run. */
+  loopDelayP99: number;
 }
 
 const percentile = (sorted: number[], p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!);
@@ -53,6 +56,8 @@ export async function stampede(sekat: Sekat, buyers: TestUser[], variantId: stri
   const all: number[] = [];
   const winners: number[] = [];
   const statuses: Record<number, number> = {};
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   const started = performance.now();
   await Promise.all(
     attempts.map(async (buyer, i) => {
@@ -66,6 +71,7 @@ export async function stampede(sekat: Sekat, buyers: TestUser[], variantId: stri
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  loop.disable();
   all.sort((a, b) => a - b);
   winners.sort((a, b) => a - b);
   const db = sekat.stores.commerce.db;
@@ -81,6 +87,7 @@ export async function stampede(sekat: Sekat, buyers: TestUser[], variantId: stri
     statuses,
     errors: Object.entries(statuses).filter(([code]) => Number(code) >= 500).reduce((sum, [, n]) => sum + n, 0),
     maxPerBuyer: Math.max(0, ...perBuyer.rows.map((r) => r.n)),
+    loopDelayP99: loop.percentile(99) / 1e6,
   };
 }
 
@@ -116,7 +123,7 @@ export function stampedeLine(name: string, s: Stampede, allocation: number, limi
   return (
     `${name.padEnd(30)} ${s.buyersPerSecond.toFixed(0).padStart(6)} buyers/s  p50 ${s.p50.toFixed(0).padStart(5)} ms  p99 ${s.p99.toFixed(0).padStart(5)} ms` +
     `  winners p50 ${s.winnersP50.toFixed(0)} / p99 ${s.winnersP99.toFixed(0)} ms  orders ${s.orders} ${s.orders === allocation ? '==' : '!='} ${allocation}` +
-    `  5xx ${s.errors}${held}  ${JSON.stringify(s.statuses)}`
+    `  5xx ${s.errors}${held}  ${JSON.stringify(s.statuses)}  event-loop delay p99 ${s.loopDelayP99.toFixed(0)} ms`
   );
 }
 

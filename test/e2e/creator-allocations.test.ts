@@ -71,11 +71,16 @@ describe('creator stock allocations in Chromium', () => {
     await form.getByLabel(id.allocations.dealUnits, { exact: true }).fill('4');
     await form.getByRole('button', { name: id.allocations.start }).click();
     await waitInvalid(form.getByLabel(id.allocations.dealPrice, { exact: true }));
+    // Under the seller's floor: refused on the price, in words.
+    await form.getByLabel(id.allocations.dealPrice, { exact: true }).fill('79000');
+    await form.getByRole('button', { name: id.allocations.start }).click();
+    await form.getByText(t(id.allocations.rule.floor, { n: 'Rp 80.000' })).waitFor();
     // More than is left: 409, refused on the units.
     await form.getByLabel(id.allocations.dealPrice, { exact: true }).fill('99000');
     await form.getByLabel(id.allocations.dealUnits, { exact: true }).fill('7');
     await form.getByRole('button', { name: id.allocations.start }).click();
     await waitInvalid(form.getByLabel(id.allocations.dealUnits, { exact: true }));
+    await form.getByText(t(id.allocations.rule.left, { n: 6 })).waitFor();
     await form.getByLabel(id.allocations.dealUnits, { exact: true }).fill('4');
     await form.getByRole('button', { name: id.allocations.start }).click();
     await panel.getByText(t(id.allocations.started, { title: 'Tas Rotan', price: 'Rp 99.000', count: 4 })).waitFor();
