@@ -6,7 +6,8 @@
  *
  * Prints buyers/s, p50/p99 (every answer, and the winners' alone), and orders == allocation.
  * Knobs: FLASH_ALLOCATION (default 200), FLASH_BUYERS (accounts, default 50), FLASH_ATTEMPTS (per
- * account, default 20), FLASH_LIMIT (per buyer, default 5), BENCH_SKIP_PGLITE=1.
+ * account, default 20), FLASH_LIMIT (per buyer, default 5), FLASH_RATE (checkouts started a second,
+ * default 0: all at once), BENCH_SKIP_PGLITE=1.
  */
 import { buildSekat } from '../src/server/app.js';
 import { disposeTestConfig, testConfig } from '../src/platform/testing.js';
@@ -28,7 +29,7 @@ async function runOn(label: string, env: Record<string, string | undefined>) {
 const runs: Awaited<ReturnType<typeof runOn>>[] = [];
 if (!process.env.BENCH_SKIP_PGLITE) runs.push(await runOn('PGlite', { DATABASE_URL: '' }));
 if (process.env.DATABASE_URL) runs.push(await runOn('PostgreSQL', { DATABASE_URL: process.env.DATABASE_URL }));
-console.log(`\nflash-sale stampede: ${options.accounts * options.attempts} checkouts at once (${options.accounts} buyers × ${options.attempts}) on ${options.allocation} units`);
+console.log(`\nflash-sale stampede: ${options.accounts * options.attempts} checkouts ${options.rate > 0 ? `started ${options.rate} a second` : 'at once'} (${options.accounts} buyers × ${options.attempts}) on ${options.allocation} units`);
 let oversold = false;
 for (const r of runs) {
   console.log(`\n== ${r.label} ==`);

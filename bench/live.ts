@@ -11,7 +11,8 @@
  * - baselines for the first two: the same publisher into a bare ffmpeg (RTMP listen, the same HLS
  *   arguments as Sekat's packager) for BENCH_BASELINE_SECONDS (20), measured the same way, first.
  * - stampede: the flash-sale stampede of bench:flash (bench/stampede.ts, FLASH_* knobs) on the same
- *   store as the live, next to the same stampede on a normal variant.
+ *   store as the live, next to the same stampede on a normal variant: once as a burst, once with
+ *   the checkouts started FLASH_PACED_RATE (50) a second.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -253,12 +254,16 @@ async function main() {
     console.log(`  Sekat pin to ${VIEWERS} viewers: p50 ${ms(room.p50)}, p99 ${ms(room.p99)} (target ≤ 500 ms), ${Math.round(room.perSecond)} messages/s (${room.delivered}/${room.expected})`);
     publisher.kill('SIGKILL');
 
-    const rush = await flashStampede(sekat, stampedeOptions);
-    console.log(`  flash-sale stampede: ${stampedeOptions.accounts * stampedeOptions.attempts} checkouts at once (${stampedeOptions.accounts} buyers × ${stampedeOptions.attempts}) on ${stampedeOptions.allocation} units (target p99 ≤ 250 ms, 0 oversold)`);
-    console.log(`    ${stampedeLine('baseline (normal variant)', rush.baseline, stampedeOptions.allocation)}`);
-    console.log(`    ${stampedeLine('flash deal', rush.deal, stampedeOptions.allocation, stampedeOptions.limit)}`);
-    console.log(`    oversold: ${Math.max(0, rush.deal.orders - stampedeOptions.allocation)}`);
-    failed = !stampedeHeld(rush.deal, stampedeOptions);
+    // The burst (every checkout at once), then the same buyers arriving at FLASH_PACED_RATE a second.
+    for (const options of [stampedeOptions, { ...stampedeOptions, rate: Number(process.env.FLASH_PACED_RATE ?? 50) }]) {
+      const rush = await flashStampede(sekat, options);
+      const how = options.rate > 0 ? `started ${options.rate} a second` : 'at once';
+      console.log(`  flash-sale stampede: ${options.accounts * options.attempts} checkouts ${how} (${options.accounts} buyers × ${options.attempts}) on ${options.allocation} units (target p99 ≤ 250 ms, 0 oversold)`);
+      console.log(`    ${stampedeLine('baseline (normal variant)', rush.baseline, options.allocation)}`);
+      console.log(`    ${stampedeLine('flash deal', rush.deal, options.allocation, options.limit)}`);
+      console.log(`    oversold: ${Math.max(0, rush.deal.orders - options.allocation)}`);
+      if (!stampedeHeld(rush.deal, options)) failed = true;
+    }
   } finally {
     await sekat.close();
     await disposeTestConfig(config);

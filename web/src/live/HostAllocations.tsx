@@ -8,6 +8,7 @@ import { useFormErrors } from '../components/useFormErrors';
 import { ErrorNote } from '../components/Alert';
 import { formatIdr } from '../lib/format';
 import type { CreatorAllocation } from '../seller/SellerAllocations';
+import { useAllocationFieldErrors } from '../seller/allocationErrors';
 
 const toInt = (value: string) => (value.trim() === '' ? Number.NaN : Number(value));
 const emptyDraft = { dealPriceIdr: '', allocation: '', perBuyerLimit: '1', durationMinutes: '5', countdownSeconds: '30' };
@@ -16,6 +17,7 @@ const emptyDraft = { dealPriceIdr: '', allocation: '', perBuyerLimit: '1', durat
 function StartFromAllocation({ allocation, onStarted }: { allocation: CreatorAllocation; onStarted(deal: FlashDeal): void }) {
   const { t } = useTranslation();
   const errors = useFormErrors();
+  const own = useAllocationFieldErrors();
   const [form, setForm] = useState(emptyDraft);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => {
     errors.clearField(k);
@@ -34,10 +36,14 @@ function StartFromAllocation({ allocation, onStarted }: { allocation: CreatorAll
       }),
     onSuccess: (deal) => {
       errors.clear();
+      own.clear();
       setForm(emptyDraft);
       onStarted(deal);
     },
-    onError: (error) => errors.show(error),
+    onError: (error) => {
+      errors.show(error);
+      own.read(error);
+    },
   });
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -61,7 +67,7 @@ function StartFromAllocation({ allocation, onStarted }: { allocation: CreatorAll
           {errors.message}
         </p>
       )}
-      <Field label={t('allocations.dealPrice')} hint={t('allocations.dealPriceHint')} name={`${prefix}-price`} type="number" inputMode="numeric" min={1} value={form.dealPriceIdr} onChange={set('dealPriceIdr')} errors={errors.fields.dealPriceIdr} required />
+      <Field label={t('allocations.dealPrice')} hint={t('allocations.dealPriceHint')} name={`${prefix}-price`} type="number" inputMode="numeric" min={1} value={form.dealPriceIdr} onChange={set('dealPriceIdr')} errors={own.of('dealPriceIdr', errors.fields.dealPriceIdr)} required />
       <Field
         label={t('allocations.dealUnits')}
         hint={t('allocations.dealUnitsHint', { remaining: allocation.remaining })}
@@ -72,12 +78,12 @@ function StartFromAllocation({ allocation, onStarted }: { allocation: CreatorAll
         max={allocation.remaining}
         value={form.allocation}
         onChange={set('allocation')}
-        errors={errors.fields.allocation}
+        errors={own.of('allocation', errors.fields.allocation)}
         required
       />
-      <Field label={t('allocations.perBuyer')} name={`${prefix}-limit`} type="number" inputMode="numeric" min={1} value={form.perBuyerLimit} onChange={set('perBuyerLimit')} errors={errors.fields.perBuyerLimit} required />
-      <Field label={t('allocations.duration')} name={`${prefix}-duration`} type="number" inputMode="numeric" min={1} max={20} value={form.durationMinutes} onChange={set('durationMinutes')} errors={errors.fields.durationMinutes} required />
-      <Field label={t('allocations.countdown')} name={`${prefix}-countdown`} type="number" inputMode="numeric" min={10} max={300} value={form.countdownSeconds} onChange={set('countdownSeconds')} errors={errors.fields.countdownSeconds} required />
+      <Field label={t('allocations.perBuyer')} name={`${prefix}-limit`} type="number" inputMode="numeric" min={1} value={form.perBuyerLimit} onChange={set('perBuyerLimit')} errors={own.of('perBuyerLimit', errors.fields.perBuyerLimit)} required />
+      <Field label={t('allocations.duration')} name={`${prefix}-duration`} type="number" inputMode="numeric" min={1} max={20} value={form.durationMinutes} onChange={set('durationMinutes')} errors={own.of('durationMinutes', errors.fields.durationMinutes)} required />
+      <Field label={t('allocations.countdown')} name={`${prefix}-countdown`} type="number" inputMode="numeric" min={10} max={300} value={form.countdownSeconds} onChange={set('countdownSeconds')} errors={own.of('countdownSeconds', errors.fields.countdownSeconds)} required />
       <button type="submit" className="primary small-btn" disabled={start.isPending || allocation.remaining === 0}>
         {start.isPending ? t('auth.working') : t('allocations.start')}
       </button>

@@ -8,6 +8,7 @@ import { useFormErrors } from '../components/useFormErrors';
 import { ErrorNote, Loading } from '../components/Alert';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { formatDateTime, formatIdr } from '../lib/format';
+import { useAllocationFieldErrors } from './allocationErrors';
 
 /** A creator stock allocation as commerce returns it (GET /api/commerce/shops/:shopId/allocations). */
 export interface CreatorAllocation {
@@ -38,6 +39,7 @@ const emptyDraft = { productId: '', variantId: '', affiliateId: '', units: '', f
 function NewAllocation({ shop, onCreated }: { shop: Shop; onCreated(): void }) {
   const { t } = useTranslation();
   const errors = useFormErrors();
+  const own = useAllocationFieldErrors();
   const [form, setForm] = useState(emptyDraft);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
   const products = useQuery({ queryKey: ['shop-products', shop.slug], queryFn: () => api<Page<ProductSummary>>(`/api/commerce/products?shop=${encodeURIComponent(shop.id)}&limit=100&sort=newest`) });
@@ -55,10 +57,14 @@ function NewAllocation({ shop, onCreated }: { shop: Shop; onCreated(): void }) {
       }),
     onSuccess: () => {
       errors.clear();
+      own.clear();
       setForm(emptyDraft);
       onCreated();
     },
-    onError: (error) => errors.show(error),
+    onError: (error) => {
+      errors.show(error);
+      own.read(error);
+    },
   });
 
   function submit(event: FormEvent) {
@@ -102,7 +108,7 @@ function NewAllocation({ shop, onCreated }: { shop: Shop; onCreated(): void }) {
           </small>
         )}
       </div>
-      <Field label={t('allocations.creator')} hint={t('allocations.creatorHint')} name="affiliateId" value={form.affiliateId} onChange={set('affiliateId')} errors={errors.fields.affiliateId} required />
+      <Field label={t('allocations.creator')} hint={t('allocations.creatorHint')} name="affiliateId" value={form.affiliateId} onChange={set('affiliateId')} errors={own.of('affiliateId', errors.fields.affiliateId)} required />
       <Field
         label={t('allocations.units')}
         hint={variant ? t('allocations.unitsHint', { available: variant.available }) : undefined}
@@ -112,10 +118,10 @@ function NewAllocation({ shop, onCreated }: { shop: Shop; onCreated(): void }) {
         min={1}
         value={form.units}
         onChange={set('units')}
-        errors={errors.fields.units}
+        errors={own.of('units', errors.fields.units)}
         required
       />
-      <Field label={t('allocations.floor')} hint={t('allocations.floorHint')} name="floorPriceIdr" type="number" inputMode="numeric" min={1} value={form.floorPriceIdr} onChange={set('floorPriceIdr')} errors={errors.fields.floorPriceIdr} />
+      <Field label={t('allocations.floor')} hint={t('allocations.floorHint')} name="floorPriceIdr" type="number" inputMode="numeric" min={1} value={form.floorPriceIdr} onChange={set('floorPriceIdr')} errors={own.of('floorPriceIdr', errors.fields.floorPriceIdr)} />
       <button type="submit" className="primary" disabled={create.isPending}>
         {create.isPending ? t('auth.working') : t('allocations.submit')}
       </button>

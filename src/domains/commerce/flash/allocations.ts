@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type ColumnType, type Generated, type Transaction } from 'kysely';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, forbidden, HttpProblem, notFound, validationFailed } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
@@ -25,6 +25,25 @@ export interface AllocationInput {
 
 /** A flash deal a creator starts from an allocation: the variant is the allocation's. */
 export type CreatorFlashInput = Omit<FlashDealInput, 'variantId'>;
+
+/**
+ * The `creator_allocations` table (migration 017) for commerce's Kysely database type, and the
+ * column it adds to `flash_deals`: `allocation_id: string | null`.
+ */
+export interface CreatorAllocationsTable {
+  id: string;
+  shop_id: string;
+  product_id: string;
+  variant_id: string;
+  affiliate_id: string;
+  units: number;
+  remaining: number;
+  floor_price_idr: ColumnType<string | null, number | null | undefined, number | null>;
+  ends_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  ended_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  returned: ColumnType<number | null, number | null | undefined, number | null>;
+  created_at: Generated<Date>;
+}
 
 interface AllocationRow {
   id: string;
