@@ -10,7 +10,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { DOMAINS, type DomainName } from '../src/platform/config.js';
 import { databaseName, dropPostgresDatabase } from '../src/platform/db.js';
 import { startSplit, type Split } from '../src/server/split.js';
-import { TOKEN_EXCHANGE_PATH } from '../src/server/domain-tokens.js';
+import { JWKS_PATH, TOKEN_EXCHANGE_PATH } from '../src/server/domain-tokens.js';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { internalPath, SERVICE_TOKEN_PATH } from '../src/server/service-calls.js';
 import { makeImage } from '../src/domains/social/testkit.js';
 import { createDomainRoles } from '../scripts/db-roles.js';
@@ -63,8 +64,14 @@ describe.skipIf(!DATABASE_URL)('the bridge across processes, each store its own 
   const passwords = Object.fromEntries(DOMAINS.map((domain) => [domain, randomBytes(18).toString('base64url')])) as Record<DomainName, string>;
   const lines: string[] = [];
   let split: Split | undefined;
+  let socialAgain: ChildProcess | undefined;
 
   afterAll(async () => {
+    if (socialAgain && socialAgain.exitCode === null) {
+      const gone = new Promise((resolve) => socialAgain!.once('exit', resolve));
+      socialAgain.kill('SIGTERM');
+      await gone;
+    }
     await split?.close();
     for (const domain of DOMAINS) await dropPostgresDatabase(DATABASE_URL!, databaseName(prefix, domain));
     const admin = new pg.Client({ connectionString: DATABASE_URL });
@@ -189,7 +196,10 @@ describe.skipIf(!DATABASE_URL)('the bridge across processes, each store its own 
     expect(first.status).toBe(204);
     expect(await refused(`Bearer ${good}`)).toBe(401);
 
-    // The erasure: every domain erases over the network, identity last.
+    // The erasure: every domain erases over the network, identity last. Social is down when it is
+    // asked for: the bridge's job tries again until social is back, then finishes.
+    const socialPort = new URL(at('social-1')).port;
+    await split.stop(['social-1']);
     const erased = await call('DELETE', '/api/me', token);
     expect(erased.status, JSON.stringify(erased.body)).toBe(202);
     expect((await call('GET', '/api/me', token)).status).toBe(401);
@@ -197,6 +207,38 @@ describe.skipIf(!DATABASE_URL)('the bridge across processes, each store its own 
     bridgeDb.pathname = `/${databaseName(prefix, 'bridge')}`;
     const bridge = new pg.Client({ connectionString: bridgeDb.toString() });
     await bridge.connect();
+    const failedStep = await waitFor('a failed social step', async () => {
+      const row = await bridge.query<{ attempts: number; last_error: string | null; status: string }>(`select attempts, last_error, status from privacy_request_steps where request_id = $1 and domain = 'social'`, [erased.body.id]);
+      return row.rows[0]?.last_error ? row.rows[0] : undefined;
+    });
+    expect(failedStep).toMatchObject({ status: 'pending' });
+    expect(failedStep.last_error).toMatch(/social/);
+    // Identity (last) has not been erased while social still holds the person.
+    const identityStep = await bridge.query<{ status: string }>(`select status from privacy_request_steps where request_id = $1 and domain = 'identity'`, [erased.body.id]);
+    expect(identityStep.rows[0]!.status).toBe('pending');
+    const held = /^(DATABASE_URL.*|SEKAT_.*|NATS_.*|PORT|DATA_DIR)$/;
+    const base = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined && !held.test(entry[0])));
+    const secrets = JSON.parse(readFileSync(path.join(dataDir, 'split-secrets.json'), 'utf8')) as Record<string, string>;
+    socialAgain = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+      env: {
+        ...base,
+        SEKAT_DOMAINS: 'social',
+        DATABASE_URL_SOCIAL: databaseUrls.social!,
+        DATABASE_PREFIX: prefix,
+        NATS_URL,
+        NATS_STREAM: stream,
+        ATTRIBUTION_KEY: secrets.ATTRIBUTION_KEY!,
+        IDENTITY_JWKS_URL: `${at('identity')}${JWKS_PATH}`,
+        HOST: '127.0.0.1',
+        PORT: socialPort,
+        DATA_DIR: path.join(dataDir, 'social'),
+        TRUST_PROXY: 'loopback',
+        RTMP_PORT: 'off',
+        LOG_LEVEL: 'warn',
+        REQUIRE_VERIFIED_EMAIL: 'false',
+      },
+      stdio: 'ignore',
+    });
     await waitFor('the erasure', async () => {
       const row = await bridge.query<{ status: string }>('select status from privacy_requests where id = $1', [erased.body.id]);
       return row.rows[0]?.status === 'done';
