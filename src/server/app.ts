@@ -34,6 +34,8 @@ import { registerWeb, webIsBuilt, webOrNotFound } from './web.js';
 import { buildGateway } from './gateway.js';
 import { DomainTokenIssuer, DomainTokenVerifier, invalidDomainToken, JWKS_PATH, looksLikeJwt, TOKEN_EXCHANGE_PATH, type DomainClaims } from './domain-tokens.js';
 import { refuseCrossSiteRequests } from './csrf.js';
+import { registerInternalEndpoints, remotePorts } from './service-calls.js';
+import path from 'node:path';
 import type { SubjectSet } from '../contracts/ports.js';
 import { LRUCache } from 'lru-cache';
 import { createMetrics, type ProcessMetrics } from '../platform/metrics.js';
@@ -260,12 +262,17 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
         },
       })
     : undefined;
+  // In a split the bridge calls the domains of other processes over the network, with service tokens.
+  const remote =
+    has('bridge') && config.split
+      ? remotePorts({ urls: config.serviceUrls, bridgeServiceKey: config.secrets.bridgeServiceKey, incomingDir: path.join(config.dataDir, 'exports', 'incoming'), log: log.child({ part: 'service-calls' }) })
+      : undefined;
   bridgeDomain = has('bridge')
     ? bridge.start(deps.bridge, {
         ports: {
-          identity: identityDomain ?? unreachablePort('identity'),
-          social: socialDomain?.port ?? unreachablePort('social'),
-          commerce: commerceDomain?.port ?? unreachablePort('commerce'),
+          identity: identityDomain ?? remote?.identity ?? unreachablePort('identity'),
+          social: socialDomain?.port ?? remote?.social ?? unreachablePort('social'),
+          commerce: commerceDomain?.port ?? remote?.commerce ?? unreachablePort('commerce'),
         },
         subjectsOf,
         profileSeedOf: (request) => publicProfileOf.get(request),
@@ -473,6 +480,19 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     );
   }
 
+  // The internal endpoints the bridge calls in a split (never routed by the gateway).
+  if (config.split) {
+    await registerInternalEndpoints(app, {
+      identity: identityDomain,
+      social: socialDomain?.port,
+      commerce: commerceDomain?.port,
+      issuer: tokenIssuer,
+      jwksUrl: config.identityJwksUrl,
+      bridgeServiceKey: config.secrets.bridgeServiceKey,
+      redis,
+    });
+  }
+
   // Transcoded video (HLS playlists, segments, posters) under /media/videos/.
   if (socialDomain) {
     await app.register(async (scope) => {
@@ -555,6 +575,7 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
       await Promise.allSettled(here.map((d) => domainOf(d).stop()));
       await broadcast?.close();
       await bus.close();
+      await remote?.close();
       redis?.disconnect();
       await Promise.allSettled(here.filter((d) => !options.sharedStores?.[d]).map((d) => stores[d]!.close()));
     },

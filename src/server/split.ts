@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DOMAINS } from '../platform/config.js';
+import { DOMAINS, type DomainName } from '../platform/config.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -12,12 +12,17 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
  * Variables one process of the split may be given only when it needs them. The launcher starts
  * every process from an environment without them and adds each process's own.
  */
-const HELD = /^(DATABASE_URL.*|SESSION_PEPPER|TOKEN_SIGNING_KEY|ATTRIBUTION_KEY|PAYMENT_SERVER_KEY|EXPORT_LINK_KEY|SUBJECT_KEY_.*|SEKAT_.*|GATEWAY_.*|IDENTITY_JWKS_URL|SMTP_URL|OPERATOR_EMAILS|IRIS_.*|BITESHIP_.*|PORT|DATA_DIR)$/;
+const HELD = /^(DATABASE_URL.*|SESSION_PEPPER|TOKEN_SIGNING_KEY|BRIDGE_SERVICE_KEY|ATTRIBUTION_KEY|PAYMENT_SERVER_KEY|EXPORT_LINK_KEY|SUBJECT_KEY_.*|SEKAT_.*|GATEWAY_.*|IDENTITY_JWKS_URL|SMTP_URL|OPERATOR_EMAILS|IRIS_.*|BITESHIP_.*|PORT|DATA_DIR)$/;
 
 export interface SplitOptions {
   /** PostgreSQL server: each domain gets its database `<prefix>_<domain>` on it. */
   databaseUrl: string;
   databasePrefix?: string;
+  /**
+   * A domain's own database URL, with its own role (`npm run db:roles`): that process is given it
+   * (DATABASE_URL_<DOMAIN>) instead of databaseUrl.
+   */
+  databaseUrls?: Partial<Record<DomainName, string>>;
   natsUrl: string;
   natsStream?: string;
   redisUrl?: string;
@@ -57,9 +62,17 @@ export interface Split {
 /** Secrets made once per data folder and kept there, so sessions and pseudonyms survive a restart. */
 function splitSecrets(dataDir: string): Record<string, string> {
   const file = path.join(dataDir, 'split-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
   const fresh = () => randomBytes(32).toString('base64url');
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    if (kept.BRIDGE_SERVICE_KEY) return kept;
+    // A folder from before service tokens: the one new secret is added.
+    kept.BRIDGE_SERVICE_KEY = fresh();
+    writeFileSync(file, JSON.stringify(kept, null, 2), { mode: 0o600 });
+    return kept;
+  }
   const secrets: Record<string, string> = {
+    BRIDGE_SERVICE_KEY: fresh(),
     SESSION_PEPPER: fresh(),
     TOKEN_SIGNING_KEY: fresh(),
     ATTRIBUTION_KEY: fresh(),
@@ -101,18 +114,26 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
     ...options.extraEnv,
   };
   const jwks = { IDENTITY_JWKS_URL: `${identityUrl}/api/identity/.well-known/jwks.json` };
+  // A domain with its own database URL (and role) is given that instead of the server's.
+  const store = (domain: DomainName): Record<string, string> => {
+    const own = options.databaseUrls?.[domain];
+    return own ? { DATABASE_URL: '', [`DATABASE_URL_${domain.toUpperCase()}`]: own } : {};
+  };
   const plan: { name: string; port: number; env: Record<string, string> }[] = [];
   let port = options.basePort;
-  plan.push({ name: 'identity', port: port++, env: { ...shared, SEKAT_DOMAINS: 'identity', ...pick('SESSION_PEPPER', 'TOKEN_SIGNING_KEY', ...DOMAINS.map((d) => `SUBJECT_KEY_${d.toUpperCase()}`)), ...(process.env.OPERATOR_EMAILS ? { OPERATOR_EMAILS: process.env.OPERATOR_EMAILS } : {}), ...(process.env.SMTP_URL ? { SMTP_URL: process.env.SMTP_URL } : {}) } });
+  plan.push({ name: 'identity', port: port++, env: { ...shared, ...store('identity'), SEKAT_DOMAINS: 'identity', ...pick('SESSION_PEPPER', 'TOKEN_SIGNING_KEY', 'BRIDGE_SERVICE_KEY', ...DOMAINS.map((d) => `SUBJECT_KEY_${d.toUpperCase()}`)), ...(process.env.OPERATOR_EMAILS ? { OPERATOR_EMAILS: process.env.OPERATOR_EMAILS } : {}), ...(process.env.SMTP_URL ? { SMTP_URL: process.env.SMTP_URL } : {}) } });
   const socials = options.socialProcesses ?? 2;
-  for (let i = 1; i <= socials; i++) plan.push({ name: `social-${i}`, port: port++, env: { ...shared, SEKAT_DOMAINS: 'social', ...pick('ATTRIBUTION_KEY'), ...jwks } });
-  plan.push({ name: 'commerce', port: port++, env: { ...shared, SEKAT_DOMAINS: 'commerce', ...pick('ATTRIBUTION_KEY', 'PAYMENT_SERVER_KEY'), ...jwks } });
-  plan.push({ name: 'bridge', port: port++, env: { ...shared, SEKAT_DOMAINS: 'bridge', ...pick('EXPORT_LINK_KEY'), ...jwks } });
-  const upstreams = (prefix: string) =>
-    plan
+  for (let i = 1; i <= socials; i++) plan.push({ name: `social-${i}`, port: port++, env: { ...shared, ...store('social'), SEKAT_DOMAINS: 'social', ...pick('ATTRIBUTION_KEY'), ...jwks } });
+  plan.push({ name: 'commerce', port: port++, env: { ...shared, ...store('commerce'), SEKAT_DOMAINS: 'commerce', ...pick('ATTRIBUTION_KEY', 'PAYMENT_SERVER_KEY'), ...jwks } });
+  // The bridge calls identity, social and commerce directly (not through the gateway) for export and erasure.
+  const services = Object.fromEntries((['identity', 'social', 'commerce'] as const).map((domain) => [`SEKAT_SERVICE_${domain.toUpperCase()}`, upstreams(domain)]));
+  plan.push({ name: 'bridge', port: port++, env: { ...shared, ...store('bridge'), SEKAT_DOMAINS: 'bridge', ...pick('EXPORT_LINK_KEY', 'BRIDGE_SERVICE_KEY'), ...jwks, ...services } });
+  function upstreams(prefix: string): string {
+    return plan
       .filter((p) => p.name === prefix || p.name.startsWith(`${prefix}-`))
       .map((p) => `http://127.0.0.1:${p.port}`)
       .join(',');
+  }
   plan.push({
     name: 'gateway',
     port: options.gatewayPort,
@@ -206,6 +227,8 @@ async function main(): Promise<void> {
   const split = await startSplit({
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     databasePrefix: env.DATABASE_PREFIX || 'sekat_split',
+    // After `npm run db:roles`: each domain on its own role.
+    databaseUrls: Object.fromEntries(DOMAINS.flatMap((domain) => (env[`DATABASE_URL_${domain.toUpperCase()}`] ? [[domain, env[`DATABASE_URL_${domain.toUpperCase()}`]!]] : []))),
     natsUrl: env.NATS_URL || 'nats://127.0.0.1:4222',
     natsStream: env.NATS_STREAM || 'SEKATSPLIT',
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -140,13 +140,12 @@ export class PrivacyRequests {
     const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst()) as RequestRow | undefined;
     if (!row || row.status !== 'pending' || !row.subjects) return;
     const subjects = row.subjects;
+    const parts: Record<string, DomainExport> = {};
     try {
-      const parts: Record<string, DomainExport> = {
-        identity: await this.ports.identity.exportSubject(subjects.identity),
-        social: await this.ports.social.exportSubject(subjects.social),
-        commerce: await this.ports.commerce.exportSubject(subjects.commerce),
-        bridge: { data: await this.exportOwn(subjects.bridge) },
-      };
+      parts.identity = await this.ports.identity.exportSubject(subjects.identity);
+      parts.social = await this.ports.social.exportSubject(subjects.social);
+      parts.commerce = await this.ports.commerce.exportSubject(subjects.commerce);
+      parts.bridge = { data: await this.exportOwn(subjects.bridge) };
       mkdirSync(this.exportDir, { recursive: true });
       const target = path.join(this.exportDir, `${requestId}.zip`);
       const partial = `${target}.partial`;
@@ -176,7 +175,25 @@ export class PrivacyRequests {
           .execute();
       }
       throw error;
+    } finally {
+      this.discardReceived(parts);
     }
+  }
+
+  /**
+   * Files a domain of another process sent for this export (received under exports/incoming/<id>/):
+   * once zipped, or when the attempt failed, they go.
+   */
+  private discardReceived(parts: Record<string, DomainExport>): void {
+    const incoming = path.join(this.exportDir, 'incoming');
+    const batches = new Set<string>();
+    for (const part of Object.values(parts)) {
+      for (const file of part.files ?? []) {
+        const relative = path.relative(incoming, file.path);
+        if (!relative.startsWith('..') && !path.isAbsolute(relative)) batches.add(relative.split(path.sep)[0]!);
+      }
+    }
+    for (const batch of batches) rmSync(path.join(incoming, batch), { recursive: true, force: true });
   }
 
   private async exportOwn(bridgeSubject: string) {
