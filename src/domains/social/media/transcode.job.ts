@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { defineJob, type Job } from '../../../platform/jobs.js';
 import type { SocialDB } from '../store.js';
+import { adjustProfileCounts } from '../counters.js';
 import { probeVideo, ProbeError, readableReason, runFfprobe, uploadInput, type ProbeResult } from './probe.js';
 import type { MediaPaths } from './paths.js';
 
@@ -210,7 +211,7 @@ export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET
           .where('status', '=', 'processing')
           .returning('author')
           .executeTakeFirst();
-        if (updated) await trx.updateTable('profiles').set((eb) => ({ video_count: eb('video_count', '+', 1) })).where('subject', '=', updated.author).execute();
+        if (updated) await adjustProfileCounts(trx, updated.author, { video_count: 1 });
       });
       await rm(source, { force: true });
       onReady?.();
