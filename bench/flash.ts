@@ -83,7 +83,9 @@ async function runOn(label: string, env: Record<string, string | undefined>) {
       method: 'POST',
       url: `/api/commerce/shops/${shop.id}/flash-deals`,
       headers: seller.headers,
-      payload: { variantId: flash.variants[0]!.id, dealPriceIdr: 49_000, allocation: ALLOCATION, perBuyerLimit: LIMIT, durationMinutes: 20, countdownSeconds: 10 },
+      payload: {
+        variantId: flash.variants[0]!.id, dealPriceIdr: 49_000, allocation: ALLOCATION, perBuyerLimit: LIMIT, durationMinutes: 20, countdownSeconds: 10,
+      },
     });
     if (created.statusCode !== 201) throw new Error(`deal: ${created.body}`);
     // Open the deal now instead of waiting out its countdown.

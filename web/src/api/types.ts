@@ -21,7 +21,8 @@ export type RequestBody<P extends keyof paths, M extends Method = 'post'> = path
   ? Json<NonNullable<B>>
   : never;
 
-type Item<T> = T extends { items: (infer I)[] } ? I : never;
+/** One element of a list answer's `items`. */
+export type Item<T> = T extends { items: (infer I)[] } ? I : never;
 
 /** One page of a cursor-paged list. */
 export interface Page<T> {
