@@ -83,7 +83,10 @@ async function checkoutThroughput(sekat: Sekat, seeded: Seeded, databaseUrl: str
   const postgresAtEnd = cpuAtStart.postgres === undefined ? undefined : postgresCpuSeconds();
   const cpu = {
     nodeMs: ((ownCpuSeconds() - cpuAtStart.node) * 1000) / Math.max(1, latencies.length + failures.size),
-    postgresMs: postgresAtEnd === undefined || cpuAtStart.postgres === undefined ? undefined : ((postgresAtEnd - cpuAtStart.postgres) * 1000) / Math.max(1, latencies.length),
+    postgresMs:
+      postgresAtEnd === undefined || cpuAtStart.postgres === undefined
+        ? undefined
+        : ((postgresAtEnd - cpuAtStart.postgres) * 1000) / Math.max(1, latencies.length),
   };
   if (inspector && process.env.BENCH_PROFILE) {
     const { profile } = await inspector.post('Profiler.stop');

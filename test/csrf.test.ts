@@ -40,7 +40,10 @@ async function state() {
   const products = (await t.sekat.app.inject({ url: `/api/commerce/products?shop=${shopId}` })).json();
   const affiliates = await t.sekat.stores.commerce.db.selectFrom('affiliates').select('id').execute();
   const signedIn = (await t.sekat.app.inject({ url: '/api/me', cookies: { sid: victim.token } })).statusCode;
-  return { followers: profile.counts.followers, likes: video.counts.likes, shares: video.counts.shares, exports: exports.items.length, products: products.items.length, affiliates: affiliates.length, signedIn };
+  return {
+    followers: profile.counts.followers, likes: video.counts.likes, shares: video.counts.shares,
+    exports: exports.items.length, products: products.items.length, affiliates: affiliates.length, signedIn,
+  };
 }
 
 const ACTIONS: { name: string; method: string; url: () => string; body?: string; type?: string }[] = [

@@ -15,7 +15,10 @@ const NO_BODY = '\u0000no-body';
 
 let token: string;
 let operations: { method: string; path: string }[] = [];
-type JsonSchema = { type?: string; maxItems?: number; properties?: Record<string, JsonSchema>; items?: JsonSchema; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; allOf?: JsonSchema[] };
+type JsonSchema = {
+  type?: string; maxItems?: number; properties?: Record<string, JsonSchema>; items?: JsonSchema;
+  anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; allOf?: JsonSchema[];
+};
 type Operation = { requestBody?: { content?: Record<string, { schema?: JsonSchema }> }; parameters?: { in: string; name: string; schema?: JsonSchema }[] };
 let doc: { paths: Record<string, Record<string, Operation>> };
 

@@ -62,6 +62,7 @@ describe.skipIf(!DATABASE_URL || !NATS_URL)('Sekat split into processes, on Post
         headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test reads whatever JSON each part answered
       return { status: res.status, headers: res.headers, body: (await res.json().catch(() => undefined)) as Record<string, any> };
     };
     const register = async (handle: string) => {

@@ -14,7 +14,8 @@ const sekat = useBrowserSekat();
 
 const fill = (scope: Page | Locator, label: string, value: string) => scope.getByLabel(label, { exact: true }).fill(value);
 
-async function fillAddress(form: Locator, a: { label: string; recipient: string; phone: string; line1: string; city: string; province: string; postalCode: string }) {
+type AddressFields = { label: string; recipient: string; phone: string; line1: string; city: string; province: string; postalCode: string };
+async function fillAddress(form: Locator, a: AddressFields) {
   await fill(form, id.addresses.label, a.label);
   await fill(form, id.checkout.recipient, a.recipient);
   await fill(form, id.checkout.phone, a.phone);

@@ -71,7 +71,9 @@ describe('live from the camera in Chromium', () => {
       .toBeGreaterThan(0.5)
       .then(() => true, () => false);
     if (!playing) {
-      const state = await video.evaluate((v: HTMLVideoElement) => ({ src: v.currentSrc, readyState: v.readyState, error: v.error?.message, lastError: v.dataset.lastError }));
+      const state = await video.evaluate((v: HTMLVideoElement) => ({
+        src: v.currentSrc, readyState: v.readyState, error: v.error?.message, lastError: v.dataset.lastError,
+      }));
       expect.fail(`the camera live did not play: ${JSON.stringify(state)}; page errors ${JSON.stringify(viewer.errors)}`);
     }
     expect(await video.evaluate((v: HTMLVideoElement) => v.videoWidth)).toBeGreaterThan(0);

@@ -84,7 +84,10 @@ describe('live shopping in Chromium', () => {
       .then(() => true, () => false);
     if (!playing) {
       // Say why before failing: what the element and hls.js last reported.
-      const state = await video.evaluate((v: HTMLVideoElement) => ({ src: v.currentSrc, readyState: v.readyState, networkState: v.networkState, error: v.error?.message, lastError: v.dataset.lastError, buffered: v.buffered.length }));
+      const state = await video.evaluate((v: HTMLVideoElement) => ({
+        src: v.currentSrc, readyState: v.readyState, networkState: v.networkState,
+        error: v.error?.message, lastError: v.dataset.lastError, buffered: v.buffered.length,
+      }));
       expect.fail(`the live did not play: ${JSON.stringify(state)}; page errors ${JSON.stringify(viewer.errors)}`);
     }
     await viewer.page.getByLabel(en.live.commentLabel).fill('Ready size XL?');

@@ -183,7 +183,8 @@ describe('a newcomer in Chromium', () => {
     await province.and(page.locator('[aria-invalid="true"]')).waitFor();
     // Before, the province's "Wajib diisi" was plain text beside the select: not tied to it, not announced.
     expect(await province.evaluate((el) => document.getElementById(el.getAttribute('aria-describedby') ?? '')?.textContent)).toBe(id.errors.rule.required);
-    expect(await province.evaluate((el) => getComputedStyle(el).borderColor)).toBe(await page.getByLabel(id.checkout.city).evaluate((el) => getComputedStyle(el).borderColor));
+    const cityBorder = await page.getByLabel(id.checkout.city).evaluate((el) => getComputedStyle(el).borderColor);
+    expect(await province.evaluate((el) => getComputedStyle(el).borderColor)).toBe(cityBorder);
     for (const legend of [id.checkout.courier, id.checkout.payment]) {
       await page.getByRole('group', { name: legend }).getByRole('alert').filter({ hasText: id.errors.rule.required }).waitFor();
     }

@@ -133,7 +133,9 @@ describe(`the bridge and the privacy line (${STORE_LABEL})`, () => {
     expect(Object.keys(claims).sort()).toEqual(['aff', 'exp', 'n', 'pid', 'v', 'vid']);
     expect(claims).toMatchObject({ vid: videoId, pid: productId });
     const viewer = subjectsOf(buyer);
-    for (const secret of [viewer.social, viewer.commerce, viewer.bridge, buyer.id, BUYER.handle, BUYER.email]) expect(JSON.stringify(claims)).not.toContain(secret);
+    for (const secret of [viewer.social, viewer.commerce, viewer.bridge, buyer.id, BUYER.handle, BUYER.email]) {
+      expect(JSON.stringify(claims)).not.toContain(secret);
+    }
     // The same tap signed in or not gives the same kind of token; taps are counted, not recorded.
     const anonymous = await api('POST', `/api/social/videos/${videoId}/product-tags/${productId}/open`);
     expect(anonymous.statusCode).toBe(200);
@@ -244,7 +246,11 @@ describe(`the bridge and the privacy line (${STORE_LABEL})`, () => {
     const identity = await dumpDatabase(sekat.stores.identity);
     const bridge = await dumpDatabase(sekat.stores.bridge);
     // Social: no commerce subject, order id, address, phone or buyer name.
-    for (const secret of [buyerSubjects.commerce, creatorSubjects.commerce, orderId, BUYER.line1, OFFICE_LINE, BUYER.phoneNormalised, BUYER.phone, BUYER.recipient, BUYER.email, buyer.id]) {
+    const secrets = [
+      buyerSubjects.commerce, creatorSubjects.commerce, orderId, BUYER.line1, OFFICE_LINE,
+      BUYER.phoneNormalised, BUYER.phone, BUYER.recipient, BUYER.email, buyer.id,
+    ];
+    for (const secret of secrets) {
       expect(tablesContaining(social, secret), `social holds ${secret}`).toEqual([]);
     }
     // Commerce: no social subject, handle, email, watch event or follow.
@@ -330,7 +336,10 @@ describe(`the bridge and the privacy line (${STORE_LABEL})`, () => {
       const row = await sekat.stores.bridge.db.selectFrom('privacy_requests').select('status').where('id', '=', first.json().id).executeTakeFirst();
       return row?.status === 'done';
     }, 60_000);
-    const markers = [BUYER.email, BUYER.handle, BUYER.displayName, BUYER.recipient, BUYER.line1, OFFICE_LINE, BUYER.phone, BUYER.phoneNormalised, buyer.id, buyerSubjects.social, buyerSubjects.commerce, buyerSubjects.bridge];
+    const markers = [
+      BUYER.email, BUYER.handle, BUYER.displayName, BUYER.recipient, BUYER.line1, OFFICE_LINE, BUYER.phone, BUYER.phoneNormalised,
+      buyer.id, buyerSubjects.social, buyerSubjects.commerce, buyerSubjects.bridge,
+    ];
     for (const domain of ['identity', 'social', 'commerce', 'bridge'] as const) {
       const dump = await dumpDatabase(sekat.stores[domain]);
       for (const marker of markers) expect(tablesContaining(dump, marker), `${domain} still holds ${marker}`).toEqual([]);

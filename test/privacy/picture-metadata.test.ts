@@ -43,11 +43,11 @@ function exifWithGps(): Buffer {
   tiff.writeUInt16LE(42, 2);
   tiff.writeUInt32LE(8, 4);
   tiff.writeUInt16LE(2, 8); // IFD0: Orientation, GPS pointer
-  tiff.writeUInt16LE(0x0112, 10), tiff.writeUInt16LE(3, 12), tiff.writeUInt32LE(1, 14), tiff.writeUInt16LE(6, 18);
-  tiff.writeUInt16LE(0x8825, 22), tiff.writeUInt16LE(4, 24), tiff.writeUInt32LE(1, 26), tiff.writeUInt32LE(38, 30);
+  tiff.writeUInt16LE(0x0112, 10); tiff.writeUInt16LE(3, 12); tiff.writeUInt32LE(1, 14); tiff.writeUInt16LE(6, 18);
+  tiff.writeUInt16LE(0x8825, 22); tiff.writeUInt16LE(4, 24); tiff.writeUInt32LE(1, 26); tiff.writeUInt32LE(38, 30);
   tiff.writeUInt16LE(2, 38); // GPS IFD: GPSLatitudeRef 'S', GPSLatitude 6° 12' 34.56"
-  tiff.writeUInt16LE(1, 40), tiff.writeUInt16LE(2, 42), tiff.writeUInt32LE(2, 44), tiff.write('S\0', 48, 'latin1');
-  tiff.writeUInt16LE(2, 52), tiff.writeUInt16LE(5, 54), tiff.writeUInt32LE(3, 56), tiff.writeUInt32LE(68, 60);
+  tiff.writeUInt16LE(1, 40); tiff.writeUInt16LE(2, 42); tiff.writeUInt32LE(2, 44); tiff.write('S\0', 48, 'latin1');
+  tiff.writeUInt16LE(2, 52); tiff.writeUInt16LE(5, 54); tiff.writeUInt32LE(3, 56); tiff.writeUInt32LE(68, 60);
   [6, 1, 12, 1, 3456, 100].forEach((value, i) => tiff.writeUInt32LE(value, 68 + i * 4));
   return Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
 }
@@ -69,8 +69,12 @@ async function probe(bytes: Buffer): Promise<{ width: number; height: number; ta
   const file = path.join(config.dataDir, `probe-${Math.random().toString(36).slice(2)}.jpg`);
   writeFileSync(file, bytes);
   const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_frames', '-show_streams', file]);
-  const parsed = JSON.parse(stdout) as { streams: { width: number; height: number; tags?: Record<string, string> }[]; frames: { tags?: Record<string, string>; side_data_list?: unknown[] }[] };
-  return { width: parsed.streams[0]!.width, height: parsed.streams[0]!.height, tags: { ...parsed.streams[0]!.tags, ...parsed.frames[0]!.tags }, sideData: parsed.frames[0]!.side_data_list ?? [] };
+  const parsed = JSON.parse(stdout) as {
+    streams: { width: number; height: number; tags?: Record<string, string> }[];
+    frames: { tags?: Record<string, string>; side_data_list?: unknown[] }[];
+  };
+  const [stream, frame] = [parsed.streams[0]!, parsed.frames[0]!];
+  return { width: stream.width, height: stream.height, tags: { ...stream.tags, ...frame.tags }, sideData: frame.side_data_list ?? [] };
 }
 
 /** The picture says nothing about where, with what or by whom it was taken, and stands upright. */

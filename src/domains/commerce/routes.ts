@@ -57,7 +57,6 @@ if (!sameList(Courier.anyOf.map((l) => l.const), COURIER_CODES) || !sameList(Pay
   throw new Error('commerce route enums differ from their source lists');
 }
 const Idr = Type.Integer();
-const Loose = Type.Object({}, { additionalProperties: true });
 const DateTime = Type.String({ format: 'date-time' });
 const VoucherInputSchema = Type.Object({
   code: Type.String({ minLength: 3, maxLength: 32 }),
@@ -176,7 +175,20 @@ const Payment = Type.Object({
   method: Type.String(),
   status: Type.String(),
   amountIdr: Idr,
-  instructions: Loose,
+  instructions: Type.Object(
+    {
+      kind: Type.Optional(Type.String({ description: '`virtual_account`, `qris`, `ewallet` or `cod`' })),
+      bank: Type.Optional(Type.String()),
+      vaNumber: Type.Optional(Type.String()),
+      qrisPayload: Type.Optional(Type.String()),
+      qrImageDataUrl: Type.Optional(Type.String({ description: 'The QRIS payload drawn as a PNG data URL' })),
+      wallet: Type.Optional(Type.String()),
+      deeplinkUrl: Type.Optional(Type.String()),
+      amountIdr: Type.Optional(Idr),
+      steps: Type.Optional(Type.Array(Type.String())),
+    },
+    { additionalProperties: true, description: 'What the buyer needs to pay; the fields depend on the kind' },
+  ),
   expiresAt: Nullable(Type.String()),
   paidAt: Nullable(Type.String()),
 });
@@ -248,7 +260,7 @@ const Voucher = Type.Object({
   id: Type.String(),
   code: Type.String(),
   shopId: Nullable(Type.String()),
-  kind: Type.String(),
+  kind: Type.Union([Type.Literal('fixed'), Type.Literal('percent'), Type.Literal('shipping')]),
   value: Type.Integer(),
   maxDiscountIdr: Nullable(Type.Integer()),
   minSpendIdr: Type.Integer(),

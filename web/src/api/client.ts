@@ -1,15 +1,7 @@
-/** A problem details document (RFC 9457) as the API sends it. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: Record<string, string[]>;
-  /** How many more fields had errors than `errors` lists (the API lists 20 at most). */
-  moreErrors?: number;
-  /** `second-factor-required`: whether the account has a second factor (then sign in again with it). */
-  enrolled?: boolean;
-}
+import type { components } from './schema.gen';
+
+/** A problem details document (RFC 9457) as the API sends it (generated from the OpenAPI document). */
+export type Problem = components['schemas']['Problem'];
 
 /** Sent on window when the API says the session ran out; the app then goes to sign-in. */
 export const SESSION_EXPIRED_EVENT = 'sekat:session-expired';
@@ -61,13 +53,5 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   return data as T;
 }
 
-export interface User {
-  id: string;
-  handle: string;
-  displayName: string;
-  roles: string[];
-  /** Opening a shop, payouts and going live wait for it. */
-  emailVerified: boolean;
-  /** Whether the account has a second factor (TOTP; passkeys later). */
-  secondFactor?: boolean;
-}
+/** The signed-in account (`/api/me`). */
+export type User = components['schemas']['User'];

@@ -1,42 +1,15 @@
 import { useEffect } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
+import type { components } from '../api/schema.gen';
+import type { Reply } from '../api/types';
 import { useSession } from '../api/session';
 
 export type Side = 'buyer' | 'shop';
 
-export interface Conversation {
-  id: string;
-  you: Side;
-  shop: { id: string; name: string; slug: string };
-  buyer: { label: string };
-  blocked: boolean;
-  unread: number;
-  otherReadUpTo: string | null;
-  lastMessage: { preview: string; from: Side; at: string } | null;
-  createdAt: string;
-}
-
-export interface ChatMessage {
-  id: string;
-  conversationId: string;
-  from: Side;
-  mine: boolean;
-  kind: 'text' | 'product' | 'order' | 'photo';
-  text: string;
-  product: { id: string; title: string; priceMinIdr: number; imageUrl: string | null } | null;
-  order: { id: string; status: string; totalIdr: number; items: number; firstItem: string; recipient?: string } | null;
-  photoUrl: string | null;
-  removed: boolean;
-  at: string;
-}
-
-export interface Unread {
-  total: number;
-  asBuyer: number;
-  shops: { shopId: string; unread: number }[];
-  conversations: { id: string; unread: number }[];
-}
+export type Conversation = components['schemas']['ChatConversation'];
+export type ChatMessage = components['schemas']['ChatMessage'];
+export type Unread = Reply<'/api/commerce/chat/unread'>;
 
 export type ChatEvent =
   | { type: 'message'; conversationId: string; message: ChatMessage }

@@ -14,7 +14,14 @@ import { ErrorNote, Loading } from './Alert';
 import { Icon } from './Icon';
 
 /** The shoppable tag's sheet: asks social for an attribution token, shows the product from commerce. */
-export function ProductSheet({ videoId, tag, open, onClose, openPath }: { videoId: string; tag: ProductTag; open: boolean; onClose(): void; /** Where the tap is asked for its token (a live's product, not a video's tag). */ openPath?: string }) {
+export function ProductSheet({ videoId, tag, open, onClose, openPath }: {
+  videoId: string;
+  tag: ProductTag;
+  open: boolean;
+  onClose(): void;
+  /** Where the tap is asked for its token (a live's product, not a video's tag). */
+  openPath?: string;
+}) {
   const { t } = useTranslation();
   const navigate = useNavigate();
   const { user } = useSession();
@@ -57,7 +64,12 @@ export function ProductSheet({ videoId, tag, open, onClose, openPath }: { videoI
 
   function buyNow() {
     if (!product.data || !variant) return;
-    saveBuyNow([{ variantId: variant.id, quantity, attributionToken: token, productId: product.data.id, title: product.data.title, variantName: variant.name, unitPriceIdr: variant.priceIdr, videoId }]);
+    saveBuyNow([
+      {
+        variantId: variant.id, quantity, attributionToken: token,
+        productId: product.data.id, title: product.data.title, variantName: variant.name, unitPriceIdr: variant.priceIdr, videoId,
+      },
+    ]);
     navigate(user ? '/checkout?buy=now' : authPath('/masuk', '/checkout?buy=now', 'buy'));
   }
 

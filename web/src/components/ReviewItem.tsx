@@ -32,7 +32,10 @@ function ReplyForm({ review, productId, onDone }: { review: Review; productId: s
     >
       <div className="field">
         <label htmlFor={fieldId}>{t('reviews.replyLabel')}</label>
-        <textarea id={fieldId} rows={2} maxLength={1000} value={text} onChange={(e) => setText(e.target.value)} aria-invalid={errors.fields.text ? true : undefined} />
+        <textarea
+          id={fieldId} rows={2} maxLength={1000} value={text}
+          onChange={(e) => setText(e.target.value)} aria-invalid={errors.fields.text ? true : undefined}
+        />
         {errors.fields.text && (
           <small className="error" role="alert">
             {errors.fields.text.join(' ')}

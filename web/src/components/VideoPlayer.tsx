@@ -11,7 +11,13 @@ const HLS_TYPE = 'application/vnd.apple.mpegurl';
  * Plays a video's HLS master playlist: natively where the browser can, else with hls.js (loaded
  * only then). `active` plays it (muted until tapped); `preload` fetches the start ahead of time.
  */
-export function VideoPlayer({ video, active, preload, muted, onToggleMute }: { video: Video; active: boolean; preload: boolean; muted: boolean; onToggleMute(): void }) {
+export function VideoPlayer({ video, active, preload, muted, onToggleMute }: {
+  video: Video;
+  active: boolean;
+  preload: boolean;
+  muted: boolean;
+  onToggleMute(): void;
+}) {
   const { t } = useTranslation();
   const ref = useRef<HTMLVideoElement>(null);
   const hlsRef = useRef<Hls | null>(null);

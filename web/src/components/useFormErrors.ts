@@ -37,7 +37,9 @@ export function useFormErrors() {
     show(error: unknown, overrides: Partial<Record<number, string>> = {}) {
       const translated: Record<string, string[]> = {};
       if (error instanceof ApiError) {
-        for (const [field, messages] of Object.entries(error.fieldErrors())) translated[field] = messages.map((m) => translateFieldMessage(t, i18n.language, m));
+        for (const [field, messages] of Object.entries(error.fieldErrors())) {
+          translated[field] = messages.map((m) => translateFieldMessage(t, i18n.language, m));
+        }
       }
       setFields(translated);
       setMessage(problemMessage(t, error, overrides));

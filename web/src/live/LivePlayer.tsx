@@ -34,7 +34,10 @@ export function LivePlayer({ url, label }: { url: string; label: string }) {
         return;
       }
       // 1 s segments: stay two behind the edge, catch up a little faster when behind.
-      hls = new HlsJs({ lowLatencyMode: true, liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5, maxLiveSyncPlaybackRate: 1.5, backBufferLength: 10, manifestLoadingMaxRetry: 10 });
+      hls = new HlsJs({
+        lowLatencyMode: true, liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 5,
+        maxLiveSyncPlaybackRate: 1.5, backBufferLength: 10, manifestLoadingMaxRetry: 10,
+      });
       hls.loadSource(url);
       hls.attachMedia(element);
       hls.on(HlsJs.Events.MANIFEST_PARSED, () => void element.play().catch(() => undefined));

@@ -20,7 +20,10 @@ export interface RoomState {
   drops: LiveDrop[];
 }
 
-const initial: RoomState = { live: null, comments: [], viewers: 0, likes: 0, pinned: null, playlistUrl: null, ended: null, you: null, refused: null, error: null, clockOffsetMs: 0, drops: [] };
+const initial: RoomState = {
+  live: null, comments: [], viewers: 0, likes: 0, pinned: null, playlistUrl: null,
+  ended: null, you: null, refused: null, error: null, clockOffsetMs: 0, drops: [],
+};
 
 type Message = { type: string; at?: string; [key: string]: unknown };
 

@@ -62,7 +62,10 @@ export function ReportButton({ kind, id, className, rail }: { kind: ItemKind; id
             </fieldset>
             <label>
               {t('report.details')}
-              <textarea value={text} maxLength={1000} rows={3} onChange={(e) => setText(e.target.value)} aria-invalid={send.error instanceof ApiError && send.error.fieldErrors().text ? true : undefined} />
+              <textarea
+                value={text} maxLength={1000} rows={3} onChange={(e) => setText(e.target.value)}
+                aria-invalid={send.error instanceof ApiError && send.error.fieldErrors().text ? true : undefined}
+              />
             </label>
             {failure && (
               <p className="error" role="alert">

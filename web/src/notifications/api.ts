@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { useInfiniteQuery, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
+import type { Item, Reply } from '../api/types';
 import { useSession } from '../api/session';
 
 /**
@@ -11,23 +12,11 @@ import { useSession } from '../api/session';
 export const DOMAINS = ['commerce', 'social'] as const;
 export type Domain = (typeof DOMAINS)[number];
 
-export interface NotificationItem {
-  id: string;
-  kind: string;
-  unread: boolean;
-  count: number;
-  actors: number;
-  target: { type: string; id: string };
-  data: Record<string, unknown>;
-  at: string;
-  actor?: { handle: string; displayName: string; avatarUrl: string | null } | null;
-}
+/** One notification of either inbox (social's adds who acted, as `actor`). */
+export type NotificationItem = Item<Reply<'/api/commerce/notifications'>> & Partial<Pick<Item<Reply<'/api/social/notifications'>>, 'actor'>>;
 export type Shown = NotificationItem & { domain: Domain };
 
-interface Page {
-  items: NotificationItem[];
-  nextCursor: string | null;
-}
+type Page = { items: NotificationItem[]; nextCursor: string | null };
 
 const unreadKey = (domain: Domain) => ['notifications', domain, 'unread'] as const;
 const listKey = ['notifications', 'list'] as const;
@@ -120,10 +109,7 @@ export async function markRead(domain: Domain, body: { ids: string[] } | { all: 
   return api<{ marked: number; unread: number }>(`/api/${domain}/notifications/read`, { body });
 }
 
-export interface Preference {
-  kind: string;
-  muted: boolean;
-}
+export type Preference = Item<Reply<'/api/social/notifications/preferences'>>;
 
 export function usePreferences(domain: Domain) {
   const { user } = useSession();

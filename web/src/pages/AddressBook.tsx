@@ -17,7 +17,14 @@ function AddressForm({ entry, onDone }: { entry?: AddressEntry; onDone(): void }
   const { t } = useTranslation();
   const client = useQueryClient();
   const errors = useFormErrors();
-  const [form, setForm] = useState(entry ? { label: entry.label, recipient: entry.recipient, phone: entry.phone, line1: entry.line1, city: entry.city, province: entry.province, postalCode: entry.postalCode } : EMPTY);
+  const [form, setForm] = useState(
+    entry
+      ? {
+          label: entry.label, recipient: entry.recipient, phone: entry.phone,
+          line1: entry.line1, city: entry.city, province: entry.province, postalCode: entry.postalCode,
+        }
+      : EMPTY,
+  );
   const save = useMutation({
     mutationFn: () => api<AddressEntry>(entry ? `/api/commerce/addresses/${entry.id}` : '/api/commerce/addresses', { method: entry ? 'PUT' : 'POST', body: { ...form, city: form.city.trim() } }),
     onSuccess: () => {

@@ -39,8 +39,14 @@ function CheckoutForm() {
   const lines = useMemo(
     () =>
       buyNow
-        ? buyNow.map((i) => ({ variantId: i.variantId, title: i.title, variantName: i.variantName, quantity: i.quantity, lineTotalIdr: i.unitPriceIdr * i.quantity, attributed: !!i.attributionToken }))
-        : (cart.data?.items ?? []).map((i) => ({ variantId: i.variantId, title: i.title, variantName: i.variantName, quantity: i.quantity, lineTotalIdr: i.lineTotalIdr, attributed: i.hasAttribution })),
+        ? buyNow.map((i) => ({
+            variantId: i.variantId, title: i.title, variantName: i.variantName, quantity: i.quantity,
+            lineTotalIdr: i.unitPriceIdr * i.quantity, attributed: !!i.attributionToken,
+          }))
+        : (cart.data?.items ?? []).map((i) => ({
+            variantId: i.variantId, title: i.title, variantName: i.variantName, quantity: i.quantity,
+            lineTotalIdr: i.lineTotalIdr, attributed: i.hasAttribution,
+          })),
     [cart.data, buyNow],
   );
   const [address, setAddress] = useState<Address>(EMPTY_ADDRESS);
@@ -77,7 +83,9 @@ function CheckoutForm() {
   // The server prices the order as checkout will (per-shop shipping, the voucher), so the total
   // shown is the total charged. A voucher is priced once applied; its problem shows at its field.
   const [applied, setApplied] = useState('');
-  const itemsBody = buyNow ? { items: buyNow.map((i) => ({ variantId: i.variantId, quantity: i.quantity, ...(i.attributionToken ? { attributionToken: i.attributionToken } : {}) })) } : {};
+  const itemsBody = buyNow
+    ? { items: buyNow.map((i) => ({ variantId: i.variantId, quantity: i.quantity, ...(i.attributionToken ? { attributionToken: i.attributionToken } : {}) })) }
+    : {};
   const shippingAddress = { ...address, city: address.city.trim() };
   const quoteReady = !!destinationReady && !!courier && lines.length > 0 && Object.values(address).every((v) => v.trim() !== '');
   const priceWith = (voucher: string) => () =>

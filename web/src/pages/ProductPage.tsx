@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
 import type { Page, Product, Review, Shop } from '../api/types';
 import { useSession } from '../api/session';
-import { formatDate, formatIdr, formatIdrRange } from '../lib/format';
+import { formatIdr, formatIdrRange } from '../lib/format';
 import { saveBuyNow, savePendingCart } from '../lib/buy';
 import { authPath } from '../lib/next';
 import { QuantityField } from '../components/QuantityField';
@@ -137,7 +137,9 @@ export default function ProductPage() {
               disabled={!variant}
               onClick={() => {
                 if (!variant) return;
-                saveBuyNow([{ variantId: variant.id, quantity, productId: p.id, title: p.title, variantName: variant.name, unitPriceIdr: unitPrice ?? variant.priceIdr }]);
+                saveBuyNow([
+                  { variantId: variant.id, quantity, productId: p.id, title: p.title, variantName: variant.name, unitPriceIdr: unitPrice ?? variant.priceIdr },
+                ]);
                 navigate(user ? '/checkout?buy=now' : authPath('/masuk', '/checkout?buy=now', 'buy'));
               }}
             >

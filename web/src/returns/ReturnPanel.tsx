@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client';
+import type { Reply } from '../api/types';
 import { formatDateTime, formatIdr } from '../lib/format';
 import { COURIERS } from '../lib/provinces';
 import { ErrorNote } from '../components/Alert';
@@ -13,26 +14,8 @@ const PHOTO_REQUIRED = new Set(['damaged', 'wrong_item', 'not_as_described', 'mi
 const MAX_PHOTOS = 6;
 const RETURN_WINDOW_MS = 6 * 24 * 60 * 60 * 1000;
 
-export interface ReturnView {
-  id: string;
-  orderId: string;
-  orderStatus: string;
-  orderTotalIdr: number;
-  state: string;
-  reasonCode: string;
-  reasonText: string;
-  buyer: { label: string };
-  sellerReason: string | null;
-  sellerResponse: string | null;
-  offerIdr: number | null;
-  refundIdr: number | null;
-  deadlineAt: string | null;
-  requestedAt: string;
-  closedAt: string | null;
-  evidence: { party: 'buyer' | 'seller'; kind: 'photo' | 'video'; url: string; at: string }[];
-  events: { from: string | null; to: string; action: string; actor: string; note: string | null; amountIdr: number | null; deadlineAt: string | null; at: string }[];
-  shipment: { courier: string; waybill: string; status: string; events: { status: string | null; providerStatus: string; note: string; at: string }[] } | null;
-}
+/** A return as the buyer, the seller and operators see it. */
+export type ReturnView = Reply<'/api/commerce/orders/{id}/return'>;
 
 /** Where the sandbox courier takes a return parcel next. */
 const NEXT_STAGE: Record<string, string> = { booked: 'picked_up', picked_up: 'in_transit', in_transit: 'out_for_delivery', out_for_delivery: 'delivered' };

@@ -9,8 +9,6 @@ import { ErrorNote, Loading } from '../components/Alert';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { formatDateTime, formatIdr } from '../lib/format';
 
-// Times are entered in Jakarta time; WIB has no daylight saving, so a fixed offset is exact.
-const WIB_OFFSET_MS = 7 * 60 * 60 * 1000;
 const toInt = (value: string) => (value.trim() === '' ? Number.NaN : Number(value));
 
 /** The UTC instant of a datetime-local value read as Jakarta time; nothing when blank. */
