@@ -412,6 +412,9 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize, liveOffe
           viewer = { socket, subject, handle: undefined, host: subject !== undefined && (await lives.isHost(liveId, subject)), recent, hidden };
           const count = lives.rooms.join(liveId, viewer, live.counts.likes);
           socket.once('close', () => viewer && lives.rooms.leave(liveId, viewer));
+          // A removal made (on any process) while this viewer was being let in: its kick may have
+          // passed the room before they were in it, so their standing is read once more.
+          if (subject !== undefined && (await lives.standing(liveId, subject)) === 'removed') return socket.close(4403, 'removed by the host');
           send({ type: 'hello', live: { ...live, viewers: count }, comments: await lives.recentComments(liveId, 50, hidden), drops: await lives.activeDrops(liveId), you: { signedIn: subject !== undefined, host: viewer.host, muted: standing === 'muted' } });
         })().catch((error: unknown) => {
           request.log.warn({ err: error }, 'live room join failed');

@@ -103,8 +103,8 @@ export class LiveService {
   /** Per viewer and live: the times of their recent comments. */
   private readonly commentTimes = new Map<string, number[]>();
   private readonly endPoll: NodeJS.Timeout;
-  /** Lives being finished here after an end elsewhere. */
-  private readonly finishing = new Set<string>();
+  /** Lives being finished here, each by one call of finish. */
+  private readonly finishing = new Map<string, Promise<void>>();
 
   constructor(private readonly options: LiveOptions) {
     this.db = options.db;
@@ -622,7 +622,17 @@ export class LiveService {
    * After the end (here or in another process): stop packaging, make the replay, close the room
    * (on every process when the end was here; only here when another process ended it).
    */
-  private async finish(liveId: string, scope: 'everywhere' | 'here' = 'everywhere'): Promise<void> {
+  private finish(liveId: string, scope: 'everywhere' | 'here' = 'everywhere'): Promise<void> {
+    // The end, the poll, a moderation decision and another process's close may all ask at once:
+    // one finish at a time, so one replay.
+    const running = this.finishing.get(liveId);
+    if (running) return running;
+    const finishing = this.finishNow(liveId, scope).finally(() => this.finishing.delete(liveId));
+    this.finishing.set(liveId, finishing);
+    return finishing;
+  }
+
+  private async finishNow(liveId: string, scope: 'everywhere' | 'here'): Promise<void> {
     const active = this.active.get(liveId);
     this.active.delete(liveId);
     if (active) {
@@ -651,16 +661,7 @@ export class LiveService {
       this.rooms.close(id, { type: 'ended', replayVideoId: null }, 'here');
     }
     const ended = rows.filter((r) => r.status === 'ended');
-    for (const { id } of ended) {
-      // The poll, a moderation decision and another process's close may all ask at once: one finish each.
-      if (this.finishing.has(id)) continue;
-      this.finishing.add(id);
-      try {
-        await this.finish(id, 'here');
-      } finally {
-        this.finishing.delete(id);
-      }
-    }
+    for (const { id } of ended) await this.finish(id, 'here');
   }
 
   /** The longest recording of the live's publishes, as a video of the host with the live's products tagged. */
