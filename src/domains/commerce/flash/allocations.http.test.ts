@@ -232,4 +232,26 @@ describe(`creator stock allocations (${STORE_LABEL})`, () => {
     expect((await inject({ method: 'POST', url: `/api/commerce/allocations/${allocation.id}/revoke`, headers: seller.headers })).json()).toMatchObject({ returned: 18 });
     expect(await variantRow(variantId)).toMatchObject({ stock: 30, reserved: 12 });
   });
+
+  it('a revoke and the deal’s end at the same moment count every unit once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 20 }]);
+      const variantId = product.variants[0]!.id;
+      const allocation = (await give(variantId, { units: 9 })).json() as { id: string };
+      const deal = (await startFlash(allocation.id, { allocation: 5 })).json() as { id: string };
+      await openNow(deal.id);
+      const buyer = await registerUser(sekat.app, `allocrace${round}`);
+      expect((await checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] })).statusCode).toBe(201);
+      const [revoked, ended] = await Promise.all([
+        inject({ method: 'POST', url: `/api/commerce/allocations/${allocation.id}/revoke`, headers: seller.headers }),
+        inject({ method: 'POST', url: `/api/commerce/flash-deals/${deal.id}/end`, headers: creator.headers }),
+      ]);
+      expect([revoked.statusCode, ended.statusCode]).toEqual([200, 200]);
+      // 4 unused came back at the revoke, 4 unsold at the deal's end (to stock, whichever came first); 1 is in an open order.
+      expect(await variantRow(variantId)).toMatchObject({ stock: 20, reserved: 1 });
+      const final = await allocationOf(allocation.id);
+      expect(final).toMatchObject({ state: 'ended', remaining: 0, inDeals: 0, sold: 1 });
+      expect([4, 8]).toContain(final.returned);
+    }
+  });
 });
