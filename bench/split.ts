@@ -68,9 +68,10 @@ function crowd(input: Omit<LoadInput, 'connections' | 'warmupSeconds' | 'seconds
 const address = { recipient: 'Siti Rahma', phone: '0812-3456-7890', line1: 'Jl. Merdeka No. 10', city: 'Bandung', province: 'Jawa Barat', postalCode: '40111' };
 
 /** BUYERS buyers at once, each placing an order and paying it in the sandbox, for the same window as the crowd. */
-async function checkouts(base: string, tokens: string[], variantId: string): Promise<{ latencies: Record<string, number[]>; failures: Record<string, number> }> {
+async function checkouts(base: string, tokens: string[], variantId: string): Promise<{ latencies: Record<string, number[]>; failures: Record<string, number>; statuses: Record<string, number> }> {
   const latencies: Record<string, number[]> = { checkout: [], 'payment (sandbox)': [] };
   const failures: Record<string, number> = {};
+  const statuses: Record<string, number> = {};
   const measureFrom = Date.now() + WARMUP_SECONDS * 1000;
   const end = measureFrom + SECONDS * 1000;
   const timed = async (kind: string, url: string, token: string, body: unknown, headers: Record<string, string> = {}) => {
@@ -79,25 +80,30 @@ async function checkouts(base: string, tokens: string[], variantId: string): Pro
     const json = res ? ((await res.json().catch(() => ({}))) as Record<string, any>) : {};
     if (Date.now() >= measureFrom) {
       latencies[kind]!.push(performance.now() - started);
-      if (!res || res.status >= 300) failures[kind] = (failures[kind] ?? 0) + 1;
+      if (!res || res.status >= 300) {
+        failures[kind] = (failures[kind] ?? 0) + 1;
+        const key = `${kind} ${res?.status ?? 'no answer'} ${typeof json.type === 'string' ? json.type.split('/').pop() : ''}`.trim();
+        statuses[key] = (statuses[key] ?? 0) + 1;
+      }
     }
     return res && res.status < 300 ? json : undefined;
   };
   await Promise.all(
     Array.from({ length: BUYERS }, async (_, worker) => {
       for (let i = worker; Date.now() < end; i += BUYERS) {
-        const token = tokens[(tokens.length - 1 - i) % tokens.length]!;
+        const token = tokens[i % tokens.length]!;
         const placed = await timed('checkout', '/api/commerce/checkout', token, { items: [{ variantId, quantity: 1 }], shippingAddress: address, courier: 'jne_reg', paymentMethod: 'va_bca' }, { 'idempotency-key': `bench-${randomBytes(6).toString('hex')}` });
         if (placed?.payment?.id) await timed('payment (sandbox)', `/api/commerce/payments/${placed.payment.id}/simulate`, token, { outcome: 'paid' });
       }
     }),
   );
-  return { latencies, failures };
+  return { latencies, failures, statuses };
 }
 
 interface Run {
   latencies: Record<string, number[]>;
   failures: Record<string, number>;
+  statuses: Record<string, number>;
   requests: number;
   cpu: Record<string, number>;
 }
@@ -113,7 +119,7 @@ async function run(base: string, tokens: string[], viral: string, variantId: str
   const latencies = { ...load.latencies, ...buys.latencies };
   const failures = { ...load.failures, ...buys.failures };
   const requests = Object.values(latencies).reduce((n, list) => n + list.length, 0);
-  return { latencies, failures, requests, cpu: Object.fromEntries(Object.keys(pids).map((name) => [name, after[name]! - before[name]!])) };
+  return { latencies, failures, statuses: { ...load.statuses, ...buys.statuses }, requests, cpu: Object.fromEntries(Object.keys(pids).map((name) => [name, after[name]! - before[name]!])) };
 }
 
 function spawnOne(env: Record<string, string>, write: (line: string) => void): ChildProcess {
@@ -237,7 +243,8 @@ try {
   const oneFailed = Object.values(one1.failures).reduce((n, v) => n + v, 0);
   const ms = (seconds: number, requests: number) => ((seconds / Math.max(1, requests)) * 1000).toFixed(3);
   const splitTotal = Object.values(two.cpu).reduce((n, v) => n + v, 0);
-  console.log(`\n  non-2xx on one process: ${oneFailed}`);
+  console.log(`\n  non-2xx on one process: ${oneFailed}${oneFailed ? ` ${JSON.stringify(one1.statuses)}` : ''}`);
+  if (Object.keys(two.statuses).length > 0) console.log(`  non-2xx in the split: ${JSON.stringify(two.statuses)}`);
   console.log(`  gateway CPU per request: ${ms(two.cpu.gateway!, two.requests)} ms (${two.cpu.gateway!.toFixed(2)} s for ${two.requests} requests)`);
   console.log(`  Sekat CPU per request: one process ${ms(one1.cpu.sekat!, one1.requests)} ms; split ${ms(splitTotal, two.requests)} ms in all (${Object.entries(two.cpu).map(([name, s]) => `${name} ${ms(s, two.requests)}`).join(', ')})`);
   console.log(`  (PostgreSQL, NATS and the load generator run on the same machine and are not counted.)`);
