@@ -28,6 +28,7 @@ import type { SocialDB } from '../src/domains/social/store.js';
 import { seedFeed, USERS } from './seed.js';
 import { measure } from './support.js';
 import type { LoadInput, LoadOutput } from './crowd-load.js';
+import { serviceOf } from '../src/domains/social/testkit.js';
 
 const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 2_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
@@ -87,7 +88,7 @@ async function seedViewers(sekat: Sekat, config: Config): Promise<string[]> {
     const made = await Promise.all(accounts.slice(i, i + 50).map((account) => identity.createSession(account.id)));
     tokens.push(...made.map((session) => session.token));
   }
-  const db = sekat.domains.social.service.db as Kysely<SocialDB>;
+  const db = serviceOf(sekat.domains.social).db as Kysely<SocialDB>;
   const subjects = accounts.map((account) => sekat.domains.identity.subjectFor('social', account.id));
   await sql`insert into profiles (subject, handle, display_name)
     select s, 'penonton' || n, 'Penonton ' || n from unnest(${subjects}::text[]) with ordinality as t(s, n)`.execute(db);
@@ -118,7 +119,7 @@ async function seedViewers(sekat: Sekat, config: Config): Promise<string[]> {
  * say what share of bare Fastify is possible on this machine.
  */
 async function ceilings(sekat: Sekat): Promise<{ read: number; write: number; writeP99: number }> {
-  const db = sekat.domains.social.service.db;
+  const db = serviceOf(sekat.domains.social).db;
   await sql`create table if not exists bench_ceiling (id bigserial primary key, at timestamptz not null default now())`.execute(db);
   const app = Fastify();
   app.get('/read', async () => (await sql<{ one: number }>`select 1 as one`.execute(db)).rows[0]);
@@ -147,8 +148,8 @@ async function viralVideo(sekat: Sekat): Promise<string> {
     insert into videos (id, author, caption, hashtags, status, duration_ms, width, height, renditions, created_at, ready_at)
     values (gen_random_uuid(), 'bench-1', 'Semua orang menonton ini #viral', array['viral'], 'ready', ${VIDEO_MS}, 720, 1280,
       '[{"width":720,"height":1280,"size":720}]'::jsonb, now(), now())
-    returning id`.execute(sekat.domains.social.service.db);
-  sekat.domains.social.service.videosChanged();
+    returning id`.execute(serviceOf(sekat.domains.social).db);
+  serviceOf(sekat.domains.social).videosChanged();
   return rows[0]!.id;
 }
 
@@ -161,7 +162,7 @@ async function viralCheck(sekat: Sekat, viral: string): Promise<{ settledMs: num
       (select count(*) from watch_events w where w.video_id = v.id)::int as views,
       (select count(*) from watch_events w where w.video_id = v.id and w.completed)::int as completed,
       (select count(*) from likes l where l.video_id = v.id)::int as likes
-    from videos v where v.id = ${viral}`.execute(sekat.domains.social.service.db);
+    from videos v where v.id = ${viral}`.execute(serviceOf(sekat.domains.social).db);
   const r = rows[0]!;
   const equal = r.view_count === r.views && r.completed_count === r.completed && r.like_count === r.likes;
   return {
@@ -187,7 +188,7 @@ async function benchStore(store: string, databaseUrl: string | undefined): Promi
     );
     const address = await sekat.app.listen({ port: 0, host: '127.0.0.1' });
     const before = new Map(sekat.domains.social.cacheStats().map((s) => [s.name, s]));
-    const writes = sekat.domains.social.service.watchWrites;
+    const writes = serviceOf(sekat.domains.social).watchWrites;
     const writesBefore = { writes: writes.writes, items: writes.items };
     const output = await load({ base: address, mode: 'crowd', tokens, viral });
     const after = sekat.domains.social.cacheStats();

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { performance } from 'node:perf_hooks';
 import type { Sekat } from '../src/server/app.js';
+import { serviceOf } from '../src/domains/social/testkit.js';
 
 export const VIDEOS = Number(process.env.BENCH_VIDEOS ?? 10_000);
 export const USERS = Number(process.env.BENCH_USERS ?? 1_000);
@@ -12,7 +13,7 @@ export const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
  * the counters, completions, and 20 follows per creator.
  */
 export async function seedFeed(sekat: Sekat): Promise<void> {
-  const db = sekat.domains.social.service.db;
+  const db = serviceOf(sekat.domains.social).db;
   const started = performance.now();
   await sql`insert into profiles (subject, handle, display_name)
     select 'bench-' || g, 'bench_' || g, 'Kreator ' || g from generate_series(1, ${USERS}::int) g`.execute(db);

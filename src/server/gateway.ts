@@ -18,7 +18,7 @@ import { clientAddressTrust } from './trust-proxy.js';
 import { refuseCrossSiteRequests } from './csrf.js';
 import { TOKEN_EXCHANGE_PATH, TOKEN_TTL_SECONDS } from './domain-tokens.js';
 import { addSecurityHeaders } from './security-headers.js';
-import { registerWeb, webIsBuilt, webOrNotFound } from './web.js';
+import { serveWeb } from './web.js';
 
 /** Seconds a client is told to wait when every process of a domain is down. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -344,9 +344,7 @@ export async function buildGateway(config: Config, gateway: GatewayConfig, logDe
     upstream.once('close', () => socket.destroy());
   };
 
-  const hasWeb = webIsBuilt();
-  if (hasWeb) await registerWeb(app);
-  app.setNotFoundHandler(webOrNotFound(hasWeb));
+  await serveWeb(app);
 
   let closed = false;
   return {
