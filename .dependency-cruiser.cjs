@@ -21,6 +21,13 @@ module.exports = {
       to: { path: '^src/server/' },
     },
     {
+      name: 'server-enters-a-domain-by-its-index',
+      comment: 'the composition root sees a domain only through its index.ts: what the domain exports there is its whole surface',
+      severity: 'error',
+      from: { path: '^src/server/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^src/domains/[^/]+/', pathNot: '^src/domains/[^/]+/index\\.ts$' },
+    },
+    {
       name: 'platform-and-contracts-know-no-domain',
       severity: 'error',
       from: { path: '^src/(platform|contracts)/' },

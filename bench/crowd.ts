@@ -25,6 +25,7 @@ import type { Config } from '../src/platform/config.js';
 import { seedFeed, seedViewers, viralVideo, VIEWERS } from './seed.js';
 import { measure } from './support.js';
 import type { LoadInput, LoadOutput } from './crowd-load.js';
+import { serviceOf } from '../src/domains/social/testkit.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const WARMUP_SECONDS = 3;
@@ -69,7 +70,7 @@ async function bare(): Promise<Bare> {
  * say what share of bare Fastify is possible on this machine.
  */
 async function ceilings(sekat: Sekat): Promise<{ read: number; write: number; writeP99: number }> {
-  const db = sekat.domains.social.service.db;
+  const db = serviceOf(sekat.domains.social).db;
   await sql`create table if not exists bench_ceiling (id bigserial primary key, at timestamptz not null default now())`.execute(db);
   const app = Fastify();
   app.get('/read', async () => (await sql<{ one: number }>`select 1 as one`.execute(db)).rows[0]);
@@ -102,7 +103,7 @@ async function viralCheck(sekat: Sekat, viral: string): Promise<{ settledMs: num
       (select count(*) from watch_events w where w.video_id = v.id)::int as views,
       (select count(*) from watch_events w where w.video_id = v.id and w.completed)::int as completed,
       (select count(*) from likes l where l.video_id = v.id)::int as likes
-    from videos v where v.id = ${viral}`.execute(sekat.domains.social.service.db);
+    from videos v where v.id = ${viral}`.execute(serviceOf(sekat.domains.social).db);
   const r = rows[0]!;
   const equal = r.view_count === r.views && r.completed_count === r.completed && r.like_count === r.likes;
   return {
@@ -128,7 +129,7 @@ async function benchStore(store: string, databaseUrl: string | undefined): Promi
     );
     const address = await sekat.app.listen({ port: 0, host: '127.0.0.1' });
     const before = new Map(sekat.domains.social.cacheStats().map((s) => [s.name, s]));
-    const writes = sekat.domains.social.service.watchWrites;
+    const writes = serviceOf(sekat.domains.social).watchWrites;
     const writesBefore = { writes: writes.writes, items: writes.items };
     const output = await load({ base: address, mode: 'crowd', tokens, viral });
     const after = sekat.domains.social.cacheStats();

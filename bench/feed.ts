@@ -16,7 +16,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildSekat } from '../src/server/app.js';
 import { disposeTestConfig, testConfig } from '../src/platform/testing.js';
-import { registerUser } from '../src/domains/social/testkit.js';
+import { registerUser, serviceOf } from '../src/domains/social/testkit.js';
 import { benchTranscode } from './transcode.js';
 import { seedFeed } from './seed.js';
 
@@ -76,8 +76,8 @@ async function benchStore(label: string, databaseUrl: string | undefined): Promi
     await seedFeed(sekat);
     const viewer = await registerUser(sekat.app, 'penonton');
     const subject = sekat.domains.identity.subjectFor('social', viewer.accountId);
-    const db = sekat.domains.social.service.db;
-    await sekat.domains.social.service.ensureProfile(subject, { handle: 'penonton', displayName: 'Penonton' });
+    const db = serviceOf(sekat.domains.social).db;
+    await serviceOf(sekat.domains.social).ensureProfile(subject, { handle: 'penonton', displayName: 'Penonton' });
     await sql`insert into follows (follower, followee) select ${subject}, 'bench-' || g from generate_series(1, 50) g`.execute(db);
     await sql`insert into viewer_hashtags (subject, tag, score) select ${subject}, 'topik' || g, g from generate_series(1, 10) g`.execute(db);
     await sql`insert into viewer_completions (subject, video_id, completed_at) select ${subject}, id, now() from videos order by hot desc limit 200`.execute(db);

@@ -5,6 +5,7 @@ import type { Sekat } from '../src/server/app.js';
 import type { Config } from '../src/platform/config.js';
 import { IdentityService } from '../src/domains/identity/service.js';
 import type { SocialDB } from '../src/domains/social/store.js';
+import { serviceOf } from '../src/domains/social/testkit.js';
 
 export const VIDEOS = Number(process.env.BENCH_VIDEOS ?? 10_000);
 export const USERS = Number(process.env.BENCH_USERS ?? 1_000);
@@ -18,7 +19,7 @@ const VIDEO_MS = 15_000;
  * the counters, completions, and 20 follows per creator.
  */
 export async function seedFeed(sekat: Sekat): Promise<void> {
-  const db = sekat.domains.social.service.db;
+  const db = serviceOf(sekat.domains.social).db;
   const started = performance.now();
   await sql`insert into profiles (subject, handle, display_name)
     select 'bench-' || g, 'bench_' || g, 'Kreator ' || g from generate_series(1, ${USERS}::int) g`.execute(db);
@@ -68,7 +69,7 @@ export async function seedViewers(sekat: Sekat, config: Config): Promise<string[
     const made = await Promise.all(accounts.slice(i, i + 50).map((account) => identity.createSession(account.id)));
     tokens.push(...made.map((session) => session.token));
   }
-  const db = sekat.domains.social.service.db as Kysely<SocialDB>;
+  const db = serviceOf(sekat.domains.social).db as Kysely<SocialDB>;
   const subjects = accounts.map((account) => sekat.domains.identity.subjectFor('social', account.id));
   await sql`insert into profiles (subject, handle, display_name)
     select s, 'penonton' || n, 'Penonton ' || n from unnest(${subjects}::text[]) with ordinality as t(s, n)`.execute(db);
@@ -97,7 +98,7 @@ export async function viralVideo(sekat: Sekat): Promise<string> {
     insert into videos (id, author, caption, hashtags, status, duration_ms, width, height, renditions, created_at, ready_at)
     values (gen_random_uuid(), 'bench-1', 'Semua orang menonton ini #viral', array['viral'], 'ready', ${VIDEO_MS}, 720, 1280,
       '[{"width":720,"height":1280,"size":720}]'::jsonb, now(), now())
-    returning id`.execute(sekat.domains.social.service.db);
-  sekat.domains.social.service.videosChanged();
+    returning id`.execute(serviceOf(sekat.domains.social).db);
+  serviceOf(sekat.domains.social).videosChanged();
   return rows[0]!.id;
 }

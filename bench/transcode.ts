@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { buildSekat } from '../src/server/app.js';
 import { disposeTestConfig, testConfig } from '../src/platform/testing.js';
 import { probeVideo } from '../src/domains/social/media/probe.js';
-import { drainTranscodes, makeClip } from '../src/domains/social/testkit.js';
+import { drainTranscodes, makeClip, serviceOf } from '../src/domains/social/testkit.js';
 
 export type ClipSpec = readonly [label: string, width: number, height: number, seconds: number];
 
@@ -16,10 +16,10 @@ export async function benchTranscode(clips: readonly ClipSpec[]): Promise<void> 
   const sekat = await buildSekat(config, { background: false });
   try {
     const social = sekat.domains.social;
-    await social.service.ensureProfile('bench-transcoder', { handle: 'transcoder', displayName: 'Transcoder' });
+    await serviceOf(social).ensureProfile('bench-transcoder', { handle: 'transcoder', displayName: 'Transcoder' });
     for (const [label, width, height, seconds] of clips) {
       const clip = await makeClip({ width, height, seconds, rate: 30 });
-      await social.service.createVideo('bench-transcoder', '', clip, await probeVideo(clip));
+      await serviceOf(social).createVideo('bench-transcoder', '', clip, await probeVideo(clip));
       const started = performance.now();
       await drainTranscodes(social, { preset: config.transcodePreset });
       const ms = performance.now() - started;

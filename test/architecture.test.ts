@@ -71,4 +71,19 @@ describe(`the partition (${STORE_LABEL})`, () => {
       rmSync(probe, { force: true });
     }
   });
+
+  it('dependency-cruiser fails the build when the server reaches past a domain\'s index.ts', async () => {
+    const probe = path.join('src/server', 'zz-deep-import-probe.ts');
+    writeFileSync(probe, "import { setSessionCookie } from '../domains/identity/routes.js';\nexport const deep = setSessionCookie;\n");
+    try {
+      const result = await run('npx', ['depcruise', probe, '--config', '.dependency-cruiser.cjs']).then(
+        () => ({ code: 0, out: '' }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, out: error.stdout }),
+      );
+      expect(result.code).not.toBe(0);
+      expect(result.out).toContain('server-enters-a-domain-by-its-index');
+    } finally {
+      rmSync(probe, { force: true });
+    }
+  });
 });

@@ -21,8 +21,8 @@ export interface DomainExport {
 
 export interface PrivacyPort {
   exportSubject(subject: string): Promise<DomainExport>;
-  /** Idempotent: erasing twice is the same as erasing once. */
-  eraseSubject(subject: string): Promise<void>;
+  /** Idempotent: erasing twice is the same as erasing once. Resolves to what it did, where the domain says (commerce does). */
+  eraseSubject(subject: string): Promise<unknown>;
 }
 
 export interface IdentityPort extends PrivacyPort {
@@ -85,7 +85,16 @@ export type LiveOffer =
       endsAt: string;
     };
 
+/** What a commerce erasure did: closed orders kept but minimised, open ones left to finish, shops closed. */
+export interface CommerceErasure {
+  closedOrdersMinimised: number;
+  openOrdersPending: number;
+  shopsClosed: number;
+}
+
 export interface CommercePort extends PrivacyPort {
+  /** Idempotent, as every erasure; says what it did. */
+  eraseSubject(subject: string): Promise<CommerceErasure>;
   /** A voucher or flash deal of a shop this person owns, not yet over; undefined otherwise. */
   liveOffer(commerceSubject: string, ref: LiveOfferRef): Promise<LiveOffer | undefined>;
   /** The caller's affiliate id if they enrolled as a creator affiliate. */

@@ -8,7 +8,7 @@ import { openDomainStore, type DomainStore } from './db.js';
 import { migrate } from './migrate.js';
 import { MemoryBus } from './bus.js';
 import { OutboxRelay, writeOutbox, handleOnce } from './outbox.js';
-import { JobRunner, enqueueJob } from './jobs.js';
+import { JobRunner, defineJob, enqueueJob, registerJobs, scheduleRecurring } from './jobs.js';
 import { testConfig, disposeTestConfig, STORE_LABEL } from './testing.js';
 import type { EventEnvelope } from '../contracts/events.js';
 
@@ -216,5 +216,27 @@ describe(`jobs (${STORE_LABEL})`, () => {
     await enqueueJob(source.db, 'dedupe', {}, { dedupeKey: 'only-once' });
     const { rows } = await sql<{ n: number }>`select count(*) as n from jobs where type = 'dedupe'`.execute(source.db);
     expect(rows[0]!.n).toBe(1);
+  });
+
+  it('runs a defined job with its typed payload through its domain map, and refuses a map entry naming another job', async () => {
+    const seen: string[] = [];
+    const greet = defineJob<{ name: string }, string[]>('typed.greet', (into) => async (job) => void into.push(`halo ${job.payload.name}`));
+    const runner = new JobRunner(source.db, log);
+    registerJobs(runner, { 'typed.greet': greet.with(seen) });
+    await greet.enqueue(source.db, { name: 'Budi' });
+    const job = await runner.claim();
+    expect(job?.type).toBe('typed.greet');
+    await runner.run(job!);
+    expect(seen).toEqual(['halo Budi']);
+    expect(() => registerJobs(new JobRunner(source.db, log), { 'typed.other': greet.with(seen) })).toThrow(/holds the handler of typed.greet/);
+  });
+
+  it('schedules a recurring job once per period however many processes ask, at the start of the next one', async () => {
+    const hourly = { everyMs: 3_600_000, dedupeKey: (hour: number) => `recurring-test:${hour}` };
+    const now = Date.UTC(2026, 0, 1, 10, 15);
+    await scheduleRecurring(source.db, { name: 'recurring.test' }, hourly, now);
+    await scheduleRecurring(source.db, { name: 'recurring.test' }, hourly, now + 60_000);
+    const rows = await source.db.selectFrom('jobs').select(['run_at', 'dedupe_key']).where('type', '=', 'recurring.test').execute();
+    expect(rows.map((r) => ({ runAt: new Date(r.run_at).toISOString(), key: r.dedupe_key }))).toEqual([{ runAt: '2026-01-01T11:00:00.000Z', key: `recurring-test:${Date.UTC(2026, 0, 1, 11) / 3_600_000}` }]);
   });
 });

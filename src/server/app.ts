@@ -22,15 +22,15 @@ import { boundedValidatorCompiler } from '../platform/validation.js';
 import { TEXT_FORMATS } from '../platform/text.js';
 import type { DestinationStream } from 'pino';
 import { sendProblem, unauthorized, unavailable, validationFailed } from '../platform/errors.js';
-import { fieldWithNul, ProblemSchema, SESSION_COOKIE, sessionExpired, sessionTokenOf } from '../platform/http.js';
+import { fieldWithNul, ProblemSchema, SESSION_COOKIE, sessionExpired } from '../platform/http.js';
 import type { DomainDeps, DomainInstance } from '../platform/domain.js';
 import * as identity from '../domains/identity/index.js';
 import * as social from '../domains/social/index.js';
 import * as commerce from '../domains/commerce/index.js';
 import * as bridge from '../domains/bridge/index.js';
-import { setSessionCookie } from '../domains/identity/routes.js';
 import { addSecurityHeaders } from './security-headers.js';
-import { registerWeb, webIsBuilt, webOrNotFound } from './web.js';
+import { serveWeb } from './web.js';
+import { addSessionHook } from './session.js';
 import { buildGateway } from './gateway.js';
 import { DomainTokenIssuer, DomainTokenVerifier, invalidDomainToken, JWKS_PATH, looksLikeJwt, TOKEN_EXCHANGE_PATH, type DomainClaims } from './domain-tokens.js';
 import { refuseCrossSiteRequests } from './csrf.js';
@@ -199,11 +199,7 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     if (refusal) throw identity.secondFactorRequired(refusal);
     return operatorRequests.has(request);
   };
-  // Accounts commerce said own no shop, and when it said so: asked again after a minute, so a
-  // session takes the seller lifetime within a minute of its shop opening.
   const clock = options.clock ?? Date.now;
-  const notSellerAt = new LRUCache<string, number>({ max: 100_000 });
-  const knownNonSeller = (accountId: string) => clock() - (notSellerAt.get(accountId) ?? -Infinity) < 60_000;
 
   // One client for every counter kept in Redis: request rate limits and sign-in throttling.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
@@ -360,45 +356,8 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
   // Resolve the session once; each domain then sees only its own view of the caller.
   app.decorateRequest('subject', undefined);
   if (identityDomain) {
-    app.addHook('onRequest', (request, reply, done) => {
-      const token = request.url.startsWith('/api/') ? sessionTokenOf(request) : undefined;
-      if (!token) return done();
-      identityDomain
-        .authenticate(token)
-        .then(async (session) => {
-          if (!session) return;
-          if ('expired' in session) {
-            request.sessionExpired = true;
-            // Said once: the next page load is simply signed out, and the sign-in page shows.
-            if (request.cookies[SESSION_COOKIE] === token) reply.clearCookie(SESSION_COOKIE, { path: '/' });
-            return;
-          }
-          if (session.account.status === 'erasing') {
-            erasingAccountOf.set(request, session.account.id);
-            return;
-          }
-          const accountId = session.account.id;
-          accountOf.set(request, accountId);
-          publicProfileOf.set(request, { handle: session.account.handle, displayName: session.account.displayName });
-          const standing = await identityDomain.operatorStanding(session);
-          if (standing) operatorStandingOf.set(request, standing);
-          if (standing === 'ready') operatorRequests.add(request);
-          else if (standing) operatorRefusals.set(request, standing);
-          if (session.account.emailVerified || !config.requireVerifiedEmail) verifiedRequests.add(request);
-          if (session.recentlyAuthenticated) recentlyAuthenticatedRequests.add(request);
-          // A seller's session runs on the short lifetime. Identity does not ask commerce; this
-          // root asks commerce "does this subject own a shop?" and tells identity only the answer.
-          // (With commerce in another process the session keeps its lifetime: not yet asked across.)
-          if (commerceDomain && !session.strict && !knownNonSeller(accountId)) {
-            if (await commerceDomain.isSeller(identityDomain.subjectFor('commerce', accountId))) await identityDomain.holdToSellerLifetime(token);
-            else notSellerAt.set(accountId, clock());
-          }
-          if (session.renewedUntil && !request.headers.authorization && request.cookies[SESSION_COOKIE] === token) {
-            setSessionCookie(request, reply, token);
-          }
-        })
-        .then(() => done(), done);
-    });
+    const views = { accountOf, erasingAccountOf, publicProfileOf, operatorRequests, operatorRefusals, operatorStandingOf, verifiedRequests, recentlyAuthenticatedRequests };
+    addSessionHook(app, views, { identityDomain, commerceDomain, requireVerifiedEmail: config.requireVerifiedEmail, clock });
   }
 
   if (identityDomain && tokenIssuer) {
@@ -541,9 +500,7 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // The web app is served by the one process, or in a split by the gateway alone.
-  const hasWeb = !config.split && webIsBuilt();
-  if (hasWeb) await registerWeb(app);
-  app.setNotFoundHandler(webOrNotFound(hasWeb));
+  await serveWeb(app, !config.split);
 
   let started = false;
   if (options.background !== false) {

@@ -18,7 +18,7 @@ import { clientAddressTrust } from './trust-proxy.js';
 import { refuseCrossSiteRequests } from './csrf.js';
 import { TOKEN_EXCHANGE_PATH, TOKEN_TTL_SECONDS } from './domain-tokens.js';
 import { addSecurityHeaders } from './security-headers.js';
-import { registerWeb, webIsBuilt, webOrNotFound } from './web.js';
+import { serveWeb } from './web.js';
 import { createMetrics, type ProcessMetrics } from '../platform/metrics.js';
 import { registerHealth } from './health.js';
 
@@ -356,9 +356,7 @@ export async function buildGateway(config: Config, gateway: GatewayConfig, logDe
     upstream.once('close', () => socket.destroy());
   };
 
-  const hasWeb = webIsBuilt();
-  if (hasWeb) await registerWeb(app);
-  app.setNotFoundHandler(webOrNotFound(hasWeb));
+  await serveWeb(app);
 
   let closed = false;
   return {

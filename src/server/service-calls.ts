@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
-import type { CommercePort, DomainExport, IdentityPort, OpenOrders, PrivacyPort, SocialPort } from '../contracts/ports.js';
+import type { CommerceErasure, CommercePort, DomainExport, IdentityPort, OpenOrders, PrivacyPort, SocialPort } from '../contracts/ports.js';
 import type { DomainName } from '../platform/config.js';
 import { HttpProblem, unauthorized, unavailable } from '../platform/errors.js';
 import type { Logger } from '../platform/log.js';
@@ -308,6 +308,7 @@ export function remotePorts(options: RemotePortsOptions): { identity: IdentityPo
     social: notAcrossProcesses<SocialPort>('social', privacy('social')),
     commerce: notAcrossProcesses<CommercePort>('commerce', {
       ...privacy('commerce'),
+      eraseSubject: async (subject) => (await (await call('commerce', 'privacy.erase', subject)).body.json()) as CommerceErasure,
       openOrders: async (subject) => (await (await call('commerce', 'privacy.open-orders', subject)).body.json()) as OpenOrders,
     }),
     close: () => dispatcher.close(),

@@ -35,3 +35,10 @@ export function webOrNotFound(hasWeb: boolean) {
     throw notFound(`No route ${request.method} ${url}.`);
   };
 }
+
+/** The web app, when it is built and this process serves it, and the answer to every URL no route took. */
+export async function serveWeb(app: FastifyInstance, servesWeb = true): Promise<void> {
+  const hasWeb = servesWeb && webIsBuilt();
+  if (hasWeb) await registerWeb(app);
+  app.setNotFoundHandler(webOrNotFound(hasWeb));
+}

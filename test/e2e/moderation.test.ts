@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import id from '../../web/src/i18n/id.json' with { type: 'json' };
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
 import { desktopPage, phonePage, screenshot, useBrowserSekat } from './browser.js';
-import { seedReadyVideo } from '../../src/domains/social/testkit.js';
+import { seedReadyVideo, serviceOf } from '../../src/domains/social/testkit.js';
 import { signInWithTotpIn } from '../support/second-factor.js';
 
 const sekat = useBrowserSekat({ env: { OPERATOR_EMAILS: 'opsatu@contoh.id,opdua@contoh.id' } });
@@ -58,7 +58,7 @@ describe('reports, moderation and appeals in Chromium', () => {
     await entry.getByLabel(id.operator.rule).fill('Pedoman Komunitas 4.2 (penipuan); UU ITE pasal 28 ayat 1');
     await entry.getByRole('button', { name: id.operator.decide }).click();
     await entry.getByRole('alert').waitFor();
-    expect(await social.social.service.db.selectFrom('social_decisions' as never).selectAll().execute()).toEqual([]);
+    expect(await serviceOf(social.social).db.selectFrom('social_decisions' as never).selectAll().execute()).toEqual([]);
     await entry.getByLabel(id.operator.explanation).fill('Klaim kesehatan palsu untuk menjual obat tanpa izin edar.');
     await screenshot(opOne, 'moderation-3-operator-decides');
     await entry.getByRole('button', { name: id.operator.decide }).click();

@@ -11,7 +11,7 @@ import type { Page } from 'playwright-core';
 import id from '../../web/src/i18n/id.json' with { type: 'json' };
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
 import { desktopPage, phonePage, useBrowserSekat } from './browser.js';
-import { seedReadyVideo } from '../../src/domains/social/testkit.js';
+import { seedReadyVideo, serviceOf } from '../../src/domains/social/testkit.js';
 import type { LiveDb } from '../../src/domains/social/live/store.js';
 import { signInWithTotpIn } from '../support/second-factor.js';
 
@@ -42,13 +42,13 @@ describe('trust and safety around lives in Chromium', () => {
     const liveId = ((await made.json()) as { live: { id: string } }).live.id;
     // On air as a publish leaves it (the RTMP path is test/e2e/live.test.ts's).
     const social = sekat.app.sekat.domains.social;
-    await (social.service.db as unknown as LiveDb).updateTable('lives').set({ status: 'live', on_air: true, started_at: new Date() }).where('id', '=', liveId).execute();
+    await (serviceOf(social).db as unknown as LiveDb).updateTable('lives').set({ status: 'live', on_air: true, started_at: new Date() }).where('id', '=', liveId).execute();
     expect((await host.request.post(`${sekat.base}/api/social/users/diblokir_live/block`)).status()).toBe(200);
 
     // The blocked viewer: no live in the strip (others' lives still are), and its page is not there.
     const other = await viewer.request.post(`${sekat.base}/api/social/lives`, { data: { title: 'Live orang lain' } });
     const otherId = ((await other.json()) as { live: { id: string } }).live.id;
-    await (social.service.db as unknown as LiveDb).updateTable('lives').set({ status: 'live', on_air: true, started_at: new Date() }).where('id', '=', otherId).execute();
+    await (serviceOf(social).db as unknown as LiveDb).updateTable('lives').set({ status: 'live', on_air: true, started_at: new Date() }).where('id', '=', otherId).execute();
     await blocked.goto(`${sekat.base}/`);
     const strip = blocked.getByTestId('live-strip');
     await strip.getByText('Live orang lain').waitFor();
@@ -80,7 +80,7 @@ describe('trust and safety around lives in Chromium', () => {
     await entry.getByLabel(id.operator.rule).fill('Pedoman Komunitas 3.2 (kekerasan nyata)');
     await entry.getByRole('button', { name: id.operator.decide }).click();
     await entry.getByRole('alert').waitFor();
-    expect((await (social.service.db as unknown as LiveDb).selectFrom('lives').select('status').where('id', '=', liveId).executeTakeFirstOrThrow()).status).toBe('live');
+    expect((await (serviceOf(social).db as unknown as LiveDb).selectFrom('lives').select('status').where('id', '=', liveId).executeTakeFirstOrThrow()).status).toBe('live');
     await entry.getByLabel(id.operator.explanation).fill('Siaran menampilkan perkelahian sungguhan.');
     await shot(operator, 'operator-ends-live-id-1280');
     await entry.getByRole('button', { name: id.operator.decide }).click();

@@ -17,7 +17,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testi
 import type { Config } from '../../platform/config.js';
 import type { Database } from '../../platform/db.js';
 import type { CommerceInstance } from './index.js';
-import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
+import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser, exportOf } from './testkit.js';
 import { signInWithTotp } from '../../../test/support/second-factor.js';
 import { readServerEvents } from '../../../test/support/sse.js';
 
@@ -387,18 +387,18 @@ describe(`chat in privacy requests (${STORE_LABEL})`, () => {
   it('exports the buyer’s conversations and erases their messages and photos; the shop keeps its side under the label', async () => {
     const subject = await commerceSubject(buyer);
     const commerce = sekat.domains.commerce as CommerceInstance;
-    const exported = await commerce.exportSubject(subject);
+    const exported = await exportOf(commerce, subject);
     expect(exported.chat.conversations).toEqual([expect.objectContaining({ id: conversationId, shop_id: shop.id })]);
     const texts = exported.chat.messages.map((m) => (m as { text: string }).text);
     expect(texts).toContain('Halo kak, ukuran M masih ada?');
     expect(texts).toContain('Masih kak, silakan dipesan 🙏');
-    const sellerExport = await commerce.exportSubject(await commerceSubject(seller));
+    const sellerExport = await exportOf(commerce, await commerceSubject(seller));
     expect(sellerExport.chat.shopMessages.map((m) => (m as { text: string }).text)).toContain('Masih kak, silakan dipesan 🙏');
     expect(JSON.stringify(sellerExport.chat)).not.toContain('Halo kak');
     const photosBefore = chatPhotos().length;
     expect(photosBefore).toBeGreaterThan(0);
 
-    await commerce.eraseSubject(subject);
+    await commerce.port.eraseSubject(subject);
     expect(await db.selectFrom('chat_conversations').select('id').where('buyer_subject', '=', subject).execute()).toEqual([]);
     expect((await sql<{ n: number }>`select count(*)::int as n from chat_messages where conversation_id = ${conversationId} and sender = 'buyer'`.execute(db)).rows[0]!.n).toBe(0);
     expect(chatPhotos().length).toBe(photosBefore - 1);
@@ -407,7 +407,7 @@ describe(`chat in privacy requests (${STORE_LABEL})`, () => {
     expect(thread.every((m) => m.from === 'shop')).toBe(true);
     expect((await send(seller, { text: 'Halo?' })).statusCode).toBe(409);
     expect((await inject('GET', `/api/commerce/chat/conversations/${conversationId}`, buyer)).statusCode).toBe(404);
-    expect((await commerce.exportSubject(subject)).chat.messages).toEqual([]);
+    expect((await exportOf(commerce, subject)).chat.messages).toEqual([]);
   });
 
   it('keeps chat on the commerce side: social’s database holds no chat table and no word of a message', async () => {

@@ -5,7 +5,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testi
 import type { Config } from '../../platform/config.js';
 import { signToken } from '../../platform/tokens.js';
 import type { Database } from '../../platform/db.js';
-import { ADDRESS, checkout, listProduct, newKey, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
+import { ADDRESS, checkout, listProduct, newKey, openShop, registerUser, storeSnapshot, type TestUser, createPlatformVoucher, exportOf } from './testkit.js';
 import { qrisCrcValid } from './payments/qris.js';
 import { midtransSignature } from './payments/sandbox.js';
 import { expirePayment } from './payments/expire.job.js';
@@ -394,7 +394,7 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     const a = await listProduct(sekat.app, seller, shop.id, [{ stock: 5, priceIdr: 100_000 }]);
     const b = await listProduct(sekat.app, seller2, shop2.id, [{ stock: 5, priceIdr: 300_000 }]);
     const commerceDomain = sekat.domains.commerce as CommerceInstance;
-    await commerceDomain.createPlatformVoucher({ code: 'SEKAT10', kind: 'percent', value: 10, maxDiscountIdr: 30_000, startsAt: new Date(Date.now() - 1000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), quota: 100 });
+    await createPlatformVoucher(sekat.stores.commerce.db, { code: 'SEKAT10', kind: 'percent', value: 10, maxDiscountIdr: 30_000, startsAt: new Date(Date.now() - 1000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), quota: 100 });
     const cartBuyer = await registerUser(sekat.app, 'cartbuyer');
     for (const v of [a.variants[0]!.id, b.variants[0]!.id]) {
       expect((await inject({ method: 'POST', url: '/api/commerce/cart/items', headers: cartBuyer.headers, payload: { variantId: v, quantity: 1 } })).statusCode).toBe(200);
@@ -767,13 +767,13 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     await inject({ method: 'POST', url: '/api/commerce/cart/items', headers: leaver.headers, payload: { variantId, quantity: 1 } });
     const subject = (await db.selectFrom('orders').select('buyer_subject').where('id', '=', open.order.id).executeTakeFirstOrThrow()).buyer_subject as string;
     const commerceDomain = sekat.domains.commerce as CommerceInstance;
-    const exported = await commerceDomain.exportSubject(subject);
+    const exported = await exportOf(commerceDomain, subject);
     expect(exported.orders).toHaveLength(2);
     expect(exported.cart).toHaveLength(1);
     expect(exported.addresses).toMatchObject([{ phone: '+6281234567890' }]);
     expect(JSON.stringify(exported)).not.toMatch(/@example\.id/);
 
-    expect(await commerceDomain.eraseSubject(subject)).toEqual({ closedOrdersMinimised: 1, openOrdersPending: 1, shopsClosed: 0 });
+    expect(await commerceDomain.port.eraseSubject(subject)).toEqual({ closedOrdersMinimised: 1, openOrdersPending: 1, shopsClosed: 0 });
     const closedRow = await db.selectFrom('orders').selectAll().where('id', '=', closed.order.id).executeTakeFirstOrThrow();
     expect(closedRow).toMatchObject({ buyer_subject: null, recipient: '[dihapus]', phone: '[dihapus]', line1: '[dihapus]', total_idr: closed.order.totalIdr });
     expect(await db.selectFrom('cart_items').select('variant_id').where('subject', '=', subject).execute()).toHaveLength(0);
@@ -784,7 +784,7 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     await autoComplete(db, open.order.id);
     const openRow = await db.selectFrom('orders').selectAll().where('id', '=', open.order.id).executeTakeFirstOrThrow();
     expect(openRow).toMatchObject({ status: 'completed', buyer_subject: null, phone: '[dihapus]' });
-    const after = await commerceDomain.exportSubject(subject);
+    const after = await exportOf(commerceDomain, subject);
     expect(after.orders).toHaveLength(0);
     expect(after.payments).toHaveLength(0);
     expect(after.cart).toHaveLength(0);
@@ -801,7 +801,7 @@ describe(`an erased seller (${STORE_LABEL})`, () => {
     await inject({ method: 'POST', url: '/api/commerce/cart/items', headers: buyer.headers, payload: { variantId: product.variants[0]!.id, quantity: 1 } });
     const owner = (await db.selectFrom('shops').select('owner_subject').where('id', '=', theirShop.id).executeTakeFirstOrThrow()).owner_subject as string;
 
-    expect(await (sekat.domains.commerce as CommerceInstance).eraseSubject(owner)).toEqual({ closedOrdersMinimised: 0, openOrdersPending: 0, shopsClosed: 1 });
+    expect(await (sekat.domains.commerce as CommerceInstance).port.eraseSubject(owner)).toEqual({ closedOrdersMinimised: 0, openOrdersPending: 0, shopsClosed: 1 });
     expect((await db.selectFrom('shops').select('owner_subject').where('id', '=', theirShop.id).executeTakeFirstOrThrow()).owner_subject).toBeNull();
     expect((await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).statusCode).toBe(404);
     const removed = await db.selectFrom('outbox').select(['topic', 'payload']).where('topic', '=', 'product.removed').execute();

@@ -9,7 +9,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testi
 import type { Config } from '../../platform/config.js';
 import type { Database } from '../../platform/db.js';
 import type { CommerceInstance } from './index.js';
-import { listProduct, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
+import { listProduct, openShop, registerUser, storeSnapshot, type TestUser, exportOf } from './testkit.js';
 
 let config: Config;
 let sekat: Sekat;
@@ -120,11 +120,11 @@ describe(`followed shops and wishlist in privacy requests (${STORE_LABEL})`, () 
     expect((await call('PUT', `/api/commerce/wishlist/${products[1]!.id}`, person)).statusCode).toBe(200);
     const me = (await sekat.app.inject({ url: '/api/me', headers: person.headers })).json() as { id: string };
     const subject = sekat.domains.identity.subjectFor('commerce', me.id);
-    const exported = await (sekat.domains.commerce as CommerceInstance).exportSubject(subject);
+    const exported = await exportOf(sekat.domains.commerce as CommerceInstance, subject);
     expect(exported.followedShops).toEqual([expect.objectContaining({ shop_id: shops[1]!.id })]);
     expect(exported.wishlist).toEqual([expect.objectContaining({ product_id: products[1]!.id })]);
 
-    await (sekat.domains.commerce as CommerceInstance).eraseSubject(subject);
+    await (sekat.domains.commerce as CommerceInstance).port.eraseSubject(subject);
     expect(await db.selectFrom('shop_subscribers').select('shop_id').where('subject', '=', subject).execute()).toEqual([]);
     expect(await db.selectFrom('wishlist_items').select('product_id').where('subject', '=', subject).execute()).toEqual([]);
     // Another buyer's are untouched.

@@ -8,7 +8,6 @@ import { CatalogService } from './catalog/catalog.js';
 import { ProductImages } from './catalog/images.js';
 import { CartService } from './checkout/cart.js';
 import { CheckoutService } from './checkout/checkout.js';
-import { createVoucher, type VoucherInput } from './checkout/vouchers.js';
 import { OrderService } from './orders/orders.js';
 import { ReviewService } from './reviews.js';
 import { AffiliateService } from './affiliates.js';
@@ -71,12 +70,6 @@ export interface CommerceSettings {
 }
 
 export interface CommerceInstance extends DomainInstance {
-  /** Everything commerce holds about a commerce subject (for the bridge's export). */
-  exportSubject(subject: string): ReturnType<PrivacyService['exportSubject']>;
-  /** Erases a commerce subject (for the bridge's erasure); closed orders stay, minimised. */
-  eraseSubject(subject: string): ReturnType<PrivacyService['eraseSubject']>;
-  /** Platform vouchers have no shop; an operator creates them through the composition root. */
-  createPlatformVoucher(input: VoucherInput): ReturnType<typeof createVoucher>;
   /** Public facts of every listed product, for a projection that starts empty. */
   productSnapshot: CommerceBridgePort['productSnapshot'];
   /** What the bridge may call (contracts/ports.ts). */
@@ -168,9 +161,6 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     returnTimer: (now) => returns.deadlineJob(now),
     purgeUnsentReturnEvidence: (now) => returns.purgeUnsent(now),
     isSeller: async (subject) => (await deps.db.selectFrom('shops').select('id').where('owner_subject', '=', subject).limit(1).executeTakeFirst()) !== undefined,
-    exportSubject: (subject) => privacy.exportSubject(subject),
-    eraseSubject: (subject) => privacy.eraseSubject(subject),
-    createPlatformVoucher: (input) => createVoucher(deps.db, null, input),
     productSnapshot: () => bridgePort.productSnapshot(),
     port: {
       exportSubject: async (subject) => {
@@ -187,7 +177,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       },
       eraseSubject: async (subject) => {
         await moderation.eraseOf(deps.db, subject);
-        await privacy.eraseSubject(subject);
+        return privacy.eraseSubject(subject);
       },
       affiliateIdOf: (subject) => bridgePort.affiliateIdOf(subject),
       openOrders: (subject) => bridgePort.openOrders(subject),

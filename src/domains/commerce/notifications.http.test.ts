@@ -11,7 +11,7 @@ import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
 import type { Database } from '../../platform/db.js';
-import { checkout, courierMoves, listProduct, openShop, registerUser, type TestUser } from './testkit.js';
+import { checkout, courierMoves, listProduct, openShop, registerUser, type TestUser, exportOf } from './testkit.js';
 import { readServerEvents } from '../../../test/support/sse.js';
 
 let config: Config;
@@ -238,10 +238,10 @@ describe(`commerce notifications (${STORE_LABEL})`, () => {
     await inject('PUT', '/api/commerce/notifications/preferences', stranger, { items: [{ kind: 'chat_message', muted: true }] });
     const commerce = sekat.domains.commerce;
     const orderId = await placeAndPay(stranger);
-    const exported = await commerce.exportSubject(subject);
+    const exported = await exportOf(commerce, subject);
     expect(exported.notifications.map((n) => (n as { kind: string }).kind)).toEqual(['order_paid']);
     expect(exported.notificationPreferences).toMatchObject([{ kind: 'chat_message', muted: true }]);
-    await commerce.eraseSubject(subject);
+    await commerce.port.eraseSubject(subject);
     expect((await sql<{ n: number }>`select count(*)::int as n from commerce_notifications where recipient = ${subject}`.execute(db)).rows[0]!.n).toBe(0);
     expect((await sql<{ n: number }>`select count(*)::int as n from commerce_notification_preferences where subject = ${subject}`.execute(db)).rows[0]!.n).toBe(0);
     // The seller keeps their own notice of the order.

@@ -142,7 +142,7 @@ describe(`review photos in privacy requests (${STORE_LABEL})`, () => {
     const exported = await (sekat.domains.commerce as CommerceInstance).port.exportSubject(subject);
     expect(exported.files).toHaveLength(5);
     expect(exported.files![0]!.name).toMatch(/^reviews\/[0-9a-f-]{36}\.jpg$/);
-    await (sekat.domains.commerce as CommerceInstance).eraseSubject(subject);
+    await (sekat.domains.commerce as CommerceInstance).port.eraseSubject(subject);
     expect(photoFiles()).toEqual([]);
     const [kept] = await reviews();
     expect(kept).toMatchObject({ id: reviewId, photoUrls: [], reply: { text: 'Terima kasih, ditunggu pesanan berikutnya.' } });

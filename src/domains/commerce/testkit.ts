@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Database } from '../../platform/db.js';
+import type { CommerceInstance } from './index.js';
+import type { PrivacyService } from './privacy.js';
+import { createVoucher, type VoucherInput } from './checkout/vouchers.js';
 
 /** Test helpers for commerce's HTTP tests; they take the app, so they need no composition root. */
 let userCounter = 0;
@@ -98,3 +101,12 @@ export async function storeSnapshot(db: Database): Promise<string> {
   return JSON.stringify({ counts, state: state.rows[0] });
 }
 
+/** Commerce's part of a person's export, as the bridge asks for it (the port), read as commerce's privacy export. */
+export async function exportOf(commerce: CommerceInstance, subject: string) {
+  return (await commerce.port.exportSubject(subject)).data as Awaited<ReturnType<PrivacyService['exportSubject']>>;
+}
+
+/** A platform voucher (no shop), written straight to commerce's store as the operator's route would. */
+export function createPlatformVoucher(db: Database, input: VoucherInput): ReturnType<typeof createVoucher> {
+  return createVoucher(db, null, input);
+}

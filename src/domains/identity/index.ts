@@ -20,6 +20,7 @@ import { passkeyRoutes } from './passkeys.routes.js';
 import type { SecondFactorMethod } from './routes.js';
 
 export { secondFactorRequired, type OperatorStanding, type SecondFactors } from './factors.js';
+export { setSessionCookie } from './routes.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 

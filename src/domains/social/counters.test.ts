@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
-import { registerUser, seedReadyVideo, waitFor, type TestUser } from './testkit.js';
+import { registerUser, seedReadyVideo, waitFor, type TestUser, serviceOf } from './testkit.js';
 
 /** Signed in over HTTP (registration allows 10 a minute from one address)… */
 const VIEWERS = 8;
@@ -19,7 +19,7 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
 
   const inject = (method: 'GET' | 'POST' | 'DELETE', url: string, user?: TestUser, payload?: object) =>
     sekat.app.inject({ method, url, headers: user?.auth ?? {}, ...(payload ? { payload } : {}) });
-  const db = () => sekat.domains.social.service.db;
+  const db = () => serviceOf(sekat.domains.social).db;
   const subjectOf = (user: TestUser) => sekat.domains.identity.subjectFor('social', user.accountId);
 
   /** The video's counters next to a count of the facts they stand for. */
@@ -72,7 +72,7 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
     })();
-    const service = sekat.domains.social.service;
+    const service = serviceOf(sekat.domains.social);
     const crowd = async (n: number) => {
       const subject = `crowd-${n}`;
       await service.ensureProfile(subject, { handle: `crowd_${n}`, displayName: `Crowd ${n}` });
@@ -119,7 +119,8 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
 
   it('counts every like on a profile exactly once while the fold moves it from delta to counter', async () => {
     const video = await seedReadyVideo(sekat.domains.social, { subject: subjectOf(author), handle: author.handle }, 'Dilipat #lipat');
-    const { counters, service } = sekat.domains.social;
+    const { counters } = sekat.domains.social;
+    const service = serviceOf(sekat.domains.social);
     await counters.settle();
     const base = (await service.getProfile(author.handle)).counts.likes;
     // Likes arrive as deltas and the fold moves them while readers keep reading the profile: a
@@ -151,7 +152,7 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
   });
 
   it.runIf(STORE_LABEL === 'postgres')('never makes a request wait on the video row while a fold holds it', async () => {
-    const held = sekat.domains.social.service.db.transaction().execute(async (trx) => {
+    const held = serviceOf(sekat.domains.social).db.transaction().execute(async (trx) => {
       // What a fold (or any counter update) holds on the row until it commits.
       await trx.updateTable('videos').set((eb) => ({ view_count: eb('view_count', '+', 0) })).where('id', '=', viral).execute();
       const answered = await Promise.race([
@@ -191,9 +192,9 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
     // Checked once by this process, then deleted by another: this process's caches do not hear of it.
     expect((await inject('POST', '/api/social/events', viewers[7], { events: [view(doomed, 0)] })).statusCode).toBe(202);
     await db().deleteFrom('videos').where('id', '=', doomed).execute();
-    const writes = sekat.domains.social.service.watchWrites;
+    const writes = serviceOf(sekat.domains.social).watchWrites;
     const before = { writes: writes.writes, items: writes.items, facts: (await countersAndFacts(viral)).facts.views };
-    const service = sekat.domains.social.service;
+    const service = serviceOf(sekat.domains.social);
     const subjects = Array.from({ length: CROWD }, (_, n) => `group-commit-viewer-${n}`);
     const results = await Promise.allSettled(
       subjects.map((subject, n) => service.recordEvents(subject, n === 7 ? [view(viral, n), view(doomed, n)] : [view(viral, n), view(viral, n + 1)])),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
-import { registerUser, seedReadyVideo, type TestUser } from './testkit.js';
+import { registerUser, seedReadyVideo, type TestUser, serviceOf } from './testkit.js';
 import { parseHashtags } from './hashtags.js';
 
 describe('parseHashtags', () => {
@@ -22,7 +22,7 @@ describe(`profiles and engagement (${STORE_LABEL})`, () => {
 
   const inject = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, user?: TestUser, payload?: object) =>
     sekat.app.inject({ method, url, headers: user?.auth ?? {}, ...(payload ? { payload } : {}) });
-  const db = () => sekat.domains.social.service.db;
+  const db = () => serviceOf(sekat.domains.social).db;
   const subjectOf = (user: TestUser) => sekat.domains.identity.subjectFor('social', user.accountId);
 
   beforeAll(async () => {

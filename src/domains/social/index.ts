@@ -13,6 +13,7 @@ import { avatarFileOf } from './media/avatar.js';
 import { MediaPaths } from './media/paths.js';
 import { mediaRoutes } from './media/serve.js';
 import { registerSocialJobs } from './jobs.js';
+import { rememberService } from './internals.js';
 import type { LiveOffer, LiveOfferRef, SocialPort } from '../../contracts/ports.js';
 import type { ProductUpserted } from '../../contracts/commerce.js';
 import { ProductCards } from './tags/cards.js';
@@ -66,7 +67,6 @@ export interface SocialInstance extends DomainInstance {
   exportSubject: SocialService['exportSubject'];
   /** For the bridge: removes everything social holds about a subject, media files included. */
   eraseSubject: SocialService['eraseSubject'];
-  service: SocialService;
   /** Hits, misses and size of every cache social keeps (printed by bench:crowd). */
   cacheStats(): CacheStats[];
   /** Folds engagement into the videos' counters about once a second; `settle()` folds all now. */
@@ -132,7 +132,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
     profileSeed: options.profileSeed ?? (() => undefined),
     maxUploadBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
   });
-  return {
+  const instance: SocialInstance = {
     routes: async (app) => {
       attachVideoFacts(app, cards, (subject, ids) => service.likedAmong(subject, ids));
       await app.register(core);
@@ -166,7 +166,6 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
     media: mediaRoutes(media),
     exportSubject: (subject) => service.exportSubject(subject),
     eraseSubject,
-    service,
     counters,
     cacheStats: () => [...service.cacheStats(), cards.stats()],
     rebuildProductCards: (snapshot) => cards.rebuildIfEmpty(snapshot),
@@ -206,4 +205,6 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       await counters.stop();
     },
   };
+  rememberService(instance, service);
+  return instance;
 }

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
-import { registerUser, seedReadyVideo, type TestUser } from './testkit.js';
+import { registerUser, seedReadyVideo, type TestUser, serviceOf } from './testkit.js';
 import { signInWithTotp } from '../../../test/support/second-factor.js';
 
 describe(`social moderation (${STORE_LABEL})`, () => {
@@ -24,7 +24,7 @@ describe(`social moderation (${STORE_LABEL})`, () => {
 
   const inject = (method: 'GET' | 'POST' | 'DELETE', url: string, user?: TestUser, payload?: object) =>
     sekat.app.inject({ method, url, headers: user?.auth ?? {}, ...(payload ? { payload } : {}) });
-  const db = () => sekat.domains.social.service.db;
+  const db = () => serviceOf(sekat.domains.social).db;
   const subjectOf = (user: TestUser) => sekat.domains.identity.subjectFor('social', user.accountId);
   const reportCount = async () => Number((await sql<{ n: number }>`select count(*)::int as n from social_reports`.execute(db())).rows[0]!.n);
 

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
-import { filesUnder, makeClip, registerUser, uploadFile, waitForStatus, type TestUser } from './testkit.js';
+import { filesUnder, makeClip, registerUser, uploadFile, waitForStatus, type TestUser, serviceOf } from './testkit.js';
 
 describe(`a new user's journey, and privacy in social (${STORE_LABEL})`, () => {
   let config: Config;
@@ -49,7 +49,7 @@ describe(`a new user's journey, and privacy in social (${STORE_LABEL})`, () => {
   });
 
   it('keeps no email, account id or commerce subject anywhere in the social database', async () => {
-    const db = social().service.db;
+    const db = serviceOf(social()).db;
     const columns = await sql<{ table_name: string; column_name: string }>`
       select table_name, column_name from information_schema.columns where table_schema = 'public'`.execute(db);
     // The one purchase-related column allowed: categories, copied only under the consent
@@ -94,13 +94,13 @@ describe(`a new user's journey, and privacy in social (${STORE_LABEL})`, () => {
   });
 
   it('erases a subject completely, media files included, and keeps everyone else’s counts right', async () => {
-    const db = social().service.db;
+    const db = serviceOf(social()).db;
     await social().eraseSubject(subjectOf(bob));
     expect((await inject('GET', `/api/social/users/${bob.handle}`)).statusCode).toBe(404);
     expect((await inject('GET', `/api/social/users/${alice.handle}`)).json().counts).toEqual({ followers: 0, following: 0, videos: 1, likes: 0 });
     expect((await inject('GET', `/api/social/videos/${videoId}`)).json().counts).toMatchObject({ likes: 0, comments: 0, shares: 1 });
 
-    const dir = social().service.media.videoDir(videoId);
+    const dir = serviceOf(social()).media.videoDir(videoId);
     expect(filesUnder(dir).length).toBeGreaterThan(0);
     await social().eraseSubject(subjectOf(alice));
     expect(existsSync(dir)).toBe(false);

@@ -11,6 +11,7 @@ import type { SocialInstance } from './index.js';
 import { transcodeJob, TRANSCODE_JOB } from './media/transcode.job.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { parseHashtags } from './hashtags.js';
+import { serviceOf } from './internals.js';
 
 /** Helpers for social's tests. Test media is made here by ffmpeg, never committed. */
 
@@ -158,8 +159,8 @@ export async function waitForStatus(app: FastifyInstance, user: TestUser, id: st
 /** Runs every queued transcode job to the end in this process (tests build the app with background: false). */
 export async function drainTranscodes(social: SocialInstance, options: { leaseMs?: number; preset?: string } = {}): Promise<void> {
   const log = pino({ level: 'silent' });
-  const jobs = new JobRunner(social.service.db, log, { leaseMs: options.leaseMs ?? 60_000, pollMs: 50, backoffBaseMs: 50 });
-  jobs.register(TRANSCODE_JOB, transcodeJob({ db: social.service.db, media: social.service.media, log, preset: options.preset, onReady: () => social.service.videosChanged() }));
+  const jobs = new JobRunner(serviceOf(social).db, log, { leaseMs: options.leaseMs ?? 60_000, pollMs: 50, backoffBaseMs: 50 });
+  jobs.register(TRANSCODE_JOB, transcodeJob({ db: serviceOf(social).db, media: serviceOf(social).media, log, preset: options.preset, onReady: () => serviceOf(social).videosChanged() }));
   for (let job = await jobs.claim(); job; job = await jobs.claim()) await jobs.run(job);
 }
 
@@ -176,7 +177,7 @@ export async function seedReadyVideo(
   caption: string,
   options: { createdAt?: Date; views?: number; completed?: number; likes?: number } = {},
 ): Promise<string> {
-  const { service } = social;
+  const service = serviceOf(social);
   await service.ensureProfile(author.subject, { handle: author.handle, displayName: author.handle });
   const id = uuidv7(options.createdAt?.getTime());
   await service.db
@@ -202,3 +203,6 @@ export async function seedReadyVideo(
   service.videosChanged();
   return id;
 }
+
+/** The service behind a started social instance, for tests and benchmarks that reach into its store or caches. */
+export { serviceOf };

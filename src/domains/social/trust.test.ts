@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
-import { seedReadyVideo, waitFor, type TestUser } from './testkit.js';
+import { seedReadyVideo, waitFor, type TestUser, serviceOf } from './testkit.js';
 import type { LiveDb } from './live/store.js';
 import { signInWithTotp } from '../../../test/support/second-factor.js';
 
@@ -27,7 +27,7 @@ describe(`trust and safety, social (${STORE_LABEL})`, () => {
 
   const api = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, who?: TestUser, payload?: object) =>
     sekat.app.inject({ method, url, headers: who?.auth ?? {}, ...(payload ? { payload } : {}) });
-  const db = () => sekat.domains.social.service.db;
+  const db = () => serviceOf(sekat.domains.social).db;
   const liveDb = () => db() as unknown as LiveDb;
   let registered = 0;
   /** A new account, each from its own address (registration is rate limited per address). */
@@ -272,7 +272,7 @@ describe(`trust and safety, social (${STORE_LABEL})`, () => {
       await api('GET', '/api/social/me', adult);
       const video = await seedReadyVideo(sekat.domains.social, author(creator), 'Tutorial tato #seni', { views: 10, likes: 9 });
       await db().updateTable('videos').set({ hot: 1e6 }).where('id', '=', video).execute();
-      sekat.domains.social.service.videosChanged();
+      serviceOf(sekat.domains.social).videosChanged();
       const forYouIds = async (who?: TestUser) => ((await api('GET', '/api/social/feed/for-you?limit=50&personalized=false', who)).json().items as { id: string }[]).map((i) => i.id);
       expect(await forYouIds()).toContain(video);
 
@@ -331,7 +331,7 @@ describe(`trust and safety, social (${STORE_LABEL})`, () => {
       const creator = await registerUser(sekat.app);
       const video = await seedReadyVideo(sekat.domains.social, author(creator), 'Video terbatas');
       await db().updateTable('videos').set({ hot: 2e6 }).where('id', '=', video).execute();
-      sekat.domains.social.service.videosChanged();
+      serviceOf(sekat.domains.social).videosChanged();
       const forYouIds = async () => ((await api('GET', '/api/social/feed/for-you?limit=50&personalized=false')).json().items as { id: string }[]).map((i) => i.id);
       expect(await forYouIds()).toContain(video);
       expect((await decide({ itemKind: 'video', itemId: video, action: 'restrict', reason: 'spam', explanation: 'Clickbait.' })).statusCode).toBe(201);
@@ -358,7 +358,7 @@ describe(`trust and safety, social (${STORE_LABEL})`, () => {
         byAuthor.set(a.handle, ids);
         await api('POST', `/api/social/users/${a.handle}/follow`, person);
       }
-      sekat.domains.social.service.videosChanged();
+      serviceOf(sekat.domains.social).videosChanged();
       const hiddenAuthors = authors.slice(0, 8);
       for (const [i, a] of hiddenAuthors.entries()) {
         if (i % 3 === 0) await api('POST', `/api/social/users/${a.handle}/mute`, person);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
-import { drainTranscodes, filesUnder, indirectionUploads, makeClip, makeImage, makeMp3, makeOutsideTs, multipart, registerUser, uploadFile, type TestUser } from './testkit.js';
+import { drainTranscodes, filesUnder, indirectionUploads, makeClip, makeImage, makeMp3, makeOutsideTs, multipart, registerUser, uploadFile, type TestUser, serviceOf } from './testkit.js';
 
 const MAX_BYTES = 1_000_000;
 
@@ -29,8 +29,8 @@ describe(`video upload (${STORE_LABEL})`, () => {
     await disposeTestConfig(config);
   });
 
-  const media = () => sekat.domains.social.service.media;
-  const db = () => sekat.domains.social.service.db;
+  const media = () => serviceOf(sekat.domains.social).media;
+  const db = () => serviceOf(sekat.domains.social).db;
   const videoCount = async () => Number((await db().selectFrom('videos').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
   /** Nothing was written: no new video row, no upload row, no file left in any media folder. */
   const expectNothingWritten = async (videosBefore: number) => {

@@ -9,7 +9,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/te
 import type { Config } from '../../../platform/config.js';
 import type { Database } from '../../../platform/db.js';
 import type { CommerceInstance } from '../index.js';
-import { ADDRESS, checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from '../testkit.js';
+import { ADDRESS, checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser, exportOf } from '../testkit.js';
 import { MAX_ADDRESSES } from './address.js';
 
 let config: Config;
@@ -118,8 +118,8 @@ describe(`address book (${STORE_LABEL})`, () => {
     const me = (await sekat.app.inject({ url: '/api/me', headers: buyer.headers })).json() as { id: string };
     const subject = sekat.domains.identity.subjectFor('commerce', me.id);
     const privacy = sekat.domains.commerce as CommerceInstance;
-    expect((await privacy.exportSubject(subject)).addresses).toMatchObject([{ label: 'Rumah Ibu', line1: 'Jl. Braga No. 3' }]);
-    await privacy.eraseSubject(subject);
+    expect((await exportOf(privacy, subject)).addresses).toMatchObject([{ label: 'Rumah Ibu', line1: 'Jl. Braga No. 3' }]);
+    await privacy.port.eraseSubject(subject);
     expect(await db.selectFrom('addresses').select('id').where('subject', '=', subject).execute()).toEqual([]);
     expect(await book(other)).toEqual([]);
   });

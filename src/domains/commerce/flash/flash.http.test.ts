@@ -211,7 +211,7 @@ describe(`flash deal checkout (${STORE_LABEL})`, () => {
     expect(late.json().order.lines[0].unitPriceIdr).toBe(150_000);
 
     // Erasure takes the buyer's per-deal count with the rest of their commerce data.
-    await (sekat.domains.commerce as CommerceInstance).eraseSubject(taker!.subject);
+    await (sekat.domains.commerce as CommerceInstance).port.eraseSubject(taker!.subject);
     expect(await db().selectFrom('flash_deal_buyers').select('subject').where('subject', '=', taker!.subject).execute()).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { STORE_LABEL } from '../../../platform/testing.js';
 import { signToken } from '../../../platform/tokens.js';
 import { useSekat } from '../../../../test/support/sekat.js';
 import type { CommerceInstance } from '../index.js';
-import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from '../testkit.js';
+import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser, exportOf } from '../testkit.js';
 
 const ME = '/api/commerce/affiliates/me';
 
@@ -230,11 +230,11 @@ describe(`a creator withdraws confirmed commission (${STORE_LABEL})`, () => {
   it('exports the creator’s accounts, payouts and commission lines; erasure keeps the money but not the holder', async () => {
     const commerce = t.sekat.domains.commerce as CommerceInstance;
     const { subject } = (await db().selectFrom('affiliates').select('subject').where('id', '=', affiliateId).executeTakeFirstOrThrow()) as { subject: string };
-    const exported = await commerce.exportSubject(subject);
+    const exported = await exportOf(commerce, subject);
     expect(exported.affiliateBankAccounts.map((a) => a.account_number).sort()).toEqual(['1111222233', '5555000012']);
     expect(exported.affiliatePayouts.map((p) => p.status).sort()).toEqual(['failed', 'paid']);
     expect(exported.affiliateLedger.length).toBe(18);
-    await commerce.eraseSubject(subject);
+    await commerce.port.eraseSubject(subject);
     const accounts = await db().selectFrom('bank_accounts').select(['account_number', 'holder_name']).where('affiliate_id', '=', affiliateId).execute();
     expect(accounts.map((a) => a.account_number).sort()).toEqual(['0012', '2233']);
     expect(new Set(accounts.map((a) => a.holder_name))).toEqual(new Set(['[dihapus]']));

@@ -11,7 +11,7 @@ import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/te
 import type { Config } from '../../../platform/config.js';
 import type { Database } from '../../../platform/db.js';
 import type { CommerceInstance } from '../index.js';
-import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from '../testkit.js';
+import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser, exportOf } from '../testkit.js';
 import type { IrisSandbox, SandboxNotification } from './iris-sandbox.js';
 import { irisSignature } from './disbursement.js';
 import { releaseDueSettlements } from './ledger.js';
@@ -266,12 +266,12 @@ describe(`a seller's money data and their privacy (${STORE_LABEL})`, () => {
   it('exports the bank accounts, payouts and ledger lines, and erasure keeps the money but not the account holder', async () => {
     const commerce = sekat.domains.commerce as CommerceInstance;
     const { owner_subject: subject } = (await db.selectFrom('shops').select('owner_subject').where('id', '=', shopId).executeTakeFirstOrThrow()) as { owner_subject: string };
-    const exported = await commerce.exportSubject(subject);
+    const exported = await exportOf(commerce, subject);
     expect(exported.bankAccounts.map((a) => a.account_number).sort()).toEqual(['1234567890', '5555000012']);
     expect(exported.payouts.map((p) => p.status).sort()).toEqual(['failed', 'paid']);
     expect(exported.shopLedger.length).toBeGreaterThan(8);
     const lines = await sql<{ n: number }>`select count(*)::int as n from ledger_lines`.execute(db);
-    await commerce.eraseSubject(subject);
+    await commerce.port.eraseSubject(subject);
     const accounts = await db.selectFrom('bank_accounts').select(['account_number', 'holder_name', 'validated_name']).where('shop_id', '=', shopId).execute();
     expect(accounts.map((a) => a.account_number).sort()).toEqual(['0012', '7890']);
     expect(new Set(accounts.flatMap((a) => [a.holder_name, a.validated_name]))).toEqual(new Set(['[dihapus]']));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSekat, type Sekat } from '../../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
-import { registerUser, seedReadyVideo, type TestUser } from '../testkit.js';
+import { registerUser, seedReadyVideo, type TestUser, serviceOf } from '../testkit.js';
 
 interface Item {
   id: string;
@@ -79,7 +79,7 @@ describe(`feeds (${STORE_LABEL})`, () => {
   });
 
   it('takes later For You pages from the session\'s ranked window instead of ranking again', async () => {
-    const windows = () => sekat.domains.social.service.forYouWindows.cache.stats();
+    const windows = () => serviceOf(sekat.domains.social).forYouWindows.cache.stats();
     for (const [url, user] of [['/api/social/feed/for-you', undefined], ['/api/social/feed/for-you', viewerA]] as const) {
       const before = windows().hits;
       const all = await pages(url, user, 5);

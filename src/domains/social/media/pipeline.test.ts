@@ -9,7 +9,7 @@ import type { Config } from '../../../platform/config.js';
 import { JobRunner } from '../../../platform/jobs.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ffprobeJson, indirectionUploads, makeClip, makeOutsideTs, registerUser, uploadFile, type TestUser } from '../testkit.js';
+import { ffprobeJson, indirectionUploads, makeClip, makeOutsideTs, registerUser, uploadFile, type TestUser, serviceOf } from '../testkit.js';
 import { ladderFor, transcodeJob, TRANSCODE_JOB } from './transcode.job.js';
 import { MediaPaths } from './paths.js';
 
@@ -31,7 +31,7 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
   const log = pino({ level: 'silent' });
   const runner = (options: { budgetMs?: (durationMs: number) => number } = {}) => {
     const jobs = new JobRunner(sekat.stores.social.db, log, { leaseMs: 400, pollMs: 50, backoffBaseMs: 50 });
-    jobs.register(TRANSCODE_JOB, transcodeJob({ db: sekat.domains.social.service.db, media, log, ...options }));
+    jobs.register(TRANSCODE_JOB, transcodeJob({ db: serviceOf(sekat.domains.social).db, media, log, ...options }));
     return jobs;
   };
   /** Runs queued transcode jobs to the end in this process. */
@@ -199,7 +199,7 @@ describe(`transcode pipeline (${STORE_LABEL})`, () => {
     const id = await upload(await makeClip({ width: 180, height: 320, seconds: 1 }));
     // A preset x264 does not know makes every run fail the way a transient fault would.
     const jobs = new JobRunner(sekat.stores.social.db, log, { leaseMs: 60_000, pollMs: 50, backoffBaseMs: 100 });
-    jobs.register(TRANSCODE_JOB, transcodeJob({ db: sekat.domains.social.service.db, media, log, preset: 'no-such-preset' }));
+    jobs.register(TRANSCODE_JOB, transcodeJob({ db: serviceOf(sekat.domains.social).db, media, log, preset: 'no-such-preset' }));
     const runAts: number[] = [];
     for (let attempt = 1; attempt <= 3; attempt++) {
       const job = await waitForJob(jobs);
