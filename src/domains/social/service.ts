@@ -19,7 +19,7 @@ import { parseHashtags, foldTag, MAX_CAPTION } from './hashtags.js';
 import { AVATAR_URL_PREFIX, MediaPaths, masterUrl, posterUrl } from './media/paths.js';
 import { avatarFileOf } from './media/avatar.js';
 import type { ProbeResult } from './media/probe.js';
-import type { ProductCard } from './tags/cards.js';
+import type { ProfileView, VideoView } from './schemas.js';
 import { TRANSCODE_JOB, TRANSCODE_MAX_ATTEMPTS } from './media/transcode.job.js';
 import type { ProfileSeed } from '../../contracts/ports.js';
 import { engagementNotice, notifySocial, socialNotificationHub } from './notifications.js';
@@ -33,23 +33,7 @@ const WATCH_SLACK_MS = 2_000;
 
 export type { VideoRow };
 
-export interface VideoView {
-  id: string;
-  status: 'processing' | 'ready' | 'failed';
-  failureReason?: string;
-  author: { handle: string; displayName: string; avatarUrl: string | null };
-  caption: string;
-  hashtags: string[];
-  durationMs: number | null;
-  posterUrl: string | null;
-  sources: { url: string; type: string; height: number }[];
-  /** Filled from the product-card projection as the response is sent (tags/attach.ts). */
-  productTags: ProductCard[];
-  counts: { views: number; likes: number; comments: number; shares: number };
-  /** Filled for the caller as the response is sent (tags/attach.ts). */
-  likedByMe: boolean;
-  createdAt: string;
-}
+export type { VideoView, ProfileView };
 
 export function videoView(row: VideoRow, viewer?: string): VideoView {
   const ready = row.status === 'ready';
@@ -69,17 +53,6 @@ export function videoView(row: VideoRow, viewer?: string): VideoView {
     likedByMe: false,
     createdAt: new Date(row.created_at).toISOString(),
   };
-}
-
-export interface ProfileView {
-  handle: string;
-  displayName: string;
-  bio: string;
-  avatarUrl: string | null;
-  counts: { followers: number; following: number; videos: number; likes: number };
-  followedByMe: boolean;
-  blockedByMe: boolean;
-  mutedByMe: boolean;
 }
 
 export interface WatchEventInput {
