@@ -56,3 +56,9 @@ export function ownCpuSeconds(): number {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
 }
+
+/** CPU seconds (user + system, all threads) another process of this machine has used so far; undefined once it is gone. */
+export function processCpuSeconds(pid: number): number | undefined {
+  const stat = statFields(String(pid));
+  return stat ? (Number(stat.fields[11]) + Number(stat.fields[12])) / ticks() : undefined;
+}

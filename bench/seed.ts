@@ -1,10 +1,16 @@
-import { sql } from 'kysely';
+import argon2 from 'argon2';
+import { sql, type Kysely } from 'kysely';
 import { performance } from 'node:perf_hooks';
 import type { Sekat } from '../src/server/app.js';
+import type { Config } from '../src/platform/config.js';
+import { IdentityService } from '../src/domains/identity/service.js';
+import type { SocialDB } from '../src/domains/social/store.js';
 
 export const VIDEOS = Number(process.env.BENCH_VIDEOS ?? 10_000);
 export const USERS = Number(process.env.BENCH_USERS ?? 1_000);
 export const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+export const VIEWERS = Number(process.env.BENCH_VIEWERS ?? 2_000);
+const VIDEO_MS = 15_000;
 
 /**
  * The feed benchmarks' data, written straight to social's store: BENCH_VIDEOS (10,000) ready
@@ -42,3 +48,56 @@ export async function seedFeed(sekat: Sekat): Promise<void> {
   console.log(`  seeded ${VIDEOS} videos, ${USERS} users, ${EVENTS} watch events in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/**
+ * The crowd: accounts written straight to identity's store (one password hash for all of them:
+ * hashing is not what is measured), each signed in through identity's own session code, with a
+ * social profile, 20–50 follows among the creators, and a watch history.
+ */
+export async function seedViewers(sekat: Sekat, config: Config): Promise<string[]> {
+  const started = performance.now();
+  const identityDb = sekat.stores.identity.db;
+  const hash = await argon2.hash('kata-sandi-penonton-bench', { type: argon2.argon2id });
+  const { rows: accounts } = await sql<{ id: string }>`
+    insert into accounts (id, email, handle, display_name, password_hash)
+    select gen_random_uuid(), 'penonton' || g || '@bench.id', 'penonton' || g, 'Penonton ' || g, ${hash}
+    from generate_series(1, ${VIEWERS}::int) g
+    returning id`.execute(identityDb);
+  const identity = new IdentityService(identityDb, config.secrets);
+  const tokens: string[] = [];
+  for (let i = 0; i < accounts.length; i += 50) {
+    const made = await Promise.all(accounts.slice(i, i + 50).map((account) => identity.createSession(account.id)));
+    tokens.push(...made.map((session) => session.token));
+  }
+  const db = sekat.domains.social.service.db as Kysely<SocialDB>;
+  const subjects = accounts.map((account) => sekat.domains.identity.subjectFor('social', account.id));
+  await sql`insert into profiles (subject, handle, display_name)
+    select s, 'penonton' || n, 'Penonton ' || n from unnest(${subjects}::text[]) with ordinality as t(s, n)`.execute(db);
+  await sql`insert into follows (follower, followee)
+    select s, 'bench-' || (1 + (n * 37 + k * 13) % ${USERS}::int) from unnest(${subjects}::text[]) with ordinality as t(s, n),
+      generate_series(1, 50) k where k <= 20 + n % 31
+    on conflict do nothing`.execute(db);
+  await sql`with numbered as (select id, row_number() over (order by id) as n from videos where status = 'ready')
+    insert into watch_events (subject, video_id, watched_ms, completed, created_at)
+    select t.s, v.id, 14000, true, now() - k * interval '1 hour'
+    from unnest(${subjects}::text[]) with ordinality as t(s, n) cross join generate_series(1, 30) k
+    join numbered v on v.n = 1 + (t.n * 101 + k * 331) % (select count(*) from numbered)`.execute(db);
+  await sql`insert into viewer_completions (subject, video_id, completed_at)
+    select distinct on (subject, video_id) subject, video_id, created_at from watch_events
+    where subject = any(${subjects}::text[]) order by subject, video_id, created_at desc`.execute(db);
+  await sql`insert into viewer_hashtags (subject, tag, score)
+    select t.s, 'topik' || ((n + k * 7) % 50), k from unnest(${subjects}::text[]) with ordinality as t(s, n), generate_series(1, 5) k
+    on conflict do nothing`.execute(db);
+  await sql`analyze`.execute(db);
+  console.log(`  seeded ${VIEWERS} signed-in viewers with follows and watch history in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return tokens;
+}
+
+export async function viralVideo(sekat: Sekat): Promise<string> {
+  const { rows } = await sql<{ id: string }>`
+    insert into videos (id, author, caption, hashtags, status, duration_ms, width, height, renditions, created_at, ready_at)
+    values (gen_random_uuid(), 'bench-1', 'Semua orang menonton ini #viral', array['viral'], 'ready', ${VIDEO_MS}, 720, 1280,
+      '[{"width":720,"height":1280,"size":720}]'::jsonb, now(), now())
+    returning id`.execute(sekat.domains.social.service.db);
+  sekat.domains.social.service.videosChanged();
+  return rows[0]!.id;
+}

@@ -6,6 +6,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { createServer } from 'node:net';
 import pg from 'pg';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { loadConfig, DOMAINS, type DomainName } from '../src/platform/config.js';
 import { databaseName, dropPostgresDatabase } from '../src/platform/db.js';
 import { buildProcess, type SekatProcess } from '../src/server/app.js';
@@ -14,6 +16,8 @@ import { domainOfRoute } from '../src/server/gateway.js';
 import { listProduct, openShop, registerUser } from '../src/domains/commerce/testkit.js';
 
 const DATABASE_URL = process.env.DATABASE_URL;
+// Processes of a split share their events through NATS JetStream only.
+const NATS_URL = process.env.NATS_URL || 'nats://127.0.0.1:4222';
 const STORE = DATABASE_URL ? 'postgres' : 'pglite';
 const secret = () => randomBytes(32).toString('base64url');
 
@@ -43,8 +47,11 @@ describe(`Sekat split into processes (${STORE})`, () => {
     ATTRIBUTION_KEY: secret(),
     PAYMENT_SERVER_KEY: secret(),
     EXPORT_LINK_KEY: secret(),
+    BRIDGE_SERVICE_KEY: secret(),
   } as Record<string, string>;
+  const stream = `SEKATP_${randomBytes(5).toString('hex')}`;
   const url: Partial<Record<DomainName | 'gateway', string>> = {};
+  let identity: SekatProcess;
   let social: SekatProcess;
   let commerce: SekatProcess;
   let gateway: SekatProcess;
@@ -62,6 +69,7 @@ describe(`Sekat split into processes (${STORE})`, () => {
       TRUST_PROXY: 'loopback',
       PGLITE_TEMPLATE_DIR: process.env.PGLITE_TEMPLATE_DIR,
       SEKAT_DOMAINS: domains,
+      ...(domains === 'gateway' ? {} : { NATS_URL, NATS_STREAM: stream }),
       ...(domains === 'gateway' || !DATABASE_URL ? {} : { DATABASE_URL }),
       ...env,
     });
@@ -73,14 +81,15 @@ describe(`Sekat split into processes (${STORE})`, () => {
   const only = (names: string[]) => Object.fromEntries(names.map((name) => [name, secrets[name]!]));
 
   beforeAll(async () => {
-    const started = await start('identity', only(['SESSION_PEPPER', 'TOKEN_SIGNING_KEY', ...DOMAINS.map((d) => `SUBJECT_KEY_${d.toUpperCase()}`)]));
+    const started = await start('identity', only(['SESSION_PEPPER', 'TOKEN_SIGNING_KEY', 'BRIDGE_SERVICE_KEY', ...DOMAINS.map((d) => `SUBJECT_KEY_${d.toUpperCase()}`)]));
+    identity = started.part;
     url.identity = started.address;
     jwks = `${url.identity}${JWKS_PATH}`;
     const domainEnv = (names: string[]) => ({ ...only(names), IDENTITY_JWKS_URL: jwks });
     // One after another: on a busy machine, building them all at once can outlast Fastify's plugin timeout.
     const s = await start('social', domainEnv(['ATTRIBUTION_KEY']));
     const c = await start('commerce', domainEnv(['ATTRIBUTION_KEY', 'PAYMENT_SERVER_KEY']));
-    const b = await start('bridge', domainEnv(['EXPORT_LINK_KEY']));
+    const b = await start('bridge', { ...domainEnv(['EXPORT_LINK_KEY', 'BRIDGE_SERVICE_KEY']), SEKAT_SERVICE_IDENTITY: url.identity, SEKAT_SERVICE_SOCIAL: s.address, SEKAT_SERVICE_COMMERCE: c.address });
     social = s.part;
     commerce = c.part;
     url.social = s.address;
@@ -102,6 +111,9 @@ describe(`Sekat split into processes (${STORE})`, () => {
     await Promise.allSettled(parts.map((part) => part.close()));
     if (DATABASE_URL) for (const domain of DOMAINS) await dropPostgresDatabase(DATABASE_URL, databaseName(prefix, domain));
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    const nc = await connect({ servers: NATS_URL });
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+    await nc.close();
   });
 
   it('starts only the domains it is given and opens only their stores', async () => {
@@ -245,6 +257,9 @@ describe.skipIf(!DATABASE_URL)('a domain on its own database and role (postgres)
     await client.connect();
     await client.query(`drop role if exists ${name}`);
     await client.end();
+    const nc = await connect({ servers: NATS_URL });
+    await (await jetstreamManager(nc)).streams.delete(`SEKATOWN_${name}`).catch(() => undefined);
+    await nc.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -265,6 +280,8 @@ describe.skipIf(!DATABASE_URL)('a domain on its own database and role (postgres)
       LOG_LEVEL: 'silent',
       RTMP_PORT: 'off',
       SEKAT_DOMAINS: 'commerce',
+      NATS_URL,
+      NATS_STREAM: `SEKATOWN_${name}`,
       DATABASE_URL_COMMERCE: own.toString(),
       ATTRIBUTION_KEY: secret(),
       PAYMENT_SERVER_KEY: secret(),

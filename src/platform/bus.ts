@@ -10,6 +10,10 @@ export interface Bus {
   publish(event: EventEnvelope): Promise<void>;
   subscribe(consumer: string, topics: string[], handler: EventHandler): void;
   close(): Promise<void>;
+  /** Whether the bus server answers (readiness); an in-process bus always does. */
+  ping?(): Promise<boolean>;
+  /** Events each consumer of this process has not yet acknowledged (metrics). */
+  lag?(): Promise<Record<string, number>>;
 }
 
 /** In-process bus: publish resolves once every subscribed consumer has handled the event. */

@@ -23,6 +23,11 @@ export interface Secrets {
   exportLinkKey: string;
   /** The rotating Ed25519 keys of the domain tokens are derived from it (identity only). */
   tokenSigningKey: string;
+  /**
+   * The bridge's credential at identity (identity and bridge): with it the bridge asks identity for
+   * a service token each time it calls a domain's internal privacy endpoint in a split.
+   */
+  bridgeServiceKey: string;
 }
 
 /** Where the gateway sends each domain's requests, and how long it waits. */
@@ -51,6 +56,11 @@ export interface Config {
    * to verify the domain tokens the gateway forwards.
    */
   identityJwksUrl: string | undefined;
+  /**
+   * Where a bridge process reaches the domains it does not run (SEKAT_SERVICE_<DOMAIN>, base URLs of
+   * their processes, comma-separated): export and erasure go to their internal privacy endpoints.
+   */
+  serviceUrls: Partial<Record<Exclude<DomainName, 'bridge'>, string[]>>;
   port: number;
   host: string;
   dataDir: string;
@@ -184,7 +194,7 @@ function urlVar(env: Env, name: string, protocols: string[]): string | undefined
   return raw;
 }
 
-type SingleSecret = 'sessionPepper' | 'attributionKey' | 'paymentServerKey' | 'exportLinkKey' | 'tokenSigningKey';
+type SingleSecret = 'sessionPepper' | 'attributionKey' | 'paymentServerKey' | 'exportLinkKey' | 'tokenSigningKey' | 'bridgeServiceKey';
 
 const SECRET_ENV: Record<SingleSecret, string> = {
   sessionPepper: 'SESSION_PEPPER',
@@ -192,6 +202,7 @@ const SECRET_ENV: Record<SingleSecret, string> = {
   paymentServerKey: 'PAYMENT_SERVER_KEY',
   exportLinkKey: 'EXPORT_LINK_KEY',
   tokenSigningKey: 'TOKEN_SIGNING_KEY',
+  bridgeServiceKey: 'BRIDGE_SERVICE_KEY',
 };
 
 /** Which domains hold each secret: a process is given only its own domains' secrets. */
@@ -201,6 +212,7 @@ const SECRET_HOLDERS: Record<SingleSecret, DomainName[]> = {
   attributionKey: ['social', 'commerce'],
   paymentServerKey: ['commerce'],
   exportLinkKey: ['bridge'],
+  bridgeServiceKey: ['identity', 'bridge'],
 };
 
 /**
@@ -216,6 +228,7 @@ function holdersOf(name: string): ProcessPart[] | undefined {
   if (ownDatabase) return DOMAINS.filter((domain) => domain.toUpperCase() === ownDatabase[1]);
   if (name === 'DATABASE_URL') return [...DOMAINS];
   if (name.startsWith('SEKAT_UPSTREAM_') || name.startsWith('GATEWAY_')) return ['gateway'];
+  if (name.startsWith('SEKAT_SERVICE_')) return ['bridge'];
   if (['SMTP_URL', 'OPERATOR_EMAILS'].includes(name)) return ['identity'];
   if (['IRIS_CREATOR_KEY', 'IRIS_APPROVER_KEY', 'IRIS_MERCHANT_KEY', 'BITESHIP_API_KEY', 'BITESHIP_WEBHOOK_SECRET'].includes(name)) return ['commerce'];
   if (name === 'IDENTITY_JWKS_URL') return ['social', 'commerce', 'bridge'];
@@ -270,14 +283,15 @@ function splitSecrets(env: Env, domains: DomainName[]): Secrets {
     paymentServerKey: needed('paymentServerKey'),
     exportLinkKey: needed('exportLinkKey'),
     tokenSigningKey: needed('tokenSigningKey'),
+    bridgeServiceKey: needed('bridgeServiceKey'),
     subjectKeys,
   };
 }
 
-function upstreamList(env: Env, domain: DomainName): string[] {
-  const name = `SEKAT_UPSTREAM_${domain.toUpperCase()}`;
+function upstreamList(env: Env, domain: DomainName, variable = 'SEKAT_UPSTREAM', who = 'the gateway'): string[] {
+  const name = `${variable}_${domain.toUpperCase()}`;
   const raw = (env[name] ?? '').trim();
-  if (raw === '') throw new ConfigError(`${name} is needed by the gateway: the base URLs of the ${domain} processes, comma-separated`);
+  if (raw === '') throw new ConfigError(`${name} is needed by ${who}: the base URLs of the ${domain} processes, comma-separated`);
   return raw.split(',').map((entry) => {
     const url = entry.trim();
     let parsed: URL;
@@ -340,6 +354,7 @@ function loadSecrets(env: Env, dataDir: string): Secrets {
     paymentServerKey: pick('paymentServerKey'),
     exportLinkKey: pick('exportLinkKey'),
     tokenSigningKey: pick('tokenSigningKey'),
+    bridgeServiceKey: pick('bridgeServiceKey'),
     subjectKeys,
   };
   mkdirSync(dataDir, { recursive: true });
@@ -446,6 +461,16 @@ export function loadConfig(env: Env = process.env): Config {
     const url = urlVar(env, `DATABASE_URL_${domain.toUpperCase()}`, ['postgres:', 'postgresql:']);
     if (url) databaseUrls[domain] = url;
   }
+  // In a split the bus is the only data path between the sides: a process without every domain needs NATS.
+  if (split && domains.length > 0 && domains.length < DOMAINS.length && !env.NATS_URL) {
+    throw new ConfigError(`NATS_URL is needed by a process running ${domains.join(', ')}: the events between the domains cross between processes through NATS JetStream only`);
+  }
+  const serviceUrls: Config['serviceUrls'] = {};
+  if (split && domains.includes('bridge')) {
+    for (const domain of ['identity', 'social', 'commerce'] as const) {
+      if (!domains.includes(domain)) serviceUrls[domain] = upstreamList(env, domain, 'SEKAT_SERVICE', `a process running the bridge without ${domain}`);
+    }
+  }
   const identityJwksUrl = urlVar(env, 'IDENTITY_JWKS_URL', ['http:', 'https:']);
   if (split && !identityJwksUrl && !domains.includes('identity') && domains.length > 0) {
     throw new ConfigError(`IDENTITY_JWKS_URL is needed by a process running ${domains.join(', ')} without identity: where identity publishes the keys its domain tokens are signed with`);
@@ -455,6 +480,7 @@ export function loadConfig(env: Env = process.env): Config {
     gateway: split && parts.includes('gateway') ? gatewayVar(env) : undefined,
     split,
     identityJwksUrl,
+    serviceUrls,
     port,
     host: env.HOST || '0.0.0.0',
     dataDir,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import type { Database } from './db.js';
 import type { Bus } from './bus.js';
+import type { Broadcast } from './broadcast.js';
 import type { JobRunner } from './jobs.js';
 import type { OutboxRelay } from './outbox.js';
 
@@ -13,6 +14,8 @@ export interface DomainDeps {
   jobs: JobRunner;
   outbox: OutboxRelay;
   dataDir: string;
+  /** Ephemeral fan-out to the domain's other processes (NATS core; only when NATS_URL is set). */
+  broadcast?: Broadcast;
 }
 
 /** What a domain's `start` returns to the composition root. */

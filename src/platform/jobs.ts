@@ -14,7 +14,7 @@ export interface Job<P = Record<string, unknown>> {
   signal?: AbortSignal;
 }
 
-export type JobHandler = (job: Job) => Promise<void>;
+export type JobHandler<P extends object = Record<string, unknown>> = (job: Job<P>) => Promise<void>;
 
 export interface EnqueueOptions {
   runAt?: Date;
@@ -48,6 +48,66 @@ export async function enqueueJob(
   const id = uuidv7();
   await jobInsert(db, id, type, payload, options).execute();
   return id;
+}
+
+/**
+ * A job type: the name its rows are stored under, the payload they carry, and its handler, made
+ * from what it runs with (`D`: the domain's store, a service, a provider). Enqueue through it and
+ * the payload is checked against the handler's.
+ */
+export interface JobDefinition<P extends object, D = void> {
+  readonly name: string;
+  readonly handler: (deps: D) => JobHandler<P>;
+  /** The handler bound to its dependencies, for the domain's job map (`registerJobs`). */
+  with(deps: D): BoundJob;
+  enqueue(db: Database | Transaction<AnyDB>, payload: P, options?: EnqueueOptions): Promise<string>;
+  /** The INSERT that enqueues it, to run alone or inside a larger statement. */
+  insert(db: QueryCreator<AnyDB>, id: string, payload: P, options?: EnqueueOptions): ReturnType<typeof jobInsert>;
+}
+
+/** A job type with its handler bound: what a domain's job map holds. */
+export interface BoundJob {
+  readonly name: string;
+  readonly run: JobHandler;
+}
+
+export function defineJob<P extends object, D = void>(name: string, handler: (deps: D) => JobHandler<P>): JobDefinition<P, D> {
+  return {
+    name,
+    handler,
+    // The stored payload is the one `enqueue` was given (JSON), so it is read back as that type.
+    with: (deps) => {
+      const run = handler(deps);
+      return { name, run: (job) => run(job as Job<P>) };
+    },
+    enqueue: (db, payload, options) => enqueueJob(db, name, payload as Record<string, unknown>, options),
+    insert: (db, id, payload, options) => jobInsert(db, id, name, payload as Record<string, unknown>, options),
+  };
+}
+
+/**
+ * Registers a domain's jobs from its map of every job type it runs, keyed by stored name (as
+ * PeerTube's handlers by job type): the domain types the map over its union of job names, so a
+ * name without a handler does not compile, and a key naming another job's handler throws here.
+ */
+export function registerJobs<N extends string>(runner: JobRunner, jobs: Record<N, BoundJob>): void {
+  for (const [name, job] of Object.entries<BoundJob>(jobs)) {
+    if (job.name !== name) throw new Error(`job map entry ${name} holds the handler of ${job.name}`);
+    runner.register(name, job.run);
+  }
+}
+
+/** When a recurring job runs: every `everyMs` on the clock, one job per slot across all processes. */
+export interface Recurrence {
+  everyMs: number;
+  /** The dedupe key of slot n (the n-th period since the epoch): every process that schedules it agrees on one row. */
+  dedupeKey: (slot: number) => string;
+}
+
+/** Enqueues the next run of a recurring job, at the start of the next period; its handler calls this again when it ran. */
+export async function scheduleRecurring(db: Database, job: { name: string }, recurrence: Recurrence, now = Date.now()): Promise<void> {
+  const slot = Math.floor(now / recurrence.everyMs) + 1;
+  await enqueueJob(db, job.name, {}, { runAt: new Date(slot * recurrence.everyMs), dedupeKey: recurrence.dedupeKey(slot) });
 }
 
 const DEFAULT_LEASE_MS = 30_000;
@@ -97,8 +157,10 @@ export class JobRunner {
     };
   }
 
-  register(type: string, handler: JobHandler): void {
-    this.handlers.set(type, handler);
+  /** The handler of one job type; a domain registers all of its own at once through `registerJobs`. */
+  register<P extends object = Record<string, unknown>>(type: string, handler: JobHandler<P>): void {
+    // Rows of a type hold the payload its definition enqueued (JSON), so they are read back as that.
+    this.handlers.set(type, (job) => handler(job as Job<P>));
   }
 
   start(): void {

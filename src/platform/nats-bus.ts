@@ -47,6 +47,7 @@ export function filterSubject(prefix: string, topics: string[]): string {
 export class NatsBus implements Bus {
   private readonly consuming: ConsumerMessages[] = [];
   private readonly loops: Promise<void>[] = [];
+  private readonly durables = new Set<string>();
   private closed = false;
 
   private constructor(
@@ -94,7 +95,29 @@ export class NatsBus implements Bus {
     while (this.consuming.length < this.loops.length && !this.closed) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
+  /** A round trip to the NATS server within two seconds. */
+  async ping(): Promise<boolean> {
+    if (this.closed || this.nc.isClosed()) return false;
+    try {
+      await Promise.race([this.nc.flush(), new Promise((_resolve, reject) => setTimeout(() => reject(new Error('NATS did not answer in 2 s')), 2000).unref())]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Per durable consumer of this process: stored events not yet delivered plus those delivered and not yet acknowledged. */
+  async lag(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const durable of this.durables) {
+      const info = await this.jsm.consumers.info(this.stream, durable);
+      out[durable] = info.num_pending + info.num_ack_pending;
+    }
+    return out;
+  }
+
   private async consume(durable: string, topics: Set<string>, filter: string, handler: EventHandler): Promise<void> {
+    this.durables.add(durable);
     await this.jsm.consumers.add(this.stream, {
       durable_name: durable,
       ack_policy: AckPolicy.Explicit,

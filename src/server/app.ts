@@ -14,6 +14,7 @@ import { openDomainStore, type DomainStore } from '../platform/db.js';
 import { migrate } from '../platform/migrate.js';
 import { MemoryBus, type Bus } from '../platform/bus.js';
 import { NatsBus } from '../platform/nats-bus.js';
+import { NatsBroadcast, type Broadcast } from '../platform/broadcast.js';
 import { JobRunner } from '../platform/jobs.js';
 import { OutboxRelay } from '../platform/outbox.js';
 import { createLogger, loggerOptions, type Logger } from '../platform/log.js';
@@ -33,8 +34,12 @@ import { registerWeb, webIsBuilt, webOrNotFound } from './web.js';
 import { buildGateway } from './gateway.js';
 import { DomainTokenIssuer, DomainTokenVerifier, invalidDomainToken, JWKS_PATH, looksLikeJwt, TOKEN_EXCHANGE_PATH, type DomainClaims } from './domain-tokens.js';
 import { refuseCrossSiteRequests } from './csrf.js';
+import { registerInternalEndpoints, remotePorts } from './service-calls.js';
+import path from 'node:path';
 import type { SubjectSet } from '../contracts/ports.js';
 import { LRUCache } from 'lru-cache';
+import { createMetrics, type ProcessMetrics } from '../platform/metrics.js';
+import { registerHealth } from './health.js';
 
 
 export interface BuildOptions {
@@ -46,6 +51,11 @@ export interface BuildOptions {
   logDestination?: DestinationStream;
   /** The clock session lifetimes are measured by (default Date.now); tests move a fake one. */
   clock?: () => number;
+  /**
+   * Stores another app of this process already opened, used instead of opening them (and left
+   * open at close): two apps on one embedded database, as tests of several processes on PGlite do.
+   */
+  sharedStores?: Partial<Record<DomainName, DomainStore>>;
 }
 
 export { clientAddressTrust } from './trust-proxy.js';
@@ -57,6 +67,7 @@ export interface Sekat {
   deps: Record<DomainName, DomainDeps>;
   bus: Bus;
   log: Logger;
+  metrics: ProcessMetrics;
   close(): Promise<void>;
 }
 
@@ -70,6 +81,8 @@ export interface SekatProcess {
   log: Logger;
   /** Every route each domain of this process registered (what the gateway's routing is checked against). */
   routes: { domain: DomainName; method: string; url: string }[];
+  /** Its Prometheus metrics (served on METRICS_PORT by main.ts). */
+  metrics: ProcessMetrics;
   close(): Promise<void>;
 }
 
@@ -120,11 +133,16 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
   const deps = {} as Record<DomainName, DomainDeps>;
   // Several processes share events through NATS JetStream; one process needs no server for them.
   const bus: Bus = config.natsUrl ? await NatsBus.connect({ url: config.natsUrl, stream: config.natsStream, log: log.child({ part: 'bus' }) }) : new MemoryBus();
+  // Live rooms on several social processes hear each other over NATS core, apart from each stream's.
+  let broadcast: Broadcast | undefined;
   try {
+    if (config.natsUrl && has('social')) {
+      broadcast = await NatsBroadcast.connect({ url: config.natsUrl, namespace: `fanout.${config.natsStream.toLowerCase()}`, log: log.child({ part: 'fanout' }) });
+    }
     // Each domain's store opens and migrates on its own, so they start side by side.
     const opened = await Promise.allSettled(
       here.map(async (domain) => {
-        const store = await openDomainStore(domain, {
+        const store = options.sharedStores?.[domain] ?? await openDomainStore(domain, {
           dataDir: config.dataDir,
           databaseUrl: config.databaseUrl,
           ownDatabaseUrl: config.databaseUrls[domain],
@@ -144,13 +162,15 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
           jobs: new JobRunner(store.db, domainLog, domain === 'social' ? { concurrency: config.transcodeConcurrency } : {}),
           outbox: new OutboxRelay(store.db, domain, bus, domainLog),
           dataDir: config.dataDir,
+          ...(domain === 'social' && broadcast ? { broadcast } : {}),
         };
       }),
     );
     const failed = opened.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
   } catch (error) {
-    await Promise.allSettled(Object.values(stores).map((s) => s.close()));
+    await Promise.allSettled(here.filter((d) => stores[d] && !options.sharedStores?.[d]).map((d) => stores[d]!.close()));
+    await broadcast?.close();
     await bus.close();
     throw error;
   }
@@ -242,12 +262,17 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
         },
       })
     : undefined;
+  // In a split the bridge calls the domains of other processes over the network, with service tokens.
+  const remote =
+    has('bridge') && config.split
+      ? remotePorts({ urls: config.serviceUrls, bridgeServiceKey: config.secrets.bridgeServiceKey, incomingDir: path.join(config.dataDir, 'exports', 'incoming'), log: log.child({ part: 'service-calls' }) })
+      : undefined;
   bridgeDomain = has('bridge')
     ? bridge.start(deps.bridge, {
         ports: {
-          identity: identityDomain ?? unreachablePort('identity'),
-          social: socialDomain?.port ?? unreachablePort('social'),
-          commerce: commerceDomain?.port ?? unreachablePort('commerce'),
+          identity: identityDomain ?? remote?.identity ?? unreachablePort('identity'),
+          social: socialDomain?.port ?? remote?.social ?? unreachablePort('social'),
+          commerce: commerceDomain?.port ?? remote?.commerce ?? unreachablePort('commerce'),
         },
         subjectsOf,
         profileSeedOf: (request) => publicProfileOf.get(request),
@@ -287,6 +312,10 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     serializerOpts: { ajv: { formats: TEXT_FORMATS } },
     schemaController: { compilersFactory: { buildValidator: boundedValidatorCompiler() } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const metrics = createMetrics(config.split ? here.join(',') : 'all');
+  metrics.instrument(app);
+  for (const domain of here) metrics.watchStore(domain, stores[domain]!.db);
+  if (bus.lag) metrics.watchBus(() => bus.lag!());
 
   app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
   // Many clients send `Content-Type: application/json` on a POST with no body; that is no body,
@@ -451,6 +480,19 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     );
   }
 
+  // The internal endpoints the bridge calls in a split (never routed by the gateway).
+  if (config.split) {
+    await registerInternalEndpoints(app, {
+      identity: identityDomain,
+      social: socialDomain?.port,
+      commerce: commerceDomain?.port,
+      issuer: tokenIssuer,
+      jwksUrl: config.identityJwksUrl,
+      bridgeServiceKey: config.secrets.bridgeServiceKey,
+      redis,
+    });
+  }
+
   // Transcoded video (HLS playlists, segments, posters) under /media/videos/.
   if (socialDomain) {
     await app.register(async (scope) => {
@@ -490,6 +532,12 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     },
   );
 
+  registerHealth(app, {
+    ...Object.fromEntries(here.map((domain) => [domain, () => stores[domain]!.ping()])),
+    bus: () => bus.ping?.() ?? Promise.resolve(true),
+    ...(redis ? { redis: async () => (await redis.ping()) === 'PONG' } : {}),
+  });
+
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   // The web app is served by the one process, or in a split by the gateway alone.
@@ -515,6 +563,7 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     bus,
     log,
     routes,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;
@@ -524,9 +573,11 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
         await Promise.allSettled(here.map((d) => deps[d].outbox.stop()));
       }
       await Promise.allSettled(here.map((d) => domainOf(d).stop()));
+      await broadcast?.close();
       await bus.close();
+      await remote?.close();
       redis?.disconnect();
-      await Promise.allSettled(here.map((d) => stores[d]!.close()));
+      await Promise.allSettled(here.filter((d) => !options.sharedStores?.[d]).map((d) => stores[d]!.close()));
     },
   };
 }

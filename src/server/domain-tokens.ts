@@ -1,5 +1,6 @@
-import { createHmac, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, jwtVerify, SignJWT, type JWK } from 'jose';
+import { createHmac, createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, exportJWK, jwtVerify, SignJWT, type JWK, type JWTVerifyGetKey } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { SubjectSet } from '../contracts/ports.js';
 import type { DomainName } from '../platform/config.js';
 import { HttpProblem } from '../platform/errors.js';
@@ -32,6 +33,14 @@ export interface DomainClaims {
   /** The bridge alone orchestrates across domains: it receives the set of subjects, as in one process. */
   subjects?: SubjectSet;
 }
+
+/** Service tokens: identity-signed, for one call of the bridge to one domain's internal endpoint. */
+export const SERVICE_TOKEN_TYPE = 'sekat-service+jwt';
+export const SERVICE_TOKEN_TTL_SECONDS = 30;
+/** The only service that calls the domains' internal endpoints. */
+export const SERVICE_CALLER = 'bridge';
+/** What a service token may be used for, one action each. */
+export type ServiceAction = 'privacy.export' | 'privacy.erase' | 'privacy.begin-erasure' | 'privacy.open-orders';
 
 // PKCS#8 DER header of an Ed25519 private key; the 32-byte seed follows.
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -79,6 +88,27 @@ export class DomainTokenIssuer {
   async jwks(): Promise<{ keys: JWK[] }> {
     const now = this.period();
     return { keys: await Promise.all([now - 1, now, now + 1].map(async (period) => (await this.keyOf(period)).jwk)) };
+  }
+
+  /**
+   * A service token: what the bridge shows a domain's internal endpoint in a split. Its subject is
+   * the calling service, its audience the one domain called, it names the one action it is for,
+   * lives SERVICE_TOKEN_TTL_SECONDS and carries a jti, so that it is taken once only.
+   */
+  async mintService(audience: DomainName, action: ServiceAction): Promise<{ token: string; expiresAt: number }> {
+    const key = await this.keyOf(this.period());
+    const issuedAt = Math.floor(this.clock() / 1000);
+    const expiresAt = issuedAt + SERVICE_TOKEN_TTL_SECONDS;
+    const token = await new SignJWT({ act: action })
+      .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: SERVICE_TOKEN_TYPE })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(audience)
+      .setSubject(SERVICE_CALLER)
+      .setJti(randomUUID())
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expiresAt)
+      .sign(key.privateKey);
+    return { token, expiresAt };
   }
 
   async mint(audience: DomainName, claims: DomainClaims): Promise<{ token: string; expiresAt: number }> {
@@ -131,6 +161,88 @@ export class DomainTokenVerifier {
       if (code === undefined || code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC') throw new HttpProblem(503, 'identity-unavailable', 'Service unavailable', 'Identity’s keys cannot be fetched right now.', undefined, { 'retry-after': '5' });
       throw invalidDomainToken('The domain token is not valid.');
     }
+  }
+}
+
+/** Remembers the jti of every service token taken, until it expires: the second use is a replay. */
+export interface ReplayGuard {
+  /** True the first time a jti is seen, false ever after (until `expiresAt`, seconds since the epoch). */
+  firstUse(jti: string, expiresAt: number): Promise<boolean>;
+}
+
+/** Minimal Redis surface the guard needs (ioredis). */
+interface RedisLike {
+  set(key: string, value: string, ex: 'EX', seconds: number, nx: 'NX'): Promise<'OK' | null>;
+}
+
+/**
+ * Replays are refused in this process (memory) and, with Redis, by every process of the domain: a
+ * token taken by one social process is refused by the other too.
+ */
+export function replayGuard(redis?: RedisLike): ReplayGuard {
+  const seen = new LRUCache<string, true>({ max: 100_000, ttl: (SERVICE_TOKEN_TTL_SECONDS + 10) * 1000 });
+  return {
+    async firstUse(jti, expiresAt) {
+      if (seen.has(jti)) return false;
+      seen.set(jti, true);
+      if (!redis) return true;
+      const seconds = Math.max(1, expiresAt - Math.floor(Date.now() / 1000) + 10);
+      try {
+        return (await redis.set(`sekat-jti:${jti}`, '1', 'EX', seconds, 'NX')) === 'OK';
+      } catch {
+        throw new HttpProblem(503, 'service-unavailable', 'Service unavailable', 'Service tokens cannot be checked right now.', undefined, { 'retry-after': '5' });
+      }
+    },
+  };
+}
+
+export const invalidServiceToken = (detail: string) => new HttpProblem(401, 'invalid-token', 'Not authorised', detail);
+
+/**
+ * Verifies service tokens for one domain's internal endpoints: identity's signature (offline, by
+ * its JWKS; identity's own process by its issuer), the audience, the caller, the action, the
+ * lifetime, and that the token was not used before.
+ */
+export class ServiceTokenVerifier {
+  private readonly keys: JWTVerifyGetKey;
+
+  constructor(
+    private readonly audience: DomainName,
+    keys: { jwksUrl: string } | { issuer: DomainTokenIssuer },
+    private readonly replays: ReplayGuard,
+  ) {
+    if ('jwksUrl' in keys) this.keys = createRemoteJWKSet(new URL(keys.jwksUrl), { cacheMaxAge: 10 * 60 * 1000, cooldownDuration: 30_000, timeoutDuration: 5000 });
+    else {
+      const issuer = keys.issuer;
+      this.keys = async (header, token) => createLocalJWKSet(await issuer.jwks())(header, token);
+    }
+  }
+
+  /** The bearer token of an internal request, checked for `action`; 401 problems otherwise. */
+  async verify(authorization: string | undefined, action: ServiceAction): Promise<void> {
+    const token = authorization === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    if (!token) throw invalidServiceToken('This endpoint takes a service token from identity.');
+    if (!looksLikeJwt(token)) throw invalidServiceToken('This endpoint takes a service token, not a session.');
+    let payload: { jti?: string; exp?: number; act?: unknown };
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        issuer: TOKEN_ISSUER,
+        audience: this.audience,
+        subject: SERVICE_CALLER,
+        algorithms: ['EdDSA'],
+        typ: SERVICE_TOKEN_TYPE,
+        requiredClaims: ['sub', 'exp', 'iat', 'jti', 'act'],
+        maxTokenAge: SERVICE_TOKEN_TTL_SECONDS + 5,
+        clockTolerance: 5,
+      }));
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'ERR_JWT_EXPIRED') throw invalidServiceToken('The service token has expired.');
+      if (code === undefined || code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JOSE_GENERIC') throw new HttpProblem(503, 'identity-unavailable', 'Service unavailable', 'Identity’s keys cannot be fetched right now.', undefined, { 'retry-after': '5' });
+      throw invalidServiceToken('The service token is not valid here.');
+    }
+    if (payload.act !== action) throw invalidServiceToken('The service token was made for another action.');
+    if (!(await this.replays.firstUse(String(payload.jti), Number(payload.exp)))) throw invalidServiceToken('The service token was used before.');
   }
 }
 

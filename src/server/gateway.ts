@@ -19,6 +19,8 @@ import { refuseCrossSiteRequests } from './csrf.js';
 import { TOKEN_EXCHANGE_PATH, TOKEN_TTL_SECONDS } from './domain-tokens.js';
 import { addSecurityHeaders } from './security-headers.js';
 import { registerWeb, webIsBuilt, webOrNotFound } from './web.js';
+import { createMetrics, type ProcessMetrics } from '../platform/metrics.js';
+import { registerHealth } from './health.js';
 
 /** Seconds a client is told to wait when every process of a domain is down. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -122,6 +124,7 @@ const GATEWAY_HEADERS = ['x-sekat-session'];
 export interface GatewayProcess {
   app: FastifyInstance;
   log: Logger;
+  metrics: ProcessMetrics;
   close(): Promise<void>;
 }
 
@@ -161,6 +164,12 @@ export async function buildGateway(config: Config, gateway: GatewayConfig, logDe
     frameworkErrors: (error, request, reply) => sendProblem(reply, request, error),
   });
   app.setErrorHandler((error, request, reply) => sendProblem(reply, request, error));
+  // Proxied requests are timed under the domain they went to (the route pattern is only /api/*).
+  const metrics = createMetrics('gateway');
+  metrics.instrument(app, (request) => {
+    const domain = request.routeOptions.url === '/api/*' || request.routeOptions.url === '/media/*' ? domainOfRoute(request.method, request.url) : undefined;
+    return domain ? `${request.routeOptions.url} → ${domain}` : undefined;
+  });
   // Bodies pass through unread, as a stream: the domain behind validates them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -290,6 +299,9 @@ export async function buildGateway(config: Config, gateway: GatewayConfig, logDe
     return reply.send({ status: 'ok', ready, upstreams });
   });
 
+  // Ready while every domain has a healthy process (the checks above, every interval).
+  registerHealth(app, Object.fromEntries(DOMAINS.map((domain) => [domain, async () => sets[domain].anyHealthy()])));
+
   // WebSockets (the live room): the upgrade is passed to a healthy process of the domain with the
   // same header rules as every request, then the two sockets are joined.
   app.server.on('upgrade', (raw: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -352,6 +364,7 @@ export async function buildGateway(config: Config, gateway: GatewayConfig, logDe
   return {
     app,
     log,
+    metrics,
     async close() {
       if (closed) return;
       closed = true;

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DOMAINS } from '../platform/config.js';
+import { DOMAINS, type DomainName } from '../platform/config.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -12,12 +12,17 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
  * Variables one process of the split may be given only when it needs them. The launcher starts
  * every process from an environment without them and adds each process's own.
  */
-const HELD = /^(DATABASE_URL.*|SESSION_PEPPER|TOKEN_SIGNING_KEY|ATTRIBUTION_KEY|PAYMENT_SERVER_KEY|EXPORT_LINK_KEY|SUBJECT_KEY_.*|SEKAT_.*|GATEWAY_.*|IDENTITY_JWKS_URL|SMTP_URL|OPERATOR_EMAILS|IRIS_.*|BITESHIP_.*|PORT|DATA_DIR)$/;
+const HELD = /^(DATABASE_URL.*|SESSION_PEPPER|TOKEN_SIGNING_KEY|BRIDGE_SERVICE_KEY|ATTRIBUTION_KEY|PAYMENT_SERVER_KEY|EXPORT_LINK_KEY|SUBJECT_KEY_.*|SEKAT_.*|GATEWAY_.*|IDENTITY_JWKS_URL|SMTP_URL|OPERATOR_EMAILS|IRIS_.*|BITESHIP_.*|PORT|DATA_DIR)$/;
 
 export interface SplitOptions {
   /** PostgreSQL server: each domain gets its database `<prefix>_<domain>` on it. */
   databaseUrl: string;
   databasePrefix?: string;
+  /**
+   * A domain's own database URL, with its own role (`npm run db:roles`): that process is given it
+   * (DATABASE_URL_<DOMAIN>) instead of databaseUrl.
+   */
+  databaseUrls?: Partial<Record<DomainName, string>>;
   natsUrl: string;
   natsStream?: string;
   redisUrl?: string;
@@ -25,6 +30,8 @@ export interface SplitOptions {
   /** The gateway's port; the domains listen on basePort, basePort + 1, … */
   gatewayPort: number;
   basePort: number;
+  /** Where the processes' metrics ports start (default basePort + 50), one each in plan order. */
+  metricsBasePort?: number;
   /** How many social processes (two show the gateway's failover). */
   socialProcesses?: number;
   logLevel?: string;
@@ -37,6 +44,8 @@ export interface SplitOptions {
 export interface SplitProcess {
   name: string;
   url: string;
+  /** Where its Prometheus metrics are (GET /metrics on its METRICS_PORT). */
+  metricsUrl: string;
   child: ChildProcess;
 }
 
@@ -45,15 +54,25 @@ export interface Split {
   processes: SplitProcess[];
   /** Stops the named processes (SIGTERM) and waits until they have exited. */
   stop(names: string[]): Promise<void>;
+  /** Starts the named (stopped) processes again and waits until each answers /readyz. */
+  restart(names: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Secrets made once per data folder and kept there, so sessions and pseudonyms survive a restart. */
 function splitSecrets(dataDir: string): Record<string, string> {
   const file = path.join(dataDir, 'split-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
   const fresh = () => randomBytes(32).toString('base64url');
+  if (existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+    if (kept.BRIDGE_SERVICE_KEY) return kept;
+    // A folder from before service tokens: the one new secret is added.
+    kept.BRIDGE_SERVICE_KEY = fresh();
+    writeFileSync(file, JSON.stringify(kept, null, 2), { mode: 0o600 });
+    return kept;
+  }
   const secrets: Record<string, string> = {
+    BRIDGE_SERVICE_KEY: fresh(),
     SESSION_PEPPER: fresh(),
     TOKEN_SIGNING_KEY: fresh(),
     ATTRIBUTION_KEY: fresh(),
@@ -95,18 +114,26 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
     ...options.extraEnv,
   };
   const jwks = { IDENTITY_JWKS_URL: `${identityUrl}/api/identity/.well-known/jwks.json` };
+  // A domain with its own database URL (and role) is given that instead of the server's.
+  const store = (domain: DomainName): Record<string, string> => {
+    const own = options.databaseUrls?.[domain];
+    return own ? { DATABASE_URL: '', [`DATABASE_URL_${domain.toUpperCase()}`]: own } : {};
+  };
   const plan: { name: string; port: number; env: Record<string, string> }[] = [];
   let port = options.basePort;
-  plan.push({ name: 'identity', port: port++, env: { ...shared, SEKAT_DOMAINS: 'identity', ...pick('SESSION_PEPPER', 'TOKEN_SIGNING_KEY', ...DOMAINS.map((d) => `SUBJECT_KEY_${d.toUpperCase()}`)), ...(process.env.OPERATOR_EMAILS ? { OPERATOR_EMAILS: process.env.OPERATOR_EMAILS } : {}), ...(process.env.SMTP_URL ? { SMTP_URL: process.env.SMTP_URL } : {}) } });
+  plan.push({ name: 'identity', port: port++, env: { ...shared, ...store('identity'), SEKAT_DOMAINS: 'identity', ...pick('SESSION_PEPPER', 'TOKEN_SIGNING_KEY', 'BRIDGE_SERVICE_KEY', ...DOMAINS.map((d) => `SUBJECT_KEY_${d.toUpperCase()}`)), ...(process.env.OPERATOR_EMAILS ? { OPERATOR_EMAILS: process.env.OPERATOR_EMAILS } : {}), ...(process.env.SMTP_URL ? { SMTP_URL: process.env.SMTP_URL } : {}) } });
   const socials = options.socialProcesses ?? 2;
-  for (let i = 1; i <= socials; i++) plan.push({ name: `social-${i}`, port: port++, env: { ...shared, SEKAT_DOMAINS: 'social', ...pick('ATTRIBUTION_KEY'), ...jwks } });
-  plan.push({ name: 'commerce', port: port++, env: { ...shared, SEKAT_DOMAINS: 'commerce', ...pick('ATTRIBUTION_KEY', 'PAYMENT_SERVER_KEY'), ...jwks } });
-  plan.push({ name: 'bridge', port: port++, env: { ...shared, SEKAT_DOMAINS: 'bridge', ...pick('EXPORT_LINK_KEY'), ...jwks } });
-  const upstreams = (prefix: string) =>
-    plan
+  for (let i = 1; i <= socials; i++) plan.push({ name: `social-${i}`, port: port++, env: { ...shared, ...store('social'), SEKAT_DOMAINS: 'social', ...pick('ATTRIBUTION_KEY'), ...jwks } });
+  plan.push({ name: 'commerce', port: port++, env: { ...shared, ...store('commerce'), SEKAT_DOMAINS: 'commerce', ...pick('ATTRIBUTION_KEY', 'PAYMENT_SERVER_KEY'), ...jwks } });
+  // The bridge calls identity, social and commerce directly (not through the gateway) for export and erasure.
+  const services = Object.fromEntries((['identity', 'social', 'commerce'] as const).map((domain) => [`SEKAT_SERVICE_${domain.toUpperCase()}`, upstreams(domain)]));
+  plan.push({ name: 'bridge', port: port++, env: { ...shared, ...store('bridge'), SEKAT_DOMAINS: 'bridge', ...pick('EXPORT_LINK_KEY', 'BRIDGE_SERVICE_KEY'), ...jwks, ...services } });
+  function upstreams(prefix: string): string {
+    return plan
       .filter((p) => p.name === prefix || p.name.startsWith(`${prefix}-`))
       .map((p) => `http://127.0.0.1:${p.port}`)
       .join(',');
+  }
   plan.push({
     name: 'gateway',
     port: options.gatewayPort,
@@ -118,19 +145,28 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
     },
   });
 
-  const processes: SplitProcess[] = plan.map(({ name, port: listen, env }) => {
+  // Each process serves its metrics on a port of its own, above the domains' ports.
+  const metricsBase = options.metricsBasePort ?? options.basePort + 50;
+  const launch = (index: number): ChildProcess => {
+    const { name, port: listen, env } = plan[index]!;
     const dataDir = path.join(options.dataDir, name.replace(/-\d+$/, ''));
     mkdirSync(dataDir, { recursive: true });
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/server/main.ts')], {
       cwd: ROOT,
-      env: { ...base, ...env, PORT: String(listen), DATA_DIR: dataDir },
+      env: { ...base, ...env, PORT: String(listen), DATA_DIR: dataDir, METRICS_PORT: String(metricsBase + index) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const label = `[${name}]`.padEnd(12);
     for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream! }).on('line', (line) => write(`${label} ${line}`));
     child.once('exit', (code, signal) => write(`${label} exited (${signal ?? code})`));
-    return { name, url: `http://127.0.0.1:${listen}`, child };
-  });
+    return child;
+  };
+  const processes: SplitProcess[] = plan.map(({ name, port: listen }, index) => ({
+    name,
+    url: `http://127.0.0.1:${listen}`,
+    metricsUrl: `http://127.0.0.1:${metricsBase + index}/metrics`,
+    child: launch(index),
+  }));
 
   const split: Split = {
     gatewayUrl: `http://127.0.0.1:${options.gatewayPort}`,
@@ -142,6 +178,22 @@ export async function startSplit(options: SplitOptions): Promise<Split> {
           const gone = exited(p.child);
           p.child.kill('SIGTERM');
           await gone;
+        }),
+      );
+    },
+    async restart(names) {
+      await Promise.all(
+        processes.map(async (p, index) => {
+          if (!names.includes(p.name) || (p.child.exitCode === null && p.child.signalCode === null)) return;
+          p.child = launch(index);
+          const deadline = Date.now() + 120_000;
+          for (;;) {
+            if (p.child.exitCode !== null) throw new Error(`${p.name} exited with ${p.child.exitCode} on restart`);
+            const ready = await fetch(`${p.url}/readyz`).then((res) => res.ok, () => false);
+            if (ready) return;
+            if (Date.now() > deadline) throw new Error(`${p.name} did not become ready in 120 s after a restart`);
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
         }),
       );
     },
@@ -175,6 +227,8 @@ async function main(): Promise<void> {
   const split = await startSplit({
     databaseUrl: env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres',
     databasePrefix: env.DATABASE_PREFIX || 'sekat_split',
+    // After `npm run db:roles`: each domain on its own role.
+    databaseUrls: Object.fromEntries(DOMAINS.flatMap((domain) => (env[`DATABASE_URL_${domain.toUpperCase()}`] ? [[domain, env[`DATABASE_URL_${domain.toUpperCase()}`]!]] : []))),
     natsUrl: env.NATS_URL || 'nats://127.0.0.1:4222',
     natsStream: env.NATS_STREAM || 'SEKATSPLIT',
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',

@@ -1,18 +1,16 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
-import { enqueueJob } from '../../platform/jobs.js';
 import type { FastifyRequest } from 'fastify';
 import type { CommercePort, IdentityPort, LiveOffer, LiveOfferRef, ProfileSeed, PromotionCheck, SocialPort, SubjectSet } from '../../contracts/ports.js';
 import { BridgeService } from './service.js';
-import { PrivacyRequests, EXPORT_JOB, ERASE_JOB } from './privacy/requests.js';
+import { PrivacyRequests } from './privacy/requests.js';
+import { registerBridgeJobs } from './jobs.js';
+import { scheduleRefresh } from './consent/refresh.job.js';
 import { bridgeRoutes, type SubjectsOf } from './routes.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 export type { SubjectsOf };
-
-const REFRESH_JOB = 'consent.refresh-purchase-categories';
-const REFRESH_EVERY_MS = 60 * 60 * 1000;
 
 export interface BridgeOptions {
   ports: { identity: IdentityPort; social: SocialPort; commerce: CommercePort };
@@ -33,17 +31,8 @@ export interface BridgeInstance extends DomainInstance {
 export function start(deps: DomainDeps, options: BridgeOptions): BridgeInstance {
   const service = new BridgeService(deps.db, options.ports, deps.log);
   const privacy = new PrivacyRequests(deps.db, options.ports, deps.jobs, deps.log, deps.dataDir, options.linkKey);
-  deps.jobs.register(EXPORT_JOB, (job) => privacy.runExport(job));
-  deps.jobs.register(ERASE_JOB, (job) => privacy.runErasure(job));
-  deps.jobs.register(REFRESH_JOB, async () => {
-    await service.refreshPurchaseCategories();
-    const next = new Date(Math.ceil((Date.now() + 1) / REFRESH_EVERY_MS) * REFRESH_EVERY_MS);
-    await enqueueJob(deps.db, REFRESH_JOB, {}, { runAt: next, dedupeKey: `refresh:${next.toISOString()}` });
-  });
-  const first = new Date(Math.ceil(Date.now() / REFRESH_EVERY_MS) * REFRESH_EVERY_MS);
-  void enqueueJob(deps.db, REFRESH_JOB, {}, { runAt: first, dedupeKey: `refresh:${first.toISOString()}` }).catch((error: unknown) =>
-    deps.log.warn({ err: error }, 'could not schedule the purchase-category refresh'),
-  );
+  registerBridgeJobs(deps.jobs, { db: deps.db, service, privacy });
+  scheduleRefresh(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the purchase-category refresh'));
   return {
     routes: bridgeRoutes(service, privacy, options.subjectsOf, options.profileSeedOf ?? (() => undefined)),
     authorizeTag: (subjects, productId) => service.authorizeTag(subjects, productId),

@@ -12,7 +12,7 @@ import { expirePayment } from './payments/expire.job.js';
 import { sendRefundJob } from './payments/refund.job.js';
 import { SandboxProvider } from './payments/sandbox.js';
 import pino from 'pino';
-import { autoComplete } from './orders/auto-complete.job.js';
+import { autoComplete } from './orders/auto-complete.js';
 import type { CommerceInstance } from './index.js';
 import QRCode from 'qrcode';
 import { readdir } from 'node:fs/promises';

@@ -10,15 +10,11 @@ import { CartService } from './checkout/cart.js';
 import { CheckoutService } from './checkout/checkout.js';
 import { createVoucher, type VoucherInput } from './checkout/vouchers.js';
 import { OrderService } from './orders/orders.js';
-import { SEND_REFUND_JOB, sendRefundJob } from './payments/refund.job.js';
-import { AUTO_COMPLETE_JOB } from './orders/transition.js';
-import { autoCompleteJob } from './orders/auto-complete.job.js';
 import { ReviewService } from './reviews.js';
 import { AffiliateService } from './affiliates.js';
 import { PrivacyService } from './privacy.js';
 import { SandboxProvider } from './payments/sandbox.js';
 import { DEFAULT_EXPIRY, type PaymentExpiry } from './payments/methods.js';
-import { EXPIRE_PAYMENT_JOB, expirePaymentJob } from './payments/expire.job.js';
 import { commerceRoutes } from './routes.js';
 import { CommerceBridgePort } from './bridge-port.js';
 import { CatalogPortability } from './catalog/portability.js';
@@ -30,20 +26,19 @@ import { addressRoutes } from './checkout/addresses.routes.js';
 import { ReviewPhotos } from './review-photos.js';
 import { reviewRoutes } from './reviews.routes.js';
 import type { CommercePort } from '../../contracts/ports.js';
-import { FLASH_END_JOB, FlashSaleService, flashEndJob } from './flash/flash.js';
+import { FlashSaleService } from './flash/flash.js';
 import { flashRoutes } from './flash/routes.js';
-import { RELEASE_SETTLEMENT_JOB } from './ledger/ledger.js';
-import { releaseSettlementJob } from './ledger/settlement.job.js';
+import { AllocationService } from './flash/allocations.js';
+import { allocationRoutes } from './flash/allocation-routes.js';
 import { SandboxDisbursement, type IrisSandbox } from './ledger/iris-sandbox.js';
 import { IrisClient, type IrisCredentials } from './ledger/disbursement.js';
 import { BiteshipClient, type BiteshipCredentials } from './shipping/courier.js';
 import { SandboxCourier, type BiteshipSandbox } from './shipping/biteship-sandbox.js';
 import { ShipmentService } from './shipping/shipments.js';
-import { PURGE_UNSENT_EVIDENCE_JOB, RETURN_DEADLINE_JOB, ReturnService } from './returns/returns.js';
+import { ReturnService, type ReturnDeadline } from './returns/returns.js';
 import { returnRoutes } from './returns/routes.js';
 import { shippingRoutes } from './shipping/routes.js';
-import { DISPATCH_DEADLINE_JOB } from './orders/transition.js';
-import { PayoutService, SEND_PAYOUT_JOB, sendPayoutJob } from './ledger/payouts.js';
+import { PayoutService } from './ledger/payouts.js';
 import { StatementService } from './ledger/statement.js';
 import { ledgerRoutes } from './ledger/routes.js';
 import { commerceModeration } from './moderation.js';
@@ -52,7 +47,8 @@ import { ChatService } from './chat.js';
 import { chatRoutes } from './chat.routes.js';
 import { notificationRoutes } from '../../platform/notifications.js';
 import { commerceInbox, CommerceNotificationSchema } from './notifications.js';
-import { PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob, schedulePurge } from './checkout/purge.job.js';
+import { schedulePurge } from './checkout/purge.job.js';
+import { registerCommerceJobs } from './jobs.js';
 
 export const MIGRATIONS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
@@ -90,7 +86,7 @@ export interface CommerceInstance extends DomainInstance {
   /** The embedded Biteship sandbox, when no real courier aggregator was given. */
   courierSandbox: BiteshipSandbox | undefined;
   /** The return deadline job's handler on a given clock (tests run timers with a fake one). */
-  returnTimer(now: () => Date): JobHandler;
+  returnTimer(now: () => Date): JobHandler<ReturnDeadline>;
   /** Deletes return evidence uploaded a day before `now` and never sent (what the hourly job does). */
   purgeUnsentReturnEvidence(now: Date): Promise<number>;
   /** Whether this commerce subject owns a shop: the composition root's one question, answered yes or no. */
@@ -108,11 +104,6 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const inbox = commerceInbox(deps.db);
   const bridgePort = new CommerceBridgePort(deps.db);
   const moderation = commerceModeration(deps.db, (messageId) => void chat.removed(messageId).catch((error: unknown) => deps.log.warn({ err: error }, 'could not tell the chat a message was removed')));
-  deps.jobs.register(EXPIRE_PAYMENT_JOB, expirePaymentJob(deps.db));
-  deps.jobs.register(AUTO_COMPLETE_JOB, autoCompleteJob(deps.db));
-  deps.jobs.register(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob(deps.db));
-  deps.jobs.register(FLASH_END_JOB, flashEndJob(deps.db));
-  deps.jobs.register(SEND_REFUND_JOB, sendRefundJob(deps.db, provider, deps.log));
   const sandboxDisbursement = settings.iris ? undefined : new SandboxDisbursement();
   const payouts = new PayoutService(deps.db, settings.iris ? new IrisClient(settings.iris) : sandboxDisbursement!, deps.log);
   // Without a callback URL the sandbox hands its signed notifications to the same function the
@@ -122,14 +113,10 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
   const shipments = new ShipmentService(deps.db, settings.biteship ? new BiteshipClient(settings.biteship) : sandboxCourier!, deps.log);
   // As with payouts: without a callback URL the sandbox hands its webhooks to the route's function.
   if (sandboxCourier) sandboxCourier.sandbox.deliver = async (w) => void (await shipments.receiveWebhook(w.body, w.headers));
-  deps.jobs.register(DISPATCH_DEADLINE_JOB, shipments.dispatchJob());
   const returns = new ReturnService(deps.db, shipments, deps.dataDir, deps.log);
-  deps.jobs.register(RETURN_DEADLINE_JOB, returns.deadlineJob());
-  deps.jobs.register(PURGE_UNSENT_EVIDENCE_JOB, returns.purgeJob());
   returns.schedulePurge().catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the purge of unsent return evidence'));
   const privacy = new PrivacyService(deps.db, reviewPhotos, chat, returns, inbox);
-  deps.jobs.register(RELEASE_SETTLEMENT_JOB, releaseSettlementJob(deps.db));
-  deps.jobs.register(SEND_PAYOUT_JOB, sendPayoutJob(payouts));
+  registerCommerceJobs(deps.jobs, { db: deps.db, provider, log: deps.log, shipments, returns, payouts });
   schedulePurge(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
   const routes = commerceRoutes({
     db: deps.db,
@@ -163,6 +150,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
       await app.register(addressRoutes(deps.db, new AddressBookService(deps.db)));
       await app.register(reviewRoutes(reviews, reviewPhotos));
       await app.register(flashRoutes(new FlashSaleService(deps.db)));
+      await app.register(allocationRoutes(new AllocationService(deps.db), new FlashSaleService(deps.db)));
       await app.register(ledgerRoutes(new StatementService(deps.db), payouts));
       await app.register(shippingRoutes(shipments, sandboxCourier?.sandbox));
       await app.register(chatRoutes(chat));

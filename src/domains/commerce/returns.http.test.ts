@@ -19,7 +19,7 @@ import type { Database } from '../../platform/db.js';
 import type { Job } from '../../platform/jobs.js';
 import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from './testkit.js';
 import type { CommerceInstance } from './index.js';
-import { RETURN_DEADLINE_JOB, RETURN_TIMERS } from './returns/returns.js';
+import { RETURN_DEADLINE_JOB, RETURN_TIMERS, type ReturnDeadline } from './returns/returns.js';
 import { signInWithTotp } from '../../../test/support/second-factor.js';
 
 const run = promisify(execFile);
@@ -92,8 +92,8 @@ const ledgerOf = async (orderId: string) =>
     where p.order_id = ${orderId} order by l.id`.execute(db)).rows.map((r) => ({ kind: r.kind, account: r.account, amount: Number(r.amount_idr) }));
 
 /** The deadline job a return's latest step enqueued, as the runner would hand it over. */
-async function latestTimer(orderId: string): Promise<{ job: Job; runAt: Date }> {
-  const row = (await sql<{ id: string; type: string; payload: Record<string, unknown>; run_at: Date; max_attempts: number }>`select j.id, j.type, j.payload, j.run_at, j.max_attempts from jobs j
+async function latestTimer(orderId: string): Promise<{ job: Job<ReturnDeadline>; runAt: Date }> {
+  const row = (await sql<{ id: string; type: string; payload: ReturnDeadline; run_at: Date; max_attempts: number }>`select j.id, j.type, j.payload, j.run_at, j.max_attempts from jobs j
     join returns r on r.id::text = j.payload->>'returnId' where j.type = ${RETURN_DEADLINE_JOB} and r.order_id = ${orderId} order by j.run_at desc, j.id desc limit 1`.execute(db)).rows[0];
   expect(row).toBeDefined();
   return { job: { id: row!.id, type: row!.type, payload: row!.payload, attempts: 1, maxAttempts: row!.max_attempts }, runAt: new Date(row!.run_at) };

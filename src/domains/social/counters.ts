@@ -94,3 +94,24 @@ export class CounterFold {
     });
   }
 }
+
+/** Amounts a change moves a profile's own counters by. */
+export type ProfileCountChange = Partial<Record<'follower_count' | 'following_count' | 'video_count' | 'like_count', number>>;
+
+/**
+ * Moves a profile's counters by these amounts (never below zero), in the caller's transaction:
+ * the one way a profile's counts are written outside the fold above (follows, blocks ending
+ * follows, videos deleted, a person erased).
+ */
+export async function adjustProfileCounts(db: Kysely<SocialDB>, subject: string, change: ProfileCountChange): Promise<void> {
+  const moved = Object.entries(change).filter(([, by]) => by !== 0);
+  if (moved.length === 0) return;
+  const set = Object.fromEntries(moved.map(([column, by]) => [column, sql<number>`greatest(${sql.ref(column)} + ${by}, 0)`]));
+  await db.updateTable('profiles').set(set).where('subject', '=', subject).execute();
+}
+
+/** A follow made (+1) or ended (-1): the followee's followers and the follower's following. */
+export async function countFollow(db: Kysely<SocialDB>, follower: string, followee: string, by: 1 | -1): Promise<void> {
+  await adjustProfileCounts(db, followee, { follower_count: by });
+  await adjustProfileCounts(db, follower, { following_count: by });
+}

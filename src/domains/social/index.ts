@@ -12,7 +12,7 @@ import { socialRoutes } from './routes.js';
 import { avatarFileOf } from './media/avatar.js';
 import { MediaPaths } from './media/paths.js';
 import { mediaRoutes } from './media/serve.js';
-import { TRANSCODE_JOB, transcodeJob } from './media/transcode.job.js';
+import { registerSocialJobs } from './jobs.js';
 import type { LiveOffer, LiveOfferRef, SocialPort } from '../../contracts/ports.js';
 import type { ProductUpserted } from '../../contracts/commerce.js';
 import { ProductCards } from './tags/cards.js';
@@ -86,7 +86,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
   const service = new SocialService(db, media, deps.jobs);
   const counters = new CounterFold(db, deps.log.child({ part: 'counters' }));
   counters.start();
-  deps.jobs.register(TRANSCODE_JOB, transcodeJob({ db, media, log: deps.log, preset: options.transcodePreset, onReady: () => service.videosChanged() }));
+  registerSocialJobs(deps.jobs, { transcode: { db, media, log: deps.log, preset: options.transcodePreset, onReady: () => service.videosChanged() } });
   const cards = new ProductCards(db as unknown as TagsDb, deps.log);
   cards.subscribe(deps.bus);
   const tags = new TagService(db as unknown as TagsDb, cards, options.attributionKey, (subject) => service.signals.forget(subject));
@@ -106,7 +106,12 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
     return `rtmp://${host}:${ingest.port}/${RTMP_APP}`;
   };
   let lives: LiveService;
-  const rooms = new Rooms((totals) => lives.recordTotals(totals));
+  // With several social processes (NATS_URL) each room is heard on all of them; alone, on this one.
+  const rooms = new Rooms((totals) => lives.recordTotals(totals), {
+    broadcast: deps.broadcast,
+    onRemoteClose: () => void lives.endWhatOthersEnded(),
+    warn: (message, detail) => deps.log.warn(detail, message),
+  });
   lives = new LiveService({ db: db as unknown as LiveDb, media, social: service, rooms, log: deps.log.child({ part: 'live' }), rtmpUrl, attributionKey: options.attributionKey });
   service.onBlock.push((blocker, blocked) => void lives.separate(blocker, blocked).catch(() => undefined));
   const inbox = socialInbox(db);
@@ -134,6 +139,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
       await app.register(tagRoutes(tags, authorizeTag));
       await app.register(moderationRoutes(moderation, { isOperator: options.isOperator ?? (() => false) }));
       await app.register(notificationRoutes(inbox, SocialNotificationSchema));
+      await rooms.listen();
       await app.register(async (scope) => {
         // The largest frame any of these sockets takes: a browser publisher's chunk; the room checks its own 4 KB.
         await scope.register(websocket, { options: { maxPayload: MAX_PUBLISH_CHUNK_BYTES } });

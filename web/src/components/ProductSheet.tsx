@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api/client';
+import { api, ApiError } from '../api/client';
 import type { Product, ProductTag } from '../api/types';
 import { useSession } from '../api/session';
 import { formatIdr, formatIdrRange } from '../lib/format';
@@ -37,7 +37,13 @@ export function ProductSheet({ videoId, tag, open, onClose, openPath }: {
     staleTime: Infinity,
     retry: false,
   });
-  const product = useQuery({ queryKey: ['product', tag.productId], queryFn: () => api<Product>(`/api/commerce/products/${tag.productId}`), enabled: open });
+  const product = useQuery({
+    queryKey: ['product', tag.productId],
+    queryFn: () => api<Product>(`/api/commerce/products/${tag.productId}`),
+    enabled: open,
+    // A shop that is down says so at once (the sheet offers to try again) rather than after three retries.
+    retry: (failures, error) => !(error instanceof ApiError && error.problem.status === 503) && failures < 3,
+  });
 
   useEffect(() => {
     const first = product.data?.variants.find((v) => v.available > 0);
@@ -45,6 +51,7 @@ export function ProductSheet({ videoId, tag, open, onClose, openPath }: {
   }, [product.data, variantId]);
 
   const variant = product.data?.variants.find((v) => v.id === variantId);
+  const shopDown = product.error instanceof ApiError && product.error.problem.status === 503;
   const token = opened.data?.attributionToken ?? undefined;
 
   const addToCart = useMutation({
@@ -75,7 +82,22 @@ export function ProductSheet({ videoId, tag, open, onClose, openPath }: {
   return (
     <Sheet title={tag.title} open={open} onClose={onClose}>
       {product.isLoading && <Loading />}
-      <ErrorNote error={product.error} />
+      {shopDown ? (
+        // Commerce is down (a 503 from the gateway): social's last known card, and a word instead of an error.
+        <div className="product-sheet shop-down" role="status">
+          <p>{t('shopDown.message')}</p>
+          <p className="muted small">{t('shopDown.lastKnown')}</p>
+          <p>
+            <strong>{tag.title}</strong> · {formatIdrRange(tag.priceMinIdr, tag.priceMaxIdr)}
+          </p>
+          <p className="muted">{tag.shopName}</p>
+          <button type="button" onClick={() => void product.refetch()} disabled={product.isFetching}>
+            {t('shopDown.retry')}
+          </button>
+        </div>
+      ) : (
+        <ErrorNote error={product.error} />
+      )}
       {product.data && (
         <div className="product-sheet">
           <div className="row">

@@ -66,7 +66,9 @@ export function CameraLive({ liveId }: { liveId: string }) {
       void preview.current.play().catch(() => undefined);
     }
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const ws = new WebSocket(`${scheme}://${location.host}/api/social/lives/${liveId}/publish`);
+    // Safari records fragmented MP4, the others WebM: the server is told which, and holds the bytes to it.
+    const container = mimeType.startsWith('video/mp4') ? 'mp4' : 'webm';
+    const ws = new WebSocket(`${scheme}://${location.host}/api/social/lives/${liveId}/publish?container=${container}`);
     ws.binaryType = 'arraybuffer';
     const current: { stream: MediaStream; ws: WebSocket; recorder?: MediaRecorder } = { stream, ws };
     running.current = current;

@@ -10,6 +10,7 @@ import { ConfirmButton } from '../components/ConfirmButton';
 import { LivePlayer } from './LivePlayer';
 import { useRoom } from './useRoom';
 import { DropCards, HostDrops, LiveStatsPanel } from './LiveDrops';
+import { HostAllocations } from './HostAllocations';
 import { ReportButton } from '../moderation/ReportButton';
 import { AgeGate, isAgeGated } from '../trust/AgeGate';
 import { useSession } from '../api/session';
@@ -67,6 +68,7 @@ function HostConsole({ live, pinned, comments }: { live: Live; pinned: ProductTa
         {live.products.length === 0 && <li className="muted">{t('live.noProducts')}</li>}
       </ul>
       <HostDrops live={live} />
+      <HostAllocations />
       <h3>{t('live.moderate')}</h3>
       {notice && (
         <p className="ok small" role="status">

@@ -15,6 +15,7 @@ import { SellerOrders } from './SellerOrders';
 import { SellerShop } from './SellerShop';
 import { SellerVouchers } from './SellerVouchers';
 import { SellerFlash } from './SellerFlash';
+import { SellerAllocations } from './SellerAllocations';
 import { SellerBalance } from './SellerBalance';
 import { VerifyEmailBanner } from '../components/VerifyEmailBanner';
 import { SellerChat, useShopUnread } from '../chat/SellerChat';
@@ -147,6 +148,7 @@ function Centre() {
             <NavLink to="/seller/pesanan">{t('seller.orders')}</NavLink>
             <NavLink to="/seller/voucher">{t('seller.vouchers')}</NavLink>
             <NavLink to="/seller/flash-sale">{t('seller.flashSale')}</NavLink>
+            <NavLink to="/seller/kreator">{t('allocations.nav')}</NavLink>
             <NavLink to="/seller/saldo">{t('seller.balance')}</NavLink>
             <NavLink to="/seller/chat">
               {t('chat.sellerTab')}
@@ -163,6 +165,7 @@ function Centre() {
             <Route path="pesanan" element={<SellerOrders shop={shop.data} />} />
             <Route path="voucher" element={<SellerVouchers shop={shop.data} />} />
             <Route path="flash-sale" element={<SellerFlash shop={shop.data} />} />
+            <Route path="kreator" element={<SellerAllocations shop={shop.data} />} />
             <Route path="saldo" element={<SellerBalance shop={shop.data} />} />
             <Route path="chat" element={<SellerChat shop={shop.data} />} />
           </Routes>

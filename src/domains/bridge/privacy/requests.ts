@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import yazl from 'yazl';
 import type { Logger } from 'pino';
 import type { Database } from '../../../platform/db.js';
-import { enqueueJob, type Job, type JobRunner } from '../../../platform/jobs.js';
+import { defineJob, enqueueJob, type Job, type JobRunner } from '../../../platform/jobs.js';
 import { conflict, notFound } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { signToken, verifyToken } from '../../../platform/tokens.js';
@@ -14,6 +14,16 @@ import { exportReadme } from './readme.js';
 
 export const EXPORT_JOB = 'privacy.export';
 export const ERASE_JOB = 'privacy.erase';
+export interface PrivacyExport {
+  requestId: string;
+}
+export interface PrivacyErasure {
+  requestId: string;
+  /** Set while the erasure waits for the person's open orders to close. */
+  waitForOrders?: true;
+}
+export const privacyExportJobType = defineJob<PrivacyExport, PrivacyRequests>(EXPORT_JOB, (privacy) => (job) => privacy.runExport(job));
+export const privacyErasureJobType = defineJob<PrivacyErasure, PrivacyRequests>(ERASE_JOB, (privacy) => (job) => privacy.runErasure(job));
 /** A signed download link works this long. */
 const LINK_TTL_SECONDS = 15 * 60;
 /** The order erasure runs in: identity last, so the person cannot sign in while it runs. */
@@ -125,18 +135,17 @@ export class PrivacyRequests {
   }
 
   /** Job: gathers every domain's export into one zip. */
-  async runExport(job: Job): Promise<void> {
-    const requestId = String(job.payload.requestId);
+  async runExport(job: Job<PrivacyExport>): Promise<void> {
+    const { requestId } = job.payload;
     const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst()) as RequestRow | undefined;
     if (!row || row.status !== 'pending' || !row.subjects) return;
     const subjects = row.subjects;
+    const parts: Record<string, DomainExport> = {};
     try {
-      const parts: Record<string, DomainExport> = {
-        identity: await this.ports.identity.exportSubject(subjects.identity),
-        social: await this.ports.social.exportSubject(subjects.social),
-        commerce: await this.ports.commerce.exportSubject(subjects.commerce),
-        bridge: { data: await this.exportOwn(subjects.bridge) },
-      };
+      parts.identity = await this.ports.identity.exportSubject(subjects.identity);
+      parts.social = await this.ports.social.exportSubject(subjects.social);
+      parts.commerce = await this.ports.commerce.exportSubject(subjects.commerce);
+      parts.bridge = { data: await this.exportOwn(subjects.bridge) };
       mkdirSync(this.exportDir, { recursive: true });
       const target = path.join(this.exportDir, `${requestId}.zip`);
       const partial = `${target}.partial`;
@@ -166,7 +175,25 @@ export class PrivacyRequests {
           .execute();
       }
       throw error;
+    } finally {
+      this.discardReceived(parts);
     }
+  }
+
+  /**
+   * Files a domain of another process sent for this export (received under exports/incoming/<id>/):
+   * once zipped, or when the attempt failed, they go.
+   */
+  private discardReceived(parts: Record<string, DomainExport>): void {
+    const incoming = path.join(this.exportDir, 'incoming');
+    const batches = new Set<string>();
+    for (const part of Object.values(parts)) {
+      for (const file of part.files ?? []) {
+        const relative = path.relative(incoming, file.path);
+        if (!relative.startsWith('..') && !path.isAbsolute(relative)) batches.add(relative.split(path.sep)[0]!);
+      }
+    }
+    for (const batch of batches) rmSync(path.join(incoming, batch), { recursive: true, force: true });
   }
 
   private async exportOwn(bridgeSubject: string) {
@@ -256,8 +283,8 @@ export class PrivacyRequests {
   }
 
   /** Job: runs every erasure step not yet done; a failed step makes the job retry later. */
-  async runErasure(job: Job): Promise<void> {
-    const requestId = String(job.payload.requestId);
+  async runErasure(job: Job<PrivacyErasure>): Promise<void> {
+    const { requestId } = job.payload;
     const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst()) as RequestRow | undefined;
     if (!row || row.status !== 'pending' || !row.subjects) return;
     const subjects = row.subjects;

@@ -1,14 +1,13 @@
 import { sql } from 'kysely';
 import type { Database } from '../../../platform/db.js';
-import { enqueueJob } from '../../../platform/jobs.js';
+import { defineJob, scheduleRecurring, type Recurrence } from '../../../platform/jobs.js';
 
 export const PURGE_IDEMPOTENCY_JOB = 'commerce.idempotency.purge';
-const HOUR_MS = 60 * 60 * 1000;
+const HOURLY: Recurrence = { everyMs: 60 * 60 * 1000, dedupeKey: (hour) => `idempotency-purge:${hour}` };
 
 /** Schedules the next hourly purge; the dedupe key makes every process agree on one job per hour. */
 export async function schedulePurge(db: Database, now = Date.now()): Promise<void> {
-  const nextHour = Math.floor(now / HOUR_MS) + 1;
-  await enqueueJob(db, PURGE_IDEMPOTENCY_JOB, {}, { runAt: new Date(nextHour * HOUR_MS), dedupeKey: `idempotency-purge:${nextHour}` });
+  await scheduleRecurring(db, { name: PURGE_IDEMPOTENCY_JOB }, HOURLY, now);
 }
 
 /** Idempotency keys are kept 24 hours; older ones are deleted every hour. */
@@ -18,3 +17,5 @@ export function purgeIdempotencyJob(db: Database) {
     await schedulePurge(db);
   };
 }
+
+export const purgeIdempotencyJobType = defineJob<Record<string, never>, Database>(PURGE_IDEMPOTENCY_JOB, purgeIdempotencyJob);

@@ -2,11 +2,14 @@ import { sql, type Transaction } from 'kysely';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, forbidden, notFound, validationFailed } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
-import { jobInsert } from '../../../platform/jobs.js';
+import { defineJob, type Job } from '../../../platform/jobs.js';
 import { productViews } from '../catalog/cache.js';
 import { publishIfAvailabilityChanged } from '../catalog/events.js';
 
 export const FLASH_END_JOB = 'commerce.flash.end';
+export interface FlashEnd {
+  dealId: string;
+}
 export const MIN_DURATION_MINUTES = 1;
 export const MAX_DURATION_MINUTES = 20;
 export const MIN_COUNTDOWN_SECONDS = 10;
@@ -41,6 +44,7 @@ export interface FlashDealRow {
   ends_at: Date;
   ended_at: Date | null;
   returned: number | null;
+  allocation_id: string | null;
   created_at: Date;
 }
 
@@ -67,6 +71,8 @@ export interface FlashDealView {
   endsAt: string;
   endedAt: string | null;
   returned: number | null;
+  /** Set when a creator started the deal from the stock allocation the seller gave them. */
+  allocationId: string | null;
   state: FlashDealState;
 }
 
@@ -102,6 +108,7 @@ function dealView(row: DealRowWithNames, now: Date): FlashDealView {
     endsAt: iso(row.ends_at),
     endedAt: row.ended_at ? iso(row.ended_at) : null,
     returned: row.returned,
+    allocationId: row.allocation_id,
     state,
   };
 }
@@ -117,6 +124,70 @@ export async function lowestPriceOf30Days(db: Database | Transaction<AnyDB>, var
       ) as lowest`.execute(db)
   ).rows[0];
   return Number(row?.lowest);
+}
+
+export interface DealWindow {
+  announceAt: Date;
+  startsAt: Date;
+  endsAt: Date;
+  /** What is wrong with the times and the per-buyer limit; empty when nothing. */
+  errors: Record<string, string[]>;
+}
+
+/** A deal's countdown, start and end from its input, and what is wrong with them. */
+export function dealWindow(input: Omit<FlashDealInput, 'variantId'>, now: Date): DealWindow {
+  const countdownMs = input.countdownSeconds * 1000;
+  const startsAt = input.startsAt ? new Date(input.startsAt) : new Date(now.getTime() + countdownMs);
+  const errors: Record<string, string[]> = {};
+  if (input.startsAt) {
+    if (Number.isNaN(startsAt.getTime())) errors.startsAt = ['is not a time'];
+    else if (startsAt.getTime() < now.getTime() - START_TOLERANCE_MS) errors.startsAt = ['is in the past'];
+    else if (startsAt.getTime() < now.getTime() + countdownMs - START_TOLERANCE_MS) errors.startsAt = [`must leave the ${input.countdownSeconds} s countdown before it`];
+  }
+  if (input.perBuyerLimit > input.allocation) errors.perBuyerLimit = [`must be at most the allocation (${input.allocation})`];
+  return { announceAt: new Date(startsAt.getTime() - countdownMs), startsAt, endsAt: new Date(startsAt.getTime() + input.durationMinutes * 60_000), errors };
+}
+
+/**
+ * Writes a deal whose units are already held (counted in the variant's reserved) and schedules
+ * the job that ends it; 409 when the variant has another deal at that time. The caller holds the
+ * lock that makes the overlap check hold (the variant's row, or the creator's allocation's).
+ */
+export async function insertDeal(
+  trx: Transaction<AnyDB>,
+  deal: { shopId: string; productId: string; variantId: string; input: Omit<FlashDealInput, 'variantId'>; lowest: number; window: DealWindow; allocationId: string | null },
+): Promise<string> {
+  const { announceAt, startsAt, endsAt } = deal.window;
+  const overlapping = await trx
+    .selectFrom('flash_deals')
+    .select('id')
+    .where('variant_id', '=', deal.variantId)
+    .where('ended_at', 'is', null)
+    .where('starts_at', '<', endsAt)
+    .where('ends_at', '>', announceAt)
+    .executeTakeFirst();
+  if (overlapping) throw conflict('This variant already has a flash deal at that time.', { startsAt: ['overlaps another flash deal of this variant'] }, 'flash-overlap');
+  const dealId = uuidv7();
+  await trx
+    .insertInto('flash_deals')
+    .values({
+      id: dealId,
+      shop_id: deal.shopId,
+      product_id: deal.productId,
+      variant_id: deal.variantId,
+      deal_price_idr: deal.input.dealPriceIdr,
+      reference_price_idr: deal.lowest,
+      allocation: deal.input.allocation,
+      remaining: deal.input.allocation,
+      per_buyer_limit: deal.input.perBuyerLimit,
+      announce_at: announceAt,
+      starts_at: startsAt,
+      ends_at: endsAt,
+      allocation_id: deal.allocationId,
+    })
+    .execute();
+  await flashEndJobType.insert(trx, uuidv7(), { dealId }, { runAt: endsAt, dedupeKey: `flash-end:${dealId}` }).execute();
+  return dealId;
 }
 
 function withNames(db: Database | Transaction<AnyDB>) {
@@ -136,10 +207,22 @@ export async function endDeal(db: Database | Transaction<AnyDB>, dealId: string)
       .set({ ended_at: sql`least(now(), ends_at)`, returned: sql`remaining`, remaining: 0 })
       .where('id', '=', dealId)
       .where('ended_at', 'is', null)
-      .returning(['variant_id', 'product_id', 'returned'])
-      .executeTakeFirst()) as { variant_id: string; product_id: string; returned: number } | undefined;
+      .returning(['variant_id', 'product_id', 'returned', 'allocation_id'])
+      .executeTakeFirst()) as { variant_id: string; product_id: string; returned: number; allocation_id: string | null } | undefined;
     if (!ended) return false;
-    if (ended.returned > 0) {
+    // A creator's deal gives its unsold units back to the allocation while that is still open;
+    // the allocation is locked here, so a revoke at the same moment sees them or leaves them.
+    const backToAllocation =
+      ended.allocation_id !== null &&
+      ended.returned > 0 &&
+      (await trx
+        .updateTable('creator_allocations')
+        .set({ remaining: sql`remaining + ${ended.returned}` })
+        .where('id', '=', ended.allocation_id)
+        .where('ended_at', 'is', null)
+        .returning('id')
+        .executeTakeFirst()) !== undefined;
+    if (ended.returned > 0 && !backToAllocation) {
       await trx.updateTable('variants').set({ reserved: sql`reserved - ${ended.returned}` }).where('id', '=', ended.variant_id).execute();
       await publishIfAvailabilityChanged(trx, [ended.product_id]);
     }
@@ -151,8 +234,8 @@ export async function endDeal(db: Database | Transaction<AnyDB>, dealId: string)
 
 /** The job that ends a deal at its end time; running it again (or after an early end) does nothing. */
 export function flashEndJob(db: Database) {
-  return async (job: { payload: Record<string, unknown> }) => {
-    const dealId = String(job.payload.dealId);
+  return async (job: Pick<Job<FlashEnd>, 'payload'>) => {
+    const { dealId } = job.payload;
     const deal = (await db.selectFrom('flash_deals').select(['ends_at', 'ended_at']).where('id', '=', dealId).executeTakeFirst()) as
       | { ends_at: Date; ended_at: Date | null }
       | undefined;
@@ -178,18 +261,9 @@ export class FlashSaleService {
    * schedules the job that gives back what is left at the end — all in one transaction.
    */
   async create(subject: string, shopId: string, input: FlashDealInput, now = new Date()): Promise<FlashDealView> {
-    const countdownMs = input.countdownSeconds * 1000;
-    const startsAt = input.startsAt ? new Date(input.startsAt) : new Date(now.getTime() + countdownMs);
-    const errors: Record<string, string[]> = {};
-    if (input.startsAt) {
-      if (Number.isNaN(startsAt.getTime())) errors.startsAt = ['is not a time'];
-      else if (startsAt.getTime() < now.getTime() - START_TOLERANCE_MS) errors.startsAt = ['is in the past'];
-      else if (startsAt.getTime() < now.getTime() + countdownMs - START_TOLERANCE_MS) errors.startsAt = [`must leave the ${input.countdownSeconds} s countdown before it`];
-    }
-    if (input.perBuyerLimit > input.allocation) errors.perBuyerLimit = [`must be at most the allocation (${input.allocation})`];
+    const window = dealWindow(input, now);
+    const errors = window.errors;
     if (Object.keys(errors).length > 0) throw validationFailed(errors);
-    const announceAt = new Date(startsAt.getTime() - countdownMs);
-    const endsAt = new Date(startsAt.getTime() + input.durationMinutes * 60_000);
 
     const id = await this.db.transaction().execute(async (trx) => {
       await this.ownedShopId(trx, subject, shopId);
@@ -205,35 +279,8 @@ export class FlashSaleService {
       if (input.dealPriceIdr >= lowest) errors.dealPriceIdr = [`must be below the lowest price of the last 30 days (Rp ${lowest})`];
       if (input.allocation > available) errors.allocation = [`must be at most the stock available (${available})`];
       if (Object.keys(errors).length > 0) throw validationFailed(errors);
-      const overlapping = await trx
-        .selectFrom('flash_deals')
-        .select('id')
-        .where('variant_id', '=', variant.id)
-        .where('ended_at', 'is', null)
-        .where('starts_at', '<', endsAt)
-        .where('ends_at', '>', announceAt)
-        .executeTakeFirst();
-      if (overlapping) throw conflict('This variant already has a flash deal at that time.', { startsAt: ['overlaps another flash deal of this variant'] }, 'flash-overlap');
-      const dealId = uuidv7();
-      await trx
-        .insertInto('flash_deals')
-        .values({
-          id: dealId,
-          shop_id: shopId,
-          product_id: variant.product_id,
-          variant_id: variant.id,
-          deal_price_idr: input.dealPriceIdr,
-          reference_price_idr: lowest,
-          allocation: input.allocation,
-          remaining: input.allocation,
-          per_buyer_limit: input.perBuyerLimit,
-          announce_at: announceAt,
-          starts_at: startsAt,
-          ends_at: endsAt,
-        })
-        .execute();
+      const dealId = await insertDeal(trx, { shopId, productId: variant.product_id, variantId: variant.id, input, lowest, window, allocationId: null });
       await trx.updateTable('variants').set({ reserved: sql`reserved + ${input.allocation}` }).where('id', '=', variant.id).execute();
-      await jobInsert(trx, uuidv7(), FLASH_END_JOB, { dealId }, { runAt: endsAt, dedupeKey: `flash-end:${dealId}` }).execute();
       await publishIfAvailabilityChanged(trx, [variant.product_id]);
       productViews.forget([variant.product_id]);
       return dealId;
@@ -255,11 +302,18 @@ export class FlashSaleService {
     return rows.map((row) => dealView(row, now));
   }
 
-  /** Ends a deal before its time (owner only); ending an ended deal changes nothing. */
+  /** Ends a deal before its time (owner, or the creator who started it); ending an ended deal changes nothing. */
   async endEarly(subject: string, dealId: string): Promise<FlashDealView> {
-    const deal = (await this.db.selectFrom('flash_deals').select(['shop_id']).where('id', '=', dealId).executeTakeFirst()) as { shop_id: string } | undefined;
+    const deal = (await this.db
+      .selectFrom('flash_deals as d')
+      .leftJoin('creator_allocations as a', 'a.id', 'd.allocation_id')
+      .leftJoin('affiliates as f', 'f.id', 'a.affiliate_id')
+      .select(['d.shop_id', 'f.subject as creator_subject'])
+      .where('d.id', '=', dealId)
+      .executeTakeFirst()) as { shop_id: string; creator_subject: string | null } | undefined;
     if (!deal) throw notFound('No such flash deal.');
-    await this.ownedShopId(this.db, subject, deal.shop_id);
+    // The creator who started a deal from their allocation may end it too.
+    if (deal.creator_subject !== subject) await this.ownedShopId(this.db, subject, deal.shop_id);
     await endDeal(this.db, dealId);
     return this.view(dealId);
   }
@@ -357,3 +411,5 @@ export async function claimFlashUnits(trx: Transaction<AnyDB>, subject: string, 
     }
   }
 }
+
+export const flashEndJobType = defineJob<FlashEnd, Database>(FLASH_END_JOB, flashEndJob);

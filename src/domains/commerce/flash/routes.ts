@@ -33,6 +33,7 @@ export const FlashDeal = Type.Object({
   endsAt: Type.String(),
   endedAt: Nullable(Type.String()),
   returned: Nullable(Type.Integer({ description: 'Units that went back to normal stock at the end' })),
+  allocationId: Nullable(Type.String({ description: 'The creator’s stock allocation the deal sells from; null for the seller’s own deals' })),
   state: Type.Union([Type.Literal('scheduled'), Type.Literal('upcoming'), Type.Literal('live'), Type.Literal('ended')]),
 });
 

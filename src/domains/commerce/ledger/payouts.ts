@@ -4,13 +4,16 @@ import type { Logger } from 'pino';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { badRequest, forbidden, HttpProblem, notFound, unauthorized, unprocessable } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
-import { enqueueJob, type Job } from '../../../platform/jobs.js';
+import { defineJob, enqueueJob, type Job } from '../../../platform/jobs.js';
 import { BANKS } from './banks.js';
 import type { DisbursementProvider } from './disbursement.js';
 import { affiliateBalances, move, post, shopBalances, type Account, type Line, type Reason } from './ledger.js';
 import { notifyPayoutOwner } from '../notifications.js';
 
 export const SEND_PAYOUT_JOB = 'commerce.payout.send';
+export interface PayoutSending {
+  payoutId: string;
+}
 
 interface BankAccountRow {
   id: string;
@@ -337,5 +340,7 @@ export class PayoutService {
 }
 
 export function sendPayoutJob(payouts: PayoutService) {
-  return async (job: Job): Promise<void> => payouts.send(String(job.payload.payoutId));
+  return async (job: Job<PayoutSending>): Promise<void> => payouts.send(job.payload.payoutId);
 }
+
+export const sendPayoutJobType = defineJob<PayoutSending, PayoutService>(SEND_PAYOUT_JOB, sendPayoutJob);

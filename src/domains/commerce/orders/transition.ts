@@ -1,21 +1,17 @@
 import { sql, type QueryCreator, type RawBuilder, type Transaction } from 'kysely';
 import type { AnyDB } from '../../../platform/db.js';
 import { conflict } from '../../../platform/errors.js';
-import { enqueueJob } from '../../../platform/jobs.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { publishIfAvailabilityChanged } from '../catalog/events.js';
 import { productViews } from '../catalog/cache.js';
 import { requestRefund } from '../payments/refund.job.js';
 import { postOrderMove } from '../ledger/ledger.js';
 import { notifyOrderMove } from '../notifications.js';
+import { AUTO_COMPLETE_AFTER_MS, autoCompleteJobType } from './auto-complete.job.js';
+import { dispatchDeadlineJobType } from './dispatch-deadline.job.js';
 import { CLOSED_STATUSES, nextStatus, type Actor, type OrderAction, type OrderStatus } from './state.js';
 
-export const AUTO_COMPLETE_JOB = 'commerce.order.auto-complete';
-/** A buyer may ask for a return until 6 days after delivery. */
-export const RETURN_WINDOW_MS = 6 * 24 * 60 * 60 * 1000;
-/** An order completes by itself a day after its return window closed (and never while a return is open). */
-export const AUTO_COMPLETE_AFTER_MS = RETURN_WINDOW_MS + 24 * 60 * 60 * 1000;
-export const DISPATCH_DEADLINE_JOB = 'commerce.order.dispatch-deadline';
+export { AUTO_COMPLETE_AFTER_MS, RETURN_WINDOW_MS } from './auto-complete.job.js';
 export const DISPATCH_WORKING_DAYS = 3;
 const WIB_MS = 7 * 60 * 60 * 1000;
 
@@ -215,7 +211,7 @@ export async function applyTransition(
     moveStock = SELL;
     opensCommissions = true;
     if (to === 'paid') set.paid_at = sql`now()`;
-    await enqueueJob(trx, DISPATCH_DEADLINE_JOB, { orderId: order.id }, { runAt: dispatchDeadline(new Date()), dedupeKey: `dispatch:${order.id}` });
+    await dispatchDeadlineJobType.enqueue(trx, { orderId: order.id }, { runAt: dispatchDeadline(new Date()), dedupeKey: `dispatch:${order.id}` });
   } else if (from === 'awaiting_payment') {
     moveStock = RELEASE;
   } else if (to === 'cancelled' || (to === 'refunded' && (from === 'paid' || action === 'courier_return' || (action === 'refund_return' && options.restock)))) {
@@ -248,7 +244,7 @@ export async function applyTransition(
     const deliveredAt = order.delivered_at ? new Date(order.delivered_at) : new Date();
     if (!order.delivered_at) set.delivered_at = deliveredAt;
     const runAt = new Date(Math.max(Date.now(), deliveredAt.getTime() + AUTO_COMPLETE_AFTER_MS));
-    await enqueueJob(trx, AUTO_COMPLETE_JOB, { orderId: order.id }, { runAt, dedupeKey: `auto-complete:${order.id}:${uuidv7()}` });
+    await autoCompleteJobType.enqueue(trx, { orderId: order.id }, { runAt, dedupeKey: `auto-complete:${order.id}:${uuidv7()}` });
   }
   if (to === 'completed') await settleCommissions(trx, order.id, 'confirmed');
   if (CLOSED_STATUSES.has(to)) set.closed_at = sql`now()`;

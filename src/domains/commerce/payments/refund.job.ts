@@ -1,11 +1,15 @@
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { AnyDB, Database } from '../../../platform/db.js';
-import { enqueueJob, type Job } from '../../../platform/jobs.js';
+import { defineJob, enqueueJob, type Job } from '../../../platform/jobs.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import type { PaymentProvider } from './provider.js';
 
 export const SEND_REFUND_JOB = 'commerce.refund.send';
+
+export interface RefundSending {
+  refundId: string;
+}
 
 /** Asks for one order's money back: the refund, and the job that sends it once the caller commits. */
 export async function requestRefund(trx: Transaction<AnyDB>, refund: { paymentId: string; orderId: string; amountIdr: number; reason: string }): Promise<void> {
@@ -24,11 +28,11 @@ export async function requestRefund(trx: Transaction<AnyDB>, refund: { paymentId
  * kept on the refund (and logged) for a person to look at.
  */
 export function sendRefundJob(db: Database, provider: PaymentProvider, log: Logger) {
-  return async (job: Job): Promise<void> => {
+  return async (job: Job<RefundSending>): Promise<void> => {
     const refund = (await db
       .selectFrom('refunds')
       .select(['id', 'payment_id', 'amount_idr', 'reason', 'status'])
-      .where('id', '=', String(job.payload.refundId))
+      .where('id', '=', job.payload.refundId)
       .executeTakeFirst()) as { id: string; payment_id: string; amount_idr: number; reason: string | null; status: string } | undefined;
     if (!refund || refund.status !== 'requested') return;
     const result = await provider.refund({ paymentId: refund.payment_id, refundKey: refund.id, amountIdr: refund.amount_idr, reason: refund.reason ?? 'refund' });
@@ -49,3 +53,7 @@ export function sendRefundJob(db: Database, provider: PaymentProvider, log: Logg
     log.error({ refundId: refund.id, paymentId: refund.payment_id, reason: result.reason }, 'the gateway refused a refund');
   };
 }
+
+export const sendRefundJobType = defineJob<RefundSending, { db: Database; provider: PaymentProvider; log: Logger }>(SEND_REFUND_JOB, ({ db, provider, log }) =>
+  sendRefundJob(db, provider, log),
+);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { sql, type Transaction } from 'kysely';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, forbidden, HttpProblem, notFound, unprocessable } from '../../../platform/errors.js';
-import { enqueueJob, type Job } from '../../../platform/jobs.js';
+import { defineJob, enqueueJob, scheduleRecurring, type Job } from '../../../platform/jobs.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import type { Logger } from '../../../platform/log.js';
 import { storePicture } from '../../../platform/pictures.js';
@@ -48,6 +48,13 @@ export const RETURN_TIMERS = {
 
 export const RETURN_DEADLINE_JOB = 'commerce.return.deadline';
 export const PURGE_UNSENT_EVIDENCE_JOB = 'commerce.return.purge-unsent';
+export interface ReturnDeadline {
+  returnId: string;
+  state: string;
+  deadlineAt: string;
+}
+export const returnDeadlineJobType = defineJob<ReturnDeadline, ReturnService>(RETURN_DEADLINE_JOB, (returns) => returns.deadlineJob());
+export const purgeUnsentEvidenceJobType = defineJob<Record<string, never>, ReturnService>(PURGE_UNSENT_EVIDENCE_JOB, (returns) => returns.purgeJob());
 /** Uploaded evidence never sent with a request or a response is deleted after this. */
 export const UNSENT_EVIDENCE_KEPT_MS = DAY;
 
@@ -549,9 +556,9 @@ export class ReturnService {
    * (any step since made it moot), and fails to run again later when it came early.
    */
   deadlineJob(now: () => Date = () => new Date()) {
-    return async (job: Job): Promise<void> => {
-      const returnId = String(job.payload.returnId);
-      const acted = await this.runDeadline(returnId, String(job.payload.state), String(job.payload.deadlineAt), now());
+    return async (job: Job<ReturnDeadline>): Promise<void> => {
+      const { returnId, state, deadlineAt } = job.payload;
+      const acted = await this.runDeadline(returnId, state, deadlineAt, now());
       if (acted) this.log.info({ returnId, state: job.payload.state, acted }, 'return deadline passed');
     };
   }
@@ -646,8 +653,7 @@ export class ReturnService {
 
   /** The hourly purge of unsent evidence; the dedupe key makes every process agree on one job per hour. */
   async schedulePurge(now = Date.now()): Promise<void> {
-    const nextHour = Math.floor(now / HOUR) + 1;
-    await enqueueJob(this.db, PURGE_UNSENT_EVIDENCE_JOB, {}, { runAt: new Date(nextHour * HOUR), dedupeKey: `return-evidence-purge:${nextHour}` });
+    await scheduleRecurring(this.db, { name: PURGE_UNSENT_EVIDENCE_JOB }, { everyMs: HOUR, dedupeKey: (hour) => `return-evidence-purge:${hour}` }, now);
   }
 
   purgeJob() {

@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, unauthorized } from '../../../platform/errors.js';
 import type { Job } from '../../../platform/jobs.js';
+import type { DispatchDeadline } from '../orders/dispatch-deadline.job.js';
 import type { Logger } from '../../../platform/log.js';
 import { lockPayment } from '../payments/ledger.js';
 import { nextStatus } from '../orders/state.js';
@@ -232,8 +233,8 @@ export class ShipmentService {
 
   /** The dispatch deadline: an order still not shipped at the end of its third working day is cancelled (and refunded when paid). */
   dispatchJob(now: () => Date = () => new Date()) {
-    return async (job: Job): Promise<void> => {
-      const orderId = String(job.payload.orderId);
+    return async (job: Job<DispatchDeadline>): Promise<void> => {
+      const { orderId } = job.payload;
       const cancelled = await this.db.transaction().execute(async (trx) => {
         const peek = (await trx.selectFrom('orders').select('payment_id').where('id', '=', orderId).executeTakeFirst()) as { payment_id: string } | undefined;
         if (!peek) return false;

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import WebSocket from 'ws';
 import { buildSekat, type Sekat } from '../../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../../platform/testing.js';
@@ -36,6 +39,31 @@ function webmRecorder(seconds: number): ChildProcess {
   );
 }
 
+/** A recording as Safari's MediaRecorder writes it: fragmented MP4 (H.264 and AAC), the `moov` first and empty. */
+async function safariRecording(seconds: number, fragmented = true): Promise<Buffer> {
+  const args = [
+    '-hide_banner', '-v', 'error',
+    '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=24',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+    '-t', String(seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '24',
+    '-c:a', 'aac', '-b:a', '64k',
+  ];
+  if (fragmented) {
+    args.push('-movflags', 'frag_keyframe+empty_moov+default_base_moof', '-f', 'mp4', 'pipe:1');
+    const { stdout } = await promisify(execFile)('ffmpeg', args, { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    return stdout;
+  }
+  // Not fragmented, an MP4 is written mdat first, moov last: nothing a stream can be read from.
+  const file = path.join(tmpdir(), `sekat-plain-${randomBytes(4).toString('hex')}.mp4`);
+  await promisify(execFile)('ffmpeg', [...args, '-y', '-f', 'mp4', file]);
+  try {
+    return await readFile(file);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
 const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))]);
 
@@ -52,8 +80,8 @@ describe(`going live from the browser (${STORE_LABEL})`, () => {
   const api = (method: string, url: string, who?: TestUser, payload?: unknown) =>
     sekat.app.inject({ method: method as 'GET', url, headers: who?.auth ?? {}, ...(payload === undefined ? {} : { payload: payload as object }) });
 
-  const open = (id: string, who?: TestUser, headers: Record<string, string> = {}): Publisher => {
-    const ws = new WebSocket(`${base.replace('http', 'ws')}/api/social/lives/${id}/publish`, { headers: { ...(who?.auth ?? {}), ...headers } });
+  const open = (id: string, who?: TestUser, headers: Record<string, string> = {}, query = ''): Publisher => {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/api/social/lives/${id}/publish${query}`, { headers: { ...(who?.auth ?? {}), ...headers } });
     sockets.push(ws);
     const messages: Record<string, unknown>[] = [];
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
@@ -214,4 +242,80 @@ describe(`going live from the browser (${STORE_LABEL})`, () => {
     const ended = (await api('GET', `/api/social/lives/${liveId}`)).json();
     expect(ended.replayVideoId).toEqual(expect.any(String));
   }, 150_000);
+
+  it('takes Safari’s fragmented MP4 when the publisher says mp4; a claim the bytes do not bear out is refused', async () => {
+    const created = await api('POST', '/api/social/lives', host, { title: 'Live dari Safari' });
+    expect(created.statusCode, created.body).toBe(201);
+    const safariLive = created.json().live.id as string;
+    const mp4 = await safariRecording(8);
+    expect(mp4.toString('latin1', 4, 8)).toBe('ftyp');
+    const webmHeader = await new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      const recorder = webmRecorder(1);
+      children.push(recorder);
+      recorder.stdout!.on('data', (chunk: Buffer) => chunks.push(chunk));
+      recorder.on('close', () => resolve(Buffer.concat(chunks)));
+    });
+
+    // A claim that is no container is a problem at the upgrade.
+    const wrongClaim = await fetch(`${base}/api/social/lives/${safariLive}/publish?container=flv`, { headers: host.auth });
+    expect(wrongClaim.status).toBe(400);
+    expect(wrongClaim.headers.get('content-type')).toContain('application/problem+json');
+    // WebM said, MP4 sent; MP4 said, WebM or junk sent; an MP4 whose samples come before its index: each closed, nothing started.
+    const refused: [string, Buffer][] = [
+      ['?container=webm', mp4.subarray(0, 64 * 1024)],
+      ['?container=mp4', webmHeader.subarray(0, 4096)],
+      ['?container=mp4', Buffer.concat([Buffer.from([0, 0, 0, 20]), Buffer.from('ftypjunk'), randomBytes(4096)])],
+      ['?container=mp4', randomBytes(4096)],
+      ['?container=mp4', (await safariRecording(1, false)).subarray(0, 64 * 1024)],
+    ];
+    for (const [query, bytes] of refused) {
+      const publisher = open(safariLive, host, {}, query);
+      expect(await publisher.ready).toBe(true);
+      publisher.ws.send(bytes, { binary: true });
+      expect(await within(publisher.closed, 5_000), `${query} ${bytes.subarray(0, 12).toString('hex')}`).toBe(1003);
+    }
+    expect(await sekat.stores.social.db.selectFrom('lives').select(['status', 'publish_count']).where('id', '=', safariLive).executeTakeFirstOrThrow()).toEqual({ status: 'scheduled', publish_count: 0 });
+
+    // Safari's recording in recorder-sized chunks, about as fast as it records.
+    const publisher = open(safariLive, host, {}, '?container=mp4');
+    expect(await publisher.ready).toBe(true);
+    const chunk = 32 * 1024;
+    for (let at = 0; at < mp4.length; at += chunk) {
+      publisher.ws.send(mp4.subarray(at, at + chunk), { binary: true });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const live = await waitFor(async () => {
+      const body = (await api('GET', `/api/social/lives/${safariLive}`)).json() as { onAir: boolean; playlistUrl: string | null };
+      return body.onAir ? body : undefined;
+    }, 30_000, 200);
+    expect(publisher.messages.map((m) => m.type)).toContain('publishing');
+    expect(live.playlistUrl).toBe(`/media/live/${safariLive}/1/index.m3u8`);
+    await waitFor(async () => {
+      const text = await (await fetch(`${base}${live.playlistUrl}`)).text();
+      return [...text.matchAll(/#EXTINF:/g)].length >= 3 ? true : undefined;
+    }, 20_000, 250);
+    const playlist = await (await fetch(`${base}${live.playlistUrl}`)).text();
+    expect(playlist).toContain('#EXT-X-MAP:URI="init.mp4"');
+    const { stdout } = await promisify(execFile)('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', `${base}${live.playlistUrl}`], { timeout: 20_000 });
+    const streams = (JSON.parse(stdout) as { streams: { codec_name: string; width?: number }[] }).streams;
+    expect(streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+    expect(streams.find((s) => s.codec_name === 'h264')?.width).toBe(320);
+    // One segment on its own (after the init section) is a playable piece of H.264 and AAC.
+    const segment = playlist.split('\n').find((line) => line.endsWith('.m4s'))!;
+    const folder = `${base}${live.playlistUrl!.replace(/index\.m3u8$/, '')}`;
+    const init = Buffer.from(await (await fetch(`${folder}init.mp4`)).arrayBuffer());
+    const piece = Buffer.from(await (await fetch(`${folder}${segment}`)).arrayBuffer());
+    const file = path.join(config.dataDir, 'segment-check.mp4');
+    await writeFile(file, Buffer.concat([init, piece]));
+    const probed = await promisify(execFile)('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file]);
+    const format = JSON.parse(probed.stdout) as { format: { duration: string }; streams: { codec_name: string }[] };
+    expect(format.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+    expect(Number(format.format.duration)).toBeGreaterThan(0.5);
+    const decoded = await promisify(execFile)('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+    expect(decoded.stderr).toBe('');
+
+    publisher.ws.close(1000);
+    expect((await api('POST', `/api/social/lives/${safariLive}/end`, host)).statusCode).toBe(200);
+  }, 120_000);
 });

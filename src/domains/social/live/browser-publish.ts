@@ -17,8 +17,38 @@ const MAX_PENDING_BYTES = 8 * 1024 * 1024;
 export function containerOf(first: Buffer): Exclude<PublishContainer, 'flv'> | undefined {
   // An EBML header (Matroska, WebM), or an ISO BMFF file starting with its `ftyp` box.
   if (first.length >= 4 && first.readUInt32BE(0) === 0x1a45dfa3) return 'matroska';
-  if (first.length >= 12 && first.toString('latin1', 4, 8) === 'ftyp') return 'mp4';
+  if (first.length >= 16 && first.toString('latin1', 4, 8) === 'ftyp') {
+    const size = first.readUInt32BE(0);
+    if (size < 16 || size > 1024) return undefined;
+    // Read from a pipe, an MP4 must say what it holds before its samples: the `moov` (empty in
+    // Safari's fragmented recording) comes before any media data, padding boxes aside.
+    for (let at = size; at + 8 <= first.length; ) {
+      const type = first.toString('latin1', at + 4, at + 8);
+      if (type === 'moov') return 'mp4';
+      if (type !== 'free' && type !== 'skip' && type !== 'wide') return undefined;
+      const box = first.readUInt32BE(at);
+      if (box < 8) return undefined;
+      at += box;
+    }
+    // The first chunk ended before the next box: ffmpeg judges the rest.
+    return 'mp4';
+  }
   return undefined;
+}
+
+/** What the publisher may say it sends (`?container=`): WebM from Chromium and Firefox, fragmented MP4 from Safari. */
+export const CLAIMED_CONTAINER = { webm: 'matroska', mp4: 'mp4' } as const satisfies Record<string, Exclude<PublishContainer, 'flv'>>;
+export type ClaimedContainer = keyof typeof CLAIMED_CONTAINER;
+
+/**
+ * The container of a recording's first bytes, when they are what the publisher said it sends
+ * (anything when it said nothing); undefined refuses it.
+ */
+export function acceptedContainer(first: Buffer, claimed: ClaimedContainer | undefined): Exclude<PublishContainer, 'flv'> | undefined {
+  const found = containerOf(first);
+  if (!found) return undefined;
+  if (claimed !== undefined && CLAIMED_CONTAINER[claimed] !== found) return undefined;
+  return found;
 }
 
 /** The close codes a browser publisher may see. */

@@ -19,7 +19,8 @@ const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
  */
 export type PublishContainer = 'flv' | 'matroska' | 'mp4';
 
-const DEMUXER: Record<PublishContainer, string> = { flv: 'flv', matroska: 'matroska', mp4: 'mov' };
+/** Each container's demuxer, always named: ffmpeg never guesses what a publisher sent. */
+const DEMUXER: Record<PublishContainer, string> = { flv: 'flv', matroska: 'matroska', mp4: 'mp4' };
 
 /**
  * ffmpeg's arguments for one publish: the stream on stdin (its demuxer forced, the pipe the only

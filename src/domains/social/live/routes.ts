@@ -8,7 +8,7 @@ import { Title } from '../../../platform/text.js';
 import type { LiveOffer, LiveOfferRef, PromotionCheck } from '../../../contracts/ports.js';
 import { ProductCard, problems } from '../schemas.js';
 import { FLOOD_MESSAGES, FLOOD_WINDOW_MS, MAX_ROOM_MESSAGE_BYTES, type Viewer } from './room.js';
-import { BrowserPublish, containerOf, MAX_PUBLISH_CHUNK_BYTES, PUBLISH_CLOSE } from './browser-publish.js';
+import { acceptedContainer, BrowserPublish, MAX_PUBLISH_CHUNK_BYTES, PUBLISH_CLOSE, type ClaimedContainer } from './browser-publish.js';
 import { LiveService, MAX_LIVE_COMMENT, MAX_LIVE_PRODUCTS } from './service.js';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -28,7 +28,7 @@ export const LiveSchema = Type.Object(
     playlistUrl: Type.Union([Type.String(), Type.Null()], { description: 'HLS (fMP4, 1 s segments, program-date-time) while on air' }),
     products: Type.Array(ProductCard),
     pinned: Type.Union([ProductCard, Type.Null()]),
-    viewers: Type.Integer({ description: 'Viewers connected to this server process now' }),
+    viewers: Type.Integer({ description: 'Viewers in the room now, on every server process' }),
     counts: Type.Object({ likes: Type.Integer(), comments: Type.Integer(), peakViewers: Type.Integer(), totalViewers: Type.Integer() }),
     replayVideoId: Type.Union([Type.String(), Type.Null()]),
   },
@@ -313,8 +313,9 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize, liveOffe
       schema: {
         tags: ['social'],
         summary: 'Publish to your live from the browser (WebSocket; host only, verified email)',
-        description: `Send the MediaRecorder's chunks as binary frames (WebM with VP8/VP9 and Opus, or fragmented MP4), each at most ${MAX_PUBLISH_CHUNK_BYTES} bytes, after the server's \`{type:"ready"}\`; one ffmpeg per live encodes them to H.264/AAC HLS as for RTMP. Closing the socket ends the publish. Server → client: \`ready\` (send now), \`publishing\` (ffmpeg took the stream; the room hears \`stream\` once it can be watched), \`error\`. Closed with 1003 for bytes that are no recording (or that ffmpeg cannot read), 1008 cross-site, 1009 for a chunk too big, 4401 without sign-in, 4403 without a verified email, 4404 for a live not yours, 4409 for an ended live or one someone already publishes to.`,
+        description: `Say what the recorder writes with \`?container=webm\` (Chromium, Firefox: VP8/VP9 and Opus) or \`?container=mp4\` (Safari: fragmented MP4, H.264 and AAC); the first bytes must be that container (without it they are recognised). Send the MediaRecorder's chunks as binary frames, each at most ${MAX_PUBLISH_CHUNK_BYTES} bytes, after the server's \`{type:"ready"}\`; one ffmpeg per live encodes them to H.264/AAC HLS as for RTMP. Closing the socket ends the publish. Server → client: \`ready\` (send now), \`publishing\` (ffmpeg took the stream; the room hears \`stream\` once it can be watched), \`error\`. Closed with 1003 for bytes that are no recording (or that ffmpeg cannot read), 1008 cross-site, 1009 for a chunk too big, 4401 without sign-in, 4403 without a verified email, 4404 for a live not yours, 4409 for an ended live or one someone already publishes to.`,
         params: LiveId,
+        querystring: Type.Object({ container: Type.Optional(Type.Union([Type.Literal('webm'), Type.Literal('mp4')], { description: 'What the recorder writes' })) }),
         response: { ...problems(400, 426) },
       },
       handler: async () => {
@@ -322,6 +323,7 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize, liveOffe
       },
       wsHandler: (socket: WebSocket, request) => {
         const { id: liveId } = request.params as { id: string };
+        const claimed = (request.query as { container?: ClaimedContainer }).container;
         const send = (message: Record<string, unknown>) => {
           if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ ...message, at: new Date().toISOString() }));
         };
@@ -353,8 +355,8 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize, liveOffe
           chain = chain.then(async () => {
             if (!host || socket.readyState !== socket.OPEN) return;
             if (publish) return publish.push(chunk);
-            const container = containerOf(chunk);
-            if (!container) return socket.close(PUBLISH_CLOSE.unplayable, 'not a WebM or MP4 recording');
+            const container = acceptedContainer(chunk, claimed);
+            if (!container) return socket.close(PUBLISH_CLOSE.unplayable, claimed ? `not a ${claimed === 'mp4' ? 'MP4' : 'WebM'} recording` : 'not a WebM or MP4 recording');
             const taking = new BrowserPublish(container, socket);
             taking.push(chunk);
             try {

@@ -103,6 +103,8 @@ export class LiveService {
   /** Per viewer and live: the times of their recent comments. */
   private readonly commentTimes = new Map<string, number[]>();
   private readonly endPoll: NodeJS.Timeout;
+  /** Lives being finished here after an end elsewhere. */
+  private readonly finishing = new Set<string>();
 
   constructor(private readonly options: LiveOptions) {
     this.db = options.db;
@@ -435,10 +437,25 @@ export class LiveService {
     const standing = await this.standing(liveId, subject);
     if (standing === 'removed') throw notFound('No such live.');
     if (standing === 'muted') throw forbidden('The host muted you in this live.');
+    // This process's own count turns a flood away before the database is asked.
     if (!this.takeCommentSlot(liveId, subject)) throw tooManyRequests('Too many comments; wait a moment.', 2);
     const id = uuidv7();
     const text = rawText.trim();
     await this.db.transaction().execute(async (trx) => {
+      // The same limit on every process: the viewer's comments in the database, read under a lock
+      // of their own, so two processes taking one of theirs at the same moment take turns.
+      await sql`select pg_advisory_xact_lock(hashtext(${`live-comment:${liveId}:${subject}`}))`.execute(trx);
+      const now = Date.now();
+      const recent = await trx
+        .selectFrom('live_comments')
+        .select((eb) => [eb.fn.countAll<string>().as('n'), eb.fn.max('created_at').as('last')])
+        .where('author', '=', subject)
+        .where('live_id', '=', liveId)
+        .where('created_at', '>', new Date(now - COMMENT_WINDOW_MS))
+        .executeTakeFirstOrThrow();
+      if (Number(recent.n) >= COMMENTS_PER_WINDOW || (recent.last && now - new Date(recent.last).getTime() < COMMENT_GAP_MS)) {
+        throw tooManyRequests('Too many comments; wait a moment.', 2);
+      }
       await trx.insertInto('live_comments').values({ id, live_id: liveId, author: subject, text, created_at: new Date() }).execute();
       await trx.updateTable('lives').set((eb) => ({ comment_count: eb('comment_count', '+', 1) })).where('id', '=', liveId).execute();
     });
@@ -601,8 +618,11 @@ export class LiveService {
     return this.get(liveId);
   }
 
-  /** After the end (here or in another process): stop packaging, make the replay, close the room. */
-  private async finish(liveId: string): Promise<void> {
+  /**
+   * After the end (here or in another process): stop packaging, make the replay, close the room
+   * (on every process when the end was here; only here when another process ended it).
+   */
+  private async finish(liveId: string, scope: 'everywhere' | 'here' = 'everywhere'): Promise<void> {
     const active = this.active.get(liveId);
     this.active.delete(liveId);
     if (active) {
@@ -615,7 +635,7 @@ export class LiveService {
       return null;
     });
     await rm(path.join(this.options.media.live, liveId), { recursive: true, force: true });
-    this.rooms.close(liveId, { type: 'ended', replayVideoId });
+    this.rooms.close(liveId, { type: 'ended', replayVideoId }, scope);
   }
 
   /** Finishes the lives this process packages that were ended elsewhere (another process, a moderation decision). */
@@ -623,8 +643,24 @@ export class LiveService {
     // Rooms too: viewers waiting in a live that never went on air here hear that it ended.
     const ids = [...new Set([...this.active.keys(), ...this.rooms.liveIds()])];
     if (ids.length === 0) return;
-    const ended = await this.db.selectFrom('lives').select('id').where('id', 'in', ids).where('status', '=', 'ended').execute().catch(() => []);
-    for (const { id } of ended) await this.finish(id);
+    const rows = await this.db.selectFrom('lives').select(['id', 'status']).where('id', 'in', ids).execute().catch(() => undefined);
+    if (!rows) return;
+    // A live erased with its host (here or elsewhere) is stopped and its media removed; nothing becomes a replay.
+    for (const id of ids.filter((id) => !rows.some((r) => r.id === id))) {
+      await this.discardMedia(id);
+      this.rooms.close(id, { type: 'ended', replayVideoId: null }, 'here');
+    }
+    const ended = rows.filter((r) => r.status === 'ended');
+    for (const { id } of ended) {
+      // The poll, a moderation decision and another process's close may all ask at once: one finish each.
+      if (this.finishing.has(id)) continue;
+      this.finishing.add(id);
+      try {
+        await this.finish(id, 'here');
+      } finally {
+        this.finishing.delete(id);
+      }
+    }
   }
 
   /** The longest recording of the live's publishes, as a video of the host with the live's products tagged. */
@@ -662,29 +698,71 @@ export class LiveService {
 
   // ---- privacy
 
+  /**
+   * Everything of the live rooms that is the subject's: the lives they hosted (with the products
+   * shown, the drops and the taps counted), every comment they wrote (those the host deleted too,
+   * which are kept hidden), and the mutes and removals naming them. Others' comments in their
+   * lives, and whom they muted, are those people's.
+   */
   async exportOf(subject: string) {
-    const lives = await this.db.selectFrom('lives').select(['id', 'title', 'status', 'scheduled_at', 'started_at', 'ended_at', 'like_count', 'comment_count', 'peak_viewers', 'total_viewers', 'replay_video_id']).where('host', '=', subject).execute();
-    const liveComments = await this.db.selectFrom('live_comments').select(['live_id', 'text', 'created_at']).where('author', '=', subject).where('deleted', '=', false).execute();
-    return { lives, liveComments };
+    const hosted = await this.db
+      .selectFrom('lives')
+      .select(['id', 'title', 'status', 'scheduled_at', 'started_at', 'ended_at', 'like_count', 'comment_count', 'peak_viewers', 'total_viewers', 'product_taps', 'pinned_product_id', 'replay_video_id', 'created_at'])
+      .where('host', '=', subject)
+      .orderBy('created_at')
+      .execute();
+    const ids = hosted.map((l) => l.id);
+    const shown = ids.length ? await this.db.selectFrom('live_shown_products').select(['live_id', 'product_id']).where('live_id', 'in', ids).orderBy('position').execute() : [];
+    const drops = ids.length
+      ? await this.db.selectFrom('live_drops').select(['live_id', 'kind', 'offer_json', 'starts_at', 'ends_at', 'created_at']).where('live_id', 'in', ids).orderBy('created_at').execute()
+      : [];
+    const lives = hosted.map((live) => ({
+      ...live,
+      shownProducts: shown.filter((s) => s.live_id === live.id).map((s) => s.product_id),
+      drops: drops
+        .filter((d) => d.live_id === live.id)
+        .map((d) => ({ kind: d.kind, offer: JSON.parse(d.offer_json) as unknown, startsAt: d.starts_at, endsAt: d.ends_at, droppedAt: d.created_at })),
+    }));
+    const liveComments = await this.db.selectFrom('live_comments').select(['id', 'live_id', 'text', 'deleted', 'created_at']).where('author', '=', subject).orderBy('created_at').execute();
+    const liveStanding = await this.db.selectFrom('live_bans').select(['live_id', 'kind', 'created_at']).where('subject', '=', subject).execute();
+    return { lives, liveComments, liveStanding };
   }
 
-  async eraseOf(subject: string): Promise<void> {
-    const hosted = await this.db.selectFrom('lives').select('id').where('host', '=', subject).execute();
-    for (const { id } of hosted) {
-      const active = this.active.get(id);
-      if (active) {
-        this.active.delete(id);
-        active.packaging.stop();
-        active.publish.close();
-      }
-      this.rooms.close(id, { type: 'ended', replayVideoId: null });
+  /** Stops what this process packages of a live and removes its segments and recordings. */
+  private async discardMedia(liveId: string): Promise<void> {
+    const active = this.active.get(liveId);
+    this.active.delete(liveId);
+    if (active) {
+      active.packaging.stop();
+      active.publish.close();
+      await active.packaging.done;
     }
+    const prefix = `${liveId}-`;
+    const recordings = (await readdir(this.options.media.recordings).catch(() => [] as string[])).filter((n) => n.startsWith(prefix));
+    await Promise.all([
+      rm(path.join(this.options.media.live, liveId), { recursive: true, force: true }),
+      ...recordings.map((n) => rm(path.join(this.options.media.recordings, n), { force: true })),
+    ]);
+  }
+
+  /**
+   * Removes everything of the live rooms naming the subject: the lives they hosted (stopped on
+   * air, their segments and recordings gone, and with them their products, drops, everyone's
+   * comments and bans), their comments elsewhere and the bans naming them. Their sockets in any
+   * room, on any process, are closed.
+   */
+  async eraseOf(subject: string): Promise<void> {
+    const hosted = (await this.db.selectFrom('lives').select('id').where('host', '=', subject).execute()).map((l) => l.id);
+    for (const id of hosted) await this.discardMedia(id);
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('live_comments').where('author', '=', subject).execute();
       await trx.deleteFrom('live_bans').where('subject', '=', subject).execute();
       await trx.deleteFrom('lives').where('host', '=', subject).execute();
     });
-    await Promise.all(hosted.flatMap(({ id }) => [rm(path.join(this.options.media.live, id), { recursive: true, force: true })]));
+    // After the rows are gone, so a process that hears of it finds nothing left to finish.
+    for (const id of hosted) this.rooms.close(id, { type: 'ended', replayVideoId: null });
+    this.rooms.forget(subject, 4401, 'signed out');
+    for (const key of this.commentTimes.keys()) if (key.endsWith(`:${subject}`)) this.commentTimes.delete(key);
   }
 
   async stop(): Promise<void> {

@@ -4,8 +4,9 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Job } from '../../../platform/jobs.js';
+import { defineJob, type Job } from '../../../platform/jobs.js';
 import type { SocialDB } from '../store.js';
+import { adjustProfileCounts } from '../counters.js';
 import { probeVideo, ProbeError, readableReason, runFfprobe, uploadInput, type ProbeResult } from './probe.js';
 import type { MediaPaths } from './paths.js';
 
@@ -14,6 +15,10 @@ class MediaError extends Error {}
 
 export const TRANSCODE_JOB = 'social.transcode';
 export const TRANSCODE_MAX_ATTEMPTS = 3;
+
+export interface Transcode {
+  videoId: string;
+}
 /** Faster sources (slow motion, or a file that claims 240 fps) are played back at this rate. */
 export const MAX_OUTPUT_FPS = 60;
 
@@ -171,8 +176,8 @@ export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET
   const fail = (id: string, reason: string) =>
     db.updateTable('videos').set({ status: 'failed', failure_reason: reason.slice(0, 500) }).where('id', '=', id).where('status', '=', 'processing').execute();
 
-  return async (job: Job): Promise<void> => {
-    const id = String(job.payload.videoId ?? '');
+  return async (job: Job<Transcode>): Promise<void> => {
+    const id = job.payload.videoId;
     const video = await db.selectFrom('videos').select(['id', 'status']).where('id', '=', id).executeTakeFirst();
     if (!video || video.status !== 'processing') return;
     const source = media.sourceOf(id);
@@ -206,7 +211,7 @@ export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET
           .where('status', '=', 'processing')
           .returning('author')
           .executeTakeFirst();
-        if (updated) await trx.updateTable('profiles').set((eb) => ({ video_count: eb('video_count', '+', 1) })).where('subject', '=', updated.author).execute();
+        if (updated) await adjustProfileCounts(trx, updated.author, { video_count: 1 });
       });
       await rm(source, { force: true });
       onReady?.();
@@ -227,3 +232,5 @@ export function transcodeJob({ db, media, log, preset = DEFAULT_TRANSCODE_PRESET
     }
   };
 }
+
+export const transcodeJobType = defineJob<Transcode, TranscodeOptions>(TRANSCODE_JOB, transcodeJob);
