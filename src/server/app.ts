@@ -208,7 +208,9 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
   // One client for every counter kept in Redis: request rate limits and sign-in throttling.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   const identityDomain = has('identity')
-    ? identity.start(deps.identity, config.secrets, { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl }, config.operatorEmails, redis, clock)
+    ? identity.start(
+      deps.identity, config.secrets, { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl }, config.operatorEmails, redis, clock,
+    )
     : undefined;
   // Identity signs domain tokens for the domains that run in other processes.
   const tokenIssuer = identityDomain && config.split ? new DomainTokenIssuer(config.secrets.tokenSigningKey, clock) : undefined;
@@ -239,6 +241,7 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
         },
       )
     : undefined;
+  // eslint-disable-next-line prefer-const -- the ports below read it; the bridge starts after them
   let bridgeDomain: bridge.BridgeInstance | undefined;
   const socialDomain = has('social')
     ? social.start(deps.social, {
@@ -302,7 +305,10 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     trustProxy: clientAddressTrust(config.trustProxy),
     // A connection whose headers never finish is closed after headersTimeout, a request whose body
     // never finishes after requestTimeout (checked every connectionsCheckingInterval).
-    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(5000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))) },
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(5000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))),
+    },
     requestTimeout: config.http.requestTimeoutMs,
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     // Malformed URLs and over-long path parameters get a problem document like every other error.

@@ -77,7 +77,9 @@ export async function registerInternalEndpoints(app: FastifyInstance, endpoints:
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const replays = replayGuard(endpoints.redis);
   const verifierFor = (domain: RemoteDomain) =>
-    endpoints.issuer ? new ServiceTokenVerifier(domain, { issuer: endpoints.issuer }, replays) : endpoints.jwksUrl ? new ServiceTokenVerifier(domain, { jwksUrl: endpoints.jwksUrl }, replays) : undefined;
+    endpoints.issuer ? new ServiceTokenVerifier(domain, { issuer: endpoints.issuer }, replays) : endpoints.jwksUrl ? new ServiceTokenVerifier(
+      domain, { jwksUrl: endpoints.jwksUrl }, replays,
+    ) : undefined;
 
   if (endpoints.issuer) {
     const issuer = endpoints.issuer;

@@ -91,7 +91,9 @@ describe(`commerce over HTTP (${STORE_LABEL})`, () => {
     const detail = (await inject({ method: 'GET', url: `/api/commerce/orders/${order.id}`, headers: buyer.headers })).json();
     expect(detail.events.map((e: { to: string }) => e.to)).toEqual(['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed']);
 
-    const racers = await Promise.all([checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }), checkout(sekat.app, other, { items: [{ variantId, quantity: 1 }] })]);
+    const racers = await Promise.all([
+      checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }), checkout(sekat.app, other, { items: [{ variantId, quantity: 1 }] }),
+    ]);
     expect(racers.map((r) => r.statusCode).sort()).toEqual([201, 409]);
     const loser = racers.find((r) => r.statusCode === 409)!;
     expect(loser.json().detail).toMatch(/0 available/);
@@ -721,7 +723,8 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 5, priceIdr: 200_000 }]);
     const token = (pid = product.id, key = config.secrets.attributionKey) =>
       signToken(key, { v: 1, aff: affiliateId, vid: 'video-1', pid, exp: Math.floor(Date.now() / 1000) + 3600, n: Math.random().toString(36) });
-    const buy = async (attributionToken: string) => (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1, attributionToken }] })).json();
+    const buy = async (attributionToken: string) =>
+      (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1, attributionToken }] })).json();
 
     const kept = await buy(token());
     const refunded = await buy(token());

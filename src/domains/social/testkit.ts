@@ -87,7 +87,9 @@ export function indirectionUploads(target: string, mediaFolder: string): [string
   ];
 }
 
-export async function ffprobeJson(target: string): Promise<{ streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration?: string; format_name: string } }> {
+export async function ffprobeJson(target: string): Promise<{
+  streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration?: string; format_name: string };
+}> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', target]);
   return JSON.parse(stdout);
 }
@@ -159,7 +161,10 @@ export async function waitForStatus(app: FastifyInstance, user: TestUser, id: st
 export async function drainTranscodes(social: SocialInstance, options: { leaseMs?: number; preset?: string } = {}): Promise<void> {
   const log = pino({ level: 'silent' });
   const jobs = new JobRunner(social.service.db, log, { leaseMs: options.leaseMs ?? 60_000, pollMs: 50, backoffBaseMs: 50 });
-  jobs.register(TRANSCODE_JOB, transcodeJob({ db: social.service.db, media: social.service.media, log, preset: options.preset, onReady: () => social.service.videosChanged() }));
+  jobs.register(
+    TRANSCODE_JOB,
+    transcodeJob({ db: social.service.db, media: social.service.media, log, preset: options.preset, onReady: () => social.service.videosChanged() }),
+  );
   for (let job = await jobs.claim(); job; job = await jobs.claim()) await jobs.run(job);
 }
 

@@ -83,7 +83,9 @@ export interface ViewerAudience extends Audience {
 }
 
 /** Whether a video (or live) row may be shown to this audience. */
-export const visibleTo = (audience: Audience, row: { author: string; age_gated: boolean }) => !audience.hidden.has(row.author) && (audience.adult || !row.age_gated);
+export const visibleTo = (
+  audience: Audience, row: { author: string; age_gated: boolean },
+) => !audience.hidden.has(row.author) && (audience.adult || !row.age_gated);
 
 /** An age-gated item for a viewer who has not said they are 18 or older (anonymous: sign in first). */
 export const ageConfirmationRequired = (what: 'video' | 'live', viewer: string | undefined) =>
