@@ -13,6 +13,7 @@ import { databaseName, dropPostgresDatabase } from '../src/platform/db.js';
 import { buildProcess, type SekatProcess } from '../src/server/app.js';
 import { DomainTokenIssuer, JWKS_PATH, TOKEN_EXCHANGE_PATH } from '../src/server/domain-tokens.js';
 import { domainOfRoute } from '../src/server/gateway.js';
+import { internalPath, SERVICE_TOKEN_PATH } from '../src/server/service-calls.js';
 import { listProduct, openShop, registerUser } from '../src/domains/commerce/testkit.js';
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -54,6 +55,7 @@ describe(`Sekat split into processes (${STORE})`, () => {
   let social: SekatProcess;
   let commerce: SekatProcess;
   let gateway: SekatProcess;
+  let bridge: SekatProcess;
   let jwks: string;
 
   const start = async (domains: string, env: Record<string, string>) => {
@@ -90,6 +92,7 @@ describe(`Sekat split into processes (${STORE})`, () => {
     const b = await start('bridge', { ...domainEnv(['EXPORT_LINK_KEY', 'BRIDGE_SERVICE_KEY']), SEKAT_SERVICE_IDENTITY: url.identity, SEKAT_SERVICE_SOCIAL: s.address, SEKAT_SERVICE_COMMERCE: c.address });
     social = s.part;
     commerce = c.part;
+    bridge = b.part;
     url.social = s.address;
     url.commerce = c.address;
     url.bridge = b.address;
@@ -219,6 +222,66 @@ describe(`Sekat split into processes (${STORE})`, () => {
     const keys = (await (await fetch(jwks)).json()) as { keys: { kid: string; kty: string; crv: string; d?: string }[] };
     expect(keys.keys).toHaveLength(3);
     expect(keys.keys.every((k) => k.kty === 'OKP' && k.crv === 'Ed25519' && k.d === undefined)).toBe(true);
+  });
+
+  it('the bridge exports and erases over the network with one-use service tokens; nobody else gets in', async () => {
+    const person = await registerUser(gateway.app, 'rahasia');
+    await openShop(gateway.app, person);
+    const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
+      for (let i = 0; i < 200; i++) {
+        const value = await probe();
+        if (value !== undefined) return value;
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      throw new Error(`${what} did not happen`);
+    };
+    const created = await gateway.app.inject({ method: 'POST', url: '/api/privacy/exports', headers: person.headers });
+    expect(created.statusCode).toBe(202);
+    const ready = await waitFor('the export', async () => {
+      const status = (await gateway.app.inject({ url: `/api/privacy/exports/${created.json().id}`, headers: person.headers })).json();
+      expect(status.status).not.toBe('failed');
+      return status.status === 'ready' ? status : undefined;
+    });
+    const zip = await gateway.app.inject({ url: ready.downloadUrl });
+    expect(zip.statusCode).toBe(200);
+    expect(zip.headers['content-type']).toBe('application/zip');
+
+    const erase = `${url.social}${internalPath('social', 'privacy.erase')}`;
+    const post = (target: string, headers: Record<string, string>, body: unknown = { subject: randomUUID() }) =>
+      fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    // Before the body is even looked at: no token, a session, a session cookie, a domain token.
+    expect((await post(erase, {}, { nonsense: true })).status).toBe(401);
+    expect((await post(erase, person.headers)).status).toBe(401);
+    expect((await post(erase, { cookie: `sid=${person.token}` })).status).toBe(401);
+    const domainToken = await post(`${url.identity}${TOKEN_EXCHANGE_PATH}`, person.headers, { audience: 'social' });
+    expect((await post(erase, { authorization: `Bearer ${((await domainToken.json()) as { token: string }).token}` })).status).toBe(401);
+    const mint = async (audience: string, action: string, key = secrets.BRIDGE_SERVICE_KEY!) => {
+      const res = await post(`${url.identity}${SERVICE_TOKEN_PATH}`, { authorization: `Bearer ${key}` }, { audience, action });
+      return { status: res.status, token: res.status === 200 ? ((await res.json()) as { token: string }).token : '' };
+    };
+    expect((await mint('social', 'privacy.erase', secret())).status).toBe(401);
+    expect((await mint('bridge', 'privacy.erase')).status).toBe(400);
+    const good = (await mint('social', 'privacy.erase')).token;
+    expect((await post(erase, { authorization: `Bearer ${(await mint('commerce', 'privacy.erase')).token}` })).status).toBe(401);
+    expect((await post(erase, { authorization: `Bearer ${(await mint('social', 'privacy.export')).token}` })).status).toBe(401);
+    // A token signed by another key with every claim right is refused too.
+    const forged = await new DomainTokenIssuer(secret()).mintService('social', 'privacy.erase');
+    expect((await post(erase, { authorization: `Bearer ${forged.token}` })).status).toBe(401);
+    expect((await post(erase, { authorization: `Bearer ${good}` })).status).toBe(204);
+    const replayed = await post(erase, { authorization: `Bearer ${good}` });
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { detail: string }).detail).toMatch(/used before/);
+    // From outside, through the gateway, there are no such paths.
+    expect((await gateway.app.inject({ method: 'POST', url: internalPath('social', 'privacy.erase'), headers: { authorization: `Bearer ${good}` }, payload: { subject: 'x' } })).statusCode).toBe(404);
+    expect((await gateway.app.inject({ method: 'POST', url: SERVICE_TOKEN_PATH, payload: { audience: 'social', action: 'privacy.erase' } })).statusCode).toBe(404);
+
+    const erased = await gateway.app.inject({ method: 'DELETE', url: '/api/me', headers: person.headers });
+    expect(erased.statusCode).toBe(202);
+    await waitFor('the erasure', async () => {
+      const row = await bridge.stores.bridge!.db.selectFrom('privacy_requests').select('status').where('id', '=', erased.json().id).executeTakeFirst();
+      return row?.status === 'done' ? true : undefined;
+    });
+    expect((await gateway.app.inject({ url: '/api/me', headers: person.headers })).statusCode).toBe(401);
   });
 
   it('answers 503 with Retry-After, at once, when every process of a domain is down; the others go on', async () => {

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
@@ -97,20 +97,21 @@ export async function registerInternalEndpoints(app: FastifyInstance, endpoints:
             { additionalProperties: false },
           ),
         },
+        onRequest: async (request) => {
+          const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+          if (!given || !timingSafeEqual(sha256(given), expected)) throw unauthorized('Only the bridge gets service tokens.');
+        },
       },
-      async (request) => {
-        const given = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-        if (!given || !timingSafeEqual(sha256(given), expected)) throw unauthorized('Only the bridge gets service tokens.');
-        return issuer.mintService(request.body.audience, request.body.action);
-      },
+      async (request) => issuer.mintService(request.body.audience, request.body.action),
     );
   }
 
   const route = <T>(domain: RemoteDomain, action: ServiceAction, handle: (subject: string) => Promise<T>, send?: (result: T, reply: import('fastify').FastifyReply) => unknown) => {
     const verifier = verifierFor(domain);
     if (!verifier) return;
-    api.post(internalPath(domain, action), { schema: { hide: true, body: SubjectBody } }, async (request, reply) => {
-      await verifier.verify(request.headers.authorization, action);
+    // The token is checked before anything else, the body included: a caller without one learns nothing.
+    const onRequest = async (request: FastifyRequest) => verifier.verify(request.headers.authorization, action);
+    api.post(internalPath(domain, action), { schema: { hide: true, body: SubjectBody }, onRequest }, async (request, reply) => {
       const result = await handle(request.body.subject);
       if (send) return send(result, reply);
       if (result === undefined) return reply.code(204).send();
