@@ -21,7 +21,6 @@ import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { buildSekat, type Sekat } from '../src/server/app.js';
 import { disposeTestConfig, testConfig } from '../src/platform/testing.js';
-import type { Config } from '../src/platform/config.js';
 import { seedFeed, seedViewers, viralVideo, VIEWERS } from './seed.js';
 import { measure } from './support.js';
 import type { LoadInput, LoadOutput } from './crowd-load.js';

@@ -132,7 +132,13 @@ interface Latency {
  * segment appears, against when its last frame was published (publisher start + its end time)
  * and against its program-date-time; the packager's CPU time over the same span.
  */
-async function watchPlaylist(seconds: number, publishedAt: number, wallAtStart: number, read: () => Promise<string | undefined>, packagerOf: () => number | undefined): Promise<Latency> {
+async function watchPlaylist(
+  seconds: number,
+  publishedAt: number,
+  wallAtStart: number,
+  read: () => Promise<string | undefined>,
+  packagerOf: () => number | undefined,
+): Promise<Latency> {
   let firstPlaylistMs = NaN;
   const seen = new Map<number, { appeared: number; endPts: number; pdtLag: number; duration: number }>();
   let ptsSoFar = 0;

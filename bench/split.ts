@@ -68,7 +68,8 @@ function crowd(input: Omit<LoadInput, 'connections' | 'warmupSeconds' | 'seconds
 const address = { recipient: 'Siti Rahma', phone: '0812-3456-7890', line1: 'Jl. Merdeka No. 10', city: 'Bandung', province: 'Jawa Barat', postalCode: '40111' };
 
 /** BUYERS buyers at once, each placing an order and paying it in the sandbox, for the same window as the crowd. */
-async function checkouts(base: string, tokens: string[], variantId: string): Promise<{ latencies: Record<string, number[]>; failures: Record<string, number>; statuses: Record<string, number> }> {
+type Checkouts = { latencies: Record<string, number[]>; failures: Record<string, number>; statuses: Record<string, number> };
+async function checkouts(base: string, tokens: string[], variantId: string): Promise<Checkouts> {
   const latencies: Record<string, number[]> = { checkout: [], 'payment (sandbox)': [] };
   const failures: Record<string, number> = {};
   const statuses: Record<string, number> = {};
@@ -113,13 +114,18 @@ async function run(base: string, tokens: string[], viral: string, variantId: str
   const cpuAt = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, processCpuSeconds(pid) ?? NaN]));
   let before: Record<string, number> = {};
   const warm = setTimeout(() => (before = cpuAt()), WARMUP_SECONDS * 1000);
-  const [load, buys] = await Promise.all([crowd({ base, tokens: tokens.slice(0, Math.floor(tokens.length * 0.8)), viral }), checkouts(base, tokens.slice(Math.floor(tokens.length * 0.8)), variantId)]);
+  const crowdShare = Math.floor(tokens.length * 0.8);
+  const [load, buys] = await Promise.all([
+    crowd({ base, tokens: tokens.slice(0, crowdShare), viral }),
+    checkouts(base, tokens.slice(crowdShare), variantId),
+  ]);
   clearTimeout(warm);
   const after = cpuAt();
   const latencies = { ...load.latencies, ...buys.latencies };
   const failures = { ...load.failures, ...buys.failures };
   const requests = Object.values(latencies).reduce((n, list) => n + list.length, 0);
-  return { latencies, failures, statuses: { ...load.statuses, ...buys.statuses }, requests, cpu: Object.fromEntries(Object.keys(pids).map((name) => [name, after[name]! - before[name]!])) };
+  const cpu = Object.fromEntries(Object.keys(pids).map((name) => [name, after[name]! - before[name]!]));
+  return { latencies, failures, statuses: { ...load.statuses, ...buys.statuses }, requests, cpu };
 }
 
 function spawnOne(env: Record<string, string>, write: (line: string) => void): ChildProcess {

@@ -105,7 +105,10 @@ export async function flashStampede(sekat: Sekat, options: StampedeOptions): Pro
     method: 'POST',
     url: `/api/commerce/shops/${shop.id}/flash-deals`,
     headers: seller.headers,
-    payload: { variantId: flash.variants[0]!.id, dealPriceIdr: 49_000, allocation: options.allocation, perBuyerLimit: options.limit, durationMinutes: 20, countdownSeconds: 10 },
+    payload: {
+      variantId: flash.variants[0]!.id, dealPriceIdr: 49_000, allocation: options.allocation,
+      perBuyerLimit: options.limit, durationMinutes: 20, countdownSeconds: 10,
+    },
   });
   if (created.statusCode !== 201) throw new Error(`deal: ${created.body}`);
   // Open the deal now instead of waiting out its countdown.
@@ -130,4 +133,5 @@ export function stampedeLine(name: string, s: Stampede, allocation: number, limi
 }
 
 /** Whether the deal's stampede sold exactly its allocation, kept every limit, and answered no 5xx. */
-export const stampedeHeld = (deal: Stampede, options: StampedeOptions) => deal.orders === options.allocation && deal.maxPerBuyer <= options.limit && deal.errors === 0;
+export const stampedeHeld = (deal: Stampede, options: StampedeOptions) =>
+  deal.orders === options.allocation && deal.maxPerBuyer <= options.limit && deal.errors === 0;

@@ -51,7 +51,6 @@ describe.skipIf(!DATABASE_URL)('two processes on one PostgreSQL', () => {
         headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test reads whatever JSON each part answered
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     };
     const register = async (url: string, handle: string) =>

@@ -52,7 +52,6 @@ describe(`Sekat split into processes (${STORE})`, () => {
   } as Record<string, string>;
   const stream = `SEKATP_${randomBytes(5).toString('hex')}`;
   const url: Partial<Record<DomainName | 'gateway', string>> = {};
-  let identity: SekatProcess;
   let social: SekatProcess;
   let commerce: SekatProcess;
   let gateway: SekatProcess;
@@ -84,7 +83,6 @@ describe(`Sekat split into processes (${STORE})`, () => {
 
   beforeAll(async () => {
     const started = await start('identity', only(['SESSION_PEPPER', 'TOKEN_SIGNING_KEY', 'BRIDGE_SERVICE_KEY', ...DOMAINS.map((d) => `SUBJECT_KEY_${d.toUpperCase()}`)]));
-    identity = started.part;
     url.identity = started.address;
     jwks = `${url.identity}${JWKS_PATH}`;
     const domainEnv = (names: string[]) => ({ ...only(names), IDENTITY_JWKS_URL: jwks });

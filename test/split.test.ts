@@ -29,7 +29,9 @@ describe.skipIf(!DATABASE_URL || !NATS_URL)('Sekat split into processes, on Post
   const lines: string[] = [];
   let split: Split | undefined;
   // What the first test made, for the second.
-  let call: (method: string, url: string, token?: string, body?: unknown, headers?: Record<string, string>) => Promise<{ status: number; headers: Headers; body: Record<string, any> }>;
+  let call: (
+    method: string, url: string, token?: string, body?: unknown, headers?: Record<string, string>,
+  ) => Promise<{ status: number; headers: Headers; body: Record<string, any> }>;
   let seller: string;
   let buyer: string;
   let productId: string;
@@ -66,7 +68,6 @@ describe.skipIf(!DATABASE_URL || !NATS_URL)('Sekat split into processes, on Post
         headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test reads whatever JSON each part answered
       return { status: res.status, headers: res.headers, body: (await res.json().catch(() => undefined)) as Record<string, any> };
     };
     const register = async (handle: string) => {

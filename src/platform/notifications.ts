@@ -64,7 +64,9 @@ export interface InboxTables {
 }
 
 /** Stores notifications in the caller's transaction, so they exist exactly when their cause does. A muted kind is not stored. */
-export async function storeNotifications(trx: Transaction<AnyDB> | Kysely<AnyDB>, hub: NotificationHub, tables: InboxTables, inputs: NotificationInput[]): Promise<number> {
+export async function storeNotifications(
+  trx: Transaction<AnyDB> | Kysely<AnyDB>, hub: NotificationHub, tables: InboxTables, inputs: NotificationInput[],
+): Promise<number> {
   const wanted = inputs.filter((n): n is NotificationInput & { recipient: string } => !!n.recipient && n.recipient !== n.actor);
   if (wanted.length === 0) return 0;
   const rows = sql.join(
@@ -272,7 +274,11 @@ export function notificationRoutes<V extends NotificationItem>(inbox: Inbox<V>, 
           response: { 200: Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...problems(400, 401) },
         },
       },
-      async (request) => (await inbox.list(requireSubject(request), request.query.limit ?? 20, request.query.cursor)) as unknown as { items: Record<string, unknown>[]; nextCursor: string | null },
+      async (request) =>
+        (await inbox.list(requireSubject(request), request.query.limit ?? 20, request.query.cursor)) as unknown as {
+          items: Record<string, unknown>[];
+          nextCursor: string | null;
+        },
     );
 
     app.get(
@@ -309,7 +315,10 @@ export function notificationRoutes<V extends NotificationItem>(inbox: Inbox<V>, 
           tags,
           summary: 'Mute or unmute kinds',
           description: 'A muted kind is not stored at all while muted (unmuting does not bring back what was missed).',
-          body: Type.Object({ items: Type.Array(Type.Object({ kind: Kind, muted: Type.Boolean() }, { additionalProperties: false }), { maxItems: 50 }) }, { additionalProperties: false }),
+          body: Type.Object(
+            { items: Type.Array(Type.Object({ kind: Kind, muted: Type.Boolean() }, { additionalProperties: false }), { maxItems: 50 }) },
+            { additionalProperties: false },
+          ),
           response: { 200: Preferences, ...problems(400, 401) },
         },
       },

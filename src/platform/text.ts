@@ -23,6 +23,8 @@ const NOT_IN_A_LINE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]/u;
  * emoji; still no other controls, no zero-width spaces, no bidi overrides or isolates.
  */
 const CONTROL_OR_FORMAT = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+// ZWNJ and ZWJ are allowed one by one (Indic and emoji text needs them), not as a joined sequence.
+// eslint-disable-next-line no-misleading-character-class
 const FREE_TEXT_ALLOWED = /[\t\n\r\u200c\u200d\u{e0020}-\u{e007f}]/u;
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/u;

@@ -37,7 +37,6 @@ import { refuseCrossSiteRequests } from './csrf.js';
 import { registerInternalEndpoints, remotePorts } from './service-calls.js';
 import path from 'node:path';
 import type { SubjectSet } from '../contracts/ports.js';
-import { LRUCache } from 'lru-cache';
 import { createMetrics, type ProcessMetrics } from '../platform/metrics.js';
 import { registerHealth } from './health.js';
 
@@ -204,7 +203,9 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
   // One client for every counter kept in Redis: request rate limits and sign-in throttling.
   const redis = config.redisUrl ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   const identityDomain = has('identity')
-    ? identity.start(deps.identity, config.secrets, { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl }, config.operatorEmails, redis, clock)
+    ? identity.start(
+      deps.identity, config.secrets, { smtpUrl: config.smtpUrl, from: config.mailFrom, publicUrl: config.publicUrl }, config.operatorEmails, redis, clock,
+    )
     : undefined;
   // Identity signs domain tokens for the domains that run in other processes.
   const tokenIssuer = identityDomain && config.split ? new DomainTokenIssuer(config.secrets.tokenSigningKey, clock) : undefined;
@@ -235,6 +236,7 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
         },
       )
     : undefined;
+  // eslint-disable-next-line prefer-const -- the ports below read it; the bridge starts after them
   let bridgeDomain: bridge.BridgeInstance | undefined;
   const socialDomain = has('social')
     ? social.start(deps.social, {
@@ -298,7 +300,10 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
     trustProxy: clientAddressTrust(config.trustProxy),
     // A connection whose headers never finish is closed after headersTimeout, a request whose body
     // never finishes after requestTimeout (checked every connectionsCheckingInterval).
-    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(5000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))) },
+    http: {
+      headersTimeout: config.http.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(5000, Math.max(50, Math.floor(config.http.headersTimeoutMs / 4))),
+    },
     requestTimeout: config.http.requestTimeoutMs,
     keepAliveTimeout: config.http.keepAliveTimeoutMs,
     // Malformed URLs and over-long path parameters get a problem document like every other error.
@@ -356,7 +361,9 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
   // Resolve the session once; each domain then sees only its own view of the caller.
   app.decorateRequest('subject', undefined);
   if (identityDomain) {
-    const views = { accountOf, erasingAccountOf, publicProfileOf, operatorRequests, operatorRefusals, operatorStandingOf, verifiedRequests, recentlyAuthenticatedRequests };
+    const views = {
+      accountOf, erasingAccountOf, publicProfileOf, operatorRequests, operatorRefusals, operatorStandingOf, verifiedRequests, recentlyAuthenticatedRequests,
+    };
     addSessionHook(app, views, { identityDomain, commerceDomain, requireVerifiedEmail: config.requireVerifiedEmail, clock });
   }
 

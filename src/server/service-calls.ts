@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
@@ -77,7 +77,9 @@ export async function registerInternalEndpoints(app: FastifyInstance, endpoints:
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   const replays = replayGuard(endpoints.redis);
   const verifierFor = (domain: RemoteDomain) =>
-    endpoints.issuer ? new ServiceTokenVerifier(domain, { issuer: endpoints.issuer }, replays) : endpoints.jwksUrl ? new ServiceTokenVerifier(domain, { jwksUrl: endpoints.jwksUrl }, replays) : undefined;
+    endpoints.issuer ? new ServiceTokenVerifier(domain, { issuer: endpoints.issuer }, replays) : endpoints.jwksUrl ? new ServiceTokenVerifier(
+      domain, { jwksUrl: endpoints.jwksUrl }, replays,
+    ) : undefined;
 
   if (endpoints.issuer) {
     const issuer = endpoints.issuer;
@@ -108,7 +110,8 @@ export async function registerInternalEndpoints(app: FastifyInstance, endpoints:
     const verifier = verifierFor(domain);
     if (!verifier) return;
     // The token is checked before anything else, the body included: a caller without one learns nothing.
-    api.post(internalPath(domain, action), { schema: { hide: true, body: SubjectBody }, onRequest: async (request) => verifier.verify(request.headers.authorization, action) }, async (request, reply) => {
+    const onRequest = async (request: FastifyRequest) => verifier.verify(request.headers.authorization, action);
+    api.post(internalPath(domain, action), { schema: { hide: true, body: SubjectBody }, onRequest }, async (request, reply) => {
       const result = await handle(request.body.subject);
       if (send) return send(result, reply);
       if (result === undefined) return reply.code(204).send();

@@ -34,8 +34,10 @@ export interface SessionHookOptions {
 }
 
 /** Resolves the session of every /api/ request once, into the caller views. */
-export function addSessionHook(app: FastifyInstance, views: CallerViews, { identityDomain, commerceDomain, requireVerifiedEmail, clock }: SessionHookOptions): void {
-  const { accountOf, erasingAccountOf, publicProfileOf, operatorRequests, operatorRefusals, operatorStandingOf, verifiedRequests, recentlyAuthenticatedRequests } = views;
+export function addSessionHook(app: FastifyInstance, views: CallerViews, options: SessionHookOptions): void {
+  const { identityDomain, commerceDomain, requireVerifiedEmail, clock } = options;
+  const { accountOf, erasingAccountOf, publicProfileOf, operatorRequests, operatorRefusals } = views;
+  const { operatorStandingOf, verifiedRequests, recentlyAuthenticatedRequests } = views;
   // Accounts commerce said own no shop, and when it said so: asked again after a minute, so a
   // session takes the seller lifetime within a minute of its shop opening.
   const notSellerAt = new LRUCache<string, number>({ max: 100_000 });

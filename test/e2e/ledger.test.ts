@@ -18,7 +18,6 @@ const DAY = 24 * 60 * 60 * 1000;
 const ADDRESS = { recipient: 'Siti Rahma', phone: '0812-3456-7890', line1: 'Jl. Merdeka No. 10', city: 'Bandung', province: 'Jawa Barat', postalCode: '40111' };
 const rupiah = (n: number) => `Rp ${n.toLocaleString('id-ID')}`;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function ok(response: Awaited<ReturnType<APIRequestContext["post"]>>): Promise<any> {
   expect(response.ok(), await response.text()).toBe(true);
   return response.json();

@@ -21,7 +21,6 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: `/tmp/shots/notifications-${name}.png`, fullPage: true });
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function ok(response: Awaited<ReturnType<APIRequestContext['post']>>): Promise<any> {
   expect(response.ok(), await response.text()).toBe(true);
   return response.json();

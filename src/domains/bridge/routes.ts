@@ -59,7 +59,9 @@ const Analytics = Type.Object({
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-export function bridgeRoutes(service: BridgeService, privacy: PrivacyRequests, subjectsOf: SubjectsOf, profileSeedOf: (request: FastifyRequest) => ProfileSeed | undefined): FastifyPluginAsyncTypebox {
+export function bridgeRoutes(
+  service: BridgeService, privacy: PrivacyRequests, subjectsOf: SubjectsOf, profileSeedOf: (request: FastifyRequest) => ProfileSeed | undefined,
+): FastifyPluginAsyncTypebox {
   const requireSubjects = (request: FastifyRequest): SubjectSet => {
     const subjects = subjectsOf(request);
     if (!subjects) throw unauthorized();

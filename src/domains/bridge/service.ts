@@ -134,7 +134,8 @@ export class BridgeService {
     if (!live) throw notFound('No such live.');
     const affiliateId = await this.affiliateLinkOf(subjects.bridge);
     const from = new Date(live.startedAt ?? 0);
-    const sales = affiliateId ? (await this.ports.commerce.attributedStats(affiliateId, from, new Date(Date.now() + 1000))).find((a) => a.videoId === liveId) : undefined;
+    const stats = affiliateId ? await this.ports.commerce.attributedStats(affiliateId, from, new Date(Date.now() + 1000)) : undefined;
+    const sales = stats?.find((a) => a.videoId === liveId);
     const buyers = sales?.buyers ?? sales?.orders ?? 0;
     const withheld = buyers > 0 && buyers < MIN_ORDERS_SHOWN;
     return {

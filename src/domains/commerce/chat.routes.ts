@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { HttpProblem } from '../../platform/errors.js';
 import { fromOwnSite, PageQuery, requireSubject } from '../../platform/http.js';
 import { MAX_PICTURE_BYTES, PICTURE_TYPES } from '../../platform/pictures.js';
@@ -124,7 +123,10 @@ export function chatRoutes(chat: ChatService): FastifyPluginAsyncTypebox {
           summary: 'The share of buyer-opened conversations of the last 30 days the shop answered within 12 hours (public)',
           params: Type.Object({ shopId: Uuid }),
           response: {
-            200: Type.Object({ conversations: Type.Integer(), answeredWithin12h: Type.Integer(), responseRatePercent: Nullable(Type.Integer()), windowDays: Type.Integer(), withinHours: Type.Integer() }),
+            200: Type.Object({
+              conversations: Type.Integer(), answeredWithin12h: Type.Integer(), responseRatePercent: Nullable(Type.Integer()), windowDays: Type.Integer(),
+              withinHours: Type.Integer(),
+            }),
             ...problems(400, 404),
           },
         },
@@ -180,7 +182,10 @@ export function chatRoutes(chat: ChatService): FastifyPluginAsyncTypebox {
           summary: `Send a text (at most ${MAX_CHAT_TEXT} characters), a product card (one of the shop’s) or an order card (this buyer’s order with this shop)`,
           description: `Exactly one of \`text\`, \`productId\`, \`orderId\`. A buyer the shop blocked gets 403 \`chat-blocked\`; more than ${CHAT_FLOOD_MESSAGES} messages in ${CHAT_FLOOD_WINDOW_MS / 1000} s from one sender get 429 \`chat-flood\`.`,
           params: IdParams,
-          body: Type.Object({ text: Type.Optional(Type.String({ maxLength: MAX_CHAT_TEXT * 4 })), productId: Type.Optional(Uuid), orderId: Type.Optional(Uuid) }, { additionalProperties: false }),
+          body: Type.Object(
+            { text: Type.Optional(Type.String({ maxLength: MAX_CHAT_TEXT * 4 })), productId: Type.Optional(Uuid), orderId: Type.Optional(Uuid) },
+            { additionalProperties: false },
+          ),
           response: { 201: Message, ...problems(400, 401, 403, 404, 409, 422, 429) },
         },
       },

@@ -91,7 +91,9 @@ describe(`commerce over HTTP (${STORE_LABEL})`, () => {
     const detail = (await inject({ method: 'GET', url: `/api/commerce/orders/${order.id}`, headers: buyer.headers })).json();
     expect(detail.events.map((e: { to: string }) => e.to)).toEqual(['awaiting_payment', 'paid', 'shipped', 'delivered', 'completed']);
 
-    const racers = await Promise.all([checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }), checkout(sekat.app, other, { items: [{ variantId, quantity: 1 }] })]);
+    const racers = await Promise.all([
+      checkout(sekat.app, buyer, { items: [{ variantId, quantity: 1 }] }), checkout(sekat.app, other, { items: [{ variantId, quantity: 1 }] }),
+    ]);
     expect(racers.map((r) => r.statusCode).sort()).toEqual([201, 409]);
     const loser = racers.find((r) => r.statusCode === 409)!;
     expect(loser.json().detail).toMatch(/0 available/);
@@ -393,7 +395,6 @@ describe(`checkout features (${STORE_LABEL})`, () => {
     const shop2 = await openShop(sekat.app, seller2, { city: 'Surabaya' });
     const a = await listProduct(sekat.app, seller, shop.id, [{ stock: 5, priceIdr: 100_000 }]);
     const b = await listProduct(sekat.app, seller2, shop2.id, [{ stock: 5, priceIdr: 300_000 }]);
-    const commerceDomain = sekat.domains.commerce as CommerceInstance;
     await createPlatformVoucher(sekat.stores.commerce.db, { code: 'SEKAT10', kind: 'percent', value: 10, maxDiscountIdr: 30_000, startsAt: new Date(Date.now() - 1000).toISOString(), endsAt: new Date(Date.now() + 86_400_000).toISOString(), quota: 100 });
     const cartBuyer = await registerUser(sekat.app, 'cartbuyer');
     for (const v of [a.variants[0]!.id, b.variants[0]!.id]) {
@@ -721,7 +722,8 @@ describe(`affiliates and privacy (${STORE_LABEL})`, () => {
     const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 5, priceIdr: 200_000 }]);
     const token = (pid = product.id, key = config.secrets.attributionKey) =>
       signToken(key, { v: 1, aff: affiliateId, vid: 'video-1', pid, exp: Math.floor(Date.now() / 1000) + 3600, n: Math.random().toString(36) });
-    const buy = async (attributionToken: string) => (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1, attributionToken }] })).json();
+    const buy = async (attributionToken: string) =>
+      (await checkout(sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1, attributionToken }] })).json();
 
     const kept = await buy(token());
     const refunded = await buy(token());
@@ -801,7 +803,8 @@ describe(`an erased seller (${STORE_LABEL})`, () => {
     await inject({ method: 'POST', url: '/api/commerce/cart/items', headers: buyer.headers, payload: { variantId: product.variants[0]!.id, quantity: 1 } });
     const owner = (await db.selectFrom('shops').select('owner_subject').where('id', '=', theirShop.id).executeTakeFirstOrThrow()).owner_subject as string;
 
-    expect(await (sekat.domains.commerce as CommerceInstance).port.eraseSubject(owner)).toEqual({ closedOrdersMinimised: 0, openOrdersPending: 0, shopsClosed: 1 });
+    const erased = await (sekat.domains.commerce as CommerceInstance).port.eraseSubject(owner);
+    expect(erased).toEqual({ closedOrdersMinimised: 0, openOrdersPending: 0, shopsClosed: 1 });
     expect((await db.selectFrom('shops').select('owner_subject').where('id', '=', theirShop.id).executeTakeFirstOrThrow()).owner_subject).toBeNull();
     expect((await inject({ method: 'GET', url: `/api/commerce/products/${product.id}` })).statusCode).toBe(404);
     const removed = await db.selectFrom('outbox').select(['topic', 'payload']).where('topic', '=', 'product.removed').execute();

@@ -29,7 +29,10 @@ beforeAll(async () => {
   seller = await registerUser(sekat.app, 'favpenjual');
   buyer = await registerUser(sekat.app, 'favpembeli');
   shops = [await openShop(sekat.app, seller, { name: 'Toko Satu' }), await openShop(sekat.app, seller, { name: 'Toko Dua' }), await openShop(sekat.app, seller, { name: 'Toko Tiga' })];
-  products = [await listProduct(sekat.app, seller, shops[0]!.id), await listProduct(sekat.app, seller, shops[1]!.id), await listProduct(sekat.app, seller, shops[0]!.id)];
+  products = [
+    await listProduct(sekat.app, seller, shops[0]!.id), await listProduct(sekat.app, seller, shops[1]!.id),
+    await listProduct(sekat.app, seller, shops[0]!.id),
+  ];
 });
 
 afterAll(async () => {

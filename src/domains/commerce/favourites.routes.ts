@@ -37,7 +37,10 @@ export function favouritesRoutes(favourites: FavouritesService): FastifyPluginAs
           tags,
           summary: 'The shops you follow, latest first',
           querystring: PageQuery,
-          response: { 200: Type.Object({ items: Type.Array(Type.Object({ ...Shop.properties, followedAt: Type.String() })), nextCursor: NextCursor }), 400: Problem, 401: Problem },
+          response: {
+            200: Type.Object({ items: Type.Array(Type.Object({ ...Shop.properties, followedAt: Type.String() })), nextCursor: NextCursor }), 400: Problem,
+            401: Problem,
+          },
         },
       },
       async (request) => favourites.followedShops(requireSubject(request), request.query.limit ?? 20, request.query.cursor),
@@ -50,7 +53,10 @@ export function favouritesRoutes(favourites: FavouritesService): FastifyPluginAs
           tags,
           summary: 'Your wishlist (Favorit), latest first; products no longer for sale drop out',
           querystring: PageQuery,
-          response: { 200: Type.Object({ items: Type.Array(Type.Object({ ...ProductSummary, savedAt: Type.String() })), nextCursor: NextCursor }), 400: Problem, 401: Problem },
+          response: {
+            200: Type.Object({ items: Type.Array(Type.Object({ ...ProductSummary, savedAt: Type.String() })), nextCursor: NextCursor }), 400: Problem,
+            401: Problem,
+          },
         },
       },
       async (request) => favourites.wishlist(requireSubject(request), request.query.limit ?? 20, request.query.cursor),

@@ -73,7 +73,9 @@ describe(`listing rules on edit (${STORE_LABEL})`, () => {
   });
 
   it('refuses a cross-border price edit under the minimum and changes nothing', async () => {
-    const product = await listProduct(sekat.app, seller, shop.id, [{ stock: 4, priceIdr: 2_000_000 }, { stock: 4, priceIdr: 1_700_000 }], { crossBorder: true });
+    const product = await listProduct(
+      sekat.app, seller, shop.id, [{ stock: 4, priceIdr: 2_000_000 }, { stock: 4, priceIdr: 1_700_000 }], { crossBorder: true },
+    );
     const before = await storeSnapshot(db);
     const cheap = await inject('PATCH', `/api/commerce/products/${product.id}`, seller, { title: 'Jam tangan impor', variants: [{ id: product.variants[0]!.id, priceIdr: 1_599_999 }] });
     expect(cheap.statusCode, cheap.body).toBe(422);

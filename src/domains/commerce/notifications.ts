@@ -76,7 +76,9 @@ interface MovedOrder {
  * return). Moves this table does not name (returns being reworked add their own) still reach the
  * other party as `order_return` or `order_update`, so a new status never goes unannounced.
  */
-export async function notifyOrderMove(trx: Transaction<AnyDB>, order: MovedOrder, from: OrderStatus, to: OrderStatus, action: OrderAction, actor: Actor): Promise<void> {
+export async function notifyOrderMove(
+  trx: Transaction<AnyDB>, order: MovedOrder, from: OrderStatus, to: OrderStatus, action: OrderAction, actor: Actor,
+): Promise<void> {
   const shop = await shopOf(trx, order.shop_id);
   const data = { from, status: to, action, shopName: shop?.name ?? '', totalIdr: Number(order.total_idr) };
   const buyer = (kind: CommerceNotificationKind): CommerceNotification => ({ recipient: order.buyer_subject, kind, targetType: 'order', targetId: order.id, data });

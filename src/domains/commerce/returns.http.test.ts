@@ -83,7 +83,10 @@ async function deliveredOrder(who: TestUser = buyer, { deliver = true, priceIdr 
     ok(await step(seller, placed.order.id, 'ship', { courier: 'jne_reg' }));
     ok(await step(seller, placed.order.id, 'courier/simulate', { stage: 'delivered' }));
   }
-  return { orderId: placed.order.id as string, totalIdr: placed.order.totalIdr as number, paymentId: placed.payment.id as string, variantId: product.variants[0]!.id };
+  return {
+    orderId: placed.order.id as string, totalIdr: placed.order.totalIdr as number, paymentId: placed.payment.id as string,
+    variantId: product.variants[0]!.id,
+  };
 }
 
 const stockOf = async (variantId: string) => (await db.selectFrom('variants').select(['stock', 'sold']).where('id', '=', variantId).executeTakeFirstOrThrow()) as { stock: number; sold: number };
@@ -474,7 +477,9 @@ describe(`returns with evidence (${STORE_LABEL})`, () => {
     await timerFires(orderId, RETURN_TIMERS.escalate, new Date((await viewOf(leaving, orderId)).events.at(-1).at));
     const subject = (await db.selectFrom('orders').select('buyer_subject').where('id', '=', orderId).executeTakeFirstOrThrow()).buyer_subject as string;
     const exported = await commerce.port.exportSubject(subject);
-    const data = exported.data as unknown as { returns: { returns: { order_id: string; reason_text: string }[]; returnEvents: unknown[]; returnEvidence: { file: string }[] } };
+    const data = exported.data as unknown as {
+      returns: { returns: { order_id: string; reason_text: string }[]; returnEvents: unknown[]; returnEvidence: { file: string }[] },
+    };
     expect(data.returns.returns).toMatchObject([{ order_id: orderId, reason_text: 'Retak di sudut, rumah saya di Jl. Mawar' }]);
     expect(data.returns.returnEvents.length).toBeGreaterThanOrEqual(3);
     expect(data.returns.returnEvidence).toHaveLength(2);

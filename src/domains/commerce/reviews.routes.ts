@@ -25,7 +25,10 @@ export function reviewRoutes(reviews: ReviewService, photos: ReviewPhotos): Fast
           description: 'Checked to be a picture by its content, then re-encoded (no metadata) and scaled to at most 1280 px.',
           params: IdParams,
           consumes: [...PICTURE_TYPES],
-          response: { 201: Type.Object({ photoUrls: Type.Array(Type.String()) }), 400: Problem, 401: Problem, 404: Problem, 413: Problem, 415: Problem, 422: Problem },
+          response: {
+            201: Type.Object({ photoUrls: Type.Array(Type.String()) }), 400: Problem, 401: Problem, 404: Problem, 413: Problem, 415: Problem,
+            422: Problem,
+          },
         },
       },
       async (request, reply) => {

@@ -53,7 +53,11 @@ const Courier = Type.Union([Type.Literal('jne_reg'), Type.Literal('jnt_ez'), Typ
 const PaymentMethod = Type.Union([Type.Literal('va_bca'), Type.Literal('va_bni'), Type.Literal('va_bri'), Type.Literal('va_mandiri'), Type.Literal('va_permata'), Type.Literal('qris'), Type.Literal('gopay'), Type.Literal('ovo'), Type.Literal('dana'), Type.Literal('shopeepay'), Type.Literal('cod')]);
 const Category = Type.Union([Type.Literal('fashion'), Type.Literal('kecantikan'), Type.Literal('elektronik'), Type.Literal('makanan'), Type.Literal('rumah'), Type.Literal('hobi'), Type.Literal('olahraga'), Type.Literal('kesehatan'), Type.Literal('ibu_bayi'), Type.Literal('otomotif'), Type.Literal('buku')]);
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
-if (!sameList(Courier.anyOf.map((l) => l.const), COURIER_CODES) || !sameList(PaymentMethod.anyOf.map((l) => l.const), PAYMENT_METHOD_CODES) || !sameList(Category.anyOf.map((l) => l.const), CATEGORY_CODES)) {
+if (
+  !sameList(Courier.anyOf.map((l) => l.const), COURIER_CODES) ||
+  !sameList(PaymentMethod.anyOf.map((l) => l.const), PAYMENT_METHOD_CODES) ||
+  !sameList(Category.anyOf.map((l) => l.const), CATEGORY_CODES)
+) {
   throw new Error('commerce route enums differ from their source lists');
 }
 const Idr = Type.Integer();
@@ -102,7 +106,10 @@ const Product = Type.Object({
   description: Type.String(),
   imageUrls: Type.Array(Type.String()),
   variants: Type.Array(
-    Type.Object({ id: Type.String(), sku: Type.String(), name: Type.String(), priceIdr: Idr, stock: Type.Integer(), available: Type.Integer(), weightGrams: Type.Integer() }),
+    Type.Object({
+      id: Type.String(), sku: Type.String(), name: Type.String(), priceIdr: Idr, stock: Type.Integer(), available: Type.Integer(),
+      weightGrams: Type.Integer(),
+    }),
   ),
 });
 
@@ -127,7 +134,10 @@ export const Address = Type.Object({
 /** What checkout and its quote take, but the payment method. */
 const QuoteBody = Type.Object({
   items: Type.Optional(
-    Type.Array(Type.Object({ variantId: Uuid, quantity: Quantity, attributionToken: Type.Optional(Type.String({ maxLength: 2048 })) }), { minItems: 1, maxItems: 100 }),
+    Type.Array(
+      Type.Object({ variantId: Uuid, quantity: Quantity, attributionToken: Type.Optional(Type.String({ maxLength: 2048 })) }),
+      { minItems: 1, maxItems: 100 },
+    ),
   ),
   shippingAddress: Address,
   courier: Courier,
@@ -213,7 +223,9 @@ const OrderDetail = Type.Object({
   ),
   payment: Type.Object({ id: Type.String(), method: Type.String(), status: Type.String() }, { additionalProperties: true }),
   events: Type.Array(
-    Type.Object({ from: Nullable(Type.String()), to: Type.String(), action: Type.String(), actor: Type.String(), reason: Nullable(Type.String()), at: Type.String() }),
+    Type.Object({
+      from: Nullable(Type.String()), to: Type.String(), action: Type.String(), actor: Type.String(), reason: Nullable(Type.String()), at: Type.String(),
+    }),
   ),
   shipment: Nullable(
     Type.Object(
@@ -277,7 +289,9 @@ export const ReviewSchema = Type.Object({
   reply: Nullable(Type.Object({ text: Type.String(), at: Type.String() }, { description: 'The shop’s public reply' })),
   createdAt: Type.String(),
 });
-const NotificationResult = Type.Object({ paymentId: Type.String(), status: Type.String(), applied: Type.Boolean(), duplicate: Type.Boolean(), latePayment: Type.Boolean() });
+const NotificationResult = Type.Object({
+  paymentId: Type.String(), status: Type.String(), applied: Type.Boolean(), duplicate: Type.Boolean(), latePayment: Type.Boolean(),
+});
 /** A gateway notification is a few hundred bytes; anything near this is not one. */
 const WEBHOOK_BODY_LIMIT = 16 * 1024;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -478,7 +492,10 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
             externalUrl: Type.Optional(Nullable(Type.String({ maxLength: 2048 }))),
             variants: Type.Optional(
               Type.Array(
-                Type.Object({ id: Uuid, name: Type.Optional(Title({ minLength: 1, maxLength: 120 })), priceIdr: Type.Optional(Price), weightGrams: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })) }),
+                Type.Object({
+                  id: Uuid, name: Type.Optional(Title({ minLength: 1, maxLength: 120 })), priceIdr: Type.Optional(Price),
+                  weightGrams: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+                }),
                 { maxItems: 100 },
               ),
             ),
@@ -582,7 +599,10 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           summary: 'Set the units on hand (shop owner only; audited)',
           params: IdParams,
           body: Type.Object({ stock: Type.Integer({ minimum: 0, maximum: 1_000_000 }) }),
-          response: { 200: Type.Object({ id: Type.String(), stock: Type.Integer(), reserved: Type.Integer(), available: Type.Integer() }), ...problems(400, 401, 403, 404, 409) },
+          response: {
+            200: Type.Object({ id: Type.String(), stock: Type.Integer(), reserved: Type.Integer(), available: Type.Integer() }),
+            ...problems(400, 401, 403, 404, 409),
+          },
         },
       },
       async (request) => s.catalog.setStock(requireSubject(request), request.params.id, request.body.stock),
@@ -701,9 +721,13 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
         // One order per shop: each shop's parcel is priced separately and the prices add up.
         const totals = new Map<string, { code: string; name: string; service: string; priceIdr: number; etaDays: number; shops: number }>();
         for (const shop of shops) {
-          for (const q of quotesFor({ originCity: shop.city, originProvince: shop.province, destinationCity: address.city, destinationProvince: address.province }, shop.weightGrams)) {
+          const route = { originCity: shop.city, originProvince: shop.province, destinationCity: address.city, destinationProvince: address.province };
+          for (const q of quotesFor(route, shop.weightGrams)) {
             const seen = totals.get(q.code);
-            totals.set(q.code, seen ? { ...seen, priceIdr: seen.priceIdr + q.priceIdr, etaDays: Math.max(seen.etaDays, q.etaDays), shops: seen.shops + 1 } : { ...q, shops: 1 });
+            totals.set(
+              q.code,
+              seen ? { ...seen, priceIdr: seen.priceIdr + q.priceIdr, etaDays: Math.max(seen.etaDays, q.etaDays), shops: seen.shops + 1 } : { ...q, shops: 1 },
+            );
           }
         }
         return {
@@ -722,7 +746,11 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           body: QuoteBody,
           response: {
             200: Type.Object({
-              orders: Type.Array(Type.Object({ shopId: Type.String(), shopName: Type.String(), subtotalIdr: Idr, shippingIdr: Idr, discountIdr: Idr, shippingDiscountIdr: Idr, totalIdr: Idr })),
+              orders: Type.Array(
+                Type.Object({
+                  shopId: Type.String(), shopName: Type.String(), subtotalIdr: Idr, shippingIdr: Idr, discountIdr: Idr, shippingDiscountIdr: Idr, totalIdr: Idr,
+                }),
+              ),
               subtotalIdr: Idr,
               shippingIdr: Idr,
               discountIdr: Idr,
@@ -846,7 +874,10 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
 
     // A POST with no body counts as `{}`: actions without fields need none, and actions with
     // required fields then get a field-by-field 400.
-    const action = (path: string, summary: string, run: (subject: string, id: string, body: Record<string, unknown>) => Promise<unknown>, body: TSchema = Type.Object({})) =>
+    const action = (
+      path: string, summary: string, run: (subject: string, id: string, body: Record<string, unknown>) => Promise<unknown>,
+      body: TSchema = Type.Object({}),
+    ) =>
       app.post(
         `/commerce/orders/:id/${path}`,
         {
@@ -893,7 +924,10 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           params: IdParams,
           body: Type.Object({ rating: Type.Integer({ minimum: 1, maximum: 5 }), text: FreeText({ maxLength: 2000 }), lineId: Type.Optional(Uuid) }),
           response: {
-            201: Type.Object({ id: Type.String(), productId: Type.String(), lineId: Type.String(), rating: Type.Integer(), text: Type.String(), photoUrls: Type.Array(Type.String()), createdAt: Type.String() }),
+            201: Type.Object({
+              id: Type.String(), productId: Type.String(), lineId: Type.String(), rating: Type.Integer(), text: Type.String(),
+              photoUrls: Type.Array(Type.String()), createdAt: Type.String(),
+            }),
             ...problems(400, 401, 404, 409),
           },
         },

@@ -49,7 +49,10 @@ export async function openShop(app: FastifyInstance, owner: TestUser, overrides:
   return response.json() as { id: string; slug: string; name: string };
 }
 
-export async function listProduct(app: FastifyInstance, owner: TestUser, shopId: string, variants: { stock: number; priceIdr?: number; weightGrams?: number }[] = [{ stock: 10 }], extra: Record<string, unknown> = {}) {
+export async function listProduct(
+  app: FastifyInstance, owner: TestUser, shopId: string, variants: { stock: number; priceIdr?: number; weightGrams?: number }[] = [{ stock: 10 }],
+  extra: Record<string, unknown> = {},
+) {
   const response = await app.inject({
     method: 'POST',
     url: `/api/commerce/shops/${shopId}/products`,

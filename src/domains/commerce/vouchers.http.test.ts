@@ -126,7 +126,9 @@ describe(`platform vouchers (${STORE_LABEL})`, () => {
     const cap = Math.floor((shipA + shipB) / 2);
     expect((await sekat.app.inject({ method: 'POST', url: '/api/commerce/vouchers', headers: operator.headers, payload: free('ONGKIRSEMUA', cap) })).statusCode).toBe(201);
     const quoted = (await quote('ongkirsemua')).json();
-    expect(quoted).toMatchObject({ subtotalIdr: 160_000, shippingIdr: shipA + shipB, discountIdr: 0, shippingDiscountIdr: cap, totalIdr: 160_000 + shipA + shipB - cap });
+    expect(quoted).toMatchObject({
+      subtotalIdr: 160_000, shippingIdr: shipA + shipB, discountIdr: 0, shippingDiscountIdr: cap, totalIdr: 160_000 + shipA + shipB - cap,
+    });
     for (const order of quoted.orders) expect(order.shippingDiscountIdr).toBeLessThanOrEqual(order.shippingIdr);
     const placed = await checkout(sekat.app, buyer, { items, voucherCode: 'ONGKIRSEMUA' });
     expect(placed.statusCode, placed.body).toBe(201);

@@ -63,7 +63,9 @@ export function start(
   const totp = new TotpFactor(deps.db, secrets.sessionPepper, redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-totp-') : new MemoryBackoff(LOGIN_BACKOFF));
   reauth.acceptCodes((accountId, code) => totp.checkCode(accountId, code));
   const passkeys = new Passkeys(deps.db, secrets.sessionPepper, relyingPartyOf(mail.publicUrl));
-  const confirmation = new EmailConfirmation({ db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl, reauth });
+  const confirmation = new EmailConfirmation({
+    db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl, reauth,
+  });
   return {
     routes: async (app) => {
       // Shared by every identity route file that answers with a user.

@@ -29,7 +29,10 @@ const passkeyRows = (accountId: string) => db().selectFrom('passkeys').selectAll
 async function registrationOptions(token: string) {
   const res = await call('POST', '/api/auth/passkeys/registration/options', token, { password: PASSWORD });
   expect(res.statusCode).toBe(200);
-  return res.json() as { flow: string; options: { challenge: string; user: { id: string; name: string }; rp: { id: string; name: string }; excludeCredentials: { id: string }[] } };
+  return res.json() as {
+    flow: string;
+    options: { challenge: string; user: { id: string; name: string }; rp: { id: string; name: string }; excludeCredentials: { id: string }[] };
+  };
 }
 
 async function addPasskey(token: string, name?: string): Promise<{ credential: SoftCredential; id: string }> {

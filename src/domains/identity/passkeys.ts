@@ -167,7 +167,9 @@ export class Passkeys {
     return { flow, options };
   }
 
-  async register(accountId: string, sessionToken: string, flow: string, response: RegistrationResponseJSON, name: string | undefined, userAgent: string | undefined): Promise<PasskeyView> {
+  async register(
+    accountId: string, sessionToken: string, flow: string, response: RegistrationResponseJSON, name: string | undefined, userAgent: string | undefined,
+  ): Promise<PasskeyView> {
     const challenge = await this.spend(flow, 'register', { accountId, secret: this.hashOf('session', sessionToken) }, 400);
     let verified;
     try {
@@ -248,7 +250,9 @@ export class Passkeys {
    * Checks the passkey answer to the step after the password. `finish` runs in the same transaction
    * as the counter update (it spends the password step), so either both happen or neither.
    */
-  async completeSecondFactor(accountId: string, signInChallenge: string, flow: string, response: AuthenticationResponseJSON, finish: (trx: Database) => Promise<void>): Promise<void> {
+  async completeSecondFactor(
+    accountId: string, signInChallenge: string, flow: string, response: AuthenticationResponseJSON, finish: (trx: Database) => Promise<void>,
+  ): Promise<void> {
     const challenge = await this.spend(flow, 'second-factor', { accountId, secret: this.hashOf('sign-in', signInChallenge) }, 401);
     await this.verify(challenge, response, false, accountId, finish);
   }
@@ -266,7 +270,9 @@ export class Passkeys {
     return this.verify(challenge, response, true);
   }
 
-  private async verify(challenge: string, response: AuthenticationResponseJSON, passwordless: boolean, accountId?: string, finish?: (trx: Database) => Promise<void>): Promise<string> {
+  private async verify(
+    challenge: string, response: AuthenticationResponseJSON, passwordless: boolean, accountId?: string, finish?: (trx: Database) => Promise<void>,
+  ): Promise<string> {
     const row = (await this.db
       .selectFrom('passkeys as p')
       .innerJoin('accounts as a', 'a.id', 'p.account_id')

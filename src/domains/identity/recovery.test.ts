@@ -41,7 +41,9 @@ const register = (email: string, password: string, handle: string, headers: Reco
   post('/api/auth/register', { email, password, handle, displayName: 'Dewi <b>' }, headers);
 
 async function mailTo(address: string, count = 1): Promise<ParsedMail> {
-  await vi.waitFor(() => expect(received.filter((m) => m.to && JSON.stringify(m.to).includes(address)).length).toBeGreaterThanOrEqual(count), { timeout: 5000 });
+  await vi.waitFor(
+    () => expect(received.filter((m) => m.to && JSON.stringify(m.to).includes(address)).length).toBeGreaterThanOrEqual(count), { timeout: 5000 },
+  );
   return received.filter((m) => JSON.stringify(m.to).includes(address)).at(count - 1)!;
 }
 

@@ -197,7 +197,10 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
         const session = token ? await service.authenticate(token) : undefined;
         if (!session) return { signedIn: false as const };
         if ('expired' in session) return { signedIn: false as const, expired: true };
-        return { signedIn: true as const, user: { ...userOf(session.account, false), secondFactor: (await hooks.hasSecondFactor?.(session.account.id)) ?? false } };
+        return {
+          signedIn: true as const,
+          user: { ...userOf(session.account, false), secondFactor: (await hooks.hasSecondFactor?.(session.account.id)) ?? false },
+        };
       },
     );
   };

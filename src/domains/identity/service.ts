@@ -265,7 +265,9 @@ export class IdentityService {
   }
 
   /** A new session; `secondFactor` names the factor the person gave at sign-in besides the password. */
-  async createSession(accountId: string, device: SessionDevice = {}, secondFactor: SessionSecondFactor | null = null): Promise<{ token: string; expiresAt: Date }> {
+  async createSession(
+    accountId: string, device: SessionDevice = {}, secondFactor: SessionSecondFactor | null = null,
+  ): Promise<{ token: string; expiresAt: Date }> {
     const token = randomBytes(32).toString('base64url');
     const now = new Date(this.now());
     const expiresAt = new Date(now.getTime() + SESSION_TTL_MS);
@@ -490,7 +492,10 @@ export class IdentityService {
     const iso = (value: unknown) => (value ? new Date(value as Date).toISOString() : null);
     return {
       account: account
-        ? { id: account.id, email: account.email, handle: account.handle, displayName: account.display_name, roles: account.roles, locale: account.locale, createdAt: iso(account.created_at) }
+        ? {
+          id: account.id, email: account.email, handle: account.handle, displayName: account.display_name, roles: account.roles, locale: account.locale,
+          createdAt: iso(account.created_at),
+        }
         : null,
       totp: await totpExport(this.db, accountId),
       // The devices as the sessions page names them; the token (or its hash) is never exported.

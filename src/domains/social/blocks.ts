@@ -61,7 +61,9 @@ export class SocialBlocks extends SocialProfiles {
   async blockList(subject: string) {
     const blocked = await this.db.selectFrom('blocks as b').innerJoin('profiles as p', 'p.subject', 'b.blocked').select(['p.handle', 'p.display_name', 'b.created_at']).where('b.blocker', '=', subject).orderBy('b.created_at', 'desc').execute();
     const muted = await this.db.selectFrom('mutes as m').innerJoin('profiles as p', 'p.subject', 'm.muted').select(['p.handle', 'p.display_name', 'm.created_at']).where('m.muter', '=', subject).orderBy('m.created_at', 'desc').execute();
-    const view = (row: { handle: string; display_name: string; created_at: Date }) => ({ handle: row.handle, displayName: row.display_name, since: new Date(row.created_at).toISOString() });
+    const view = (row: { handle: string; display_name: string; created_at: Date }) => ({
+      handle: row.handle, displayName: row.display_name, since: new Date(row.created_at).toISOString(),
+    });
     return { blocked: blocked.map(view), muted: muted.map(view) };
   }
 

@@ -95,8 +95,12 @@ describe(`engagement counters under a crowd (${STORE_LABEL})`, () => {
 
     const { counters, facts } = await countersAndFacts(viral);
     const unliked = Math.ceil(VIEWERS / 3) + CROWD / 2;
-    expect(facts).toMatchObject({ likes: VIEWERS + CROWD - unliked, comments: VIEWERS + CROWD, shares: VIEWERS + 2 * CROWD, views: VIEWERS * 46 + CROWD * 10 + 3 });
-    expect(counters).toMatchObject({ view_count: facts.views, completed_count: facts.completed, like_count: facts.likes, comment_count: facts.comments, share_count: facts.shares });
+    expect(facts).toMatchObject({
+      likes: VIEWERS + CROWD - unliked, comments: VIEWERS + CROWD, shares: VIEWERS + 2 * CROWD, views: VIEWERS * 46 + CROWD * 10 + 3,
+    });
+    expect(counters).toMatchObject({
+      view_count: facts.views, completed_count: facts.completed, like_count: facts.likes, comment_count: facts.comments, share_count: facts.shares,
+    });
     expect(counters.watched_fraction_sum).toBeCloseTo(facts.fraction, 6);
     const profile = await db().selectFrom('profiles').select('like_count').where('subject', '=', counters.author).executeTakeFirstOrThrow();
     expect(profile.like_count).toBe(facts.likes);

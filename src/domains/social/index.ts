@@ -105,6 +105,7 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
     const host = options.publicUrl ? new URL(options.publicUrl).hostname : 'localhost';
     return `rtmp://${host}:${ingest.port}/${RTMP_APP}`;
   };
+  // eslint-disable-next-line prefer-const -- the room callbacks below read it; it is set once they exist
   let lives: LiveService;
   // With several social processes (NATS_URL) each room is heard on all of them; alone, on this one.
   const rooms = new Rooms((totals) => lives.recordTotals(totals), {
@@ -183,7 +184,13 @@ export function start(deps: DomainDeps, options: SocialOptions): SocialInstance 
         }));
         const avatar = avatarFileOf(media, data.profile?.avatarUrl ?? null);
         if (avatar) files.push({ path: avatar, name: `avatar${path.extname(avatar)}` });
-        return { data: { ...data, videos, ...(await tags.exportOf(subject)), ...(await lives.exportOf(subject)), ...(await inbox.exportOf(subject)), moderation: await moderation.exportOf(subject) }, files };
+        return {
+          data: {
+            ...data, videos, ...(await tags.exportOf(subject)), ...(await lives.exportOf(subject)), ...(await inbox.exportOf(subject)),
+            moderation: await moderation.exportOf(subject),
+          },
+          files,
+        };
       },
       eraseSubject,
       setAffiliateRef: async (subject, ref, seed) => {

@@ -22,7 +22,10 @@ export interface SocialNotificationItem extends NotificationItem {
 
 export function notifySocial(
   trx: Transaction<AnyDB> | Kysely<AnyDB>,
-  input: { recipient: string; kind: SocialNotificationKind; actor: string; targetType: string; targetId: string; groupKey?: string; data?: Record<string, unknown> },
+  input: {
+    recipient: string; kind: SocialNotificationKind; actor: string; targetType: string; targetId: string; groupKey?: string; data?: Record<string,
+    unknown>,
+  },
 ): Promise<number> {
   return storeNotifications(trx, socialNotificationHub, SOCIAL_NOTIFICATION_TABLES, [input]);
 }

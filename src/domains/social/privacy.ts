@@ -48,7 +48,9 @@ export class SocialPrivacy extends SocialSearch {
     const hashtagAffinity = await this.db.selectFrom('viewer_hashtags').select(['tag', 'score']).where('subject', '=', subject).execute();
     const blocks = await this.blockList(subject);
     return {
-      profile: profile ? { handle: profile.handle, displayName: profile.display_name, bio: profile.bio, avatarUrl: profile.avatar_url, createdAt: profile.created_at } : null,
+      profile: profile ? {
+        handle: profile.handle, displayName: profile.display_name, bio: profile.bio, avatarUrl: profile.avatar_url, createdAt: profile.created_at,
+      } : null,
       videos: withFiles,
       comments,
       likes,

@@ -74,7 +74,9 @@ export class SocialProfiles extends SocialCore {
       displayName: row.display_name,
       bio: row.bio,
       avatarUrl: row.avatar_url,
-      counts: { followers: row.follower_count, following: row.following_count, videos: row.video_count, likes: row.like_count + Number(row.pending_likes ?? 0) },
+      counts: {
+        followers: row.follower_count, following: row.following_count, videos: row.video_count, likes: row.like_count + Number(row.pending_likes ?? 0),
+      },
       followedByMe: Boolean(follows),
       blockedByMe: between.blocks,
       mutedByMe: between.mutes,

@@ -411,14 +411,18 @@ export function socialRoutes({ service, productTags, profileSeed, maxUploadBytes
           params: Type.Object({ tag: Type.String({ minLength: 1, maxLength: 101 }) }),
           querystring: Type.Object({ limit: Limit, cursor: Cursor }),
           response: {
-            200: Type.Object({ tag: Type.String(), videoCount: Type.Integer(), items: Type.Array(Video), nextCursor: Type.Union([Type.String(), Type.Null()]) }),
+            200: Type.Object({
+              tag: Type.String(), videoCount: Type.Integer(), items: Type.Array(Video), nextCursor: Type.Union([Type.String(), Type.Null()]),
+            }),
             ...problems(400),
           },
         },
       },
       async (request) => {
         const limit = request.query.limit ?? 20;
-        const result = await service.hashtagVideos(request.params.tag, limit, decodeCursor(request.query.cursor, HotCursor), await service.audience(request.subject));
+        const result = await service.hashtagVideos(
+          request.params.tag, limit, decodeCursor(request.query.cursor, HotCursor), await service.audience(request.subject),
+        );
         const more = result.rows.length > limit;
         const kept = more ? result.rows.slice(0, limit) : result.rows;
         const last = kept.at(-1);

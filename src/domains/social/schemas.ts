@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
 export const VideoId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 export const Handle = Type.Object({ handle: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.]+$' }) });
@@ -90,3 +90,10 @@ export const WatchEvents = Type.Object({
 export const Accepted = Type.Object({ id: Type.String(), status: Type.Literal('processing') });
 
 export const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('Problem')]));
+
+// The server's types of these answers are the schemas' own (the web's come from the OpenAPI document).
+export type ProductCard = Static<typeof ProductCard>;
+export type VideoView = Static<typeof Video>;
+export type FeedItemView = Static<typeof FeedItem>;
+export type ProfileView = Static<typeof Profile>;
+export type CommentView = Static<typeof Comment>;

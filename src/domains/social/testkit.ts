@@ -88,7 +88,9 @@ export function indirectionUploads(target: string, mediaFolder: string): [string
   ];
 }
 
-export async function ffprobeJson(target: string): Promise<{ streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration?: string; format_name: string } }> {
+export async function ffprobeJson(target: string): Promise<{
+  streams: { codec_type: string; codec_name: string; width?: number; height?: number }[]; format: { duration?: string; format_name: string };
+}> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', target]);
   return JSON.parse(stdout);
 }
@@ -159,8 +161,9 @@ export async function waitForStatus(app: FastifyInstance, user: TestUser, id: st
 /** Runs every queued transcode job to the end in this process (tests build the app with background: false). */
 export async function drainTranscodes(social: SocialInstance, options: { leaseMs?: number; preset?: string } = {}): Promise<void> {
   const log = pino({ level: 'silent' });
-  const jobs = new JobRunner(serviceOf(social).db, log, { leaseMs: options.leaseMs ?? 60_000, pollMs: 50, backoffBaseMs: 50 });
-  jobs.register(TRANSCODE_JOB, transcodeJob({ db: serviceOf(social).db, media: serviceOf(social).media, log, preset: options.preset, onReady: () => serviceOf(social).videosChanged() }));
+  const service = serviceOf(social);
+  const jobs = new JobRunner(service.db, log, { leaseMs: options.leaseMs ?? 60_000, pollMs: 50, backoffBaseMs: 50 });
+  jobs.register(TRANSCODE_JOB, transcodeJob({ db: service.db, media: service.media, log, preset: options.preset, onReady: () => service.videosChanged() }));
   for (let job = await jobs.claim(); job; job = await jobs.claim()) await jobs.run(job);
 }
 

@@ -28,7 +28,10 @@ export class SocialVideos extends SocialBlocks {
         await trx
           .insertInto('videos')
           // Millisecond timestamps, so keyset cursors (which carry ms) match rows exactly.
-          .values({ id, author: subject, caption, hashtags: parseHashtags(caption), created_at: new Date(), duration_ms: probe.durationMs, width: probe.width, height: probe.height, failure_reason: null, ready_at: null })
+          .values({
+            id, author: subject, caption, hashtags: parseHashtags(caption), created_at: new Date(), duration_ms: probe.durationMs, width: probe.width,
+            height: probe.height, failure_reason: null, ready_at: null,
+          })
           .execute();
         await transcodeJobType.enqueue(trx, { videoId: id }, { maxAttempts: TRANSCODE_MAX_ATTEMPTS, dedupeKey: `transcode:${id}` });
       });

@@ -3,7 +3,7 @@ import { HttpProblem, notFound, unprocessable, validationFailed } from '../../pl
 import type { VideoRow } from './store.js';
 import { MAX_CAPTION } from './hashtags.js';
 import { masterUrl, posterUrl } from './media/paths.js';
-import type { ProductCard } from './tags/cards.js';
+import type { ProfileView, VideoView } from './schemas.js';
 import type { ProfileSeed } from '../../contracts/ports.js';
 
 /** The public facts a signed-in person chose to show; the composition root supplies them. */
@@ -13,23 +13,8 @@ export const COMMENTS_PER_MINUTE = 10;
 
 export type { VideoRow };
 
-export interface VideoView {
-  id: string;
-  status: 'processing' | 'ready' | 'failed';
-  failureReason?: string;
-  author: { handle: string; displayName: string; avatarUrl: string | null };
-  caption: string;
-  hashtags: string[];
-  durationMs: number | null;
-  posterUrl: string | null;
-  sources: { url: string; type: string; height: number }[];
-  /** Filled from the product-card projection as the response is sent (tags/attach.ts). */
-  productTags: ProductCard[];
-  counts: { views: number; likes: number; comments: number; shares: number };
-  /** Filled for the caller as the response is sent (tags/attach.ts). */
-  likedByMe: boolean;
-  createdAt: string;
-}
+/** A video's answer; its type is the schema's own (schemas.ts), as is the profile's. */
+export type { VideoView, ProfileView };
 
 export function videoView(row: VideoRow, viewer?: string): VideoView {
   const ready = row.status === 'ready';
@@ -49,17 +34,6 @@ export function videoView(row: VideoRow, viewer?: string): VideoView {
     likedByMe: false,
     createdAt: new Date(row.created_at).toISOString(),
   };
-}
-
-export interface ProfileView {
-  handle: string;
-  displayName: string;
-  bio: string;
-  avatarUrl: string | null;
-  counts: { followers: number; following: number; videos: number; likes: number };
-  followedByMe: boolean;
-  blockedByMe: boolean;
-  mutedByMe: boolean;
 }
 
 export interface WatchEventInput {
@@ -109,7 +83,9 @@ export interface ViewerAudience extends Audience {
 }
 
 /** Whether a video (or live) row may be shown to this audience. */
-export const visibleTo = (audience: Audience, row: { author: string; age_gated: boolean }) => !audience.hidden.has(row.author) && (audience.adult || !row.age_gated);
+export const visibleTo = (
+  audience: Audience, row: { author: string; age_gated: boolean },
+) => !audience.hidden.has(row.author) && (audience.adult || !row.age_gated);
 
 /** An age-gated item for a viewer who has not said they are 18 or older (anonymous: sign in first). */
 export const ageConfirmationRequired = (what: 'video' | 'live', viewer: string | undefined) =>

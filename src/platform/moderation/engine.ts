@@ -286,7 +286,10 @@ export class ModerationEngine<Kind extends string, Action extends string> {
       .orderBy('created_at', 'desc')
       .limit(200)
       .execute()) as Pick<ReportRow, 'id' | 'item_kind' | 'item_id' | 'item_label' | 'reason' | 'status' | 'created_at'>[];
-    return rows.map((row) => ({ id: row.id, item: { kind: row.item_kind, id: row.item_id, label: row.item_label }, reason: row.reason, status: row.status, createdAt: iso(row.created_at)! }));
+    return rows.map((row) => ({
+      id: row.id, item: { kind: row.item_kind, id: row.item_id, label: row.item_label },
+      reason: row.reason, status: row.status, createdAt: iso(row.created_at)!,
+    }));
   }
 
   /** An order from an authority (Kominfo, a court): a report with a deadline of 24 h, or 4 h when urgent. */
@@ -510,7 +513,11 @@ export class ModerationEngine<Kind extends string, Action extends string> {
       let current = decision;
       if (input.outcome === 'reversed') {
         current = (await trx.updateTable(this.t.decisions).set({ status: 'reversed' }).where('id', '=', decision.id).returningAll().executeTakeFirstOrThrow()) as DecisionRow;
-        await this.domain.apply(trx, { id: decision.id, kind: decision.item_kind as Kind, itemId: decision.item_id, action: decision.action as Action, endsAt: decision.ends_at }, false);
+        await this.domain.apply(
+          trx,
+          { id: decision.id, kind: decision.item_kind as Kind, itemId: decision.item_id, action: decision.action as Action, endsAt: decision.ends_at },
+          false,
+        );
       }
       await this.audit(trx, operator, `appeal:${input.outcome}`, decision.item_kind, decision.item_id, decision.id, explanation);
       return { decision: current, appeal: decided };
@@ -522,7 +529,9 @@ export class ModerationEngine<Kind extends string, Action extends string> {
   // ---- audit and transparency
 
   private async audit(trx: Transaction<AnyDB>, operator: string, action: string, kind: string, itemId: string, decisionId: string | null, reason: string) {
-    await trx.insertInto(this.t.audit).values({ operator, action, item_kind: kind, item_id: itemId, decision_id: decisionId, reason, created_at: this.now() }).execute();
+    await trx.insertInto(this.t.audit).values({
+      operator, action, item_kind: kind, item_id: itemId, decision_id: decisionId, reason, created_at: this.now(),
+    }).execute();
   }
 
   async auditLog(limit = 100) {
@@ -556,7 +565,9 @@ export class ModerationEngine<Kind extends string, Action extends string> {
       select ${month('created_at')} as month, action as key, count(*)::int as n from ${sql.table(this.t.decisions)} group by 1, 2`.execute(this.db);
     const appeals = await sql<{ month: string; key: string; n: number }>`
       select ${month('created_at')} as month, status as key, count(*)::int as n from ${sql.table(this.t.appeals)} group by 1, 2`.execute(this.db);
-    const months = new Map<string, { month: string; reportsByReason: Record<string, number>; actionsByType: Record<string, number>; appeals: number; reversals: number }>();
+    const months = new Map<string, {
+      month: string; reportsByReason: Record<string, number>; actionsByType: Record<string, number>; appeals: number; reversals: number,
+    }>();
     const at = (m: string) => {
       let entry = months.get(m);
       if (!entry) months.set(m, (entry = { month: m, reportsByReason: {}, actionsByType: {}, appeals: 0, reversals: 0 }));

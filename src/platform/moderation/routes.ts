@@ -60,7 +60,9 @@ export interface ModerationRouteOptions {
  * The same routes for each domain under `/api/<domain>/…`: reports for everyone, the queue,
  * decisions, appeals and the audit log for operators, and the public transparency counts.
  */
-export function moderationRoutes<K extends string, A extends string>(engine: ModerationEngine<K, A>, options: ModerationRouteOptions): FastifyPluginAsyncTypebox {
+export function moderationRoutes<K extends string, A extends string>(
+  engine: ModerationEngine<K, A>, options: ModerationRouteOptions,
+): FastifyPluginAsyncTypebox {
   const base = `/${engine.domain.name}`;
   const tags = [engine.domain.name, 'moderation'];
   const kinds = Type.String({ enum: [...engine.domain.kinds] });
@@ -77,7 +79,10 @@ export function moderationRoutes<K extends string, A extends string>(engine: Mod
         schema: {
           tags,
           summary: `Report a ${engine.domain.kinds.join(', ')}; reporting the same item again updates your report`,
-          body: Type.Object({ itemKind: kinds, itemId: Type.String({ minLength: 1, maxLength: 100 }), reason: Reason, text: Type.Optional(FreeText({ maxLength: MAX_REPORT_TEXT * 4 })) }),
+          body: Type.Object({
+            itemKind: kinds, itemId: Type.String({ minLength: 1, maxLength: 100 }), reason: Reason,
+            text: Type.Optional(FreeText({ maxLength: MAX_REPORT_TEXT * 4 })),
+          }),
           response: { 201: Report, ...problems(400, 401, 404, 422) },
         },
       },
@@ -96,7 +101,12 @@ export function moderationRoutes<K extends string, A extends string>(engine: Mod
         schema: {
           tags,
           summary: 'Reports about your items: what and why, never who reported',
-          response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), item: ItemRef, reason: Reason, status: Type.String(), createdAt: Type.String() })) }), ...problems(401) },
+          response: {
+            200: Type.Object({
+              items: Type.Array(Type.Object({ id: Type.String(), item: ItemRef, reason: Reason, status: Type.String(), createdAt: Type.String() })),
+            }),
+            ...problems(401),
+          },
         },
       },
       async (request) => ({ items: await engine.reportsAbout(requireSubject(request)) }),
@@ -212,8 +222,13 @@ export function moderationRoutes<K extends string, A extends string>(engine: Mod
         schema: {
           tags,
           summary: 'Record an order from an authority: due in 24 h, or 4 h when urgent (operators)',
-          body: Type.Object({ itemKind: kinds, itemId: Type.String({ minLength: 1, maxLength: 100 }), reason: Reason, authority: FreeText({ maxLength: 800 }), reference: FreeText({ maxLength: 800 }), urgent: Type.Boolean() }),
-          response: { 201: Type.Object({ ...Report.properties, urgent: Type.Boolean(), deadlineAt: Nullable(Type.String()) }), ...problems(400, 401, 403, 404) },
+          body: Type.Object({
+            itemKind: kinds, itemId: Type.String({ minLength: 1, maxLength: 100 }), reason: Reason, authority: FreeText({ maxLength: 800 }),
+            reference: FreeText({ maxLength: 800 }), urgent: Type.Boolean(),
+          }),
+          response: {
+            201: Type.Object({ ...Report.properties, urgent: Type.Boolean(), deadlineAt: Nullable(Type.String()) }), ...problems(400, 401, 403, 404),
+          },
         },
       },
       async (request, reply) => reply.code(201).send(await engine.order(operator(request), request.body)),
@@ -259,7 +274,10 @@ export function moderationRoutes<K extends string, A extends string>(engine: Mod
         schema: {
           tags,
           summary: 'Appeals waiting for a decision, oldest first (operators)',
-          response: { 200: Type.Object({ items: Type.Array(Type.Object({ ...Appeal.properties, decision: StatementOfReasonsSchema, decidedByYou: Type.Boolean() })) }), ...operatorOnly },
+          response: {
+            200: Type.Object({ items: Type.Array(Type.Object({ ...Appeal.properties, decision: StatementOfReasonsSchema, decidedByYou: Type.Boolean() })) }),
+            ...operatorOnly,
+          },
         },
       },
       async (request) => ({ items: await engine.pendingAppeals(operator(request)) }),
@@ -287,7 +305,12 @@ export function moderationRoutes<K extends string, A extends string>(engine: Mod
           summary: 'The append-only log of every operator action, newest first (operators)',
           response: {
             200: Type.Object({
-              items: Type.Array(Type.Object({ id: Type.Integer(), operator: Type.String(), action: Type.String(), item: Type.Object({ kind: Type.String(), id: Type.String() }), decisionId: Nullable(Type.String()), reason: Type.String(), at: Type.String() })),
+              items: Type.Array(
+                Type.Object({
+                  id: Type.Integer(), operator: Type.String(), action: Type.String(), item: Type.Object({ kind: Type.String(), id: Type.String() }),
+                  decisionId: Nullable(Type.String()), reason: Type.String(), at: Type.String(),
+                }),
+              ),
             }),
             ...operatorOnly,
           },

@@ -2788,6 +2788,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/commerce/affiliates/me/allocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller’s stock allocations as a creator, open ones first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The creator, as commerce knows them: their affiliate id */
+                                affiliateId: string;
+                                createdAt: string;
+                                endedAt: string | null;
+                                endsAt: string | null;
+                                /** @description The lowest deal price the seller allows */
+                                floorPriceIdr: number | null;
+                                id: string;
+                                /** @description Units inside the creator’s running deals, not yet sold */
+                                inDeals: number;
+                                /** @description The variant’s price now */
+                                priceIdr: number;
+                                productId: string;
+                                /** @description Units the creator can still put into a flash deal */
+                                remaining: number;
+                                /** @description Units that went back to normal stock when it ended */
+                                returned: number | null;
+                                shopId: string;
+                                shopName: string;
+                                sold: number;
+                                state: "open" | "ended";
+                                title: string;
+                                /** @description Units the seller set aside for the creator */
+                                units: number;
+                                variantId: string;
+                                variantName: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/commerce/affiliates/me/balance": {
         parameters: {
             query?: never;
@@ -3444,6 +3518,232 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/commerce/allocations/{id}/flash-deals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a flash deal from the caller’s allocation (the creator it was given to only) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Units of the creator’s allocation the deal sells; at most what is left of it */
+                        allocation: number;
+                        countdownSeconds: number;
+                        /** @description Below the 30-day lowest and not under the seller’s floor */
+                        dealPriceIdr: number;
+                        durationMinutes: number;
+                        perBuyerLimit: number;
+                        /**
+                         * Format: date-time
+                         * @description Absent: right after the countdown
+                         */
+                        startsAt?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Units set aside for the deal */
+                            allocation: number;
+                            /** @description The creator’s stock allocation the deal sells from; null for the seller’s own deals */
+                            allocationId: string | null;
+                            /** @description When the countdown starts showing */
+                            announceAt: string;
+                            dealPriceIdr: number;
+                            endedAt: string | null;
+                            endsAt: string;
+                            id: string;
+                            /** @description The variant’s price now, shown struck through */
+                            normalPriceIdr: number;
+                            perBuyerLimit: number;
+                            productId: string;
+                            /** @description Units the deal can still sell */
+                            remaining: number;
+                            /** @description Units that went back to normal stock at the end */
+                            returned: number | null;
+                            shopId: string;
+                            sold: number;
+                            startsAt: string;
+                            state: "scheduled" | "upcoming" | "live" | "ended";
+                            title: string;
+                            variantId: string;
+                            variantName: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description A withdrawal over the balance: what is available to withdraw */
+                            availableIdr?: number;
+                            detail: string;
+                            /** @description `second-factor-required`: whether the account has a second factor (then sign in again with it) or must set one up */
+                            enrolled?: boolean;
+                            errors?: {
+                                [key: string]: string[];
+                            };
+                            instance?: string;
+                            /** @description How many more fields had errors than `errors` lists (it lists at most 20) */
+                            moreErrors?: number;
+                            /** @description `allocation-exceeded`: units left in the allocation */
+                            remaining?: number;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/commerce/allocations/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Take back what the creator has not used; units in a running deal come back when it ends (shop owner only) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The creator, as commerce knows them: their affiliate id */
+                            affiliateId: string;
+                            createdAt: string;
+                            endedAt: string | null;
+                            endsAt: string | null;
+                            /** @description The lowest deal price the seller allows */
+                            floorPriceIdr: number | null;
+                            id: string;
+                            /** @description Units inside the creator’s running deals, not yet sold */
+                            inDeals: number;
+                            /** @description The variant’s price now */
+                            priceIdr: number;
+                            productId: string;
+                            /** @description Units the creator can still put into a flash deal */
+                            remaining: number;
+                            /** @description Units that went back to normal stock when it ended */
+                            returned: number | null;
+                            shopId: string;
+                            shopName: string;
+                            sold: number;
+                            state: "open" | "ended";
+                            title: string;
+                            /** @description Units the seller set aside for the creator */
+                            units: number;
+                            variantId: string;
+                            variantName: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -5133,6 +5433,8 @@ export interface paths {
                             items: {
                                 /** @description Units set aside for the deal */
                                 allocation: number;
+                                /** @description The creator’s stock allocation the deal sells from; null for the seller’s own deals */
+                                allocationId: string | null;
                                 /** @description When the countdown starts showing */
                                 announceAt: string;
                                 dealPriceIdr: number;
@@ -5209,6 +5511,8 @@ export interface paths {
                         "application/json": {
                             /** @description Units set aside for the deal */
                             allocation: number;
+                            /** @description The creator’s stock allocation the deal sells from; null for the seller’s own deals */
+                            allocationId: string | null;
                             /** @description When the countdown starts showing */
                             announceAt: string;
                             dealPriceIdr: number;
@@ -10598,6 +10902,8 @@ export interface paths {
                             items: {
                                 /** @description Units set aside for the deal */
                                 allocation: number;
+                                /** @description The creator’s stock allocation the deal sells from; null for the seller’s own deals */
+                                allocationId: string | null;
                                 /** @description When the countdown starts showing */
                                 announceAt: string;
                                 dealPriceIdr: number;
@@ -11895,6 +12201,212 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/commerce/shops/{shopId}/allocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shop’s creator allocations, newest first (shop owner only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    shopId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description The creator, as commerce knows them: their affiliate id */
+                                affiliateId: string;
+                                createdAt: string;
+                                endedAt: string | null;
+                                endsAt: string | null;
+                                /** @description The lowest deal price the seller allows */
+                                floorPriceIdr: number | null;
+                                id: string;
+                                /** @description Units inside the creator’s running deals, not yet sold */
+                                inDeals: number;
+                                /** @description The variant’s price now */
+                                priceIdr: number;
+                                productId: string;
+                                /** @description Units the creator can still put into a flash deal */
+                                remaining: number;
+                                /** @description Units that went back to normal stock when it ended */
+                                returned: number | null;
+                                shopId: string;
+                                shopName: string;
+                                sold: number;
+                                state: "open" | "ended";
+                                title: string;
+                                /** @description Units the seller set aside for the creator */
+                                units: number;
+                                variantId: string;
+                                variantName: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Give an affiliate creator units of a variant to sell in their live flash deals (shop owner only) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    shopId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The creator’s affiliate id (they see it on their affiliate page) */
+                        affiliateId: string;
+                        /**
+                         * Format: date-time
+                         * @description When the allocation ends by itself; absent: when revoked
+                         */
+                        endsAt?: string;
+                        /** @description The lowest deal price the creator may set */
+                        floorPriceIdr?: number;
+                        /** @description Taken from available stock at once; what is unused comes back on revoke or at the end */
+                        units: number;
+                        /** Format: uuid */
+                        variantId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The creator, as commerce knows them: their affiliate id */
+                            affiliateId: string;
+                            createdAt: string;
+                            endedAt: string | null;
+                            endsAt: string | null;
+                            /** @description The lowest deal price the seller allows */
+                            floorPriceIdr: number | null;
+                            id: string;
+                            /** @description Units inside the creator’s running deals, not yet sold */
+                            inDeals: number;
+                            /** @description The variant’s price now */
+                            priceIdr: number;
+                            productId: string;
+                            /** @description Units the creator can still put into a flash deal */
+                            remaining: number;
+                            /** @description Units that went back to normal stock when it ended */
+                            returned: number | null;
+                            shopId: string;
+                            shopName: string;
+                            sold: number;
+                            state: "open" | "ended";
+                            title: string;
+                            /** @description Units the seller set aside for the creator */
+                            units: number;
+                            variantId: string;
+                            variantName: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/commerce/shops/{shopId}/balance": {
         parameters: {
             query?: never;
@@ -12398,6 +12910,8 @@ export interface paths {
                             items: {
                                 /** @description Units set aside for the deal */
                                 allocation: number;
+                                /** @description The creator’s stock allocation the deal sells from; null for the seller’s own deals */
+                                allocationId: string | null;
                                 /** @description When the countdown starts showing */
                                 announceAt: string;
                                 dealPriceIdr: number;
@@ -12503,6 +13017,8 @@ export interface paths {
                         "application/json": {
                             /** @description Units set aside for the deal */
                             allocation: number;
+                            /** @description The creator’s stock allocation the deal sells from; null for the seller’s own deals */
+                            allocationId: string | null;
                             /** @description When the countdown starts showing */
                             announceAt: string;
                             dealPriceIdr: number;
@@ -16639,11 +17155,14 @@ export interface paths {
         };
         /**
          * Publish to your live from the browser (WebSocket; host only, verified email)
-         * @description Send the MediaRecorder's chunks as binary frames (WebM with VP8/VP9 and Opus, or fragmented MP4), each at most 1048576 bytes, after the server's `{type:"ready"}`; one ffmpeg per live encodes them to H.264/AAC HLS as for RTMP. Closing the socket ends the publish. Server → client: `ready` (send now), `publishing` (ffmpeg took the stream; the room hears `stream` once it can be watched), `error`. Closed with 1003 for bytes that are no recording (or that ffmpeg cannot read), 1008 cross-site, 1009 for a chunk too big, 4401 without sign-in, 4403 without a verified email, 4404 for a live not yours, 4409 for an ended live or one someone already publishes to.
+         * @description Say what the recorder writes with `?container=webm` (Chromium, Firefox: VP8/VP9 and Opus) or `?container=mp4` (Safari: fragmented MP4, H.264 and AAC); the first bytes must be that container (without it they are recognised). Send the MediaRecorder's chunks as binary frames, each at most 1048576 bytes, after the server's `{type:"ready"}`; one ffmpeg per live encodes them to H.264/AAC HLS as for RTMP. Closing the socket ends the publish. Server → client: `ready` (send now), `publishing` (ffmpeg took the stream; the room hears `stream` once it can be watched), `error`. Closed with 1003 for bytes that are no recording (or that ffmpeg cannot read), 1008 cross-site, 1009 for a chunk too big, 4401 without sign-in, 4403 without a verified email, 4404 for a live not yours, 4409 for an ended live or one someone already publishes to.
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description What the recorder writes */
+                    container?: "webm" | "mp4";
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -21040,6 +21559,104 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/livez": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process runs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every store, the bus and Redis of this process answer (a 503 problem when one does not) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                [key: string]: string;
+                            };
+                            /** @enum {string} */
+                            status: "ok";
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            checks: {
+                                [key: string]: string;
+                            };
+                            detail: string;
+                            status: number;
+                            title: string;
+                            type: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -21231,7 +21848,7 @@ export interface components {
             startedAt: string | null;
             status: "scheduled" | "live" | "ended";
             title: string;
-            /** @description Viewers connected to this server process now */
+            /** @description Viewers in the room now, on every server process */
             viewers: number;
         };
         SocialProfile: {

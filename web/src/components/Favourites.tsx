@@ -2,7 +2,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useLocation, useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
-import type { Shop } from '../api/types';
+import type { Reply, Shop } from '../api/types';
 import { useSession } from '../api/session';
 import { ErrorNote } from './Alert';
 import { Icon } from './Icon';
@@ -14,10 +14,7 @@ function useSignInFirst() {
   return () => navigate(`/masuk?next=${encodeURIComponent(location.pathname + location.search)}`);
 }
 
-interface ShopFollow {
-  following: boolean;
-  followers: number;
-}
+type ShopFollow = Reply<'/api/commerce/shops/{shopId}/follow'>;
 
 /** "Ikuti" for a shop, with how many follow it. Following is a commerce fact; social never hears of it. */
 export function FollowShopButton({ shopId }: { shopId: string }) {

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type UseInfiniteQueryResult, type InfiniteData } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../api/client';
-import type { Page } from '../api/types';
+import type { Item, Page, Reply } from '../api/types';
 import { formatDateTime, formatIdr, orderNumber } from '../lib/format';
 import { Loading } from './Alert';
 import { Field } from './Field';
@@ -16,33 +16,11 @@ import { isProblem, withReauth } from '../guards/reauth';
  * The server answers the same shapes under both.
  */
 
-export interface StatementLine {
-  id: string;
-  at: string;
-  account: string;
-  amountIdr: number;
-  reason: string;
-  orderId: string | null;
-  payoutId: string | null;
-  hold?: { reason: string; until: string; released: boolean } | null;
-}
+export type StatementLine = Item<Reply<'/api/commerce/shops/{shopId}/statement'>>;
 
-export interface BankAccount {
-  id: string;
-  bankCode: string;
-  bankName: string;
-  accountNumberMasked: string;
-  holderName: string;
-}
+export type BankAccount = Item<Reply<'/api/commerce/shops/{shopId}/bank-accounts'>>;
 
-export interface Payout {
-  id: string;
-  bankAccountId: string;
-  amountIdr: number;
-  status: 'requested' | 'processing' | 'paid' | 'failed';
-  failureCode: string | null;
-  createdAt: string;
-}
+export type Payout = Item<Reply<'/api/commerce/shops/{shopId}/payouts'>>;
 
 const newKey = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
 

@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from 'react-router';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
-import type { Consent, PrivacyExport } from '../api/types';
+import type { Consent, PrivacyExport, Reply } from '../api/types';
 import { useSession } from '../api/session';
 import { formatDateTime } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
@@ -89,10 +89,7 @@ function DataExport() {
   );
 }
 
-interface ErasurePreview {
-  openOrders: { asBuyer: number; asSeller: number };
-  pending: { id: string; waitingForOrders: boolean } | null;
-}
+type ErasurePreview = Reply<'/api/privacy/erasure'>;
 
 function DeleteAccount() {
   const { t } = useTranslation();

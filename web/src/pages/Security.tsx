@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
+import type { Reply } from '../api/types';
 import { Field } from '../components/Field';
 import { Loading } from '../components/Alert';
 import { RecoveryCodes } from '../components/RecoveryCodes';
@@ -11,16 +12,9 @@ import { fieldChange, useFormErrors } from '../components/useFormErrors';
 import { EndOtherSessions } from './Sessions';
 import { PasskeysSection } from './Passkeys';
 
-interface TotpStatus {
-  enabled: boolean;
-  recoveryCodesLeft: number;
-}
+type TotpStatus = Reply<'/api/auth/totp'>;
 
-interface Enrolment {
-  secret: string;
-  otpauthUrl: string;
-  qrCode: string;
-}
+type Enrolment = Reply<'/api/auth/totp/enrol', 'post'>;
 
 function TurnOn({ onDone }: { onDone(codes: string[]): void }) {
   const { t } = useTranslation();

@@ -3,19 +3,12 @@ import { Link } from 'react-router';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
+import type { Item, Reply } from '../api/types';
 import { Loading } from '../components/Alert';
 import { RequireUser } from '../components/RequireUser';
 import { withReauth } from '../guards/reauth';
 
-interface SessionItem {
-  id: string;
-  browser: string | null;
-  os: string | null;
-  country: string | null;
-  createdAt: string;
-  lastSeenAt: string;
-  current: boolean;
-}
+type SessionItem = Item<Reply<'/api/auth/sessions'>>;
 
 /** After a change to how one signs in: offers to sign every other device out. */
 export function EndOtherSessions({ reason }: { reason: string }) {

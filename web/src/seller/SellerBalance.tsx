@@ -1,23 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
-import type { Shop } from '../api/types';
+import type { Reply, Shop } from '../api/types';
 import { formatDateTime, formatIdr } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
 import { AddBankAccount, PayoutList, Statement, usePayoutData, Withdraw } from '../components/Payouts';
 import { SuggestSecondFactor } from '../guards/Guards';
 
-interface Balance {
-  availableIdr: number;
-  pendingIdr: number;
-  escrowIdr: number;
-  payoutProcessingIdr: number;
-  paidOutIdr: number;
-  tier: string;
-  settlementDays: number;
-  feeBasisPoints: number;
-  nextReleaseAt: string | null;
-}
+type Balance = Reply<'/api/commerce/shops/{shopId}/balance'>;
 
 export function SellerBalance({ shop }: { shop: Shop }) {
   const { t, i18n } = useTranslation();

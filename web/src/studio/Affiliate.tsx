@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
-import type { Commissions, Consent } from '../api/types';
+import type { Commissions, Consent, Reply } from '../api/types';
 import { formatDateTime, formatIdr } from '../lib/format';
 import { ErrorNote, Loading } from '../components/Alert';
 import { AddBankAccount, PayoutList, Statement, usePayoutData, Withdraw } from '../components/Payouts';
@@ -19,12 +19,7 @@ function useCommissions(enrolled: boolean) {
   return useQuery({ queryKey: ['commissions'], enabled: enrolled, queryFn: () => api<Commissions>(`${ME}/commissions?limit=50`) });
 }
 
-interface CommissionBalance {
-  pendingIdr: number;
-  withdrawableIdr: number;
-  payoutProcessingIdr: number;
-  paidOutIdr: number;
-}
+type CommissionBalance = Reply<'/api/commerce/affiliates/me/balance'>;
 
 /** The creator's commission money: what waits, what can be withdrawn and how, and every line of it. */
 function CommissionPayouts() {

@@ -115,7 +115,9 @@ function checkHttpUrl(value: string): boolean {
   }
 }
 
-function validateProductFields(input: { title?: string; description?: string; category?: string; imageUrls?: string[]; externalUrl?: string | null }, errors: FieldErrors): void {
+function validateProductFields(
+  input: { title?: string; description?: string; category?: string; imageUrls?: string[]; externalUrl?: string | null }, errors: FieldErrors,
+): void {
   // The JSON routes check these kinds in their schema; a CSV import comes through here only.
   const titleProblem = input.title === undefined ? undefined : clean(input.title).length === 0 ? 'must not be empty' : textProblem('title', input.title);
   if (titleProblem) errors.title = [titleProblem];
@@ -468,7 +470,10 @@ export class CatalogService {
       if (crossBorder && input.priceIdr < CROSS_BORDER_MIN_PRICE_IDR) throw unprocessable(crossBorderRule(), { priceIdr: [`must be at least ${CROSS_BORDER_MIN_PRICE_IDR} for a cross-border listing`] });
       await trx
         .insertInto('variants')
-        .values({ id: uuidv7(), product_id: productId, shop_id: product.shop_id, sku, name: clean(input.name), price_idr: input.priceIdr, stock: input.stock, weight_grams: input.weightGrams })
+        .values({
+          id: uuidv7(), product_id: productId, shop_id: product.shop_id, sku, name: clean(input.name), price_idr: input.priceIdr, stock: input.stock,
+          weight_grams: input.weightGrams,
+        })
         .execute()
         .catch((error: unknown) => {
           if ((error as { code?: string }).code === '23505') throw conflict('A SKU is already used in this shop.', { sku: ['is taken'] });
@@ -574,7 +579,9 @@ export class CatalogService {
     if (q) conditions.push(sql`(p.search @@ websearch_to_tsquery('simple', ${q}) or p.title % ${q} or p.title ilike ${'%' + q.replace(/[\\%_]/g, '\\$&') + '%'})`);
     // Each sort: its key, the order, and the rows after a given key and id.
     const score = sql<number>`(ts_rank(p.search, websearch_to_tsquery('simple', ${q})) + similarity(p.title, ${q}))::float8`;
-    const sorts: Record<SearchSort, { key: RawBuilder<string | number>; order: RawBuilder<unknown>; after: (k: string | number, id: string) => RawBuilder<unknown> }> = {
+    const sorts: Record<SearchSort, {
+      key: RawBuilder<string | number>; order: RawBuilder<unknown>; after: (k: string | number, id: string) => RawBuilder<unknown>;
+    }> = {
       newest: {
         key: sql<string>`p.created_at::text`,
         order: sql`p.created_at desc, p.id desc`,

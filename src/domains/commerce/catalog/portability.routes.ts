@@ -46,7 +46,10 @@ export function portabilityRoutes(portability: CatalogPortability): FastifyPlugi
           summary: 'Import products from CSV (the export format); every row is checked, and nothing is written unless all are good',
           description: 'Send `Content-Type: text/csv`. Errors come back per row as `errors["rows.<line>.<column>"]`.',
           params: ShopParams,
-          response: { 201: Type.Object({ products: Type.Integer(), variants: Type.Integer() }), 400: Problem, 401: Problem, 403: Problem, 404: Problem, 413: Problem, 415: Problem, 422: Problem },
+          response: {
+            201: Type.Object({ products: Type.Integer(), variants: Type.Integer() }), 400: Problem, 401: Problem, 403: Problem, 404: Problem,
+            413: Problem, 415: Problem, 422: Problem,
+          },
         },
       },
       async (request, reply) => {

@@ -130,7 +130,10 @@ export class AddressBookService {
         if (makeDefault) await trx.updateTable('addresses').set({ is_default: false }).where('subject', '=', subject).where('is_default', '=', true).execute();
         await trx
           .insertInto('addresses')
-          .values({ id, subject, label, recipient: place.recipient, phone: place.phone, line1: place.line1, city: place.city, province: place.province, postal_code: place.postalCode, is_default: makeDefault })
+          .values({
+            id, subject, label, recipient: place.recipient, phone: place.phone, line1: place.line1, city: place.city, province: place.province,
+            postal_code: place.postalCode, is_default: makeDefault,
+          })
           .execute();
       });
     } catch (error) {

@@ -136,7 +136,8 @@ function requestHash(input: unknown): string {
   const canonical = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(canonical);
     if (value && typeof value === 'object') {
-      return Object.fromEntries(Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
+      const record = value as Record<string, unknown>;
+      return Object.fromEntries(Object.keys(record).sort().filter((k) => record[k] !== undefined).map((k) => [k, canonical(record[k])]));
     }
     return value;
   };
@@ -281,7 +282,10 @@ export class CheckoutService {
     const merged = new Map<string, CheckoutItem>();
     items.forEach((item) => {
       const seen = merged.get(item.variantId);
-      merged.set(item.variantId, seen ? { ...seen, quantity: seen.quantity + item.quantity, attributionToken: seen.attributionToken ?? item.attributionToken } : { ...item });
+      merged.set(
+        item.variantId,
+        seen ? { ...seen, quantity: seen.quantity + item.quantity, attributionToken: seen.attributionToken ?? item.attributionToken } : { ...item },
+      );
     });
     const errors: FieldErrors = {};
     for (const [variantId, item] of merged) {
@@ -333,7 +337,10 @@ export class CheckoutService {
           { courier: [`does not deliver from ${first.shop_city} to ${address.city}`] },
         );
       }
-      return { shopId, shopName: first.shop_name, shopCity: first.shop_city, lines: shopLines, subtotal, shipping: shipping.priceIdr, discount: 0, shippingDiscount: 0, voucherId: null };
+      return {
+        shopId, shopName: first.shop_name, shopCity: first.shop_city, lines: shopLines, subtotal, shipping: shipping.priceIdr, discount: 0,
+        shippingDiscount: 0, voucherId: null,
+      };
     });
     return { lines, parcels, variantIds };
   }

@@ -42,7 +42,9 @@ async function tolerate(run: () => Promise<unknown>): Promise<void> {
 describe(`inventory model (${STORE_LABEL})`, () => {
   it('keeps stock ≥ 0, sold ≤ initial, stock + sold = initial and reserved = open reservations under random interleavings', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 12 }), fc.array(fc.array(op, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 }), async (initial, batches) => {
+      fc.asyncProperty(fc.integer({ min: 1, max: 12 }), fc.array(
+        fc.array(op, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 8 },
+      ), async (initial, batches) => {
         const { variantId } = await h.seedVariant(initial);
         const payments: { paymentId: string; orderId: string; buyer: string; amount: number }[] = [];
         const run = async (o: Op) => {
@@ -88,9 +90,13 @@ describe(`inventory model (${STORE_LABEL})`, () => {
     );
   });
   it('all lines or none across several variants and shops, with no deadlock, under concurrent checkouts', async () => {
-    const lineArb = fc.uniqueArray(fc.record({ v: fc.integer({ min: 0, max: 3 }), quantity: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 4, selector: (l) => l.v });
+    const lineArb = fc.uniqueArray(
+      fc.record({ v: fc.integer({ min: 0, max: 3 }), quantity: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 4, selector: (l) => l.v },
+    );
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(fc.array(lineArb, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 }), async (initial, batches) => {
+      fc.asyncProperty(fc.integer({ min: 1, max: 6 }), fc.array(
+        fc.array(lineArb, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 5 },
+      ), async (initial, batches) => {
         const variants = await h.seedVariants(2, initial);
         const placed: { paymentId: string; amount: number; lines: { v: number; quantity: number }[] }[] = [];
         for (const batch of batches) {

@@ -15,7 +15,6 @@ let shop: { id: string };
 let creator: TestUser;
 let creatorId: string;
 let otherCreator: TestUser;
-let otherCreatorId: string;
 
 const inject = (options: InjectOptions) => sekat.app.inject(options);
 const db = () => sekat.stores.commerce.db;
@@ -33,7 +32,7 @@ beforeAll(async () => {
   creator = await registerUser(sekat.app, 'alloccreator');
   creatorId = await enrol(creator);
   otherCreator = await registerUser(sekat.app, 'allocother');
-  otherCreatorId = await enrol(otherCreator);
+  await enrol(otherCreator);
 });
 
 afterAll(async () => {

@@ -314,7 +314,9 @@ export class AllocationService {
           { remaining: allocation.remaining },
         );
       }
-      const dealId = await insertDeal(trx, { shopId: allocation.shop_id, productId: allocation.product_id, variantId: allocation.variant_id, input, lowest, window, allocationId });
+      const dealId = await insertDeal(
+        trx, { shopId: allocation.shop_id, productId: allocation.product_id, variantId: allocation.variant_id, input, lowest, window, allocationId },
+      );
       await trx.updateTable('creator_allocations').set({ remaining: sql`remaining - ${input.allocation}` }).where('id', '=', allocationId).execute();
       productViews.forget([allocation.product_id]);
       return dealId;

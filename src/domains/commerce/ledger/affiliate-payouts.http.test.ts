@@ -26,7 +26,9 @@ function commerceWorld(t: ReturnType<typeof useSekat>, remote?: () => string) {
     post,
     get,
     /** Buys one unit through the creator's tag and pays; `complete` walks it to completed. */
-    async sell(seller: TestUser, buyer: TestUser, affiliateId: string, product: { id: string; variants: { id: string }[] }, complete: boolean): Promise<string> {
+    async sell(
+      seller: TestUser, buyer: TestUser, affiliateId: string, product: { id: string; variants: { id: string }[] }, complete: boolean,
+    ): Promise<string> {
       const attributionToken = signToken(t.config.secrets.attributionKey, { v: 1, aff: affiliateId, vid: 'video-1', pid: product.id, exp: Math.floor(Date.now() / 1000) + 3600, n: Math.random().toString(36) });
       const placed = await checkout(t.sekat.app, buyer, { items: [{ variantId: product.variants[0]!.id, quantity: 1, attributionToken }] });
       expect(placed.statusCode, placed.body).toBe(201);

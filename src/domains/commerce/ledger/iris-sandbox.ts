@@ -240,7 +240,9 @@ export class SandboxDisbursement implements DisbursementProvider {
 
   private async ready(): Promise<IrisClient> {
     const baseUrl = await this.sandbox.start();
-    this.client ??= new IrisClient({ baseUrl, creatorKey: this.sandbox.creatorKey, approverKey: this.sandbox.approverKey, merchantKey: this.sandbox.merchantKey });
+    this.client ??= new IrisClient({
+      baseUrl, creatorKey: this.sandbox.creatorKey, approverKey: this.sandbox.approverKey, merchantKey: this.sandbox.merchantKey,
+    });
     return this.client;
   }
 

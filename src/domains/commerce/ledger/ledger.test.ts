@@ -68,17 +68,26 @@ interface Model {
   commissionPaidOut: number;
 }
 
-const empty = (): Model => ({ escrow: 0, pending: 0, available: 0, fees: 0, refunds: 0, gateway: 0, commissionPending: 0, commissionPayable: 0, commissionPaidOut: 0 });
+const empty = (): Model => ({
+  escrow: 0, pending: 0, available: 0, fees: 0, refunds: 0, gateway: 0, commissionPending: 0, commissionPayable: 0, commissionPaidOut: 0,
+});
 
 const HAPPY_PATH: OrderAction[] = ['pay', 'ship', 'deliver', 'complete'];
-const randomSteps = fc.array(fc.record({ action: fc.constantFrom(...LIFE_ACTIONS), replay: fc.boolean(), partial: fc.boolean() }), { minLength: 1, maxLength: 8 });
+const randomSteps = fc.array(
+  fc.record({ action: fc.constantFrom(...LIFE_ACTIONS), replay: fc.boolean(), partial: fc.boolean() }), { minLength: 1, maxLength: 8 },
+);
 
 const life = fc.record({
   cod: fc.boolean(),
   quantity: fc.integer({ min: 1, max: 3 }),
   commissionPercent: fc.constantFrom(0, 5, 12, 50),
   // Random walks seldom reach completion, so half the lives start down the happy path first.
-  steps: fc.oneof(randomSteps, fc.tuple(fc.integer({ min: 1, max: HAPPY_PATH.length }), randomSteps).map(([n, rest]) => [...HAPPY_PATH.slice(0, n).map((action) => ({ action, replay: false, partial: false })), ...rest])),
+  steps: fc.oneof(
+    randomSteps,
+    fc.tuple(fc.integer({ min: 1, max: HAPPY_PATH.length }), randomSteps).map(
+      ([n, rest]) => [...HAPPY_PATH.slice(0, n).map((action) => ({ action, replay: false, partial: false })), ...rest],
+    ),
+  ),
   // After the life, the creator withdraws a share of what is payable (more than all of it, at times),
   // to an account the bank pays or to one whose payouts fail.
   withdrawals: fc.array(fc.record({ share: fc.constantFrom(0.25, 0.5, 1, 1.5), fails: fc.boolean(), repeat: fc.boolean() }), { minLength: 1, maxLength: 3 }),
@@ -176,7 +185,9 @@ describe(`seller and creator ledger across random order lives (${STORE_LABEL})`,
           model.pending = 0;
         }
         const balances = await shopBalances(h.store.db, shopId);
-        expect(balances).toEqual({ shop_escrow: model.escrow, shop_pending: model.pending, shop_available: model.available, shop_payout_processing: 0, shop_paid_out: 0 });
+        expect(balances).toEqual({
+          shop_escrow: model.escrow, shop_pending: model.pending, shop_available: model.available, shop_payout_processing: 0, shop_paid_out: 0,
+        });
         expect(await affiliateBalances(h.store.db, affiliateId)).toEqual({
           affiliate_commission_pending: model.commissionPending,
           affiliate_commission_payable: model.commissionPayable,

@@ -77,7 +77,9 @@ export async function post(trx: Transaction<AnyDB>, posting: Posting): Promise<b
   const id = uuidv7();
   const inserted = await trx
     .insertInto('ledger_postings')
-    .values({ id, key: posting.key, kind: posting.kind, shop_id: posting.shopId ?? null, order_id: posting.orderId ?? null, payout_id: posting.payoutId ?? null })
+    .values({
+      id, key: posting.key, kind: posting.kind, shop_id: posting.shopId ?? null, order_id: posting.orderId ?? null, payout_id: posting.payoutId ?? null,
+    })
     .onConflict((oc) => oc.column('key').doNothing())
     .returning('id')
     .executeTakeFirst();

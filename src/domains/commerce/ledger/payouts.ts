@@ -174,7 +174,10 @@ export class PayoutService {
     }
     const row = (await this.db
       .insertInto('bank_accounts')
-      .values({ id: uuidv7(), ...ownerValues(owner), bank_code: input.bankCode, account_number: input.accountNumber, holder_name: input.holderName, validated_name: checked.accountName, validated_at: new Date() })
+      .values({
+        id: uuidv7(), ...ownerValues(owner), bank_code: input.bankCode, account_number: input.accountNumber, holder_name: input.holderName,
+        validated_name: checked.accountName, validated_at: new Date(),
+      })
       .onConflict((oc) => oc.columns([ownerColumn(owner), 'bank_code', 'account_number']).where(ownerColumn(owner), 'is not', null).doNothing())
       .returningAll()
       .executeTakeFirst()) as BankAccountRow | undefined;

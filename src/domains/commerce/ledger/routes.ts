@@ -36,7 +36,10 @@ const StatementLine = Type.Object({
   payoutId: Type.Union([Type.String(), Type.Null()]),
   hold: Type.Union([Type.Object({ reason: Type.String(), until: DateTime, released: Type.Boolean() }), Type.Null()]),
 });
-const BankAccount = Type.Object({ id: Type.String(), bankCode: Type.String(), bankName: Type.String(), accountNumberMasked: Type.String(), holderName: Type.String(), validatedAt: DateTime });
+const BankAccount = Type.Object({
+  id: Type.String(), bankCode: Type.String(), bankName: Type.String(), accountNumberMasked: Type.String(), holderName: Type.String(),
+  validatedAt: DateTime,
+});
 const Payout = Type.Object({
   id: Type.String(),
   bankAccountId: Type.String(),
@@ -108,7 +111,10 @@ export function ledgerRoutes(statements: StatementService, payouts: PayoutServic
           summary: 'Every ledger line on the shop’s accounts, newest first, with its order, date and reason (owner only)',
           params: ShopParams,
           querystring: PageQuery,
-          response: { 200: Type.Object({ items: Type.Array(StatementLine), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: Problem, 401: Problem, 403: Problem, 404: Problem },
+          response: {
+            200: Type.Object({ items: Type.Array(StatementLine), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: Problem, 401: Problem,
+            403: Problem, 404: Problem,
+          },
         },
       },
       async (request) => statements.statement(requireSubject(request), request.params.shopId, request.query.limit ?? 20, request.query.cursor),

@@ -83,10 +83,15 @@ export class OrderService {
       ...view!,
       latePayment: late ? { amountIdr: Number(late.amount_idr), receivedAt: new Date(late.received_at).toISOString() } : null,
       refund: refund
-        ? { amountIdr: refund.amount_idr, status: refund.status, requestedAt: new Date(refund.created_at).toISOString(), sentAt: refund.sent_at ? new Date(refund.sent_at).toISOString() : null }
+        ? {
+          amountIdr: refund.amount_idr, status: refund.status, requestedAt: new Date(refund.created_at).toISOString(),
+          sentAt: refund.sent_at ? new Date(refund.sent_at).toISOString() : null,
+        }
         : null,
       payment: row.buyer_subject === subject ? await withQrImage(paymentView(payment)) : { id: payment.id, method: payment.method, status: payment.status },
-      events: events.map((e) => ({ from: e.from_status, to: e.to_status, action: e.action, actor: e.actor, reason: e.reason, at: new Date(e.at).toISOString() })),
+      events: events.map(
+        (e) => ({ from: e.from_status, to: e.to_status, action: e.action, actor: e.actor, reason: e.reason, at: new Date(e.at).toISOString() }),
+      ),
       shipment: await shipmentView(this.db, orderId),
     };
   }

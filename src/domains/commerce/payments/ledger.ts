@@ -154,13 +154,17 @@ export async function receiveNotification(db: Database, provider: PaymentProvide
   paymentFor((await db.selectFrom('payments').selectAll().where('id', '=', claim.paymentId).executeTakeFirst()) as PaymentRow | undefined, provider, claim);
   const gateway = await provider.status(claim.paymentId);
   if (!gateway || gateway.paymentId !== claim.paymentId) throw unprocessable('The gateway has no such transaction.');
-  return db.transaction().execute(async (trx) => applyGatewayState(trx, claim, gateway, paymentFor(await lockPayment(trx, claim.paymentId), provider, gateway)));
+  return db.transaction().execute(
+    async (trx) => applyGatewayState(trx, claim, gateway, paymentFor(await lockPayment(trx, claim.paymentId), provider, gateway)),
+  );
 }
 
 const CLOSED_UNPAID: ReadonlySet<PaymentRow['status']> = new Set(['failed', 'expired', 'cancelled']);
 
 /** Applies what the gateway confirmed to its payment, which the caller has locked. */
-async function applyGatewayState(trx: Transaction<AnyDB>, claim: NotificationClaim, gateway: GatewayTransaction, payment: PaymentRow): Promise<NotificationResult> {
+async function applyGatewayState(
+  trx: Transaction<AnyDB>, claim: NotificationClaim, gateway: GatewayTransaction, payment: PaymentRow,
+): Promise<NotificationResult> {
   // The payment row is locked, so no other notification of it is being applied meanwhile, and
   // a payment leaves `pending` (or `paid`) only once: whether this one applies is known now.
   const late = gateway.outcome === 'paid' && CLOSED_UNPAID.has(payment.status);

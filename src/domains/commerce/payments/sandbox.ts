@@ -77,7 +77,9 @@ const statusAgrees = (status: string, statusCode: string) => STATUS_CODES[status
 
 /** A Midtrans status API answer in our terms; undefined for "no such transaction" or a reply it never gives. */
 function transactionOf(answer: Record<string, unknown>): GatewayTransaction | undefined {
-  const { order_id: orderId, status_code: statusCode, gross_amount: grossAmount, transaction_status: status, transaction_id: transactionId, fraud_status: fraud } = answer;
+  const {
+    order_id: orderId, status_code: statusCode, gross_amount: grossAmount, transaction_status: status, transaction_id: transactionId, fraud_status: fraud,
+  } = answer;
   if (typeof orderId !== 'string' || typeof statusCode !== 'string' || typeof grossAmount !== 'string' || typeof status !== 'string' || typeof transactionId !== 'string') return undefined;
   const grossAmountIdr = wholeRupiah(grossAmount);
   const mapped = outcomeOf(status, statusCode, fraud);
@@ -176,7 +178,9 @@ export class SandboxProvider implements PaymentProvider {
     if (!statusAgrees(status, statusCode)) return { ok: false, reason: 'status' };
     return {
       ok: true,
-      notification: { paymentId: orderId, grossAmountIdr, fields: { order_id: orderId, status_code: statusCode, gross_amount: grossAmount, transaction_status: status } },
+      notification: {
+        paymentId: orderId, grossAmountIdr, fields: { order_id: orderId, status_code: statusCode, gross_amount: grossAmount, transaction_status: status },
+      },
     };
   }
 

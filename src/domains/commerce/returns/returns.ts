@@ -85,7 +85,9 @@ export interface ReturnRow {
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 const wrongState = (row: ReturnRow, what: string) =>
   conflict(`This return is ${row.state.replace(/_/g, ' ')}: ${what}.`, undefined, 'transition-not-allowed');
-const rule = (status: number, slug: string, title: string, detail: string, errors?: Record<string, string[]>) => new HttpProblem(status, slug, title, detail, errors);
+const rule = (
+  status: number, slug: string, title: string, detail: string, errors?: Record<string, string[]>,
+) => new HttpProblem(status, slug, title, detail, errors);
 
 /**
  * Returns with evidence (#18 item 4). A buyer asks within 6 days of delivery with a reason, words
@@ -277,7 +279,10 @@ export class ReturnService {
    * Moves a locked return to `to`, records the step with the deadline it sets and enqueues the
    * timer for that deadline, in the caller's transaction.
    */
-  private async step(trx: Transaction<AnyDB>, row: ReturnRow, to: ReturnState, action: string, actor: Actor, extra: { note?: string | null; amountIdr?: number | null; timerMs?: number; set?: Record<string, unknown>; now?: Date } = {}) {
+  private async step(
+    trx: Transaction<AnyDB>, row: ReturnRow, to: ReturnState, action: string, actor: Actor,
+    extra: { note?: string | null; amountIdr?: number | null; timerMs?: number; set?: Record<string, unknown>; now?: Date } = {},
+  ) {
     // A timer's step counts its next deadline from the clock it ran by.
     const deadline = extra.timerMs === undefined ? null : new Date((extra.now ?? new Date()).getTime() + extra.timerMs);
     const closes = !OPEN_STATES.has(to);
@@ -291,7 +296,9 @@ export class ReturnService {
       .values({ return_id: row.id, from_state: action === 'request' ? null : row.state, to_state: to, action, actor, note: extra.note ?? null, amount_idr: extra.amountIdr ?? null, deadline_at: deadline })
       .returning('id')
       .executeTakeFirstOrThrow()) as { id: number };
-    await notifyReturnStep(trx, { orderId: row.order_id, shopId: row.shop_id, buyerSubject: row.buyer_subject, state: to, action, actor, amountIdr: extra.amountIdr });
+    await notifyReturnStep(
+      trx, { orderId: row.order_id, shopId: row.shop_id, buyerSubject: row.buyer_subject, state: to, action, actor, amountIdr: extra.amountIdr },
+    );
     if (deadline) {
       await enqueueJob(trx, RETURN_DEADLINE_JOB, { returnId: row.id, state: to, deadlineAt: deadline.toISOString() }, { runAt: deadline, dedupeKey: `return-deadline:${row.id}:${event.id}`, maxAttempts: 20 });
     }

@@ -62,7 +62,9 @@ const ReturnView = Type.Object({
 });
 
 /** Returns with evidence: the buyer's request and photos, the seller's answer, the parcel back, operators' decisions. */
-export function returnRoutes(returns: ReturnService, shipments: ShipmentService, sandbox: BiteshipSandbox | undefined, isOperator: (request: FastifyRequest) => boolean): FastifyPluginAsyncTypebox {
+export function returnRoutes(
+  returns: ReturnService, shipments: ShipmentService, sandbox: BiteshipSandbox | undefined, isOperator: (request: FastifyRequest) => boolean,
+): FastifyPluginAsyncTypebox {
   const operator = (request: FastifyRequest) => {
     requireSubject(request);
     if (!isOperator(request)) throw forbidden('Only the platform’s operators decide escalated returns.');
@@ -143,7 +145,8 @@ export function returnRoutes(returns: ReturnService, shipments: ShipmentService,
       },
       async (request, reply) => {
         const { reasonCode, text, photoIds, videoId } = request.body;
-        return reply.code(201).send(await returns.request(requireSubject(request), request.params.id, { reasonCode: reasonCode as (typeof RETURN_REASONS)[number], text: text.trim(), photoIds: photoIds ?? [], videoId }));
+        const asked = { reasonCode: reasonCode as (typeof RETURN_REASONS)[number], text: text.trim(), photoIds: photoIds ?? [], videoId };
+        return reply.code(201).send(await returns.request(requireSubject(request), request.params.id, asked));
       },
     );
 
@@ -184,7 +187,9 @@ export function returnRoutes(returns: ReturnService, shipments: ShipmentService,
       'response',
       'Seller’s side of the story, with photos (uploaded first), while the return is open',
       Type.Object({ text: FreeText({ minLength: 1, maxLength: 1000 }), photoIds: Type.Optional(PhotoIds), videoId: Type.Optional(Uuid) }),
-      (subject, id, body) => returns.respond(subject, id, String(body.text).trim(), (body.photoIds as string[] | undefined) ?? [], body.videoId as string | undefined),
+      (subject, id, body) => returns.respond(
+        subject, id, String(body.text).trim(), (body.photoIds as string[] | undefined) ?? [], body.videoId as string | undefined,
+      ),
     );
     step('ship', 'Buyer books the return parcel with the courier (a return AWB); refunded when it reaches the shop, or 14 days after it left', Type.Object({ courier: Type.Optional(Courier) }), (subject, id, body) =>
       returns.ship(subject, id, body.courier as never),

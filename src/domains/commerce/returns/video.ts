@@ -56,7 +56,9 @@ export async function storeVideo(bytes: Buffer, declaredType: string, workDir: s
     const probed = await run('ffprobe', ['-v', 'error', ...input, '-print_format', 'json', '-show_entries', 'format=format_name,duration:stream=codec_type,codec_name,width,height']).catch(() => {
       throw notAVideo(`This file is not a ${container.ext.toUpperCase()} video we can read.`);
     });
-    const parsed = JSON.parse(probed) as { format?: { format_name?: string; duration?: string }; streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number }[] };
+    const parsed = JSON.parse(probed) as {
+      format?: { format_name?: string; duration?: string }; streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number }[];
+    };
     const formats = (parsed.format?.format_name ?? '').split(',');
     const video = (parsed.streams ?? []).find((s) => s.codec_type === 'video');
     if (!container.formats.some((f) => formats.includes(f)) || !video || !VIDEO_CODECS.has(video.codec_name ?? '') || !video.width || !video.height) {

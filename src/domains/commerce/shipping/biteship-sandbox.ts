@@ -215,7 +215,9 @@ export class SandboxCourier implements CourierProvider {
 
   private async ready(): Promise<BiteshipClient> {
     const baseUrl = await this.sandbox.start();
-    this.client ??= new BiteshipClient({ baseUrl, apiKey: this.sandbox.apiKey, webhookHeader: this.sandbox.webhookHeader, webhookSecret: this.sandbox.webhookSecret });
+    this.client ??= new BiteshipClient({
+      baseUrl, apiKey: this.sandbox.apiKey, webhookHeader: this.sandbox.webhookHeader, webhookSecret: this.sandbox.webhookSecret,
+    });
     return this.client;
   }
 

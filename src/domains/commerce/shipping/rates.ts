@@ -18,7 +18,10 @@ export const COURIER_CODES = Object.keys(COURIERS) as CourierCode[];
 
 /** Base price per kg (rupiah) and days, between zones; symmetric. */
 const ZONE_RATES: Record<Zone, Partial<Record<Zone, [number, number]>>> = {
-  jawa: { jawa: [11_000, 2], sumatera: [22_000, 4], bali_nusra: [24_000, 4], kalimantan: [30_000, 5], sulawesi: [36_000, 5], maluku: [52_000, 7], papua: [68_000, 8] },
+  jawa: {
+    jawa: [11_000, 2], sumatera: [22_000, 4], bali_nusra: [24_000, 4], kalimantan: [30_000, 5], sulawesi: [36_000, 5], maluku: [52_000, 7],
+    papua: [68_000, 8],
+  },
   sumatera: { sumatera: [16_000, 3], bali_nusra: [34_000, 5], kalimantan: [38_000, 6], sulawesi: [44_000, 6], maluku: [60_000, 8], papua: [75_000, 9] },
   bali_nusra: { bali_nusra: [15_000, 3], kalimantan: [36_000, 5], sulawesi: [34_000, 5], maluku: [50_000, 7], papua: [65_000, 8] },
   kalimantan: { kalimantan: [18_000, 3], sulawesi: [35_000, 5], maluku: [52_000, 7], papua: [66_000, 8] },

@@ -195,7 +195,10 @@ export class ShipmentService {
         if (entry.status === 'picked') picked = true;
         const inserted = await trx
           .insertInto('shipment_events')
-          .values({ order_id: shipment.order_id, kind: shipment.kind, status: entryStage ?? entry.status, provider_status: entry.status, note: entry.note, occurred_at: new Date(entry.updatedAt) })
+          .values({
+            order_id: shipment.order_id, kind: shipment.kind, status: entryStage ?? entry.status, provider_status: entry.status, note: entry.note,
+            occurred_at: new Date(entry.updatedAt),
+          })
           .onConflict((oc) => oc.columns(['order_id', 'kind', 'provider_status', 'occurred_at']).doNothing())
           .returning('id')
           .executeTakeFirst();

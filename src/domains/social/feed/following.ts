@@ -8,7 +8,9 @@ import type { VideoRow } from '../store.js';
  * those make the page. A page reads at most `limit + 1` index entries per followed creator,
  * however deep the cursor is.
  */
-export async function followingRows(service: SocialService, viewer: string, limit: number, before: { t: string; id: string } | undefined, audience: Audience): Promise<VideoRow[]> {
+export async function followingRows(
+  service: SocialService, viewer: string, limit: number, before: { t: string; id: string } | undefined, audience: Audience,
+): Promise<VideoRow[]> {
   const after = before ? sql`and (n.created_at, n.id) < (${new Date(before.t)}::timestamptz, ${before.id}::uuid)` : sql``;
   // Muted creators (and age-gated videos for a viewer who has not confirmed being 18 or older) are
   // left out before the page is cut, so a page is full while more videos exist.
@@ -33,7 +35,9 @@ export async function followingRows(service: SocialService, viewer: string, limi
 }
 
 /** A page of Following: the first page from the short-lived cache, later pages from the store. */
-export function followingPage(service: SocialService, viewer: string, limit: number, before: { t: string; id: string } | undefined, audience: Audience): Promise<VideoRow[]> {
+export function followingPage(
+  service: SocialService, viewer: string, limit: number, before: { t: string; id: string } | undefined, audience: Audience,
+): Promise<VideoRow[]> {
   if (before) return followingRows(service, viewer, limit, before, audience);
   // The cached first page is the viewer's own and is forgotten when they block, mute or confirm their age.
   return service.followingFirstPages.get(viewer, limit, () => followingRows(service, viewer, limit, undefined, audience));

@@ -148,7 +148,9 @@ function sameConsent(ranked: Set<string> | undefined, now: Set<string> | undefin
 }
 
 /** Ranks a window from the candidates (skipping what the cursor has seen) and takes a page from it. */
-async function rankPage(page: PageFor, candidates: Candidates, signals: Signals | undefined, limit: number, cursor: ForYouCursor | undefined): Promise<ForYouResult> {
+async function rankPage(
+  page: PageFor, candidates: Candidates, signals: Signals | undefined, limit: number, cursor: ForYouCursor | undefined,
+): Promise<ForYouResult> {
   const { service } = page;
   const { ranked, fresh } = candidates;
   const seen = cursor?.seen ?? SeenFilter.empty();

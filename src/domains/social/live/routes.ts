@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
-import { fromOwnSite, requireSubject, requireVerifiedEmail } from '../../../platform/http.js';
+import { fromOwnSite, requireVerifiedEmail } from '../../../platform/http.js';
 import { HttpProblem, problemOf, validationFailed } from '../../../platform/errors.js';
 import { Title } from '../../../platform/text.js';
 import type { LiveOffer, LiveOfferRef, PromotionCheck } from '../../../contracts/ports.js';
@@ -119,7 +119,9 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize, liveOffe
       async (request, reply) => {
         requireVerifiedEmail(request, 'going live');
         const subject = await me(request);
-        const created = await lives.create(subject, { title: request.body.title, scheduledAt: request.body.scheduledAt, productIds: request.body.productIds ?? [] }, (productId) =>
+        const created = await lives.create(subject, {
+          title: request.body.title, scheduledAt: request.body.scheduledAt, productIds: request.body.productIds ?? [],
+        }, (productId) =>
           authorize(request, productId),
         );
         return reply.code(201).send(created);
@@ -329,7 +331,11 @@ export function liveRoutes({ lives, me, ensureViewerProfile, authorize, liveOffe
         };
         const refuse = (error: unknown) => {
           const problem = problemOf(error);
-          const code = problem.status === 401 ? PUBLISH_CLOSE.signIn : problem.status === 403 ? PUBLISH_CLOSE.forbidden : problem.status === 409 ? PUBLISH_CLOSE.busy : PUBLISH_CLOSE.notFound;
+          const code =
+            problem.status === 401 ? PUBLISH_CLOSE.signIn
+            : problem.status === 403 ? PUBLISH_CLOSE.forbidden
+            : problem.status === 409 ? PUBLISH_CLOSE.busy
+            : PUBLISH_CLOSE.notFound;
           send({ type: 'error', status: problem.status, detail: problem.detail });
           socket.close(code, problem.title.slice(0, 120));
         };

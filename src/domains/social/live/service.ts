@@ -298,7 +298,10 @@ export class LiveService {
     const startsAt = new Date(Math.max(Date.parse(offer.startsAt), offer.kind === 'voucher' ? Date.now() : 0));
     const inserted = await this.db
       .insertInto('live_drops')
-      .values({ id: uuidv7(), live_id: liveId, kind: offer.kind, offer_id: offer.id, offer_json: JSON.stringify(offer), starts_at: startsAt, ends_at: new Date(offer.endsAt) })
+      .values({
+        id: uuidv7(), live_id: liveId, kind: offer.kind, offer_id: offer.id, offer_json: JSON.stringify(offer), starts_at: startsAt,
+        ends_at: new Date(offer.endsAt),
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     const view = this.dropView(inserted);
@@ -460,7 +463,9 @@ export class LiveService {
       await trx.updateTable('lives').set((eb) => ({ comment_count: eb('comment_count', '+', 1) })).where('id', '=', liveId).execute();
     });
     const author = await this.db.selectFrom('profiles').select(['handle', 'display_name', 'avatar_url']).where('subject', '=', subject).executeTakeFirstOrThrow();
-    const view: LiveCommentView = { id, text, author: { handle: author.handle, displayName: author.display_name, avatarUrl: author.avatar_url }, at: new Date().toISOString() };
+    const view: LiveCommentView = {
+      id, text, author: { handle: author.handle, displayName: author.display_name, avatarUrl: author.avatar_url }, at: new Date().toISOString(),
+    };
     this.rooms.send(liveId, { type: 'comment', comment: view }, subject);
     return view;
   }
@@ -477,7 +482,9 @@ export class LiveService {
       .orderBy('c.created_at', 'desc')
       .limit(limit)
       .execute();
-    return rows.reverse().map((r) => ({ id: r.id, text: r.text, author: { handle: r.handle, displayName: r.display_name, avatarUrl: r.avatar_url }, at: new Date(r.created_at).toISOString() }));
+    return rows.reverse().map((r) => ({
+      id: r.id, text: r.text, author: { handle: r.handle, displayName: r.display_name, avatarUrl: r.avatar_url }, at: new Date(r.created_at).toISOString(),
+    }));
   }
 
   async deleteComment(liveId: string, host: string, commentId: string): Promise<void> {

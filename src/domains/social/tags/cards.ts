@@ -6,19 +6,11 @@ import { handleOnce } from '../../../platform/outbox.js';
 import type { Database } from '../../../platform/db.js';
 import { PRODUCT_REMOVED, PRODUCT_UPSERTED, type ProductRemoved, type ProductUpserted } from '../../../contracts/commerce.js';
 import type { TagsDb } from './store.js';
+import type { ProductCard } from '../schemas.js';
 
 export const CARDS_CONSUMER = 'social.product-cards';
 
-export interface ProductCard {
-  productId: string;
-  title: string;
-  priceMinIdr: number;
-  priceMaxIdr: number;
-  imageUrl: string | null;
-  inStock: boolean;
-  shopName: string;
-  externalUrl: string | null;
-}
+export type { ProductCard };
 
 type Upserted = ProductUpserted;
 
