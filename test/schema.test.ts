@@ -5,10 +5,12 @@ import { migrate } from '../src/platform/migrate.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../src/platform/testing.js';
 import { MIGRATION_FOLDERS } from '../src/server/app.js';
 import { identityColumns } from '../src/domains/identity/store.js';
+import { bridgeColumns } from '../src/domains/bridge/store.js';
 
 /** Each typed domain's column list (its store.ts), which the compiler holds to its table interfaces. */
 const TYPED: Record<string, Record<string, Record<string, 'null' | 'not null'>>> = {
   identity: identityColumns,
+  bridge: bridgeColumns,
 };
 
 type Spec = Record<string, Record<string, 'null' | 'not null'>>;

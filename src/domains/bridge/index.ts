@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import { enqueueJob } from '../../platform/jobs.js';
+import type { BridgeTables } from './store.js';
 import type { FastifyRequest } from 'fastify';
 import type { CommercePort, IdentityPort, LiveOffer, LiveOfferRef, ProfileSeed, PromotionCheck, SocialPort, SubjectSet } from '../../contracts/ports.js';
 import { BridgeService } from './service.js';
@@ -31,8 +32,9 @@ export interface BridgeInstance extends DomainInstance {
 }
 
 export function start(deps: DomainDeps, options: BridgeOptions): BridgeInstance {
-  const service = new BridgeService(deps.db, options.ports, deps.log);
-  const privacy = new PrivacyRequests(deps.db, options.ports, deps.jobs, deps.log, deps.dataDir, options.linkKey);
+  const db = deps.db.withTables<BridgeTables>();
+  const service = new BridgeService(db, options.ports, deps.log);
+  const privacy = new PrivacyRequests(db, options.ports, deps.jobs, deps.log, deps.dataDir, options.linkKey);
   deps.jobs.register(EXPORT_JOB, (job) => privacy.runExport(job));
   deps.jobs.register(ERASE_JOB, (job) => privacy.runErasure(job));
   deps.jobs.register(REFRESH_JOB, async () => {
