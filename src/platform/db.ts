@@ -5,7 +5,12 @@ import pg from 'pg';
 import path from 'node:path';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 
-/** Tables are typed per domain by each domain's store; the platform sees rows as records. */
+import type { PlatformDB } from './store.js';
+
+/**
+ * A domain's database. The platform opens it knowing only the tables every domain carries; the
+ * domain adds its own (`db.withTables<CommerceTables>()`), typed in its `store.ts`.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDB = any;
 export type Database<T = AnyDB> = Kysely<T>;
@@ -167,7 +172,7 @@ export async function openDomainStore(domain: string, options: StoreOptions): Pr
     }
     const pool = new pg.Pool({ connectionString: url.toString(), max: options.poolMax ?? 10 });
     pool.on('connect', prepareStatements);
-    const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<PlatformDB>({ dialect: new PostgresDialect({ pool }) });
     // Under a lock: two processes creating it at once would collide in the catalog.
     await db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(hashtext('sekat:extensions'))`.execute(trx);
@@ -198,7 +203,7 @@ export async function openDomainStore(domain: string, options: StoreOptions): Pr
     parsers: { [pgliteTypes.INT8]: (value: string) => Number(value) },
   });
   await pglite.exec('create extension if not exists pg_trgm');
-  const db = new Kysely<AnyDB>({ dialect: new PostgresDialect({ pool: pglitePool(pglite) as unknown as pg.Pool }) });
+  const db = new Kysely<PlatformDB>({ dialect: new PostgresDialect({ pool: pglitePool(pglite) as unknown as pg.Pool }) });
   return {
     db,
     kind: 'pglite',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
-import type { Database } from './db.js';
+import type { Kysely } from 'kysely';
+import type { PlatformDB } from './store.js';
 import type { Bus } from './bus.js';
 import type { Broadcast } from './broadcast.js';
 import type { JobRunner } from './jobs.js';
@@ -8,7 +9,8 @@ import type { OutboxRelay } from './outbox.js';
 
 /** What the composition root hands a domain: its own store and shared plumbing, nothing else's. */
 export interface DomainDeps {
-  db: Database;
+  /** The domain's store, typed by its platform tables: the domain adds its own (`withTables`). */
+  db: Kysely<PlatformDB>;
   bus: Bus;
   log: Logger;
   jobs: JobRunner;

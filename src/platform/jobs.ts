@@ -1,6 +1,7 @@
 import { sql, type QueryCreator, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { AnyDB, Database } from './db.js';
+import type { Database } from './db.js';
+import { platformView, type PlatformDB } from './store.js';
 import { uuidv7 } from './ids.js';
 
 export interface Job<P = Record<string, unknown>> {
@@ -24,7 +25,7 @@ export interface EnqueueOptions {
 }
 
 /** The INSERT that enqueues a job, to run alone or as part of a larger statement (a CTE). */
-export function jobInsert(db: QueryCreator<AnyDB>, id: string, type: string, payload: Record<string, unknown>, options: EnqueueOptions = {}) {
+export function jobInsert(db: QueryCreator<PlatformDB>, id: string, type: string, payload: Record<string, unknown>, options: EnqueueOptions = {}) {
   return db
     .insertInto('jobs')
     .values({
@@ -39,14 +40,14 @@ export function jobInsert(db: QueryCreator<AnyDB>, id: string, type: string, pay
 }
 
 /** Enqueues a job, inside the caller's transaction when given one. */
-export async function enqueueJob(
-  db: Database | Transaction<AnyDB>,
+export async function enqueueJob<DB extends PlatformDB>(
+  db: Database<DB> | Transaction<DB>,
   type: string,
   payload: Record<string, unknown>,
   options: EnqueueOptions = {},
 ): Promise<string> {
   const id = uuidv7();
-  await jobInsert(db, id, type, payload, options).execute();
+  await jobInsert(platformView(db), id, type, payload, options).execute();
   return id;
 }
 
@@ -60,9 +61,9 @@ export interface JobDefinition<P extends object, D = void> {
   readonly handler: (deps: D) => JobHandler<P>;
   /** The handler bound to its dependencies, for the domain's job map (`registerJobs`). */
   with(deps: D): BoundJob;
-  enqueue(db: Database | Transaction<AnyDB>, payload: P, options?: EnqueueOptions): Promise<string>;
+  enqueue<DB extends PlatformDB>(db: Database<DB> | Transaction<DB>, payload: P, options?: EnqueueOptions): Promise<string>;
   /** The INSERT that enqueues it, to run alone or inside a larger statement. */
-  insert(db: QueryCreator<AnyDB>, id: string, payload: P, options?: EnqueueOptions): ReturnType<typeof jobInsert>;
+  insert(db: QueryCreator<PlatformDB>, id: string, payload: P, options?: EnqueueOptions): ReturnType<typeof jobInsert>;
 }
 
 /** A job type with its handler bound: what a domain's job map holds. */

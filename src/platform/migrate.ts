@@ -27,7 +27,7 @@ export function readMigrations(scope: string, folder: string): Migration[] {
  * order, each in its own transaction, recorded in the domain's `schema_migrations` table. An
  * advisory lock keeps two processes starting at once from applying the same file twice.
  */
-export async function migrate(db: Database, domain: string, folder: string): Promise<string[]> {
+export async function migrate<DB>(db: Database<DB>, domain: string, folder: string): Promise<string[]> {
   await db.transaction().execute(async (trx) => {
     // Two processes creating the table at once would collide in the catalog, hence the lock.
     await sql`select pg_advisory_xact_lock(hashtext(${'migrate:' + domain}))`.execute(trx);

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import type { AnyDB, Database } from './db.js';
+import type { Database } from './db.js';
+import { platformView, type PlatformDB } from './store.js';
 import type { Bus } from './bus.js';
 import { uuidv7 } from './ids.js';
 
@@ -12,14 +13,14 @@ export function outboxWriteCount(): number {
 }
 
 /** Writes an event in the same transaction as the change it announces. */
-export async function writeOutbox(
-  trx: Transaction<AnyDB>,
+export async function writeOutbox<DB extends PlatformDB>(
+  trx: Transaction<DB>,
   topic: string,
   payload: Record<string, unknown>,
   key?: string,
 ): Promise<string> {
   const id = uuidv7();
-  await trx
+  await platformView(trx)
     .insertInto('outbox')
     .values({ id, topic, key: key ?? null, payload: JSON.stringify(payload) })
     .execute();
@@ -116,14 +117,14 @@ export class OutboxRelay {
  * Runs `handle` once per (consumer, event id): the inbox row and the handler's writes commit
  * together, so a redelivered event is a no-op and a failed handler leaves no trace.
  */
-export async function handleOnce(
-  db: Database,
+export async function handleOnce<DB extends PlatformDB>(
+  db: Database<DB>,
   consumer: string,
   eventId: string,
-  handle: (trx: Transaction<AnyDB>) => Promise<void>,
+  handle: (trx: Transaction<DB>) => Promise<void>,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const inserted = await trx
+    const inserted = await platformView(trx)
       .insertInto('inbox')
       .values({ consumer, event_id: eventId })
       .onConflict((oc) => oc.doNothing())

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
+import type { BridgeTables } from './store.js';
 import type { FastifyRequest } from 'fastify';
 import type { CommercePort, IdentityPort, LiveOffer, LiveOfferRef, ProfileSeed, PromotionCheck, SocialPort, SubjectSet } from '../../contracts/ports.js';
 import { BridgeService } from './service.js';
@@ -29,10 +30,11 @@ export interface BridgeInstance extends DomainInstance {
 }
 
 export function start(deps: DomainDeps, options: BridgeOptions): BridgeInstance {
-  const service = new BridgeService(deps.db, options.ports, deps.log);
-  const privacy = new PrivacyRequests(deps.db, options.ports, deps.jobs, deps.log, deps.dataDir, options.linkKey);
-  registerBridgeJobs(deps.jobs, { db: deps.db, service, privacy });
-  scheduleRefresh(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the purchase-category refresh'));
+  const db = deps.db.withTables<BridgeTables>();
+  const service = new BridgeService(db, options.ports, deps.log);
+  const privacy = new PrivacyRequests(db, options.ports, deps.jobs, deps.log, deps.dataDir, options.linkKey);
+  registerBridgeJobs(deps.jobs, { db: db, service, privacy });
+  scheduleRefresh(db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the purchase-category refresh'));
   return {
     routes: bridgeRoutes(service, privacy, options.subjectsOf, options.profileSeedOf ?? (() => undefined)),
     authorizeTag: (subjects, productId) => service.authorizeTag(subjects, productId),

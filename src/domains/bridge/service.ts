@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db.js';
+import type { BridgeDatabase } from './store.js';
 import { conflict, notFound } from '../../platform/errors.js';
 import type { CommercePort, ProfileSeed, PromotionCheck, SocialPort, SubjectSet } from '../../contracts/ports.js';
 import { ConsentLedger } from './consent/ledger.js';
@@ -19,7 +19,7 @@ export class BridgeService {
   readonly consents: ConsentLedger;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: BridgeDatabase,
     private readonly ports: BridgePorts,
     private readonly log: Logger,
   ) {
@@ -71,7 +71,7 @@ export class BridgeService {
 
   async affiliateLinkOf(bridgeSubject: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('affiliate_links').select('affiliate_id').where('subject', '=', bridgeSubject).executeTakeFirst();
-    return row?.affiliate_id as string | undefined;
+    return row?.affiliate_id;
   }
 
   /**
@@ -115,9 +115,9 @@ export class BridgeService {
     const links = await query.execute();
     for (const link of links) {
       // Re-check the ledger: a revoke that raced this refresh must win.
-      if (!(await this.consents.isGranted(link.subject as string, PERSONALIZE))) continue;
-      const categories = await this.ports.commerce.purchaseCategories(link.commerce_subject as string);
-      await this.ports.social.setPurchaseCategories(link.social_subject as string, categories);
+      if (!(await this.consents.isGranted(link.subject, PERSONALIZE))) continue;
+      const categories = await this.ports.commerce.purchaseCategories(link.commerce_subject);
+      await this.ports.social.setPurchaseCategories(link.social_subject, categories);
       await this.db.updateTable('personalization_links').set({ refreshed_at: new Date() }).where('subject', '=', link.subject).execute();
     }
     this.log.debug({ count: links.length }, 'purchase categories refreshed');

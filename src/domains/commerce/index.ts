@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { outboxWriteCount } from '../../platform/outbox.js';
 import type { JobHandler } from '../../platform/jobs.js';
+import type { AnyDB, Database } from '../../platform/db.js';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import { CatalogService } from './catalog/catalog.js';
 import { ProductImages } from './catalog/images.js';
@@ -87,40 +88,41 @@ export interface CommerceInstance extends DomainInstance {
 }
 
 export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: CommerceSettings = {}): CommerceInstance {
-  const provider = new SandboxProvider(secrets.paymentServerKey, deps.db);
+  const db: Database = deps.db.withTables<AnyDB>();
+  const provider = new SandboxProvider(secrets.paymentServerKey, db);
   const expiry = settings.paymentExpiry ?? DEFAULT_EXPIRY;
-  const images = new ProductImages(deps.db, deps.dataDir);
-  const catalog = new CatalogService(deps.db, (urls) => images.discard(urls));
-  const reviewPhotos = new ReviewPhotos(deps.db, deps.dataDir);
-  const reviews = new ReviewService(deps.db);
-  const chat = new ChatService(deps.db, deps.dataDir);
-  const inbox = commerceInbox(deps.db);
-  const bridgePort = new CommerceBridgePort(deps.db);
-  const moderation = commerceModeration(deps.db, (messageId) => void chat.removed(messageId).catch((error: unknown) => deps.log.warn({ err: error }, 'could not tell the chat a message was removed')));
+  const images = new ProductImages(db, deps.dataDir);
+  const catalog = new CatalogService(db, (urls) => images.discard(urls));
+  const reviewPhotos = new ReviewPhotos(db, deps.dataDir);
+  const reviews = new ReviewService(db);
+  const chat = new ChatService(db, deps.dataDir);
+  const inbox = commerceInbox(db);
+  const bridgePort = new CommerceBridgePort(db);
+  const moderation = commerceModeration(db, (messageId) => void chat.removed(messageId).catch((error: unknown) => deps.log.warn({ err: error }, 'could not tell the chat a message was removed')));
   const sandboxDisbursement = settings.iris ? undefined : new SandboxDisbursement();
-  const payouts = new PayoutService(deps.db, settings.iris ? new IrisClient(settings.iris) : sandboxDisbursement!, deps.log);
+  const payouts = new PayoutService(db, settings.iris ? new IrisClient(settings.iris) : sandboxDisbursement!, deps.log);
   // Without a callback URL the sandbox hands its signed notifications to the same function the
   // webhook route calls, as the payment sandbox's simulate does.
   if (sandboxDisbursement) sandboxDisbursement.sandbox.deliver = async (n) => void (await payouts.receiveNotification(n.body, n.signature));
   const sandboxCourier = settings.biteship ? undefined : new SandboxCourier();
-  const shipments = new ShipmentService(deps.db, settings.biteship ? new BiteshipClient(settings.biteship) : sandboxCourier!, deps.log);
+  const shipments = new ShipmentService(db, settings.biteship ? new BiteshipClient(settings.biteship) : sandboxCourier!, deps.log);
   // As with payouts: without a callback URL the sandbox hands its webhooks to the route's function.
   if (sandboxCourier) sandboxCourier.sandbox.deliver = async (w) => void (await shipments.receiveWebhook(w.body, w.headers));
-  const returns = new ReturnService(deps.db, shipments, deps.dataDir, deps.log);
+  const returns = new ReturnService(db, shipments, deps.dataDir, deps.log);
   returns.schedulePurge().catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the purge of unsent return evidence'));
-  const privacy = new PrivacyService(deps.db, reviewPhotos, chat, returns, inbox);
-  registerCommerceJobs(deps.jobs, { db: deps.db, provider, log: deps.log, shipments, returns, payouts });
-  schedulePurge(deps.db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
+  const privacy = new PrivacyService(db, reviewPhotos, chat, returns, inbox);
+  registerCommerceJobs(deps.jobs, { db: db, provider, log: deps.log, shipments, returns, payouts });
+  schedulePurge(db).catch((error: unknown) => deps.log.warn({ err: error }, 'could not schedule the idempotency purge'));
   const routes = commerceRoutes({
-    db: deps.db,
+    db: db,
     catalog,
     images,
-    cart: new CartService(deps.db),
-    checkout: new CheckoutService(deps.db, provider, { attributionKey: secrets.attributionKey, expiry }, deps.log),
-    orders: new OrderService(deps.db),
+    cart: new CartService(db),
+    checkout: new CheckoutService(db, provider, { attributionKey: secrets.attributionKey, expiry }, deps.log),
+    orders: new OrderService(db),
     shipments,
     reviews,
-    affiliates: new AffiliateService(deps.db),
+    affiliates: new AffiliateService(db),
     provider,
     paymentProvider: settings.paymentProvider ?? 'sandbox',
     isOperator: settings.isOperator ?? (() => false),
@@ -138,13 +140,13 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
         done();
       });
       await app.register(routes);
-      await app.register(portabilityRoutes(new CatalogPortability(deps.db, catalog)));
-      await app.register(favouritesRoutes(new FavouritesService(deps.db)));
-      await app.register(addressRoutes(deps.db, new AddressBookService(deps.db)));
+      await app.register(portabilityRoutes(new CatalogPortability(db, catalog)));
+      await app.register(favouritesRoutes(new FavouritesService(db)));
+      await app.register(addressRoutes(db, new AddressBookService(db)));
       await app.register(reviewRoutes(reviews, reviewPhotos));
-      await app.register(flashRoutes(new FlashSaleService(deps.db)));
-      await app.register(allocationRoutes(new AllocationService(deps.db), new FlashSaleService(deps.db)));
-      await app.register(ledgerRoutes(new StatementService(deps.db), payouts));
+      await app.register(flashRoutes(new FlashSaleService(db)));
+      await app.register(allocationRoutes(new AllocationService(db), new FlashSaleService(db)));
+      await app.register(ledgerRoutes(new StatementService(db), payouts));
       await app.register(shippingRoutes(shipments, sandboxCourier?.sandbox));
       await app.register(chatRoutes(chat));
       await app.register(returnRoutes(returns, shipments, sandboxCourier?.sandbox, settings.isOperator ?? (() => false)));
@@ -160,7 +162,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
     courierSandbox: sandboxCourier?.sandbox,
     returnTimer: (now) => returns.deadlineJob(now),
     purgeUnsentReturnEvidence: (now) => returns.purgeUnsent(now),
-    isSeller: async (subject) => (await deps.db.selectFrom('shops').select('id').where('owner_subject', '=', subject).limit(1).executeTakeFirst()) !== undefined,
+    isSeller: async (subject) => (await db.selectFrom('shops').select('id').where('owner_subject', '=', subject).limit(1).executeTakeFirst()) !== undefined,
     productSnapshot: () => bridgePort.productSnapshot(),
     port: {
       exportSubject: async (subject) => {
@@ -176,7 +178,7 @@ export function start(deps: DomainDeps, secrets: CommerceSecrets, settings: Comm
         };
       },
       eraseSubject: async (subject) => {
-        await moderation.eraseOf(deps.db, subject);
+        await moderation.eraseOf(db, subject);
         return privacy.eraseSubject(subject);
       },
       affiliateIdOf: (subject) => bridgePort.affiliateIdOf(subject),

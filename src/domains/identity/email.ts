@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db.js';
+import type { IdentityDatabase } from './store.js';
 import { badRequest, conflict, tooManyRequests, validationFailed } from '../../platform/errors.js';
 import { requireSubject } from '../../platform/http.js';
 import { textProblem } from '../../platform/text.js';
@@ -24,7 +24,7 @@ const INVALID_TOKEN = 'This confirmation link is not valid any more; ask for a n
 export type EmailPurpose = 'verify' | 'change';
 
 export interface EmailOptions {
-  db: Database;
+  db: IdentityDatabase;
   identity: IdentityService;
   mailer: Mailer;
   log: Logger;
@@ -146,11 +146,11 @@ export class EmailConfirmation {
       .where('id', '=', accountId)
       .where('status', '=', 'active')
       .executeTakeFirst();
-    return row as AccountForMail | undefined;
+    return row;
   }
 
   /** Stores a new token for `email` and gives back the link that spends it. */
-  async issueToken(db: Database, accountId: string, purpose: EmailPurpose, email: string, path: string, ttlMs: number): Promise<string> {
+  async issueToken(db: IdentityDatabase, accountId: string, purpose: EmailPurpose, email: string, path: string, ttlMs: number): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     await db
       .insertInto('email_tokens')
@@ -195,14 +195,14 @@ export class EmailConfirmation {
       const verified = await trx
         .updateTable('accounts')
         .set({ email_verified_at: new Date() })
-        .where('id', '=', spent.account_id as string)
-        .where('email', '=', spent.email as string)
+        .where('id', '=', spent.account_id)
+        .where('email', '=', spent.email)
         .where('status', '=', 'active')
         .executeTakeFirst();
       if (verified.numUpdatedRows === 0n) throw badRequest(INVALID_TOKEN);
       // The other sign-up links still out have nothing left to confirm.
-      await trx.updateTable('email_tokens').set({ used_at: new Date() }).where('account_id', '=', spent.account_id as string).where('purpose', '=', 'verify').where('used_at', 'is', null).execute();
-      return spent.account_id as string;
+      await trx.updateTable('email_tokens').set({ used_at: new Date() }).where('account_id', '=', spent.account_id).where('purpose', '=', 'verify').where('used_at', 'is', null).execute();
+      return spent.account_id;
     });
     this.options.identity.forgetCachedSessions(accountId);
   }
@@ -242,12 +242,12 @@ export class EmailConfirmation {
         .returning(['account_id', 'email'])
         .executeTakeFirst();
       if (!spent || (signedInAccountId !== undefined && spent.account_id !== signedInAccountId)) throw badRequest(INVALID_TOKEN);
-      const taken = await trx.selectFrom('accounts').select('id').where('email', '=', spent.email as string).executeTakeFirst();
+      const taken = await trx.selectFrom('accounts').select('id').where('email', '=', spent.email).executeTakeFirst();
       if (taken) throw conflict('That email is already registered.', { newEmail: ['is already registered'] });
       const changed = await trx
         .updateTable('accounts')
-        .set({ email: spent.email as string, email_verified_at: new Date() })
-        .where('id', '=', spent.account_id as string)
+        .set({ email: spent.email, email_verified_at: new Date() })
+        .where('id', '=', spent.account_id)
         .where('status', '=', 'active')
         .executeTakeFirst()
         .catch((error: unknown) => {
@@ -257,8 +257,8 @@ export class EmailConfirmation {
         });
       if (changed.numUpdatedRows === 0n) throw badRequest(INVALID_TOKEN);
       // Links still out for the old address, or for other new ones, confirm nothing now.
-      await trx.updateTable('email_tokens').set({ used_at: new Date() }).where('account_id', '=', spent.account_id as string).where('used_at', 'is', null).execute();
-      return spent.account_id as string;
+      await trx.updateTable('email_tokens').set({ used_at: new Date() }).where('account_id', '=', spent.account_id).where('used_at', 'is', null).execute();
+      return spent.account_id;
     });
     this.options.identity.forgetCachedSessions(accountId);
   }

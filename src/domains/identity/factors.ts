@@ -1,4 +1,4 @@
-import type { Database } from '../../platform/db.js';
+import type { IdentityDatabase } from './store.js';
 import { HttpProblem } from '../../platform/errors.js';
 
 /** The second factors an account has set up. */
@@ -8,7 +8,7 @@ export interface SecondFactors {
 }
 
 /** The one place that decides what second factors an account has. */
-export async function secondFactorsOf(db: Database, accountId: string): Promise<SecondFactors> {
+export async function secondFactorsOf(db: IdentityDatabase, accountId: string): Promise<SecondFactors> {
   const row = await db
     .selectFrom('accounts as a')
     .select((eb) => [
@@ -47,7 +47,7 @@ export function secondFactorRequired(standing: Exclude<OperatorStanding, 'ready'
 }
 
 /** The TOTP part of a privacy export: whether it is on and since when, and how many recovery codes are left; never the secret or the codes. */
-export async function totpExport(db: Database, accountId: string): Promise<{ enabled: boolean; enabledAt: string | null; recoveryCodesLeft: number }> {
+export async function totpExport(db: IdentityDatabase, accountId: string): Promise<{ enabled: boolean; enabledAt: string | null; recoveryCodesLeft: number }> {
   const factor = await db.selectFrom('totp_factors').select(['confirmed_at']).where('account_id', '=', accountId).where('confirmed_at', 'is not', null).executeTakeFirst();
   if (!factor) return { enabled: false, enabledAt: null, recoveryCodesLeft: 0 };
   const left = await db
@@ -56,5 +56,5 @@ export async function totpExport(db: Database, accountId: string): Promise<{ ena
     .where('account_id', '=', accountId)
     .where('used_at', 'is', null)
     .executeTakeFirstOrThrow();
-  return { enabled: true, enabledAt: new Date(factor.confirmed_at as Date).toISOString(), recoveryCodesLeft: Number(left.n) };
+  return { enabled: true, enabledAt: factor.confirmed_at?.toISOString() ?? null, recoveryCodesLeft: Number(left.n) };
 }

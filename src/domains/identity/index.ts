@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { IdentityTables } from './store.js';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
 import type { IdentityPort } from '../../contracts/ports.js';
 import type { Redis } from 'ioredis';
@@ -54,17 +55,18 @@ export function start(
   redis?: Redis,
   clock: Clock = Date.now,
 ): IdentityInstance {
-  const service = new IdentityService(deps.db, secrets, operatorEmails, clock);
-  const factorsOf = (accountId: string) => secondFactorsOf(deps.db, accountId);
+  const db = deps.db.withTables<IdentityTables>();
+  const service = new IdentityService(db, secrets, operatorEmails, clock);
+  const factorsOf = (accountId: string) => secondFactorsOf(db, accountId);
   const backoff = redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-login-') : new MemoryBackoff(LOGIN_BACKOFF);
   const mailer = new Mailer({ smtpUrl: mail.smtpUrl, from: mail.from, dataDir: deps.dataDir });
-  const recovery = new PasswordRecovery({ db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl });
+  const recovery = new PasswordRecovery({ db: db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl });
   const reauth = new Reauthentication(service);
-  const totp = new TotpFactor(deps.db, secrets.sessionPepper, redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-totp-') : new MemoryBackoff(LOGIN_BACKOFF));
+  const totp = new TotpFactor(db, secrets.sessionPepper, redis ? new RedisBackoff(redis, LOGIN_BACKOFF, 'sekat-totp-') : new MemoryBackoff(LOGIN_BACKOFF));
   reauth.acceptCodes((accountId, code) => totp.checkCode(accountId, code));
-  const passkeys = new Passkeys(deps.db, secrets.sessionPepper, relyingPartyOf(mail.publicUrl));
+  const passkeys = new Passkeys(db, secrets.sessionPepper, relyingPartyOf(mail.publicUrl));
   const confirmation = new EmailConfirmation({
-    db: deps.db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl, reauth,
+    db: db, identity: service, mailer, log: deps.log, pepper: secrets.sessionPepper, publicUrl: mail.publicUrl, reauth,
   });
   return {
     routes: async (app) => {

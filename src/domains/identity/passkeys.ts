@@ -10,7 +10,7 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import { sql } from 'kysely';
-import type { Database } from '../../platform/db.js';
+import type { IdentityDatabase } from './store.js';
 import { conflict, HttpProblem, notFound, validationFailed } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { describeUserAgent } from './user-agent.js';
@@ -81,7 +81,7 @@ export const relyingPartyOf = (publicUrl: string): RelyingParty => {
  */
 export class Passkeys {
   constructor(
-    private readonly db: Database,
+    private readonly db: IdentityDatabase,
     private readonly pepper: string,
     private readonly rp: RelyingParty,
   ) {}
@@ -128,11 +128,11 @@ export class Passkeys {
     query = binding.secret ? query.where('binding_hash', '=', binding.secret) : query.where('binding_hash', 'is', null);
     const row = await query.returning('challenge').executeTakeFirst();
     if (!row) throw flowExpired(status);
-    return row.challenge as string;
+    return row.challenge;
   }
 
   private async rowsOf(accountId: string): Promise<PasskeyRow[]> {
-    return (await this.db.selectFrom('passkeys').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute()) as PasskeyRow[];
+    return (await this.db.selectFrom('passkeys').selectAll().where('account_id', '=', accountId).orderBy('created_at').execute());
   }
 
   async count(accountId: string): Promise<number> {
@@ -204,7 +204,7 @@ export class Passkeys {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return viewOf(row as PasskeyRow);
+      return viewOf(row);
     } catch (error) {
       if ((error as { code?: string }).code === '23505') throw conflict('This passkey is already registered.', undefined, 'passkey-registered');
       throw error;
@@ -222,7 +222,7 @@ export class Passkeys {
       .returningAll()
       .executeTakeFirst();
     if (!row) throw notFound('No such passkey.');
-    return viewOf(row as PasskeyRow);
+    return viewOf(row);
   }
 
   async remove(accountId: string, passkeyId: string): Promise<void> {
@@ -251,7 +251,7 @@ export class Passkeys {
    * as the counter update (it spends the password step), so either both happen or neither.
    */
   async completeSecondFactor(
-    accountId: string, signInChallenge: string, flow: string, response: AuthenticationResponseJSON, finish: (trx: Database) => Promise<void>,
+    accountId: string, signInChallenge: string, flow: string, response: AuthenticationResponseJSON, finish: (trx: IdentityDatabase) => Promise<void>,
   ): Promise<void> {
     const challenge = await this.spend(flow, 'second-factor', { accountId, secret: this.hashOf('sign-in', signInChallenge) }, 401);
     await this.verify(challenge, response, false, accountId, finish);
@@ -271,7 +271,7 @@ export class Passkeys {
   }
 
   private async verify(
-    challenge: string, response: AuthenticationResponseJSON, passwordless: boolean, accountId?: string, finish?: (trx: Database) => Promise<void>,
+    challenge: string, response: AuthenticationResponseJSON, passwordless: boolean, accountId?: string, finish?: (trx: IdentityDatabase) => Promise<void>,
   ): Promise<string> {
     const row = (await this.db
       .selectFrom('passkeys as p')
@@ -279,7 +279,7 @@ export class Passkeys {
       .selectAll('p')
       .where('p.credential_id', '=', response.id)
       .where('a.status', '=', 'active')
-      .executeTakeFirst()) as PasskeyRow | undefined;
+      .executeTakeFirst());
     if (!row || (accountId !== undefined && row.account_id !== accountId)) throw passkeyRejected(401);
     // A discoverable credential names its user; it must be the one it was made for.
     if (passwordless && response.response.userHandle !== row.user_handle) throw passkeyRejected(401);

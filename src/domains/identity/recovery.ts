@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Database } from '../../platform/db.js';
+import type { IdentityDatabase } from './store.js';
 import { badRequest, tooManyRequests, validationFailed } from '../../platform/errors.js';
 import { escapeHtml, type Locale, type Mail, type Mailer } from './mail.js';
 import { hashPassword, normaliseEmail, passwordProblems, type IdentityService } from './service.js';
@@ -14,7 +14,7 @@ export const RESET_TTL_MS = 30 * 60 * 1000;
 const INVALID_TOKEN = 'This reset link is not valid any more; ask for a new one.';
 
 export interface RecoveryOptions {
-  db: Database;
+  db: IdentityDatabase;
   identity: IdentityService;
   mailer: Mailer;
   log: Logger;
@@ -60,7 +60,7 @@ export class PasswordRecovery {
       .values({ token_hash: this.hashToken(token), account_id: account.id, expires_at: new Date(Date.now() + RESET_TTL_MS) })
       .execute();
     const link = `${this.options.publicUrl}/sandi/baru?token=${token}`;
-    await this.options.mailer.send(resetMail(account.email as string, account.display_name as string, link, account.locale as Locale));
+    await this.options.mailer.send(resetMail(account.email, account.display_name, link, account.locale));
   }
 
   /** Sets a new password with a token: the token is spent, other tokens too, and every session ends. */
@@ -79,7 +79,7 @@ export class PasswordRecovery {
         .returning('account_id')
         .executeTakeFirst();
       if (!spent) throw badRequest(INVALID_TOKEN);
-      const accountId = spent.account_id as string;
+      const accountId = spent.account_id;
       const updated = await trx
         .updateTable('accounts')
         .set({ password_hash: passwordHash })

@@ -3,7 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { LRUCache } from 'lru-cache';
-import type { Database } from '../../platform/db.js';
+import type { IdentityDatabase } from './store.js';
 import { conflict, HttpProblem, unauthorized, validationFailed, type FieldErrors } from '../../platform/errors.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { textProblem } from '../../platform/text.js';
@@ -164,7 +164,7 @@ export class IdentityService {
   private readonly operators: Set<string>;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: IdentityDatabase,
     private readonly secrets: { sessionPepper: string; subjectKeys: Record<string, string> },
     operatorEmails: string[] = [],
     readonly now: Clock = Date.now,
@@ -205,7 +205,7 @@ export class IdentityService {
         .values({ id, email: clean.email, handle: clean.handle, display_name: clean.displayName, password_hash: passwordHash, locale: input.locale ?? 'id' })
         .returning(['id', 'email', 'handle', 'display_name', 'roles', 'email_verified_at'])
         .executeTakeFirstOrThrow();
-      return this.toAccount(row as AccountRow);
+      return this.toAccount(row);
     } catch (error) {
       const constraint = (error as { constraint?: string }).constraint ?? String((error as Error).message);
       if ((error as { code?: string }).code === '23505') {
@@ -223,7 +223,7 @@ export class IdentityService {
       .select(['id', 'email', 'handle', 'display_name', 'roles', 'email_verified_at', 'password_hash', 'status'])
       .where('email', '=', normaliseEmail(email))
       .executeTakeFirst();
-    const hash = row && row.status === 'active' ? (row.password_hash as string) : await this.dummyHash;
+    const hash = row && row.status === 'active' ? row.password_hash : await this.dummyHash;
     let ok = false;
     try {
       ok = await argon2.verify(hash, password);
@@ -231,7 +231,7 @@ export class IdentityService {
       ok = false;
     }
     if (!ok || !row || row.status !== 'active') throw unauthorized('Email or password is wrong.');
-    return this.toAccount(row as AccountRow);
+    return this.toAccount(row);
   }
 
   async accountById(accountId: string): Promise<Account | undefined> {
@@ -241,7 +241,7 @@ export class IdentityService {
       .where('id', '=', accountId)
       .where('status', '=', 'active')
       .executeTakeFirst();
-    return row ? this.toAccount(row as AccountRow) : undefined;
+    return row ? this.toAccount(row) : undefined;
   }
 
   /** Sets a new password after the current one is given; other sessions stay until the person ends them. */
@@ -258,7 +258,7 @@ export class IdentityService {
   async passwordMatches(accountId: string, password: string): Promise<boolean> {
     const row = await this.db.selectFrom('accounts').select(['password_hash']).where('id', '=', accountId).where('status', '=', 'active').executeTakeFirst();
     try {
-      return await argon2.verify(row ? (row.password_hash as string) : await this.dummyHash, password) && row !== undefined;
+      return await argon2.verify(row ? row.password_hash : await this.dummyHash, password) && row !== undefined;
     } catch {
       return false;
     }
@@ -302,11 +302,11 @@ export class IdentityService {
       .execute();
     const currentHash = token ? this.hashToken(token) : undefined;
     return rows.map((row) => ({
-      id: row.id as string,
-      ...describeUserAgent(row.user_agent as string | null),
-      country: (row.country as string | null) ?? null,
-      createdAt: new Date(row.created_at as Date).toISOString(),
-      lastSeenAt: new Date(row.last_seen_at as Date).toISOString(),
+      id: row.id,
+      ...describeUserAgent(row.user_agent),
+      country: row.country,
+      createdAt: row.created_at.toISOString(),
+      lastSeenAt: row.last_seen_at.toISOString(),
       current: row.token_hash === currentHash,
     }));
   }
@@ -362,13 +362,13 @@ export class IdentityService {
         .executeTakeFirst();
       if (!row) return undefined;
       session = {
-        account: { ...this.toAccount(row as AccountRow), status: row.status as 'active' | 'erasing' },
+        account: { ...this.toAccount(row), status: row.status as 'active' | 'erasing' },
         createdAt: millis(row.created_at),
         lastSeenAt: millis(row.last_seen_at),
         expiresAt: millis(row.expires_at),
         strictSince: row.strict_since ? millis(row.strict_since) : null,
         authenticatedAt: millis(row.authenticated_at ?? row.created_at),
-        secondFactor: (row.second_factor as SessionSecondFactor | null) ?? null,
+        secondFactor: row.second_factor,
       };
       this.sessions.set(token, session);
     }
@@ -448,7 +448,7 @@ export class IdentityService {
   }
 
   /** Revokes every session of the account, here and (within the cache's TTL) in other processes. */
-  async endAllSessions(accountId: string, db: Database = this.db): Promise<void> {
+  async endAllSessions(accountId: string, db: IdentityDatabase = this.db): Promise<void> {
     await db.updateTable('sessions').set({ revoked_at: sql`now()` }).where('account_id', '=', accountId).where('revoked_at', 'is', null).execute();
     this.forgetCachedSessions(accountId);
   }
@@ -489,7 +489,7 @@ export class IdentityService {
       .where('account_id', '=', accountId)
       .orderBy('created_at')
       .execute();
-    const iso = (value: unknown) => (value ? new Date(value as Date).toISOString() : null);
+    const iso = (value: Date | null) => value?.toISOString() ?? null;
     return {
       account: account
         ? {
@@ -500,9 +500,9 @@ export class IdentityService {
       totp: await totpExport(this.db, accountId),
       // The devices as the sessions page names them; the token (or its hash) is never exported.
       sessions: sessions.map((s) => ({
-        ...describeUserAgent(s.user_agent as string | null),
-        country: (s.country as string | null) ?? null,
-        signedInWith: s.second_factor ? ['password', s.second_factor as string] : ['password'],
+        ...describeUserAgent(s.user_agent),
+        country: s.country,
+        signedInWith: s.second_factor ? ['password', s.second_factor] : ['password'],
         createdAt: iso(s.created_at),
         lastSeenAt: iso(s.last_seen_at),
         expiresAt: iso(s.expires_at),
@@ -511,7 +511,7 @@ export class IdentityService {
       passkeys: passkeys.map((p) => ({
         name: p.name,
         credentialId: p.credential_id,
-        publicKey: Buffer.from(p.public_key as Uint8Array).toString('base64url'),
+        publicKey: Buffer.from(p.public_key).toString('base64url'),
         transports: p.transports,
         signCount: Number(p.counter),
         backedUp: p.backed_up,

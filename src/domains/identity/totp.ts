@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomInt } from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
-import type { Database } from '../../platform/db.js';
+import type { IdentityDatabase } from './store.js';
 import type { BackoffStore } from '../../platform/backoff.js';
 import { badRequest, conflict, tooManyRequests, unauthorized } from '../../platform/errors.js';
 
@@ -34,7 +34,7 @@ export class TotpFactor {
   private readonly secretKey: Buffer;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: IdentityDatabase,
     private readonly pepper: string,
     private readonly backoff: BackoffStore,
   ) {
@@ -223,7 +223,7 @@ export class TotpFactor {
   }
 
   /** Spends a sign-in challenge once its second factor was right; refused when it was spent meanwhile. */
-  async spendChallenge(challenge: string, db: Database = this.db): Promise<void> {
+  async spendChallenge(challenge: string, db: IdentityDatabase = this.db): Promise<void> {
     const spent = await db.updateTable('sign_in_challenges').set({ used_at: new Date() }).where('token_hash', '=', this.hashChallenge(challenge)).where('used_at', 'is', null).executeTakeFirst();
     if (spent.numUpdatedRows === 0n) throw signInExpired();
   }

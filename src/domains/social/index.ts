@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DomainDeps, DomainInstance } from '../../platform/domain.js';
-import type { SocialDB } from './store.js';
+import type { SocialDB, SocialTables } from './store.js';
 import { requireSubject } from '../../platform/http.js';
 import { SocialService, type ProfileSeed } from './service.js';
 import { CounterFold } from './counters.js';
@@ -81,7 +81,7 @@ export interface SocialInstance extends DomainInstance {
 }
 
 export function start(deps: DomainDeps, options: SocialOptions): SocialInstance {
-  const db = deps.db as Kysely<SocialDB>;
+  const db: Kysely<SocialDB> = deps.db.withTables<SocialTables>();
   const media = new MediaPaths(deps.dataDir);
   const service = new SocialService(db, media, deps.jobs);
   const counters = new CounterFold(db, deps.log.child({ part: 'counters' }));

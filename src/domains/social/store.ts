@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { PlatformDB } from '../../platform/store.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Counter = Generated<number>;
@@ -132,7 +133,8 @@ export interface MuteTable {
   created_at: Generated<Date>;
 }
 
-export interface SocialDB {
+/** Social's own tables (a type, not an interface, as Kysely's `withTables` wants). */
+export type SocialTables = {
   blocks: BlockTable;
   mutes: MuteTable;
   profiles: ProfileTable;
@@ -146,8 +148,9 @@ export interface SocialDB {
   shares: ShareTable;
   video_counter_deltas: VideoCounterDeltaTable;
   uploads: UploadTable;
-  jobs: { id: string; type: string; status: string; attempts: number; locked_until: Date | null; run_at: Date; payload: unknown };
-}
+};
+
+export type SocialDB = PlatformDB & SocialTables;
 
 
 /** A video joined with its author's public profile, as feeds and views read it. */

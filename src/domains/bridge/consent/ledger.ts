@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { AnyDB, Database } from '../../../platform/db.js';
+import type { BridgeDatabase, BridgeDB } from '../store.js';
 import { uuidv7 } from '../../../platform/ids.js';
 import { PURPOSES, type Purpose } from './purposes.js';
 
@@ -13,18 +13,11 @@ export interface ConsentState {
   history: { granted: boolean; version: number; at: string }[];
 }
 
-interface ConsentRow {
-  purpose: string;
-  granted: boolean;
-  wording_version: number;
-  created_at: Date;
-}
-
 /** The append-only consent ledger: every change is a new row; the newest one is in force. */
 export class ConsentLedger {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: BridgeDatabase) {}
 
-  async isGranted(subject: string, purpose: string, db: Database | Transaction<AnyDB> = this.db): Promise<boolean> {
+  async isGranted(subject: string, purpose: string, db: BridgeDatabase | Transaction<BridgeDB> = this.db): Promise<boolean> {
     const row = await db
       .selectFrom('consents')
       .select('granted')
@@ -37,7 +30,7 @@ export class ConsentLedger {
     return row ? Boolean(row.granted) : (PURPOSES.find((p) => p.id === purpose)?.defaultGranted ?? false);
   }
 
-  async record(trx: Transaction<AnyDB>, subject: string, purpose: Purpose, granted: boolean): Promise<void> {
+  async record(trx: Transaction<BridgeDB>, subject: string, purpose: Purpose, granted: boolean): Promise<void> {
     await trx
       .insertInto('consents')
       .values({ id: uuidv7(), subject, purpose: purpose.id, granted, wording_version: purpose.version })
@@ -51,7 +44,7 @@ export class ConsentLedger {
       .where('subject', '=', subject)
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
-      .execute()) as ConsentRow[];
+      .execute());
     return PURPOSES.map((purpose) => {
       const mine = rows.filter((r) => r.purpose === purpose.id);
       const current = mine[0];

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { sql } from 'kysely';
 import yazl from 'yazl';
 import type { Logger } from 'pino';
-import type { Database } from '../../../platform/db.js';
+import type { BridgeDatabase } from '../store.js';
 import { defineJob, enqueueJob, type Job, type JobRunner } from '../../../platform/jobs.js';
 import { conflict, notFound } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';
@@ -38,23 +38,11 @@ export interface PrivacyPorts {
   commerce: PrivacyPort & Pick<CommercePort, 'openOrders'>;
 }
 
-interface RequestRow {
-  id: string;
-  kind: 'export' | 'erasure';
-  subject: string | null;
-  subjects: SubjectSet | null;
-  status: string;
-  file_path: string | null;
-  error: string | null;
-  created_at: Date;
-  finished_at: Date | null;
-}
-
 export class PrivacyRequests {
   private readonly exportDir: string;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: BridgeDatabase,
     private readonly ports: PrivacyPorts,
     private readonly jobs: JobRunner,
     private readonly log: Logger,
@@ -85,7 +73,7 @@ export class PrivacyRequests {
       .where('id', '=', id)
       .where('kind', '=', 'export')
       .where('subject', '=', bridgeSubject)
-      .executeTakeFirst()) as RequestRow | undefined;
+      .executeTakeFirst());
     if (!row) throw notFound('No such export.');
     const ready = row.status === 'ready';
     return {
@@ -111,7 +99,7 @@ export class PrivacyRequests {
       .where('subject', '=', bridgeSubject)
       .orderBy('created_at', 'desc')
       .limit(20)
-      .execute()) as { id: string }[];
+      .execute());
     return Promise.all(rows.map((r) => this.exportStatus(bridgeSubject, r.id)));
   }
 
@@ -127,7 +115,7 @@ export class PrivacyRequests {
       .select(['subject', 'status', 'file_path'])
       .where('id', '=', id)
       .where('kind', '=', 'export')
-      .executeTakeFirst()) as Pick<RequestRow, 'subject' | 'status' | 'file_path'> | undefined;
+      .executeTakeFirst());
     if (!row) throw notFound('No such export.');
     if (!allowed && !(auth.bridgeSubject && row.subject === auth.bridgeSubject)) throw notFound('No such export.');
     if (row.status !== 'ready' || !row.file_path || !existsSync(row.file_path)) throw notFound('This export is not ready.');
@@ -137,7 +125,7 @@ export class PrivacyRequests {
   /** Job: gathers every domain's export into one zip. */
   async runExport(job: Job<PrivacyExport>): Promise<void> {
     const { requestId } = job.payload;
-    const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst()) as RequestRow | undefined;
+    const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst());
     if (!row || row.status !== 'pending' || !row.subjects) return;
     const subjects = row.subjects;
     const parts: Record<string, DomainExport> = {};
@@ -285,7 +273,7 @@ export class PrivacyRequests {
   /** Job: runs every erasure step not yet done; a failed step makes the job retry later. */
   async runErasure(job: Job<PrivacyErasure>): Promise<void> {
     const { requestId } = job.payload;
-    const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst()) as RequestRow | undefined;
+    const row = (await this.db.selectFrom('privacy_requests').selectAll().where('id', '=', requestId).executeTakeFirst());
     if (!row || row.status !== 'pending' || !row.subjects) return;
     const subjects = row.subjects;
     if (job.payload.waitForOrders === true) {
@@ -353,7 +341,7 @@ export class PrivacyRequests {
       .select(['id', 'file_path'])
       .where('subject', '=', bridgeSubject)
       .where('kind', '=', 'export')
-      .execute()) as { id: string; file_path: string | null }[];
+      .execute());
     for (const e of exports) if (e.file_path) rmSync(e.file_path, { force: true });
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('consents').where('subject', '=', bridgeSubject).execute();
