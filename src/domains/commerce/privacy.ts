@@ -64,6 +64,8 @@ export class PrivacyService {
       affiliateBankAccounts: await db.selectFrom('bank_accounts').select(['id', 'affiliate_id', 'bank_code', 'account_number', 'holder_name', 'validated_name', 'validated_at']).where('affiliate_id', 'in', ownAffiliate).execute(),
       affiliatePayouts: await db.selectFrom('payouts').select(['id', 'affiliate_id', 'amount_idr', 'status', 'failure_code', 'created_at', 'updated_at']).where('affiliate_id', 'in', ownAffiliate).orderBy('created_at').execute(),
       affiliateLedger: await db.selectFrom('ledger_lines').select(['id', 'affiliate_id', 'account', 'amount_idr', 'reason', 'order_id', 'payout_id', 'created_at']).where('affiliate_id', 'in', ownAffiliate).orderBy('id').execute(),
+      // Stock sellers set aside for this creator to sell live (the shop's units, the creator's to use).
+      creatorAllocations: await db.selectFrom('creator_allocations').selectAll().where('affiliate_id', 'in', ownAffiliate).orderBy('created_at').execute(),
     };
   }
 

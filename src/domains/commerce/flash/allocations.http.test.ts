@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { buildSekat, type Sekat } from '../../../server/app.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
-import { checkout, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from '../testkit.js';
+import { checkout, exportOf, listProduct, openShop, registerUser, storeSnapshot, type TestUser } from '../testkit.js';
 import { allocationEndJob } from './allocations.js';
 import { flashEndJob } from './flash.js';
 
@@ -108,6 +108,13 @@ describe(`creator stock allocations (${STORE_LABEL})`, () => {
     expect(mine.items.map((a) => a.id)).toContain(allocation.id);
     const theirs = (await inject({ method: 'GET', url: '/api/commerce/affiliates/me/allocations', headers: otherCreator.headers })).json() as { items: { id: string }[] };
     expect(theirs.items.map((a) => a.id)).not.toContain(allocation.id);
+    // The creator's export holds the stock given to them; the other creator's does not.
+    const accountOf = async (who: TestUser) => (await inject({ method: 'GET', url: '/api/me', headers: who.headers })).json() as { id: string };
+    const subjectOf = async (who: TestUser) => sekat.domains.identity.subjectFor('commerce', (await accountOf(who)).id);
+    const exported = await exportOf(sekat.domains.commerce, await subjectOf(creator));
+    expect(exported.creatorAllocations.find((a) => a.id === allocation.id)).toMatchObject({ units: 6 });
+    const otherExport = await exportOf(sekat.domains.commerce, await subjectOf(otherCreator));
+    expect(otherExport.creatorAllocations.map((a) => a.id)).not.toContain(allocation.id);
 
     // Nobody but the owner revokes: 404, nothing changes.
     for (const who of [creator, otherCreator]) expect((await inject({ method: 'POST', url: `/api/commerce/allocations/${allocation.id}/revoke`, headers: who.headers })).statusCode).toBe(404);
