@@ -36,8 +36,11 @@ const MAX_EXPORT_HEADER_BYTES = 64 * 1024 * 1024;
 const Subject = Type.String({ minLength: 1, maxLength: 200 });
 const Id = Type.String({ minLength: 1, maxLength: 200 });
 const When = Type.String({ format: 'date-time' });
+const Name = Type.String({ maxLength: 200 });
+const Seed = Type.Object({ handle: Name, displayName: Name }, { additionalProperties: false });
 // Fastify's Ajv (draft-07, strict) takes no tuple schema: each place takes any of the call's kinds, and the count is exact.
-const args = (...items: TSchema[]) => Type.Object({ args: Type.Array(Type.Union(items), { minItems: items.length, maxItems: items.length }) }, { additionalProperties: false });
+const args = (...items: TSchema[]) =>
+  Type.Object({ args: Type.Array(Type.Union(items), { minItems: items.length, maxItems: items.length }) }, { additionalProperties: false });
 /**
  * What each port call carries over the network: exactly the arguments of the in-process port,
  * nothing more (no buyer reaches social, no viewer commerce). Dates travel as ISO strings.
@@ -57,7 +60,7 @@ const PORT_BODIES: Record<PortAction, TSchema> = {
   'port.live-stats': args(Subject, Id),
   'port.set-affiliate-ref': Type.Object(
     {
-      args: Type.Array(Type.Union([Id, Type.Null(), Type.Object({ handle: Type.String({ maxLength: 200 }), displayName: Type.String({ maxLength: 200 }) }, { additionalProperties: false })]), { minItems: 2, maxItems: 3 }),
+      args: Type.Array(Type.Union([Id, Type.Null(), Seed]), { minItems: 2, maxItems: 3 }),
     },
     { additionalProperties: false },
   ),
@@ -160,7 +163,8 @@ export async function registerInternalEndpoints(app: FastifyInstance, endpoints:
   const portRoute = (domain: RemoteDomain, action: PortAction, handle: (args: [never, never, never]) => Promise<unknown>) => {
     const verifier = verifierFor(domain);
     if (!verifier) return;
-    api.post(internalPath(domain, action), { schema: { hide: true, body: PORT_BODIES[action] }, onRequest: async (request) => verifier.verify(request.headers.authorization, action) }, async (request) => ({
+    const onRequest = async (request: import('fastify').FastifyRequest) => verifier.verify(request.headers.authorization, action);
+    api.post(internalPath(domain, action), { schema: { hide: true, body: PORT_BODIES[action] }, onRequest }, async (request) => ({
       result: (await handle((request.body as { args: [never, never, never] }).args)) ?? null,
     }));
   };
