@@ -291,6 +291,13 @@ describe(`Sekat split into processes (${STORE})`, () => {
     // Social's creatorStats and commerce's affiliateIdOf, each in its own process, through the bridge's.
     const stats = await gateway.app.inject({ url: '/api/creator/analytics', headers: creator.headers });
     expect(stats.statusCode).toBe(200);
+    // Enrolled as an affiliate in commerce, the creator links their profile: commerce's affiliate id
+    // reaches social as an opaque reference, and the analytics then ask commerce's attributed stats too.
+    expect((await gateway.app.inject({ method: 'POST', url: '/api/commerce/affiliates', headers: creator.headers })).statusCode).toBeLessThan(300);
+    const linked = await gateway.app.inject({ method: 'POST', url: '/api/creator/affiliate-link', headers: creator.headers });
+    expect(linked.statusCode).toBeLessThan(300);
+    expect(linked.json().affiliateId).toEqual(expect.any(String));
+    expect((await gateway.app.inject({ url: '/api/creator/analytics', headers: creator.headers })).statusCode).toBe(200);
     const post = (target: string, headers: Record<string, string>, body: unknown) =>
       fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
     const mint = async (audience: string, action: string) => {
