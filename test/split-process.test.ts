@@ -11,7 +11,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { loadConfig, DOMAINS, type DomainName } from '../src/platform/config.js';
 import { databaseName, dropPostgresDatabase } from '../src/platform/db.js';
 import { buildProcess, type SekatProcess } from '../src/server/app.js';
-import { DomainTokenIssuer, JWKS_PATH, TOKEN_EXCHANGE_PATH } from '../src/server/domain-tokens.js';
+import { DomainTokenIssuer, JWKS_PATH, PORT_ACTIONS, TOKEN_EXCHANGE_PATH } from '../src/server/domain-tokens.js';
 import { domainOfRoute } from '../src/server/gateway.js';
 import { internalPath, SERVICE_TOKEN_PATH } from '../src/server/service-calls.js';
 import { listProduct, openShop, registerUser } from '../src/domains/commerce/testkit.js';
@@ -282,6 +282,45 @@ describe(`Sekat split into processes (${STORE})`, () => {
       return row?.status === 'done' ? true : undefined;
     });
     expect((await gateway.app.inject({ url: '/api/me', headers: person.headers })).statusCode).toBe(401);
+  });
+
+  it('the bridge’s other port calls go over the network: a creator’s analytics answer; each action takes only its own service token', async () => {
+    const creator = await registerUser(gateway.app, 'kreator');
+    // Social's creatorStats and commerce's affiliateIdOf, each in its own process, through the bridge's.
+    const stats = await gateway.app.inject({ url: '/api/creator/analytics', headers: creator.headers });
+    expect(stats.statusCode).toBe(200);
+    // Enrolled as an affiliate in commerce, the creator links their profile: commerce's affiliate id
+    // reaches social as an opaque reference, and the analytics then ask commerce's attributed stats too.
+    expect((await gateway.app.inject({ method: 'POST', url: '/api/commerce/affiliates', headers: creator.headers })).statusCode).toBeLessThan(300);
+    const linked = await gateway.app.inject({ method: 'POST', url: '/api/creator/affiliate-link', headers: creator.headers });
+    expect(linked.statusCode).toBeLessThan(300);
+    expect(linked.json().affiliateId).toEqual(expect.any(String));
+    expect((await gateway.app.inject({ url: '/api/creator/analytics', headers: creator.headers })).statusCode).toBe(200);
+    const post = (target: string, headers: Record<string, string>, body: unknown) =>
+      fetch(target, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const mint = async (audience: string, action: string) => {
+      const res = await post(`${url.identity}${SERVICE_TOKEN_PATH}`, { authorization: `Bearer ${secrets.BRIDGE_SERVICE_KEY!}` }, { audience, action });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { token: string }).token;
+    };
+    for (const domain of ['social', 'commerce'] as const) {
+      for (const action of PORT_ACTIONS[domain]) {
+        const target = `${url[domain]}${internalPath(domain, action)}`;
+        const body = { args: [randomUUID()] };
+        // No token, a session, a token for another action: 401 before the body is read; never through the gateway.
+        expect((await post(target, {}, body)).status).toBe(401);
+        expect((await post(target, creator.headers, body)).status).toBe(401);
+        expect((await post(target, { authorization: `Bearer ${await mint(domain, 'privacy.erase')}` }, body)).status).toBe(401);
+        expect((await gateway.app.inject({ method: 'POST', url: internalPath(domain, action), payload: body })).statusCode).toBe(404);
+      }
+    }
+    // A good token for the one action answers, once.
+    const good = await mint('commerce', 'port.affiliate-id');
+    const target = `${url.commerce}${internalPath('commerce', 'port.affiliate-id')}`;
+    const first = await post(target, { authorization: `Bearer ${good}` }, { args: [randomUUID()] });
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ result: null });
+    expect((await post(target, { authorization: `Bearer ${good}` }, { args: [randomUUID()] })).status).toBe(401);
   });
 
   it('answers 503 with Retry-After, at once, when every process of a domain is down; the others go on', async () => {

@@ -21,7 +21,7 @@ import { createLogger, loggerOptions, type Logger } from '../platform/log.js';
 import { boundedValidatorCompiler } from '../platform/validation.js';
 import { TEXT_FORMATS } from '../platform/text.js';
 import type { DestinationStream } from 'pino';
-import { sendProblem, unauthorized, unavailable, validationFailed } from '../platform/errors.js';
+import { sendProblem, unauthorized, validationFailed } from '../platform/errors.js';
 import { fieldWithNul, ProblemSchema, SESSION_COOKIE, sessionExpired } from '../platform/http.js';
 import type { DomainDeps, DomainInstance } from '../platform/domain.js';
 import * as identity from '../domains/identity/index.js';
@@ -101,18 +101,6 @@ export async function buildSekat(config: Config, options: BuildOptions = {}): Pr
     throw new Error(`buildSekat runs every domain; this config runs ${config.gateway ? 'the gateway' : config.domains.join(', ')} (use buildProcess)`);
   }
   return built as Sekat;
-}
-
-/** A port for a domain that runs in another process: the bridge cannot reach it in process. */
-function unreachablePort<T extends object>(domain: DomainName): T {
-  return new Proxy({} as T, {
-    get: (_target, property) =>
-      property === 'then'
-        ? undefined
-        : async () => {
-            throw unavailable(`The ${domain} domain runs in another process, which the bridge does not call over the network yet.`, 30);
-          },
-  });
 }
 
 /**
@@ -260,7 +248,8 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
         },
       })
     : undefined;
-  // In a split the bridge calls the domains of other processes over the network, with service tokens.
+  // In a split the bridge calls the domains of other processes over the network, with service tokens
+  // (every port call; a domain absent from this process is always reached this way).
   const remote =
     has('bridge') && config.split
       ? remotePorts({ urls: config.serviceUrls, bridgeServiceKey: config.secrets.bridgeServiceKey, incomingDir: path.join(config.dataDir, 'exports', 'incoming'), log: log.child({ part: 'service-calls' }) })
@@ -268,9 +257,9 @@ export async function buildProcess(config: Config, options: BuildOptions = {}): 
   bridgeDomain = has('bridge')
     ? bridge.start(deps.bridge, {
         ports: {
-          identity: identityDomain ?? remote?.identity ?? unreachablePort('identity'),
-          social: socialDomain?.port ?? remote?.social ?? unreachablePort('social'),
-          commerce: commerceDomain?.port ?? remote?.commerce ?? unreachablePort('commerce'),
+          identity: identityDomain ?? remote!.identity,
+          social: socialDomain?.port ?? remote!.social,
+          commerce: commerceDomain?.port ?? remote!.commerce,
         },
         subjectsOf,
         profileSeedOf: (request) => publicProfileOf.get(request),

@@ -40,7 +40,13 @@ export const SERVICE_TOKEN_TTL_SECONDS = 30;
 /** The only service that calls the domains' internal endpoints. */
 export const SERVICE_CALLER = 'bridge';
 /** What a service token may be used for, one action each. */
-export type ServiceAction = 'privacy.export' | 'privacy.erase' | 'privacy.begin-erasure' | 'privacy.open-orders';
+export type ServiceAction = 'privacy.export' | 'privacy.erase' | 'privacy.begin-erasure' | 'privacy.open-orders' | PortAction;
+/** The other calls of the bridge into social and commerce (src/contracts/ports.ts), one action each. */
+export const PORT_ACTIONS = {
+  commerce: ['port.affiliate-id', 'port.may-promote', 'port.purchase-categories', 'port.attributed-stats', 'port.live-offer'],
+  social: ['port.live-stats', 'port.set-affiliate-ref', 'port.set-purchase-categories', 'port.creator-stats'],
+} as const;
+export type PortAction = (typeof PORT_ACTIONS)[keyof typeof PORT_ACTIONS][number];
 
 // PKCS#8 DER header of an Ed25519 private key; the 32-byte seed follows.
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');

@@ -7,13 +7,13 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
-import type { CommerceErasure, CommercePort, DomainExport, IdentityPort, OpenOrders, PrivacyPort, SocialPort } from '../contracts/ports.js';
+import type { AttributedVideoStats, CommerceErasure, CommercePort, CreatorVideoStats, DomainExport, IdentityPort, LiveOffer, LiveStats, OpenOrders, PrivacyPort, PromotionCheck, SocialPort } from '../contracts/ports.js';
 import type { DomainName } from '../platform/config.js';
 import { HttpProblem, unauthorized, unavailable } from '../platform/errors.js';
 import type { Logger } from '../platform/log.js';
-import { replayGuard, ServiceTokenVerifier, type DomainTokenIssuer, type ServiceAction } from './domain-tokens.js';
+import { PORT_ACTIONS, replayGuard, ServiceTokenVerifier, type DomainTokenIssuer, type PortAction, type ServiceAction } from './domain-tokens.js';
 
 /**
  * Service-to-service calls of a split: the bridge reaches the other domains' privacy work (export,
@@ -33,12 +33,47 @@ const EXPORT_STREAM_TYPE = 'application/x-sekat-export';
 /** The JSON line of an export stream may be this long at most. */
 const MAX_EXPORT_HEADER_BYTES = 64 * 1024 * 1024;
 
+const Subject = Type.String({ minLength: 1, maxLength: 200 });
+const Id = Type.String({ minLength: 1, maxLength: 200 });
+const When = Type.String({ format: 'date-time' });
+const Name = Type.String({ maxLength: 200 });
+const Seed = Type.Object({ handle: Name, displayName: Name }, { additionalProperties: false });
+// Fastify's Ajv (draft-07, strict) takes no tuple schema: each place takes any of the call's kinds, and the count is exact.
+const args = (...items: TSchema[]) =>
+  Type.Object({ args: Type.Array(Type.Union(items), { minItems: items.length, maxItems: items.length }) }, { additionalProperties: false });
+/**
+ * What each port call carries over the network: exactly the arguments of the in-process port,
+ * nothing more (no buyer reaches social, no viewer commerce). Dates travel as ISO strings.
+ */
+const PORT_BODIES: Record<PortAction, TSchema> = {
+  'port.affiliate-id': args(Subject),
+  'port.may-promote': args(Subject, Id),
+  'port.purchase-categories': args(Subject),
+  'port.attributed-stats': args(Id, When, When),
+  'port.live-offer': args(
+    Subject,
+    Type.Union([
+      Type.Object({ kind: Type.Literal('voucher'), code: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+      Type.Object({ kind: Type.Literal('flash'), dealId: Id }, { additionalProperties: false }),
+    ]),
+  ),
+  'port.live-stats': args(Subject, Id),
+  'port.set-affiliate-ref': Type.Object(
+    {
+      args: Type.Array(Type.Union([Id, Type.Null(), Seed]), { minItems: 2, maxItems: 3 }),
+    },
+    { additionalProperties: false },
+  ),
+  'port.set-purchase-categories': args(Subject, Type.Union([Type.Array(Type.String({ maxLength: 200 }), { maxItems: 1000 }), Type.Null()])),
+  'port.creator-stats': args(Subject, When, When),
+};
+
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
 export interface InternalEndpoints {
   identity?: IdentityPort;
-  social?: PrivacyPort;
-  commerce?: PrivacyPort & Pick<CommercePort, 'openOrders'>;
+  social?: SocialPort;
+  commerce?: CommercePort;
   /** Identity's token signer: present in identity's process, which hands out the service tokens. */
   issuer?: DomainTokenIssuer;
   /** Where identity publishes its keys, for the domains without identity in their process. */
@@ -92,7 +127,7 @@ export async function registerInternalEndpoints(app: FastifyInstance, endpoints:
           body: Type.Object(
             {
               audience: Type.Union([Type.Literal('identity'), Type.Literal('social'), Type.Literal('commerce')]),
-              action: Type.Union([Type.Literal('privacy.export'), Type.Literal('privacy.erase'), Type.Literal('privacy.begin-erasure'), Type.Literal('privacy.open-orders')]),
+              action: Type.Union([Type.Literal('privacy.export'), Type.Literal('privacy.erase'), Type.Literal('privacy.begin-erasure'), Type.Literal('privacy.open-orders'), ...[...PORT_ACTIONS.commerce, ...PORT_ACTIONS.social].map((a) => Type.Literal(a))]),
             },
             { additionalProperties: false },
           ),
@@ -127,11 +162,32 @@ export async function registerInternalEndpoints(app: FastifyInstance, endpoints:
     privacy('identity', identity);
     route('identity', 'privacy.begin-erasure', (subject) => identity.beginErasure(subject));
   }
-  if (endpoints.social) privacy('social', endpoints.social);
+  // The other port calls: the arguments as a JSON list, the answer as `{ result }` (null for none).
+  const portRoute = (domain: RemoteDomain, action: PortAction, handle: (args: [never, never, never]) => Promise<unknown>) => {
+    const verifier = verifierFor(domain);
+    if (!verifier) return;
+    const onRequest = async (request: import('fastify').FastifyRequest) => verifier.verify(request.headers.authorization, action);
+    api.post(internalPath(domain, action), { schema: { hide: true, body: PORT_BODIES[action] }, onRequest }, async (request) => ({
+      result: (await handle((request.body as { args: [never, never, never] }).args)) ?? null,
+    }));
+  };
+  if (endpoints.social) {
+    const social = endpoints.social;
+    privacy('social', social);
+    portRoute('social', 'port.live-stats', ([subject, liveId]) => social.liveStats(subject, liveId));
+    portRoute('social', 'port.set-affiliate-ref', ([subject, affiliateId, seed]) => social.setAffiliateRef(subject, affiliateId, seed));
+    portRoute('social', 'port.set-purchase-categories', ([subject, categories]) => social.setPurchaseCategories(subject, categories));
+    portRoute('social', 'port.creator-stats', ([subject, from, to]) => social.creatorStats(subject, new Date(from), new Date(to)));
+  }
   if (endpoints.commerce) {
     const commerce = endpoints.commerce;
     privacy('commerce', commerce);
     route('commerce', 'privacy.open-orders', (subject) => commerce.openOrders(subject));
+    portRoute('commerce', 'port.affiliate-id', ([subject]) => commerce.affiliateIdOf(subject));
+    portRoute('commerce', 'port.may-promote', ([subject, productId]) => commerce.mayPromote(subject, productId));
+    portRoute('commerce', 'port.purchase-categories', ([subject]) => commerce.purchaseCategories(subject));
+    portRoute('commerce', 'port.attributed-stats', ([affiliateId, from, to]) => commerce.attributedStats(affiliateId, new Date(from), new Date(to)));
+    portRoute('commerce', 'port.live-offer', ([subject, ref]) => commerce.liveOffer(subject, ref));
   }
 }
 
@@ -217,19 +273,6 @@ export interface RemotePortsOptions {
   timeoutMs?: number;
 }
 
-/** A port method the bridge does not call over the network (yet): a 503, never a wrong answer. */
-function notAcrossProcesses<T extends object>(domain: RemoteDomain, known: Partial<T>): T {
-  return new Proxy(known as T, {
-    get: (target, property) => {
-      if (property in target) return target[property as keyof T];
-      if (property === 'then') return undefined;
-      return async () => {
-        throw unavailable(`The ${domain} domain runs in another process, and the bridge calls it only for export and erasure.`, 30);
-      };
-    },
-  });
-}
-
 /**
  * The bridge's ports to the domains of other processes: each call takes a fresh service token from
  * identity and goes to the first process of the domain that answers. Any failure is a 503 to a
@@ -284,6 +327,13 @@ export function remotePorts(options: RemotePortsOptions): { identity: IdentityPo
     if (res.statusCode < 200 || res.statusCode >= 300) return refused(domain, res);
     return res;
   };
+  /** One port call: its arguments as they are (dates as ISO strings), its answer or undefined. */
+  const portCall = async <T>(domain: RemoteDomain, action: PortAction, ...args: unknown[]): Promise<T | undefined> => {
+    const body = { args: args.filter((a) => a !== undefined).map((a) => (a instanceof Date ? a.toISOString() : a)) };
+    const res = await post(domain, internalPath(domain, action), body, `Bearer ${await serviceToken(domain, action)}`);
+    if (res.statusCode !== 200) return refused(domain, res);
+    return (((await res.body.json()) as { result: T | null }).result ?? undefined) as T | undefined;
+  };
 
   const privacy = (domain: RemoteDomain): PrivacyPort => ({
     exportSubject: async (subject) => {
@@ -302,18 +352,29 @@ export function remotePorts(options: RemotePortsOptions): { identity: IdentityPo
   });
 
   return {
-    identity: notAcrossProcesses<IdentityPort>('identity', {
+    identity: {
       ...privacy('identity'),
       beginErasure: async (accountId) => {
         await (await call('identity', 'privacy.begin-erasure', accountId)).body.dump();
       },
-    }),
-    social: notAcrossProcesses<SocialPort>('social', privacy('social')),
-    commerce: notAcrossProcesses<CommercePort>('commerce', {
+    },
+    social: {
+      ...privacy('social'),
+      liveStats: (subject, liveId) => portCall<LiveStats>('social', 'port.live-stats', subject, liveId),
+      setAffiliateRef: async (subject, affiliateId, seed) => void (await portCall('social', 'port.set-affiliate-ref', subject, affiliateId, seed)),
+      setPurchaseCategories: async (subject, categories) => void (await portCall('social', 'port.set-purchase-categories', subject, categories)),
+      creatorStats: async (subject, from, to) => (await portCall<CreatorVideoStats[]>('social', 'port.creator-stats', subject, from, to)) ?? [],
+    },
+    commerce: {
       ...privacy('commerce'),
       eraseSubject: async (subject) => (await (await call('commerce', 'privacy.erase', subject)).body.json()) as CommerceErasure,
       openOrders: async (subject) => (await (await call('commerce', 'privacy.open-orders', subject)).body.json()) as OpenOrders,
-    }),
+      affiliateIdOf: (subject) => portCall<string>('commerce', 'port.affiliate-id', subject),
+      mayPromote: async (subject, productId) => (await portCall<PromotionCheck>('commerce', 'port.may-promote', subject, productId))!,
+      purchaseCategories: async (subject) => (await portCall<string[]>('commerce', 'port.purchase-categories', subject)) ?? [],
+      attributedStats: async (affiliateId, from, to) => (await portCall<AttributedVideoStats[]>('commerce', 'port.attributed-stats', affiliateId, from, to)) ?? [],
+      liveOffer: (subject, ref) => portCall<LiveOffer>('commerce', 'port.live-offer', subject, ref),
+    },
     close: () => dispatcher.close(),
   };
 }
