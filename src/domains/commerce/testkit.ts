@@ -1,31 +1,23 @@
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { sql } from 'kysely';
 import type { Database } from '../../platform/db.js';
+import type { Config } from '../../platform/config.js';
+import { disposeTestConfig, testConfig } from '../../platform/testing.js';
+import { openCommerceHarness, type CommerceHarness } from './harness.js';
 import type { CommerceInstance } from './index.js';
 import type { PrivacyService } from './privacy.js';
 import { createVoucher, type VoucherInput } from './checkout/vouchers.js';
+import { registerUser as registerPerson, type TestUser as KitUser } from '../../../test/support/kit.js';
 
 /** Test helpers for commerce's HTTP tests; they take the app, so they need no composition root. */
-let userCounter = 0;
+/** What commerce's helpers need of a person: the kit's user has it, and so do operators signed in by hand. */
+export type TestUser = Pick<KitUser, 'token' | 'headers'>;
+export { waitFor } from '../../../test/support/kit.js';
 
-export interface TestUser {
-  token: string;
-  headers: { authorization: string };
-}
-
-export async function registerUser(app: FastifyInstance, label = 'user'): Promise<TestUser> {
-  userCounter++;
-  const n = `${Date.now().toString(36)}${userCounter}`;
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/auth/register',
-    // Registration is rate limited per address; each test user comes from its own.
-    remoteAddress: `10.${(userCounter >> 16) & 255}.${(userCounter >> 8) & 255}.${userCounter & 255}`,
-    payload: { email: `${label}${n}@example.id`, password: 'kopi-susu-gula-aren-42', handle: `${label.slice(0, 8)}_${n}`.slice(0, 24), displayName: label },
-  });
-  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
-  const token = response.json().token as string;
-  return { token, headers: { authorization: `Bearer ${token}` } };
+/** Commerce's tests name the person by a label (seller, buyer, …); handle and email are made from it. */
+export function registerUser(app: FastifyInstance, label = 'user'): Promise<KitUser> {
+  return registerPerson(app, { label, displayName: label, password: 'kopi-susu-gula-aren-42' });
 }
 
 export const ADDRESS = {
@@ -112,4 +104,22 @@ export async function exportOf(commerce: CommerceInstance, subject: string) {
 /** A platform voucher (no shop), written straight to commerce's store as the operator's route would. */
 export function createPlatformVoucher(db: Database, input: VoucherInput): ReturnType<typeof createVoucher> {
   return createVoucher(db, null, input);
+}
+
+/**
+ * Commerce's services on a fresh store of their own for one test file's model tests: opened before
+ * its tests (handed to `opened`), closed and dropped after.
+ */
+export function useCommerceHarness(opened: (harness: CommerceHarness) => void): void {
+  let config: Config | undefined;
+  let harness: CommerceHarness | undefined;
+  beforeAll(async () => {
+    config = testConfig();
+    harness = await openCommerceHarness(config);
+    opened(harness);
+  });
+  afterAll(async () => {
+    await harness?.close();
+    if (config) await disposeTestConfig(config);
+  });
 }

@@ -9,7 +9,7 @@ import { sql } from 'kysely';
 import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, STORE_LABEL, testConfig } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
-import { seedReadyVideo, type TestUser } from './testkit.js';
+import { registerUser, seedReadyVideo, type TestUser } from './testkit.js';
 import { readServerEvents } from '../../../test/support/sse.js';
 
 let config: Config;
@@ -47,23 +47,6 @@ function expectProblem(response: { statusCode: number; headers: Record<string, u
   expect(response.statusCode).toBe(status);
   expect(String(response.headers['content-type'])).toContain('application/problem+json');
   expect(response.json().status).toBe(status);
-}
-
-let registered = 0;
-/** Registration is rate limited per address: each test person comes from their own. */
-async function registerUser(app: Sekat['app']): Promise<TestUser> {
-  registered++;
-  const handle = `kabar${Date.now().toString(36)}${registered}`;
-  const email = `${handle}@example.id`;
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/auth/register',
-    remoteAddress: `10.77.${registered >> 8}.${registered & 255}`,
-    payload: { email, password: 'kata-sandi-yang-panjang', handle, displayName: `Nama ${handle}` },
-  });
-  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
-  const body = response.json() as { token: string; user: { id: string } };
-  return { token: body.token, handle, accountId: body.user.id, email, auth: { authorization: `Bearer ${body.token}` } };
 }
 
 beforeAll(async () => {

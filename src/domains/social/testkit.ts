@@ -12,6 +12,7 @@ import { transcodeJob, TRANSCODE_JOB } from './media/transcode.job.js';
 import { uuidv7 } from '../../platform/ids.js';
 import { parseHashtags } from './hashtags.js';
 import { serviceOf } from './internals.js';
+import { registerUser as registerPerson, waitFor, type TestUser } from '../../../test/support/kit.js';
 
 /** Helpers for social's tests. Test media is made here by ffmpeg, never committed. */
 
@@ -112,42 +113,18 @@ export function multipart(fields: Record<string, string>, file?: { name: string;
   return { payload: Buffer.concat(chunks), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
 }
 
-export interface TestUser {
-  token: string;
-  handle: string;
-  accountId: string;
-  email: string;
-  auth: { authorization: string };
-}
+export type { TestUser } from '../../../test/support/kit.js';
+export { waitFor } from '../../../test/support/kit.js';
 
-let counter = 0;
-export async function registerUser(app: FastifyInstance, handle = `user${Date.now().toString(36)}${counter++}`): Promise<TestUser> {
-  const email = `${handle}@example.id`;
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/auth/register',
-    payload: { email, password: 'kata-sandi-yang-panjang', handle, displayName: `Nama ${handle}` },
-    headers: { 'x-forwarded-for': `10.0.${counter % 250}.${Math.floor(Math.random() * 250)}` },
-  });
-  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
-  const body = response.json() as { token: string; user: { id: string } };
-  return { token: body.token, handle, accountId: body.user.id, email, auth: { authorization: `Bearer ${body.token}` } };
+/** Social's tests name the person by handle (one is made when none is given). */
+export function registerUser(app: FastifyInstance, handle?: string): Promise<TestUser> {
+  return registerPerson(app, handle === undefined ? {} : { handle });
 }
 
 export async function uploadFile(app: FastifyInstance, user: TestUser | undefined, file: string | Buffer, caption = '', name = 'clip.mp4') {
   const content = typeof file === 'string' ? readFileSync(file) : file;
   const form = multipart({ caption }, { name, content });
   return app.inject({ method: 'POST', url: '/api/social/videos', payload: form.payload, headers: { ...form.headers, ...(user?.auth ?? {}) } });
-}
-
-export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 export async function waitForStatus(app: FastifyInstance, user: TestUser, id: string, timeoutMs = 60_000) {

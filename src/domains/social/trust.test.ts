@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { buildSekat, type Sekat } from '../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../platform/testing.js';
 import type { Config } from '../../platform/config.js';
-import { seedReadyVideo, waitFor, type TestUser, serviceOf } from './testkit.js';
+import { registerUser, seedReadyVideo, waitFor, type TestUser, serviceOf } from './testkit.js';
 import type { LiveDb } from './live/store.js';
 import { signInWithTotp } from '../../../test/support/second-factor.js';
 
@@ -29,21 +29,6 @@ describe(`trust and safety, social (${STORE_LABEL})`, () => {
     sekat.app.inject({ method, url, headers: who?.auth ?? {}, ...(payload ? { payload } : {}) });
   const db = () => serviceOf(sekat.domains.social).db;
   const liveDb = () => db() as unknown as LiveDb;
-  let registered = 0;
-  /** A new account, each from its own address (registration is rate limited per address). */
-  const registerUser = async (_app: unknown, handle = `trust${Date.now().toString(36)}${registered}`): Promise<TestUser> => {
-    registered++;
-    const email = `${handle}@example.id`;
-    const response = await sekat.app.inject({
-      method: 'POST',
-      url: '/api/auth/register',
-      remoteAddress: `10.93.${registered >> 8}.${registered & 255}`,
-      payload: { email, password: 'kata-sandi-yang-panjang', handle, displayName: `Nama ${handle}` },
-    });
-    expect(response.statusCode, response.body).toBe(201);
-    const body = response.json() as { token: string; user: { id: string } };
-    return { token: body.token, handle, accountId: body.user.id, email, auth: { authorization: `Bearer ${body.token}` } };
-  };
   const subjectOf = (user: TestUser) => sekat.domains.identity.subjectFor('social', user.accountId);
   const author = (user: TestUser) => ({ subject: subjectOf(user), handle: user.handle });
   const decide = (body: Record<string, unknown>) =>

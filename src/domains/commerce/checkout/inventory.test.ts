@@ -1,25 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/testing.js';
-import type { Config } from '../../../platform/config.js';
+import { STORE_LABEL } from '../../../platform/testing.js';
 import { HttpProblem } from '../../../platform/errors.js';
-import { HARNESS_SELLER, openCommerceHarness, type CommerceHarness } from '../harness.js';
+import { HARNESS_SELLER, type CommerceHarness } from '../harness.js';
+import { useCommerceHarness } from '../testkit.js';
 import { receiveNotification } from '../payments/ledger.js';
 import { expirePayment } from '../payments/expire.job.js';
 
-let config: Config;
 let h: CommerceHarness;
-
-beforeAll(async () => {
-  config = testConfig();
-  h = await openCommerceHarness(config);
-});
-
-afterAll(async () => {
-  await h?.close();
-  if (config) await disposeTestConfig(config);
-});
+useCommerceHarness((opened) => (h = opened));
 
 type Op =
   | { kind: 'reserve'; quantity: number; buyer: number }

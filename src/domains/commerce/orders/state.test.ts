@@ -1,24 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { disposeTestConfig, STORE_LABEL, testConfig } from '../../../platform/testing.js';
-import type { Config } from '../../../platform/config.js';
+import { STORE_LABEL } from '../../../platform/testing.js';
 import { HttpProblem } from '../../../platform/errors.js';
-import { openCommerceHarness, type CommerceHarness } from '../harness.js';
+import { type CommerceHarness } from '../harness.js';
+import { useCommerceHarness } from '../testkit.js';
 import { ACTION_ACTORS, ORDER_ACTIONS, ORDER_STATUSES, TRANSITIONS } from './state.js';
 import { applyTransition, lockOrder } from './transition.js';
 
-let config: Config;
 let h: CommerceHarness;
-
-beforeAll(async () => {
-  config = testConfig();
-  h = await openCommerceHarness(config);
-});
-
-afterAll(async () => {
-  await h?.close();
-  if (config) await disposeTestConfig(config);
-});
+useCommerceHarness((opened) => (h = opened));
 
 const pairs = ORDER_STATUSES.flatMap((status) => ORDER_ACTIONS.map((action) => [status, action, TRANSITIONS[status][action] ?? null] as const));
 
