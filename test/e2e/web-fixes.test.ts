@@ -4,7 +4,7 @@ import { buildSekat, type Sekat } from '../../src/server/app.js';
 import { testConfig, disposeTestConfig } from '../../src/platform/testing.js';
 import type { Config } from '../../src/platform/config.js';
 import { checkout, listProduct, openShop } from '../../src/domains/commerce/testkit.js';
-import { makeClip, uploadFile, waitFor, waitForStatus, type TestUser } from '../../src/domains/social/testkit.js';
+import { makeClip, registerUser, uploadFile, waitFor, waitForStatus, type TestUser } from '../../src/domains/social/testkit.js';
 import id from '../../web/src/i18n/id.json' with { type: 'json' };
 import en from '../../web/src/i18n/en.json' with { type: 'json' };
 import { desktopPage, launchBrowser, phonePage, screenshot, waitInvalid } from './browser.js';
@@ -26,22 +26,6 @@ let videoId: string;
 const pageErrors: string[] = [];
 
 const commerceUser = (u: TestUser) => ({ token: u.token, headers: u.auth });
-
-let people = 0;
-/** A person signed up over HTTP, each from their own address so sign-up's rate limit leaves them be. */
-async function registerUser(app: Sekat['app'], handle: string): Promise<TestUser> {
-  people++;
-  const email = `${handle.replace(/\./g, '')}@example.id`;
-  const response = await app.inject({
-    method: 'POST',
-    url: '/api/auth/register',
-    remoteAddress: `10.14.${people >> 8}.${people & 255}`,
-    payload: { email, password: 'kata-sandi-yang-panjang', handle, displayName: `Nama ${handle}` },
-  });
-  if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
-  const body = response.json() as { token: string; user: { id: string } };
-  return { token: body.token, handle, accountId: body.user.id, email, auth: { authorization: `Bearer ${body.token}` } };
-}
 
 beforeAll(async () => {
   config = testConfig();
