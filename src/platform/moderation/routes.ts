@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { forbidden } from '../errors.js';
-import { requireSubject } from '../http.js';
+import { requireOperator, requireSubject } from '../http.js';
 import { FreeText } from '../text.js';
 import { MAX_REASON_TEXT, MAX_REPORT_TEXT, type ModerationEngine } from './engine.js';
 
@@ -67,11 +66,7 @@ export function moderationRoutes<K extends string, A extends string>(
   const tags = [engine.domain.name, 'moderation'];
   const kinds = Type.String({ enum: [...engine.domain.kinds] });
   const me = options.me ?? (async (request: FastifyRequest) => requireSubject(request));
-  const operator = (request: FastifyRequest) => {
-    const subject = requireSubject(request);
-    if (!options.isOperator(request)) throw forbidden('Only the platform’s operators moderate.');
-    return subject;
-  };
+  const operator = (request: FastifyRequest) => requireOperator(request, options.isOperator, 'Only the platform’s operators moderate.');
   return async (app) => {
     app.post(
       `${base}/reports`,

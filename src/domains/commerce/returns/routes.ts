@@ -1,8 +1,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { conflict, forbidden, HttpProblem } from '../../../platform/errors.js';
-import { requireSubject } from '../../../platform/http.js';
+import { conflict, HttpProblem } from '../../../platform/errors.js';
+import { requireOperator, requireSubject } from '../../../platform/http.js';
 import { MAX_PICTURE_BYTES, PICTURE_TYPES } from '../../../platform/pictures.js';
 import { FreeText } from '../../../platform/text.js';
 import type { BiteshipSandbox } from '../shipping/biteship-sandbox.js';
@@ -66,8 +66,7 @@ export function returnRoutes(
   returns: ReturnService, shipments: ShipmentService, sandbox: BiteshipSandbox | undefined, isOperator: (request: FastifyRequest) => boolean,
 ): FastifyPluginAsyncTypebox {
   const operator = (request: FastifyRequest) => {
-    requireSubject(request);
-    if (!isOperator(request)) throw forbidden('Only the platform’s operators decide escalated returns.');
+    requireOperator(request, isOperator, 'Only the platform’s operators decide escalated returns.');
   };
   return async (app) => {
     app.addContentTypeParser([...PICTURE_TYPES], { parseAs: 'buffer', bodyLimit: MAX_PICTURE_BYTES }, (_request, body, done) => done(null, body));
