@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, forbidden, HttpProblem, unauthorized } from './errors.js';
 
@@ -23,6 +23,9 @@ declare module 'fastify' {
     sessionExpired?: boolean;
   }
 }
+
+/** The problem-details (RFC 9457) responses for these status codes, spread into a route's `response`. */
+export const problems = (...codes: number[]): Record<number, TSchema> => Object.fromEntries(codes.map((code) => [code, Type.Ref('Problem')]));
 
 /** 401 for a session that ran out: the web sends the person to sign in again and back. */
 export const sessionExpired = () => new HttpProblem(401, 'session-expired', 'Session expired', 'Your session has ended; sign in again.');

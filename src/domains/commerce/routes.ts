@@ -3,7 +3,7 @@ import { UUID } from './uuid.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, forbidden, HttpProblem, notFound } from '../../platform/errors.js';
-import { PageQuery, requireOperator, requireSubject, requireVerifiedEmail } from '../../platform/http.js';
+import { PageQuery, problems, requireOperator, requireSubject, requireVerifiedEmail } from '../../platform/http.js';
 import { DisplayName, FreeText, Title } from '../../platform/text.js';
 import { shopView, type CatalogService } from './catalog/catalog.js';
 import { CATEGORY_CODES } from './catalog/categories.js';
@@ -44,8 +44,6 @@ const tags = ['commerce'];
 const Uuid = Type.String({ format: 'uuid' });
 const IdParams = Type.Object({ id: Uuid });
 const ShopIdParams = Type.Object({ shopId: Uuid });
-const Problem = Type.Ref('Problem');
-const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Problem])) as Record<number, TSchema>;
 const Price = Type.Integer({ minimum: 1, maximum: 100_000_000_000 });
 const Quantity = Type.Integer({ minimum: 1, maximum: 999 });
 // Spelled out so the types narrow; the lists they mirror are the source of truth (checked below).
@@ -581,7 +579,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           tags,
           summary: 'An uploaded product image (re-encoded as JPEG without metadata; older uploads may be PNG or WebP)',
           params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(jpg|png|webp)$' }) }),
-          response: { 404: Problem },
+          response: problems(404),
         },
       },
       async (request, reply) => {
