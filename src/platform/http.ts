@@ -1,6 +1,6 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
-import { badRequest, HttpProblem, unauthorized } from './errors.js';
+import { badRequest, forbidden, HttpProblem, unauthorized } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,12 +24,25 @@ declare module 'fastify' {
   }
 }
 
+/** The problem-details (RFC 9457) responses for these status codes, spread into a route's `response`. */
+export const problems = (...codes: number[]): Record<number, TSchema> => Object.fromEntries(codes.map((code) => [code, Type.Ref('Problem')]));
+
 /** 401 for a session that ran out: the web sends the person to sign in again and back. */
 export const sessionExpired = () => new HttpProblem(401, 'session-expired', 'Session expired', 'Your session has ended; sign in again.');
 
 export function requireSubject(request: FastifyRequest): string {
   if (!request.subject) throw request.sessionExpired ? sessionExpired() : unauthorized();
   return request.subject;
+}
+
+/**
+ * The subject of a platform operator: 401 when not signed in, 403 with `detail` for anyone else.
+ * `isOperator` is the composition root's check (it may itself demand the second factor).
+ */
+export function requireOperator(request: FastifyRequest, isOperator: (request: FastifyRequest) => boolean, detail: string): string {
+  const subject = requireSubject(request);
+  if (!isOperator(request)) throw forbidden(detail);
+  return subject;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AnyDB } from './db.js';
 import { HttpProblem, notFound, validationFailed } from './errors.js';
-import { decodeCursor, encodeCursor, fromOwnSite, PageQuery, requireSubject } from './http.js';
+import { decodeCursor, encodeCursor, fromOwnSite, PageQuery, problems, requireSubject } from './http.js';
 
 /**
  * The in-app inbox mechanism each domain runs on its own store: commerce and social each keep a
@@ -241,8 +241,6 @@ export class Inbox<V extends NotificationItem = NotificationItem> {
   }
 }
 
-const Problem = Type.Ref('Problem');
-const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Problem]));
 const HEARTBEAT_MS = 25_000;
 /** Open streams read their inbox at least this often, for writes another process made. */
 const POLL_MS = 5_000;

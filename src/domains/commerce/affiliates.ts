@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { UUID } from './uuid.js';
+import { UUID } from '../../platform/ids.js';
 import { sql } from 'kysely';
 import type { Database } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';

@@ -2,13 +2,11 @@ import type { ServerResponse } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HttpProblem } from '../../platform/errors.js';
-import { fromOwnSite, PageQuery, requireSubject } from '../../platform/http.js';
+import { fromOwnSite, PageQuery, problems, requireSubject } from '../../platform/http.js';
 import { MAX_PICTURE_BYTES, PICTURE_TYPES } from '../../platform/pictures.js';
 import { CHAT_FLOOD_MESSAGES, CHAT_FLOOD_WINDOW_MS, MAX_CHAT_TEXT, type ChatEvent, type ChatService } from './chat.js';
 
 const tags = ['commerce', 'chat'];
-const Problem = Type.Ref('Problem');
-const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Problem]));
 const Uuid = Type.String({ format: 'uuid' });
 const IdParams = Type.Object({ id: Uuid });
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);

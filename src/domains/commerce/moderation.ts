@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AnyDB, Database } from '../../platform/db.js';
+import { UUID } from '../../platform/ids.js';
 import { ModerationEngine, type ModerationDomain } from '../../platform/moderation/engine.js';
 import { publishProduct } from './catalog/events.js';
 import { productViews } from './catalog/cache.js';
@@ -9,7 +10,6 @@ export type CommerceItemKind = (typeof COMMERCE_ITEM_KINDS)[number];
 export const COMMERCE_ACTIONS = ['delist_product', 'suspend_shop', 'remove', 'warn'] as const;
 export type CommerceAction = (typeof COMMERCE_ACTIONS)[number];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A suspension with no end is kept as a date no one reaches. */
 const NO_END = new Date('9999-12-31T00:00:00Z');
 const labelOf = (text: string, fallback: string) => {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { UUID } from './uuid.js';
+import { UUID } from '../../platform/ids.js';
 import type { Database } from '../../platform/db.js';
 import { conflict, forbidden, notFound, validationFailed } from '../../platform/errors.js';
 import { decodeCursor, pageOf } from '../../platform/http.js';

@@ -1,15 +1,15 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { UUID } from './uuid.js';
+import { UUID } from '../../platform/ids.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, forbidden, HttpProblem, notFound } from '../../platform/errors.js';
-import { PageQuery, requireSubject, requireVerifiedEmail } from '../../platform/http.js';
+import { PageQuery, problems, requireOperator, requireSubject, requireVerifiedEmail } from '../../platform/http.js';
 import { DisplayName, FreeText, Title } from '../../platform/text.js';
 import { shopView, type CatalogService } from './catalog/catalog.js';
 import { CATEGORY_CODES } from './catalog/categories.js';
 import type { CartService } from './checkout/cart.js';
 import type { CheckoutService } from './checkout/checkout.js';
-import { defaultAddressOf, forgetAddressBook, normaliseAddress } from './checkout/address.js';
+import { defaultAddressOf, forgetAddressBook, normaliseDestination } from './checkout/address.js';
 import { createVoucher, vouchersOf } from './checkout/vouchers.js';
 import type { OrderService } from './orders/orders.js';
 import { ORDER_STATUSES } from './orders/state.js';
@@ -18,7 +18,8 @@ import type { AffiliateService } from './affiliates.js';
 import { receiveNotification, simulatePayment } from './payments/ledger.js';
 import { PAYMENT_METHOD_CODES, PAYMENT_METHODS } from './payments/methods.js';
 import type { PaymentProvider } from './payments/provider.js';
-import { COURIER_CODES, quotesFor } from './shipping/rates.js';
+import { COURIER_CODES } from './shipping/rates.js';
+import { shippingOptions } from './shipping/options.js';
 import type { ShipmentService } from './shipping/shipments.js';
 import { SHIPMENT_STAGES, type ShipmentStage } from './shipping/courier.js';
 import type { Database } from '../../platform/db.js';
@@ -43,8 +44,6 @@ const tags = ['commerce'];
 const Uuid = Type.String({ format: 'uuid' });
 const IdParams = Type.Object({ id: Uuid });
 const ShopIdParams = Type.Object({ shopId: Uuid });
-const Problem = Type.Ref('Problem');
-const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Problem])) as Record<number, TSchema>;
 const Price = Type.Integer({ minimum: 1, maximum: 100_000_000_000 });
 const Quantity = Type.Integer({ minimum: 1, maximum: 999 });
 // Spelled out so the types narrow; the lists they mirror are the source of truth (checked below).
@@ -388,8 +387,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        requireSubject(request);
-        if (!s.isOperator(request)) throw forbidden('Only the platform’s operators may create platform vouchers.');
+        requireOperator(request, s.isOperator, 'Only the platform’s operators may create platform vouchers.');
         return reply.code(201).send(await createVoucher(s.db, null, request.body));
       },
     );
@@ -404,8 +402,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        requireSubject(request);
-        if (!s.isOperator(request)) throw forbidden('Only the platform’s operators may see platform vouchers.');
+        requireOperator(request, s.isOperator, 'Only the platform’s operators may see platform vouchers.');
         return { items: await vouchersOf(s.db, null) };
       },
     );
@@ -582,7 +579,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
           tags,
           summary: 'An uploaded product image (re-encoded as JPEG without metadata; older uploads may be PNG or WebP)',
           params: Type.Object({ file: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.(jpg|png|webp)$' }) }),
-          response: { 404: Problem },
+          response: problems(404),
         },
       },
       async (request, reply) => {
@@ -716,22 +713,9 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
         if (ids.length === 0 || ids.length > 100 || ids.some((id) => !UUID.test(id))) {
           throw badRequest('variantIds must be 1–100 variant ids.', { variantIds: ['must be comma-separated variant ids'] });
         }
-        const address = normaliseAddress({ recipient: '-', phone: '081200000000', line1: '-', city: request.query.city, province: request.query.province, postalCode: request.query.postalCode }, '');
-        const shops = await s.catalog.parcelsFor(ids);
-        // One order per shop: each shop's parcel is priced separately and the prices add up.
-        const totals = new Map<string, { code: string; name: string; service: string; priceIdr: number; etaDays: number; shops: number }>();
-        for (const shop of shops) {
-          const route = { originCity: shop.city, originProvince: shop.province, destinationCity: address.city, destinationProvince: address.province };
-          for (const q of quotesFor(route, shop.weightGrams)) {
-            const seen = totals.get(q.code);
-            totals.set(
-              q.code,
-              seen ? { ...seen, priceIdr: seen.priceIdr + q.priceIdr, etaDays: Math.max(seen.etaDays, q.etaDays), shops: seen.shops + 1 } : { ...q, shops: 1 },
-            );
-          }
-        }
+        const destination = normaliseDestination(request.query);
         return {
-          couriers: [...totals.values()].filter((c) => c.shops === shops.length).map(({ shops: _, ...c }) => c),
+          couriers: shippingOptions(await s.catalog.parcelsFor(ids), destination),
           paymentMethods: PAYMENT_METHOD_CODES.map((code) => ({ code, name: PAYMENT_METHODS[code].name, kind: PAYMENT_METHODS[code].kind })),
         };
       },
@@ -902,15 +886,7 @@ export function commerceRoutes(s: CommerceServices): FastifyPluginAsyncTypebox {
     action(
       'cancel',
       'Buyer cancels before payment (the whole payment), or seller cancels before shipping (refunded if paid)',
-      async (subject, id, body) => {
-        const reason = typeof body.reason === 'string' ? body.reason : undefined;
-        try {
-          return await s.orders.act(subject, id, 'buyer_cancel', { reason });
-        } catch (error) {
-          if ((error as { status?: number }).status !== 403) throw error;
-          return s.orders.act(subject, id, 'seller_cancel', { reason });
-        }
-      },
+      (subject, id, body) => s.orders.cancel(subject, id, typeof body.reason === 'string' ? body.reason : undefined),
       Type.Object({ reason: Type.Optional(FreeText({ maxLength: 500 })) }),
     );
     // Returns have their own routes (returns/routes.ts).

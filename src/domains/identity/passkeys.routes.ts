@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { requireSubject, sessionTokenOf } from '../../platform/http.js';
+import { problems, requireSubject, sessionTokenOf } from '../../platform/http.js';
 import { unauthorized } from '../../platform/errors.js';
 import { Title } from '../../platform/text.js';
 import { AuthResult, deviceOf, setSessionCookie, userOf } from './routes.js';
@@ -11,7 +11,7 @@ import type { IdentityService } from './service.js';
 import { signInExpired, type TotpFactor } from './totp.js';
 
 const tags = ['identity'];
-const problems = { 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 403: Type.Ref('Problem'), 404: Type.Ref('Problem'), 409: Type.Ref('Problem'), 429: Type.Ref('Problem') };
+const PROBLEMS = problems(400, 401, 403, 404, 409, 429);
 const B64 = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+={0,2}$' });
 const Flow = Type.String({ minLength: 1, maxLength: 100, description: 'The flow token from the options call' });
 const Name = Title({ minLength: 1, maxLength: PASSKEY_NAME_MAX });
@@ -79,7 +79,7 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
           tags,
           summary: 'Start registering a passkey (needs the password, or a code, again); answers the creation options and a flow token',
           body: Type.Object(ProofFields),
-          response: { 200: Type.Object({ flow: Type.String(), options: Options }), ...problems },
+          response: { 200: Type.Object({ flow: Type.String(), options: Options }), ...PROBLEMS },
         },
         config: { rateLimit: { max: 10, timeWindow: '15 minutes' } },
       },
@@ -102,7 +102,7 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
           body: Type.Object({ flow: Flow, response: RegistrationResponse, name: Type.Optional(Name) }),
           response: {
             201: Type.Object({ ...Passkey.properties, recoveryCodes: Type.Optional(Type.Array(Type.String(), { description: 'With the first passkey of an account that has no recovery codes: ten, shown once' })) }),
-            ...problems,
+            ...PROBLEMS,
           },
         },
         config: { rateLimit: { max: 20, timeWindow: '15 minutes' } },
@@ -119,7 +119,7 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
     app.patch(
       '/auth/passkeys/:id',
       {
-        schema: { tags, summary: 'Rename one of the caller’s passkeys', params: IdParams, body: Type.Object({ name: Name }), response: { 200: Passkey, ...problems } },
+        schema: { tags, summary: 'Rename one of the caller’s passkeys', params: IdParams, body: Type.Object({ name: Name }), response: { 200: Passkey, ...PROBLEMS } },
       },
       async (request) => passkeys.rename(requireSubject(request), request.params.id, request.body.name),
     );
@@ -132,7 +132,7 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
           summary: 'Remove one of the caller’s passkeys (needs the password, or a code, again)',
           params: IdParams,
           body: Type.Object(ProofFields),
-          response: { 204: Type.Null(), ...problems },
+          response: { 204: Type.Null(), ...PROBLEMS },
         },
         config: { rateLimit: { max: 20, timeWindow: '15 minutes' } },
       },
@@ -151,7 +151,7 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
           tags,
           summary: 'Options to answer the step after the password with one of the account’s passkeys',
           body: Type.Object({ challenge: SignInChallenge }),
-          response: { 200: Type.Object({ flow: Type.String(), options: Options }), ...problems },
+          response: { 200: Type.Object({ flow: Type.String(), options: Options }), ...PROBLEMS },
         },
         config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
       },
@@ -169,7 +169,7 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
           tags,
           summary: 'Finish signing in with the challenge from /api/auth/login and a passkey answer',
           body: Type.Object({ challenge: SignInChallenge, flow: Flow, response: AuthenticationResponse }),
-          response: { 200: AuthResult, ...problems },
+          response: { 200: AuthResult, ...PROBLEMS },
         },
         config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
       },
@@ -202,7 +202,7 @@ export function passkeyRoutes(service: IdentityService, passkeys: Passkeys, totp
           tags,
           summary: 'Sign in with a passkey answer (user verified), within 3 minutes of its options',
           body: Type.Object({ flow: Flow, response: AuthenticationResponse }),
-          response: { 200: AuthResult, ...problems },
+          response: { 200: AuthResult, ...PROBLEMS },
         },
         config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
       },

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { requireSubject, SESSION_COOKIE, sessionTokenOf } from '../../platform/http.js';
+import { problems, requireSubject, SESSION_COOKIE, sessionTokenOf } from '../../platform/http.js';
 import { unauthorized } from '../../platform/errors.js';
 import { localeOf } from './mail.js';
 import { SESSION_TTL_MS, type Account, type IdentityService, type SessionDevice } from './service.js';
@@ -37,7 +37,7 @@ const Credentials = {
   password: Type.String({ minLength: 1, maxLength: 1024 }),
 };
 
-const problems = { 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 409: Type.Ref('Problem'), 429: Type.Ref('Problem') };
+const PROBLEMS = problems(400, 401, 409, 429);
 
 export function setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string, maxAgeMs = SESSION_TTL_MS): void {
   reply.setCookie(SESSION_COOKIE, token, {
@@ -89,7 +89,7 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
           tags: ['identity'],
           summary: 'Create an account and sign in',
           body: Type.Object({ ...Credentials, handle: Type.String({ maxLength: 64 }), displayName: Type.String({ maxLength: 200 }), locale: Type.Optional(Type.String({ maxLength: 35, description: "'id' or 'en', the language of mail; else from Accept-Language" })) }),
-          response: { 201: AuthResult, ...problems },
+          response: { 201: AuthResult, ...PROBLEMS },
         },
         config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
       },
@@ -110,7 +110,7 @@ export function identityRoutes(service: IdentityService, throttle: LoginThrottle
           tags: ['identity'],
           summary: 'Sign in',
           body: Type.Object(Credentials),
-          response: { 200: AuthResult, 202: SecondFactorNeeded, ...problems },
+          response: { 200: AuthResult, 202: SecondFactorNeeded, ...PROBLEMS },
         },
         // The per-address request limit caps the password hashing one address can ask for;
         // guessing itself is slowed by the throttle, which never locks an owner out.

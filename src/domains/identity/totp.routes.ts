@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { requireSubject } from '../../platform/http.js';
+import { problems, requireSubject } from '../../platform/http.js';
 import { unauthorized } from '../../platform/errors.js';
 import { AuthResult, deviceOf, setSessionCookie, userOf } from './routes.js';
 import type { IdentityService } from './service.js';
@@ -8,7 +8,7 @@ import type { Reauthentication } from './reauth.js';
 import type { TotpFactor } from './totp.js';
 
 const Code = Type.String({ minLength: 1, maxLength: 64, description: 'Six digits from the authenticator app, or a recovery code' });
-const problems = { 400: Type.Ref('Problem'), 401: Type.Ref('Problem'), 403: Type.Ref('Problem'), 409: Type.Ref('Problem'), 429: Type.Ref('Problem') };
+const PROBLEMS = problems(400, 401, 403, 409, 429);
 const tags = ['identity'];
 
 export function totpRoutes(service: IdentityService, totp: TotpFactor, reauth: Reauthentication): FastifyPluginAsyncTypebox {
@@ -32,7 +32,7 @@ export function totpRoutes(service: IdentityService, totp: TotpFactor, reauth: R
           tags,
           summary: 'Start setting up TOTP (needs the password again): a secret and its QR code, on once a code confirms it',
           body: Type.Object({ password: Type.String({ minLength: 1, maxLength: 1024 }) }),
-          response: { 200: Type.Object({ secret: Type.String(), otpauthUrl: Type.String(), qrCode: Type.String({ description: 'An SVG data URL' }) }), ...problems },
+          response: { 200: Type.Object({ secret: Type.String(), otpauthUrl: Type.String(), qrCode: Type.String({ description: 'An SVG data URL' }) }), ...PROBLEMS },
         },
         config: { rateLimit: { max: 10, timeWindow: '15 minutes' } },
       },
@@ -52,7 +52,7 @@ export function totpRoutes(service: IdentityService, totp: TotpFactor, reauth: R
           tags,
           summary: 'Turn TOTP on with the first code; answers the ten recovery codes, shown this once',
           body: Type.Object({ code: Code }),
-          response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()) }), ...problems },
+          response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()) }), ...PROBLEMS },
         },
         config: { rateLimit: { max: 20, timeWindow: '15 minutes' } },
       },
@@ -66,7 +66,7 @@ export function totpRoutes(service: IdentityService, totp: TotpFactor, reauth: R
           tags,
           summary: 'Turn TOTP off; needs a current code or a recovery code',
           body: Type.Object({ code: Code }),
-          response: { 204: Type.Null(), ...problems },
+          response: { 204: Type.Null(), ...PROBLEMS },
         },
         config: { rateLimit: { max: 20, timeWindow: '15 minutes' } },
       },
@@ -83,7 +83,7 @@ export function totpRoutes(service: IdentityService, totp: TotpFactor, reauth: R
           tags,
           summary: 'Finish signing in with the challenge from /api/auth/login and a code',
           body: Type.Object({ challenge: Type.String({ minLength: 1, maxLength: 100 }), code: Code }),
-          response: { 200: AuthResult, ...problems },
+          response: { 200: AuthResult, ...PROBLEMS },
         },
         config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
       },

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AnyDB } from '../../platform/db.js';
+import { UUID } from '../../platform/ids.js';
 import { ModerationEngine, type ModerationDomain } from '../../platform/moderation/engine.js';
 import type { SocialDB } from './store.js';
 import type { LiveDb } from './live/store.js';
@@ -9,7 +10,6 @@ export type SocialItemKind = (typeof SOCIAL_ITEM_KINDS)[number];
 export const SOCIAL_ACTIONS = ['remove', 'restrict', 'age_gate', 'warn', 'suspend_account', 'end_live', 'remove_replay'] as const;
 export type SocialAction = (typeof SOCIAL_ACTIONS)[number];
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A suspension with no end is kept as a date no one reaches. */
 const NO_END = new Date('9999-12-31T00:00:00Z');
 const labelOf = (text: string, fallback: string) => {

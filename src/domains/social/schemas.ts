@@ -89,7 +89,7 @@ export const WatchEvents = Type.Object({
 
 export const Accepted = Type.Object({ id: Type.String(), status: Type.Literal('processing') });
 
-export const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Type.Ref('Problem')]));
+export { problems } from '../../platform/http.js';
 
 // The server's types of these answers are the schemas' own (the web's come from the OpenAPI document).
 export type ProductCard = Static<typeof ProductCard>;

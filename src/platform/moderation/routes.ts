@@ -1,13 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { forbidden } from '../errors.js';
-import { requireSubject } from '../http.js';
+import { problems, requireOperator, requireSubject } from '../http.js';
 import { FreeText } from '../text.js';
 import { MAX_REASON_TEXT, MAX_REPORT_TEXT, type ModerationEngine } from './engine.js';
 
-const Problem = Type.Ref('Problem');
-const problems = (...codes: number[]) => Object.fromEntries(codes.map((code) => [code, Problem]));
 /** The categories of REPORT_REASONS, spelled out so the type provider sees each one. */
 const Reason = Type.Union([Type.Literal('spam'), Type.Literal('harassment'), Type.Literal('hate'), Type.Literal('violence'), Type.Literal('sexual_content'), Type.Literal('privacy'), Type.Literal('intellectual_property'), Type.Literal('counterfeit'), Type.Literal('prohibited_product'), Type.Literal('scam'), Type.Literal('other')], { description: 'The category of the problem' });
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -67,11 +64,7 @@ export function moderationRoutes<K extends string, A extends string>(
   const tags = [engine.domain.name, 'moderation'];
   const kinds = Type.String({ enum: [...engine.domain.kinds] });
   const me = options.me ?? (async (request: FastifyRequest) => requireSubject(request));
-  const operator = (request: FastifyRequest) => {
-    const subject = requireSubject(request);
-    if (!options.isOperator(request)) throw forbidden('Only the platform’s operators moderate.');
-    return subject;
-  };
+  const operator = (request: FastifyRequest) => requireOperator(request, options.isOperator, 'Only the platform’s operators moderate.');
   return async (app) => {
     app.post(
       `${base}/reports`,

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
-import { UUID } from '../uuid.js';
+import { UUID } from '../../../platform/ids.js';
 import type { AnyDB, Database } from '../../../platform/db.js';
 import { conflict, forbidden, notFound, unprocessable, validationFailed, type FieldErrors } from '../../../platform/errors.js';
 import { uuidv7 } from '../../../platform/ids.js';

@@ -32,6 +32,22 @@ export function normaliseAddress(input: AddressInput, prefix = 'shippingAddress.
   return { recipient, phone: phone!, line1, city, province: province!, postalCode };
 }
 
+/** Where a parcel goes, without the person: what shipping is priced by (city, province, postal code). */
+export type Destination = Pick<AddressInput, 'city' | 'province' | 'postalCode'>;
+
+/** A destination checked and normalised as an address's place is; field errors name the bare fields. */
+export function normaliseDestination(input: Destination): Destination {
+  const errors: FieldErrors = {};
+  const city = input.city.normalize('NFC').trim();
+  if (!city) errors.city = ['must not be empty'];
+  const province = canonicalProvince(input.province);
+  if (!province) errors.province = ['must be one of the 38 provinces of Indonesia'];
+  const postalCode = input.postalCode.trim();
+  if (!POSTAL_CODE.test(postalCode)) errors.postalCode = ['must be 5 digits'];
+  if (Object.keys(errors).length > 0) throw validationFailed(errors);
+  return { city, province: province!, postalCode };
+}
+
 /** The most addresses one buyer keeps; checkout stops adding new ones at this size. */
 export const MAX_ADDRESSES = 20;
 

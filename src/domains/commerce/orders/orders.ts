@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { UUID } from '../uuid.js';
+import { UUID } from '../../../platform/ids.js';
 import type { Database } from '../../../platform/db.js';
 import { conflict, forbidden, notFound, validationFailed } from '../../../platform/errors.js';
 import { decodeCursor, pageOf } from '../../../platform/http.js';
@@ -133,6 +133,16 @@ export class OrderService {
       }
     });
     return this.order(subject, orderId);
+  }
+
+  /**
+   * Cancels as whoever the caller is on this order: its buyer cancels as the buyer (who wins when
+   * they also own the shop), anyone else as the seller — someone who is neither gets 404 from act.
+   */
+  async cancel(subject: string, orderId: string, reason?: string) {
+    const order = (await this.db.selectFrom('orders').select('buyer_subject').where('id', '=', orderId).executeTakeFirst()) as { buyer_subject: string | null } | undefined;
+    if (!order) throw notFound('No such order.');
+    return this.act(subject, orderId, order.buyer_subject === subject ? 'buyer_cancel' : 'seller_cancel', { reason });
   }
 
   async payment(subject: string, paymentId: string) {

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Database } from '../../../platform/db.js';
-import { UUID } from '../uuid.js';
+import { UUID } from '../../../platform/ids.js';
 import { PAYMENT_METHODS } from './methods.js';
 import { qrisPayload } from './qris.js';
 import type { CreatePaymentInput, GatewayTransaction, PaymentInstructions, PaymentProvider, RefundInput, RefundResult, SimulatedStatus, VerifyResult } from './provider.js';

@@ -1,8 +1,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { conflict, forbidden, HttpProblem } from '../../../platform/errors.js';
-import { requireSubject } from '../../../platform/http.js';
+import { conflict, HttpProblem } from '../../../platform/errors.js';
+import { problems, requireOperator, requireSubject } from '../../../platform/http.js';
 import { MAX_PICTURE_BYTES, PICTURE_TYPES } from '../../../platform/pictures.js';
 import { FreeText } from '../../../platform/text.js';
 import type { BiteshipSandbox } from '../shipping/biteship-sandbox.js';
@@ -13,8 +13,6 @@ import { MAX_VIDEO_BYTES, MAX_VIDEO_SECONDS, VIDEO_TYPES } from './video.js';
 const tags = ['commerce', 'returns'];
 const Uuid = Type.String({ format: 'uuid' });
 const IdParams = Type.Object({ id: Uuid });
-const Problem = Type.Ref('Problem');
-const problems = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, Problem])) as Record<number, TSchema>;
 const Nullable = <T extends TSchema>(s: T) => Type.Union([s, Type.Null()]);
 const Idr = Type.Integer();
 const Reason = Type.Unsafe<(typeof RETURN_REASONS)[number]>({ type: 'string', enum: [...RETURN_REASONS] });
@@ -66,8 +64,7 @@ export function returnRoutes(
   returns: ReturnService, shipments: ShipmentService, sandbox: BiteshipSandbox | undefined, isOperator: (request: FastifyRequest) => boolean,
 ): FastifyPluginAsyncTypebox {
   const operator = (request: FastifyRequest) => {
-    requireSubject(request);
-    if (!isOperator(request)) throw forbidden('Only the platform’s operators decide escalated returns.');
+    requireOperator(request, isOperator, 'Only the platform’s operators decide escalated returns.');
   };
   return async (app) => {
     app.addContentTypeParser([...PICTURE_TYPES], { parseAs: 'buffer', bodyLimit: MAX_PICTURE_BYTES }, (_request, body, done) => done(null, body));
