@@ -4,25 +4,19 @@
  * the viewer count is the sum of both, and a viewer's comment limit holds across them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import WebSocket from 'ws';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { buildSekat, type Sekat } from '../src/server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../src/platform/testing.js';
 import type { Config } from '../src/platform/config.js';
 import { registerUser, waitFor, type TestUser } from '../src/domains/social/testkit.js';
+import { openRoom, publishRtmp, type RoomSocket } from './support/live.js';
 
 const NATS_URL = process.env.NATS_URL;
 
-interface Socket {
-  ws: WebSocket;
-  messages: Record<string, any>[];
-  closed: Promise<number>;
-  next(type: string, timeoutMs?: number): Promise<Record<string, any>>;
-  of(type: string): Record<string, any>[];
-}
+type Socket = RoomSocket;
 
 const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))]);
@@ -47,42 +41,11 @@ describe.skipIf(!NATS_URL)(`live rooms across two social processes over NATS (${
     app.app.inject({ method: method as 'GET', url, headers: who?.auth ?? {}, ...(payload === undefined ? {} : { payload: payload as object }) });
 
   /** A room socket on one process; each message goes to one `next` of its type. */
-  const join = (on: 'one' | 'two', who?: TestUser): Promise<Socket> =>
-    new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${base[on].replace('http', 'ws')}/api/social/lives/${liveId}/room`, { headers: who?.auth ?? {} });
-      const messages: Record<string, any>[] = [];
-      const unclaimed: Record<string, any>[] = [];
-      const waiters: { type: string; resolve: (m: Record<string, any>) => void }[] = [];
-      const closed = new Promise<number>((done) => ws.on('close', (code) => done(code)));
-      ws.on('message', (data) => {
-        const message = JSON.parse(data.toString()) as Record<string, any>;
-        messages.push(message);
-        const waiter = waiters.find((w) => w.type === message.type);
-        if (waiter) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(message);
-        } else unclaimed.push(message);
-      });
-      const socket: Socket = {
-        ws,
-        messages,
-        closed,
-        of: (type) => messages.filter((m) => m.type === type),
-        next: (type, timeoutMs = 10_000) =>
-          new Promise((done, fail) => {
-            const early = unclaimed.find((m) => m.type === type);
-            if (early) {
-              unclaimed.splice(unclaimed.indexOf(early), 1);
-              return done(early);
-            }
-            const timer = setTimeout(() => fail(new Error(`no ${type} message`)), timeoutMs);
-            waiters.push({ type, resolve: (m) => (clearTimeout(timer), done(m)) });
-          }),
-      };
-      ws.once('error', reject);
-      ws.once('open', () => resolve(socket));
-      sockets.push(socket);
-    });
+  const join = async (on: 'one' | 'two', who?: TestUser): Promise<Socket> => {
+    const socket = await openRoom(`${base[on].replace('http', 'ws')}/api/social/lives/${liveId}/room`, who?.auth ?? {});
+    sockets.push(socket);
+    return socket;
+  };
 
   beforeAll(async () => {
     // One config, so both processes hold the same secrets, databases and stream; each its own RTMP port.
@@ -113,19 +76,7 @@ describe.skipIf(!NATS_URL)(`live rooms across two social processes over NATS (${
     liveId = created.json().live.id;
     // OBS publishes to process two's RTMP port (node-media-server keeps its sessions per Node
     // process, so which app takes it is not certain here); one of them packages, the other relays.
-    publisher = spawn(
-      'ffmpeg',
-      [
-        '-hide_banner', '-v', 'error', '-re',
-        '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15',
-        '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-        '-t', '120',
-        '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '15', '-pix_fmt', 'yuv420p',
-        '-c:a', 'aac', '-b:a', '48k',
-        '-f', 'flv', `rtmp://127.0.0.1:${two.domains.social.rtmpPort()}/live/${created.json().streamKey}`,
-      ],
-      { stdio: 'ignore' },
-    );
+    publisher = publishRtmp(`rtmp://127.0.0.1:${two.domains.social.rtmpPort()}/live/${created.json().streamKey}`, { seconds: 120, size: '320x180', rate: 15 }).child;
   }, 240_000);
 
   afterAll(async () => {

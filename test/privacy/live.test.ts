@@ -4,13 +4,14 @@
  * what is theirs of it; after each one's erasure no row in any database, and no file, names them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { buildSekat, type Sekat } from '../../src/server/app.js';
 import { testConfig, disposeTestConfig, STORE_LABEL } from '../../src/platform/testing.js';
 import type { Config } from '../../src/platform/config.js';
+import { publishRtmp } from '../support/live.js';
 import { dumpDatabase, tablesContaining, filesContaining, register, waitFor, type Person } from './support.js';
 
 const HOST = { email: 'siaran.penanda@contoh.id', handle: 'siaran_penanda', displayName: 'Penyiar Penanda' };
@@ -88,19 +89,7 @@ beforeAll(async () => {
   const created = await api('POST', '/api/social/lives', host, { title: TITLE, productIds: [productId] });
   expect(created.statusCode, created.body).toBe(201);
   liveId = created.json().live.id;
-  publisher = spawn(
-    'ffmpeg',
-    [
-      '-hide_banner', '-v', 'error', '-re',
-      '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=15',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', '120',
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '15', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '48k',
-      '-f', 'flv', `rtmp://127.0.0.1:${sekat.domains.social.rtmpPort()}/live/${created.json().streamKey}`,
-    ],
-    { stdio: 'ignore' },
-  );
+  publisher = publishRtmp(`rtmp://127.0.0.1:${sekat.domains.social.rtmpPort()}/live/${created.json().streamKey}`, { seconds: 120, size: '320x180', rate: 15 }).child;
   await waitFor('the live on air', async () => (await api('GET', `/api/social/lives/${liveId}`)).json().onAir === true, 30_000);
 
   // What the viewer leaves in the host's live: two comments (one deleted by the host), a tap, a mute.

@@ -1,41 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import WebSocket from 'ws';
 import { buildSekat, type Sekat } from '../../../server/app.js';
 import { disposeTestConfig, testConfig, STORE_LABEL } from '../../../platform/testing.js';
 import type { Config } from '../../../platform/config.js';
 import { registerUser, waitFor, type TestUser } from '../testkit.js';
 import { LiveService } from './service.js';
-
-/** A publisher as OBS would be: H.264 with a keyframe a second, AAC, over RTMP. */
-function publish(url: string, seconds = 60): { child: ChildProcess; exited: Promise<number | null> } {
-  const child = spawn(
-    'ffmpeg',
-    [
-      '-hide_banner', '-v', 'error', '-re',
-      '-f', 'lavfi', '-i', 'testsrc2=size=426x240:rate=30',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', String(seconds),
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '64k',
-      '-f', 'flv', url,
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, exited };
-}
+import { openRoom, publishRtmp, type RoomSocket } from '../../../../test/support/live.js';
 
 const within = <T>(promise: Promise<T>, ms: number) =>
   Promise.race([promise, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))]);
 
-interface Socket {
-  ws: WebSocket;
-  messages: Record<string, unknown>[];
-  closed: Promise<number>;
-  next(type: string, timeoutMs?: number): Promise<Record<string, unknown>>;
-}
+type Socket = RoomSocket;
 
 describe(`live shopping, the social side (${STORE_LABEL})`, () => {
   let config: Config;
@@ -49,48 +25,17 @@ describe(`live shopping, the social side (${STORE_LABEL})`, () => {
   let otherProductId: string;
   let liveId: string;
   let streamKey: string;
-  let publisher: ReturnType<typeof publish> | undefined;
+  let publisher: ReturnType<typeof publishRtmp> | undefined;
   const sockets: Socket[] = [];
 
   const api = (method: string, url: string, who?: TestUser, payload?: unknown) =>
     sekat.app.inject({ method: method as 'GET', url, headers: who?.auth ?? {}, ...(payload === undefined ? {} : { payload: payload as object }) });
 
-  const connect = (id: string, who?: TestUser): Promise<Socket> =>
-    new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${base.replace('http', 'ws')}/api/social/lives/${id}/room`, { headers: who?.auth ?? {} });
-      const messages: Record<string, unknown>[] = [];
-      // Each message is handed to one `next` of its type, whether it came before or after the call.
-      const unclaimed: Record<string, unknown>[] = [];
-      const waiters: { type: string; resolve: (m: Record<string, unknown>) => void }[] = [];
-      const closed = new Promise<number>((done) => ws.on('close', (code) => done(code)));
-      ws.on('message', (data) => {
-        const message = JSON.parse(data.toString()) as Record<string, unknown>;
-        messages.push(message);
-        const waiter = waiters.find((w) => w.type === message.type);
-        if (waiter) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve(message);
-        } else unclaimed.push(message);
-      });
-      const socket: Socket = {
-        ws,
-        messages,
-        closed,
-        next: (type, timeoutMs = 10_000) =>
-          new Promise((done, fail) => {
-            const early = unclaimed.find((m) => m.type === type);
-            if (early) {
-              unclaimed.splice(unclaimed.indexOf(early), 1);
-              return done(early);
-            }
-            const timer = setTimeout(() => fail(new Error(`no ${type} message`)), timeoutMs);
-            waiters.push({ type, resolve: (m) => (clearTimeout(timer), done(m)) });
-          }),
-      };
-      ws.once('error', reject);
-      ws.once('open', () => resolve(socket));
-      sockets.push(socket);
-    });
+  const connect = async (id: string, who?: TestUser): Promise<Socket> => {
+    const socket = await openRoom(`${base.replace('http', 'ws')}/api/social/lives/${id}/room`, who?.auth ?? {});
+    sockets.push(socket);
+    return socket;
+  };
 
   const liveCount = async () => Number((await sekat.stores.social.db.selectFrom('lives').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
 
@@ -158,7 +103,7 @@ describe(`live shopping, the social side (${STORE_LABEL})`, () => {
   });
 
   it('refuses a wrong stream key at publish', async () => {
-    const wrong = publish(`rtmp://127.0.0.1:${rtmpPort}/live/sk_${'A'.repeat(32)}`);
+    const wrong = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/sk_${'A'.repeat(32)}`);
     expect(await within(wrong.exited, 15_000)).not.toBe(0);
     expect((await api('GET', `/api/social/lives/${liveId}`)).json().status).toBe('scheduled');
   });
@@ -166,7 +111,7 @@ describe(`live shopping, the social side (${STORE_LABEL})`, () => {
   it('packages an RTMP publish into 1 s HLS within seconds, which ffprobe plays; a second publisher is refused', async () => {
     await api('POST', `/api/social/users/${host.handle}/follow`, viewer);
     const started = Date.now();
-    publisher = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`);
+    publisher = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`);
     const live = await waitFor(async () => {
       const body = (await api('GET', `/api/social/lives/${liveId}`)).json();
       return body.onAir ? body : undefined;
@@ -204,7 +149,7 @@ describe(`live shopping, the social side (${STORE_LABEL})`, () => {
     expect((await fetch(`${base}/media/live/${liveId}-1.mkv`)).status).toBe(404);
 
     // A second publisher on the same key is refused while the first goes on.
-    const second = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`, 10);
+    const second = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`, { seconds: 10 });
     expect(await within(second.exited, 15_000)).not.toBe(0);
     expect(publisher.child.exitCode).toBeNull();
     expect((await api('GET', `/api/social/lives/${liveId}`)).json().onAir).toBe(true);
@@ -330,7 +275,7 @@ describe(`live shopping, the social side (${STORE_LABEL})`, () => {
     // The publisher on the old key is cut off; the old key no longer works.
     expect(await within(publisher!.exited, 15_000)).not.toBe('timeout');
     await watcher.next('offair');
-    const old = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`, 10);
+    const old = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`, { seconds: 10 });
     expect(await within(old.exited, 15_000)).not.toBe(0);
 
     // Viewers hear the end at once, then the replay's id when the recording is handed over.
@@ -344,7 +289,7 @@ describe(`live shopping, the social side (${STORE_LABEL})`, () => {
     expect(replayVideoId).toMatch(/^[0-9a-f-]{36}$/);
     expect((await api('POST', `/api/social/lives/${liveId}/end`, host)).statusCode).toBe(409);
     // An ended live refuses publishing, even with its newest key, and joining.
-    const late = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${newKey}`, 10);
+    const late = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${newKey}`, { seconds: 10 });
     expect(await within(late.exited, 15_000)).not.toBe(0);
     const closedRoom = await connect(liveId);
     expect(await within(closedRoom.closed, 5_000)).toBe(4404);
