@@ -66,7 +66,8 @@ describe('review photos and replies in Chromium', () => {
     const shown = page.getByRole('img', { name: id.reviews.photoN.replace('{{n}}', '1') });
     await shown.waitFor();
     expect(await page.getByRole('img', { name: id.reviews.photoN.replace('{{n}}', '2') }).count()).toBe(0);
-    expect(await shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(640);
+    // Visible is not loaded: the photo is fetched after the element appears.
+    await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(640);
     // Only the shop replies.
     expect(await page.getByRole('button', { name: id.reviews.reply }).count()).toBe(0);
     expect(errors).toEqual([]);
