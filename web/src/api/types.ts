@@ -36,6 +36,8 @@ export type { Problem, User } from './client';
 export type Shop = Reply<'/api/commerce/shops/{slug}'>;
 /** A voucher as its issuer sees it: a shop's (shopId set) or the platform's (shopId null). */
 export type Voucher = Item<Reply<'/api/commerce/shops/{shopId}/vouchers'>>;
+/** A creator stock allocation, as the shop owner and the creator both see it. */
+export type CreatorAllocation = Item<Reply<'/api/commerce/shops/{shopId}/allocations'>>;
 export type VoucherKind = Voucher['kind'];
 export type Product = Reply<'/api/commerce/products/{id}'>;
 export type Variant = Product['variants'][number];

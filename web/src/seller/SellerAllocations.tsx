@@ -2,36 +2,15 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
-import type { Page, Product, ProductSummary, Shop } from '../api/types';
+import type { CreatorAllocation, Shop } from '../api/types';
+export type { CreatorAllocation } from '../api/types';
 import { Field } from '../components/Field';
 import { useFormErrors } from '../components/useFormErrors';
 import { ErrorNote, Loading } from '../components/Alert';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { formatDateTime, formatIdr } from '../lib/format';
+import { ShopVariantSelect, useShopProduct } from './ShopVariantSelect';
 import { useAllocationFieldErrors } from './allocationErrors';
-
-/** A creator stock allocation as commerce returns it (GET /api/commerce/shops/:shopId/allocations). */
-export interface CreatorAllocation {
-  id: string;
-  shopId: string;
-  shopName: string;
-  productId: string;
-  variantId: string;
-  title: string;
-  variantName: string;
-  priceIdr: number;
-  affiliateId: string;
-  units: number;
-  remaining: number;
-  inDeals: number;
-  sold: number;
-  floorPriceIdr: number | null;
-  endsAt: string | null;
-  endedAt: string | null;
-  returned: number | null;
-  state: 'open' | 'ended';
-  createdAt: string;
-}
 
 const toInt = (value: string) => (value.trim() === '' ? Number.NaN : Number(value));
 const emptyDraft = { productId: '', variantId: '', affiliateId: '', units: '', floorPriceIdr: '' };
@@ -42,8 +21,7 @@ function NewAllocation({ shop, onCreated }: { shop: Shop; onCreated(): void }) {
   const own = useAllocationFieldErrors();
   const [form, setForm] = useState(emptyDraft);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
-  const products = useQuery({ queryKey: ['shop-products', shop.slug], queryFn: () => api<Page<ProductSummary>>(`/api/commerce/products?shop=${encodeURIComponent(shop.id)}&limit=100&sort=newest`) });
-  const product = useQuery({ queryKey: ['product', form.productId], queryFn: () => api<Product>(`/api/commerce/products/${form.productId}`), enabled: !!form.productId });
+  const product = useShopProduct(form.productId);
   const variant = product.data?.variants.find((v) => v.id === form.variantId);
   const create = useMutation({
     mutationFn: () =>
@@ -81,33 +59,16 @@ function NewAllocation({ shop, onCreated }: { shop: Shop; onCreated(): void }) {
           {errors.message}
         </p>
       )}
-      <div className="field">
-        <label htmlFor="allocation-product">{t('allocations.product')}</label>
-        <select id="allocation-product" value={form.productId} onChange={(e) => setForm({ ...form, productId: e.target.value, variantId: '' })} required>
-          <option value="">{t('allocations.pickProduct')}</option>
-          {products.data?.items.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.title}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="allocation-variant">{t('allocations.variant')}</label>
-        <select id="allocation-variant" value={form.variantId} onChange={set('variantId')} disabled={!product.data} aria-invalid={errors.fields.variantId ? true : undefined} required>
-          <option value="">{t('allocations.pickVariant')}</option>
-          {product.data?.variants.map((v) => (
-            <option key={v.id} value={v.id}>
-              {t('allocations.variantOption', { name: v.name, price: formatIdr(v.priceIdr), available: v.available })}
-            </option>
-          ))}
-        </select>
-        {errors.fields.variantId && (
-          <small className="error" role="alert">
-            {errors.fields.variantId.join(' ')}
-          </small>
-        )}
-      </div>
+      <ShopVariantSelect
+        shop={shop}
+        section="allocations"
+        idPrefix="allocation"
+        productId={form.productId}
+        variantId={form.variantId}
+        onProduct={(productId) => setForm({ ...form, productId, variantId: '' })}
+        onVariant={(variantId) => setForm({ ...form, variantId })}
+        variantErrors={errors.fields.variantId}
+      />
       <Field label={t('allocations.creator')} hint={t('allocations.creatorHint')} name="affiliateId" value={form.affiliateId} onChange={set('affiliateId')} errors={own.of('affiliateId', errors.fields.affiliateId)} required />
       <Field
         label={t('allocations.units')}

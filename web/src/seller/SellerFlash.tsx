@@ -2,12 +2,13 @@ import { useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api/client';
-import type { FlashDeal, Page, Product, ProductSummary, Shop } from '../api/types';
+import type { FlashDeal, Shop } from '../api/types';
 import { Field } from '../components/Field';
 import { useFormErrors } from '../components/useFormErrors';
 import { ErrorNote, Loading } from '../components/Alert';
 import { ConfirmButton } from '../components/ConfirmButton';
 import { formatDateTime, formatIdr } from '../lib/format';
+import { ShopVariantSelect, useShopProduct } from './ShopVariantSelect';
 
 const toInt = (value: string) => (value.trim() === '' ? Number.NaN : Number(value));
 
@@ -25,8 +26,7 @@ function NewFlashDeal({ shop, onCreated }: { shop: Shop; onCreated(): void }) {
   const errors = useFormErrors();
   const [form, setForm] = useState(emptyDraft);
   const set = (k: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [k]: e.target.value });
-  const products = useQuery({ queryKey: ['shop-products', shop.slug], queryFn: () => api<Page<ProductSummary>>(`/api/commerce/products?shop=${encodeURIComponent(shop.id)}&limit=100&sort=newest`) });
-  const product = useQuery({ queryKey: ['product', form.productId], queryFn: () => api<Product>(`/api/commerce/products/${form.productId}`), enabled: !!form.productId });
+  const product = useShopProduct(form.productId);
   const variant = product.data?.variants.find((v) => v.id === form.variantId);
   const create = useMutation({
     mutationFn: () =>
@@ -63,33 +63,15 @@ function NewFlashDeal({ shop, onCreated }: { shop: Shop; onCreated(): void }) {
           {errors.message}
         </p>
       )}
-      <div className="field">
-        <label htmlFor="flash-product">{t('flash.product')}</label>
-        <select id="flash-product" value={form.productId} onChange={(e) => setForm({ ...form, productId: e.target.value, variantId: '' })} required>
-          <option value="">{t('flash.pickProduct')}</option>
-          {products.data?.items.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.title}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="flash-variant">{t('flash.variant')}</label>
-        <select id="flash-variant" value={form.variantId} onChange={set('variantId')} disabled={!product.data} aria-invalid={errors.fields.variantId ? true : undefined} required>
-          <option value="">{t('flash.pickVariant')}</option>
-          {product.data?.variants.map((v) => (
-            <option key={v.id} value={v.id}>
-              {t('flash.variantOption', { name: v.name, price: formatIdr(v.priceIdr), available: v.available })}
-            </option>
-          ))}
-        </select>
-        {errors.fields.variantId && (
-          <small className="error" role="alert">
-            {errors.fields.variantId.join(' ')}
-          </small>
-        )}
-      </div>
+      <ShopVariantSelect
+        shop={shop}
+        section="flash"
+        productId={form.productId}
+        variantId={form.variantId}
+        onProduct={(productId) => setForm({ ...form, productId, variantId: '' })}
+        onVariant={(variantId) => setForm({ ...form, variantId })}
+        variantErrors={errors.fields.variantId}
+      />
       <Field
         label={t('flash.dealPrice')}
         hint={t('flash.dealPriceHint')}
